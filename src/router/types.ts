@@ -1,0 +1,25 @@
+// What the router reads: a read-only view of apps and their web dynos, owned by the dyno manager.
+
+export interface RouteTarget {
+  /** Dyno name, `web.1`. */
+  dyno: string;
+  /** Host and port the dyno's web process listens on. */
+  host: string;
+  port: number;
+}
+
+export interface AppRoute {
+  appId: string;
+  appName: string;
+  /** Web dynos that are `up` right now. */
+  up: RouteTarget[];
+  /** Quantity of web dynos in the formation (0 → H14). */
+  webQuantity: number;
+  /** True when the web dynos exist but none is up because they crashed (→ H10). */
+  crashed: boolean;
+}
+
+export interface RouteTable {
+  /** Look up by the request's Host header, already lower-cased and stripped of its port. */
+  lookup(hostname: string): AppRoute | undefined;
+}

@@ -1,0 +1,78 @@
+// The runtime's public face: how a build or a dyno runs as an isolated Linux process.
+// The dyno manager and the build orchestrator only see these types; `runc` is one implementation
+// (the default), `process` another (plain child processes, nothing isolated, loud about it).
+import type { Readable } from 'node:stream';
+
+export interface Mount {
+  /** Absolute host path. */
+  source: string;
+  /** Absolute path inside the container. */
+  destination: string;
+  readonly: boolean;
+}
+
+export interface ContainerSpec {
+  /** Unique, also the runc container id. Always starts with the runtime's prefix (`slipway-`). */
+  id: string;
+  /** Hostname inside the container (the dyno name, e.g. `web.1`, or `build`). */
+  hostname: string;
+  /** Command and arguments, run as-is (no shell added by the runtime). */
+  argv: string[];
+  /** The complete environment; nothing of the host's leaks in. */
+  env: Record<string, string>;
+  /** Working directory inside the container. */
+  cwd: string;
+  /**
+   * `/app` for a dyno: `lower` is the release's unpacked slug (read-only, shared by every dyno of the
+   * release); the container sees it through a private writable layer that is discarded on delete().
+   * Omit for builds (they bind-mount their build dir instead).
+   */
+  app?: { lower: string };
+  /** Extra bind mounts (build dir, cache dir, env dir, buildpacks, runtime cache ...). */
+  mounts: Mount[];
+  /** Hard memory limit in bytes (cgroup); the kernel kills the container past it. */
+  memoryLimitBytes: number;
+  /** Max processes + threads (cgroup pids). */
+  pidsLimit: number;
+  /** Size of the /tmp tmpfs in bytes. */
+  tmpBytes?: number;
+}
+
+export interface ExitStatus {
+  /** Exit code as a shell would report it: the process's code, or 128 + signal number. */
+  code: number;
+  /** True when the kernel's OOM killer ended it (memory limit reached). */
+  oomKilled: boolean;
+}
+
+export interface Container {
+  readonly id: string;
+  /** Host pid of the container's init process (the argv[0] process). */
+  readonly pid: number;
+  /** The process's stdout and stderr, as raw byte streams. */
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** Resolves once the container's init process has exited (all its processes are then gone). */
+  readonly exited: Promise<ExitStatus>;
+  /** Send a signal to every process in the container. */
+  signal(signal: 'SIGTERM' | 'SIGKILL' | 'SIGHUP' | 'SIGINT'): Promise<void>;
+  /** Remove everything the container left behind (runc state, cgroup, mounts, writable layer). Idempotent. */
+  destroy(): Promise<void>;
+}
+
+export interface Runtime {
+  readonly name: 'runc' | 'process';
+  /** The stack's root filesystem (read-only in every container); built once, machine-wide. */
+  readonly stackDir: string;
+  /** The stack's name, e.g. `slipway-12`. */
+  readonly stack: string;
+  /** Makes the stack if missing, printing progress through `progress`. */
+  prepare(progress: (line: string) => void): Promise<void>;
+  start(spec: ContainerSpec): Promise<Container>;
+  /** Kills and removes every container whose id starts with `prefix` (left over from a crash). */
+  cleanup(prefix: string): Promise<void>;
+}
+
+/** The user every build and dyno process runs as (never root). */
+export const DYNO_UID = 1000;
+export const DYNO_GID = 1000;
