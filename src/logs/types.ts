@@ -24,3 +24,40 @@ export interface LogFilter {
 export interface LogSink {
   emit(appId: string, source: LogSource, dyno: string, message: string): void;
 }
+
+/**
+ * What readers (the API's `heroku logs`, drains later) are handed. Added beside `LogSink` so a reader
+ * can be given without the right to write, and a writer without the right to read.
+ */
+export interface LogReader {
+  /** The newest `n` lines of the app's history that match `filter`, oldest first. */
+  recent(appId: string, n: number, filter?: LogFilter): LogLine[];
+  /**
+   * Live lines of the app that match `filter`, in order: handed over inside `emit` while the
+   * subscriber is idle. `onLine` may return a promise to say "I am busy"; lines then queue (bounded;
+   * overflow is dropped and reported with an L11 line) until it settles. Returns unsubscribe.
+   */
+  subscribe(appId: string, filter: LogFilter, onLine: (line: LogLine) => void | Promise<void>): () => void;
+}
+
+/** Body of `POST /apps/{app}/log-sessions`, as the API passes it on. */
+export interface LogSessionOptions {
+  /** History lines to send first: default 100, clamped to 0..1500. */
+  lines?: number;
+  /** Keep streaming new lines after the history until the client disconnects. */
+  tail?: boolean;
+  /** Exact dyno name or bare process type. */
+  dyno?: string;
+  source?: LogSource;
+}
+
+/** A stored, not yet used log session. The API turns `id` into `logplex_url`. */
+export interface LogSession {
+  id: string;
+  appId: string;
+  lines: number;
+  tail: boolean;
+  filter: LogFilter;
+  created_at: string;
+  updated_at: string;
+}

@@ -1,0 +1,58 @@
+// `npm run bench`: git push → released for a Node app with no dependencies, next to the floor measured
+// in the same run (a plain `git push` to a bare repo plus `tar czf` of the app). Prints the ratio.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { makeRepo, TestPlatform } from '../test/helpers/platform.ts';
+
+const run = promisify(execFile);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'slipway-bench-'));
+  const p = new TestPlatform();
+  try {
+    await p.start();
+    const app = join(work, 'app');
+    await makeRepo(app, {
+      'package.json': JSON.stringify({ name: 'bench', version: '1.0.0', engines: { node: '20.x' }, scripts: { start: 'node index.js' } }),
+      'index.js': "require('http').createServer((q, s) => s.end('bench 0')).listen(process.env.PORT)\n",
+    });
+    const r = await p.request('POST', '/apps', { name: 'bench' });
+    if (r.status !== 201) throw new Error(`creating the app: ${r.status}`);
+    const platform: number[] = [];
+    const floor: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      await writeFile(join(app, 'index.js'), `require('http').createServer((q, s) => s.end('bench ${i + 1}')).listen(process.env.PORT)\n`);
+      await makeRepo(app, {}, `round ${i + 1}`);
+      let t = performance.now();
+      const push = await p.push(app, 'bench');
+      if (push.code !== 0 || !/Released v\d+/.test(push.output)) throw new Error(`push failed:\n${push.output}`);
+      platform.push(performance.now() - t);
+
+      const bare = join(work, `bare-${i}.git`);
+      await run('git', ['init', '-q', '--bare', bare]);
+      t = performance.now();
+      await run('git', ['push', '-q', bare, 'HEAD:main'], { cwd: app });
+      await run('tar', ['czf', join(work, `floor-${i}.tgz`), '-C', app, '.']);
+      floor.push(performance.now() - t);
+    }
+    const pm = median(platform);
+    const fm = median(floor);
+    console.log(`git push → released (Node app, no dependencies), median of ${ROUNDS}: ${(pm / 1000).toFixed(2)} s`);
+    console.log(`floor (git push to a bare repo + tar czf), median of ${ROUNDS}:      ${(fm / 1000).toFixed(3)} s`);
+    console.log(`ratio: ${(pm / fm).toFixed(1)}x the floor`);
+  } finally {
+    await p.cleanup();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what Slipway needs on Debian 12 and is missing: git, runc, debootstrap (for the stack),
+# curl, jq, python3, then the npm dependencies. Safe to run again; does nothing when all is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+for pkg in git runc debootstrap curl jq python3 tar gzip; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
+done
+if ((${#need[@]})); then
+  if [[ $(id -u) != 0 ]]; then
+    echo "Slipway needs these Debian packages: ${need[*]}; run as root or: sudo apt-get install -y ${need[*]}" >&2
+    exit 1
+  fi
+  echo "-----> Installing ${need[*]} (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+command -v node >/dev/null || { echo "Slipway needs Node.js 20 or newer on PATH." >&2; exit 1; }
+if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "-----> Installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi

@@ -1,0 +1,34 @@
+// What the API is handed by the composition root: the components it serves, and the public addresses.
+import type { Builder } from '../build/index.ts';
+import type { DynoManager } from '../dynos/manager.ts';
+import type { Repos } from '../git/repos.ts';
+import type { Releases } from '../releases/index.ts';
+import type { Db } from '../store/index.ts';
+import type { LogSink } from '../logs/types.ts';
+
+export interface LogSessionsApi {
+  /** Creates a one-shot log session; returns its id (served at GET /sessions/<id>). */
+  create(appId: string, o: { lines?: number; tail?: boolean; dyno?: string; source?: 'app' | 'heroku' }): { id: string };
+  /** Drops an app's buffered lines (app destroyed). */
+  forget(appId: string): void;
+}
+
+export interface ApiDeps {
+  db: Db;
+  releases: Releases;
+  dynos: DynoManager;
+  builder: Builder;
+  repos: Repos;
+  logs: LogSink;
+  logSessions: LogSessionsApi;
+  /** Base URL users reach the API and git at, e.g. http://localhost:5000. */
+  publicUrl: string;
+  /** Apps are served at http://<app>.<domain>:<routerPort>/. */
+  domain: string;
+  routerPort: number;
+  stack: string;
+}
+
+export function webUrl(d: Pick<ApiDeps, 'domain' | 'routerPort'>, name: string): string {
+  return `http://${name}.${d.domain}${d.routerPort === 80 ? '' : `:${d.routerPort}`}/`;
+}

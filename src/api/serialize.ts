@@ -1,0 +1,64 @@
+// Database rows → Heroku Platform API v3 JSON shapes (field names and nesting as Heroku's schema has them).
+import type { Dyno } from '../dynos/dyno.ts';
+import { sizeOrDefault } from '../dynos/sizes.ts';
+import type { AppsTable, BuildsTable, FormationTable, ReleasesTable, SlugsTable } from '../store/schema.ts';
+import type { ApiDeps } from './deps.ts';
+import { webUrl } from './deps.ts';
+
+const stackRef = (name: string) => ({ id: name, name });
+const iso = (t: string | Date | null) => (t === null ? null : new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+
+export function app(d: ApiDeps, a: AppsTable, owner: { id: string; email: string }, slugSize: number | null) {
+  return {
+    id: a.id, name: a.name, created_at: iso(a.created_at), updated_at: iso(a.updated_at), released_at: iso(a.released_at),
+    git_url: `${d.publicUrl}/${a.name}.git`, web_url: webUrl(d, a.name), maintenance: a.maintenance === 1,
+    owner: { id: owner.id, email: owner.email }, region: { id: 'local', name: 'us' },
+    stack: stackRef(a.stack), build_stack: stackRef(a.stack), buildpack_provided_description: a.buildpack_provided_description,
+    repo_size: null, slug_size: slugSize, archived_at: null, acm: false, team: null, organization: null, space: null,
+    internal_routing: null, generation: { id: 'cedar', name: 'cedar' }, create_status: 'complete', locked: false,
+  };
+}
+
+export function release(a: { id: string; name: string }, r: ReleasesTable, user: { id: string; email: string }, current: boolean) {
+  return {
+    id: r.id, version: r.version, description: r.description, status: r.status, current,
+    slug: r.slug_id ? { id: r.slug_id } : null, user, app: { id: a.id, name: a.name },
+    addon_plan_names: [], artifacts: [], output_stream_url: null, eligible_for_rollback: r.slug_id !== null,
+    created_at: iso(r.created_at), updated_at: iso(r.updated_at),
+  };
+}
+
+export function formation(a: { id: string; name: string }, f: FormationTable, command: string) {
+  const size = sizeOrDefault(f.size);
+  return {
+    id: f.id, app: { id: a.id, name: a.name }, type: f.type, command, quantity: f.quantity, size: size.display,
+    dyno_size: { id: size.name, name: size.display }, created_at: iso(f.created_at), updated_at: iso(f.updated_at),
+  };
+}
+
+export function dyno(a: { id: string; name: string }, d: Dyno) {
+  return {
+    id: d.id, name: d.name, type: d.spec.type, state: d.state, command: d.spec.command, size: d.spec.size.display,
+    attach_url: null, release: { id: d.spec.release.id, version: d.spec.release.version }, app: { id: a.id, name: a.name },
+    created_at: iso(d.createdAt), updated_at: iso(d.updatedAt),
+  };
+}
+
+export function build(a: { id: string; name: string }, b: BuildsTable, user: { id: string; email: string }) {
+  return {
+    id: b.id, app: { id: a.id, name: a.name }, status: b.status, stack: b.stack, user,
+    source_blob: { url: null, version: b.source_version, checksum: null, version_description: null },
+    buildpacks: b.buildpacks ? JSON.parse(b.buildpacks) : null, output_stream_url: null,
+    release: b.release_id ? { id: b.release_id } : null, slug: b.slug_id ? { id: b.slug_id } : null,
+    created_at: iso(b.created_at), updated_at: iso(b.updated_at),
+  };
+}
+
+export function slug(a: { id: string; name: string }, s: SlugsTable) {
+  return {
+    id: s.id, app: { id: a.id, name: a.name }, blob: { method: 'GET', url: null }, process_types: JSON.parse(s.process_types),
+    commit: s.commit, commit_description: s.commit_description, checksum: `SHA256:${s.blob}`, size: s.size,
+    stack: stackRef(s.stack), buildpack_provided_description: s.buildpack_provided_description, created_at: iso(s.created_at),
+    updated_at: iso(s.created_at),
+  };
+}

@@ -1,0 +1,100 @@
+// The Platform API v3 over HTTP: Fastify for the JSON routes, with git's smart HTTP, the pre-receive
+// hook endpoint and log-session streams answered on the same port before Fastify sees them.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { GitHttp } from '../git/http.ts';
+import type { PushHandler } from '../git/push.ts';
+import { authenticate, type Account } from './auth.ts';
+import type { ApiDeps } from './deps.ts';
+import { ApiError } from './errors.ts';
+import { RangeError416 } from './range.ts';
+import { appRoutes } from './routes/apps.ts';
+import { dynoRoutes } from './routes/dynos.ts';
+import { releaseRoutes } from './routes/releases.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest { account: Account }
+}
+
+export interface ApiServerOptions {
+  deps: ApiDeps;
+  git: GitHttp;
+  push: PushHandler;
+  /** Serves GET /sessions/<id> (the logplex_url of a log session). */
+  sessionStream: (req: IncomingMessage, res: ServerResponse, id: string) => void;
+}
+
+export async function createApiServer(o: ApiServerOptions) {
+  const server = createServer();
+  const app: FastifyInstance = Fastify({
+    logger: false,
+    bodyLimit: 5 * 1024 * 1024,
+    serverFactory: (handler) => {
+      server.on('request', (req, res) => {
+        if (o.git.handle(req, res)) return;
+        const path = (req.url ?? '').split('?')[0]!;
+        const session = /^\/sessions\/([0-9a-f-]{36})$/.exec(path);
+        if (session && req.method === 'GET') return o.sessionStream(req, res, session[1]!);
+        if (path === '/internal/hooks/pre-receive' && req.method === 'POST') {
+          void o.push.handle(req, res).catch((err) => {
+            console.error('push failed:', err);
+            if (!res.headersSent) res.writeHead(500);
+            res.end('\n !     Platform error during the push; nothing was released.\n\x001');
+          });
+          return;
+        }
+        handler(req, res);
+      });
+      return server;
+    },
+  });
+
+  // Heroku accepts JSON bodies on every verb, DELETE included (the CLI sends them); an empty body is `{}`.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body ?? '').trim();
+    if (!text) return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new ApiError(400, 'bad_request', 'Request body is not valid JSON.'), undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    reply.header('Request-Id', randomUUID());
+    if (req.url === '/' || req.url.startsWith('/schema')) return;
+    const account = await authenticate(o.deps.db, req.raw);
+    if (!account) throw new ApiError(401, 'unauthorized', 'Invalid credentials provided: pass your API key as `Authorization: Bearer <key>` (slipway login stores it).');
+    req.account = account;
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, _req, reply) => {
+    if (err instanceof ApiError) {
+      return reply.status(err.status).send({ id: err.id, message: err.message, ...(err.resource ? { resource: err.resource } : {}) });
+    }
+    if (err instanceof RangeError416) return reply.status(416).send({ id: 'requested_range_not_satisfiable', message: err.message });
+    if (err.statusCode && err.statusCode < 500) return reply.status(err.statusCode).send({ id: 'bad_request', message: err.message });
+    console.error('api: internal error:', err);
+    return reply.status(500).send({ id: 'internal_server_error', message: 'Internal server error; the platform log has the details.' });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send({ id: 'not_found', message: `The requested API endpoint was not found: ${req.method} ${req.url.split('?')[0]}.` });
+  });
+
+  app.get('/', async () => ({ name: 'slipway', api: 'Heroku Platform API v3' }));
+  app.get('/account', async (req) => account(req.account));
+  app.get('/users/~', async (req) => account(req.account));
+  app.get('/account/rate-limits', async () => ({ remaining: 4500 }));
+
+  appRoutes(app, o.deps);
+  releaseRoutes(app, o.deps);
+  dynoRoutes(app, o.deps);
+  await app.ready();
+  return { server, app };
+}
+
+function account(a: Account) {
+  return { id: a.id, email: a.email, name: a.email.split('@')[0], verified: true, two_factor_authentication: false, allow_tracking: false, beta: false };
+}

@@ -1,0 +1,59 @@
+// Which buildpacks a build runs, and getting each one onto disk: the built-in folders under buildpacks/
+// (by registry name, e.g. `heroku/nodejs`), a local directory, or a git URL (`https://host/x.git#ref`).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+
+/** Built-ins in detection order, with the registry names that point at them. */
+export const BUILTIN_BUILDPACKS: { dir: string; names: string[] }[] = [
+  { dir: 'nodejs', names: ['heroku/nodejs', 'nodejs'] },
+  { dir: 'python', names: ['heroku/python', 'python'] },
+  { dir: 'procfile', names: ['heroku-community/procfile', 'heroku/procfile', 'procfile'] },
+];
+
+export class BuildpackError extends Error {}
+
+export type BuildpackSource =
+  | { kind: 'builtin'; url: string; name: string; dir: string }
+  | { kind: 'path'; url: string; name: string; dir: string }
+  | { kind: 'git'; url: string; name: string; repo: string; ref: string | null };
+
+/** Resolves one buildpack-installation URL (what `buildpacks:set` stored or BUILDPACK_URL says). */
+export function resolveBuildpack(url: string, builtinRoot: string): BuildpackSource {
+  const builtin = BUILTIN_BUILDPACKS.find((b) => b.names.includes(url) || url === `urn:buildpack:${b.names[0]}`);
+  if (builtin) return { kind: 'builtin', url, name: builtin.names[0]!, dir: join(builtinRoot, builtin.dir) };
+  if (isAbsolute(url) || url.startsWith('file://')) {
+    const dir = url.replace(/^file:\/\//, '');
+    if (!existsSync(join(dir, 'bin', 'compile'))) throw new BuildpackError(`Buildpack ${url} has no bin/compile.`);
+    return { kind: 'path', url, name: url, dir };
+  }
+  if (/^(https?|git|ssh):\/\//.test(url) || /^[\w.-]+@[\w.-]+:/.test(url)) {
+    const [repo, ref] = url.split('#', 2) as [string, string | undefined];
+    return { kind: 'git', url, name: url, repo, ref: ref ?? null };
+  }
+  const names = BUILTIN_BUILDPACKS.map((b) => b.names[0]).join(', ');
+  throw new BuildpackError(`Unknown buildpack ${url}: use a git URL, an absolute path, or one of ${names}.`);
+}
+
+/** The built-ins, for detection when an app names no buildpack. */
+export function builtinBuildpacks(builtinRoot: string): BuildpackSource[] {
+  return BUILTIN_BUILDPACKS.map((b) => ({ kind: 'builtin' as const, url: b.names[0]!, name: b.names[0]!, dir: join(builtinRoot, b.dir) }));
+}
+
+/** Copies (or clones) a buildpack into `dest`, a private writable copy: buildpacks may write `export` beside themselves. */
+export async function materialize(bp: BuildpackSource, dest: string): Promise<void> {
+  if (bp.kind !== 'git') {
+    await cp(bp.dir, dest, { recursive: true });
+    return;
+  }
+  const args = ['clone', '--quiet', '--depth', '1', ...(bp.ref ? ['--branch', bp.ref] : []), bp.repo, dest];
+  await new Promise<void>((resolve, reject) => {
+    const p = spawn('git', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new BuildpackError(`Could not fetch buildpack ${bp.url}: ${err.trim()}`))));
+  });
+  if (!existsSync(join(dest, 'bin', 'compile'))) throw new BuildpackError(`Buildpack ${bp.url} has no bin/compile.`);
+}

@@ -1,0 +1,274 @@
+// The build: checkout → buildpacks (detect / compile / release, in build containers) → Procfile →
+// slug → release, printing Heroku's slug-compiler output as it happens. One build per app at a time.
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chown, lchown, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { LogSink } from '../logs/types.ts';
+import type { ContainerSpec, Runtime } from '../runtime/types.ts';
+import { DYNO_GID, DYNO_UID } from '../runtime/types.ts';
+import { BlobStore, formatSize, packSlug, SlugTooLargeError } from '../slugs/index.ts';
+import type { Db } from '../store/index.ts';
+import { now } from '../store/index.ts';
+import type { BuildsTable, SlugsTable } from '../store/schema.ts';
+import { BuildpackError, builtinBuildpacks, materialize, resolveBuildpack, type BuildpackSource } from './buildpacks.ts';
+import { describeProcessTypes, parseProcfile, ProcfileError } from './procfile.ts';
+import { runStep } from './run-step.ts';
+
+export interface BuilderOptions {
+  db: Db;
+  runtime: Runtime;
+  blobs: BlobStore;
+  logs: LogSink;
+  /** Build work dirs and per-app build caches live here. */
+  dataDir: string;
+  /** The repository's buildpacks/ folder. */
+  builtinRoot: string;
+  /** Machine-wide cache of downloaded language runtimes, shared by every app's builds. */
+  runtimeCacheDir: string;
+  timeoutMs: number;
+  /** Turns a finished slug into a release; returns its version. */
+  release: (b: { appId: string; user: User; slug: SlugsTable; description: string }) => Promise<{ version: number }>;
+  /** The app's URL, printed after `Released vN`. */
+  webUrl: (appName: string) => string;
+}
+
+export interface User { id: string; email: string }
+
+export interface BuildRequest {
+  app: { id: string; name: string };
+  user: User;
+  /** The commit being built (full sha); `Deploy <sha7>` names the release. */
+  commit: string;
+  /** Fills the (empty) build dir with the source tree. */
+  checkout: (dir: string) => Promise<void>;
+  /** The build's output, as it happens. */
+  output: (text: string) => void;
+}
+
+export interface BuildOutcome {
+  build: BuildsTable;
+  version?: number;
+}
+
+const STACK_ENV_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export class Builder {
+  /** Per-app tail of the build queue: a push waits for the app's previous build, others run side by side. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly o: BuilderOptions) {}
+
+  /** Queues the build behind any running build of the same app. */
+  build(req: BuildRequest): Promise<BuildOutcome> {
+    const prev = this.queues.get(req.app.id) ?? Promise.resolve();
+    if (this.queues.has(req.app.id)) req.output('-----> Waiting for the app\'s build in progress to finish...\n');
+    const run = prev.catch(() => undefined).then(() => this.run(req));
+    const tail = run.catch(() => undefined);
+    this.queues.set(req.app.id, tail);
+    void tail.then(() => { if (this.queues.get(req.app.id) === tail) this.queues.delete(req.app.id); });
+    return run;
+  }
+
+  private async run(req: BuildRequest): Promise<BuildOutcome> {
+    const { db, logs } = this.o;
+    const stack = this.o.runtime.stack;
+    const t = now();
+    const build: BuildsTable = {
+      id: randomUUID(), app_id: req.app.id, user_id: req.user.id, status: 'pending', source_version: req.commit,
+      slug_id: null, release_id: null, stack, buildpacks: null, created_at: t, updated_at: t,
+    };
+    await db.insertInto('builds').values(build).execute();
+    logs.emit(req.app.id, 'app', 'api', `Build started by user ${req.user.email}`);
+    const work = join(this.o.dataDir, 'builds', build.id);
+    const short = build.id.slice(0, 8);
+    const ctx: Ctx = {
+      req, build, deadline: Date.now() + this.o.timeoutMs, short,
+      hostBuildDir: join(work, 'app'), hostEnvDir: join(work, 'env'), hostBuildpacks: join(work, 'buildpacks'),
+      hostCache: join(this.o.dataDir, 'cache', req.app.id),
+      buildDir: `/tmp/build_${short}`, detected: '',
+    };
+    const out = req.output;
+    try {
+      await this.prepareDirs(ctx);
+      out(`-----> Building on the ${capitalize(stack)} stack\n`);
+      const packs = await this.chooseBuildpacks(ctx);
+      build.buildpacks = JSON.stringify(packs.map((p) => ({ url: p.url, name: p.name })));
+      out(`-----> ${ctx.detected} app detected\n`);
+      const exports: string[] = [];
+      for (let i = 0; i < packs.length; i++) {
+        const r = await this.step(ctx, i, `bin/compile ${ctx.buildDir} /tmp/cache /tmp/env`, exports, out, false);
+        if (r.timedOut) throw new BuildFailure(`Timed out compiling ${ctx.detected} app (the build timeout is ${Math.round(this.o.timeoutMs / 1000)} s).`);
+        if (r.code !== 0) throw new BuildFailure(`Push rejected, failed to compile ${ctx.detected} app.`);
+        if (existsSync(join(ctx.hostBuildpacks, String(i), 'export'))) exports.push(`/tmp/buildpacks/${i}/export`);
+      }
+      const defaults = await this.defaultProcessTypes(ctx, packs.length);
+      out('-----> Discovering process types\n');
+      const procfile = await this.readProcfile(ctx);
+      for (const line of describeProcessTypes(procfile, defaults)) out(`${line}\n`);
+      const processTypes = { ...defaults, ...(procfile ?? {}) };
+      out('\n-----> Compressing...\n');
+      const slug = await this.packSlug(ctx, processTypes);
+      out(`       Done: ${formatSize(slug.size)}\n`);
+      out('-----> Launching...\n');
+      const { version } = await this.o.release({ appId: req.app.id, user: req.user, slug, description: `Deploy ${req.commit.slice(0, 7)}` });
+      await db.updateTable('apps').set({ buildpack_provided_description: ctx.detected }).where('id', '=', req.app.id).execute();
+      const rel = await db.selectFrom('releases').select('id').where('app_id', '=', req.app.id).where('version', '=', version).executeTakeFirst();
+      Object.assign(build, { status: 'succeeded', slug_id: slug.id, release_id: rel?.id ?? null, updated_at: now() });
+      await db.updateTable('builds').set(build).where('id', '=', build.id).execute();
+      out(`       Released v${version}\n       ${this.o.webUrl(req.app.name)} deployed to Slipway\n\n`);
+      logs.emit(req.app.id, 'app', 'api', 'Build succeeded');
+      return { build, version };
+    } catch (err) {
+      const known = err instanceof BuildFailure || err instanceof BuildpackError || err instanceof ProcfileError || err instanceof SlugTooLargeError;
+      if (!known) console.error(`build ${build.id} of ${req.app.name} failed:`, err);
+      const message = known ? (err as Error).message : `Build failed: platform error (${(err as Error).message}).`;
+      out(`\n${message.split('\n').map((l) => ` !     ${l}`).join('\n')}\n\n !     Push failed\n`);
+      Object.assign(build, { status: 'failed', updated_at: now() });
+      await db.updateTable('builds').set(build).where('id', '=', build.id).execute();
+      logs.emit(req.app.id, 'app', 'api', `Build failed -- check your build output: builds:info ${build.id}`);
+      return { build };
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  private async prepareDirs(ctx: Ctx): Promise<void> {
+    for (const d of [ctx.hostBuildDir, ctx.hostEnvDir, ctx.hostBuildpacks, ctx.hostCache, this.o.runtimeCacheDir]) await mkdir(d, { recursive: true });
+    await ctx.req.checkout(ctx.hostBuildDir);
+    const config = await this.o.db.selectFrom('config_vars').select(['key', 'value']).where('app_id', '=', ctx.req.app.id).execute();
+    for (const { key, value } of config) await writeFile(join(ctx.hostEnvDir, key), value);
+    ctx.buildpackUrlVar = config.find((c) => c.key === 'BUILDPACK_URL')?.value;
+    // Builds run as the dyno user: it must own what it compiles, caches and downloads.
+    // The caches' contents were written by that user already; only their roots may be new.
+    await chownTree([ctx.hostBuildDir, ctx.hostBuildpacks]);
+    if (process.getuid?.() === 0) for (const d of [ctx.hostCache, this.o.runtimeCacheDir]) await chown(d, DYNO_UID, DYNO_GID);
+  }
+
+  private async chooseBuildpacks(ctx: Ctx): Promise<BuildpackSource[]> {
+    const out = ctx.req.output;
+    const installed = await this.o.db.selectFrom('buildpack_installations').select('url').where('app_id', '=', ctx.req.app.id).orderBy('ordinal').execute();
+    const urls = installed.length ? installed.map((r) => r.url) : ctx.buildpackUrlVar ? [ctx.buildpackUrlVar] : [];
+    if (urls.length === 0) {
+      out('-----> Determining which buildpack to use for this app\n');
+      const candidates = builtinBuildpacks(this.o.builtinRoot);
+      for (let i = 0; i < candidates.length; i++) {
+        await materialize(candidates[i]!, join(ctx.hostBuildpacks, String(i)));
+      }
+      await chownTree([ctx.hostBuildpacks]);
+      for (let i = 0; i < candidates.length; i++) {
+        const r = await this.step(ctx, i, `bin/detect ${ctx.buildDir}`, [], undefined, true);
+        if (r.code === 0) {
+          ctx.detected = r.stdout.trim().split('\n')[0] || candidates[i]!.name;
+          await rm(ctx.hostBuildpacks, { recursive: true });
+          await materialize(candidates[i]!, join(ctx.hostBuildpacks, '0'));
+          await chownTree([ctx.hostBuildpacks]);
+          return [candidates[i]!];
+        }
+      }
+      throw new BuildFailure([
+        'No default language could be detected for this app.',
+        '\t\t\tHINT: This occurs when Slipway cannot detect the buildpack to use for this application automatically.',
+        '\t\t\tSet one with `slipway buildpacks:set heroku/nodejs` (or a git URL), or add a Procfile.',
+      ].join('\n'));
+    }
+    const packs = urls.map((u) => resolveBuildpack(u, this.o.builtinRoot));
+    if (packs.length === 1) out(`-----> Using buildpack: ${packs[0]!.name}\n`);
+    else out(`-----> Using buildpacks:\n${packs.map((p, i) => `       ${i + 1}. ${p.name}\n`).join('')}`);
+    for (let i = 0; i < packs.length; i++) await materialize(packs[i]!, join(ctx.hostBuildpacks, String(i)));
+    await chownTree([ctx.hostBuildpacks]);
+    const last = packs.length - 1;
+    const r = await this.step(ctx, last, `bin/detect ${ctx.buildDir}`, [], undefined, true);
+    if (r.code !== 0) throw new BuildFailure(`App not compatible with buildpack: ${packs[last]!.url}`);
+    ctx.detected = r.stdout.trim().split('\n')[0] || packs[last]!.name;
+    return packs;
+  }
+
+  private async defaultProcessTypes(ctx: Ctx, count: number): Promise<Record<string, string>> {
+    const i = count - 1;
+    if (!existsSync(join(ctx.hostBuildpacks, String(i), 'bin', 'release'))) return {};
+    const r = await this.step(ctx, i, `bin/release ${ctx.buildDir}`, [], undefined, true);
+    if (r.code !== 0) throw new BuildFailure(`The buildpack's bin/release exited with status ${r.code}.`);
+    let doc: unknown;
+    try { doc = parseYaml(r.stdout); } catch (e) { throw new BuildFailure(`The buildpack's bin/release printed invalid YAML: ${(e as Error).message}`); }
+    const types = (doc as { default_process_types?: Record<string, unknown> } | null)?.default_process_types ?? {};
+    return Object.fromEntries(Object.entries(types).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  }
+
+  private async readProcfile(ctx: Ctx): Promise<Record<string, string> | null> {
+    const file = join(ctx.hostBuildDir, 'Procfile');
+    return existsSync(file) ? parseProcfile(await readFile(file, 'utf8')) : null;
+  }
+
+  private async packSlug(ctx: Ctx, processTypes: Record<string, string>): Promise<SlugsTable> {
+    const tmp = join(this.o.dataDir, 'builds', `${ctx.build.id}.slug.tgz`);
+    await packSlug(ctx.hostBuildDir, tmp);
+    const { sha256, size } = await this.o.blobs.put(tmp);
+    const slug: SlugsTable = {
+      id: randomUUID(), app_id: ctx.req.app.id, blob: sha256, size, process_types: JSON.stringify(processTypes),
+      commit: ctx.req.commit, commit_description: null, stack: this.o.runtime.stack,
+      buildpack_provided_description: ctx.detected, created_at: now(),
+    };
+    await this.o.db.insertInto('slugs').values(slug).execute();
+    return slug;
+  }
+
+  /** Runs `script` of buildpack `index` in a build container, after sourcing earlier buildpacks' exports. */
+  private step(ctx: Ctx, index: number, script: string, exports: string[], onOutput: ((s: string) => void) | undefined, capture: boolean) {
+    const bp = `/tmp/buildpacks/${index}`;
+    const sources = exports.map((e) => `. ${e}; `).join('');
+    const spec: ContainerSpec = {
+      id: `slipway-build-${ctx.short}-${randomUUID().slice(0, 6)}`,
+      hostname: 'build',
+      argv: ['/bin/bash', '-c', `${sources}cd ${ctx.buildDir} && exec ${bp}/${script}`],
+      env: {
+        PATH: STACK_ENV_PATH, HOME: '/tmp/home', LANG: 'C.UTF-8', STACK: this.o.runtime.stack,
+        SOURCE_VERSION: ctx.req.commit, SLIPWAY_RUNTIME_CACHE: '/tmp/runtimes',
+      },
+      cwd: '/tmp',
+      mounts: [
+        { source: ctx.hostBuildDir, destination: ctx.buildDir, readonly: false },
+        { source: ctx.hostCache, destination: '/tmp/cache', readonly: false },
+        { source: ctx.hostEnvDir, destination: '/tmp/env', readonly: true },
+        { source: ctx.hostBuildpacks, destination: '/tmp/buildpacks', readonly: false },
+        { source: this.o.runtimeCacheDir, destination: '/tmp/runtimes', readonly: false },
+      ],
+      memoryLimitBytes: 4 * 1024 ** 3,
+      pidsLimit: 4096,
+      tmpBytes: 2 * 1024 ** 3,
+    };
+    return runStep({ runtime: this.o.runtime, spec, onOutput, captureStdout: capture, deadline: ctx.deadline });
+  }
+}
+
+interface Ctx {
+  req: BuildRequest;
+  build: BuildsTable;
+  deadline: number;
+  short: string;
+  hostBuildDir: string;
+  hostEnvDir: string;
+  hostBuildpacks: string;
+  hostCache: string;
+  buildDir: string;
+  detected: string;
+  buildpackUrlVar?: string;
+}
+
+class BuildFailure extends Error {}
+
+/** Thrown by a build request's checkout to refuse the build with a message for the pusher. */
+export class BuildRejected extends BuildFailure {}
+
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+async function chownTree(dirs: string[]): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  for (const dir of dirs) {
+    await chown(dir, DYNO_UID, DYNO_GID);
+    for (const entry of await readdir(dir, { recursive: true })) {
+      await lchown(join(dir, entry), DYNO_UID, DYNO_GID);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+// Every CLI command, for dispatch and generated help. Adding a command = one file + one line here.
+
+import type { Command } from '../command.ts';
+import apps from './apps/index.ts';
+import appsCreate from './apps/create.ts';
+import appsDestroy from './apps/destroy.ts';
+import appsInfo from './apps/info.ts';
+import appsOpen from './apps/open.ts';
+import login from './auth/login.ts';
+import logout from './auth/logout.ts';
+import authToken from './auth/token.ts';
+import authWhoami from './auth/whoami.ts';
+import buildpacks from './buildpacks/index.ts';
+import buildpacksAdd from './buildpacks/add.ts';
+import buildpacksClear from './buildpacks/clear.ts';
+import buildpacksRemove from './buildpacks/remove.ts';
+import buildpacksSet from './buildpacks/set.ts';
+import config from './config/index.ts';
+import configGet from './config/get.ts';
+import configSet from './config/set.ts';
+import configUnset from './config/unset.ts';
+import gitRemote from './git/remote.ts';
+import help from './help.ts';
+import logs from './logs.ts';
+import ps from './ps/index.ts';
+import psRestart from './ps/restart.ts';
+import psScale from './ps/scale.ts';
+import psStop from './ps/stop.ts';
+import releases from './releases/index.ts';
+import releasesInfo from './releases/info.ts';
+import run from './run/index.ts';
+import runDetached from './run/detached.ts';
+import version from './version.ts';
+
+export const commands: readonly Command[] = [
+  apps, appsCreate, appsDestroy, appsInfo, appsOpen,
+  login, logout, authToken, authWhoami,
+  buildpacks, buildpacksAdd, buildpacksClear, buildpacksRemove, buildpacksSet,
+  config, configGet, configSet, configUnset,
+  gitRemote,
+  help,
+  logs,
+  ps, psRestart, psScale, psStop,
+  releases, releasesInfo,
+  run, runDetached,
+  version,
+];
+
+export function findCommand(name: string): Command | undefined {
+  return commands.find((c) => c.id === name) ?? commands.find((c) => c.aliases.includes(name));
+}

@@ -1,0 +1,196 @@
+// One dyno's life: launch in a container, starting → up (web: once $PORT accepts connections) → crashed /
+// down / complete, with Heroku's `heroku[web.1]` lines for every change and its output as `app[web.1]`.
+// The dyno never restarts itself: it reports its exit and the manager's reconcile loop decides.
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+import type { LogSink } from '../logs/types.ts';
+import type { Container, Runtime } from '../runtime/types.ts';
+import type { DynoSize } from './sizes.ts';
+
+export type DynoState = 'starting' | 'up' | 'crashed' | 'down' | 'complete';
+
+export interface DynoSpec {
+  appId: string;
+  appName: string;
+  name: string;
+  type: string;
+  command: string;
+  /** One-off dynos end as `complete` and are never restarted. */
+  oneOff: boolean;
+  release: { id: string; version: number };
+  size: DynoSize;
+  /** The release's unpacked slug (read-only lower layer of /app). */
+  slugDir: string;
+  env: Record<string, string>;
+  /** Web dynos: the host port the process must bind ($PORT). */
+  port?: number;
+  /** The user a one-off ran for, added to its start line as Heroku does. */
+  startedBy?: string;
+}
+
+export interface DynoDeps {
+  runtime: Runtime;
+  logs: LogSink;
+  bootTimeoutMs: number;
+  stopGraceMs: number;
+  /** Called once when the process has exited and the container is gone. */
+  onExit: (dyno: Dyno, status: number, requested: boolean) => void;
+}
+
+const STACK_PATH = '/usr/local/bin:/usr/bin:/bin';
+
+export class Dyno {
+  readonly id = randomUUID();
+  state: DynoState = 'starting';
+  /** Set by ps:restart: the manager boots a replacement as soon as this one has stopped. */
+  restartRequested = false;
+  /** For a crashed formation dyno: when the back-off lets it boot again (shown by `ps`). */
+  nextRestartAt?: Date;
+  updatedAt = new Date();
+  readonly createdAt = new Date();
+  private container?: Container;
+  private stopRequested = false;
+  private stopped?: Promise<void>;
+  private bootTimer?: NodeJS.Timeout;
+  private probeTimer?: NodeJS.Timeout;
+  /** Settles once the exit has been logged and the container removed. */
+  private readonly exitedDone: Promise<void>;
+  private markExited: () => void = () => undefined;
+
+  constructor(readonly spec: DynoSpec, private readonly deps: DynoDeps) {
+    this.exitedDone = new Promise((r) => { this.markExited = r; });
+  }
+
+  get name(): string { return this.spec.name; }
+
+  async start(): Promise<void> {
+    const { spec, deps } = this;
+    const by = spec.startedBy ? ` by user ${spec.startedBy}` : '';
+    this.log(`Starting process with command \`${spec.command}\`${by}`);
+    const env: Record<string, string> = {
+      PATH: STACK_PATH, ...spec.env, HOME: '/app', DYNO: spec.name, PS1: '\\[\\033[01;34m\\]\\w\\[\\033[00m\\] \\[\\033[01;32m\\]$ \\[\\033[00m\\]',
+      ...(spec.port ? { PORT: String(spec.port) } : {}),
+    };
+    // Heroku boots through a login shell that sources .profile.d/*.sh and .profile first. bash stays
+    // pid 1 and the command its child (the trailing `exit` stops bash from exec'ing it), so an app that
+    // installs no SIGTERM handler still dies on SIGTERM as it would on Heroku.
+    const script = 'for f in /app/.profile.d/*.sh; do [ -r "$f" ] && . "$f"; done; [ -r /app/.profile ] && . /app/.profile\n'
+      + `${spec.command}\nexit $?\n`;
+    try {
+      this.container = await deps.runtime.start({
+        id: `slipway-dyno-${this.id}`, hostname: spec.name, argv: ['/bin/bash', '-c', script], env, cwd: '/app',
+        app: { lower: spec.slugDir }, mounts: [], memoryLimitBytes: spec.size.hardLimitBytes, pidsLimit: spec.size.pids,
+      });
+    } catch (err) {
+      this.log(`Error R99 (Platform error) -> Failed to launch the dyno: ${(err as Error).message}`);
+      this.setState('crashed');
+      deps.onExit(this, 1, false);
+      return;
+    }
+    this.pipeOutput(this.container);
+    if (spec.port && !spec.oneOff) this.awaitBind(spec.port);
+    else this.setState('up');
+    void this.container.exited.then((s) => this.exited(s.code, s.oomKilled));
+  }
+
+  /** Graceful stop: SIGTERM to every process, SIGKILL after the grace period (R12). Resolves when gone. */
+  stop(): Promise<void> {
+    if (this.stopped) return this.stopped;
+    this.stopRequested = true;
+    this.clearTimers();
+    const c = this.container;
+    if (!c || this.state === 'crashed' || this.state === 'complete' || this.state === 'down') {
+      this.stopped = Promise.resolve();
+      return this.stopped;
+    }
+    this.log('Stopping all processes with SIGTERM');
+    this.stopped = (async () => {
+      await c.signal('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((r) => { timer = setTimeout(() => r('late'), this.deps.stopGraceMs); });
+      const first = await Promise.race([c.exited.then(() => 'exited' as const), late]);
+      clearTimeout(timer);
+      if (first === 'late') {
+        this.log(`Error R12 (Exit timeout) -> At least one process failed to exit within ${Math.round(this.deps.stopGraceMs / 1000)} seconds of SIGTERM`);
+        this.log('Stopping remaining processes with SIGKILL');
+        await c.signal('SIGKILL');
+        await c.exited;
+      }
+      await this.exitedDone;
+    })();
+    return this.stopped;
+  }
+
+
+  private async exited(code: number, oomKilled: boolean): Promise<void> {
+    this.clearTimers();
+    if (oomKilled) {
+      this.log('Error R15 (Memory quota vastly exceeded)');
+      this.log('Stopping process with SIGKILL');
+    }
+    this.log(`Process exited with status ${code}`);
+    const requested = this.stopRequested;
+    if (this.spec.oneOff) this.setState('complete');
+    else this.setState(requested ? 'down' : 'crashed');
+    await this.container?.destroy().catch((err) => console.error(`dyno ${this.spec.appName} ${this.name}: cleanup failed:`, err));
+    this.markExited();
+    this.deps.onExit(this, code, requested);
+  }
+
+  private setState(next: DynoState): void {
+    if (next === this.state) return;
+    this.log(`State changed from ${this.state} to ${next}`);
+    this.state = next;
+    this.updatedAt = new Date();
+  }
+
+  private log(message: string): void {
+    this.deps.logs.emit(this.spec.appId, 'heroku', this.spec.name, message);
+  }
+
+  /** A web dyno is up once its $PORT accepts a TCP connection; R10 if it hasn't within the boot timeout. */
+  private awaitBind(port: number): void {
+    const probe = () => {
+      if (this.state !== 'starting') return;
+      const s = connect({ host: '127.0.0.1', port });
+      s.once('connect', () => { s.destroy(); if (this.state === 'starting') this.setState('up'); });
+      s.once('error', () => { s.destroy(); if (this.state === 'starting') this.probeTimer = setTimeout(probe, 100); });
+    };
+    probe();
+    this.bootTimer = setTimeout(() => {
+      if (this.state !== 'starting') return;
+      const secs = Math.round(this.deps.bootTimeoutMs / 1000);
+      this.log(`Error R10 (Boot timeout) -> Web process failed to bind to $PORT within ${secs} seconds of launch`);
+      this.log('Stopping process with SIGKILL');
+      void this.container?.signal('SIGKILL');
+    }, this.deps.bootTimeoutMs);
+  }
+
+  private pipeOutput(c: Container): void {
+    for (const stream of [c.stdout, c.stderr]) {
+      let pending = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        pending += chunk;
+        const cut = pending.lastIndexOf('\n');
+        if (cut < 0) {
+          // A process that never prints a newline still gets its output logged in bounded pieces.
+          if (pending.length >= 10_000) { this.emitOutput(pending); pending = ''; }
+          return;
+        }
+        this.emitOutput(pending.slice(0, cut));
+        pending = pending.slice(cut + 1);
+      });
+      stream.on('end', () => { if (pending) this.emitOutput(pending); pending = ''; });
+    }
+  }
+
+  private emitOutput(text: string): void {
+    this.deps.logs.emit(this.spec.appId, 'app', this.spec.name, text);
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.bootTimer);
+    clearTimeout(this.probeTimer);
+  }
+}

@@ -1,0 +1,317 @@
+// The dyno manager: one reconcile loop per app. Desired = formation × current release; actual = the
+// running dynos. Every trigger (new release, scale, restart, crash) only wakes the loop, which starts
+// what is missing and stops what is not wanted. Also the router's read-only view of web dynos.
+import { randomInt, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import type { LogSink } from '../logs/types.ts';
+import type { AppRoute, RouteTable } from '../router/types.ts';
+import type { Runtime } from '../runtime/types.ts';
+import { BlobStore, unpackSlug } from '../slugs/index.ts';
+import type { Db } from '../store/index.ts';
+import { crashRestartDelayMs } from './backoff.ts';
+import { Dyno } from './dyno.ts';
+import { DEFAULT_SIZE, sizeOrDefault } from './sizes.ts';
+
+export interface DynoManagerOptions {
+  db: Db;
+  runtime: Runtime;
+  logs: LogSink;
+  blobs: BlobStore;
+  /** Unpacked slugs live under here, one dir per slug blob, shared by every dyno that runs it. */
+  dataDir: string;
+  domain: string;
+  bootTimeoutMs: number;
+  stopGraceMs: number;
+  /** Scales the crash back-off's minutes (tests shorten it). */
+  crashBackoffMinuteMs: number;
+}
+
+interface AppEntry {
+  id: string;
+  name: string;
+  dynos: Map<string, Dyno>;
+  /** Consecutive crashes per dyno name, reset by a successful boot, a release or a restart. */
+  crashes: Map<string, number>;
+  restartTimers: Map<string, NodeJS.Timeout>;
+  /** Web dynos the formation asks for on the current release (0 → the router answers H14). */
+  webQuantity: number;
+  running: boolean;
+  again: boolean;
+}
+
+export class DynoManager implements RouteTable {
+  private readonly apps = new Map<string, AppEntry>();
+  private readonly byName = new Map<string, string>();
+  private shuttingDown = false;
+
+  constructor(private readonly o: DynoManagerOptions) {}
+
+  /** Loads every app and converges each to its desired state (platform start). */
+  async start(): Promise<void> {
+    const apps = await this.o.db.selectFrom('apps').select(['id', 'name']).execute();
+    for (const a of apps) this.track(a.id, a.name);
+    for (const a of apps) this.wake(a.id);
+  }
+
+  track(id: string, name: string): void {
+    if (this.apps.has(id)) return;
+    this.apps.set(id, { id, name, dynos: new Map(), crashes: new Map(), restartTimers: new Map(), webQuantity: 0, running: false, again: false });
+    this.byName.set(name, id);
+  }
+
+  /** Stops every dyno of the app and forgets it (the app is being destroyed). */
+  async untrack(id: string): Promise<void> {
+    const app = this.apps.get(id);
+    if (!app) return;
+    this.apps.delete(id);
+    this.byName.delete(app.name);
+    for (const t of app.restartTimers.values()) clearTimeout(t);
+    await Promise.all([...app.dynos.values()].map((d) => d.stop()));
+  }
+
+  /** Ask the loop to reconcile the app soon; concurrent wakes coalesce into one more pass. */
+  wake(appId: string): void {
+    const app = this.apps.get(appId);
+    if (!app || this.shuttingDown) return;
+    if (app.running) { app.again = true; return; }
+    app.running = true;
+    void (async () => {
+      try {
+        do {
+          app.again = false;
+          await this.reconcile(app);
+        } while (app.again && !this.shuttingDown);
+      } catch (err) {
+        console.error(`dyno manager: reconciling ${app.name} failed:`, err);
+      } finally {
+        app.running = false;
+      }
+    })();
+  }
+
+  /**
+   * Keeps the formation in step with a new slug's process types: the first deploy gets web=1 (when
+   * there is a web type) and every other type at 0; later deploys keep quantities as scaled, add new
+   * types at 0 and drop types the slug no longer has.
+   */
+  async syncFormation(appId: string, processTypes: Record<string, string>): Promise<void> {
+    const { db } = this.o;
+    await db.transaction().execute(async (trx) => {
+      const rows = await trx.selectFrom('formation').select(['id', 'type']).where('app_id', '=', appId).execute();
+      const first = rows.length === 0;
+      const t = new Date().toISOString();
+      for (const type of Object.keys(processTypes)) {
+        if (type === 'release' || rows.some((r) => r.type === type)) continue;
+        await trx.insertInto('formation').values({
+          id: randomUUID(), app_id: appId, type, quantity: first && type === 'web' ? 1 : 0, size: DEFAULT_SIZE, created_at: t, updated_at: t,
+        }).execute();
+      }
+      const gone = rows.filter((r) => !(r.type in processTypes)).map((r) => r.id);
+      if (gone.length) await trx.deleteFrom('formation').where('id', 'in', gone).execute();
+    });
+  }
+
+  /** A new release resets crash counters (Heroku's policy) and replaces every formation dyno. */
+  released(appId: string): void {
+    const app = this.apps.get(appId);
+    if (!app) return;
+    app.crashes.clear();
+    for (const t of app.restartTimers.values()) clearTimeout(t);
+    app.restartTimers.clear();
+    this.wake(appId);
+  }
+
+  /** Restart all dynos, one process type, or one dyno (`web`, `web.1`). Returns how many were restarted. */
+  restart(appId: string, target?: string): number {
+    const app = this.apps.get(appId);
+    if (!app) return 0;
+    const chosen = [...app.dynos.values()].filter((d) => !d.spec.oneOff && (!target || d.name === target || d.spec.type === target));
+    for (const d of chosen) {
+      app.crashes.delete(d.name);
+      if (d.state === 'crashed') {
+        // Nothing to stop: drop the crashed dyno and its pending back-off, and boot it again now.
+        clearTimeout(app.restartTimers.get(d.name));
+        app.restartTimers.delete(d.name);
+        app.dynos.delete(d.name);
+        continue;
+      }
+      d.restartRequested = true;
+      this.log(app, d.name, 'Restarting');
+      void d.stop();
+    }
+    this.wake(appId);
+    return chosen.length;
+  }
+
+  /** Stops one dyno (it is started again by the loop for formation dynos, as `ps:stop` does on Heroku). */
+  async stopDyno(appId: string, name: string): Promise<boolean> {
+    const d = this.apps.get(appId)?.dynos.get(name);
+    if (!d) return false;
+    await d.stop();
+    return true;
+  }
+
+  dynos(appId: string): Dyno[] {
+    const app = this.apps.get(appId);
+    return app ? [...app.dynos.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true })) : [];
+  }
+
+  /** Starts a one-off dyno `run.N` on the current release; its output goes to the log stream. */
+  async runOneOff(appId: string, command: string, user: string, sizeName?: string): Promise<Dyno> {
+    const app = this.apps.get(appId);
+    if (!app) throw new Error('unknown app');
+    const release = await this.currentRelease(appId);
+    if (!release) throw new NoReleaseError();
+    let name: string;
+    do name = `run.${randomInt(1000, 10000)}`; while (app.dynos.has(name));
+    const d = await this.launch(app, release, { name, type: 'run', command, oneOff: true, size: sizeName, startedBy: user });
+    return d;
+  }
+
+  lookup(hostname: string): AppRoute | undefined {
+    const suffix = `.${this.o.domain}`;
+    if (!hostname.endsWith(suffix)) return undefined;
+    const id = this.byName.get(hostname.slice(0, -suffix.length));
+    const app = id ? this.apps.get(id) : undefined;
+    if (!app) return undefined;
+    const web = [...app.dynos.values()].filter((d) => d.spec.type === 'web');
+    const up = web.filter((d) => d.state === 'up' && d.spec.port).map((d) => ({ dyno: d.name, host: '127.0.0.1', port: d.spec.port! }));
+    return {
+      appId: app.id, appName: app.name, up,
+      webQuantity: app.webQuantity,
+      crashed: up.length === 0 && web.length > 0 && web.every((d) => d.state === 'crashed'),
+    };
+  }
+
+  /** Stops every dyno (SIGTERM, grace period, SIGKILL) and leaves no container behind. */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    const all: Promise<void>[] = [];
+    for (const app of this.apps.values()) {
+      for (const t of app.restartTimers.values()) clearTimeout(t);
+      for (const d of app.dynos.values()) all.push(d.stop());
+    }
+    await Promise.all(all);
+  }
+
+  private async reconcile(app: AppEntry): Promise<void> {
+    const release = await this.currentRelease(app.id);
+    const formation = await this.o.db.selectFrom('formation').selectAll().where('app_id', '=', app.id).execute();
+    const processTypes: Record<string, string> = release?.processTypes ?? {};
+    const desired = new Map<string, { type: string; command: string; size: string }>();
+    for (const f of formation) {
+      const command = processTypes[f.type];
+      if (!release || !command) continue;
+      for (let i = 1; i <= f.quantity; i++) desired.set(`${f.type}.${i}`, { type: f.type, command, size: f.size });
+    }
+    app.webQuantity = [...desired.values()].filter((d) => d.type === 'web').length;
+    const stops: Promise<void>[] = [];
+    for (const d of app.dynos.values()) {
+      if (d.spec.oneOff) continue;
+      const want = desired.get(d.name);
+      const stale = !want || d.spec.release.id !== release?.id || want.command !== d.spec.command || want.size !== d.spec.size.name;
+      if (stale && d.state !== 'crashed') {
+        if (want && d.state !== 'down') this.log(app, d.name, 'Restarting');
+        stops.push(d.stop());
+      } else if (stale) {
+        clearTimeout(app.restartTimers.get(d.name));
+        app.restartTimers.delete(d.name);
+        app.dynos.delete(d.name);
+      }
+    }
+    // Replacements start as soon as the old dynos have been signalled (Heroku's order for restarts).
+    for (const [name, want] of desired) {
+      const existing = app.dynos.get(name);
+      if (existing && existing.spec.release.id === release!.id && existing.spec.command === want.command && existing.spec.size.name === want.size) continue;
+      if (app.restartTimers.has(name)) continue;
+      await this.launch(app, release!, { name, type: want.type, command: want.command, oneOff: false, size: want.size });
+    }
+    await Promise.all(stops);
+  }
+
+  private async launch(app: AppEntry, release: CurrentRelease, d: { name: string; type: string; command: string; oneOff: boolean; size?: string; startedBy?: string }): Promise<Dyno> {
+    const slugDir = join(this.o.dataDir, 'slugs', release.blob);
+    await unpackSlug(this.o.blobs.path(release.blob), slugDir);
+    const port = d.type === 'web' ? await freePort() : undefined;
+    const dyno = new Dyno({
+      appId: app.id, appName: app.name, name: d.name, type: d.type, command: d.command, oneOff: d.oneOff,
+      release: { id: release.id, version: release.version }, size: sizeOrDefault(d.size), slugDir,
+      env: release.config, port, startedBy: d.startedBy,
+    }, {
+      runtime: this.o.runtime, logs: this.o.logs, bootTimeoutMs: this.o.bootTimeoutMs, stopGraceMs: this.o.stopGraceMs,
+      onExit: (dy, _code, requested) => this.exited(app, dy, requested),
+    });
+    const previous = app.dynos.get(d.name);
+    app.dynos.set(d.name, dyno);
+    if (previous && previous !== dyno) this.replaced.add(previous);
+    await dyno.start();
+    return dyno;
+  }
+
+  /** Dynos whose name was taken over by a replacement while they shut down. */
+  private readonly replaced = new WeakSet<Dyno>();
+
+  private exited(app: AppEntry, dyno: Dyno, requested: boolean): void {
+    if (this.replaced.has(dyno)) return;
+    if (dyno.spec.oneOff || (requested && !dyno.restartRequested)) {
+      if (app.dynos.get(dyno.name) === dyno) app.dynos.delete(dyno.name);
+      if (!dyno.spec.oneOff) this.wake(app.id);
+      return;
+    }
+    if (requested) {
+      // ps:restart: start the replacement straight away.
+      if (app.dynos.get(dyno.name) === dyno) app.dynos.delete(dyno.name);
+      this.wake(app.id);
+      return;
+    }
+    // A crash: restart per the back-off policy; the crashed dyno stays listed until then.
+    const n = (app.crashes.get(dyno.name) ?? 0) + 1;
+    app.crashes.set(dyno.name, n);
+    const delay = crashRestartDelayMs(n, this.o.crashBackoffMinuteMs);
+    dyno.nextRestartAt = new Date(Date.now() + delay);
+    const t = setTimeout(() => {
+      app.restartTimers.delete(dyno.name);
+      if (app.dynos.get(dyno.name) === dyno) app.dynos.delete(dyno.name);
+      this.wake(app.id);
+    }, delay);
+    app.restartTimers.set(dyno.name, t);
+  }
+
+  private log(app: AppEntry, dyno: string, message: string): void {
+    this.o.logs.emit(app.id, 'heroku', dyno, message);
+  }
+
+  private async currentRelease(appId: string): Promise<CurrentRelease | undefined> {
+    const r = await this.o.db.selectFrom('releases').innerJoin('slugs', 'slugs.id', 'releases.slug_id')
+      .select(['releases.id', 'releases.version', 'releases.config', 'slugs.blob', 'slugs.process_types'])
+      .where('releases.app_id', '=', appId).where('releases.status', '=', 'succeeded')
+      .orderBy('releases.version', 'desc').limit(1).executeTakeFirst();
+    if (!r) return undefined;
+    return { id: r.id, version: r.version, blob: r.blob, config: JSON.parse(r.config), processTypes: JSON.parse(r.process_types) };
+  }
+}
+
+interface CurrentRelease {
+  id: string;
+  version: number;
+  blob: string;
+  config: Record<string, string>;
+  processTypes: Record<string, string>;
+}
+
+export class NoReleaseError extends Error {
+  constructor() { super('App has no release yet: push code first (git push slipway main).'); }
+}
+
+/** Asks the kernel for a free loopback port for a web dyno's $PORT. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '0.0.0.0', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}

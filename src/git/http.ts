@@ -1,0 +1,96 @@
+// git's smart HTTP protocol for app repositories (`/<app>.git/...`), served by real git:
+// `git receive-pack` / `git upload-pack --stateless-rpc`. HTTP Basic auth with the API key as password.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createGunzip } from 'node:zlib';
+import type { Repos } from './repos.ts';
+
+export interface GitUser { id: string; email: string }
+export interface GitApp { id: string; name: string }
+
+export interface PushContext {
+  app: GitApp;
+  user: GitUser;
+}
+
+export interface GitHttpOptions {
+  repos: Repos;
+  authenticate: (req: IncomingMessage) => Promise<GitUser | undefined>;
+  findApp: (name: string) => Promise<GitApp | undefined>;
+  /** Where the pre-receive hook posts the pushed refs (the platform's internal hook endpoint). */
+  hookUrl: string;
+}
+
+const HOOKS_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'hooks');
+const PATH = /^\/([a-z][a-z0-9-]{1,28}[a-z0-9])\.git\/(info\/refs|git-receive-pack|git-upload-pack)$/;
+
+export class GitHttp {
+  /** Pushes in flight, by the one-time token their hook presents. */
+  readonly pushes = new Map<string, PushContext>();
+
+  constructor(private readonly o: GitHttpOptions) {}
+
+  /** True when the request was a git request (and has been answered). */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (!url.pathname.endsWith('.git') && !url.pathname.includes('.git/')) return false;
+    void this.serve(req, res, url).catch((err) => {
+      console.error('git: request failed:', err);
+      if (!res.headersSent) text(res, 500, 'Internal error\n');
+      else res.destroy();
+    });
+    return true;
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const m = PATH.exec(url.pathname);
+    if (!m) return text(res, 404, 'Repository not found. App repositories are at /<app>.git\n');
+    const [, name, action] = m as unknown as [string, string, string];
+    const user = await this.o.authenticate(req);
+    if (!user) {
+      res.setHeader('WWW-Authenticate', 'Basic realm="Slipway"');
+      return text(res, 401, 'Invalid credentials: use your API key as the password (slipway login writes it to ~/.netrc).\n');
+    }
+    const app = await this.o.findApp(name);
+    if (!app) return text(res, 404, `Couldn't find that app: ${name}.\n`);
+    const repo = this.o.repos.path(app.id);
+    if (action === 'info/refs') {
+      const service = url.searchParams.get('service');
+      if (service !== 'git-receive-pack' && service !== 'git-upload-pack') {
+        return text(res, 403, 'Only the smart HTTP protocol is supported; upgrade git.\n');
+      }
+      res.writeHead(200, { 'Content-Type': `application/x-${service}-advertisement`, 'Cache-Control': 'no-cache' });
+      const header = `# service=${service}\n`;
+      res.write(`${(header.length + 4).toString(16).padStart(4, '0')}${header}0000`);
+      const p = spawn('git', [service.slice(4), '--stateless-rpc', '--advertise-refs', repo], { stdio: ['ignore', 'pipe', 'inherit'] });
+      p.stdout.pipe(res);
+      return;
+    }
+    const service = action;
+    const token = randomBytes(24).toString('hex');
+    const env: NodeJS.ProcessEnv = { ...process.env, GIT_PROTOCOL: String(req.headers['git-protocol'] ?? '') };
+    if (service === 'git-receive-pack') {
+      this.pushes.set(token, { app, user });
+      Object.assign(env, { SLIPWAY_HOOK_URL: this.o.hookUrl, SLIPWAY_HOOK_TOKEN: token });
+    }
+    const args = service === 'git-receive-pack'
+      ? ['-c', `core.hooksPath=${HOOKS_DIR}`, 'receive-pack', '--stateless-rpc', repo]
+      : ['upload-pack', '--stateless-rpc', repo];
+    res.writeHead(200, { 'Content-Type': `application/x-${service}-result`, 'Cache-Control': 'no-cache' });
+    const p = spawn('git', args, { env, stdio: ['pipe', 'pipe', 'inherit'] });
+    const body = req.headers['content-encoding'] === 'gzip' ? req.pipe(createGunzip()) : req;
+    body.pipe(p.stdin);
+    p.stdin.on('error', () => undefined);
+    p.stdout.pipe(res);
+    p.on('close', () => this.pushes.delete(token));
+    res.on('close', () => { if (p.exitCode === null) p.kill('SIGTERM'); });
+  }
+}
+
+function text(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(body);
+}

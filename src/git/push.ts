@@ -1,0 +1,70 @@
+// What a push does, called from the repository's pre-receive hook: pushes to main/master build and
+// release; other branches are stored but not deployed; the build's output streams back to the pusher.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BuildRejected, type Builder } from '../build/index.ts';
+import type { GitHttp } from './http.ts';
+import type { Repos } from './repos.ts';
+
+export interface RefUpdate { old: string; new: string; ref: string }
+
+const ZERO = /^0+$/;
+const DEPLOY_REFS = ['refs/heads/main', 'refs/heads/master'];
+
+export class PushHandler {
+  constructor(private readonly o: { git: GitHttp; repos: Repos; builder: Builder; remoteName: string }) {}
+
+  /** The hook's POST: answers with the output, then NUL and the hook's exit status. */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const token = String(req.headers['x-slipway-hook-token'] ?? '');
+    const push = this.o.git.pushes.get(token);
+    if (!push) {
+      res.writeHead(403, { 'Content-Type': 'text/plain' });
+      res.end(' !     Unknown push.\n\x001');
+      return;
+    }
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const { refs, env } = JSON.parse(raw) as { refs: RefUpdate[]; env: Record<string, string> };
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-cache' });
+    const out = (s: string) => { if (!res.destroyed) res.write(s.replace(/\0/g, '')); };
+    const code = await this.run(push.app, push.user, refs, env, out);
+    res.end(`\0${code}`);
+  }
+
+  private async run(app: { id: string; name: string }, user: { id: string; email: string }, refs: RefUpdate[], env: Record<string, string>, out: (s: string) => void): Promise<number> {
+    const deploys = refs.filter((r) => DEPLOY_REFS.includes(r.ref));
+    for (const r of refs.filter((x) => !DEPLOY_REFS.includes(x.ref))) {
+      const branch = r.ref.replace(/^refs\/heads\//, '');
+      out(`Pushed to non-deploy branch ${branch}; nothing was built.\n`);
+      out(`To deploy it, push it to main: git push ${this.o.remoteName} ${branch}:main\n`);
+    }
+    if (deploys.length === 0) return 0;
+    if (deploys.length > 1) {
+      out(' !     Push main or master, not both at once.\n');
+      return 1;
+    }
+    const d = deploys[0]!;
+    if (ZERO.test(d.new)) {
+      out(` !     Deleting ${d.ref.replace('refs/heads/', '')} is not allowed: it is the app's deploy branch.\n`);
+      return 1;
+    }
+    const result = await this.o.builder.build({
+      app, user, commit: d.new, output: out,
+      checkout: async (dir) => {
+        // Serialized pushes: if another push moved the branch while this one waited, git would refuse
+        // the ref update after we had released; refuse before building instead.
+        const current = await this.o.repos.ref(app.id, d.ref);
+        if ((current ?? '0'.repeat(40)) !== d.old && !(current === null && ZERO.test(d.old))) {
+          throw new BuildRejected(`${d.ref.replace('refs/heads/', '')} was updated by another push while this one waited.\nFetch, merge and push again.`);
+        }
+        await this.o.repos.checkout(app.id, d.new, dir, env);
+      },
+    });
+    if (result.build.status === 'succeeded') {
+      out('Verifying deploy... done.\n');
+      return 0;
+    }
+    out(`Verifying deploy...\n\n!\tPush rejected to ${app.name}.\n\n`);
+    return 1;
+  }
+}

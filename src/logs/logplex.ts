@@ -1,0 +1,180 @@
+// Logplex: every component writes an app's log lines here (`emit`); `heroku logs` reads the history
+// (`recent`) and tails follow it live (`subscribe`); log sessions serve both over HTTP.
+//
+// History: per app, the newest `historyLines` lines (default 1500, Heroku's), in memory. When full,
+// the oldest line is dropped for each new one. Kept until `forget(appId)` (app destroyed) or restart;
+// Heroku's one-week expiry does not apply to an in-memory buffer that a restart empties anyway.
+// Ordering: every line gets a microsecond stamp that is strictly greater than the app's previous
+// one, so lines from dynos, the router and the API interleave in the order they were emitted.
+// Live subscribers: each has its own bounded queue (`subscriberQueueLines`); a slow one loses lines
+// (and later gets an L11 notice) instead of ever slowing `emit` or other subscribers. See
+// subscription.ts for the exact policy.
+// Concurrency: single event loop; `emit` is synchronous and never awaits a reader.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createMicroClock, type MicroClock } from './clock.ts';
+import { matchesFilter, splitMessage } from './format.ts';
+import { Ring } from './ring.ts';
+import { LogSessions } from './sessions.ts';
+import { Subscription, type OnLine } from './subscription.ts';
+import type { LogFilter, LogLine, LogReader, LogSession, LogSessionOptions, LogSink, LogSource } from './types.ts';
+
+export interface LogplexOptions {
+  /** Lines kept per app. Default 1500. */
+  historyLines?: number;
+  /** Longer lines are cut into pieces of this many bytes. Default 10000. */
+  maxLineBytes?: number;
+  /** Bound of each live subscriber's queue, in lines. Default 1000. */
+  subscriberQueueLines?: number;
+  /** History lines a log session sends when it does not say. Default 100 (`heroku logs`). */
+  defaultSessionLines?: number;
+  /** How long an unused log session stays valid. Default 360 s (logplex's `session_expiry_s`). */
+  sessionTtlMs?: number;
+  /** Most unused log sessions stored at once; past it the oldest is dropped. Default 10000. */
+  maxSessions?: number;
+  /** Interval of the comment heartbeat on Server-Sent-Events tails. Default 15 s. */
+  sseHeartbeatMs?: number;
+  /** Microseconds since the epoch. Default: wall clock advanced by process.hrtime. */
+  clock?: MicroClock;
+  /** Where failures that have no caller to return to go (a subscriber that threw). Default: stderr. */
+  reportError?: (err: unknown, context: string) => void;
+}
+
+export type ResolvedLogplexOptions = Required<LogplexOptions>;
+
+export function resolveLogplexOptions(options: LogplexOptions = {}): ResolvedLogplexOptions {
+  return {
+    historyLines: options.historyLines ?? 1500,
+    maxLineBytes: options.maxLineBytes ?? 10_000,
+    subscriberQueueLines: options.subscriberQueueLines ?? 1000,
+    defaultSessionLines: options.defaultSessionLines ?? 100,
+    sessionTtlMs: options.sessionTtlMs ?? 360_000,
+    maxSessions: options.maxSessions ?? 10_000,
+    sseHeartbeatMs: options.sseHeartbeatMs ?? 15_000,
+    clock: options.clock ?? createMicroClock(),
+    reportError:
+      options.reportError ??
+      ((err, context) => {
+        process.stderr.write(`logplex: ${context}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      }),
+  };
+}
+
+interface AppLog {
+  history: Ring<LogLine>;
+  /** Microseconds since the epoch of the app's newest stamp. */
+  lastStamp: bigint;
+  subscribers: Set<Subscription>;
+}
+
+export class Logplex implements LogSink, LogReader {
+  readonly options: ResolvedLogplexOptions;
+  private readonly apps = new Map<string, AppLog>();
+  private readonly sessions: LogSessions;
+
+  constructor(options: LogplexOptions = {}) {
+    this.options = resolveLogplexOptions(options);
+    this.sessions = new LogSessions(this, {
+      ttlMs: this.options.sessionTtlMs,
+      maxSessions: this.options.maxSessions,
+      defaultLines: this.options.defaultSessionLines,
+      maxLines: this.options.historyLines,
+      heartbeatMs: this.options.sseHeartbeatMs,
+    });
+  }
+
+  /** Splits `message` into lines, stamps, stores and fans them out. Synchronous; never throws for a reader. */
+  emit(appId: string, source: LogSource, dyno: string, message: string): void {
+    const app = this.app(appId);
+    for (const text of splitMessage(message, this.options.maxLineBytes)) {
+      const line: LogLine = { ...this.stamp(app), source, dyno, message: text };
+      app.history.push(line);
+      for (const sub of app.subscribers) {
+        if (matchesFilter(line, sub.filter)) sub.offer(line);
+      }
+    }
+  }
+
+  /** The newest `n` lines of the app's history that match `filter`, oldest first. */
+  recent(appId: string, n: number, filter?: LogFilter): LogLine[] {
+    const app = this.apps.get(appId);
+    if (!app || n <= 0) return [];
+    return app.history.newest(n, (line) => matchesFilter(line, filter));
+  }
+
+  /**
+   * Follows the app's new lines that match `filter` (history is not replayed: call `recent` first, in
+   * the same tick, for a gap-free stream). Returns the unsubscribe function; calling it twice is fine.
+   */
+  subscribe(appId: string, filter: LogFilter, onLine: OnLine): () => void {
+    const app = this.app(appId);
+    const unsubscribe = (): void => {
+      sub.close();
+      const current = this.apps.get(appId);
+      if (!current) return;
+      current.subscribers.delete(sub);
+      if (current.subscribers.size === 0 && current.history.length === 0) this.apps.delete(appId);
+    };
+    const sub: Subscription = new Subscription({
+      filter,
+      onLine,
+      capacity: this.options.subscriberQueueLines,
+      notice: (message) => ({ ...this.stamp(this.app(appId)), source: 'heroku', dyno: 'logplex', message }),
+      reportError: this.options.reportError,
+      onEnd: unsubscribe,
+    });
+    app.subscribers.add(sub);
+    return unsubscribe;
+  }
+
+  /** Live subscribers of the app (tails being served), for metrics and tests. */
+  subscriberCount(appId: string): number {
+    return this.apps.get(appId)?.subscribers.size ?? 0;
+  }
+
+  /**
+   * The app was destroyed: drop its history and its unused log sessions. Live tails stay connected
+   * until their clients leave (they simply get no more lines).
+   */
+  forget(appId: string): void {
+    const app = this.apps.get(appId);
+    if (app) {
+      app.history.clear();
+      if (app.subscribers.size === 0) this.apps.delete(appId);
+    }
+    this.sessions.forgetApp(appId);
+  }
+
+  /** Stores a one-shot log session; the API answers `POST /apps/{app}/log-sessions` with it. */
+  createSession(appId: string, options: LogSessionOptions = {}): LogSession {
+    return this.sessions.create(appId, options);
+  }
+
+  /**
+   * Serves `GET /sessions/<id>` (the `logplex_url`): 404 `Not found` for an unknown or expired
+   * session, else the history and, for a tail, the live stream. Resolves when the response is over.
+   */
+  handleSessionRequest(req: IncomingMessage, res: ServerResponse, sessionId: string): Promise<void> {
+    return this.sessions.handle(req, res, sessionId);
+  }
+
+  /** Ends every open tail response and its heartbeat timer; stored history stays readable. Idempotent. */
+  close(): void {
+    this.sessions.close();
+  }
+
+  private app(appId: string): AppLog {
+    let app = this.apps.get(appId);
+    if (!app) {
+      app = { history: new Ring<LogLine>(this.options.historyLines), lastStamp: 0n, subscribers: new Set() };
+      this.apps.set(appId, app);
+    }
+    return app;
+  }
+
+  private stamp(app: AppLog): Pick<LogLine, 'time' | 'micros'> {
+    let now = this.options.clock();
+    if (now <= app.lastStamp) now = app.lastStamp + 1n;
+    app.lastStamp = now;
+    return { time: new Date(Number(now / 1000n)), micros: Number(now % 1000n) };
+  }
+}

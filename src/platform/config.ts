@@ -1,0 +1,61 @@
+// The platform's settings: one typed object, every default in one place, each overridable by an
+// environment variable (documented in the README).
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export interface PlatformConfig {
+  dataDir: string;
+  apiPort: number;
+  routerPort: number;
+  /** Apps answer at <app>.<domain>. */
+  domain: string;
+  /** Base URL of the API and git as users reach them. */
+  publicUrl: string;
+  operatorEmail: string;
+  operatorKey?: string;
+  runtime: 'auto' | 'runc' | 'process';
+  stackDir?: string;
+  runtimeCacheDir: string;
+  buildTimeoutMs: number;
+  bootTimeoutMs: number;
+  stopGraceMs: number;
+  /** Length of one "minute" of the crash back-off (tests shorten it). */
+  crashBackoffMinuteMs: number;
+  /** How long the router holds a request while the app's web dynos are starting (H20 after). */
+  routerBootHoldMs: number;
+  routerRequestTimeoutMs: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
+  const num = (name: string, def: number): number => {
+    const v = env[name];
+    if (v === undefined || v === '') return def;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${name} must be a non-negative number, got ${JSON.stringify(v)}.`);
+    return n;
+  };
+  const apiPort = num('SLIPWAY_API_PORT', 5000);
+  const domain = env.SLIPWAY_DOMAIN || 'localhost';
+  const runtime = (env.SLIPWAY_RUNTIME || 'auto') as PlatformConfig['runtime'];
+  if (!['auto', 'runc', 'process'].includes(runtime)) throw new ConfigError(`SLIPWAY_RUNTIME must be auto, runc or process, got ${JSON.stringify(runtime)}.`);
+  return {
+    dataDir: resolve(env.SLIPWAY_DATA_DIR || join(homedir(), '.slipway')),
+    apiPort,
+    routerPort: num('SLIPWAY_ROUTER_PORT', 8080),
+    domain,
+    publicUrl: (env.SLIPWAY_PUBLIC_URL || `http://localhost:${apiPort}`).replace(/\/+$/, ''),
+    operatorEmail: env.SLIPWAY_OPERATOR_EMAIL || 'operator@slipway.local',
+    operatorKey: env.SLIPWAY_OPERATOR_KEY || undefined,
+    runtime,
+    stackDir: env.SLIPWAY_STACK_DIR || undefined,
+    runtimeCacheDir: env.SLIPWAY_RUNTIME_CACHE_DIR || '/var/cache/slipway/runtimes',
+    buildTimeoutMs: num('SLIPWAY_BUILD_TIMEOUT', 15 * 60) * 1000,
+    bootTimeoutMs: num('SLIPWAY_BOOT_TIMEOUT', 60) * 1000,
+    stopGraceMs: num('SLIPWAY_STOP_GRACE', 30) * 1000,
+    crashBackoffMinuteMs: num('SLIPWAY_CRASH_BACKOFF_MINUTE', 60) * 1000,
+    routerBootHoldMs: num('SLIPWAY_ROUTER_BOOT_HOLD', 75) * 1000,
+    routerRequestTimeoutMs: num('SLIPWAY_ROUTER_TIMEOUT', 30) * 1000,
+  };
+}
+
+export class ConfigError extends Error {}

@@ -1,0 +1,152 @@
+// `slipway server`: the composition root. Reads the config, builds every component and wires them
+// together (receive → build → release → reconcile → route), then runs until SIGTERM / ctrl-C, when it
+// stops every dyno (SIGTERM, grace period, SIGKILL) and leaves no container behind.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureOperator } from '../api/auth.ts';
+import { webUrl } from '../api/deps.ts';
+import { createApiServer } from '../api/server.ts';
+import { Builder } from '../build/index.ts';
+import { DynoManager } from '../dynos/manager.ts';
+import { GitHttp } from '../git/http.ts';
+import { PushHandler } from '../git/push.ts';
+import { Repos } from '../git/repos.ts';
+import { authenticate } from '../api/auth.ts';
+import { Logplex } from '../logs/index.ts';
+import { Releases } from '../releases/index.ts';
+import { Router } from '../router/router.ts';
+import { createRuntime } from '../runtime/index.ts';
+import { BlobStore } from '../slugs/index.ts';
+import { openStore } from '../store/index.ts';
+import { ConfigError, loadConfig, type PlatformConfig } from './config.ts';
+import { listen } from './listen.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface Platform {
+  config: PlatformConfig;
+  stop(): Promise<void>;
+}
+
+/** Starts everything; resolves once the API and router are listening. */
+export async function startPlatform(config: PlatformConfig, say: (line: string) => void = (l) => console.log(l)): Promise<Platform> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const store = openStore(join(config.dataDir, 'slipway.db'));
+  const db = store.db;
+
+  const op = await ensureOperator(db, config.operatorEmail, config.operatorKey, () => randomBytes(24).toString('hex'));
+  const keyFile = join(config.dataDir, 'operator.key');
+  if (op.key || (config.operatorKey && !existsSync(keyFile))) {
+    await writeFile(keyFile, `${op.key ?? config.operatorKey}\n`, { mode: 0o600 });
+    await chmod(keyFile, 0o600);
+  }
+  if (op.created && op.key && !config.operatorKey) {
+    say(`Created the operator account ${config.operatorEmail}. Its API key (shown once; also in ${keyFile}):`);
+    say(`    ${op.key}`);
+  }
+
+  const runtime = createRuntime({ kind: config.runtime, stackDir: config.stackDir, stateDir: join(config.dataDir, 'runtime') });
+  await runtime.cleanup('slipway-');
+  await runtime.prepare((line) => say(`stack: ${line}`));
+
+  const logs = new Logplex();
+  const blobs = new BlobStore({ dir: join(config.dataDir, 'blobs') });
+  const dynos = new DynoManager({
+    db, runtime, logs, blobs, dataDir: config.dataDir, domain: config.domain, bootTimeoutMs: config.bootTimeoutMs,
+    stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs,
+  });
+  const releases = new Releases({ db, logs, onRelease: (appId) => dynos.released(appId) });
+  const urls = { domain: config.domain, routerPort: config.routerPort };
+  const builder = new Builder({
+    db, runtime, blobs, logs, dataDir: config.dataDir, builtinRoot: join(ROOT, 'buildpacks'),
+    runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, webUrl: (name) => webUrl(urls, name),
+    release: async ({ appId, user, slug, description }) => {
+      await dynos.syncFormation(appId, JSON.parse(slug.process_types));
+      return releases.create({ appId, user, slugId: slug.id, description });
+    },
+  });
+  const repos = new Repos(join(config.dataDir, 'repos'));
+  const git = new GitHttp({
+    repos,
+    authenticate: (req) => authenticate(db, req),
+    findApp: (name) => db.selectFrom('apps').select(['id', 'name']).where('name', '=', name).executeTakeFirst(),
+    hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`,
+  });
+  const push = new PushHandler({ git, repos, builder, remoteName: 'slipway' });
+  const { server: apiServer, app: fastify } = await createApiServer({
+    deps: {
+      db, releases, dynos, builder, repos, logs, publicUrl: config.publicUrl, domain: config.domain,
+      routerPort: config.routerPort, stack: runtime.stack,
+      logSessions: { create: (appId, o) => logs.createSession(appId, o), forget: (appId) => logs.forget(appId) },
+    },
+    git, push,
+    sessionStream: (req, res, id) => void logs.handleSessionRequest(req, res, id),
+  });
+  const router = new Router({
+    port: config.routerPort, domain: config.domain, routes: dynos, logs,
+    requestTimeoutMs: config.routerRequestTimeoutMs, bootHoldMs: config.routerBootHoldMs,
+  });
+
+  await listen(apiServer, config.apiPort, 'API');
+  await router.listen();
+  await dynos.start();
+  say(`Slipway is running (runtime: ${runtime.name}, stack: ${runtime.stack}).`);
+  say(`  API and git:  ${config.publicUrl}   (git remote: ${config.publicUrl}/<app>.git)`);
+  say(`  Apps:         ${webUrl(urls, '<app>')}`);
+  say(`  Data:         ${config.dataDir}`);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    stop: () => {
+      stopping ??= (async () => {
+        say('Stopping: dynos get SIGTERM, then SIGKILL after the grace period...');
+        await router.close();
+        await dynos.shutdown();
+        apiServer.closeAllConnections?.();
+        await fastify.close().catch(() => undefined);
+        logs.close();
+        await store.close();
+        say('Stopped.');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** The `slipway server` command. */
+export async function runServer(_argv: string[]): Promise<void> {
+  let config: PlatformConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(` ▸    ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  let platform: Platform;
+  try {
+    platform = await startPlatform(config);
+  } catch (err) {
+    console.error(` ▸    Slipway could not start: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (++signals > 1) {
+      console.error(`Second ${sig}: exiting now; containers left running are cleaned up at the next start.`);
+      process.exit(1);
+    }
+    void platform.stop().then(() => process.exit(0), (err) => {
+      console.error('Stopping failed:', err);
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

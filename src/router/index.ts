@@ -1,0 +1,6 @@
+// The router component's public face: what the composition root constructs and wires.
+export { Router, resolveRouterOptions, type RouterOptions, type ResolvedRouterOptions } from './router.ts';
+export { H_CODES, hcode, type HCode, type HCodeInfo } from './hcodes.ts';
+export { formatRouterLine, type RouterLogFields } from './logline.ts';
+export { decide, pickTarget, type RouteDecision } from './decide.ts';
+export type { AppRoute, RouteTable, RouteTarget } from './types.ts';

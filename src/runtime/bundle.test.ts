@@ -1,0 +1,127 @@
+// Unit tests of the pure OCI config generation: credentials, namespaces, mounts, limits, validation.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_TMP_BYTES, NOFILE_LIMIT, ociConfig, validateSpec, type BundleInput } from './bundle.ts';
+import type { ContainerSpec } from './types.ts';
+
+function spec(over: Partial<ContainerSpec> = {}): ContainerSpec {
+  return {
+    id: 'slipway-app-web.1-abc',
+    hostname: 'web.1',
+    argv: ['bash', '-c', 'exec node server.js'],
+    env: { PATH: '/usr/bin:/bin', PORT: '5000', WEIRD: 'a=b c' },
+    cwd: '/app',
+    app: { lower: '/var/lib/slipway/slugs/v3' },
+    mounts: [],
+    memoryLimitBytes: 512 << 20,
+    pidsLimit: 256,
+    ...over,
+  };
+}
+
+function input(over: Partial<BundleInput> = {}): BundleInput {
+  return {
+    spec: spec(),
+    rootDir: '/stack',
+    appLayer: { upper: '/state/c/upper', work: '/state/c/work' },
+    hostsFile: '/etc/hosts',
+    resolvConf: '/etc/resolv.conf',
+    memsw: true,
+    ...over,
+  };
+}
+
+test('process: uid/gid 1000, no capabilities, no new privileges, NOFILE limit, env and argv as given', () => {
+  const c = ociConfig(input());
+  assert.deepEqual(c.process.user, { uid: 1000, gid: 1000, additionalGids: [1000] });
+  for (const set of Object.values(c.process.capabilities)) assert.deepEqual(set, []);
+  assert.equal(c.process.noNewPrivileges, true);
+  assert.equal(c.process.terminal, false);
+  assert.deepEqual(c.process.rlimits, [{ type: 'RLIMIT_NOFILE', hard: NOFILE_LIMIT, soft: NOFILE_LIMIT }]);
+  assert.deepEqual(c.process.args, ['bash', '-c', 'exec node server.js']);
+  assert.deepEqual(c.process.env, ['PATH=/usr/bin:/bin', 'PORT=5000', 'WEIRD=a=b c']);
+  assert.equal(c.process.cwd, '/app');
+});
+
+test('root is the stack, read-only; hostname; pid/mount/uts/ipc namespaces but no network namespace', () => {
+  const c = ociConfig(input());
+  assert.deepEqual(c.root, { path: '/stack', readonly: true });
+  assert.equal(c.hostname, 'web.1');
+  assert.deepEqual(c.linux.namespaces.map((n) => n.type).sort(), ['ipc', 'mount', 'pid', 'uts']);
+});
+
+test('resources: memory with equal memsw when accounted, pids, cgroup path under /slipway', () => {
+  const c = ociConfig(input());
+  assert.deepEqual(c.linux.resources.memory, { limit: 512 << 20, swap: 512 << 20 });
+  assert.deepEqual(c.linux.resources.pids, { limit: 256 });
+  assert.equal(c.linux.cgroupsPath, '/slipway/slipway-app-web.1-abc');
+  const noSwapAccounting = ociConfig(input({ memsw: false }));
+  assert.deepEqual(noSwapAccounting.linux.resources.memory, { limit: 512 << 20 });
+});
+
+test('mounts: proc, dev, sysfs ro, /tmp tmpfs with size and 1777, resolv.conf and hosts ro', () => {
+  const c = ociConfig(input({ hostsFile: '/data/hosts' }));
+  const at = (d: string) => c.mounts.find((m) => m.destination === d);
+  assert.equal(at('/proc')?.type, 'proc');
+  assert.equal(at('/dev')?.type, 'tmpfs');
+  assert.equal(at('/dev/pts')?.type, 'devpts');
+  assert.equal(at('/dev/shm')?.type, 'tmpfs');
+  assert.ok(at('/sys')?.options.includes('ro'));
+  assert.deepEqual(at('/tmp')?.options, ['nosuid', 'nodev', 'mode=1777', `size=${DEFAULT_TMP_BYTES}`]);
+  assert.ok(ociConfig(input({ spec: spec({ tmpBytes: 1 << 20 }) })).mounts.some((m) => m.options.includes('size=1048576')));
+  assert.deepEqual(at('/etc/hosts'), { destination: '/etc/hosts', type: 'bind', source: '/data/hosts', options: ['rbind', 'ro', 'nosuid', 'nodev'] });
+  assert.equal(at('/etc/resolv.conf')?.source, '/etc/resolv.conf');
+});
+
+test('/app is an overlay of the slug with the private upper/work dirs', () => {
+  const app = ociConfig(input()).mounts.find((m) => m.destination === '/app');
+  assert.equal(app?.type, 'overlay');
+  assert.ok(app?.options.includes('lowerdir=/var/lib/slipway/slugs/v3'));
+  assert.ok(app?.options.includes('upperdir=/state/c/upper'));
+  assert.ok(app?.options.includes('workdir=/state/c/work'));
+  const build = ociConfig(input({ spec: spec({ app: undefined }), appLayer: undefined }));
+  assert.equal(build.mounts.find((m) => m.destination === '/app'), undefined);
+  assert.throws(() => ociConfig(input({ appLayer: undefined })), /writable layer/);
+});
+
+test('extra mounts are binds, ro or rw, parents before children, after the standard ones', () => {
+  const c = ociConfig(input({
+    spec: spec({
+      mounts: [
+        { source: '/h/cache', destination: '/tmp/build/cache/', readonly: false },
+        { source: '/h/build', destination: '/tmp/build', readonly: false },
+        { source: '/h/bp', destination: '/tmp/buildpacks', readonly: true },
+      ],
+    }),
+  }));
+  const extra = c.mounts.slice(c.mounts.findIndex((m) => m.destination === '/app') + 1);
+  assert.deepEqual(extra.map((m) => m.destination), ['/tmp/build', '/tmp/buildpacks', '/tmp/build/cache']);
+  assert.deepEqual(extra[1]!.options, ['rbind', 'ro', 'nosuid', 'nodev']);
+  assert.deepEqual(extra[0]!.options, ['rbind', 'rw', 'nosuid', 'nodev']);
+  const tmp = c.mounts.findIndex((m) => m.destination === '/tmp');
+  assert.ok(tmp < c.mounts.findIndex((m) => m.destination === '/tmp/build'));
+});
+
+test('validation rejects what runc or overlayfs would misread', () => {
+  const bad: [Partial<ContainerSpec>, RegExp][] = [
+    [{ id: '../x' }, /id/],
+    [{ id: '' }, /id/],
+    [{ hostname: 'a b' }, /hostname/],
+    [{ hostname: 'x'.repeat(65) }, /hostname/],
+    [{ argv: [] }, /argv/],
+    [{ env: { 'A=B': '1' } }, /environment/],
+    [{ env: { A: 'x\0y' } }, /NUL/],
+    [{ cwd: 'app' }, /cwd/],
+    [{ memoryLimitBytes: 0 }, /memory/],
+    [{ memoryLimitBytes: NaN }, /memory/],
+    [{ pidsLimit: 0 }, /pids/],
+    [{ tmpBytes: 10 }, /tmpBytes/],
+    [{ app: { lower: '/a,b' } }, /app.lower/],
+    [{ app: { lower: '/a:b' } }, /app.lower/],
+    [{ app: { lower: 'rel' } }, /app.lower/],
+    [{ mounts: [{ source: 'rel', destination: '/x', readonly: true }] }, /absolute/],
+    [{ mounts: [{ source: '/x', destination: '/', readonly: true }] }, /over \//],
+  ];
+  for (const [over, message] of bad) assert.throws(() => validateSpec(spec(over)), message, JSON.stringify(over));
+  assert.doesNotThrow(() => validateSpec(spec({ hostname: 'clock_worker.2', id: 'slipway-a.b_c+d-1' })));
+});

@@ -1,0 +1,188 @@
+// The fallback runtime for machines where runc cannot run (not root, not Linux): each build or dyno
+// is a plain child process in its own process group. Nothing is isolated and no limit is enforced,
+// and it says so loudly. /app becomes a per-container copy of the slug; bind mounts cannot be
+// made, so each container exposes `mountMap` for callers to translate container paths to host paths.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Container, ContainerSpec, ExitStatus, Runtime } from './types.ts';
+import { normalizeDest, validateSpec } from './bundle.ts';
+import { STACK_NAME } from './stack.ts';
+import { outputEnded, relay } from './streams.ts';
+
+const run = promisify(execFile);
+
+export const PROCESS_RUNTIME_WARNING = 'WARNING: process runtime: dynos and builds are NOT isolated';
+
+export interface ProcessRuntimeOptions {
+  /** Where per-container dirs (the /app copy, the pid record) live. */
+  stateDir: string;
+  /** Where the warnings go. Default: console.error. */
+  warn?: (line: string) => void;
+}
+
+export interface ProcessContainer extends Container {
+  /**
+   * Container path → host path for /app and every spec mount: the process sees host paths, so a
+   * caller that hands it a container path (in env or argv) must translate it with this map.
+   */
+  readonly mountMap: Readonly<Record<string, string>>;
+}
+
+/** How long destroy() waits for a SIGKILLed process group's leader to be reaped. */
+const KILL_TIMEOUT_MS = 10_000;
+
+export class ProcessRuntime implements Runtime {
+  readonly name = 'process' as const;
+  /** The app's stack stays what the platform promises; only where it comes from differs. */
+  readonly stack = STACK_NAME;
+  readonly stackDir = '/';
+  private readonly stateDir: string;
+  private readonly warn: (line: string) => void;
+
+  constructor(options: ProcessRuntimeOptions) {
+    this.stateDir = path.resolve(options.stateDir);
+    this.warn = options.warn ?? ((line) => console.error(line));
+    this.warn(PROCESS_RUNTIME_WARNING);
+  }
+
+  async prepare(progress: (line: string) => void): Promise<void> {
+    progress('process runtime: the host itself serves as the stack; nothing to build');
+  }
+
+  async start(spec: ContainerSpec): Promise<ProcessContainer> {
+    validateSpec(spec);
+    this.warn(`${PROCESS_RUNTIME_WARNING} (starting ${spec.id} without limits or a private filesystem)`);
+    const dir = path.join(this.stateDir, 'containers', spec.id);
+    await mkdir(path.dirname(dir), { recursive: true });
+    try {
+      await mkdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new Error(`container ${spec.id} already exists (destroy it, or cleanup() after a crash)`);
+      }
+      throw err;
+    }
+    try {
+      const mountMap: Record<string, string> = {};
+      for (const m of spec.mounts) mountMap[normalizeDest(m.destination)] = m.source;
+      if (spec.app) {
+        // A copy stands in for the overlay: writable, private to this container, gone on destroy.
+        await run('cp', ['-a', spec.app.lower, path.join(dir, 'app')]);
+        mountMap['/app'] = path.join(dir, 'app');
+      }
+      const child = spawn(spec.argv[0]!, spec.argv.slice(1), {
+        cwd: translate(spec.cwd, mountMap),
+        env: spec.env,
+        // Its own process group, so signal() reaches every process it starts.
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const stdout = relay(child.stdout!);
+      const stderr = relay(child.stderr!);
+      // Listened for before any await, so a command that exits at once is not missed.
+      const exited = new Promise<ExitStatus>((resolve) => {
+        child.once('exit', (code, signal) => {
+          // As in a pid namespace, the init process's end is everyone's end.
+          if (child.pid) killGroup(child.pid, 'SIGKILL');
+          const status = { code: code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0), oomKilled: false };
+          void outputEnded([stdout, stderr]).then(() => resolve(status));
+        });
+      });
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', reject);
+      });
+      const pid = child.pid!;
+      await writeFile(path.join(dir, 'pid'), `${pid} ${await processIdentity(pid)}\n`);
+      return new ChildContainer(spec.id, child, stdout, stderr, exited, dir, mountMap);
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  async cleanup(prefix: string): Promise<void> {
+    const root = path.join(this.stateDir, 'containers');
+    for (const name of await readdir(root).catch(() => [] as string[])) {
+      if (!name.startsWith(prefix)) continue;
+      const dir = path.join(root, name);
+      const [pidText, ...identity] = (await readFile(path.join(dir, 'pid'), 'utf8').catch(() => '')).trim().split(' ');
+      const pid = Number(pidText);
+      // Only a process that is still the one we started: pids are reused.
+      if (pid > 0 && identity.join(' ') && (await processIdentity(pid)) === identity.join(' ')) {
+        killGroup(pid, 'SIGKILL');
+      }
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+class ChildContainer implements ProcessContainer {
+  readonly pid: number;
+  private destroying?: Promise<void>;
+
+  constructor(
+    readonly id: string,
+    private readonly child: ChildProcess,
+    readonly stdout: Readable,
+    readonly stderr: Readable,
+    readonly exited: Promise<ExitStatus>,
+    private readonly dir: string,
+    readonly mountMap: Readonly<Record<string, string>>,
+  ) {
+    this.pid = child.pid!;
+  }
+
+  async signal(signal: 'SIGTERM' | 'SIGKILL' | 'SIGHUP' | 'SIGINT'): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) killGroup(this.pid, signal);
+  }
+
+  destroy(): Promise<void> {
+    this.destroying ??= this.doDestroy();
+    return this.destroying;
+  }
+
+  private async doDestroy(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      killGroup(this.pid, 'SIGKILL');
+      const timeout = new Promise((r) => setTimeout(r, KILL_TIMEOUT_MS).unref());
+      await Promise.race([this.exited, timeout]);
+    }
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Maps a container path to the host path behind the deepest matching mount; else unchanged. */
+export function translate(containerPath: string, mountMap: Readonly<Record<string, string>>): string {
+  const p = normalizeDest(containerPath);
+  let best: string | undefined;
+  for (const dest of Object.keys(mountMap)) {
+    if ((p === dest || p.startsWith(dest + '/')) && (!best || dest.length > best.length)) best = dest;
+  }
+  return best === undefined ? p : path.join(mountMap[best]!, p.slice(best.length));
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already empty.
+  }
+}
+
+/**
+ * A value that changes when a pid is reused: the start time (in clock ticks since boot) from
+ * /proc on Linux, `ps`'s start time elsewhere. Empty when the process does not exist.
+ */
+async function processIdentity(pid: number): Promise<string> {
+  if (process.platform === 'linux') {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // Fields after the parenthesised command name (which may contain spaces); starttime is field 22.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  }
+  return (await run('ps', ['-o', 'lstart=', '-p', String(pid)]).catch(() => ({ stdout: '' }))).stdout.trim();
+}

@@ -1,0 +1,311 @@
+// Integration tests of the runc runtime through real containers on the real stack (built on first
+// run, which takes about a minute): output, credentials, read-only root, namespaces, the private
+// /app layer, /tmp, host networking, OOM, signals, and that destroy() and cleanup() leave nothing.
+// Skipped where runc cannot run (not root / not Linux / no runc).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chown, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { RuncRuntime } from './runc.ts';
+import { defaultStackDir, ensureStack } from './stack.ts';
+import { runcCanRun } from './index.ts';
+import { cgroupDirs } from './cgroups.ts';
+import type { Container, ContainerSpec } from './types.ts';
+
+const WAIT_MS = 20_000;
+const prefix = `slipway-rtest-${process.pid}-`;
+
+/** Rejects when `p` takes longer than `ms`: no wait in these tests is unbounded. */
+function within<T>(p: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+function collect(stream: Readable): { text: () => string; waitFor: (s: string) => Promise<void> } {
+  let buf = '';
+  const waiters: (() => void)[] = [];
+  stream.setEncoding('utf8');
+  stream.on('data', (d: string) => {
+    buf += d;
+    for (const w of waiters) w();
+  });
+  return {
+    text: () => buf,
+    waitFor: (s) =>
+      within(
+        new Promise<void>((resolve) => {
+          const check = (): void => void (buf.includes(s) && resolve());
+          waiters.push(check);
+          check();
+        }),
+        `output ${JSON.stringify(s)} (got ${JSON.stringify(buf)})`,
+      ),
+  };
+}
+
+async function hostLeftovers(stateDir: string, id: string): Promise<string[]> {
+  const found: string[] = [];
+  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
+  if (mountinfo.includes(stateDir)) found.push('mount under the state dir');
+  if (await exists(path.join(stateDir, 'runc', id))) found.push('runc state');
+  if (await exists(path.join(stateDir, 'containers', id))) found.push('bundle dir');
+  for (const dir of await cgroupDirs(id)) found.push(`cgroup ${dir}`);
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(id)) found.push(`process ${pid}: ${cmdline.replaceAll('\0', ' ')}`);
+  }
+  return found;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(() => true, () => false);
+}
+
+describe('runc runtime', { skip: !runcCanRun() && 'needs root, Linux and runc' }, () => {
+  let stateDir: string;
+  let lower: string;
+  let rt: RuncRuntime;
+  let seq = 0;
+  const started: Container[] = [];
+
+  before(async () => {
+    await ensureStack(defaultStackDir(), (line) => console.log(`stack: ${line}`));
+    stateDir = await mkdtemp(path.join(tmpdir(), 'slipway-runtime-test-'));
+    rt = new RuncRuntime({ stackDir: defaultStackDir(), stateDir });
+    // A slug as the release would unpack it: owned by the dyno user.
+    lower = path.join(stateDir, 'slug');
+    await mkdir(lower);
+    await writeFile(path.join(lower, 'hello.txt'), 'hello from the slug\n');
+    await chown(lower, 1000, 1000);
+    await chown(path.join(lower, 'hello.txt'), 1000, 1000);
+  }, { timeout: 15 * 60_000 });
+
+  after(async () => {
+    for (const c of started) await c.destroy().catch(() => undefined);
+    await rt?.cleanup(prefix);
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+
+  function spec(script: string, over: Partial<ContainerSpec> = {}): ContainerSpec {
+    return {
+      id: `${prefix}${++seq}`,
+      hostname: 'web.1',
+      argv: ['bash', '-c', script],
+      env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/app', LANG: 'C.UTF-8' },
+      cwd: '/app',
+      app: { lower },
+      mounts: [],
+      memoryLimitBytes: 256 << 20,
+      pidsLimit: 128,
+      ...over,
+    };
+  }
+
+  async function start(s: ContainerSpec) {
+    const c = await within(rt.start(s), `start ${s.id}`);
+    started.push(c);
+    return { c, out: collect(c.stdout), err: collect(c.stderr) };
+  }
+
+  /** Runs a script to completion and destroys its container, whatever happens. */
+  async function runScript(script: string, over: Partial<ContainerSpec> = {}) {
+    const { c, out, err } = await start(spec(script, over));
+    try {
+      const status = await within(c.exited, `exit of ${c.id}`);
+      return { status, stdout: out.text(), stderr: err.text() };
+    } finally {
+      await within(c.destroy(), `destroy ${c.id}`);
+    }
+  }
+
+  test('stdout and stderr are captured separately; the exit code is the process\'s', async () => {
+    const r = await runScript('echo to-out; echo to-err >&2; exit 3');
+    assert.equal(r.stdout, 'to-out\n');
+    assert.equal(r.stderr, 'to-err\n');
+    assert.deepEqual(r.status, { code: 3, oomKilled: false });
+  });
+
+  test('large output arrives complete and before exited resolves', async () => {
+    const r = await runScript('seq 1 200000; seq 1 1000 >&2');
+    const lines = r.stdout.split('\n');
+    assert.equal(lines.length, 200001);
+    assert.equal(lines[199999], '200000');
+    assert.equal(r.stderr.split('\n').length, 1001);
+  });
+
+  test('the pids limit caps processes and threads', async () => {
+    const py = [
+      'import os, threading, time',
+      'n = 0',
+      'try:',
+      '    for i in range(100):',
+      '        threading.Thread(target=time.sleep, args=(10,), daemon=True).start(); n += 1',
+      'except RuntimeError:',
+      '    pass',
+      'print(n, flush=True); os._exit(0)',
+    ].join('\n');
+    const r = await runScript('', { argv: ['python3', '-c', py], pidsLimit: 10 });
+    assert.equal(r.status.code, 0, r.stderr);
+    assert.ok(Number(r.stdout) < 10 && Number(r.stdout) > 0, `started ${r.stdout.trim()} threads`);
+  });
+
+  test('runs as uid/gid 1000 with no capabilities', async () => {
+    const r = await runScript('id -u; id -g; grep CapEff /proc/self/status');
+    assert.equal(r.stdout, '1000\n1000\nCapEff:\t0000000000000000\n');
+  });
+
+  test('the stack is read-only', async () => {
+    const r = await runScript('touch /usr/x; echo $?; test -e /etc/slipway-stack && cat /etc/slipway-stack');
+    assert.match(r.stderr, /Read-only file system/);
+    assert.equal(r.stdout, '1\nslipway-12\n');
+  });
+
+  test('pid namespace: the command is pid 1 and sees only its own processes', async () => {
+    const r = await runScript('', { argv: ['ps', '-e', '-o', 'pid=,comm='] });
+    assert.deepEqual(r.stdout.trim().split('\n').map((l) => l.trim()), ['1 ps']);
+  });
+
+  test('hostname is the spec\'s; /tmp is a writable tmpfs of the given size', async () => {
+    const r = await runScript('hostname; stat -f -c %T /tmp; df -k --output=size /tmp | tail -1; echo x > /tmp/f && cat /tmp/f', {
+      hostname: 'worker.3', tmpBytes: 16 << 20,
+    });
+    assert.equal(r.stdout.replace(/ +/g, ''), 'worker.3\ntmpfs\n16384\nx\n');
+  });
+
+  test('/app is writable and private to the container; the slug is untouched', async () => {
+    const a = await start(spec('cat /app/hello.txt; echo mine > /app/new.txt && echo written; exec sleep 60'));
+    await a.out.waitFor('written');
+    assert.equal(a.out.text(), 'hello from the slug\nwritten\n');
+    const b = await runScript('ls -A /app; test -e /app/new.txt && echo visible || echo absent; touch /app/b.txt && echo ok');
+    assert.equal(b.stdout, 'hello.txt\nabsent\nok\n');
+    assert.deepEqual((await readdir(lower)).sort(), ['hello.txt']);
+    await within(a.c.destroy(), 'destroy a');
+    assert.equal((await within(a.c.exited, 'exit of a')).code, 137);
+  });
+
+  test('bind mounts: rw and ro as asked; mount points outside /tmp and /app must exist in the stack', async () => {
+    const rw = path.join(stateDir, 'bind-rw');
+    const ro = path.join(stateDir, 'bind-ro');
+    await mkdir(rw);
+    await mkdir(ro);
+    await chown(rw, 1000, 1000);
+    await writeFile(path.join(ro, 'in.txt'), 'ro-data\n');
+    const r = await runScript('echo built > /tmp/build/out.txt && cat /tmp/ro/in.txt; touch /tmp/ro/x 2>/dev/null || echo ro-denied', {
+      mounts: [
+        { source: rw, destination: '/tmp/build', readonly: false },
+        { source: ro, destination: '/tmp/ro', readonly: true },
+      ],
+    });
+    assert.equal(r.stdout, 'ro-data\nro-denied\n');
+    assert.equal(await readFile(path.join(rw, 'out.txt'), 'utf8'), 'built\n');
+    const s = spec('true', { mounts: [{ source: rw, destination: '/nonexistent-dir', readonly: true }] });
+    await assert.rejects(rt.start(s), /does not exist in the stack/);
+    assert.deepEqual(await hostLeftovers(stateDir, s.id), []);
+  });
+
+  test('host networking: a server on the host\'s 127.0.0.1 is reachable', async (t) => {
+    const server = createServer((sock) => sock.end('hello-from-host\n'));
+    t.after(() => new Promise<void>((r) => server.close(() => r())));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    const r = await runScript(`exec 3<>/dev/tcp/127.0.0.1/${port}; cat <&3`);
+    assert.equal(r.stdout, 'hello-from-host\n');
+  });
+
+  test('allocating past the memory limit gets the process OOM-killed: code 137, oomKilled', async () => {
+    const r = await runScript('', {
+      argv: ['python3', '-c', 'b = bytearray(200 * 1024 * 1024); print("survived")'],
+      memoryLimitBytes: 64 << 20,
+    });
+    assert.deepEqual(r.status, { code: 137, oomKilled: true });
+    assert.equal(r.stdout, '');
+  });
+
+  test('signal(SIGTERM) reaches a trapping process', async () => {
+    const { c, out } = await start(spec("trap 'echo got-term; exit 42' TERM; echo ready; while :; do sleep 0.1; done"));
+    try {
+      await out.waitFor('ready');
+      await c.signal('SIGTERM');
+      assert.deepEqual(await within(c.exited, 'exit after SIGTERM'), { code: 42, oomKilled: false });
+      assert.equal(out.text(), 'ready\ngot-term\n');
+      await c.signal('SIGTERM'); // after exit: not an error
+    } finally {
+      await within(c.destroy(), 'destroy');
+    }
+  });
+
+  test('a command that cannot start is an error and leaves nothing', async () => {
+    const s = spec('', { argv: ['/no/such/binary'] });
+    await assert.rejects(within(rt.start(s), 'failing start'), /runc could not start container/);
+    assert.deepEqual(await hostLeftovers(stateDir, s.id), []);
+  });
+
+  test('destroy() of a running container leaves nothing behind and is idempotent', async () => {
+    const { c, out } = await start(spec('echo up; exec sleep 300'));
+    await out.waitFor('up');
+    assert.ok(await exists(path.join('/sys/fs/cgroup/memory/slipway', c.id)), 'cgroup exists while running');
+    assert.ok(await exists(path.join(stateDir, 'runc', c.id)), 'runc state exists while running');
+    await within(c.destroy(), 'destroy');
+    await within(c.destroy(), 'second destroy');
+    assert.equal((await c.exited).code, 137);
+    assert.deepEqual(await hostLeftovers(stateDir, c.id), []);
+    assert.throws(() => process.kill(c.pid, 0), /ESRCH/);
+  });
+
+  test('cleanup(prefix) removes containers a SIGKILLed platform process left running', async () => {
+    // A separate platform process starts a dyno, then dies without a chance to clean up.
+    const id = `${prefix}orphan`;
+    const script = path.join(stateDir, 'orphan.mts');
+    await writeFile(script, `
+      import { RuncRuntime } from ${JSON.stringify(path.resolve(import.meta.dirname, 'runc.ts'))};
+      const rt = new RuncRuntime({ stackDir: ${JSON.stringify(defaultStackDir())}, stateDir: ${JSON.stringify(stateDir)} });
+      const c = await rt.start(${JSON.stringify(spec('exec sleep 300', { id }))});
+      console.log('started', c.pid);
+      setInterval(() => {}, 1000);
+    `);
+    const platform = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let orphanPid = 0;
+    try {
+      const out = collect(platform.stdout);
+      await out.waitFor('started');
+      orphanPid = Number(/started (\d+)/.exec(out.text())![1]);
+    } finally {
+      platform.kill('SIGKILL');
+    }
+    assert.ok(orphanPid > 0);
+    process.kill(orphanPid, 0); // still running after its platform died
+    assert.ok((await hostLeftovers(stateDir, id)).length > 0);
+
+    await within(new RuncRuntime({ stackDir: defaultStackDir(), stateDir }).cleanup(prefix), 'cleanup');
+    // The orphaned `runc run` notices its container is gone and exits; give it a bounded moment.
+    const deadline = Date.now() + WAIT_MS;
+    let left = await hostLeftovers(stateDir, id);
+    while (left.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await hostLeftovers(stateDir, id);
+    }
+    assert.deepEqual(left, []);
+  });
+
+  test('nothing of this suite is left running', async () => {
+    for (const c of started) await within(c.destroy(), `destroy ${c.id}`);
+    const runcList = await new Promise<string>((resolve) => {
+      const p = spawn('runc', ['--root', path.join(stateDir, 'runc'), 'list', '-q'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let s = '';
+      p.stdout.on('data', (d) => (s += d));
+      p.on('close', () => resolve(s));
+    });
+    assert.equal(runcList.trim(), '');
+    assert.deepEqual(await readdir(path.join(stateDir, 'containers')), []);
+    const cgroups = await readdir('/sys/fs/cgroup/memory/slipway').catch(() => [] as string[]);
+    assert.deepEqual(cgroups.filter((n) => n.startsWith(prefix)), []);
+  });
+});

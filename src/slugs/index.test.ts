@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { BlobStore, formatSize, packSlug, slugignorePatterns, unpackSlug } from './index.ts';
+
+test('slugignore lines become tar exclusions', () => {
+  assert.deepEqual(slugignorePatterns('# docs\n\n*.psd\n/spec\nlog/\ndoc/big\n'), ['*.psd', './spec', 'log', './doc/big']);
+});
+
+test('sizes print as the slug compiler prints them', () => {
+  assert.equal(formatSize(12.3 * 1024 * 1024), '12.3M');
+  assert.equal(formatSize(0), '0.0M');
+});
+
+test('a slug honours .slugignore, is stored by content and unpacks whole', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'slug-test-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const app = join(root, 'app');
+  await mkdir(join(app, 'spec'), { recursive: true });
+  await writeFile(join(app, 'index.js'), 'console.log(1)');
+  await writeFile(join(app, 'art.psd'), 'big');
+  await writeFile(join(app, 'spec', 'a_spec.rb'), 'x');
+  await writeFile(join(app, '.slugignore'), '*.psd\n/spec\n');
+  const out = join(root, 'slug.tgz');
+  const size = await packSlug(app, out);
+  assert.ok(size > 0);
+  const store = new BlobStore({ dir: join(root, 'blobs') });
+  const { sha256 } = await store.put(out);
+  assert.match(sha256, /^[0-9a-f]{64}$/);
+  assert.ok(store.has(sha256));
+  const dest = join(root, 'release');
+  await unpackSlug(store.path(sha256), dest);
+  const files = (await readdir(dest)).sort();
+  assert.deepEqual(files, ['.slugignore', 'index.js']);
+});

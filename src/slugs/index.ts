@@ -1,0 +1,122 @@
+// Slugs: a tar.gz of the built app (what /app holds in a dyno), stored in a content-addressed blob store
+// (named by sha256, shared by every app that produced the same bytes), and unpacked once per release.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Heroku's hard limit for a compressed slug. */
+export const SLUG_MAX_BYTES = 500 * 1024 * 1024;
+
+export class SlugTooLargeError extends Error {
+  constructor(readonly size: number) {
+    super(`Compiled slug size: ${formatSize(size)} is too large (max is 500M).`);
+  }
+}
+
+/** `Done: 12.3M` style size, one decimal, as the slug compiler prints it. */
+export function formatSize(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)}M`;
+}
+
+/**
+ * `.slugignore` lines → tar `--exclude` patterns. Blank lines and `#` comments are skipped; a leading `/`
+ * anchors the pattern at the app root (tar anchors patterns that contain a `/`, matching Heroku's
+ * gitignore-like reading closely enough for its documented uses: directories, globs, files).
+ */
+export function slugignorePatterns(text: string): string[] {
+  const out: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const anchored = line.startsWith('/');
+    const p = line.replace(/^\/+/, '').replace(/\/+$/, '');
+    if (!p) continue;
+    out.push(anchored || p.includes('/') ? `./${p}` : p);
+  }
+  return out;
+}
+
+export interface BlobStoreOptions {
+  /** Directory holding `sha256/<hex>` files. */
+  dir: string;
+}
+
+export class BlobStore {
+  constructor(private readonly opts: BlobStoreOptions) {}
+
+  path(sha256: string): string {
+    return join(this.opts.dir, 'sha256', sha256);
+  }
+
+  has(sha256: string): boolean {
+    return existsSync(this.path(sha256));
+  }
+
+  /** Moves `file` into the store under its content hash; returns the hash and size. */
+  async put(file: string): Promise<{ sha256: string; size: number }> {
+    const sha256 = await hashFile(file);
+    const size = (await stat(file)).size;
+    await mkdir(join(this.opts.dir, 'sha256'), { recursive: true });
+    if (this.has(sha256)) await rm(file, { force: true });
+    else await rename(file, this.path(sha256));
+    return { sha256, size };
+  }
+}
+
+export function hashFile(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(file)
+      .on('data', (d) => h.update(d))
+      .on('error', reject)
+      .on('end', () => resolve(h.digest('hex')));
+  });
+}
+
+/**
+ * Packs `appDir` (the build dir after compile) into `outFile` as a slug: a gzipped tar whose entries are
+ * `./...`, owned as the files are, `.slugignore` honoured. Fails with SlugTooLargeError past 500 MB.
+ */
+export async function packSlug(appDir: string, outFile: string): Promise<number> {
+  const ignore = existsSync(join(appDir, '.slugignore'))
+    ? slugignorePatterns(await readFile(join(appDir, '.slugignore'), 'utf8'))
+    : [];
+  const args = ['-czf', outFile, '-C', appDir, '--exclude=./.git', ...ignore.map((p) => `--exclude=${p}`), '.'];
+  await run('tar', args);
+  const size = (await stat(outFile)).size;
+  if (size > SLUG_MAX_BYTES) {
+    await rm(outFile, { force: true });
+    throw new SlugTooLargeError(size);
+  }
+  return size;
+}
+
+/**
+ * Unpacks a slug into `dir` once (a release's read-only lower layer, shared by all its dynos).
+ * Unpacks into a temp dir and renames, so a crash never leaves a half-unpacked release behind.
+ */
+export async function unpackSlug(slugFile: string, dir: string): Promise<void> {
+  // Only complete unpacks are ever renamed into place, so the directory existing means it is whole.
+  if (existsSync(dir)) return;
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  await mkdir(tmp, { recursive: true });
+  try {
+    await run('tar', ['-xzf', slugFile, '-C', tmp, '--same-owner', '--numeric-owner']);
+    await rename(tmp, dir);
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}: ${err.trim()}`))));
+  });
+}

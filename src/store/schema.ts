@@ -1,0 +1,131 @@
+// The control-plane tables, as Kysely sees them, and the migrations that create them.
+// Releases are append-only: only their `status` is ever updated.
+export interface AccountsTable {
+  id: string;
+  email: string;
+  /** sha256 hex of the API key; the key itself is never stored. */
+  api_key_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AppsTable {
+  id: string;
+  name: string;
+  owner_id: string;
+  stack: string;
+  maintenance: number;
+  buildpack_provided_description: string | null;
+  released_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BuildpackInstallationsTable {
+  app_id: string;
+  ordinal: number;
+  url: string;
+}
+
+export interface ConfigVarsTable {
+  app_id: string;
+  key: string;
+  value: string;
+}
+
+export interface SlugsTable {
+  id: string;
+  app_id: string;
+  /** sha256 hex of the slug tarball: its name in the blob store. */
+  blob: string;
+  size: number;
+  process_types: string; // JSON {type: command}
+  commit: string | null;
+  commit_description: string | null;
+  stack: string;
+  buildpack_provided_description: string | null;
+  created_at: string;
+}
+
+export interface BuildsTable {
+  id: string;
+  app_id: string;
+  user_id: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  source_version: string | null;
+  slug_id: string | null;
+  release_id: string | null;
+  stack: string;
+  buildpacks: string | null; // JSON [{url, name}]
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ReleasesTable {
+  id: string;
+  app_id: string;
+  version: number;
+  slug_id: string | null;
+  config: string; // JSON snapshot of the config vars
+  description: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  user_id: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FormationTable {
+  id: string;
+  app_id: string;
+  type: string;
+  quantity: number;
+  size: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  apps: AppsTable;
+  buildpack_installations: BuildpackInstallationsTable;
+  config_vars: ConfigVarsTable;
+  slugs: SlugsTable;
+  builds: BuildsTable;
+  releases: ReleasesTable;
+  formation: FormationTable;
+}
+
+/** Each entry runs once, in order, inside a transaction; never edit one that has shipped. */
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE accounts (
+    id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, api_key_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  CREATE TABLE apps (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, owner_id TEXT NOT NULL REFERENCES accounts(id),
+    stack TEXT NOT NULL, maintenance INTEGER NOT NULL DEFAULT 0, buildpack_provided_description TEXT,
+    released_at TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  CREATE TABLE buildpack_installations (
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, ordinal INTEGER NOT NULL, url TEXT NOT NULL,
+    PRIMARY KEY (app_id, ordinal));
+  CREATE TABLE config_vars (
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (app_id, key));
+  CREATE TABLE slugs (
+    id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, blob TEXT NOT NULL,
+    size INTEGER NOT NULL, process_types TEXT NOT NULL, "commit" TEXT, commit_description TEXT,
+    stack TEXT NOT NULL, buildpack_provided_description TEXT, created_at TEXT NOT NULL);
+  CREATE TABLE builds (
+    id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, user_id TEXT NOT NULL,
+    status TEXT NOT NULL, source_version TEXT, slug_id TEXT, release_id TEXT, stack TEXT NOT NULL,
+    buildpacks TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  CREATE TABLE releases (
+    id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, version INTEGER NOT NULL,
+    slug_id TEXT, config TEXT NOT NULL, description TEXT NOT NULL, status TEXT NOT NULL, user_id TEXT NOT NULL,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (app_id, version));
+  CREATE TABLE formation (
+    id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, type TEXT NOT NULL,
+    quantity INTEGER NOT NULL, size TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    UNIQUE (app_id, type));
+  `,
+];

@@ -1,0 +1,239 @@
+// The deploy loop end to end, as a user meets it: create an app, git push real apps, get their pages
+// through the router, see v2 replace v1, failing builds rejected with nothing released.
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { makeRepo, ROOT, sleep, TestPlatform } from './helpers/platform.ts';
+
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'apps');
+
+describe('deploy loop', () => {
+  const p = new TestPlatform();
+  let work: string;
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'slipway-deploy-'));
+    await p.start({ SLIPWAY_BUILD_TIMEOUT: '240' });
+  });
+  after(async () => {
+    await p.cleanup();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  test('a Node app with a dependency and engines.node deploys and answers through the router', async () => {
+    const created = await p.request('POST', '/apps', { name: 'demo' });
+    assert.equal(created.status, 201);
+    assert.equal(created.body.name, 'demo');
+    assert.equal(created.body.git_url, `${p.api}/demo.git`);
+    assert.match(created.body.web_url, /^http:\/\/demo\.localhost:\d+\/$/);
+
+    const dir = join(work, 'demo');
+    await cp(join(FIXTURES, 'node-app'), dir, { recursive: true });
+    const sha = await makeRepo(dir, {});
+    const push = await p.push(dir, 'demo');
+    assert.equal(push.code, 0, push.output);
+    const out = push.output;
+    // Heroku's shape, in order.
+    const expected = [
+      /remote: -----> Building on the Slipway-12 stack/, /remote: -----> Determining which buildpack to use for this app/,
+      /remote: -----> Node\.js app detected/, /Resolved node version: 20\./, /remote: -----> Discovering process types/,
+      /remote:        Procfile declares types -> web, worker/, /remote: -----> Compressing\.\.\./, /remote:        Done: \d+\.\dM/,
+      /remote: -----> Launching\.\.\./, /remote:        Released v1/, /remote:        http:\/\/demo\.localhost:\d+\/ deployed to Slipway/,
+    ];
+    let at = 0;
+    for (const re of expected) {
+      const m = re.exec(out.slice(at));
+      assert.ok(m, `push output lacks ${re} after position ${at}:\n${out}`);
+      at += m.index + m[0].length;
+    }
+    const body = await p.waitFor('demo', 'node-app-v1');
+    assert.match(body, /node-app-v1 1m/, 'the npm dependency (ms) is installed in the slug');
+    const who = JSON.parse((await p.route('demo', '/whoami')).body);
+    assert.equal(who.dyno, 'web.1');
+    assert.match(who.node, /^v20\./, 'engines.node 20.x was honoured');
+    assert.equal(who.home, '/app');
+    assert.equal(who.cwd, '/app');
+
+    const releases = await p.request('GET', '/apps/demo/releases');
+    assert.equal(releases.body.length, 1);
+    assert.equal(releases.body[0].description, `Deploy ${sha.slice(0, 7)}`);
+    assert.equal(releases.body[0].user.email, 'operator@slipway.local');
+    const formation = await p.request('GET', '/apps/demo/formation');
+    assert.deepEqual(formation.body.map((f: any) => [f.type, f.quantity]).sort(), [['web', 1], ['worker', 0]]);
+    const dynos = await p.request('GET', '/apps/demo/dynos');
+    assert.deepEqual(dynos.body.map((d: any) => [d.name, d.state, d.command]), [['web.1', 'up', 'node index.js']]);
+
+    const logs = await p.waitForLog('demo', /app\[web\.1\]: Listening on \d+/);
+    assert.match(logs, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 app\[api\]: Build started by user operator@slipway\.local$/m);
+    assert.match(logs, /app\[api\]: Release v1 created by user operator@slipway\.local/);
+    assert.match(logs, /heroku\[web\.1\]: Starting process with command `node index\.js`/);
+    assert.match(logs, /heroku\[web\.1\]: State changed from starting to up/);
+    assert.match(logs, /heroku\[router\]: at=info method=GET path="\/whoami" host=demo\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.1 connect=\d+ms service=\d+ms status=200 bytes=\d+ protocol=http/);
+  });
+
+  test('the dyno is isolated: non-root, read-only stack, own pid namespace, private /app', async () => {
+    const who = JSON.parse((await p.route('demo', '/whoami')).body);
+    assert.notEqual(who.uid, 0, 'the dyno runs as a non-root user');
+    assert.match((await p.route('demo', '/try-write-usr')).body, /^refused: E(ROFS|ACCES|PERM)/, '/usr is read-only');
+    const pids: number[] = JSON.parse((await p.route('demo', '/pids')).body);
+    assert.ok(pids.length < 10, `the dyno sees only its own processes, saw ${pids.length}`);
+    assert.ok(pids.includes(1), 'the dyno has its own pid 1');
+    assert.equal((await p.route('demo', '/write-app')).body, 'ok', '/app is writable by the dyno');
+  });
+
+  test('a process past the hard memory limit is killed (R15)', async () => {
+    // standard-1X: quota 512 MB, killed at twice that. The one-off allocates and touches 1.5 GB.
+    const r = await p.request('POST', '/apps/demo/dynos', { command: 'node -e "const a=[]; for (let i=0;i<48;i++){ a.push(Buffer.alloc(32*1024*1024, 1)); } console.log(\'survived\')"', attach: false });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const name = r.body.name;
+    assert.match(name, /^run\.\d+$/);
+    const logs = await p.waitForLog('demo', new RegExp(`heroku\\[${name.replace('.', '\\.')}\\]: Process exited with status 137`), 120);
+    assert.match(logs, new RegExp(`heroku\\[${name.replace('.', '\\.')}\\]: Error R15 \\(Memory quota vastly exceeded\\)`));
+    assert.doesNotMatch(logs, new RegExp(`app\\[${name.replace('.', '\\.')}\\]: survived`));
+  });
+
+  test('a second push makes v2 and replaces the dynos: nothing of v1 is left', async () => {
+    const before = await p.containers();
+    const dir = join(work, 'demo');
+    const index = join(dir, 'index.js');
+    await writeFile(index, (await readFile(index, 'utf8')).replace("'node-app-v1'", "'node-app-v2'"));
+    await makeRepo(dir, {}, 'second');
+    const push = await p.push(dir, 'demo');
+    assert.equal(push.code, 0, push.output);
+    assert.match(push.output, /Released v2/);
+    await p.waitFor('demo', 'node-app-v2');
+    const releases = await p.request('GET', '/apps/demo/releases');
+    assert.deepEqual(releases.body.map((r: any) => [r.version, r.current]), [[1, false], [2, true]]);
+    // The v1 web dyno's container is gone (not only out of the route table).
+    let after: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      after = await p.containers();
+      if (!before.some((c) => after.includes(c))) break;
+      await sleep(200);
+    }
+    assert.ok(before.length >= 1);
+    assert.deepEqual(before.filter((c) => after.includes(c)), [], 'no container of v1 is still running');
+    const dynos = await p.request('GET', '/apps/demo/dynos');
+    assert.deepEqual(dynos.body.map((d: any) => [d.name, d.release.version]), [['web.1', 2]]);
+  });
+
+  test('scaling starts and stops dynos; a one-off dyno logs as run.N', async () => {
+    const r = await p.request('PATCH', '/apps/demo/formation', { updates: [{ type: 'worker', quantity: '1' }] });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    await p.waitForLog('demo', /app\[worker\.1\]: working/);
+    assert.match(await p.logs('demo'), /app\[api\]: Scaled to worker@1:Standard-1X by user operator@slipway\.local/);
+    const filtered = await p.logs('demo', { dyno: 'worker' });
+    assert.ok(filtered.trim().split('\n').every((l) => /(app|heroku)\[worker\.1\]/.test(l)), filtered);
+    await p.request('PATCH', '/apps/demo/formation/worker', { quantity: 0 });
+    await p.waitForLog('demo', /heroku\[worker\.1\]: Stopping all processes with SIGTERM/);
+    const run = await p.request('POST', '/apps/demo/dynos', { command: 'echo one-off says hi', attach: false });
+    await p.waitForLog('demo', new RegExp(`app\\[${run.body.name.replace('.', '\\.')}\\]: one-off says hi`));
+  });
+
+  test('web scaled to 0 answers H14; an unknown host 404', async () => {
+    await p.request('PATCH', '/apps/demo/formation/web', { quantity: 0 });
+    let r = await p.route('demo');
+    for (let i = 0; i < 50 && r.status !== 503; i++) { await sleep(200); r = await p.route('demo'); }
+    assert.equal(r.status, 503);
+    assert.match(r.body, /Application Error/);
+    await p.waitForLog('demo', /heroku\[router\]: at=error code=H14 desc="No web processes running" method=GET path="\/" host=demo\.localhost/);
+    assert.equal((await p.route('nosuchapp')).status, 404);
+    await p.request('PATCH', '/apps/demo/formation/web', { quantity: 1 });
+    await p.waitFor('demo', 'node-app-v2');
+  });
+
+  test('a Python standard-library app deploys', async () => {
+    assert.equal((await p.request('POST', '/apps', { name: 'py' })).status, 201);
+    const dir = join(work, 'py');
+    await cp(join(FIXTURES, 'python-app'), dir, { recursive: true });
+    await makeRepo(dir, {});
+    const push = await p.push(dir, 'py');
+    assert.equal(push.code, 0, push.output);
+    assert.match(push.output, /-----> Python app detected/);
+    assert.match(await p.waitFor('py', 'python-app says hello'), /from web\.1/);
+  });
+
+  test('a failing build rejects the push and releases nothing', async () => {
+    assert.equal((await p.request('POST', '/apps', { name: 'broken' })).status, 201);
+    const dir = join(work, 'broken');
+    await makeRepo(dir, { 'package.json': '{"name":"bad","scripts":{"build":"echo compiling; exit 3"}}' });
+    const push = await p.push(dir, 'broken');
+    assert.notEqual(push.code, 0);
+    assert.match(push.output, /compiling/);
+    assert.match(push.output, /remote:  !     Push rejected, failed to compile Node\.js app\./);
+    assert.match(push.output, /! \[remote rejected\] HEAD -> main \(pre-receive hook declined\)/);
+    assert.equal((await p.request('GET', '/apps/broken/releases')).body.length, 0);
+    const builds = await p.request('GET', '/apps/broken/builds');
+    assert.deepEqual(builds.body.map((b: any) => b.status), ['failed']);
+  });
+
+  test('pushes nothing can build are refused with a clear message, leaving the app as it was', async () => {
+    const dir = join(work, 'nothing');
+    await makeRepo(dir, { 'README.md': 'no app here\n' });
+    let push = await p.push(dir, 'broken');
+    assert.notEqual(push.code, 0);
+    assert.match(push.output, /No default language could be detected for this app/);
+
+    const bad = join(work, 'badprocfile');
+    await makeRepo(bad, { 'Procfile': 'web: node index.js\nthis line is wrong\n', 'package.json': '{"name":"x"}' });
+    push = await p.push(bad, 'broken');
+    assert.notEqual(push.code, 0);
+    assert.match(push.output, /Procfile line 2 is not of the form/);
+    assert.equal((await p.request('GET', '/apps/broken/releases')).body.length, 0);
+
+    // The demo app is untouched by all of this.
+    assert.match((await p.route('demo')).body, /node-app-v2/);
+  });
+
+  test('a push to another branch says how to deploy it', async () => {
+    const dir = join(work, 'demo');
+    const push = await p.push(dir, 'demo', { ref: 'HEAD:refs/heads/dev' });
+    assert.equal(push.code, 0, push.output);
+    assert.match(push.output, /git push slipway dev:main/);
+    assert.equal((await p.request('GET', '/apps/demo/releases')).body.length, 2);
+  });
+
+  test('wrong or missing keys are refused on the API and on git', async () => {
+    const r = await fetch(`${p.api}/apps`, { headers: { Authorization: 'Bearer wrong' } });
+    assert.equal(r.status, 401);
+    const body = await r.json() as { id: string; message: string };
+    assert.equal(body.id, 'unauthorized');
+    assert.match(body.message, /API key/);
+    assert.equal((await fetch(`${p.api}/apps`)).status, 401);
+    const push = await p.push(join(work, 'demo'), 'demo', { key: 'wrong-key' });
+    assert.notEqual(push.code, 0);
+    assert.match(push.output, /Authentication failed|401|could not read Username/i);
+  });
+
+  test('bad app names and taken names are refused', async () => {
+    for (const name of ['ab', 'Demo', '1abc', 'demo-', 'x'.repeat(31)]) {
+      const r = await p.request('POST', '/apps', { name });
+      assert.equal(r.status, 422, name);
+      assert.equal(r.body.id, 'invalid_params');
+      assert.match(r.body.message, /lowercase letters/);
+    }
+    const dup = await p.request('POST', '/apps', { name: 'demo' });
+    assert.equal(dup.status, 422);
+    assert.match(dup.body.message, /already taken/);
+    const gen = await p.request('POST', '/apps', {});
+    assert.equal(gen.status, 201);
+    assert.match(gen.body.name, /^[a-z]+-[a-z]+-\d{4}$/);
+    assert.equal((await p.request('GET', '/apps/nope')).status, 404);
+  });
+
+  test('destroying an app removes its dynos, repo and releases', async () => {
+    const r = await p.request('DELETE', '/apps/py');
+    assert.equal(r.status, 200);
+    assert.equal((await p.request('GET', '/apps/py')).status, 404);
+    assert.equal((await p.request('GET', '/apps/py/releases')).status, 404);
+    const status = (await p.route('py')).status;
+    assert.equal(status, 404);
+  });
+
+  test('stopping the platform stops every dyno and leaves no container', async () => {
+    assert.ok((await p.containers()).length >= 1);
+    await p.stop();
+    assert.deepEqual(await p.containers(), []);
+  });
+});

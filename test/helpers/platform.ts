@@ -1,0 +1,213 @@
+// Starts a real platform for an integration test: `bin/slipway server` in its own process group, on
+// free ports, in a temp data dir, with a known operator key; and the ways a user reaches it (API, git
+// push, router, CLI). stop() sends SIGTERM to the group as ctrl-C would and checks nothing is left.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const SLIPWAY = join(ROOT, 'bin', 'slipway');
+const run = promisify(execFile);
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ApiResponse<T = any> { status: number; body: T; headers: Headers }
+
+export class TestPlatform {
+  readonly key = `test-key-${Math.random().toString(36).slice(2)}`;
+  apiPort = 0;
+  routerPort = 0;
+  dataDir = '';
+  output = '';
+  private proc?: ChildProcess;
+
+  get api(): string { return `http://127.0.0.1:${this.apiPort}`; }
+
+  async start(env: Record<string, string> = {}): Promise<void> {
+    this.dataDir = await mkdtemp(join(tmpdir(), 'slipway-test-'));
+    this.apiPort = await freePort();
+    this.routerPort = await freePort();
+    this.proc = spawn(SLIPWAY, ['server'], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env, SLIPWAY_DATA_DIR: this.dataDir, SLIPWAY_API_PORT: String(this.apiPort),
+        SLIPWAY_ROUTER_PORT: String(this.routerPort), SLIPWAY_OPERATOR_KEY: this.key, SLIPWAY_DOMAIN: 'localhost',
+        SLIPWAY_PUBLIC_URL: `http://127.0.0.1:${this.apiPort}`, SLIPWAY_STOP_GRACE: '5', ...env,
+      },
+    });
+    this.proc.stdout!.on('data', (d) => (this.output += d));
+    this.proc.stderr!.on('data', (d) => (this.output += d));
+    const deadline = Date.now() + 15 * 60_000; // a first start on a new machine makes the stack
+    while (Date.now() < deadline) {
+      if (this.proc.exitCode !== null) throw new Error(`platform exited at start:\n${this.output}`);
+      try {
+        const r = await this.request('GET', '/apps');
+        if (r.status === 200) return;
+      } catch { /* not listening yet */ }
+      await sleep(250);
+    }
+    throw new Error(`platform did not answer within 15 minutes:\n${this.output}`);
+  }
+
+  async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    const res = await fetch(`${this.api}${path}`, {
+      method,
+      headers: {
+        Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${this.key}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  gitUrl(app: string, key = this.key): string {
+    return `http://user:${key}@127.0.0.1:${this.apiPort}/${app}.git`;
+  }
+
+  /** `git push` of the repo's HEAD to the app's main; resolves with git's status and output. */
+  push(dir: string, app: string, opts: { ref?: string; key?: string } = {}): Promise<{ code: number; output: string }> {
+    return new Promise((resolve) => {
+      const p = spawn('git', ['push', this.gitUrl(app, opts.key), opts.ref ?? 'HEAD:main'], { cwd: dir, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+      let output = '';
+      p.stdout.on('data', (d) => (output += d));
+      p.stderr.on('data', (d) => (output += d));
+      const timer = setTimeout(() => p.kill('SIGKILL'), 10 * 60_000);
+      p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? 1, output }); });
+    });
+  }
+
+  /** A request through the router with `Host: <app>.localhost`. */
+  async route(app: string, path = '/', init: RequestInit & { host?: string } = {}): Promise<{ status: number; body: string; headers: Headers }> {
+    const headers = new Headers(init.headers);
+    headers.set('Host', init.host ?? `${app}.localhost`);
+    // fetch refuses to set Host; go through node:http instead.
+    const { request } = await import('node:http');
+    return new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: this.routerPort, path, method: init.method ?? 'GET', headers: Object.fromEntries(headers) }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: new Headers(res.headers as Record<string, string>) }));
+      });
+      req.setTimeout(60_000, () => req.destroy(new Error('router request timed out')));
+      req.on('error', reject);
+      req.end(init.body as string | undefined);
+    });
+  }
+
+  /** Polls the router until the app answers with `expected` in the body. */
+  async waitFor(app: string, expected: string, path = '/', seconds = 90): Promise<string> {
+    const deadline = Date.now() + seconds * 1000;
+    let last = '';
+    while (Date.now() < deadline) {
+      try {
+        const r = await this.route(app, path);
+        last = `${r.status} ${r.body.slice(0, 200)}`;
+        if (r.status === 200 && r.body.includes(expected)) return r.body;
+      } catch (err) { last = String(err); }
+      await sleep(300);
+    }
+    throw new Error(`${app} did not serve ${JSON.stringify(expected)} within ${seconds}s; last: ${last}`);
+  }
+
+  /** The app's recent log lines through a log session, as `slipway logs` reads them. */
+  async logs(app: string, opts: { lines?: number; dyno?: string; source?: string } = {}): Promise<string> {
+    const r = await this.request('POST', `/apps/${app}/log-sessions`, { lines: opts.lines ?? 1500, tail: false, dyno: opts.dyno, source: opts.source });
+    if (r.status !== 201 && r.status !== 200) throw new Error(`log session: ${r.status} ${JSON.stringify(r.body)}`);
+    const res = await fetch(r.body.logplex_url, { signal: AbortSignal.timeout(10_000) });
+    return res.text();
+  }
+
+  /** Waits until the app's logs contain `pattern`. */
+  async waitForLog(app: string, pattern: RegExp, seconds = 60): Promise<string> {
+    const deadline = Date.now() + seconds * 1000;
+    let text = '';
+    while (Date.now() < deadline) {
+      text = await this.logs(app);
+      if (pattern.test(text)) return text;
+      await sleep(300);
+    }
+    throw new Error(`logs of ${app} never matched ${pattern}:\n${text.split('\n').slice(-30).join('\n')}`);
+  }
+
+  /** Runs the CLI against this platform. */
+  async cli(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const p = spawn(SLIPWAY, args, {
+        cwd: opts.cwd ?? ROOT,
+        env: { ...process.env, SLIPWAY_HOST: this.api, SLIPWAY_API_KEY: this.key, ...opts.env },
+      });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (d) => (stdout += d));
+      p.stderr.on('data', (d) => (stderr += d));
+      p.stdin.end(opts.input ?? '');
+      const timer = setTimeout(() => p.kill('SIGKILL'), 120_000);
+      p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? 1, stdout, stderr }); });
+    });
+  }
+
+  /** Containers of this platform that runc still knows about. */
+  async containers(): Promise<string[]> {
+    try {
+      const { stdout } = await run('runc', ['--root', join(this.dataDir, 'runtime', 'runc'), 'list', '-q']);
+      return stdout.split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  }
+
+  /** SIGTERM to the platform's process group, as ctrl-C would; waits for it to exit. */
+  async stop(): Promise<void> {
+    const p = this.proc;
+    if (p && p.exitCode === null && p.pid) {
+      const exited = new Promise((r) => p.once('exit', r));
+      try { process.kill(-p.pid, 'SIGTERM'); } catch { /* already gone */ }
+      const timer = setTimeout(() => { try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } }, 60_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  }
+
+  async cleanup(): Promise<void> {
+    await this.stop();
+    if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Writes files into a new git repo and commits them. */
+export async function makeRepo(dir: string, files: Record<string, string>, message = 'initial'): Promise<string> {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const { dirname } = await import('node:path');
+  await mkdir(dir, { recursive: true });
+  for (const [name, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, name)), { recursive: true });
+    await writeFile(join(dir, name), content);
+  }
+  const git = (...a: string[]) => run('git', a, { cwd: dir });
+  if (!(await import('node:fs')).existsSync(join(dir, '.git'))) await git('init', '-q', '-b', 'main');
+  await git('add', '-A');
+  await git('-c', 'user.email=dev@example.com', '-c', 'user.name=dev', 'commit', '-q', '-m', message);
+  return (await git('rev-parse', 'HEAD')).stdout.trim();
+}
