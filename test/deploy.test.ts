@@ -144,14 +144,14 @@ describe('deploy loop', () => {
   });
 
   test('a Python standard-library app deploys', async () => {
-    assert.equal((await p.request('POST', '/apps', { name: 'py' })).status, 201);
-    const dir = join(work, 'py');
+    assert.equal((await p.request('POST', '/apps', { name: 'pyapp' })).status, 201);
+    const dir = join(work, 'pyapp');
     await cp(join(FIXTURES, 'python-app'), dir, { recursive: true });
     await makeRepo(dir, {});
-    const push = await p.push(dir, 'py');
+    const push = await p.push(dir, 'pyapp');
     assert.equal(push.code, 0, push.output);
     assert.match(push.output, /-----> Python app detected/);
-    assert.match(await p.waitFor('py', 'python-app says hello'), /from web\.1/);
+    assert.match(await p.waitFor('pyapp', 'python-app says hello'), /from web\.1/);
   });
 
   test('a failing build rejects the push and releases nothing', async () => {
@@ -223,11 +223,11 @@ describe('deploy loop', () => {
   });
 
   test('destroying an app removes its dynos, repo and releases', async () => {
-    const r = await p.request('DELETE', '/apps/py');
+    const r = await p.request('DELETE', '/apps/pyapp');
     assert.equal(r.status, 200);
-    assert.equal((await p.request('GET', '/apps/py')).status, 404);
-    assert.equal((await p.request('GET', '/apps/py/releases')).status, 404);
-    const status = (await p.route('py')).status;
+    assert.equal((await p.request('GET', '/apps/pyapp')).status, 404);
+    assert.equal((await p.request('GET', '/apps/pyapp/releases')).status, 404);
+    const status = (await p.route('pyapp')).status;
     assert.equal(status, 404);
   });
 

@@ -17,7 +17,7 @@ import { Repos } from '../git/repos.ts';
 import { authenticate } from '../api/auth.ts';
 import { Logplex } from '../logs/index.ts';
 import { Releases } from '../releases/index.ts';
-import { Router } from '../router/router.ts';
+import { Router } from '../router/index.ts';
 import { createRuntime } from '../runtime/index.ts';
 import { BlobStore } from '../slugs/index.ts';
 import { openStore } from '../store/index.ts';

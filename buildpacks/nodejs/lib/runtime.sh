@@ -2,7 +2,7 @@
 # verified against the registry's integrity, cached machine-wide in
 # $SLIPWAY_RUNTIME_CACHE (optional) as <name>-<version>-<sha512 prefix>/.
 # Needs: BP_DIR, WORK (per-build temp dir), output.sh.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # globals here are read by the other lib/*.sh and bin/compile
 
 npmreg() {
   python3 "$BP_DIR/lib/npmreg.py" "$@"
@@ -182,7 +182,7 @@ install_node() {
   # NODE_HEADERS_DIR is read by configure_caches (dependencies.sh)
   NODE_HEADERS_DIR=""
   if [ -f "$PKG_DIR/include/node/node.h" ]; then
-    NODE_HEADERS_DIR=$PKG_DIR # shellcheck disable=SC2034
+    NODE_HEADERS_DIR=$PKG_DIR
   fi
   chmod +x "$NODE_HOME/bin/node"
   if ! "$NODE_HOME/bin/node" --version >/dev/null 2>"$WORK/node.err"; then
