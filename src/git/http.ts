@@ -14,6 +14,8 @@ export interface GitApp { id: string; name: string }
 export interface PushContext {
   app: GitApp;
   user: GitUser;
+  /** Settles when this push's `git receive-pack` has exited, i.e. after git moved (or refused) the refs. */
+  finished: Promise<void>;
 }
 
 export interface GitHttpOptions {
@@ -72,8 +74,10 @@ export class GitHttp {
     const service = action;
     const token = randomBytes(24).toString('hex');
     const env: NodeJS.ProcessEnv = { ...process.env, GIT_PROTOCOL: String(req.headers['git-protocol'] ?? '') };
+    let finish = () => undefined as void;
     if (service === 'git-receive-pack') {
-      this.pushes.set(token, { app, user });
+      const finished = new Promise<void>((r) => { finish = r; });
+      this.pushes.set(token, { app, user, finished });
       Object.assign(env, { SLIPWAY_HOOK_URL: this.o.hookUrl, SLIPWAY_HOOK_TOKEN: token });
     }
     const args = service === 'git-receive-pack'
@@ -85,7 +89,10 @@ export class GitHttp {
     body.pipe(p.stdin);
     p.stdin.on('error', () => undefined);
     p.stdout.pipe(res);
-    p.on('close', () => this.pushes.delete(token));
+    p.on('close', () => {
+      this.pushes.delete(token);
+      finish();
+    });
     res.on('close', () => { if (p.exitCode === null) p.kill('SIGTERM'); });
   }
 }

@@ -11,6 +11,13 @@ const ZERO = /^0+$/;
 const DEPLOY_REFS = ['refs/heads/main', 'refs/heads/master'];
 
 export class PushHandler {
+  /**
+   * Per app, when the latest push is completely done. A push holds its app from its hook's start until
+   * its `receive-pack` has exited, because git moves the ref only after the hook: the next push must not
+   * build before then, or it would build on a branch that is about to move.
+   */
+  private readonly lastPush = new Map<string, Promise<void>>();
+
   constructor(private readonly o: { git: GitHttp; repos: Repos; builder: Builder; remoteName: string }) {}
 
   /** The hook's POST: answers with the output, then NUL and the hook's exit status. */
@@ -27,6 +34,14 @@ export class PushHandler {
     const { refs, env } = JSON.parse(raw) as { refs: RefUpdate[]; env: Record<string, string> };
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-cache' });
     const out = (s: string) => { if (!res.destroyed) res.write(s.replace(/\0/g, '')); };
+    const previous = this.lastPush.get(push.app.id);
+    const mine = previous ? previous.then(() => push.finished) : push.finished;
+    this.lastPush.set(push.app.id, mine);
+    void mine.then(() => { if (this.lastPush.get(push.app.id) === mine) this.lastPush.delete(push.app.id); });
+    if (previous) {
+      out('-----> Waiting for the app\'s build in progress to finish...\n');
+      await previous;
+    }
     const code = await this.run(push.app, push.user, refs, env, out);
     res.end(`\0${code}`);
   }

@@ -91,7 +91,11 @@ export class TestPlatform {
       p.stdout.on('data', (d) => (output += d));
       p.stderr.on('data', (d) => (output += d));
       const timer = setTimeout(() => p.kill('SIGKILL'), 10 * 60_000);
-      p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? 1, output }); });
+      p.on('close', (code) => {
+        clearTimeout(timer);
+        // git pads each `remote:` line with spaces to clear the terminal line; a user does not see them.
+        resolve({ code: code ?? 1, output: output.replace(/[ ]+$/gm, '') });
+      });
     });
   }
 

@@ -34,6 +34,7 @@ import os
 import re
 import sys
 
+sys.dont_write_bytecode = True   # the buildpack dir may be read-only, and is not ours to litter
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import semver  # noqa: E402
 
