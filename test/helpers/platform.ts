@@ -36,10 +36,28 @@ export class TestPlatform {
 
   get api(): string { return `http://127.0.0.1:${this.apiPort}`; }
 
+  private env: Record<string, string> = {};
+
   async start(env: Record<string, string> = {}): Promise<void> {
+    this.env = env;
     this.dataDir = await mkdtemp(join(tmpdir(), 'slipway-test-'));
     this.apiPort = await freePort();
     this.routerPort = await freePort();
+    await this.launch();
+  }
+
+  /** SIGKILLs the platform process alone (its dynos keep running, as after a crash), then starts it again on the same data dir and ports. */
+  async crashAndRestart(): Promise<void> {
+    const p = this.proc!;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGKILL');
+    await exited;
+    this.output = '';
+    await this.launch();
+  }
+
+  private async launch(): Promise<void> {
+    const env = this.env;
     this.proc = spawn(SLIPWAY, ['server'], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
