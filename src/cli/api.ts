@@ -94,16 +94,10 @@ export class ApiClient {
   }
 
   private async once(method: string, path: string, o: RequestOptions, extra: Record<string, string>) {
+    // Without a key the request still goes out: an unreachable platform is the better thing to report.
     const key = o.key ?? this.opts.key;
-    if (key === undefined) {
-      throw new CliError(`Not logged in to ${hostLabel(this.base)}.\nRun \`slipway login\`, or set SLIPWAY_API_KEY.`);
-    }
-    const headers: Record<string, string> = {
-      Accept: ACCEPT,
-      Authorization: `Bearer ${key}`,
-      'User-Agent': this.opts.userAgent,
-      ...extra,
-    };
+    const headers: Record<string, string> = { Accept: ACCEPT, 'User-Agent': this.opts.userAgent, ...extra };
+    if (key !== undefined) headers.Authorization = `Bearer ${key}`;
     const init: RequestInit = { method, headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
     if (o.body !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -136,6 +130,9 @@ export class ApiClient {
     const b = (body && typeof body === 'object' ? body : {}) as { id?: unknown; message?: unknown };
     const id = typeof b.id === 'string' ? b.id : undefined;
     const message = typeof b.message === 'string' ? b.message : undefined;
+    if (status === 401 && !explicitKey && this.opts.key === undefined) {
+      return new CliError(`Not logged in to ${hostLabel(this.base)}.\nRun \`slipway login\`, or set SLIPWAY_API_KEY.`);
+    }
     if (status === 401) {
       const which = explicitKey
         ? 'That API key'

@@ -70,7 +70,7 @@ describe('parseArgs', () => {
 
   it('requires required args, except when asking for help', () => {
     const s = spec({ args: [{ name: 'buildpack', description: '', required: true }] });
-    assert.throws(() => parseArgs([], s), /Missing required argument: buildpack/);
+    assert.throws(() => parseArgs([], s), /Missing required argument: BUILDPACK/);
     assert.equal(parseArgs(['--help'], s).help, true);
     assert.equal(parseArgs(['-h'], s).help, true);
   });

@@ -20,11 +20,6 @@ export interface Parsed {
   help: boolean;
 }
 
-/** Shown in messages: `-a, --app`. */
-export function flagLabel(name: string, def: FlagDef): string {
-  return def.char ? `-${def.char}, --${name}` : `--${name}`;
-}
-
 function lookupTable(flags: FlagDefs): { long: Map<string, string>; short: Map<string, string> } {
   const long = new Map<string, string>();
   const short = new Map<string, string>();
@@ -111,7 +106,7 @@ export function parseArgs(argv: readonly string[], spec: ParseSpec): Parsed {
   if (!help) {
     const missing = spec.args.filter((a, n) => a.required && positional[n] === undefined);
     if (missing.length > 0) {
-      throw new UsageError(`Missing required argument${missing.length > 1 ? 's' : ''}: ${missing.map((a) => a.name).join(', ')}`);
+      throw new UsageError(`Missing required argument${missing.length > 1 ? 's' : ''}: ${missing.map((a) => a.name.toUpperCase()).join(', ')}`);
     }
   }
   return { flags, args, argv: positional, help };

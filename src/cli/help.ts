@@ -50,7 +50,8 @@ export function commandHelp(c: Command, all: readonly Command[]): string {
 
 /** The commands under a topic (`ps` → ps, ps:scale, ...). */
 export function topicCommands(topic: string, all: readonly Command[]): Command[] {
-  return all.filter((c) => c.id === topic || c.id.startsWith(`${topic}:`));
+  const inTopic = (name: string) => name === topic || name.startsWith(`${topic}:`);
+  return all.filter((c) => inTopic(c.id) || c.aliases.some(inTopic));
 }
 
 export function overviewHelp(all: readonly Command[], version: string, host: string): string {

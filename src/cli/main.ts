@@ -10,15 +10,13 @@ import { CliError, renderError } from './errors.ts';
 import { commandHelp, suggest } from './help.ts';
 import { Ui } from './ux.ts';
 
-interface ServerModule {
-  runServer(argv: string[]): unknown;
-}
-
-/** `slipway server` is the platform's composition root; loaded only for that command so the CLI stays light. */
+/**
+ * `slipway server` is the platform's composition root (src/platform/, not the CLI's): imported only for that
+ * command, so every other command starts without loading the platform.
+ */
 async function runServer(argv: string[]): Promise<void> {
-  // A URL rather than a literal specifier, so the CLI type-checks on its own (it imports nothing from src/).
-  const mod = (await import(new URL('../platform/server.ts', import.meta.url).href)) as ServerModule;
-  await mod.runServer(argv);
+  const { runServer: run } = await import('../platform/server.ts');
+  await run(argv);
 }
 
 function unknownCommand(word: string): CliError {

@@ -33,12 +33,16 @@ export function readStdinLine(stdin: NodeJS.ReadStream): Promise<string> {
  * Ctrl-C aborts with exit 130 as a shell would.
  */
 export function prompt(question: string, stdin: NodeJS.ReadStream, stderr: Out, hidden = false): Promise<string> {
-  stderr.write(question);
-  if (!hidden || !stdin.isTTY) return readStdinLine(stdin);
+  if (!hidden || !stdin.isTTY) {
+    stderr.write(question);
+    return readStdinLine(stdin);
+  }
   return new Promise((resolve, reject) => {
     let answer = '';
+    // Echo goes off before the question shows, so not even a fast paste is echoed.
     stdin.setRawMode(true);
     stdin.setEncoding('utf8');
+    stderr.write(question);
     const done = (err?: Error) => {
       stdin.setRawMode(false);
       stdin.off('data', onData);

@@ -79,14 +79,16 @@ const SPIN_MS = 80;
 export class Ui {
   readonly stdout: Out;
   readonly stderr: Out;
-  /** Colours for stdout and stderr, each decided by its own stream. */
+  /** Whether stdout gets colours; `c` and `ce` paint stdout and stderr, each decided by its own stream. */
+  readonly color: boolean;
   readonly c: Palette;
   readonly ce: Palette;
 
   constructor(stdout: Out, stderr: Out, env: NodeJS.ProcessEnv) {
     this.stdout = stdout;
     this.stderr = stderr;
-    this.c = palette(colorEnabled(stdout, env));
+    this.color = colorEnabled(stdout, env);
+    this.c = palette(this.color);
     this.ce = palette(colorEnabled(stderr, env));
   }
 

@@ -32,7 +32,7 @@ export default defineCommand({
       app,
       params: { lines: flags.num, tail: flags.tail, dyno: flags.dyno, source: flags.source },
       out: ui.stdout,
-      palette: ui.stdout.isTTY ? ui.c : undefined,
+      palette: ui.color ? ui.c : undefined,
     });
   },
 });

@@ -55,7 +55,7 @@ export default defineCommand({
       (d) => d.name,
     );
     if (flags.tail) {
-      await streamLogs({ api, app, params: { tail: true, dyno: dyno.name }, out: ui.stdout, palette: ui.stdout.isTTY ? ui.c : undefined });
+      await streamLogs({ api, app, params: { tail: true, dyno: dyno.name }, out: ui.stdout, palette: ui.color ? ui.c : undefined });
     } else {
       ui.log(`Run slipway logs --app ${app} --dyno ${dyno.name} to view the output.`);
     }
