@@ -6,7 +6,10 @@ import { formatFormation, parseScaleArgs, scaleSummary } from './formation.ts';
 import { renderReleaseInfo, renderReleases } from './releases-format.ts';
 import { ago, formatDate, when } from './time.ts';
 import type { Dyno, Release } from './types.ts';
-import { styledObject, table } from './ux.ts';
+import { buildCommand, parseEnv } from './commands/run/detached.ts';
+import { ApiError, renderError, UsageError } from './errors.ts';
+import { colorizeLogLine } from './logs.ts';
+import { palette, styledObject, table } from './ux.ts';
 
 const now = new Date('2026-01-31T12:18:35Z');
 const utc = { now, offsetMinutes: 0 };
@@ -156,5 +159,45 @@ describe('config var arguments', () => {
     assert.equal(shellQuote('postgres://u:p@h:5432/db'), 'postgres://u:p@h:5432/db');
     assert.equal(shellQuote("it's here"), `'it'\\''s here'`);
     assert.equal(shellQuote(''), "''");
+  });
+});
+
+describe('log lines', () => {
+  const marks = palette(true);
+  it('colours the time and source[dyno] prefix, leaving the message alone', () => {
+    const line = '2026-01-31T12:00:00.123456+00:00 app[web.1]: Listening on 5000';
+    const out = colorizeLogLine(line, marks);
+    assert.notEqual(out, line);
+    assert.equal(out.replace(/\x1b\[\d+m/g, ''), line);
+    assert.ok(out.endsWith(' Listening on 5000'));
+  });
+  it('passes other lines through', () => {
+    assert.equal(colorizeLogLine('Error L20 (Tail sessions forbidden)', marks), 'Error L20 (Tail sessions forbidden)');
+  });
+});
+
+describe('run:detached arguments', () => {
+  it('keeps one argument as typed and quotes joined arguments that need it', () => {
+    assert.equal(buildCommand(['ls -la | wc -l']), 'ls -la | wc -l');
+    assert.equal(buildCommand(['echo', 'hello world', 'say "hi"', 'x']), 'echo "hello world" "say \\"hi\\"" x');
+  });
+  it('parses -e K=V;K2=V2', () => {
+    assert.deepEqual(parseEnv('A=1;B=x=y;'), { A: '1', B: 'x=y' });
+    assert.equal(parseEnv(undefined), undefined);
+    assert.throws(() => parseEnv('NOPE'), /Invalid --env entry: NOPE/);
+  });
+});
+
+describe('error rendering', () => {
+  it('prints API messages with the arrow, and the id only when it adds something', () => {
+    const e = (id: string) => new ApiError({ status: 500, id, message: 'Something broke.', body: {}, method: 'GET', url: 'u' });
+    assert.deepEqual(renderError(e('internal_server_error')), {
+      text: ' ▸    Something broke.\n ▸\n ▸    Error ID: internal_server_error',
+      exitCode: 1,
+    });
+    assert.equal(renderError(e('not_found')).text, ' ▸    Something broke.');
+  });
+  it('points usage errors at --help', () => {
+    assert.equal(renderError(new UsageError('Nonexistent flag: --x')).text, ' ▸    Nonexistent flag: --x\n ▸    See more help with --help');
   });
 });
