@@ -36,6 +36,11 @@ export function resolveBuildpack(url: string, builtinRoot: string): BuildpackSou
   throw new BuildpackError(`Unknown buildpack ${url}: use a git URL, an absolute path, or one of ${names}.`);
 }
 
+/** The name a buildpack URL is shown by: a built-in's registry name (`heroku/nodejs`), else the URL itself. */
+export function buildpackName(url: string): string {
+  return BUILTIN_BUILDPACKS.find((b) => b.names.includes(url) || url === `urn:buildpack:${b.names[0]}`)?.names[0] ?? url;
+}
+
 /** The built-ins, for detection when an app names no buildpack. */
 export function builtinBuildpacks(builtinRoot: string): BuildpackSource[] {
   return BUILTIN_BUILDPACKS.map((b) => ({ kind: 'builtin' as const, url: b.names[0]!, name: b.names[0]!, dir: join(builtinRoot, b.dir) }));

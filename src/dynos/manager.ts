@@ -144,12 +144,16 @@ export class DynoManager implements RouteTable {
     return chosen.length;
   }
 
-  /** Stops one dyno (it is started again by the loop for formation dynos, as `ps:stop` does on Heroku). */
-  async stopDyno(appId: string, name: string): Promise<boolean> {
-    const d = this.apps.get(appId)?.dynos.get(name);
-    if (!d) return false;
-    await d.stop();
-    return true;
+  /**
+   * Stops one dyno (`web.2`) or every dyno of a process type (`web`); formation dynos are then started
+   * again by the loop, as `ps:stop` behaves on Heroku. Returns how many were stopped.
+   */
+  async stopDynos(appId: string, target: string): Promise<number> {
+    const app = this.apps.get(appId);
+    if (!app) return 0;
+    const chosen = [...app.dynos.values()].filter((d) => d.name === target || d.spec.type === target);
+    await Promise.all(chosen.map((d) => d.stop()));
+    return chosen.length;
   }
 
   dynos(appId: string): Dyno[] {

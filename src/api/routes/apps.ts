@@ -1,7 +1,7 @@
 // /apps, /apps/{app}, buildpack installations and config vars.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { BuildpackError, resolveBuildpack } from '../../build/buildpacks.ts';
+import { BuildpackError, buildpackName, resolveBuildpack } from '../../build/buildpacks.ts';
 import { now } from '../../store/index.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, conflict, invalid } from '../errors.ts';
@@ -90,7 +90,7 @@ export function appRoutes(api: FastifyInstance, d: ApiDeps): void {
   api.get<{ Params: Params }>('/apps/:app/buildpack-installations', async (req) => {
     const a = await findApp(d, req.params.app);
     const rows = await d.db.selectFrom('buildpack_installations').selectAll().where('app_id', '=', a.id).orderBy('ordinal').execute();
-    return rows.map((r) => ({ ordinal: r.ordinal, buildpack: { url: r.url, name: r.url } }));
+    return rows.map((r) => ({ ordinal: r.ordinal, buildpack: { url: r.url, name: buildpackName(r.url) } }));
   });
 
   api.put<{ Params: Params }>('/apps/:app/buildpack-installations', async (req) => {
@@ -108,7 +108,7 @@ export function appRoutes(api: FastifyInstance, d: ApiDeps): void {
       await trx.deleteFrom('buildpack_installations').where('app_id', '=', a.id).execute();
       for (const [i, url] of urls.entries()) await trx.insertInto('buildpack_installations').values({ app_id: a.id, ordinal: i, url }).execute();
     });
-    return urls.map((url, i) => ({ ordinal: i, buildpack: { url, name: url } }));
+    return urls.map((url, i) => ({ ordinal: i, buildpack: { url, name: buildpackName(url) } }));
   });
 
   api.get<{ Params: Params }>('/apps/:app/config-vars', async (req) => d.releases.configVars((await findApp(d, req.params.app)).id));

@@ -119,11 +119,13 @@ export function dynoRoutes(api: FastifyInstance, d: ApiDeps): void {
   api.delete<{ Params: Params & { dyno: string } }>('/apps/:app/dynos/:dyno', async (req) => restart(req.params.app, req.params.dyno));
   api.delete<{ Params: Params & { type: string } }>('/apps/:app/formations/:type', async (req) => restart(req.params.app, req.params.type));
 
-  api.post<{ Params: Params & { dyno: string } }>('/apps/:app/dynos/:dyno/actions/stop', async (req) => {
-    const a = await findApp(d, req.params.app);
-    if (!(await d.dynos.stopDyno(a.id, req.params.dyno))) throw notFound('dyno', `Couldn't find that dyno (${req.params.dyno}).`);
+  const stop = async (app: string, target: string) => {
+    const a = await findApp(d, app);
+    if ((await d.dynos.stopDynos(a.id, target)) === 0) throw notFound('dyno', `Couldn't find that dyno or process type (${target}).`);
     return {};
-  });
+  };
+  api.post<{ Params: Params & { dyno: string } }>('/apps/:app/dynos/:dyno/actions/stop', async (req) => stop(req.params.app, req.params.dyno));
+  api.post<{ Params: Params & { type: string } }>('/apps/:app/formations/:type/actions/stop', async (req) => stop(req.params.app, req.params.type));
 
   api.post<{ Params: Params }>('/apps/:app/log-sessions', async (req, reply) => {
     const a = await findApp(d, req.params.app);
