@@ -20,6 +20,7 @@ async function buildpack(dir: string, name: string, compile: string, exportLine?
     'bin/release': '#!/bin/sh\necho "--- {}"\n',
   });
   for (const f of ['detect', 'compile', 'release']) await chmod(join(dir, 'bin', f), 0o755);
+  await makeRepo(dir, {}, 'executable scripts');
 }
 
 describe('builds', () => {
@@ -91,6 +92,27 @@ describe('builds', () => {
     const bad = await p.request('PUT', '/apps/bpurl/buildpack-installations', { updates: [{ buildpack: 'no-such-thing' }] });
     assert.equal(bad.status, 422);
     assert.match(bad.body.message, /Unknown buildpack no-such-thing/);
+  });
+
+  test('a buildpack given by git URL is cloned at the named ref', async () => {
+    // The buildpack lives on a branch of another app's repository on this very platform (the only git
+    // server a test may reach); branches other than main are stored without a build.
+    await p.request('POST', '/apps', { name: 'bp-host' });
+    const bp = join(work, 'bp-git');
+    await buildpack(bp, 'FromGit', 'echo "-----> compiled by the git buildpack"');
+    const stored = await p.push(bp, 'bp-host', { ref: 'HEAD:refs/heads/buildpack' });
+    assert.equal(stored.code, 0, stored.output);
+    await p.request('POST', '/apps', { name: 'gitbp' });
+    const url = `${p.gitUrl('bp-host')}#buildpack`;
+    assert.equal((await p.request('PUT', '/apps/gitbp/buildpack-installations', { updates: [{ buildpack: url }] })).status, 200);
+    const app = join(work, 'gitbp');
+    await makeRepo(app, PY_WEB);
+    const push = await p.push(app, 'gitbp');
+    assert.equal(push.code, 0, push.output);
+    assert.match(push.output, /-----> Using buildpack: http:\/\/user:\*\*\*@127\.0\.0\.1:\d+\/bp-host\.git#buildpack/, 'the key in the URL is not shown');
+    assert.doesNotMatch(push.output, new RegExp(p.key));
+    assert.match(push.output, /-----> FromGit app detected/);
+    assert.match(push.output, /compiled by the git buildpack/);
   });
 
   test('two pushes to one app are serialized; pushes to two apps run side by side', async () => {

@@ -143,6 +143,23 @@ describe('deploy loop', () => {
     await p.waitFor('demo', 'node-app-v2');
   });
 
+  test('a web dyno that keeps crashing is restarted once at once, then waits; the router answers H10', async () => {
+    assert.equal((await p.request('POST', '/apps', { name: 'crashy' })).status, 201);
+    const dir = join(work, 'crashy');
+    await makeRepo(dir, { 'Procfile': 'web: echo booting; exit 3\n' });
+    const push = await p.push(dir, 'crashy');
+    assert.equal(push.code, 0, push.output);
+    const logs = await p.waitForLog('crashy', /State changed from starting to crashed[\s\S]*State changed from starting to crashed/);
+    assert.match(logs, /heroku\[web\.1\]: Process exited with status 3/);
+    assert.equal(logs.match(/Starting process with command/g)?.length, 2, 'the first crash restarts at once, the second waits (20 min)');
+    const r = await p.route('crashy');
+    assert.equal(r.status, 503);
+    assert.match(r.body, /Application Error/);
+    await p.waitForLog('crashy', /heroku\[router\]: at=error code=H10 desc="App crashed" method=GET path="\/" host=crashy\.localhost/);
+    const dynos = await p.request('GET', '/apps/crashy/dynos');
+    assert.deepEqual(dynos.body.map((d: any) => [d.name, d.state]), [['web.1', 'crashed']]);
+  });
+
   test('a Python standard-library app deploys', async () => {
     assert.equal((await p.request('POST', '/apps', { name: 'pyapp' })).status, 201);
     const dir = join(work, 'pyapp');

@@ -30,15 +30,20 @@ export function resolveBuildpack(url: string, builtinRoot: string): BuildpackSou
   }
   if (/^(https?|git|ssh):\/\//.test(url) || /^[\w.-]+@[\w.-]+:/.test(url)) {
     const [repo, ref] = url.split('#', 2) as [string, string | undefined];
-    return { kind: 'git', url, name: url, repo, ref: ref ?? null };
+    return { kind: 'git', url, name: redactUrl(url), repo, ref: ref ?? null };
   }
   const names = BUILTIN_BUILDPACKS.map((b) => b.names[0]).join(', ');
   throw new BuildpackError(`Unknown buildpack ${url}: use a git URL, an absolute path, or one of ${names}.`);
 }
 
+/** A URL as it may be printed: any password in it replaced by `***`. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z+]+:\/\/[^/:@]*:)[^/@]*@/i, '$1***@');
+}
+
 /** The name a buildpack URL is shown by: a built-in's registry name (`heroku/nodejs`), else the URL itself. */
 export function buildpackName(url: string): string {
-  return BUILTIN_BUILDPACKS.find((b) => b.names.includes(url) || url === `urn:buildpack:${b.names[0]}`)?.names[0] ?? url;
+  return BUILTIN_BUILDPACKS.find((b) => b.names.includes(url) || url === `urn:buildpack:${b.names[0]}`)?.names[0] ?? redactUrl(url);
 }
 
 /** The built-ins, for detection when an app names no buildpack. */
@@ -58,7 +63,7 @@ export async function materialize(bp: BuildpackSource, dest: string): Promise<vo
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve() : reject(new BuildpackError(`Could not fetch buildpack ${bp.url}: ${err.trim()}`))));
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new BuildpackError(`Could not fetch buildpack ${bp.name}: ${redactUrl(err.trim())}`))));
   });
-  if (!existsSync(join(dest, 'bin', 'compile'))) throw new BuildpackError(`Buildpack ${bp.url} has no bin/compile.`);
+  if (!existsSync(join(dest, 'bin', 'compile'))) throw new BuildpackError(`Buildpack ${bp.name} has no bin/compile.`);
 }

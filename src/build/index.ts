@@ -180,7 +180,7 @@ export class Builder {
     await chownTree([ctx.hostBuildpacks]);
     const last = packs.length - 1;
     const r = await this.step(ctx, last, `bin/detect ${ctx.buildDir}`, [], undefined, true);
-    if (r.code !== 0) throw new BuildFailure(`App not compatible with buildpack: ${packs[last]!.url}`);
+    if (r.code !== 0) throw new BuildFailure(`App not compatible with buildpack: ${packs[last]!.name}`);
     ctx.detected = r.stdout.trim().split('\n')[0] || packs[last]!.name;
     return packs;
   }

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { PROCESS_RUNTIME_WARNING, ProcessRuntime, translate, type ProcessContainer } from './process.ts';
+import { PROCESS_RUNTIME_WARNING, ProcessRuntime, rewritePaths, translate, type ProcessContainer } from './process.ts';
 import { createRuntime } from './index.ts';
 import type { ContainerSpec } from './types.ts';
 
@@ -171,4 +171,13 @@ describe('process runtime', () => {
     await assert.rejects(rt.start(s), /ENOENT/);
     await assert.rejects(stat(path.join(stateDir, 'containers', s.id)));
   });
+});
+
+test('container paths in the command line and environment are rewritten to their host paths', () => {
+  const m = { '/app': '/s/app', '/tmp/build_ab': '/h/b', '/tmp/cache': '/h/c' };
+  assert.equal(rewritePaths('cd /tmp/build_ab && exec /tmp/buildpacks/0/bin/compile /tmp/build_ab /tmp/cache /tmp/env', m),
+    'cd /h/b && exec /tmp/buildpacks/0/bin/compile /h/b /h/c /tmp/env');
+  assert.equal(rewritePaths('for f in /app/.profile.d/*.sh; do', m), 'for f in /s/app/.profile.d/*.sh; do');
+  assert.equal(rewritePaths('/app', m), '/s/app');
+  assert.equal(rewritePaths('/apple /tmp/cachex', m), '/apple /tmp/cachex', 'only whole path components');
 });

@@ -74,9 +74,12 @@ export class ProcessRuntime implements Runtime {
         await run('cp', ['-a', spec.app.lower, path.join(dir, 'app')]);
         mountMap['/app'] = path.join(dir, 'app');
       }
-      const child = spawn(spec.argv[0]!, spec.argv.slice(1), {
+      // Without a mount namespace the container paths don't exist: rewrite them wherever they appear in
+      // the command line and the environment (the platform's own commands name them, e.g. `cd /app`).
+      const rewrite = (s: string) => rewritePaths(s, mountMap);
+      const child = spawn(rewrite(spec.argv[0]!), spec.argv.slice(1).map(rewrite), {
         cwd: translate(spec.cwd, mountMap),
-        env: spec.env,
+        env: Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, rewrite(v)])),
         // Its own process group, so signal() reaches every process it starts.
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -164,6 +167,15 @@ export function translate(containerPath: string, mountMap: Readonly<Record<strin
     if ((p === dest || p.startsWith(dest + '/')) && (!best || dest.length > best.length)) best = dest;
   }
   return best === undefined ? p : path.join(mountMap[best]!, p.slice(best.length));
+}
+
+/** Replaces every container path in `text` that starts with a mount destination by its host path. */
+export function rewritePaths(text: string, mountMap: Readonly<Record<string, string>>): string {
+  const dests = Object.keys(mountMap).sort((a, b) => b.length - a.length);
+  if (dests.length === 0) return text;
+  const escaped = dests.map((d) => d.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const re = new RegExp(`(^|[\\s=:'"(;])(${escaped.join('|')})(?=$|[/\\s'";:)])`, 'g');
+  return text.replace(re, (_m, lead: string, dest: string) => lead + mountMap[dest]);
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
