@@ -3,7 +3,7 @@ import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BlobStore, formatSize, packSlug, slugignorePatterns, unpackSlug } from './index.ts';
+import { BlobStore, formatSize, packSlug, SlugTooLargeError, slugignorePatterns, unpackSlug } from './index.ts';
 
 test('slugignore lines become tar exclusions', () => {
   assert.deepEqual(slugignorePatterns('# docs\n\n*.psd\n/spec\nlog/\ndoc/big\n'), ['*.psd', './spec', 'log', './doc/big']);
@@ -34,4 +34,16 @@ test('a slug honours .slugignore, is stored by content and unpacks whole', async
   await unpackSlug(store.path(sha256), dest);
   const files = (await readdir(dest)).sort();
   assert.deepEqual(files, ['.slugignore', 'index.js']);
+});
+
+test('a slug over the limit is refused with the sizes named, and no file is left', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'slug-test-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const app = join(root, 'app');
+  await mkdir(app);
+  const { randomBytes } = await import('node:crypto');
+  await writeFile(join(app, 'noise.bin'), randomBytes(3 * 1024 * 1024));
+  const out = join(root, 'slug.tgz');
+  await assert.rejects(packSlug(app, out, 1024 * 1024), (e: Error) => e instanceof SlugTooLargeError && /Compiled slug size: 3\.0M is too large \(max is 1M\)\./.test(e.message));
+  assert.deepEqual((await readdir(root)).sort(), ['app']);
 });

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 export const SLUG_MAX_BYTES = 500 * 1024 * 1024;
 
 export class SlugTooLargeError extends Error {
-  constructor(readonly size: number) {
-    super(`Compiled slug size: ${formatSize(size)} is too large (max is 500M).`);
+  constructor(readonly size: number, maxBytes = SLUG_MAX_BYTES) {
+    super(`Compiled slug size: ${formatSize(size)} is too large (max is ${Math.round(maxBytes / (1024 * 1024))}M).`);
   }
 }
 
@@ -79,7 +79,7 @@ export function hashFile(file: string): Promise<string> {
  * Packs `appDir` (the build dir after compile) into `outFile` as a slug: a gzipped tar whose entries are
  * `./...`, owned as the files are, `.slugignore` honoured. Fails with SlugTooLargeError past 500 MB.
  */
-export async function packSlug(appDir: string, outFile: string): Promise<number> {
+export async function packSlug(appDir: string, outFile: string, maxBytes = SLUG_MAX_BYTES): Promise<number> {
   const ignore = existsSync(join(appDir, '.slugignore'))
     ? slugignorePatterns(await readFile(join(appDir, '.slugignore'), 'utf8'))
     : [];
@@ -88,9 +88,9 @@ export async function packSlug(appDir: string, outFile: string): Promise<number>
   const args = ['--use-compress-program=gzip -1', '-cf', outFile, '-C', appDir, '--exclude=./.git', ...ignore.map((p) => `--exclude=${p}`), '.'];
   await run('tar', args);
   const size = (await stat(outFile)).size;
-  if (size > SLUG_MAX_BYTES) {
+  if (size > maxBytes) {
     await rm(outFile, { force: true });
-    throw new SlugTooLargeError(size);
+    throw new SlugTooLargeError(size, maxBytes);
   }
   return size;
 }
