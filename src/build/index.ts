@@ -1,6 +1,8 @@
 // The build: checkout → buildpacks (detect / compile / release, in build containers) → Procfile →
 // slug → release, printing Heroku's slug-compiler output as it happens. One build per app at a time.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { chown, lchown, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import type { LogSink } from '../logs/types.ts';
 import type { ContainerSpec, Runtime } from '../runtime/types.ts';
 import { DYNO_GID, DYNO_UID } from '../runtime/types.ts';
+import { unmountUnder } from '../runtime/index.ts';
 import { BlobStore, formatSize, packSlug, SlugTooLargeError } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
 import { now } from '../store/index.ts';
@@ -51,6 +54,10 @@ export interface BuildOutcome {
   build: BuildsTable;
   version?: number;
 }
+
+/** Size cap of a build's in-memory work dir (source, compiled app, buildpacks). */
+const BUILD_TMPFS_BYTES = 6 * 1024 ** 3;
+const execFileP = promisify(execFile);
 
 const STACK_ENV_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -130,11 +137,27 @@ export class Builder {
       logs.emit(req.app.id, 'app', 'api', `Build failed -- check your build output: builds:info ${build.id}`);
       return { build };
     } finally {
+      await unmountUnder(work);
       await rm(work, { recursive: true, force: true });
     }
   }
 
+  /** Removes what builds interrupted by a platform crash left (their tmpfs mounts and work dirs). */
+  async cleanup(): Promise<void> {
+    const dir = join(this.o.dataDir, 'builds');
+    await unmountUnder(dir);
+    await rm(dir, { recursive: true, force: true });
+  }
+
   private async prepareDirs(ctx: Ctx): Promise<void> {
+    const work = join(this.o.dataDir, 'builds', ctx.build.id);
+    await mkdir(work, { recursive: true });
+    if (process.getuid?.() === 0 && process.platform === 'linux') {
+      // The build's work dir (source, buildpacks, ENV_DIR) lives in memory: a build creates and packs
+      // thousands of small files, and on a virtual disk that costs ten times what tmpfs does. Only what
+      // is written uses memory; the size caps a runaway build.
+      await execFileP('mount', ['-t', 'tmpfs', '-o', `size=${BUILD_TMPFS_BYTES},mode=0755`, 'slipway-build', work]);
+    }
     for (const d of [ctx.hostBuildDir, ctx.hostEnvDir, ctx.hostBuildpacks, ctx.hostCache, this.o.runtimeCacheDir]) await mkdir(d, { recursive: true });
     await ctx.req.checkout(ctx.hostBuildDir);
     const config = await this.o.db.selectFrom('config_vars').select(['key', 'value']).where('app_id', '=', ctx.req.app.id).execute();

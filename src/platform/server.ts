@@ -68,6 +68,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
       return releases.create({ appId, user, slugId: slug.id, description });
     },
   });
+  await builder.cleanup();
   const repos = new Repos(join(config.dataDir, 'repos'));
   const git = new GitHttp({
     repos,

@@ -12,6 +12,7 @@ export * from './types.ts';
 export { RuncRuntime, type RuncRuntimeOptions } from './runc.ts';
 export { ProcessRuntime, PROCESS_RUNTIME_WARNING, translate, type ProcessContainer } from './process.ts';
 export { STACK_NAME, DEFAULT_STACK_DIR, defaultStackDir, ensureStack } from './stack.ts';
+export { mountsUnder, unmountUnder } from './mounts.ts';
 
 export interface CreateRuntimeOptions {
   kind: 'runc' | 'process' | 'auto';

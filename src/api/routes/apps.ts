@@ -87,6 +87,13 @@ export function appRoutes(api: FastifyInstance, d: ApiDeps): void {
     return shown;
   });
 
+  // Add-on provisioning arrives with its own issue; until then every app truly has none, and the heroku
+  // CLI's apps:info asks.
+  api.get<{ Params: Params }>('/apps/:app/addons', async (req) => {
+    await findApp(d, req.params.app);
+    return [];
+  });
+
   api.get<{ Params: Params }>('/apps/:app/buildpack-installations', async (req) => {
     const a = await findApp(d, req.params.app);
     const rows = await d.db.selectFrom('buildpack_installations').selectAll().where('app_id', '=', a.id).orderBy('ordinal').execute();
