@@ -1,0 +1,96 @@
+// The official `heroku` CLI (from the npm registry, pinned) against a real platform, configured as the
+// README says: it must list apps, show releases, dynos, formation and logs of a deployed app.
+// The CLI is installed once per machine into a cache dir (about 400 MB, 45 s), not into the project.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { makeRepo, ROOT, TestPlatform } from './helpers/platform.ts';
+
+const run = promisify(execFile);
+const HEROKU_VERSION = '11.10.0';
+const CACHE = process.env.SLIPWAY_HEROKU_CLI_CACHE ?? `/var/cache/slipway/heroku-cli-${HEROKU_VERSION}`;
+const HEROKU = join(CACHE, 'node_modules', '.bin', 'heroku');
+
+describe('the official heroku CLI', () => {
+  const p = new TestPlatform();
+  let work: string;
+  const heroku = async (args: string[]) => {
+    const env = {
+      ...process.env, HOME: join(work, 'home'), HEROKU_HOST: `http://localhost:${p.apiPort}`, HEROKU_API_KEY: p.key,
+      HEROKU_PARTICLEBOARD_URL: `http://localhost:${p.apiPort}`, DISABLE_TELEMETRY: 'true', HEROKU_SKIP_ANALYTICS: '1',
+      HEROKU_SKIP_NEW_VERSION_CHECK: 'true', HEROKU_DISABLE_AUTOUPDATE: '1', NO_COLOR: '1', FORCE_COLOR: '0',
+    };
+    try {
+      const r = await run(HEROKU, args, { env, timeout: 90_000 });
+      return { code: 0, stdout: r.stdout, stderr: r.stderr };
+    } catch (e) {
+      const err = e as { code?: number; stdout?: string; stderr?: string };
+      return { code: err.code ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+    }
+  };
+
+  before(async () => {
+    if (!existsSync(HEROKU)) {
+      await mkdir(CACHE, { recursive: true });
+      await run('npm', ['install', '--prefix', CACHE, '--no-audit', '--no-fund', '--loglevel=error', `heroku@${HEROKU_VERSION}`], { timeout: 600_000 });
+    }
+    work = await mkdtemp(join(tmpdir(), 'slipway-heroku-'));
+    await mkdir(join(work, 'home'));
+    await p.start();
+    await p.request('POST', '/apps', { name: 'hkapp' });
+    const dir = join(work, 'hkapp');
+    await cp(join(ROOT, 'test', 'fixtures', 'apps', 'python-app'), dir, { recursive: true });
+    await makeRepo(dir, {});
+    const push = await p.push(dir, 'hkapp');
+    assert.equal(push.code, 0, push.output);
+    await p.waitFor('hkapp', 'python-app says hello');
+  });
+  after(async () => {
+    await p.cleanup();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  test('heroku apps and apps:info', async () => {
+    const apps = await heroku(['apps']);
+    assert.equal(apps.code, 0, apps.stderr);
+    assert.match(apps.stdout, /=== operator@slipway\.local Apps/);
+    assert.match(apps.stdout, /^hkapp$/m);
+    const info = await heroku(['apps:info', '-a', 'hkapp']);
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(info.stdout, /=== hkapp/);
+    assert.match(info.stdout, new RegExp(`Web URL:\\s+http://hkapp\\.localhost:${p.routerPort}/`));
+  });
+
+  test('heroku releases, ps and ps:scale', async () => {
+    const releases = await heroku(['releases', '-a', 'hkapp']);
+    assert.equal(releases.code, 0, releases.stderr);
+    assert.match(releases.stdout, /=== hkapp Releases - Current: v1/);
+    assert.match(releases.stdout, /v1\s+Deploy [0-9a-f]{7}\s+operator@slipway\.local/);
+    const ps = await heroku(['ps', '-a', 'hkapp']);
+    assert.equal(ps.code, 0, ps.stderr);
+    assert.match(ps.stdout, /=== web \(Standard-1X\): python3 app\.py \(1\)/);
+    assert.match(ps.stdout, /web\.1: up /);
+    const scale = await heroku(['ps:scale', '-a', 'hkapp']);
+    assert.equal(scale.stdout.trim(), 'web=1:Standard-1X');
+  });
+
+  test('heroku logs reads the log session', async () => {
+    const logs = await heroku(['logs', '-a', 'hkapp', '-n', '50']);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.match(logs.stdout, /app\[web\.1\]: Listening on \d+/);
+    assert.match(logs.stdout, /heroku\[web\.1\]: State changed from starting to up/);
+  });
+
+  test('heroku config:set makes a release', async () => {
+    const set = await heroku(['config:set', 'COLOR=blue', '-a', 'hkapp']);
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stderr + set.stdout, /done, v2/);
+    const cfg = await heroku(['config:get', 'COLOR', '-a', 'hkapp']);
+    assert.equal(cfg.stdout.trim(), 'blue');
+  });
+});
