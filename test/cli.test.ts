@@ -88,6 +88,24 @@ describe('slipway CLI', () => {
     assert.match(apps.stdout, /=== operator@slipway\.local Apps\n(.*\n)*clidemo/);
   });
 
+  test('logs --tail streams new lines as they happen', async () => {
+    const { spawn } = await import('node:child_process');
+    const { SLIPWAY } = await import('./helpers/platform.ts');
+    const tail = spawn(SLIPWAY, ['logs', '--tail', '-n', '0'], { cwd: repo, env: { ...process.env, HOME: home, SLIPWAY_HOST: p.api, SLIPWAY_API_KEY: '' } });
+    try {
+      let seen = '';
+      tail.stdout.on('data', (d) => (seen += d));
+      const marker = `/tail-marker-${Date.now()}`;
+      for (let i = 0; i < 100 && !seen.includes(marker); i++) {
+        await p.route('clidemo', marker); // each request makes a router line and an app line
+        await sleep(200);
+      }
+      assert.match(seen, new RegExp(`heroku\\[router\\]: at=info method=GET path="${marker}"`));
+    } finally {
+      tail.kill('SIGINT');
+    }
+  });
+
   test('ps:scale, config:set and run:detached act on the app', async () => {
     const scale = await cli(['ps:scale', 'web=2']);
     assert.equal(scale.code, 0, scale.stderr);

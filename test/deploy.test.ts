@@ -118,6 +118,31 @@ describe('deploy loop', () => {
     assert.deepEqual(dynos.body.map((d: any) => [d.name, d.release.version]), [['web.1', 2]]);
   });
 
+  test('the app repository can be cloned, and a renamed app keeps its repo and dynos', async () => {
+    const clone = join(work, 'clone');
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    await promisify(execFile)('git', ['clone', '-q', p.gitUrl('demo'), clone]);
+    assert.match(await readFile(join(clone, 'index.js'), 'utf8'), /node-app-v2/);
+
+    assert.equal((await p.request('POST', '/apps', { name: 'oldname' })).status, 201);
+    const taken = await p.request('PATCH', '/apps/oldname', { name: 'demo' });
+    assert.equal(taken.status, 422);
+    assert.match(taken.body.message, /already taken/);
+    const r = await p.request('PATCH', '/apps/oldname', { name: 'newname' });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.git_url, `${p.api}/newname.git`);
+    assert.equal((await p.request('GET', '/apps/oldname')).status, 404);
+    const dir = join(work, 'renamed');
+    await cp(join(FIXTURES, 'python-app'), dir, { recursive: true });
+    await makeRepo(dir, {});
+    const push = await p.push(dir, 'newname');
+    assert.equal(push.code, 0, push.output);
+    await p.waitFor('newname', 'python-app says hello');
+    assert.equal((await p.route('oldname')).status, 404);
+    assert.equal((await p.request('DELETE', '/apps/newname')).status, 200);
+  });
+
   test('scaling starts and stops dynos; a one-off dyno logs as run.N', async () => {
     const r = await p.request('PATCH', '/apps/demo/formation', { updates: [{ type: 'worker', quantity: '1' }] });
     assert.equal(r.status, 200, JSON.stringify(r.body));

@@ -60,6 +60,15 @@ export class DynoManager implements RouteTable {
     this.byName.set(name, id);
   }
 
+  /** The app's name changed: the router finds it under the new one from now on. */
+  renamed(id: string, name: string): void {
+    const app = this.apps.get(id);
+    if (!app) return;
+    this.byName.delete(app.name);
+    app.name = name;
+    this.byName.set(name, id);
+  }
+
   /** Stops every dyno of the app and forgets it (the app is being destroyed). */
   async untrack(id: string): Promise<void> {
     const app = this.apps.get(id);

@@ -106,6 +106,8 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
       stopping ??= (async () => {
         say('Stopping: dynos get SIGTERM, then SIGKILL after the grace period...');
         await router.close();
+        // Builds in flight are abandoned (their pushes are declined); their containers go first.
+        await runtime.cleanup('slipway-build-');
         await dynos.shutdown();
         apiServer.closeAllConnections?.();
         await fastify.close().catch(() => undefined);

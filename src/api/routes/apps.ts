@@ -66,14 +66,17 @@ export function appRoutes(api: FastifyInstance, d: ApiDeps): void {
       if (typeof body.maintenance !== 'boolean') throw invalid('maintenance must be true or false.');
       a.maintenance = body.maintenance ? 1 : 0;
     }
-    if (body.name !== undefined && body.name !== a.name) {
+    const rename = body.name !== undefined && body.name !== a.name;
+    if (rename) {
       const problem = appNameProblem(body.name);
       if (problem) throw invalid(problem);
       if (await d.db.selectFrom('apps').select('id').where('name', '=', body.name as string).executeTakeFirst()) throw invalid(`Name ${body.name} is already taken.`);
-      throw new ApiError(422, 'invalid_params', 'Renaming apps is not supported yet; create a new app and push to it.');
+      // The repository, slugs and dynos are keyed by the app's id, so only the name moves.
+      a.name = body.name as string;
     }
     a.updated_at = now();
-    await d.db.updateTable('apps').set({ maintenance: a.maintenance, updated_at: a.updated_at }).where('id', '=', a.id).execute();
+    await d.db.updateTable('apps').set({ name: a.name, maintenance: a.maintenance, updated_at: a.updated_at }).where('id', '=', a.id).execute();
+    if (rename) d.dynos.renamed(a.id, a.name);
     return show(a);
   });
 
