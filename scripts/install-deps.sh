@@ -17,7 +17,9 @@ if ((${#need[@]})); then
   apt-get update -qq
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-command -v node >/dev/null || { echo "Slipway needs Node.js 20 or newer on PATH." >&2; exit 1; }
+command -v node >/dev/null || { echo "Slipway needs Node.js 20 or newer on PATH (https://nodejs.org or your distribution)." >&2; exit 1; }
+major=$(node -p 'process.versions.node.split(".")[0]')
+(( major >= 20 )) || { echo "Slipway needs Node.js 20 or newer; this one is $(node --version)." >&2; exit 1; }
 if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "-----> Installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
