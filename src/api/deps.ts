@@ -13,7 +13,18 @@ export interface LogSessionsApi {
   forget(appId: string): void;
 }
 
+/** Where attached one-offs meet their clients (the `run` rendezvous). */
+export interface RendezvousApi {
+  /** `rendezvous://host:port`, the base of every attach_url. */
+  readonly url: string;
+  /** The CA that signed the rendezvous certificate (clients verify the connection with it). */
+  readonly caPem: string;
+  /** Waits for a client presenting the returned secret; `onTimeout` when none comes in time. */
+  expect(onAttach: (stream: import('node:stream').Duplex) => void, onTimeout: () => void): string;
+}
+
 export interface ApiDeps {
+  rendezvous: RendezvousApi;
   db: Db;
   releases: Releases;
   dynos: DynoManager;

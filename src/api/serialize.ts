@@ -41,6 +41,8 @@ export function dyno(a: { id: string; name: string }, d: Dyno) {
     id: d.id, name: d.name, type: d.spec.type, state: d.state, command: d.spec.command, size: d.spec.size.display,
     attach_url: null, release: { id: d.spec.release.id, version: d.spec.release.version }, app: { id: a.id, name: a.name },
     created_at: iso(d.createdAt), updated_at: iso(d.updatedAt),
+    // Slipway's addition: when a crashed formation dyno will be booted again (Heroku's back-off).
+    restart_at: d.state === 'crashed' && d.nextRestartAt ? iso(d.nextRestartAt) : null,
   };
 }
 

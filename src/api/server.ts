@@ -11,6 +11,7 @@ import { ApiError } from './errors.ts';
 import { RangeError416 } from './range.ts';
 import { appRoutes } from './routes/apps.ts';
 import { dynoRoutes } from './routes/dynos.ts';
+import { featureRoutes } from './routes/features.ts';
 import { releaseRoutes } from './routes/releases.ts';
 
 declare module 'fastify' {
@@ -86,11 +87,12 @@ export async function createApiServer(o: ApiServerOptions) {
   app.get('/', async () => ({ name: 'slipway', api: 'Heroku Platform API v3' }));
   app.get('/account', async (req) => account(req.account));
   app.get('/users/~', async (req) => account(req.account));
-  app.get('/account/rate-limits', async () => ({ remaining: 4500 }));
+  app.get('/rendezvous/ca.pem', async (_req, reply) => reply.type('application/x-pem-file').send(o.deps.rendezvous.caPem));
 
   appRoutes(app, o.deps);
   releaseRoutes(app, o.deps);
   dynoRoutes(app, o.deps);
+  featureRoutes(app, o.deps);
   await app.ready();
   return { server, app };
 }

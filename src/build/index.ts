@@ -17,6 +17,7 @@ import { now } from '../store/index.ts';
 import type { BuildsTable, SlugsTable } from '../store/schema.ts';
 import { BuildpackError, builtinBuildpacks, materialize, resolveBuildpack, type BuildpackSource } from './buildpacks.ts';
 import { describeProcessTypes, parseProcfile, ProcfileError } from './procfile.ts';
+import { AppJsonError, parseAppJsonFormation, type FormationEntry } from './appjson.ts';
 import { runStep } from './run-step.ts';
 
 export interface BuilderOptions {
@@ -31,8 +32,10 @@ export interface BuilderOptions {
   /** Machine-wide cache of downloaded language runtimes, shared by every app's builds. */
   runtimeCacheDir: string;
   timeoutMs: number;
+  /** This platform's container id prefix (`slipway-<instance>-`). */
+  containerPrefix: string;
   /** Turns a finished slug into a release; returns its version. */
-  release: (b: { appId: string; user: User; slug: SlugsTable; description: string }) => Promise<{ version: number }>;
+  release: (b: { appId: string; user: User; slug: SlugsTable; description: string; formation: Record<string, FormationEntry> }) => Promise<{ version: number }>;
   /** The app's URL, printed after `Released vN`. */
   webUrl: (appName: string) => string;
 }
@@ -115,11 +118,13 @@ export class Builder {
       const procfile = await this.readProcfile(ctx);
       for (const line of describeProcessTypes(procfile, defaults)) out(`${line}\n`);
       const processTypes = { ...defaults, ...(procfile ?? {}) };
+      const appJson = join(ctx.hostBuildDir, 'app.json');
+      const formation = existsSync(appJson) ? parseAppJsonFormation(await readFile(appJson, 'utf8')) : {};
       out('\n-----> Compressing...\n');
       const slug = await this.packSlug(ctx, processTypes);
       out(`       Done: ${formatSize(slug.size)}\n`);
       out('-----> Launching...\n');
-      const { version } = await this.o.release({ appId: req.app.id, user: req.user, slug, description: `Deploy ${req.commit.slice(0, 7)}` });
+      const { version } = await this.o.release({ appId: req.app.id, user: req.user, slug, description: `Deploy ${req.commit.slice(0, 7)}`, formation });
       await db.updateTable('apps').set({ buildpack_provided_description: ctx.detected }).where('id', '=', req.app.id).execute();
       const rel = await db.selectFrom('releases').select('id').where('app_id', '=', req.app.id).where('version', '=', version).executeTakeFirst();
       Object.assign(build, { status: 'succeeded', slug_id: slug.id, release_id: rel?.id ?? null, updated_at: now() });
@@ -128,7 +133,7 @@ export class Builder {
       logs.emit(req.app.id, 'app', 'api', 'Build succeeded');
       return { build, version };
     } catch (err) {
-      const known = err instanceof BuildFailure || err instanceof BuildpackError || err instanceof ProcfileError || err instanceof SlugTooLargeError;
+      const known = err instanceof BuildFailure || err instanceof BuildpackError || err instanceof ProcfileError || err instanceof SlugTooLargeError || err instanceof AppJsonError;
       if (!known) console.error(`build ${build.id} of ${req.app.name} failed:`, err);
       const message = known ? (err as Error).message : `Build failed: platform error (${(err as Error).message}).`;
       out(`\n${message.split('\n').map((l) => ` !     ${l}`).join('\n')}\n\n !     Push failed\n`);
@@ -242,7 +247,7 @@ export class Builder {
     const bp = `/tmp/buildpacks/${index}`;
     const sources = exports.map((e) => `. ${e}; `).join('');
     const spec: ContainerSpec = {
-      id: `slipway-build-${ctx.short}-${randomUUID().slice(0, 6)}`,
+      id: `${this.o.containerPrefix}build-${ctx.short}-${randomUUID().slice(0, 6)}`,
       hostname: 'build',
       argv: ['/bin/bash', '-c', `${sources}cd ${ctx.buildDir} && exec ${bp}/${script}`],
       env: {

@@ -1,6 +1,6 @@
 // How `ps` prints dynos: one-off dynos first, then dynos grouped by command (pure: data and a clock in).
 
-import { when } from './time.ts';
+import { formatDate, when } from './time.ts';
 import type { FormatOptions } from './releases-format.ts';
 import type { Dyno } from './types.ts';
 import { palette } from './ux.ts';
@@ -12,6 +12,15 @@ function processNumber(name: string): number {
 }
 
 const byNumber = (a: Dyno, b: Dyno) => processNumber(a.name) - processNumber(b.name);
+
+/** `at 2026/11/25 14:05:00 +0000 (in ~ 19m)` for a crashed dyno's next boot. */
+function restartAt(iso: string, o: FormatOptions): string {
+  const at = new Date(iso);
+  const now = o.now.getTime();
+  const secs = Math.max(0, Math.round((at.getTime() - now) / 1000));
+  const soon = secs < 60 ? `${secs}s` : secs < 3600 ? `${Math.round(secs / 60)}m` : `${Math.round(secs / 3600)}h`;
+  return `at ${formatDate(at, o.offsetMinutes ?? -at.getTimezoneOffset())} (in ~ ${soon})`;
+}
 
 export function renderDynos(app: string, dynos: readonly Dyno[], o: FormatOptions): string[] {
   if (dynos.length === 0) return [`No dynos on ${app}`];
@@ -36,7 +45,7 @@ export function renderDynos(app: string, dynos: readonly Dyno[], o: FormatOption
     const { type, size } = members[0]!;
     groups.push([
       `=== ${p.bold(type)}${size ? ` (${p.cyan(size)})` : ''}: ${command} (${members.length})`,
-      ...members.map((d) => `${d.name}: ${state(d)} ${since(d)}`),
+      ...members.map((d) => `${d.name}: ${state(d)} ${since(d)}${d.restart_at ? `, restarting ${restartAt(d.restart_at, o)}` : ''}`),
     ]);
   }
   return groups.flatMap((g, i) => (i === 0 ? g : ['', ...g]));

@@ -201,3 +201,14 @@ describe('error rendering', () => {
     assert.equal(renderError(new UsageError('Nonexistent flag: --x')).text, ' ▸    Nonexistent flag: --x\n ▸    See more help with --help');
   });
 });
+
+it('ps shows when a crashed dyno will be booted again', () => {
+  const now = new Date('2026-11-25T12:00:00Z');
+  const lines = renderDynos('demo', [
+    { name: 'web.1', type: 'web', state: 'crashed', command: 'npm start', size: 'Standard-1X', updated_at: '2026-11-25T11:59:00Z', restart_at: '2026-11-25T12:19:00Z' },
+  ], { now, offsetMinutes: 0 });
+  assert.deepEqual(lines, [
+    '=== web (Standard-1X): npm start (1)',
+    'web.1: crashed 2026/11/25 11:59:00 +0000 (~ 1m ago), restarting at 2026/11/25 12:19:00 +0000 (in ~ 19m)',
+  ]);
+});

@@ -39,6 +39,8 @@ export interface Dyno {
   command?: string;
   size?: string;
   updated_at?: string;
+  /** Slipway's addition: when a crashed dyno will be booted again. */
+  restart_at?: string | null;
 }
 
 export interface Formation {

@@ -3,11 +3,12 @@
 // The dyno never restarts itself: it reports its exit and the manager's reconcile loop decides.
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { LogSink } from '../logs/types.ts';
 import type { Container, Runtime } from '../runtime/types.ts';
 import type { DynoSize } from './sizes.ts';
 
-export type DynoState = 'starting' | 'up' | 'crashed' | 'down' | 'complete';
+export type DynoState = 'starting' | 'up' | 'crashed' | 'down' | 'idle' | 'complete';
 
 export interface DynoSpec {
   appId: string;
@@ -33,6 +34,8 @@ export interface DynoDeps {
   logs: LogSink;
   bootTimeoutMs: number;
   stopGraceMs: number;
+  /** This platform's container id prefix (`slipway-<instance>-`). */
+  containerPrefix: string;
   /** Called once when the process has exited and the container is gone. */
   onExit: (dyno: Dyno, status: number, requested: boolean) => void;
 }
@@ -49,7 +52,13 @@ export class Dyno {
   updatedAt = new Date();
   readonly createdAt = new Date();
   private container?: Container;
+  /** When the process was launched (cycling counts from here). */
+  startedAt?: Date;
+  /** For idling: when the router last sent this app a request for this dyno's app. */
+  lastRequestAt = Date.now();
   private stopRequested = false;
+  /** Going to sleep: the exit that follows leaves the dyno `idle`. */
+  private idling = false;
   private stopped?: Promise<void>;
   private bootTimer?: NodeJS.Timeout;
   private probeTimer?: NodeJS.Timeout;
@@ -63,7 +72,18 @@ export class Dyno {
 
   get name(): string { return this.spec.name; }
 
-  async start(): Promise<void> {
+  /** Where the router reaches the dyno's $PORT (its network namespace's address). */
+  get address(): string | undefined { return this.container ? this.container.address ?? '127.0.0.1' : undefined; }
+
+  /** A cgroup sample for R14 checks and runtime metrics; undefined when not running. */
+  stats() { return this.container?.stats() ?? Promise.resolve(undefined); }
+
+  /**
+   * Boots the dyno. `client` attaches a one-off to the user's terminal (the rendezvous connection): its
+   * input goes to the process, the process's output to it instead of the logs; `tty` runs the command on
+   * a pseudo-terminal inside the dyno (util-linux `script`), so line editing and ctrl-C work.
+   */
+  async start(client?: { stream: Duplex; tty: boolean; columns?: number; lines?: number }): Promise<void> {
     const { spec, deps } = this;
     const by = spec.startedBy ? ` by user ${spec.startedBy}` : '';
     this.log(`Starting process with command \`${spec.command}\`${by}`);
@@ -76,30 +96,48 @@ export class Dyno {
     // installs no SIGTERM handler still dies on SIGTERM as it would on Heroku.
     const script = 'for f in /app/.profile.d/*.sh; do [ -r "$f" ] && . "$f"; done; [ -r /app/.profile ] && . /app/.profile\n'
       + `${spec.command}\nexit $?\n`;
+    let argv = ['/bin/bash', '-c', script];
+    if (client?.tty) {
+      const size = client.columns && client.lines ? `stty rows ${client.lines} cols ${client.columns} 2>/dev/null; ` : '';
+      Object.assign(env, { SLIPWAY_RUN: script, SHELL: '/bin/bash', TERM: env.TERM ?? 'xterm-256color' });
+      argv = ['/usr/bin/script', '-qfec', `${size}exec /bin/bash -c "$SLIPWAY_RUN"`, '/dev/null'];
+    }
     try {
       this.container = await deps.runtime.start({
-        id: `slipway-dyno-${this.id}`, hostname: spec.name, argv: ['/bin/bash', '-c', script], env, cwd: '/app',
+        id: `${deps.containerPrefix}dyno-${this.id}`, hostname: spec.name, argv, env, cwd: '/app', stdin: client !== undefined,
         app: { lower: spec.slugDir }, mounts: [], memoryLimitBytes: spec.size.hardLimitBytes, pidsLimit: spec.size.pids,
+        cpuShares: spec.size.cpuShares, appDiskBytes: spec.size.diskBytes, tmpBytes: spec.size.tmpBytes, network: 'isolated',
       });
+      this.startedAt = new Date();
     } catch (err) {
       this.log(`Error R99 (Platform error) -> Failed to launch the dyno: ${(err as Error).message}`);
+      client?.stream.end(`Error: the dyno could not be started (${(err as Error).message}).\r\n`);
       this.setState('crashed');
       deps.onExit(this, 1, false);
       return;
     }
-    this.pipeOutput(this.container);
+    if (client) this.pipeClient(this.container, client.stream, client.tty);
+    else this.pipeOutput(this.container);
     if (spec.port && !spec.oneOff) this.awaitBind(spec.port);
     else this.setState('up');
     void this.container.exited.then((s) => this.exited(s.code, s.oomKilled));
   }
 
-  /** Graceful stop: SIGTERM to every process, SIGKILL after the grace period (R12). Resolves when gone. */
-  stop(): Promise<void> {
+  /**
+   * Graceful stop: SIGTERM to every process, SIGKILL after the grace period (R12). Resolves when gone.
+   * `idle` puts an eco web dyno to sleep: it ends as `idle` instead of `down`.
+   */
+  stop(opts: { idle?: boolean } = {}): Promise<void> {
+    if (opts.idle && this.state === 'up') {
+      this.log('Idling');
+      this.setState('idle');
+      this.idling = true;
+    }
     if (this.stopped) return this.stopped;
     this.stopRequested = true;
     this.clearTimers();
     const c = this.container;
-    if (!c || this.state === 'crashed' || this.state === 'complete' || this.state === 'down') {
+    if (!c || this.state === 'crashed' || this.state === 'complete' || this.state === 'down' || (this.state === 'idle' && !this.idling)) {
       this.stopped = Promise.resolve();
       return this.stopped;
     }
@@ -131,6 +169,7 @@ export class Dyno {
     this.log(`Process exited with status ${code}`);
     const requested = this.stopRequested;
     if (this.spec.oneOff) this.setState('complete');
+    else if (this.idling) this.idling = false; // stays `idle`: asleep, not stopped
     else this.setState(requested ? 'down' : 'crashed');
     await this.container?.destroy().catch((err) => console.error(`dyno ${this.spec.appName} ${this.name}: cleanup failed:`, err));
     this.markExited();
@@ -152,7 +191,7 @@ export class Dyno {
   private awaitBind(port: number): void {
     const probe = () => {
       if (this.state !== 'starting') return;
-      const s = connect({ host: '127.0.0.1', port });
+      const s = connect({ host: this.container?.address ?? '127.0.0.1', port });
       s.once('connect', () => { s.destroy(); if (this.state === 'starting') this.setState('up'); });
       s.once('error', () => { s.destroy(); if (this.state === 'starting') this.probeTimer = setTimeout(probe, 100); });
     };
@@ -164,6 +203,41 @@ export class Dyno {
       this.log('Stopping process with SIGKILL');
       void this.container?.signal('SIGKILL');
     }, this.deps.bootTimeoutMs);
+  }
+
+  /** Resizes an attached one-off's terminal (the CLI follows its own window). */
+  async resize(columns: number, lines: number): Promise<void> {
+    if (!this.container || !Number.isInteger(columns) || !Number.isInteger(lines)) return;
+    await this.container.exec(['/bin/stty', '-F', '/dev/pts/0', 'rows', String(lines), 'cols', String(columns)]).catch(() => undefined);
+  }
+
+  /** An attached one-off: the client's bytes in, the process's bytes out; hang-ups as Heroku handles them. */
+  private pipeClient(c: Container, client: Duplex, tty: boolean): void {
+    let exited = false;
+    client.on('data', (chunk: Buffer) => {
+      if (!c.stdin) return;
+      // Without a terminal the CLI marks the end of its stdin with EOT.
+      const eot = tty ? -1 : chunk.indexOf(4);
+      if (eot >= 0) {
+        c.stdin.end(chunk.subarray(0, eot));
+        return;
+      }
+      c.stdin.write(chunk);
+    });
+    c.stdin?.on('error', () => undefined);
+    client.on('error', () => undefined);
+    client.on('close', () => {
+      if (exited) return;
+      this.log('Client connection closed. Sending SIGHUP to all processes');
+      void c.signal('SIGHUP');
+    });
+    let open = 2;
+    const ended = () => { if (--open === 0) { exited = true; client.end(); } };
+    for (const stream of [c.stdout, c.stderr]) {
+      stream.on('data', (d: Buffer) => { if (!client.destroyed) client.write(d); });
+      stream.on('end', ended);
+    }
+    client.resume();
   }
 
   private pipeOutput(c: Container): void {

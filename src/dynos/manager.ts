@@ -4,6 +4,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { LogSink } from '../logs/types.ts';
 import type { AppRoute, RouteTable } from '../router/types.ts';
 import type { Runtime } from '../runtime/types.ts';
@@ -12,6 +13,7 @@ import type { Db } from '../store/index.ts';
 import { crashRestartDelayMs } from './backoff.ts';
 import { Dyno } from './dyno.ts';
 import { DEFAULT_SIZE, sizeOrDefault } from './sizes.ts';
+import { dynoRef, memoryQuotaLines, nextLoad, runtimeMetricsLines, type LoadAverages } from './metrics.ts';
 
 export interface DynoManagerOptions {
   db: Db;
@@ -25,7 +27,19 @@ export interface DynoManagerOptions {
   stopGraceMs: number;
   /** Scales the crash back-off's minutes (tests shorten it). */
   crashBackoffMinuteMs: number;
+  /** Daily cycling: a dyno is restarted this long after it started, plus up to `cycleJitterMs`. */
+  cycleMs: number;
+  cycleJitterMs: number;
+  /** An app on a single eco web dyno sleeps after this long without a request. */
+  idleAfterMs: number;
+  /** Memory (R14) and runtime-metrics sampling period (Heroku: about 20 s). */
+  metricsIntervalMs: number;
+  /** Container ids of this platform start with it, so cleanups never touch another platform's. */
+  containerPrefix: string;
 }
+
+/** App features (labs) the dyno manager acts on. */
+export const FEATURES = ['log-runtime-metrics', 'preboot', 'runtime-dyno-metadata'] as const;
 
 interface AppEntry {
   id: string;
@@ -36,6 +50,11 @@ interface AppEntry {
   restartTimers: Map<string, NodeJS.Timeout>;
   /** Web dynos the formation asks for on the current release (0 → the router answers H14). */
   webQuantity: number;
+  /** Size of the web process type (idling applies to eco only). */
+  webSize: string;
+  /** When the router last routed a request to this app (idling). */
+  lastRequestAt: number;
+  features: Set<string>;
   running: boolean;
   again: boolean;
 }
@@ -44,6 +63,12 @@ export class DynoManager implements RouteTable {
   private readonly apps = new Map<string, AppEntry>();
   private readonly byName = new Map<string, string>();
   private shuttingDown = false;
+  private housekeeping?: NodeJS.Timeout;
+  private sampling = false;
+  private metricsTimer?: NodeJS.Timeout;
+  /** Per dyno incarnation: damped load averages and when it is due for its daily cycle. */
+  private readonly loads = new WeakMap<Dyno, LoadAverages>();
+  private readonly cycleAt = new WeakMap<Dyno, number>();
 
   constructor(private readonly o: DynoManagerOptions) {}
 
@@ -51,12 +76,24 @@ export class DynoManager implements RouteTable {
   async start(): Promise<void> {
     const apps = await this.o.db.selectFrom('apps').select(['id', 'name']).execute();
     for (const a of apps) this.track(a.id, a.name);
+    const features = await this.o.db.selectFrom('app_features').selectAll().execute();
+    for (const f of features) this.apps.get(f.app_id)?.features.add(f.name);
     for (const a of apps) this.wake(a.id);
+    // One timer for idling and cycling checks, one for memory samples; both end in shutdown().
+    const every = Math.max(50, Math.min(60_000, this.o.idleAfterMs / 4, this.o.cycleMs / 4));
+    this.housekeeping = setInterval(() => this.housekeep(), every);
+    this.metricsTimer = setInterval(() => void this.sample().catch((err) => console.error('dyno manager: sampling failed:', err)), this.o.metricsIntervalMs);
+  }
+
+  /** The app's features changed (`features:enable log-runtime-metrics` ...). */
+  setFeatures(appId: string, names: string[]): void {
+    const app = this.apps.get(appId);
+    if (app) app.features = new Set(names);
   }
 
   track(id: string, name: string): void {
     if (this.apps.has(id)) return;
-    this.apps.set(id, { id, name, dynos: new Map(), crashes: new Map(), restartTimers: new Map(), webQuantity: 0, running: false, again: false });
+    this.apps.set(id, { id, name, dynos: new Map(), crashes: new Map(), restartTimers: new Map(), webQuantity: 0, webSize: 'standard-1x', lastRequestAt: Date.now(), features: new Set(), running: false, again: false });
     this.byName.set(name, id);
   }
 
@@ -100,11 +137,11 @@ export class DynoManager implements RouteTable {
   }
 
   /**
-   * Keeps the formation in step with a new slug's process types: the first deploy gets web=1 (when
-   * there is a web type) and every other type at 0; later deploys keep quantities as scaled, add new
+   * Keeps the formation in step with a new slug's process types: the first deploy gets app.json's
+   * formation, else web=1 (when there is a web type) and every other type at 0; later deploys keep quantities as scaled, add new
    * types at 0 and drop types the slug no longer has.
    */
-  async syncFormation(appId: string, processTypes: Record<string, string>): Promise<void> {
+  async syncFormation(appId: string, processTypes: Record<string, string>, initial: Record<string, { quantity: number; size?: string }> = {}): Promise<void> {
     const { db } = this.o;
     await db.transaction().execute(async (trx) => {
       const rows = await trx.selectFrom('formation').select(['id', 'type']).where('app_id', '=', appId).execute();
@@ -112,8 +149,11 @@ export class DynoManager implements RouteTable {
       const t = new Date().toISOString();
       for (const type of Object.keys(processTypes)) {
         if (type === 'release' || rows.some((r) => r.type === type)) continue;
+        // The first deploy takes app.json's formation where it names the type, else web=1 and others 0.
+        const fromAppJson = first ? initial[type] : undefined;
+        const quantity = fromAppJson ? fromAppJson.quantity : first && type === 'web' ? 1 : 0;
         await trx.insertInto('formation').values({
-          id: randomUUID(), app_id: appId, type, quantity: first && type === 'web' ? 1 : 0, size: DEFAULT_SIZE, created_at: t, updated_at: t,
+          id: randomUUID(), app_id: appId, type, quantity, size: fromAppJson?.size ?? DEFAULT_SIZE, created_at: t, updated_at: t,
         }).execute();
       }
       const gone = rows.filter((r) => !(r.type in processTypes)).map((r) => r.id);
@@ -171,25 +211,48 @@ export class DynoManager implements RouteTable {
   }
 
   /** Starts a one-off dyno `run.N` on the current release; its output goes to the log stream. */
-  async runOneOff(appId: string, command: string, user: string, sizeName?: string): Promise<Dyno> {
+  /**
+   * Starts a one-off dyno `run.N` on the current release with its config (plus `env`). Detached, it
+   * starts now and its output goes to the log stream. Attached, it is listed at once but boots only when
+   * its client arrives (`attach()`), so no output is lost; `attachTimedOut()` ends it if none does.
+   */
+  async runOneOff(appId: string, command: string, user: string, o: { size?: string; env?: Record<string, string>; attach?: boolean } = {}): Promise<Dyno> {
     const app = this.apps.get(appId);
     if (!app) throw new Error('unknown app');
     const release = await this.currentRelease(appId);
     if (!release) throw new NoReleaseError();
     let name: string;
     do name = `run.${randomInt(1000, 10000)}`; while (app.dynos.has(name));
-    const d = await this.launch(app, release, { name, type: 'run', command, oneOff: true, size: sizeName, startedBy: user });
-    return d;
+    const withEnv = o.env ? { ...release, config: { ...release.config, ...o.env } } : release;
+    return this.launch(app, withEnv, { name, type: 'run', command, oneOff: true, size: o.size, startedBy: user }, o.attach === true);
   }
 
+  /** The client of an attached one-off has connected: boot it with its terminal. */
+  attach(dyno: Dyno, client: { stream: Duplex; tty: boolean; columns?: number; lines?: number }): void {
+    void dyno.start(client);
+  }
+
+  /** No client came for an attached one-off: R13, and it is gone. */
+  attachTimedOut(dyno: Dyno): void {
+    const app = this.apps.get(dyno.spec.appId);
+    if (!app || app.dynos.get(dyno.name) !== dyno) return;
+    this.log(app, dyno.name, 'Error R13 (Attach error) -> Failed to attach to process');
+    this.log(app, dyno.name, 'State changed from starting to complete');
+    app.dynos.delete(dyno.name);
+  }
+
+  /** The router's view; every lookup is a request, which keeps an eco app awake or wakes it. */
   lookup(hostname: string): AppRoute | undefined {
     const suffix = `.${this.o.domain}`;
     if (!hostname.endsWith(suffix)) return undefined;
     const id = this.byName.get(hostname.slice(0, -suffix.length));
     const app = id ? this.apps.get(id) : undefined;
     if (!app) return undefined;
+    app.lastRequestAt = Date.now();
     const web = [...app.dynos.values()].filter((d) => d.spec.type === 'web');
-    const up = web.filter((d) => d.state === 'up' && d.spec.port).map((d) => ({ dyno: d.name, host: '127.0.0.1', port: d.spec.port! }));
+    for (const d of web) if (d.state === 'idle') this.unidle(app, d);
+    const up = web.filter((d) => d.state === 'up' && d.spec.port && d.address)
+      .map((d) => ({ dyno: d.name, host: d.address!, port: d.spec.port! }));
     return {
       appId: app.id, appName: app.name, up,
       webQuantity: app.webQuantity,
@@ -200,6 +263,8 @@ export class DynoManager implements RouteTable {
   /** Stops every dyno (SIGTERM, grace period, SIGKILL) and leaves no container behind. */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
+    clearInterval(this.housekeeping);
+    clearInterval(this.metricsTimer);
     const all: Promise<void>[] = [];
     for (const app of this.apps.values()) {
       for (const t of app.restartTimers.values()) clearTimeout(t);
@@ -219,6 +284,7 @@ export class DynoManager implements RouteTable {
       for (let i = 1; i <= f.quantity; i++) desired.set(`${f.type}.${i}`, { type: f.type, command, size: f.size });
     }
     app.webQuantity = [...desired.values()].filter((d) => d.type === 'web').length;
+    app.webSize = formation.find((f) => f.type === 'web')?.size ?? 'standard-1x';
     const stops: Promise<void>[] = [];
     for (const d of app.dynos.values()) {
       if (d.spec.oneOff) continue;
@@ -236,6 +302,7 @@ export class DynoManager implements RouteTable {
     // Replacements start as soon as the old dynos have been signalled (Heroku's order for restarts).
     for (const [name, want] of desired) {
       const existing = app.dynos.get(name);
+      // An asleep dyno of the current release stays asleep until a request wakes it.
       if (existing && existing.spec.release.id === release!.id && existing.spec.command === want.command && existing.spec.size.name === want.size) continue;
       if (app.restartTimers.has(name)) continue;
       await this.launch(app, release!, { name, type: want.type, command: want.command, oneOff: false, size: want.size });
@@ -243,7 +310,7 @@ export class DynoManager implements RouteTable {
     await Promise.all(stops);
   }
 
-  private async launch(app: AppEntry, release: CurrentRelease, d: { name: string; type: string; command: string; oneOff: boolean; size?: string; startedBy?: string }): Promise<Dyno> {
+  private async launch(app: AppEntry, release: CurrentRelease, d: { name: string; type: string; command: string; oneOff: boolean; size?: string; startedBy?: string }, deferStart = false): Promise<Dyno> {
     const slugDir = join(this.o.dataDir, 'slugs', release.blob);
     await unpackSlug(this.o.blobs.path(release.blob), slugDir);
     const port = d.type === 'web' ? await freePort() : undefined;
@@ -253,13 +320,79 @@ export class DynoManager implements RouteTable {
       env: release.config, port, startedBy: d.startedBy,
     }, {
       runtime: this.o.runtime, logs: this.o.logs, bootTimeoutMs: this.o.bootTimeoutMs, stopGraceMs: this.o.stopGraceMs,
+      containerPrefix: this.o.containerPrefix,
       onExit: (dy, _code, requested) => this.exited(app, dy, requested),
     });
     const previous = app.dynos.get(d.name);
     app.dynos.set(d.name, dyno);
     if (previous && previous !== dyno) this.replaced.add(previous);
-    await dyno.start();
+    if (!deferStart) await dyno.start();
+    this.cycleAt.set(dyno, Date.now() + this.o.cycleMs + Math.random() * this.o.cycleJitterMs);
     return dyno;
+  }
+
+  /** Wakes a sleeping web dyno: a fresh boot of the same release, the router holding the request meanwhile. */
+  private unidle(app: AppEntry, d: Dyno): void {
+    if (this.replaced.has(d) || app.dynos.get(d.name) !== d) return;
+    this.replaced.add(d);
+    this.log(app, d.name, 'Unidling');
+    this.log(app, d.name, 'State changed from idle to starting');
+    app.dynos.delete(d.name);
+    this.wake(app.id);
+  }
+
+  /** Idling and daily cycling, checked on one timer. */
+  private housekeep(): void {
+    if (this.shuttingDown) return;
+    const now = Date.now();
+    for (const app of this.apps.values()) {
+      const web = [...app.dynos.values()].filter((d) => d.spec.type === 'web' && !d.spec.oneOff);
+      if (app.webQuantity === 1 && app.webSize === 'eco' && web.length === 1 && web[0]!.state === 'up'
+        && now - app.lastRequestAt >= this.o.idleAfterMs) {
+        void web[0]!.stop({ idle: true });
+        continue;
+      }
+      for (const d of app.dynos.values()) {
+        const due = this.cycleAt.get(d);
+        if (due === undefined || now < due || d.state !== 'up') continue;
+        this.cycleAt.delete(d);
+        this.log(app, d.name, 'Cycling');
+        d.restartRequested = true;
+        void d.stop();
+      }
+    }
+  }
+
+  /** Memory (R14) checks for every running dyno, and runtime metrics where the app enabled them. */
+  private async sample(): Promise<void> {
+    if (this.sampling) return; // a slow round is not overlapped by the next
+    this.sampling = true;
+    try {
+      await this.sampleAll();
+    } finally {
+      this.sampling = false;
+    }
+  }
+
+  private async sampleAll(): Promise<void> {
+    for (const app of this.apps.values()) {
+      for (const d of app.dynos.values()) {
+        if (d.state !== 'up' && d.state !== 'starting') continue;
+        let s;
+        try {
+          s = await d.stats();
+        } catch (err) {
+          console.error(`dyno manager: sampling ${app.name} ${d.name} failed:`, err);
+        }
+        if (!s) continue;
+        const load = nextLoad(this.loads.get(d), s.runnable, this.o.metricsIntervalMs);
+        this.loads.set(d, load);
+        if (app.features.has('log-runtime-metrics')) {
+          for (const line of runtimeMetricsLines(d.name, dynoRef(app.id, d.id), s, load, d.spec.size.quotaBytes)) this.log(app, d.name, line);
+        }
+        for (const line of memoryQuotaLines(s, d.spec.size.quotaBytes)) this.log(app, d.name, line);
+      }
+    }
   }
 
   /** Dynos whose name was taken over by a replacement while they shut down. */
@@ -267,6 +400,7 @@ export class DynoManager implements RouteTable {
 
   private exited(app: AppEntry, dyno: Dyno, requested: boolean): void {
     if (this.replaced.has(dyno)) return;
+    if (dyno.state === 'idle') return; // asleep: stays listed until a request wakes it
     if (dyno.spec.oneOff || (requested && !dyno.restartRequested)) {
       if (app.dynos.get(dyno.name) === dyno) app.dynos.delete(dyno.name);
       if (!dyno.spec.oneOff) this.wake(app.id);

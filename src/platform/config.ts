@@ -7,6 +7,8 @@ export interface PlatformConfig {
   dataDir: string;
   apiPort: number;
   routerPort: number;
+  /** TLS port where attached one-off dynos (`run`) meet their clients; unset: the API port + 1, or any free one. */
+  rendezvousPort?: number;
   /** Apps answer at <app>.<domain>. */
   domain: string;
   /** Base URL of the API and git as users reach them. */
@@ -21,6 +23,12 @@ export interface PlatformConfig {
   stopGraceMs: number;
   /** Length of one "minute" of the crash back-off (tests shorten it). */
   crashBackoffMinuteMs: number;
+  /** How long an attached one-off waits for its client before R13. */
+  attachTimeoutMs: number;
+  cycleMs: number;
+  cycleJitterMs: number;
+  idleAfterMs: number;
+  metricsIntervalMs: number;
   /** How long the router holds a request while the app's web dynos are starting (H20 after). */
   routerBootHoldMs: number;
   routerRequestTimeoutMs: number;
@@ -42,6 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     dataDir: resolve(env.SLIPWAY_DATA_DIR || join(homedir(), '.slipway')),
     apiPort,
     routerPort: num('SLIPWAY_ROUTER_PORT', 8080),
+    rendezvousPort: env.SLIPWAY_RENDEZVOUS_PORT ? num('SLIPWAY_RENDEZVOUS_PORT', 0) : undefined,
     domain,
     publicUrl: (env.SLIPWAY_PUBLIC_URL || `http://localhost:${apiPort}`).replace(/\/+$/, ''),
     operatorEmail: env.SLIPWAY_OPERATOR_EMAIL || 'operator@slipway.local',
@@ -54,6 +63,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     stopGraceMs: num('SLIPWAY_STOP_GRACE', 30) * 1000,
     crashBackoffMinuteMs: num('SLIPWAY_CRASH_BACKOFF_MINUTE', 60) * 1000,
     routerBootHoldMs: num('SLIPWAY_ROUTER_BOOT_HOLD', 75) * 1000,
+    attachTimeoutMs: num('SLIPWAY_ATTACH_TIMEOUT', 120) * 1000,
+    cycleMs: num('SLIPWAY_CYCLE_AFTER', 24 * 3600) * 1000,
+    cycleJitterMs: num('SLIPWAY_CYCLE_JITTER', 216 * 60) * 1000,
+    idleAfterMs: num('SLIPWAY_IDLE_AFTER', 3600) * 1000,
+    metricsIntervalMs: Math.max(num('SLIPWAY_METRICS_INTERVAL', 20), 0.1) * 1000,
     routerRequestTimeoutMs: num('SLIPWAY_ROUTER_TIMEOUT', 30) * 1000,
   };
 }

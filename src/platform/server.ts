@@ -1,9 +1,9 @@
 // `slipway server`: the composition root. Reads the config, builds every component and wires them
 // together (receive → build → release → reconcile → route), then runs until SIGTERM / ctrl-C, when it
 // stops every dyno (SIGTERM, grace period, SIGKILL) and leaves no container behind.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureOperator } from '../api/auth.ts';
@@ -22,6 +22,9 @@ import { createRuntime } from '../runtime/index.ts';
 import { BlobStore } from '../slugs/index.ts';
 import { openStore } from '../store/index.ts';
 import { ConfigError, loadConfig, type PlatformConfig } from './config.ts';
+import { ensureServerCert } from './tls.ts';
+import { Rendezvous } from '../api/rendezvous.ts';
+import { hostname } from 'node:os';
 import { listen } from './listen.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -49,22 +52,27 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   }
 
   const runtime = createRuntime({ kind: config.runtime, stackDir: config.stackDir, stateDir: join(config.dataDir, 'runtime') });
-  await runtime.cleanup('slipway-');
+  // Every container of this platform is named with this prefix; other platforms on the machine (a test
+  // suite beside a running one) have their own, so cleaning up ours never touches theirs.
+  const containerPrefix = `slipway-${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 8)}-`;
+  await runtime.cleanup(containerPrefix);
   await runtime.prepare((line) => say(`stack: ${line}`));
 
   const logs = new Logplex();
   const blobs = new BlobStore({ dir: join(config.dataDir, 'blobs') });
   const dynos = new DynoManager({
     db, runtime, logs, blobs, dataDir: config.dataDir, domain: config.domain, bootTimeoutMs: config.bootTimeoutMs,
-    stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs,
+    stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs, cycleMs: config.cycleMs,
+    cycleJitterMs: config.cycleJitterMs, idleAfterMs: config.idleAfterMs, metricsIntervalMs: config.metricsIntervalMs,
+    containerPrefix,
   });
   const releases = new Releases({ db, logs, onRelease: (appId) => dynos.released(appId) });
   const urls = { domain: config.domain, routerPort: config.routerPort };
   const builder = new Builder({
     db, runtime, blobs, logs, dataDir: config.dataDir, builtinRoot: join(ROOT, 'buildpacks'),
-    runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, webUrl: (name) => webUrl(urls, name),
-    release: async ({ appId, user, slug, description }) => {
-      await dynos.syncFormation(appId, JSON.parse(slug.process_types));
+    runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, containerPrefix, webUrl: (name) => webUrl(urls, name),
+    release: async ({ appId, user, slug, description, formation }) => {
+      await dynos.syncFormation(appId, JSON.parse(slug.process_types), formation);
       return releases.create({ appId, user, slugId: slug.id, description });
     },
   });
@@ -77,8 +85,14 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`,
   });
   const push = new PushHandler({ git, repos, builder, remoteName: 'slipway' });
+  const tls = await ensureServerCert(join(config.dataDir, 'tls'), [new URL(config.publicUrl).hostname, 'localhost', '127.0.0.1', hostname()]);
+  const rendezvous = new Rendezvous({
+    port: config.rendezvousPort ?? config.apiPort + 1, fallbackToAny: config.rendezvousPort === undefined, publicHost: new URL(config.publicUrl).hostname, key: tls.key, cert: tls.cert,
+    caPem: await readFile(tls.caFile, 'utf8'), attachTimeoutMs: config.attachTimeoutMs,
+  });
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
+      rendezvous,
       db, releases, dynos, builder, repos, logs, publicUrl: config.publicUrl, domain: config.domain,
       routerPort: config.routerPort, stack: runtime.stack,
       logSessions: { create: (appId, o) => logs.createSession(appId, o), forget: (appId) => logs.forget(appId) },
@@ -92,11 +106,13 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   });
 
   await listen(apiServer, config.apiPort, 'API');
+  await rendezvous.listen();
   await router.listen();
   await dynos.start();
   say(`Slipway is running (runtime: ${runtime.name}, stack: ${runtime.stack}).`);
   say(`  API and git:  ${config.publicUrl}   (git remote: ${config.publicUrl}/<app>.git)`);
   say(`  Apps:         ${webUrl(urls, '<app>')}`);
+  say(`  run attaches: ${rendezvous.url}   (heroku CLI: NODE_EXTRA_CA_CERTS=${tls.caFile})`);
   say(`  Data:         ${config.dataDir}`);
 
   let stopping: Promise<void> | undefined;
@@ -106,8 +122,9 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
       stopping ??= (async () => {
         say('Stopping: dynos get SIGTERM, then SIGKILL after the grace period...');
         await router.close();
+        await rendezvous.close();
         // Builds in flight are abandoned (their pushes are declined); their containers go first.
-        await runtime.cleanup('slipway-build-');
+        await runtime.cleanup(`${containerPrefix}build-`);
         await dynos.shutdown();
         apiServer.closeAllConnections?.();
         await fastify.close().catch(() => undefined);

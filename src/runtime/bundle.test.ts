@@ -1,7 +1,8 @@
-// Unit tests of the pure OCI config generation: credentials, namespaces, mounts, limits, validation.
+// Unit tests of the pure OCI config generation: credentials, namespaces, mounts, limits, validation,
+// and the process `runc exec` runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_TMP_BYTES, NOFILE_LIMIT, ociConfig, validateSpec, type BundleInput } from './bundle.ts';
+import { DEFAULT_CPU_SHARES, DEFAULT_TMP_BYTES, NOFILE_LIMIT, execProcess, ociConfig, validateSpec, type BundleInput } from './bundle.ts';
 import type { ContainerSpec } from './types.ts';
 
 function spec(over: Partial<ContainerSpec> = {}): ContainerSpec {
@@ -27,6 +28,7 @@ function input(over: Partial<BundleInput> = {}): BundleInput {
     hostsFile: '/etc/hosts',
     resolvConf: '/etc/resolv.conf',
     memsw: true,
+    netnsPath: '/run/netns/slipway-app-web.1-abc',
     ...over,
   };
 }
@@ -43,11 +45,25 @@ test('process: uid/gid 1000, no capabilities, no new privileges, NOFILE limit, e
   assert.equal(c.process.cwd, '/app');
 });
 
-test('root is the stack, read-only; hostname; pid/mount/uts/ipc namespaces but no network namespace', () => {
+test('root is the stack, read-only; hostname; pid/mount/uts/ipc namespaces and the prepared network namespace', () => {
   const c = ociConfig(input());
   assert.deepEqual(c.root, { path: '/stack', readonly: true });
   assert.equal(c.hostname, 'web.1');
-  assert.deepEqual(c.linux.namespaces.map((n) => n.type).sort(), ['ipc', 'mount', 'pid', 'uts']);
+  assert.deepEqual(c.linux.namespaces.map((n) => n.type).sort(), ['ipc', 'mount', 'network', 'pid', 'uts']);
+  assert.deepEqual(c.linux.namespaces.find((n) => n.type === 'network'), { type: 'network', path: '/run/netns/slipway-app-web.1-abc' });
+});
+
+test('network: host joins no network namespace; isolated without a prepared one is refused (never silently host)', () => {
+  const host = ociConfig(input({ spec: spec({ network: 'host' }), netnsPath: undefined }));
+  assert.deepEqual(host.linux.namespaces.map((n) => n.type).sort(), ['ipc', 'mount', 'pid', 'uts']);
+  assert.throws(() => ociConfig(input({ netnsPath: undefined })), /isolated network without a network namespace/);
+  assert.throws(() => ociConfig(input({ spec: spec({ network: 'isolated' }), netnsPath: undefined })), /network namespace/);
+});
+
+test('cpu shares: the spec\'s, else one standard share', () => {
+  assert.deepEqual(ociConfig(input()).linux.resources.cpu, { shares: DEFAULT_CPU_SHARES });
+  assert.equal(DEFAULT_CPU_SHARES, 1024);
+  assert.deepEqual(ociConfig(input({ spec: spec({ cpuShares: 2048 }) })).linux.resources.cpu, { shares: 2048 });
 });
 
 test('resources: memory with equal memsw when accounted, pids, cgroup path under /slipway', () => {
@@ -121,7 +137,29 @@ test('validation rejects what runc or overlayfs would misread', () => {
     [{ app: { lower: 'rel' } }, /app.lower/],
     [{ mounts: [{ source: 'rel', destination: '/x', readonly: true }] }, /absolute/],
     [{ mounts: [{ source: '/x', destination: '/', readonly: true }] }, /over \//],
+    [{ cpuShares: 1 }, /cpuShares/],
+    [{ cpuShares: 262145 }, /cpuShares/],
+    [{ cpuShares: 100.5 }, /cpuShares/],
+    [{ appDiskBytes: 1024 * 1024 }, /appDiskBytes must be at least 16 MB/],
+    [{ appDiskBytes: NaN }, /appDiskBytes/],
+    [{ app: undefined, appDiskBytes: 64 << 20 }, /needs app/],
+    [{ network: 'bridge' as 'host' }, /network must be/],
   ];
   for (const [over, message] of bad) assert.throws(() => validateSpec(spec(over)), message, JSON.stringify(over));
   assert.doesNotThrow(() => validateSpec(spec({ hostname: 'clock_worker.2', id: 'slipway-a.b_c+d-1' })));
+  assert.doesNotThrow(() => validateSpec(spec({ cpuShares: 2, appDiskBytes: 16 << 20, network: 'host', stdin: true })));
+});
+
+test('exec process: the container\'s credentials and limits, new argv and cwd, its env unless one is given', () => {
+  const base = ociConfig(input()).process;
+  const inherited = execProcess(base, ['stty', '-F', '/dev/pts/0', 'rows', '40'], '/app');
+  assert.deepEqual(inherited, { ...base, args: ['stty', '-F', '/dev/pts/0', 'rows', '40'], cwd: '/app' });
+  assert.deepEqual(inherited.user, { uid: 1000, gid: 1000, additionalGids: [1000] });
+  const given = execProcess(base, ['env'], '/tmp', { ONLY: 'this' });
+  assert.deepEqual(given.env, ['ONLY=this']);
+  assert.equal(given.cwd, '/tmp');
+  assert.equal(given.terminal, false);
+  assert.deepEqual(base.args, ['bash', '-c', 'exec node server.js'], 'the container\'s own process is not changed');
+  assert.throws(() => execProcess(base, [], '/app'), /argv is empty/);
+  assert.throws(() => execProcess(base, ['true'], '/app', { 'A=B': '1' }), /bad environment/);
 });

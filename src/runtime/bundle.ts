@@ -3,10 +3,13 @@
 import path from 'node:path';
 import type { ContainerSpec } from './types.ts';
 import { DYNO_GID, DYNO_UID } from './types.ts';
+import { MIN_APP_DISK_BYTES } from './disk.ts';
 
 /** /tmp's size when the spec does not say (Heroku dynos have a comparable scratch space). */
 export const DEFAULT_TMP_BYTES = 512 * 1024 * 1024;
 export const NOFILE_LIMIT = 10000;
+/** cgroup v1 cpu.shares of one standard share; the kernel accepts 2 to 262144. */
+export const DEFAULT_CPU_SHARES = 1024;
 
 export interface BundleInput {
   spec: ContainerSpec;
@@ -24,6 +27,8 @@ export interface BundleInput {
   caBundle?: string;
   /** Whether the kernel accounts memory+swap (memory.memsw.*); only then can swap be capped. */
   memsw: boolean;
+  /** The network namespace to join (a path under /run/netns); required unless spec.network is `host`. */
+  netnsPath?: string;
 }
 
 export interface OciMount {
@@ -33,28 +38,32 @@ export interface OciMount {
   options: string[];
 }
 
+/** A container's process as the OCI runtime spec has it (also what `runc exec --process` reads). */
+export interface OciProcess {
+  terminal: boolean;
+  user: { uid: number; gid: number; additionalGids: number[] };
+  args: string[];
+  env: string[];
+  cwd: string;
+  capabilities: Record<'bounding' | 'effective' | 'inheritable' | 'permitted' | 'ambient', string[]>;
+  rlimits: { type: string; hard: number; soft: number }[];
+  noNewPrivileges: boolean;
+}
+
 /** The subset of the OCI runtime spec (v1.0.2) that Slipway emits. */
 export interface OciConfig {
   ociVersion: string;
-  process: {
-    terminal: boolean;
-    user: { uid: number; gid: number; additionalGids: number[] };
-    args: string[];
-    env: string[];
-    cwd: string;
-    capabilities: Record<'bounding' | 'effective' | 'inheritable' | 'permitted' | 'ambient', string[]>;
-    rlimits: { type: string; hard: number; soft: number }[];
-    noNewPrivileges: boolean;
-  };
+  process: OciProcess;
   root: { path: string; readonly: boolean };
   hostname: string;
   mounts: OciMount[];
   linux: {
     cgroupsPath: string;
-    namespaces: { type: string }[];
+    namespaces: { type: string; path?: string }[];
     resources: {
       devices: { allow: boolean; access: string }[];
       memory: { limit: number; swap?: number };
+      cpu: { shares: number };
       pids: { limit: number };
     };
     maskedPaths: string[];
@@ -96,6 +105,16 @@ export function validateSpec(spec: ContainerSpec): void {
   if (!(spec.memoryLimitBytes >= 4 * 1024 * 1024)) fail('memoryLimitBytes must be at least 4 MB');
   if (!(spec.pidsLimit >= 1)) fail('pidsLimit must be at least 1');
   if (spec.tmpBytes !== undefined && !(spec.tmpBytes >= 1024 * 1024)) fail('tmpBytes must be at least 1 MB');
+  if (spec.cpuShares !== undefined && !(Number.isInteger(spec.cpuShares) && spec.cpuShares >= 2 && spec.cpuShares <= 262144)) {
+    fail('cpuShares must be an integer from 2 to 262144');
+  }
+  if (spec.appDiskBytes !== undefined) {
+    if (!spec.app) fail('appDiskBytes limits the /app layer, so it needs app');
+    if (!(Number.isSafeInteger(spec.appDiskBytes) && spec.appDiskBytes >= MIN_APP_DISK_BYTES)) {
+      fail(`appDiskBytes must be at least ${MIN_APP_DISK_BYTES / 1024 / 1024} MB`);
+    }
+  }
+  if (spec.network !== undefined && spec.network !== 'isolated' && spec.network !== 'host') fail('network must be isolated or host');
   if (spec.app && (!path.isAbsolute(spec.app.lower) || OVERLAY_UNSAFE.test(spec.app.lower))) {
     fail('app.lower must be an absolute path without , : or \\');
   }
@@ -108,6 +127,8 @@ export function validateSpec(spec: ContainerSpec): void {
 export function ociConfig(input: BundleInput): OciConfig {
   const { spec } = input;
   validateSpec(spec);
+  const isolated = (spec.network ?? 'isolated') === 'isolated';
+  if (isolated && !input.netnsPath) throw new Error(`container ${spec.id}: isolated network without a network namespace`);
   if (spec.app && !input.appLayer) throw new Error(`container ${spec.id}: app given without a writable layer`);
   const noCaps: string[] = [];
   return {
@@ -129,8 +150,11 @@ export function ociConfig(input: BundleInput): OciConfig {
     mounts: mounts(input),
     linux: {
       cgroupsPath: cgroupPath(spec.id),
-      // No network namespace: dynos use host networking with a port per dyno (DESIGN.md "Dynos").
-      namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
+      // `isolated`: the namespace network.ts made (veth, address, firewall). `host`: the host's network.
+      namespaces: [
+        { type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' },
+        ...(isolated ? [{ type: 'network', path: input.netnsPath }] : []),
+      ],
       resources: {
         // Deny every device node; runc still allows its default set (null, zero, tty, urandom ...).
         devices: [{ allow: false, access: 'rwm' }],
@@ -138,6 +162,7 @@ export function ociConfig(input: BundleInput): OciConfig {
         memory: input.memsw
           ? { limit: spec.memoryLimitBytes, swap: spec.memoryLimitBytes }
           : { limit: spec.memoryLimitBytes },
+        cpu: { shares: spec.cpuShares ?? DEFAULT_CPU_SHARES },
         pids: { limit: spec.pidsLimit },
       },
       // The same lists as `runc spec`: kernel interfaces a container must not read or change.
@@ -192,4 +217,23 @@ function mounts(input: BundleInput): OciMount[] {
 
 function bind(source: string, destination: string, readonly: boolean): OciMount {
   return { destination, type: 'bind', source, options: ['rbind', readonly ? 'ro' : 'rw', 'nosuid', 'nodev'] };
+}
+
+/**
+ * The process `runc exec --process` runs inside a running container: the container's own process
+ * (user, no capabilities, rlimits) with new arguments, the container's environment unless `env` is
+ * given (then exactly that), and `cwd`.
+ */
+export function execProcess(base: OciProcess, argv: string[], cwd: string, env?: Record<string, string>): OciProcess {
+  if (argv.length === 0) throw new Error('exec: argv is empty');
+  for (const [k, v] of Object.entries(env ?? {})) {
+    if (!k || k.includes('=') || k.includes('\0') || v.includes('\0')) throw new Error(`exec: bad environment variable ${JSON.stringify(k)}`);
+  }
+  return {
+    ...base,
+    terminal: false,
+    args: [...argv],
+    env: env ? Object.entries(env).map(([k, v]) => `${k}=${v}`) : [...base.env],
+    cwd,
+  };
 }

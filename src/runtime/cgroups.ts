@@ -1,10 +1,12 @@
 // cgroup reads and last-resort cleanup for containers under /sys/fs/cgroup/<hierarchy>/slipway/ (v1
 // controllers, plus cgroup2 `unified` in the hybrid layout).
-// runc creates and removes these directories; this module only reads the memory controller's OOM
-// record and sweeps directories a crashed runc (or a deleted runc state dir) left behind.
+// runc creates and removes these directories; this module only reads them (the memory controller's
+// OOM record, memory and run-queue samples) and sweeps directories a crashed runc (or a deleted runc
+// state dir) left behind.
 import { access, readFile, readdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { cgroupPath } from './bundle.ts';
+import type { ContainerStats } from './types.ts';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 
@@ -122,4 +124,62 @@ async function controllers(): Promise<string[]> {
     }
   }
   return out;
+}
+
+/**
+ * Memory figures from a v1 memory.stat (the `total_` lines, which include child cgroups; runc makes
+ * none, so they equal the local ones, but they stay right if a container ever nests).
+ *
+ * rssBytes = total_rss + total_mapped_file. `rss` in cgroup v1 is anonymous memory only (heaps,
+ * stacks); `mapped_file` is the file pages the processes have mapped (their binaries, shared libraries,
+ * mmapped files). Together they are what `ps` would sum as resident memory, without counting a shared
+ * page twice: the nearest cgroup v1 figure to Heroku's memory_rss ("the portion of the dyno's memory
+ * held in RAM"). Unmapped page cache is left out: it is
+ * reclaimable and Heroku does not count it. cacheBytes is total_cache, which includes the mapped file
+ * pages and also /tmp's and /dev/shm's tmpfs pages (shmem): those count against the hard limit.
+ */
+export function parseMemoryStat(text: string): Omit<ContainerStats, 'runnable'> {
+  const v: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const [key, value] = line.split(' ');
+    if (key && value !== undefined) v[key] = Number(value);
+  }
+  const get = (k: string): number => v[`total_${k}`] ?? v[k] ?? 0;
+  return {
+    rssBytes: get('rss') + get('mapped_file'),
+    cacheBytes: get('cache'),
+    swapBytes: get('swap'),
+    pgpgin: get('pgpgin'),
+    pgpgout: get('pgpgout'),
+  };
+}
+
+/** The scheduler state letter of a /proc/<pid>/stat line (R running, S sleeping, D, Z ...). */
+export function procState(stat: string): string | undefined {
+  const close = stat.lastIndexOf(')');
+  return close < 0 ? undefined : stat.slice(close + 2, close + 3) || undefined;
+}
+
+/**
+ * A memory and run-queue sample of a running container; undefined once its cgroup is gone. Runnable
+ * counts threads in state R, from the memory cgroup's `tasks` (thread ids, not just processes), so a
+ * multi-threaded busy process counts once per busy thread, as the kernel's load average does.
+ */
+export async function readStats(id: string): Promise<ContainerStats | undefined> {
+  const dir = path.join(CGROUP_ROOT, 'memory', cgroupPath(id));
+  let stat: string;
+  let tasks: string;
+  try {
+    [stat, tasks] = await Promise.all([readFile(path.join(dir, 'memory.stat'), 'utf8'), readFile(path.join(dir, 'tasks'), 'utf8')]);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  let runnable = 0;
+  for (const tid of tasks.split('\n').filter(Boolean)) {
+    // A thread that exits between the two reads is simply not counted.
+    const s = await readFile(`/proc/${tid}/stat`, 'utf8').catch(() => '');
+    if (procState(s) === 'R') runnable++;
+  }
+  return { ...parseMemoryStat(stat), runnable };
 }

@@ -13,6 +13,7 @@ export { RuncRuntime, type RuncRuntimeOptions } from './runc.ts';
 export { ProcessRuntime, PROCESS_RUNTIME_WARNING, translate, type ProcessContainer } from './process.ts';
 export { STACK_NAME, DEFAULT_STACK_DIR, defaultStackDir, ensureStack } from './stack.ts';
 export { mountsUnder, unmountUnder } from './mounts.ts';
+export { DEFAULT_POOL, DEFAULT_CHAIN_PREFIX } from './netplan.ts';
 
 export interface CreateRuntimeOptions {
   kind: 'runc' | 'process' | 'auto';
@@ -23,6 +24,10 @@ export interface CreateRuntimeOptions {
   /** runc only: files bound at /etc/hosts and /etc/resolv.conf (default: the host's). */
   hostsFile?: string;
   resolvConf?: string;
+  /** runc only: isolated containers' address pool, host ports they may reach, iptables chain prefix. */
+  addressPool?: string;
+  allowHostPorts?: number[];
+  firewallChainPrefix?: string;
   /** process only: where its not-isolated warnings go (default: console.error). */
   warn?: (line: string) => void;
 }
@@ -35,6 +40,9 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
     stateDir: options.stateDir,
     hostsFile: options.hostsFile,
     resolvConf: options.resolvConf,
+    addressPool: options.addressPool,
+    allowHostPorts: options.allowHostPorts,
+    firewallChainPrefix: options.firewallChainPrefix,
   });
 }
 

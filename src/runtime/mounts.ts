@@ -9,7 +9,7 @@ import path from 'node:path';
 const run = promisify(execFile);
 
 /** Decodes the octal escapes (`\040` for a space ...) the kernel uses in /proc/self/mountinfo. */
-function unescapeMountPath(p: string): string {
+export function unescapeMountPath(p: string): string {
   return p.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
 }
 

@@ -166,6 +166,48 @@ describe('process runtime', () => {
     assert.deepEqual((await readdir(path.join(stateDir, 'containers'))).filter((n) => n.startsWith(prefix)), []);
   });
 
+  test('no network namespace: the address is 127.0.0.1; stdin is a pipe when asked for', async () => {
+    const { c, out } = await start(spec('', { argv: ['cat'], stdin: true, network: 'isolated' }));
+    assert.equal(c.address, '127.0.0.1');
+    c.stdin!.end('piped\n');
+    assert.equal((await within(c.exited, 'exit')).code, 0);
+    assert.equal(out(), 'piped\n');
+    const none = await start(spec('read -r x; echo "read=$?"'));
+    assert.equal(none.c.stdin, null);
+    assert.equal((await within(none.c.exited, 'exit')).code, 0);
+    assert.equal(none.out(), 'read=1\n');
+  });
+
+  test('exec() runs in /app with the container\'s env unless given and returns the exit code; destroy() ends it', async () => {
+    const { c } = await start(spec('exec sleep 300'));
+    try {
+      assert.equal(await c.exec(['bash', '-c', '[ "$ONLY" = this ] && [ -f hello.txt ] && exit 4']), 4);
+      assert.equal(await c.exec(['bash', '-c', '[ -z "$ONLY" ] && [ "$X" = y ]'], { PATH: process.env.PATH ?? '/usr/bin:/bin', X: 'y' }), 0);
+      const long = c.exec(['sleep', '300']);
+      await c.destroy();
+      assert.equal(await within(long, 'exec ended by destroy'), 137);
+    } finally {
+      await c.destroy();
+    }
+    await assert.rejects(c.exec(['true']), /has exited/);
+  });
+
+  test('stats() sums the process group from /proc; undefined once it has exited', { skip: process.platform !== 'linux' }, async () => {
+    const { c } = await start(spec('', { argv: ['python3', '-c', 'b = b"x" * (64 * 1024 * 1024); import time; time.sleep(300)'] }));
+    try {
+      let s = await c.stats();
+      const deadline = Date.now() + WAIT_MS;
+      while ((s?.rssBytes ?? 0) < 64 << 20 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        s = await c.stats();
+      }
+      assert.ok(s && s.rssBytes >= 64 << 20, `rss ${s?.rssBytes}`);
+    } finally {
+      await c.destroy();
+    }
+    assert.equal(await c.stats(), undefined);
+  });
+
   test('a missing command is a start error and leaves no directory', async () => {
     const s = spec('', { argv: ['/no/such/binary'] });
     await assert.rejects(rt.start(s), /ENOENT/);

@@ -1,14 +1,16 @@
 // The fallback runtime for machines where runc cannot run (not root, not Linux): each build or dyno
-// is a plain child process in its own process group. Nothing is isolated and no limit is enforced,
-// and it says so loudly. /app becomes a per-container copy of the slug; bind mounts cannot be
-// made, so each container exposes `mountMap` for callers to translate container paths to host paths.
+// is a plain child process in its own process group. Nothing is isolated and no limit is enforced
+// (no network namespace either: every container's address is 127.0.0.1), and it says so loudly.
+// /app becomes a per-container copy of the slug; bind mounts cannot be made, so each container
+// exposes `mountMap` for callers to translate container paths to host paths.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import type { Container, ContainerSpec, ExitStatus, Runtime } from './types.ts';
+import type { Readable, Writable } from 'node:stream';
+import type { Container, ContainerSpec, ContainerStats, ExitStatus, Runtime } from './types.ts';
+import { procState } from './cgroups.ts';
 import { normalizeDest, validateSpec } from './bundle.ts';
 import { STACK_NAME } from './stack.ts';
 import { outputEnded, relay } from './streams.ts';
@@ -82,8 +84,10 @@ export class ProcessRuntime implements Runtime {
         env: Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, rewrite(v)])),
         // Its own process group, so signal() reaches every process it starts.
         detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       });
+      // Writes after the exit fail with EPIPE; `exited` is how its end is reported.
+      child.stdin?.on('error', () => undefined);
       const stdout = relay(child.stdout!);
       const stderr = relay(child.stderr!);
       // Listened for before any await, so a command that exits at once is not missed.
@@ -101,7 +105,9 @@ export class ProcessRuntime implements Runtime {
       });
       const pid = child.pid!;
       await writeFile(path.join(dir, 'pid'), `${pid} ${await processIdentity(pid)}\n`);
-      return new ChildContainer(spec.id, child, stdout, stderr, exited, dir, mountMap);
+      const execCwd = translate(spec.app ? '/app' : spec.cwd, mountMap);
+      const execEnv = Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, rewrite(v)]));
+      return new ChildContainer(spec.id, child, stdout, stderr, exited, dir, mountMap, { cwd: execCwd, env: execEnv });
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
       throw err;
@@ -126,7 +132,12 @@ export class ProcessRuntime implements Runtime {
 
 class ChildContainer implements ProcessContainer {
   readonly pid: number;
+  /** No network namespace: the container's ports are the host's. */
+  readonly address = '127.0.0.1';
+  readonly stdin: Writable | null;
   private destroying?: Promise<void>;
+  /** exec()'s processes: not in the container's process group (Node cannot join one), so destroy() kills each. */
+  private readonly execs = new Set<ChildProcess>();
 
   constructor(
     readonly id: string,
@@ -136,8 +147,32 @@ class ChildContainer implements ProcessContainer {
     readonly exited: Promise<ExitStatus>,
     private readonly dir: string,
     readonly mountMap: Readonly<Record<string, string>>,
+    private readonly execDefaults: { cwd: string; env: Record<string, string> },
   ) {
     this.pid = child.pid!;
+    this.stdin = child.stdin;
+  }
+
+  /** Summed over the process group from /proc (Linux only); no cgroup, so no page cache or paging figures. */
+  async stats(): Promise<ContainerStats | undefined> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return undefined;
+    return processGroupStats(this.pid);
+  }
+
+  async exec(argv: string[], env?: Record<string, string>): Promise<number> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`exec in container ${this.id}: it has exited`);
+    const p = spawn(rewritePaths(argv[0]!, this.mountMap), argv.slice(1).map((a) => rewritePaths(a, this.mountMap)), {
+      cwd: this.execDefaults.cwd, env: env ?? this.execDefaults.env, stdio: 'ignore',
+    });
+    this.execs.add(p);
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        p.once('error', reject);
+        p.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
+      });
+    } finally {
+      this.execs.delete(p);
+    }
   }
 
   async signal(signal: 'SIGTERM' | 'SIGKILL' | 'SIGHUP' | 'SIGINT'): Promise<void> {
@@ -150,6 +185,7 @@ class ChildContainer implements ProcessContainer {
   }
 
   private async doDestroy(): Promise<void> {
+    for (const p of this.execs) p.kill('SIGKILL');
     if (this.child.exitCode === null && this.child.signalCode === null) {
       killGroup(this.pid, 'SIGKILL');
       const timeout = new Promise((r) => setTimeout(r, KILL_TIMEOUT_MS).unref());
@@ -184,6 +220,28 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // The group is already empty.
   }
+}
+
+/** Resident memory, swap and runnable threads of every process in a process group, from /proc. */
+async function processGroupStats(pgid: number): Promise<ContainerStats | undefined> {
+  if (process.platform !== 'linux') return undefined;
+  const stats: ContainerStats = { rssBytes: 0, cacheBytes: 0, swapBytes: 0, pgpgin: 0, pgpgout: 0, runnable: 0 };
+  let found = false;
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // Fields after the parenthesised command name: state ppid pgrp ...
+    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pgid) continue;
+    found = true;
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    stats.rssBytes += kb('VmRSS');
+    stats.swapBytes += kb('VmSwap');
+    for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+      if (procState(await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '')) === 'R') stats.runnable++;
+    }
+  }
+  return found ? stats : undefined;
 }
 
 /**

@@ -1,73 +1,23 @@
 // Integration tests of the runc runtime through real containers on the real stack (built on first
 // run, which takes about a minute): output, credentials, read-only root, namespaces, the private
-// /app layer, /tmp, host networking, OOM, signals, and that destroy() and cleanup() leave nothing.
+// /app layer, /tmp, host networking, OOM, signals, and that destroy() and cleanup() leave nothing
+// (namespaces, veths, loop mounts and firewall chains included).
 // Skipped where runc cannot run (not root / not Linux / no runc).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chown, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { RuncRuntime } from './runc.ts';
 import { defaultStackDir, ensureStack } from './stack.ts';
 import { runcCanRun } from './index.ts';
-import { cgroupDirs } from './cgroups.ts';
 import type { Container, ContainerSpec } from './types.ts';
+import { collect, exists, firewallLines, hostLeftovers, settledLeftovers, testNetwork, within } from './test-support.ts';
 
-const WAIT_MS = 20_000;
 const prefix = `slipway-rtest-${process.pid}-`;
-
-/** Rejects when `p` takes longer than `ms`: no wait in these tests is unbounded. */
-function within<T>(p: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-function collect(stream: Readable): { text: () => string; waitFor: (s: string) => Promise<void> } {
-  let buf = '';
-  const waiters: (() => void)[] = [];
-  stream.setEncoding('utf8');
-  stream.on('data', (d: string) => {
-    buf += d;
-    for (const w of waiters) w();
-  });
-  return {
-    text: () => buf,
-    waitFor: (s) =>
-      within(
-        new Promise<void>((resolve) => {
-          const check = (): void => void (buf.includes(s) && resolve());
-          waiters.push(check);
-          check();
-        }),
-        `output ${JSON.stringify(s)} (got ${JSON.stringify(buf)})`,
-      ),
-  };
-}
-
-async function hostLeftovers(stateDir: string, id: string): Promise<string[]> {
-  const found: string[] = [];
-  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
-  if (mountinfo.includes(stateDir)) found.push('mount under the state dir');
-  if (await exists(path.join(stateDir, 'runc', id))) found.push('runc state');
-  if (await exists(path.join(stateDir, 'containers', id))) found.push('bundle dir');
-  for (const dir of await cgroupDirs(id)) found.push(`cgroup ${dir}`);
-  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(id)) found.push(`process ${pid}: ${cmdline.replaceAll('\0', ' ')}`);
-  }
-  return found;
-}
-
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(() => true, () => false);
-}
+const network = testNetwork();
 
 describe('runc runtime', { skip: !runcCanRun() && 'needs root, Linux and runc' }, () => {
   let stateDir: string;
@@ -79,7 +29,7 @@ describe('runc runtime', { skip: !runcCanRun() && 'needs root, Linux and runc' }
   before(async () => {
     await ensureStack(defaultStackDir(), (line) => console.log(`stack: ${line}`));
     stateDir = await mkdtemp(path.join(tmpdir(), 'slipway-runtime-test-'));
-    rt = new RuncRuntime({ stackDir: defaultStackDir(), stateDir });
+    rt = new RuncRuntime({ stackDir: defaultStackDir(), stateDir, ...network });
     // A slug as the release would unpack it: owned by the dyno user.
     lower = path.join(stateDir, 'slug');
     await mkdir(lower);
@@ -91,6 +41,7 @@ describe('runc runtime', { skip: !runcCanRun() && 'needs root, Linux and runc' }
   after(async () => {
     for (const c of started) await c.destroy().catch(() => undefined);
     await rt?.cleanup(prefix);
+    await rt?.removeFirewall();
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
   });
 
@@ -211,13 +162,19 @@ describe('runc runtime', { skip: !runcCanRun() && 'needs root, Linux and runc' }
     assert.deepEqual(await hostLeftovers(stateDir, s.id), []);
   });
 
-  test('host networking: a server on the host\'s 127.0.0.1 is reachable', async (t) => {
+  test('network host: a server on the host\'s 127.0.0.1 is reachable; the address is 127.0.0.1', async (t) => {
     const server = createServer((sock) => sock.end('hello-from-host\n'));
     t.after(() => new Promise<void>((r) => server.close(() => r())));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as { port: number };
-    const r = await runScript(`exec 3<>/dev/tcp/127.0.0.1/${port}; cat <&3`);
-    assert.equal(r.stdout, 'hello-from-host\n');
+    const { c, out } = await start(spec(`exec 3<>/dev/tcp/127.0.0.1/${port}; cat <&3`, { network: 'host' }));
+    try {
+      assert.equal(c.address, '127.0.0.1');
+      assert.equal((await within(c.exited, 'exit')).code, 0);
+      assert.equal(out.text(), 'hello-from-host\n');
+    } finally {
+      await within(c.destroy(), 'destroy');
+    }
   });
 
   test('allocating past the memory limit gets the process OOM-killed: code 137, oomKilled', async () => {
@@ -248,51 +205,54 @@ describe('runc runtime', { skip: !runcCanRun() && 'needs root, Linux and runc' }
     assert.deepEqual(await hostLeftovers(stateDir, s.id), []);
   });
 
-  test('destroy() of a running container leaves nothing behind and is idempotent', async () => {
-    const { c, out } = await start(spec('echo up; exec sleep 300'));
+  test('destroy() of a running container leaves nothing behind (netns, veth, /app disk too) and is idempotent', async () => {
+    const { c, out } = await start(spec('echo up; exec sleep 300', { appDiskBytes: 32 << 20 }));
     await out.waitFor('up');
     assert.ok(await exists(path.join('/sys/fs/cgroup/memory/slipway', c.id)), 'cgroup exists while running');
     assert.ok(await exists(path.join(stateDir, 'runc', c.id)), 'runc state exists while running');
+    assert.ok((await hostLeftovers(stateDir, c.id)).some((l) => l.startsWith('veth')), 'veth exists while running');
+    assert.ok((await hostLeftovers(stateDir, c.id)).some((l) => l.startsWith('loop device')), 'loop device exists while running');
     await within(c.destroy(), 'destroy');
     await within(c.destroy(), 'second destroy');
     assert.equal((await c.exited).code, 137);
-    assert.deepEqual(await hostLeftovers(stateDir, c.id), []);
+    assert.deepEqual(await hostLeftovers(stateDir, c.id, c.address), []);
     assert.throws(() => process.kill(c.pid, 0), /ESRCH/);
   });
 
   test('cleanup(prefix) removes containers a SIGKILLed platform process left running', async () => {
-    // A separate platform process starts a dyno, then dies without a chance to clean up.
+    // A separate platform process starts a dyno (isolated network, /app disk), then dies without a
+    // chance to clean up.
     const id = `${prefix}orphan`;
     const script = path.join(stateDir, 'orphan.mts');
     await writeFile(script, `
       import { RuncRuntime } from ${JSON.stringify(path.resolve(import.meta.dirname, 'runc.ts'))};
-      const rt = new RuncRuntime({ stackDir: ${JSON.stringify(defaultStackDir())}, stateDir: ${JSON.stringify(stateDir)} });
-      const c = await rt.start(${JSON.stringify(spec('exec sleep 300', { id }))});
-      console.log('started', c.pid);
+      const rt = new RuncRuntime(${JSON.stringify({ stackDir: defaultStackDir(), stateDir, ...network })});
+      const c = await rt.start(${JSON.stringify(spec('exec sleep 300', { id, appDiskBytes: 32 << 20 }))});
+      console.log('started', c.pid, c.address);
       setInterval(() => {}, 1000);
     `);
     const platform = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let orphanPid = 0;
+    let address = '';
     try {
       const out = collect(platform.stdout);
       await out.waitFor('started');
-      orphanPid = Number(/started (\d+)/.exec(out.text())![1]);
+      const m = /started (\d+) (\S+)/.exec(out.text())!;
+      orphanPid = Number(m[1]);
+      address = m[2]!;
     } finally {
       platform.kill('SIGKILL');
     }
     assert.ok(orphanPid > 0);
     process.kill(orphanPid, 0); // still running after its platform died
-    assert.ok((await hostLeftovers(stateDir, id)).length > 0);
-
-    await within(new RuncRuntime({ stackDir: defaultStackDir(), stateDir }).cleanup(prefix), 'cleanup');
-    // The orphaned `runc run` notices its container is gone and exits; give it a bounded moment.
-    const deadline = Date.now() + WAIT_MS;
-    let left = await hostLeftovers(stateDir, id);
-    while (left.length > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      left = await hostLeftovers(stateDir, id);
+    const before = await hostLeftovers(stateDir, id);
+    for (const kind of ['network namespace', 'veth', 'loop device', 'cgroup', 'bundle dir']) {
+      assert.ok(before.some((l) => l.startsWith(kind)), `${kind} left by the crash: ${before.join(', ')}`);
     }
-    assert.deepEqual(left, []);
+
+    await within(new RuncRuntime({ stackDir: defaultStackDir(), stateDir, ...network }).cleanup(prefix), 'cleanup');
+    // The orphaned `runc run` notices its container is gone and exits; give it a bounded moment.
+    assert.deepEqual(await settledLeftovers(stateDir, id, address), []);
   });
 
   test('nothing of this suite is left running', async () => {
@@ -307,5 +267,11 @@ describe('runc runtime', { skip: !runcCanRun() && 'needs root, Linux and runc' }
     assert.deepEqual(await readdir(path.join(stateDir, 'containers')), []);
     const cgroups = await readdir('/sys/fs/cgroup/memory/slipway').catch(() => [] as string[]);
     assert.deepEqual(cgroups.filter((n) => n.startsWith(prefix)), []);
+    assert.deepEqual((await readdir('/run/netns').catch(() => [] as string[])).filter((n) => n.startsWith(prefix)), []);
+    // The firewall chains are per runtime, not per container: removable, and then gone entirely.
+    assert.ok((await firewallLines(network.firewallChainPrefix!)).length > 0);
+    await rt.removeFirewall();
+    await rt.removeFirewall();
+    assert.deepEqual(await firewallLines(network.firewallChainPrefix!), []);
   });
 });

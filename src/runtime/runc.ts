@@ -1,21 +1,25 @@
 // The default runtime: every build and dyno is an OCI container run in the foreground by `runc`,
-// rooted in the read-only stack, with /app as a private overlay over the release's slug, host
-// networking, no capabilities, and cgroup v1 memory and pids limits. Owns every runc process,
-// bundle dir and cgroup it creates, and sweeps those a previous platform process left behind.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+// rooted in the read-only stack, with /app as a private overlay over the release's slug (its writable
+// layer on a per-container disk of the quota's size, disk.ts), its own network namespace behind the
+// host's firewall (network.ts; or the host's network when asked), no capabilities, and cgroup v1
+// memory, CPU-share and pids limits. Owns every runc process, bundle dir, namespace, veth, loop mount
+// and cgroup it creates, and sweeps those a previous platform process left behind.
+import { spawn, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { randomUUID } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import type { Readable } from 'node:stream';
-import { constants } from 'node:os';
 import type { Container, ContainerSpec, ExitStatus, Runtime } from './types.ts';
 import { DYNO_GID, DYNO_UID } from './types.ts';
-import { normalizeDest, ociConfig, validateSpec } from './bundle.ts';
+import { execProcess, normalizeDest, ociConfig, validateSpec, type OciConfig } from './bundle.ts';
 import { hasMemsw, leftoverCgroupIds, readMemoryRecord, removeCgroups, wasOomKilled } from './cgroups.ts';
 import { unmountUnder } from './mounts.ts';
 import { outputEnded, relay } from './streams.ts';
 import { STACK_NAME, ensureStack } from './stack.ts';
+import { HostNetwork, type ContainerNetwork } from './network.ts';
+import { APP_DISK_IMAGE, detachLoops, mountAppDisk, sweepAppDisks } from './disk.ts';
+import { RuncContainer, ignoreGone, runcErrors, signalNumber, waitForPid, type RuncOperations } from './runc-container.ts';
 
 const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
@@ -32,19 +36,23 @@ export interface RuncRuntimeOptions {
   resolvConf?: string;
   /** CA bundle bound over the stack's (default: the host's, when it has one). */
   caBundle?: string;
+  /** Where isolated containers' /30s come from (IPv4 CIDR). Default 10.213.0.0/16. */
+  addressPool?: string;
+  /** Host TCP ports isolated containers may connect to (add-on services). Default none. */
+  allowHostPorts?: number[];
+  /** Names the iptables chains (`<prefix>-INPUT` ...); one configuration per prefix. Default SLIPWAY. */
+  firewallChainPrefix?: string;
 }
 
-/** How long runc may take to create a container before start() gives up. */
-const START_TIMEOUT_MS = 30_000;
-/** How long destroy() waits for a SIGKILLed container's runc to exit. */
-const KILL_TIMEOUT_MS = 15_000;
 /** runc only needs standard tools; nothing of the platform's environment reaches it. */
 const RUNC_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
 
-export class RuncRuntime implements Runtime {
+export class RuncRuntime implements Runtime, RuncOperations {
   readonly name = 'runc' as const;
   readonly stack = STACK_NAME;
   readonly stackDir: string;
+  /** Namespaces, veths and the firewall of isolated containers. */
+  readonly network: HostNetwork;
   private readonly stateDir: string;
   private readonly hostsFile: string;
   private readonly resolvConf: string;
@@ -56,6 +64,9 @@ export class RuncRuntime implements Runtime {
     this.hostsFile = options.hostsFile ?? '/etc/hosts';
     this.resolvConf = options.resolvConf ?? '/etc/resolv.conf';
     this.caBundle = options.caBundle ?? (existsSync(HOST_CA_BUNDLE) ? HOST_CA_BUNDLE : undefined);
+    this.network = new HostNetwork({
+      pool: options.addressPool, allowHostPorts: options.allowHostPorts, chainPrefix: options.firewallChainPrefix,
+    });
   }
 
   private get runcRoot(): string {
@@ -96,33 +107,47 @@ export class RuncRuntime implements Runtime {
     }
     const destroyLeftovers = (): Promise<void> => this.removeContainer(spec.id);
     try {
-      let appLayer: { upper: string; work: string } | undefined;
-      if (spec.app) {
-        // The merged /app takes its owner and mode from the upper dir: give it the lower dir's
-        // mode and the dyno user, so /app itself is writable like on Heroku.
-        const lower = await stat(spec.app.lower);
-        if (!lower.isDirectory()) throw new Error(`app.lower ${spec.app.lower} is not a directory`);
-        appLayer = { upper: path.join(bundle, 'upper'), work: path.join(bundle, 'work') };
-        await mkdir(appLayer.upper);
-        await mkdir(appLayer.work, { mode: 0o700 });
-        await chown(appLayer.upper, DYNO_UID, DYNO_GID);
-        await chmod(appLayer.upper, lower.mode & 0o7777);
-      }
+      // Side by side (each takes 10-30 ms); both settle before a failure is handled, so the cleanup
+      // never races a half-made namespace or mount.
+      const [net, layer] = await Promise.allSettled([
+        (spec.network ?? 'isolated') === 'isolated' ? this.network.create(spec.id) : Promise.resolve(undefined),
+        spec.app ? this.makeAppLayer(spec, bundle) : Promise.resolve(undefined),
+      ]);
+      if (net.status === 'rejected') throw net.reason;
+      if (layer.status === 'rejected') throw layer.reason;
       const config = ociConfig({
         spec,
         rootDir: this.stackDir,
-        appLayer,
+        appLayer: layer.value,
         hostsFile: this.hostsFile,
         resolvConf: this.resolvConf,
         caBundle: this.caBundle,
         memsw: await hasMemsw(),
+        netnsPath: net.value?.netnsPath,
       });
       await writeFile(path.join(bundle, 'config.json'), JSON.stringify(config, null, 2));
-      return await this.launch(spec.id, bundle, destroyLeftovers);
+      return await this.launch(spec, bundle, net.value, destroyLeftovers);
     } catch (err) {
       await destroyLeftovers();
       throw err;
     }
+  }
+
+  /**
+   * /app's writable layer: upper and work dirs on the container's own disk when it has a quota, else
+   * in the bundle dir. The merged /app takes its owner and mode from the upper dir: give it the lower
+   * dir's mode and the dyno user, so /app itself is writable like on Heroku.
+   */
+  private async makeAppLayer(spec: ContainerSpec, bundle: string): Promise<{ upper: string; work: string }> {
+    const lower = await stat(spec.app!.lower);
+    if (!lower.isDirectory()) throw new Error(`app.lower ${spec.app!.lower} is not a directory`);
+    const root = spec.appDiskBytes ? await mountAppDisk(bundle, spec.appDiskBytes) : bundle;
+    const layer = { upper: path.join(root, 'upper'), work: path.join(root, 'work') };
+    await mkdir(layer.upper);
+    await mkdir(layer.work, { mode: 0o700 });
+    await chown(layer.upper, DYNO_UID, DYNO_GID);
+    await chmod(layer.upper, lower.mode & 0o7777);
+    return layer;
   }
 
   /**
@@ -145,18 +170,24 @@ export class RuncRuntime implements Runtime {
     }
   }
 
-  private async launch(id: string, bundle: string, destroyLeftovers: () => Promise<void>): Promise<Container> {
+  private async launch(
+    spec: ContainerSpec, bundle: string, net: ContainerNetwork | undefined, destroyLeftovers: () => Promise<void>,
+  ): Promise<Container> {
+    const { id } = spec;
     const pidFile = path.join(bundle, 'pid');
     const logFile = path.join(bundle, 'runc.log');
     // --keep: runc must not delete the container (and its cgroup) before we have read the memory
     // controller's OOM record. detached: a Ctrl-C at the platform's terminal must not reach dynos
-    // directly; the dyno manager decides how they stop.
+    // directly; the dyno manager decides how they stop. stdin: runc copies its own stdin into the
+    // container's (a pipe, never a terminal) and closes it at our end of input.
     const child = spawn(
       'runc',
       ['--root', this.runcRoot, '--log', logFile, '--log-format', 'json',
         'run', '--keep', '--pid-file', pidFile, '--bundle', bundle, id],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: RUNC_ENV, detached: true },
+      { stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: RUNC_ENV, detached: true },
     );
+    // Writes after the container's exit fail with EPIPE; `exited` is how its end is reported.
+    child.stdin?.on('error', () => undefined);
     const stdout = relay(child.stdout!);
     const stderr = relay(child.stderr!);
     const runcExit = new Promise<number>((resolve) => {
@@ -166,7 +197,7 @@ export class RuncRuntime implements Runtime {
 
     const pid = await waitForPid(pidFile, runcExit);
     if (pid === undefined) {
-      const why = await runcError(logFile);
+      const why = (await runcErrors(logFile)).join('; ') || 'runc exited without creating it (no error logged)';
       stdout.destroy();
       stderr.destroy();
       child.kill('SIGKILL');
@@ -183,7 +214,11 @@ export class RuncRuntime implements Runtime {
       await outputEnded([stdout, stderr]);
       return { code, oomKilled };
     });
-    return new RuncContainer(id, pid, child, stdout, stderr, exited, this);
+    return new RuncContainer({
+      id, pid, child, stdout, stderr, exited,
+      address: net?.address ?? '127.0.0.1',
+      execCwd: spec.app ? '/app' : spec.cwd,
+    }, this);
   }
 
   /** Used by RuncContainer.signal(). */
@@ -191,15 +226,53 @@ export class RuncRuntime implements Runtime {
     await this.runc(['kill', '--all', id, signal]).catch(ignoreGone);
   }
 
-  /** Removes everything of one container; safe on a container that is half made or already gone. */
+  /**
+   * Used by RuncContainer.exec(): `runc exec` of the container's own process (user, capabilities,
+   * limits) with new arguments. Its output is discarded (callers want the exit code); a failure of runc
+   * itself (the container is not running ...) rejects, with runc's message.
+   */
+  async exec(id: string, argv: string[], cwd: string, env?: Record<string, string>): Promise<number> {
+    const bundle = this.bundleDir(id);
+    const config = await readFile(path.join(bundle, 'config.json'), 'utf8').catch(() => {
+      throw new Error(`exec in container ${id}: the container is gone`);
+    });
+    const processFile = path.join(bundle, `exec-${randomUUID()}.json`);
+    const logFile = `${processFile}.log`;
+    await writeFile(processFile, JSON.stringify(execProcess((JSON.parse(config) as OciConfig).process, argv, cwd, env)));
+    try {
+      const code = await new Promise<number>((resolve, reject) => {
+        const child = spawn(
+          'runc',
+          ['--root', this.runcRoot, '--log', logFile, '--log-format', 'json', 'exec', '--process', processFile, id],
+          { stdio: 'ignore', env: RUNC_ENV, detached: true },
+        );
+        child.on('error', reject);
+        child.on('exit', (c, signal) => resolve(c ?? 128 + signalNumber(signal)));
+      });
+      const errors = await runcErrors(logFile);
+      if (errors.length > 0) throw new Error(`exec in container ${id}: ${errors.join('; ')}`);
+      return code;
+    } finally {
+      await rm(processFile, { force: true });
+      await rm(logFile, { force: true });
+    }
+  }
+
+  /**
+   * Removes everything of one container; safe on a container that is half made or already gone.
+   * Processes first (runc, then whatever its cgroups still hold), so nothing uses the namespace or
+   * the /app disk when they go.
+   */
   async removeContainer(id: string): Promise<void> {
     await this.runc(['delete', '--force', id]).catch(ignoreGone);
-    // Nothing is mounted on the host by design (the overlay lives in the container's namespace);
-    // this guards against a future mount or an operator's manual one.
+    await removeCgroups(id);
+    await this.network.remove(id);
+    // The /app disk is the one host mount (the overlay itself lives in the container's namespace);
+    // this also covers an operator's manual mount under the bundle.
     const bundle = this.bundleDir(id);
     await unmountUnder(bundle);
+    await detachLoops(path.join(bundle, APP_DISK_IMAGE));
     await rm(bundle, { recursive: true, force: true });
-    await removeCgroups(id);
   }
 
   async cleanup(prefix: string): Promise<void> {
@@ -212,81 +285,14 @@ export class RuncRuntime implements Runtime {
       if (name.startsWith(prefix)) ids.add(name);
     }
     for (const id of await leftoverCgroupIds(prefix)) ids.add(id);
+    for (const id of await this.network.leftoverIds(prefix)) ids.add(id);
     for (const id of ids) await this.removeContainer(id);
-  }
-}
-
-class RuncContainer implements Container {
-  private destroying?: Promise<void>;
-
-  constructor(
-    readonly id: string,
-    readonly pid: number,
-    private readonly child: ChildProcess,
-    readonly stdout: Readable,
-    readonly stderr: Readable,
-    readonly exited: Promise<ExitStatus>,
-    private readonly runtime: RuncRuntime,
-  ) {}
-
-  async signal(signal: 'SIGTERM' | 'SIGKILL' | 'SIGHUP' | 'SIGINT'): Promise<void> {
-    await this.runtime.kill(this.id, signal);
+    // /app disks of containers whose state dir is another one, or was deleted.
+    await sweepAppDisks(prefix);
   }
 
-  destroy(): Promise<void> {
-    this.destroying ??= this.doDestroy();
-    return this.destroying;
+  /** Takes this runtime's firewall chains out (uninstall, tests); running isolated containers lose NAT. */
+  async removeFirewall(): Promise<void> {
+    await this.network.removeFirewall();
   }
-
-  private async doDestroy(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      await this.runtime.kill(this.id, 'SIGKILL');
-      const timeout = new Promise<'timeout'>((r) => setTimeout(r, KILL_TIMEOUT_MS, 'timeout').unref());
-      if ((await Promise.race([this.exited, timeout])) === 'timeout') this.child.kill('SIGKILL');
-    }
-    await this.exited.catch(() => undefined);
-    await this.runtime.removeContainer(this.id);
-  }
-}
-
-/** Polls runc's pid file until it appears, or resolves undefined once runc exits without one. */
-async function waitForPid(pidFile: string, runcExit: Promise<number>): Promise<number | undefined> {
-  let exited = false;
-  void runcExit.then(() => (exited = true));
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    // Checked before reading so the file gets one last look after runc exited (a fast command
-    // can exit before the first poll).
-    const last = exited;
-    const text = await readFile(pidFile, 'utf8').catch(() => '');
-    const pid = Number(text.trim());
-    if (text.trim() && pid > 0) return pid;
-    if (last || Date.now() > deadline) return undefined;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** The error runc logged (JSON lines with level error/fatal), for start() failures. */
-async function runcError(logFile: string): Promise<string> {
-  const lines = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter(Boolean);
-  const errors: string[] = [];
-  for (const line of lines) {
-    try {
-      const entry = JSON.parse(line) as { level?: string; msg?: string };
-      if ((entry.level === 'error' || entry.level === 'fatal') && entry.msg) errors.push(entry.msg);
-    } catch {
-      errors.push(line);
-    }
-  }
-  return errors.join('; ') || 'runc exited without creating it (no error logged)';
-}
-
-/** runc reports a container that is already stopped or deleted as an error; for us it is done. */
-function ignoreGone(err: Error): void {
-  if (/not running|does not exist|not exist|container not found|process already finished/i.test(err.message)) return;
-  throw err;
-}
-
-function signalNumber(signal: NodeJS.Signals | null): number {
-  return signal ? (constants.signals[signal] ?? 0) : 0;
 }

@@ -36,6 +36,33 @@ export interface ContainerSpec {
   pidsLimit: number;
   /** Size of the /tmp tmpfs in bytes. */
   tmpBytes?: number;
+  /** Relative CPU weight (cgroup cpu.shares; 1024 = one standard share). Default 1024. */
+  cpuShares?: number;
+  /** Most bytes the container may write into its private /app layer; writes past it fail with ENOSPC. */
+  appDiskBytes?: number;
+  /**
+   * `isolated` (default for dynos): the container gets its own network namespace, reachable from the host
+   * at `Container.address`, with outbound traffic NATed; it cannot reach the host's own ports (except
+   * those the runtime was told to allow) nor any other container. `host`: the host's network (tests of
+   * the fallback, and runtimes that cannot make namespaces).
+   */
+  network?: 'isolated' | 'host';
+  /** Keep the container's stdin open as `Container.stdin` (attached one-off dynos). Default: no stdin. */
+  stdin?: boolean;
+}
+
+export interface ContainerStats {
+  /** Resident memory of the container's processes (cgroup rss + mapped file pages), bytes. */
+  rssBytes: number;
+  /** Page cache charged to the container, bytes. */
+  cacheBytes: number;
+  /** Swap used by the container, bytes. */
+  swapBytes: number;
+  /** Pages paged in / out since the container started. */
+  pgpgin: number;
+  pgpgout: number;
+  /** Processes and threads in the container that are runnable right now (state R), for load averages. */
+  runnable: number;
 }
 
 export interface ExitStatus {
@@ -54,6 +81,14 @@ export interface Container {
   readonly stderr: Readable;
   /** Resolves once the container's init process has exited (all its processes are then gone). */
   readonly exited: Promise<ExitStatus>;
+  /** Where the host reaches the container's listening ports: its namespace's address, or 127.0.0.1 on host networking. */
+  readonly address: string;
+  /** The container's stdin when spec.stdin was set, else null. */
+  readonly stdin: import('node:stream').Writable | null;
+  /** A memory and CPU sample from the container's cgroup; undefined once the container is gone. */
+  stats(): Promise<ContainerStats | undefined>;
+  /** Runs a further process inside the running container (same namespaces, user and cgroup); resolves with its exit code. */
+  exec(argv: string[], env?: Record<string, string>): Promise<number>;
   /** Send a signal to every process in the container. */
   signal(signal: 'SIGTERM' | 'SIGKILL' | 'SIGHUP' | 'SIGINT'): Promise<void>;
   /** Remove everything the container left behind (runc state, cgroup, mounts, writable layer). Idempotent. */

@@ -84,7 +84,13 @@ export interface FormationTable {
   updated_at: string;
 }
 
+export interface AppFeaturesTable {
+  app_id: string;
+  name: string;
+}
+
 export interface Database {
+  app_features: AppFeaturesTable;
   accounts: AccountsTable;
   apps: AppsTable;
   buildpack_installations: BuildpackInstallationsTable;
@@ -127,5 +133,9 @@ export const MIGRATIONS: string[] = [
     id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, type TEXT NOT NULL,
     quantity INTEGER NOT NULL, size TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
     UNIQUE (app_id, type));
+  `,
+  `
+  CREATE TABLE app_features (
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, name TEXT NOT NULL, PRIMARY KEY (app_id, name));
   `,
 ];

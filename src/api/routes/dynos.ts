@@ -95,18 +95,40 @@ export function dynoRoutes(api: FastifyInstance, d: ApiDeps): void {
 
   api.post<{ Params: Params }>('/apps/:app/dynos', async (req, reply) => {
     const a = await findApp(d, req.params.app);
-    const body = (req.body ?? {}) as { command?: unknown; attach?: unknown; size?: unknown };
+    const body = (req.body ?? {}) as { command?: unknown; attach?: unknown; size?: unknown; env?: unknown; force_no_tty?: unknown };
     if (typeof body.command !== 'string' || !body.command.trim()) throw invalid('command is required, e.g. {"command": "bash"}.');
-    if (body.attach === true) throw new ApiError(422, 'invalid_params', 'Attached one-off dynos are not available yet; use attach: false (slipway run:detached) and read the output with slipway logs.');
     if (body.size !== undefined && (typeof body.size !== 'string' || !findSize(body.size))) throw invalid(`Unknown dyno size ${String(body.size)}.`);
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries((body.env ?? {}) as Record<string, unknown>)) {
+      if (!/^\w+$/.test(k)) throw invalid(`env name ${JSON.stringify(k)} is invalid: use letters, digits and underscores.`);
+      if (v !== null && v !== undefined) env[k] = String(v); // the CLI sends COLUMNS and LINES as numbers
+    }
+    const attach = body.attach === true;
     try {
-      const dyno = await d.dynos.runOneOff(a.id, body.command, req.account.email, body.size as string | undefined);
+      const dyno = await d.dynos.runOneOff(a.id, body.command, req.account.email, { size: body.size as string | undefined, env, attach });
       reply.status(201);
-      return s.dyno(a, dyno);
+      if (!attach) return s.dyno(a, dyno);
+      const tty = body.force_no_tty !== true;
+      const secret = d.rendezvous.expect(
+        (stream) => d.dynos.attach(dyno, { stream, tty, columns: Number(env.COLUMNS) || undefined, lines: Number(env.LINES) || undefined }),
+        () => d.dynos.attachTimedOut(dyno),
+      );
+      return { ...s.dyno(a, dyno), attach_url: `${d.rendezvous.url}/${secret}` };
     } catch (err) {
       if (err instanceof NoReleaseError) throw invalid(err.message);
       throw err;
     }
+  });
+
+  // Slipway's addition for `slipway run`: the attached terminal was resized.
+  api.post<{ Params: Params & { dyno: string } }>('/apps/:app/dynos/:dyno/actions/resize', async (req) => {
+    const a = await findApp(d, req.params.app);
+    const dyno = d.dynos.dynos(a.id).find((x) => x.name === req.params.dyno);
+    if (!dyno) throw notFound('dyno', `Couldn't find that dyno (${req.params.dyno}).`);
+    const b = (req.body ?? {}) as { columns?: unknown; lines?: unknown };
+    if (!Number.isInteger(b.columns) || !Number.isInteger(b.lines)) throw invalid('columns and lines must be whole numbers.');
+    await dyno.resize(b.columns as number, b.lines as number);
+    return {};
   });
 
   const restart = async (app: string, target?: string) => {

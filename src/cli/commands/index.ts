@@ -19,6 +19,8 @@ import config from './config/index.ts';
 import configGet from './config/get.ts';
 import configSet from './config/set.ts';
 import configUnset from './config/unset.ts';
+import features from './features/index.ts';
+import { disable as featuresDisable, enable as featuresEnable } from './features/toggle.ts';
 import gitRemote from './git/remote.ts';
 import help from './help.ts';
 import logs from './logs.ts';
@@ -26,6 +28,7 @@ import ps from './ps/index.ts';
 import psRestart from './ps/restart.ts';
 import psScale from './ps/scale.ts';
 import psStop from './ps/stop.ts';
+import psType from './ps/type.ts';
 import releases from './releases/index.ts';
 import releasesInfo from './releases/info.ts';
 import run from './run/index.ts';
@@ -37,10 +40,11 @@ export const commands: readonly Command[] = [
   login, logout, authToken, authWhoami,
   buildpacks, buildpacksAdd, buildpacksClear, buildpacksRemove, buildpacksSet,
   config, configGet, configSet, configUnset,
+  features, featuresEnable, featuresDisable,
   gitRemote,
   help,
   logs,
-  ps, psRestart, psScale, psStop,
+  ps, psRestart, psScale, psStop, psType,
   releases, releasesInfo,
   run, runDetached,
   version,

@@ -1,0 +1,37 @@
+// The `formation` section of an app's app.json: quantities and sizes per process type for the first
+// deploy (later deploys keep the formation as scaled). Pure; errors name the file and the problem.
+import { findSize, DYNO_SIZES } from '../dynos/sizes.ts';
+
+export interface FormationEntry { quantity: number; size?: string }
+
+export class AppJsonError extends Error {}
+
+export function parseAppJsonFormation(text: string): Record<string, FormationEntry> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new AppJsonError(`app.json is not valid JSON: ${(e as Error).message}`);
+  }
+  const formation = (doc as { formation?: unknown } | null)?.formation;
+  if (formation === undefined) return {};
+  if (!formation || typeof formation !== 'object' || Array.isArray(formation)) {
+    throw new AppJsonError('app.json "formation" must be an object such as {"web": {"quantity": 1, "size": "standard-1x"}}.');
+  }
+  const out: Record<string, FormationEntry> = {};
+  for (const [type, raw] of Object.entries(formation as Record<string, unknown>)) {
+    const e = (raw ?? {}) as { quantity?: unknown; size?: unknown };
+    const quantity = e.quantity === undefined ? 1 : e.quantity;
+    if (!Number.isInteger(quantity) || (quantity as number) < 0 || (quantity as number) > 100) {
+      throw new AppJsonError(`app.json formation.${type}.quantity must be a whole number from 0 to 100, got ${JSON.stringify(e.quantity)}.`);
+    }
+    let size: string | undefined;
+    if (e.size !== undefined) {
+      const found = typeof e.size === 'string' ? findSize(e.size) : undefined;
+      if (!found) throw new AppJsonError(`app.json formation.${type}.size ${JSON.stringify(e.size)} is not a dyno size; use one of ${DYNO_SIZES.map((s) => s.name).join(', ')}.`);
+      size = found.name;
+    }
+    out[type] = { quantity: quantity as number, size };
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+// One-off dynos attached to a terminal (`slipway run`): output and exit status come back, stdin goes in,
+// a real pseudo-terminal on both ends (ctrl-C reaches the dyno), and R13 when nobody attaches.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { makeRepo, ROOT, SLIPWAY, sleep, TestPlatform } from './helpers/platform.ts';
+
+describe('slipway run', () => {
+  const p = new TestPlatform();
+  let work: string;
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'slipway-run-'));
+    await p.start({ SLIPWAY_ATTACH_TIMEOUT: '3' });
+    await p.request('POST', '/apps', { name: 'runner' });
+    const dir = join(work, 'runner');
+    await cp(join(ROOT, 'test', 'fixtures', 'apps', 'python-app'), dir, { recursive: true });
+    await makeRepo(dir, {});
+    const push = await p.push(dir, 'runner');
+    assert.equal(push.code, 0, push.output);
+    await p.request('PATCH', '/apps/runner/config-vars', { GREETING: 'from-config' });
+  });
+  after(async () => {
+    await p.cleanup();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  test('output and exit status come back; the release\'s config is loaded', async () => {
+    const r = await p.cli(['run', '-a', 'runner', '--', 'sh', '-c', 'echo "$GREETING in $DYNO at $(pwd)"; exit 3']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stdout, /^from-config in run\.\d+ at \/app$/m);
+    assert.doesNotMatch(r.stdout, /heroku-command-exit-status/);
+    assert.match(r.stderr, /Running `sh -c "echo .*"` attached to terminal\.\.\. up, run\.\d+/);
+    assert.match(await p.logs('runner'), /heroku\[run\.\d+\]: Starting process with command `sh -c .*` by user operator@slipway\.local/);
+  });
+
+  test('stdin reaches the dyno and its end is the command\'s EOF', async () => {
+    const r = await p.cli(['run', '-a', 'runner', 'cat'], { input: 'line one\nline two\n' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.replace(/\r/g, ''), 'line one\nline two\n');
+  });
+
+  test('with a terminal: the dyno gets a pty of our size, and ctrl-C interrupts its foreground job', async () => {
+    // util-linux `script` gives the CLI a real pseudo-terminal, as a user's terminal would.
+    const cmd = `stty cols 91 rows 37; ${SLIPWAY} run -a runner bash`;
+    const term = spawn('script', ['-qfec', cmd, '/dev/null'], { env: { ...process.env, SLIPWAY_HOST: p.api, SLIPWAY_API_KEY: p.key, TERM: 'xterm' } });
+    let out = '';
+    term.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => term.once('exit', (c) => r(c)));
+    const waitFor = async (re: RegExp, seconds = 30) => {
+      const deadline = Date.now() + seconds * 1000;
+      while (!re.test(out) && Date.now() < deadline) await sleep(100);
+      assert.match(out, re);
+    };
+    try {
+      await waitFor(/up, run\.\d+/);
+      await sleep(500);
+      term.stdin.write('tty; stty size; echo "term=$TERM"\n');
+      await waitFor(/\/dev\/pts\/\d+/);
+      await waitFor(/37 91/);
+      term.stdin.write('sleep 300; echo not-interrupted\n');
+      await sleep(1000);
+      term.stdin.write('\x03');
+      await sleep(500);
+      term.stdin.write('echo "after $((40+2))"; exit 5\n');
+      await waitFor(/after 42/);
+      const code = await exited;
+      assert.equal(code, 5);
+      assert.doesNotMatch(out, /(^|\n)not-interrupted\r/, "the sleep was interrupted before its echo ran");
+    } finally {
+      term.kill('SIGKILL');
+    }
+  });
+
+  test('a one-off nobody attaches to ends with R13', async () => {
+    const r = await p.request('POST', '/apps/runner/dynos', { command: 'bash', attach: true });
+    assert.equal(r.status, 201);
+    assert.match(r.body.attach_url, /^rendezvous:\/\/127\.0\.0\.1:\d+\/[0-9a-f]+$/);
+    const name = r.body.name;
+    await p.waitForLog('runner', new RegExp(`heroku\\[${name.replace('.', '\\.')}\\]: Error R13 \\(Attach error\\) -> Failed to attach to process`), 20);
+    assert.ok(!(await p.request('GET', '/apps/runner/dynos')).body.some((d: any) => d.name === name), 'the dyno is gone');
+  });
+});
