@@ -91,9 +91,9 @@ describe('dyno manager', () => {
     await deploy('crasher', { Procfile: 'web: echo starting; sleep 0.2; exit 7\n' });
     const logs = await p.waitForLog('crasher', /(State changed from starting to crashed[\s\S]*){2}/);
     assert.match(logs, /heroku\[web\.1\]: Process exited with status 7/);
+    await until('the next attempt time is shown', async () => Boolean((await dynos('crasher'))[0]?.restart_at), 10);
     const [d] = await dynos('crasher');
     assert.equal(d.state, 'crashed');
-    assert.ok(d.restart_at, 'the next attempt time is shown');
     const wait = new Date(d.restart_at).getTime() - Date.now();
     assert.ok(wait > 2000 && wait <= 6500, `second crash waits "up to 20 minutes" (6 s here), got ${wait} ms`);
     const ps = await p.cli(['ps', '-a', 'crasher']);
@@ -132,8 +132,13 @@ describe('dyno manager', () => {
 
   test('features can be listed and toggled', async () => {
     const list = await p.request('GET', '/apps/hungry/features');
-    assert.deepEqual(list.body.map((f: any) => [f.name, f.enabled]), [['log-runtime-metrics', true], ['preboot', false], ['runtime-dyno-metadata', false]]);
+    assert.deepEqual(list.body.map((f: any) => [f.name, f.enabled]), [['log-runtime-metrics', true], ['runtime-dyno-metadata', false]]);
     assert.equal((await p.request('PATCH', '/apps/hungry/features/nope', { enabled: true })).status, 404);
+    // runtime-dyno-metadata: the next dynos get Heroku's HEROKU_* variables.
+    assert.equal((await p.cli(['features:enable', 'runtime-dyno-metadata', '-a', 'hungry'])).code, 0);
+    await p.request('DELETE', '/apps/hungry/dynos');
+    const run = await p.cli(['run', '-a', 'hungry', '--', 'sh', '-c', 'echo "$HEROKU_APP_NAME $HEROKU_RELEASE_VERSION $HEROKU_DYNO_ID"']);
+    assert.match(run.stdout, /^hungry v1 [0-9a-f-]{36}\r?$/m);
     const off = await p.cli(['features:disable', 'log-runtime-metrics', '-a', 'hungry']);
     assert.equal(off.code, 0, off.stderr);
     assert.match((await p.cli(["features", "-a", "hungry"])).stdout, /\[ \]\s+log-runtime-metrics/);

@@ -21,7 +21,9 @@ describe('the official heroku CLI', () => {
   let work: string;
   const heroku = async (args: string[]) => {
     const env = {
-      ...process.env, HOME: join(work, 'home'), HEROKU_HOST: `http://localhost:${p.apiPort}`, HEROKU_API_KEY: p.key,
+      ...process.env,
+      NODE_EXTRA_CA_CERTS: join(p.dataDir, 'tls', 'ca.pem'), // as the README says, for `heroku run`
+      HOME: join(work, 'home'), HEROKU_HOST: `http://localhost:${p.apiPort}`, HEROKU_API_KEY: p.key,
       HEROKU_PARTICLEBOARD_URL: `http://localhost:${p.apiPort}`, DISABLE_TELEMETRY: 'true', HEROKU_SKIP_ANALYTICS: '1',
       HEROKU_SKIP_NEW_VERSION_CHECK: 'true', HEROKU_DISABLE_AUTOUPDATE: '1', NO_COLOR: '1', FORCE_COLOR: '0',
     };
@@ -84,6 +86,14 @@ describe('the official heroku CLI', () => {
     assert.equal(logs.code, 0, logs.stderr);
     assert.match(logs.stdout, /app\[web\.1\]: Listening on \d+/);
     assert.match(logs.stdout, /heroku\[web\.1\]: State changed from starting to up/);
+  });
+
+  test('heroku run attaches through the rendezvous and passes the exit code with -x', async () => {
+    const ok = await heroku(['run', '-a', 'hkapp', '-x', '--', 'echo', 'hello from $DYNO']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /hello from run\.\d+/);
+    const failed = await heroku(['run', '-a', 'hkapp', '-x', '--', 'sh', '-c', 'exit 3']);
+    assert.equal(failed.code, 3, failed.stdout + failed.stderr);
   });
 
   test('heroku config:set makes a release', async () => {

@@ -1,7 +1,6 @@
 // One dyno's life: launch in a container, starting → up (web: once $PORT accepts connections) → crashed /
 // down / complete, with Heroku's `heroku[web.1]` lines for every change and its output as `app[web.1]`.
 // The dyno never restarts itself: it reports its exit and the manager's reconcile loop decides.
-import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { LogSink } from '../logs/types.ts';
@@ -11,6 +10,8 @@ import type { DynoSize } from './sizes.ts';
 export type DynoState = 'starting' | 'up' | 'crashed' | 'down' | 'idle' | 'complete';
 
 export interface DynoSpec {
+  /** The dyno's id (a UUID; also HEROKU_DYNO_ID). */
+  id: string;
   appId: string;
   appName: string;
   name: string;
@@ -43,7 +44,7 @@ export interface DynoDeps {
 const STACK_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 export class Dyno {
-  readonly id = randomUUID();
+  get id(): string { return this.spec.id; }
   state: DynoState = 'starting';
   /** Set by ps:restart: the manager boots a replacement as soon as this one has stopped. */
   restartRequested = false;

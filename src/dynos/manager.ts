@@ -39,7 +39,7 @@ export interface DynoManagerOptions {
 }
 
 /** App features (labs) the dyno manager acts on. */
-export const FEATURES = ['log-runtime-metrics', 'preboot', 'runtime-dyno-metadata'] as const;
+export const FEATURES = ['log-runtime-metrics', 'runtime-dyno-metadata'] as const;
 
 interface AppEntry {
   id: string;
@@ -314,10 +314,12 @@ export class DynoManager implements RouteTable {
     const slugDir = join(this.o.dataDir, 'slugs', release.blob);
     await unpackSlug(this.o.blobs.path(release.blob), slugDir);
     const port = d.type === 'web' ? await freePort() : undefined;
-    const dyno = new Dyno({
+    const id = randomUUID();
+    const env = app.features.has('runtime-dyno-metadata') ? { ...release.config, ...this.metadata(app, release, id) } : release.config;
+    const dyno = new Dyno({ id,
       appId: app.id, appName: app.name, name: d.name, type: d.type, command: d.command, oneOff: d.oneOff,
       release: { id: release.id, version: release.version }, size: sizeOrDefault(d.size), slugDir,
-      env: release.config, port, startedBy: d.startedBy,
+      env, port, startedBy: d.startedBy,
     }, {
       runtime: this.o.runtime, logs: this.o.logs, bootTimeoutMs: this.o.bootTimeoutMs, stopGraceMs: this.o.stopGraceMs,
       containerPrefix: this.o.containerPrefix,
@@ -329,6 +331,17 @@ export class DynoManager implements RouteTable {
     if (!deferStart) await dyno.start();
     this.cycleAt.set(dyno, Date.now() + this.o.cycleMs + Math.random() * this.o.cycleJitterMs);
     return dyno;
+  }
+
+  /** Heroku's dyno metadata variables (the `runtime-dyno-metadata` feature). */
+  private metadata(app: AppEntry, release: CurrentRelease, dynoId: string): Record<string, string> {
+    return {
+      HEROKU_APP_ID: app.id, HEROKU_APP_NAME: app.name, HEROKU_APP_DEFAULT_DOMAIN_NAME: `${app.name}.${this.o.domain}`,
+      HEROKU_DYNO_ID: dynoId, HEROKU_RELEASE_VERSION: `v${release.version}`,
+      HEROKU_RELEASE_CREATED_AT: new Date(release.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      ...(release.commit ? { HEROKU_SLUG_COMMIT: release.commit, HEROKU_BUILD_COMMIT: release.commit } : {}),
+      HEROKU_SLUG_DESCRIPTION: release.description, HEROKU_BUILD_DESCRIPTION: release.description,
+    };
   }
 
   /** Wakes a sleeping web dyno: a fresh boot of the same release, the router holding the request meanwhile. */
@@ -431,11 +444,14 @@ export class DynoManager implements RouteTable {
 
   private async currentRelease(appId: string): Promise<CurrentRelease | undefined> {
     const r = await this.o.db.selectFrom('releases').innerJoin('slugs', 'slugs.id', 'releases.slug_id')
-      .select(['releases.id', 'releases.version', 'releases.config', 'slugs.blob', 'slugs.process_types'])
+      .select(['releases.id', 'releases.version', 'releases.config', 'releases.created_at', 'releases.description', 'slugs.blob', 'slugs.process_types', 'slugs.commit'])
       .where('releases.app_id', '=', appId).where('releases.status', '=', 'succeeded')
       .orderBy('releases.version', 'desc').limit(1).executeTakeFirst();
     if (!r) return undefined;
-    return { id: r.id, version: r.version, blob: r.blob, config: JSON.parse(r.config), processTypes: JSON.parse(r.process_types) };
+    return {
+      id: r.id, version: r.version, blob: r.blob, config: JSON.parse(r.config), processTypes: JSON.parse(r.process_types),
+      createdAt: r.created_at, description: r.description, commit: r.commit,
+    };
   }
 }
 
@@ -445,6 +461,9 @@ interface CurrentRelease {
   blob: string;
   config: Record<string, string>;
   processTypes: Record<string, string>;
+  createdAt: string;
+  description: string;
+  commit: string | null;
 }
 
 export class NoReleaseError extends Error {

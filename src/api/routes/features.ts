@@ -9,7 +9,6 @@ type Params = { app: string };
 
 const DESCRIPTIONS: Record<(typeof FEATURES)[number], string> = {
   'log-runtime-metrics': 'Emit dyno resource usage (memory, load) into the app\'s log stream every 20 seconds.',
-  'preboot': 'Start new dynos and let them take traffic before old ones are stopped on deploys and restarts.',
   'runtime-dyno-metadata': 'Expose release and app metadata to dynos as HEROKU_* environment variables.',
 };
 

@@ -8,7 +8,7 @@ export interface Feature { name: string; description: string; enabled: boolean }
 export default defineCommand({
   id: 'features',
   aliases: ['labs'],
-  description: "list the app's features (log-runtime-metrics, preboot, runtime-dyno-metadata)",
+  description: "list the app's features (log-runtime-metrics, runtime-dyno-metadata)",
   flags: { ...appFlags, json: jsonFlag },
   async run(ctx) {
     const { flags, api, ui } = ctx;
