@@ -1,11 +1,13 @@
 // `npm run bench`: git push → released for a Node app with no dependencies, next to the floor measured
-// in the same run (a plain `git push` to a bare repo plus `tar czf` of the app). Prints the ratio.
+// in the same run (a plain `git push` to a bare repo plus `tar czf` of the app), then the dyno
+// benchmarks (bench/dynos.ts). Prints each figure beside its reference and the ratio.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeRepo, TestPlatform } from '../test/helpers/platform.ts';
+import { dynoBench } from './dynos.ts';
 
 const run = promisify(execFile);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -46,6 +48,8 @@ async function main(): Promise<void> {
     console.log(`git push → released (Node app, no dependencies), median of ${ROUNDS}: ${(pm / 1000).toFixed(2)} s`);
     console.log(`floor (git push to a bare repo + tar czf), median of ${ROUNDS}:      ${(fm / 1000).toFixed(3)} s`);
     console.log(`ratio: ${(pm / fm).toFixed(1)}x the floor`);
+    console.log('');
+    await dynoBench(p, work);
   } finally {
     await p.cleanup();
     await rm(work, { recursive: true, force: true });

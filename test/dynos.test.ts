@@ -130,6 +130,50 @@ describe('dyno manager', () => {
     assert.equal((await dynos('hungry'))[0].state, 'up', 'R14 is a warning: the dyno keeps running');
   });
 
+  test('dynos are isolated: own files, no way to the platform or to other apps\' dynos, outbound works', async () => {
+    const run = (cmd: string[]) => p.cli(['run', '-a', 'formed', '--', ...cmd]);
+    // Files: what one dyno writes no other dyno sees.
+    const wrote = await run(['sh', '-c', 'echo mine > /app/scratch.txt && cat /app/scratch.txt']);
+    assert.match(wrote.stdout, /mine/);
+    const other = await run(['sh', '-c', 'test -e /app/scratch.txt && echo present || echo absent']);
+    assert.match(other.stdout, /absent/);
+    // Network: the API port on every host address (the dyno's gateway and the machine's own) refuses;
+    // another app's dyno refuses; the npm registry answers.
+    const { networkInterfaces } = await import('node:os');
+    const hostIps = Object.values(networkInterfaces()).flat().filter((i) => i && i.family === 'IPv4' && !i.internal).map((i) => i!.address);
+    const probe = `
+import socket, struct
+def gw():
+    for line in open('/proc/net/route').read().splitlines()[1:]:
+        f = line.split()
+        if f[1] == '00000000': return socket.inet_ntoa(struct.pack('<L', int(f[2], 16)))
+def tcp(host, port):
+    s = socket.socket(); s.settimeout(3)
+    try: s.connect((host, port)); return 'connected'
+    except Exception as e: return 'refused' if isinstance(e, (ConnectionRefusedError, OSError)) else 'error'
+    finally: s.close()
+import sys
+for host in [gw()] + sys.argv[2:]: print(host, tcp(host, int(sys.argv[1])))
+`;
+    const api = await run(['python3', '-c', probe, String(p.apiPort), ...hostIps]);
+    const lines = api.stdout.trim().split('\n').map((l) => l.trim());
+    assert.ok(lines.length >= 2, api.stdout + api.stderr);
+    for (const l of lines) assert.match(l, / refused$/, `the API port must not be reachable from a dyno: ${l}`);
+    // Another app's web dyno: its address and $PORT, read on the host, where the router reaches it.
+    const web = (await p.request('GET', '/apps/stubborn/dynos')).body[0];
+    const id = (await p.containers()).find((c) => c.endsWith(`-dyno-${web.id}`))!;
+    const { execFile } = await import('node:child_process');
+    const sh = (cmd: string, args: string[]) => new Promise<string>((r, j) => execFile(cmd, args, (e, out) => (e ? j(e) : r(out))));
+    const addr = /inet (\S+)\//.exec(await sh('ip', ['netns', 'exec', id, 'ip', '-4', '-o', 'addr', 'show', 'eth0']))![1]!;
+    const pid = JSON.parse(await sh('runc', ['--root', join(p.dataDir, 'runtime', 'runc'), 'state', id])).pid;
+    const port = /(?:^|\0)PORT=(\d+)/.exec(await readFile(`/proc/${pid}/environ`, 'utf8'))![1]!;
+    assert.equal((await p.route('stubborn')).status, 200, 'the router reaches it');
+    const across = await run(['python3', '-c', probe.replace('[gw()] + ', ''), port, addr]);
+    assert.match(across.stdout.trim(), new RegExp(`^${addr.replace(/\./g, '\\.')} refused$`), `another app's dyno must not be reachable: ${across.stdout}${across.stderr}`);
+    const registry = await run(['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', 'https://registry.npmjs.org/']);
+    assert.match(registry.stdout, /200|301|302/, 'outbound HTTPS works');
+  });
+
   test('features can be listed and toggled', async () => {
     const list = await p.request('GET', '/apps/hungry/features');
     assert.deepEqual(list.body.map((f: any) => [f.name, f.enabled]), [['log-runtime-metrics', true], ['runtime-dyno-metadata', false]]);

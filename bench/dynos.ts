@@ -1,0 +1,133 @@
+// Dyno benchmarks (issue #3), each next to a reference measured in the same run:
+// - start latency: restart of a web dyno until the router answers from the new one, vs the same app
+//   started as a bare process on the host until it answers;
+// - memory per idle dyno: the dyno's cgroup usage plus its runc supervisor, vs the bare process's RSS;
+// - density: request latency through the router and memory as idle web dynos are added;
+// - convergence: time from a scale request until all dynos are up, as the formation grows.
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { freePort, makeRepo, sleep, type TestPlatform } from '../test/helpers/platform.ts';
+
+const APP = "require('http').createServer((q, s) => s.end('ok ' + process.env.DYNO)).listen(process.env.PORT)\n";
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const MB = 1024 * 1024;
+
+function get(port: number, host?: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', headers: host ? { Host: host } : {} }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+    req.setTimeout(5000, () => req.destroy());
+    req.end();
+  });
+}
+
+async function timeUntilOk(probe: () => Promise<number>, limitMs = 60_000): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < limitMs) {
+    if ((await probe()) === 200) return performance.now() - t0;
+    await sleep(10);
+  }
+  throw new Error('no answer within the limit');
+}
+
+async function rssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+/**
+ * Memory of this platform's dynos as a process's RSS counts it: each container's resident anonymous and
+ * mapped-file pages (cgroup memory.stat total_rss + total_mapped_file; page cache left out, like RSS
+ * does) plus its `runc run` supervisor's RSS.
+ */
+async function dynoMemory(p: TestPlatform): Promise<{ count: number; bytes: number }> {
+  const ids = (await p.containers()).filter((c) => c.includes('-dyno-'));
+  let bytes = 0;
+  for (const id of ids) {
+    const stat = await readFile(`/sys/fs/cgroup/memory/slipway/${id}/memory.stat`, 'utf8').catch(() => '');
+    const field = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(stat)?.[1] ?? 0);
+    bytes += field('total_rss') + field('total_mapped_file');
+  }
+  const { execFile } = await import('node:child_process');
+  const pids = await new Promise<string>((r) => execFile('pgrep', ['-f', `runc --root ${join(p.dataDir, 'runtime', 'runc')}`], (_e, out) => r(out)));
+  for (const pid of pids.split('\n').filter(Boolean)) bytes += await rssOf(Number(pid)).catch(() => 0);
+  return { count: ids.length, bytes };
+}
+
+export async function dynoBench(p: TestPlatform, work: string): Promise<void> {
+  const dir = join(work, 'dynobench');
+  await makeRepo(dir, { 'package.json': '{"name":"dynobench","engines":{"node":"20.x"},"scripts":{"start":"node index.js"}}', 'index.js': APP });
+  await p.request('POST', '/apps', { name: 'dynobench' });
+  const push = await p.push(dir, 'dynobench');
+  if (push.code !== 0) throw new Error(push.output);
+  const host = 'dynobench.localhost';
+  await timeUntilOk(() => get(p.routerPort, host));
+
+  // Start latency: from the dyno's `Starting process` line (its container being launched) to the first
+  // answer through the router, over three restarts.
+  const dyno: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const before = (await p.request('GET', '/apps/dynobench/dynos')).body[0].id;
+    await p.request('DELETE', '/apps/dynobench/dynos/web.1');
+    let started = 0;
+    for (;;) {
+      const d = (await p.request('GET', '/apps/dynobench/dynos')).body[0];
+      if (!started && d && d.id !== before) started = Date.parse(d.created_at.replace('Z', '.000Z'));
+      if (started && d.state === 'up' && (await get(p.routerPort, host)) === 200) break;
+      await sleep(5);
+    }
+    const logs = await p.logs('dynobench', { lines: 50 });
+    const launched = [...logs.matchAll(/^(\S+) heroku\[web\.1\]: Starting process/gm)].at(-1)?.[1];
+    dyno.push(Date.now() - (launched ? Date.parse(launched) : started));
+  }
+  const bare: number[] = [];
+  let bareRss = 0;
+  for (let i = 0; i < 3; i++) {
+    const port = await freePort();
+    const t0 = performance.now();
+    const proc = spawn(process.execPath, ['-e', APP], { env: { PORT: String(port), DYNO: 'bare.1' }, stdio: 'ignore' });
+    await timeUntilOk(() => get(port));
+    bare.push(performance.now() - t0);
+    await sleep(300);
+    bareRss = await rssOf(proc.pid!);
+    proc.kill('SIGKILL');
+  }
+  console.log(`dyno start (restart → first answer via router), median of 3: ${median(dyno).toFixed(0)} ms`);
+  console.log(`bare process start (spawn → first answer), median of 3:         ${median(bare).toFixed(0)} ms`);
+  console.log(`ratio: ${(median(dyno) / median(bare)).toFixed(1)}x`);
+
+  // Memory per idle dyno.
+  await sleep(1000);
+  const one = await dynoMemory(p);
+  console.log(`memory of one idle dyno (cgroup + runc): ${(one.bytes / MB).toFixed(1)} MB; bare process RSS: ${(bareRss / MB).toFixed(1)} MB; ratio: ${(one.bytes / bareRss).toFixed(2)}x`);
+
+  // Density and convergence.
+  for (const n of [5, 10, 20, 40, 80]) {
+    const t0 = performance.now();
+    await p.request('PATCH', '/apps/dynobench/formation/web', { quantity: n });
+    for (;;) {
+      const ds = (await p.request('GET', '/apps/dynobench/dynos')).body as { state: string }[];
+      if (ds.filter((d) => d.state === 'up').length >= n) break;
+      if (performance.now() - t0 > 300_000) throw new Error(`${n} dynos not up within 5 minutes`);
+      await sleep(50);
+    }
+    const converge = performance.now() - t0;
+    await sleep(1000);
+    const lat: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const s = performance.now();
+      await get(p.routerPort, host);
+      lat.push(performance.now() - s);
+    }
+    const mem = await dynoMemory(p);
+    lat.sort((a, b) => a - b);
+    console.log(`${String(n).padStart(3)} web dynos: all up ${(converge / 1000).toFixed(1)} s after the scale request; `
+      + `request p50 ${lat[100]!.toFixed(1)} ms p99 ${lat[198]!.toFixed(1)} ms; memory ${(mem.bytes / MB).toFixed(0)} MB (${(mem.bytes / MB / mem.count).toFixed(1)} MB per dyno)`);
+  }
+  await p.request('PATCH', '/apps/dynobench/formation/web', { quantity: 1 });
+}
