@@ -5,7 +5,7 @@ import { NoReleaseError } from '../../dynos/manager.ts';
 import { findSize, DYNO_SIZES } from '../../dynos/sizes.ts';
 import { now } from '../../store/index.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ApiError, invalid, notFound } from '../errors.ts';
+import { invalid, notFound } from '../errors.ts';
 import * as s from '../serialize.ts';
 import { findApp } from './common.ts';
 
