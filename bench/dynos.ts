@@ -129,5 +129,8 @@ export async function dynoBench(p: TestPlatform, work: string): Promise<void> {
     console.log(`${String(n).padStart(3)} web dynos: all up ${(converge / 1000).toFixed(1)} s after the scale request; `
       + `request p50 ${lat[100]!.toFixed(1)} ms p99 ${lat[198]!.toFixed(1)} ms; memory ${(mem.bytes / MB).toFixed(0)} MB (${(mem.bytes / MB / mem.count).toFixed(1)} MB per dyno)`);
   }
+  const t0 = performance.now();
   await p.request('PATCH', '/apps/dynobench/formation/web', { quantity: 1 });
+  while ((await p.containers()).filter((c) => c.includes('-dyno-')).length > 1) await sleep(100);
+  console.log(`scale 80 → 1: the 79 dynos stopped and removed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }

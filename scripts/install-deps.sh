@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Slipway needs on Debian 12 and is missing: git, runc, debootstrap (for the stack),
-# curl, jq, python3, then the npm dependencies. Safe to run again; does nothing when all is there.
+# curl, jq, python3, then the npm dependencies, then makes the stack (`slipway stack:make`: a Debian 12
+# root for builds and dynos, about 2.5 minutes the first time and whenever its definition changes).
+# Safe to run again; does nothing when all is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -23,4 +25,10 @@ major=$(node -p 'process.versions.node.split(".")[0]')
 if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "-----> Installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+# Only the runc runtime roots builds and dynos in the stack, and making it needs root.
+if [[ $(id -u) == 0 && ${SLIPWAY_RUNTIME:-auto} != process ]]; then
+  ./bin/slipway stack:make
+else
+  echo "-----> Not making the stack: it needs root, and only the runc runtime uses it"
 fi

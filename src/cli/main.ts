@@ -74,6 +74,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       await runServer(rest);
       return 0;
     }
+    if (first === 'stack:make' || first === 'stack:prune') {
+      // Like `server`, platform commands on this machine: make the stack (the install step runs it), or
+      // remove stack versions nothing uses any more.
+      const { runStackMake, runStackPrune } = await import('../platform/stack-command.ts');
+      return await (first === 'stack:make' ? runStackMake(rest) : runStackPrune(rest));
+    }
     const cmd = findCommand(first);
     if (!cmd) throw unknownCommand(first);
     await runCommand(cmd, rest, env, ui);

@@ -11,13 +11,14 @@ import { defaultStackDir } from './stack.ts';
 export * from './types.ts';
 export { RuncRuntime, type RuncRuntimeOptions } from './runc.ts';
 export { ProcessRuntime, PROCESS_RUNTIME_WARNING, translate, type ProcessContainer } from './process.ts';
-export { STACK_NAME, DEFAULT_STACK_DIR, defaultStackDir, ensureStack } from './stack.ts';
+export { STACK_NAME, STACK_VERSION, DEFAULT_STACK_DIR, defaultStackDir, ensureStack, stackRoot, StackError } from './stack.ts';
+export { pruneStacks } from './stack-prune.ts';
 export { mountsUnder, unmountUnder } from './mounts.ts';
 export { DEFAULT_POOL, DEFAULT_CHAIN_PREFIX } from './netplan.ts';
 
 export interface CreateRuntimeOptions {
   kind: 'runc' | 'process' | 'auto';
-  /** The stack's root for runc. Default: $SLIPWAY_STACK_DIR, else /var/lib/slipway/stacks/slipway-12. */
+  /** The stack's directory for runc (its versions inside). Default: $SLIPWAY_STACK_DIR, else /var/lib/slipway/stacks/slipway-12. */
   stackDir?: string;
   /** Per-container state (bundles, writable layers, runc's state); under the platform's data dir. */
   stateDir: string;

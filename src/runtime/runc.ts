@@ -9,14 +9,14 @@ import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, openSync } from 'node:fs';
 import type { Container, ContainerSpec, ExitStatus, Runtime } from './types.ts';
 import { DYNO_GID, DYNO_UID } from './types.ts';
 import { execProcess, normalizeDest, ociConfig, validateSpec, type OciConfig } from './bundle.ts';
 import { hasMemsw, leftoverCgroupIds, readMemoryRecord, removeCgroups, wasOomKilled } from './cgroups.ts';
 import { unmountUnder } from './mounts.ts';
 import { outputEnded, relay } from './streams.ts';
-import { STACK_NAME, ensureStack } from './stack.ts';
+import { MARKER, STACK_NAME, STACK_VERSION, ensureStack, stackRoot } from './stack.ts';
 import { HostNetwork, type ContainerNetwork } from './network.ts';
 import { APP_DISK_IMAGE, detachLoops, mountAppDisk, sweepAppDisks } from './disk.ts';
 import { RuncContainer, ignoreGone, runcErrors, signalNumber, waitForPid, type RuncOperations } from './runc-container.ts';
@@ -26,7 +26,7 @@ const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 const run = promisify(execFile);
 
 export interface RuncRuntimeOptions {
-  /** The stack's root filesystem (see stack.ts); used read-only. */
+  /** The stack's directory (stack.ts); containers are rooted, read-only, in its current version, `<stackDir>/<version>`. */
   stackDir: string;
   /** Where bundles, writable layers and runc's state (`runc/`) live; under the platform's data dir. */
   stateDir: string;
@@ -50,7 +50,14 @@ const RUNC_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 export class RuncRuntime implements Runtime, RuncOperations {
   readonly name = 'runc' as const;
   readonly stack = STACK_NAME;
+  /** The current version's root (stack.ts). */
   readonly stackDir: string;
+  private readonly stacksDir: string;
+  /**
+   * An open file in the stack version this runtime roots containers in, held from its first use to
+   * the process's exit: it tells `stack:prune` that this process may still start containers there.
+   */
+  private stackLease?: number;
   /** Namespaces, veths and the firewall of isolated containers. */
   readonly network: HostNetwork;
   private readonly stateDir: string;
@@ -59,7 +66,8 @@ export class RuncRuntime implements Runtime, RuncOperations {
   private readonly caBundle?: string;
 
   constructor(options: RuncRuntimeOptions) {
-    this.stackDir = path.resolve(options.stackDir);
+    this.stacksDir = path.resolve(options.stackDir);
+    this.stackDir = stackRoot(this.stacksDir);
     this.stateDir = path.resolve(options.stateDir);
     this.hostsFile = options.hostsFile ?? '/etc/hosts';
     this.resolvConf = options.resolvConf ?? '/etc/resolv.conf';
@@ -88,11 +96,24 @@ export class RuncRuntime implements Runtime, RuncOperations {
   }
 
   async prepare(progress: (line: string) => void): Promise<void> {
-    await ensureStack(this.stackDir, progress);
+    await ensureStack(this.stacksDir, progress);
+    this.holdStack();
+  }
+
+  /** Takes the lease on the stack version, failing clearly when that version has not been made. */
+  private holdStack(): void {
+    if (this.stackLease !== undefined) return;
+    try {
+      this.stackLease = openSync(path.join(this.stackDir, MARKER), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      throw new Error(`the stack ${STACK_NAME} version ${STACK_VERSION} is not made (${this.stackDir} has no ${MARKER}): run \`slipway stack:make\``);
+    }
   }
 
   async start(spec: ContainerSpec): Promise<Container> {
     validateSpec(spec);
+    this.holdStack();
     await this.checkMountPoints(spec);
     const bundle = this.bundleDir(spec.id);
     await mkdir(path.dirname(bundle), { recursive: true, mode: 0o700 });

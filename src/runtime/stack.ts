@@ -1,224 +1,201 @@
-// Makes the stack `slipway-12`: a Debian 12 root filesystem built once per machine with debootstrap,
-// read-only in every build and dyno. The build goes into a temp dir beside the target and is renamed
-// into place only when complete, under a lock file, so an interrupted or concurrent build never
-// leaves (or exposes) a half stack.
-import { execFile, spawn } from 'node:child_process';
+// Makes the stack `slipway-12`: a Debian 12 root filesystem built once per machine with debootstrap
+// (packages: stack-definition.ts), read-only in every build and dyno.
+//
+// Versions: the stack's definition hashes to a version, and each version lives in its own directory,
+// `<stack dir>/<version>` (the stack dir is $SLIPWAY_STACK_DIR, default
+// /var/lib/slipway/stacks/slipway-12). A changed definition makes a new version beside the old one,
+// which stays untouched for the dynos still rooted in it; `pruneStacks` (stack-prune.ts) removes
+// old versions once no process uses them. A version is made in a temp dir in the stack dir and
+// renamed into place only when complete, under one lock file per stack dir, so an interrupted or
+// concurrent maker never leaves (or exposes) a half stack.
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { appendFile, link, mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { mkdir, readFile, readdir, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DYNO_GID, DYNO_UID } from './types.ts';
 import { unmountUnder } from './mounts.ts';
+import { STACK_DEFINITION, STACK_NAME, VERSION_PATTERN, stackVersion, type StackDefinition } from './stack-definition.ts';
+import { acquireLock } from './stack-lock.ts';
+import { TOOL_ENV, countPackages, makeRoot } from './stack-maker.ts';
+
+export { STACK_NAME, STACK_DEFINITION, stackVersion, type StackDefinition } from './stack-definition.ts';
+export { createProgressCondenser, formatSeconds } from './stack-progress.ts';
 
 const run = promisify(execFile);
 
-export const STACK_NAME = 'slipway-12';
 export const DEFAULT_STACK_DIR = `/var/lib/slipway/stacks/${STACK_NAME}`;
-const MIRROR = 'http://deb.debian.org/debian';
-
-/**
- * What builds and dynos need on top of minbase: TLS roots and curl for buildpacks' downloads, git,
- * python3 with pip/venv, archive tools for every format buildpacks fetch, and make + g++ so
- * node-gyp and pip can compile native extensions. `netbase` gives /etc/services and /etc/protocols,
- * which getaddrinfo/getservbyname users expect. No `locales`: bookworm's libc ships C.UTF-8.
- */
-export const STACK_PACKAGES = [
-  'ca-certificates', 'curl', 'git', 'python3', 'python3-pip', 'python3-venv', 'procps', 'tar',
-  'gzip', 'xz-utils', 'bzip2', 'unzip', 'make', 'g++', 'libstdc++6', 'netbase',
-];
+/** The version this code makes and runs dynos on. */
+export const STACK_VERSION = stackVersion(STACK_DEFINITION);
 
 /** A stack exists when this marker (written last, before the rename) names it. */
-const MARKER = 'etc/slipway-stack';
-/** How long to wait for another process's build before giving up (a full build takes minutes). */
-const LOCK_WAIT_MS = 60 * 60 * 1000;
+export const MARKER = 'etc/slipway-stack';
+/** The definition a version was made from, with its version; for people and for checks. */
+const DEFINITION_FILE = 'etc/slipway-stack.json';
+/** Refuse to start below this much free space: a made stack takes 1.0 GB, about 1.4 GB while the .debs are still in it. */
+const MIN_FREE_BYTES = 2e9;
 
+/** The directory holding the stack's versions: $SLIPWAY_STACK_DIR, else /var/lib/slipway/stacks/slipway-12. */
 export function defaultStackDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.SLIPWAY_STACK_DIR || DEFAULT_STACK_DIR;
 }
 
+/** The root filesystem of a version of the stack (default: the current one). */
+export function stackRoot(dir: string, version = STACK_VERSION): string {
+  return path.join(path.resolve(dir), version);
+}
+
+/** Why making the stack failed, as an id a caller can act on, and a message saying what to do. */
+export class StackError extends Error {
+  readonly id: 'not_root' | 'debootstrap_missing' | 'no_network' | 'disk_full' | 'failed';
+  constructor(id: StackError['id'], message: string) {
+    super(message);
+    this.name = 'StackError';
+    this.id = id;
+  }
+}
+
 export interface StackResult {
+  /** The version's root filesystem. */
+  root: string;
+  version: string;
   /** False when the stack was already there. */
   built: boolean;
   seconds?: number;
   bytes?: number;
+  /** Debian packages installed in it (dependencies included). */
+  packages?: number;
 }
 
-export async function stackExists(dir: string): Promise<boolean> {
+/** Makes a complete root in `tmp` (which does not exist yet); ensureStack renames it into place. */
+export type StackMaker = (tmp: string, def: StackDefinition, progress: (line: string) => void) => Promise<void>;
+
+export interface EnsureStackOptions {
+  definition?: StackDefinition;
+  /** Default: debootstrap and the steps after it. Tests pass a fast fake to exercise versions and the lock. */
+  maker?: StackMaker;
+}
+
+/** True when `root` holds a complete stack of the version its directory is named after. */
+export async function stackExists(root: string, name = STACK_NAME): Promise<boolean> {
   try {
-    return (await readFile(path.join(dir, MARKER), 'utf8')).trim() === STACK_NAME;
+    if ((await readFile(path.join(root, MARKER), 'utf8')).trim() !== name) return false;
+    const made = JSON.parse(await readFile(path.join(root, DEFINITION_FILE), 'utf8')) as { version?: string };
+    return made.version === path.basename(root);
   } catch {
     return false;
   }
 }
 
-/** Makes the stack at `dir` unless it is already there; safe to call from several processes at once. */
-export async function ensureStack(dir: string, progress: (line: string) => void): Promise<StackResult> {
-  if (await stackExists(dir)) return { built: false };
-  const parent = path.dirname(path.resolve(dir));
-  await mkdir(parent, { recursive: true });
-  const release = await acquireLock(`${path.resolve(dir)}.lock`, progress);
+/**
+ * Makes the current version of the stack in `dir` unless it is already there; safe to call from
+ * several processes at once (one makes it, the others wait and find it made). Resolves with its root.
+ */
+export async function ensureStack(
+  dir: string, progress: (line: string) => void, options: EnsureStackOptions = {},
+): Promise<StackResult> {
+  const def = options.definition ?? STACK_DEFINITION;
+  const version = stackVersion(def);
+  const root = stackRoot(dir, version);
+  if (await stackExists(root, def.name)) return { root, version, built: false };
+  const maker = options.maker ?? makeRoot;
+  if (!options.maker) await preflight();
+  await mkdir(path.resolve(dir), { recursive: true });
+  const release = await acquireLock(path.join(path.resolve(dir), '.lock'), progress);
   try {
     // Another process may have finished it while we waited for the lock.
-    if (await stackExists(dir)) return { built: false };
-    return await build(path.resolve(dir), progress);
+    if (await stackExists(root, def.name)) return { root, version, built: false };
+    return await build(root, def, version, maker, progress, !options.maker);
   } finally {
     await release();
   }
 }
 
-async function build(dir: string, progress: (line: string) => void): Promise<StackResult> {
-  const parent = path.dirname(dir);
-  const base = path.basename(dir);
-  // We hold the lock, so every temp dir of this stack is a dead build's remains.
-  for (const name of await readdir(parent)) {
-    if (name.startsWith(`.${base}.tmp-`)) await removeTree(path.join(parent, name));
+async function build(
+  root: string, def: StackDefinition, version: string, maker: StackMaker, progress: (line: string) => void,
+  checkSpace: boolean,
+): Promise<StackResult> {
+  const dir = path.dirname(root);
+  // We hold the lock, so every temp dir here is a dead maker's remains.
+  for (const name of await readdir(dir)) {
+    if (isTempName(name)) await removeTree(path.join(dir, name));
   }
-  // Only a complete build is ever renamed into place, so anything already there is not ours (a
-  // mistyped SLIPWAY_STACK_DIR, say) and must not be deleted.
-  if (await stat(dir).then(() => true, () => false)) {
-    throw new Error(`${dir} exists but is not a ${STACK_NAME} stack; remove it or set SLIPWAY_STACK_DIR elsewhere`);
+  // Only a complete build is ever renamed into place, so anything already there is not ours and
+  // must not be deleted.
+  if (await stat(root).then(() => true, () => false)) {
+    throw new StackError('failed', `${root} exists but is not a complete ${def.name} stack; remove it and make the stack again`);
   }
-
-  const tmp = path.join(parent, `.${base}.tmp-${process.pid}`);
+  if (checkSpace) await checkFreeSpace(dir);
+  const tmp = path.join(dir, `.${version}.tmp-${process.pid}`);
   const started = Date.now();
-  progress(`Building stack ${STACK_NAME} (Debian 12 bookworm, minbase + ${STACK_PACKAGES.length} packages) in ${dir}`);
+  progress(`Making stack ${def.name} version ${version} in ${root}`);
   try {
-    await debootstrap(tmp, progress);
-    await customize(tmp);
-    await rename(tmp, dir);
+    await maker(tmp, def, progress);
+    await writeFile(
+      path.join(tmp, DEFINITION_FILE),
+      JSON.stringify({ version, made: new Date().toISOString(), definition: def }, null, 2) + '\n',
+    );
+    await writeFile(path.join(tmp, MARKER), `${def.name}\n`);
+    await rename(tmp, root);
   } catch (err) {
-    await removeTree(tmp);
-    throw err;
+    await removeTree(tmp).catch(() => undefined);
+    throw classifyStackError(err, dir, def.mirror);
   }
-  const seconds = Math.round((Date.now() - started) / 1000);
-  const bytes = Number((await run('du', ['-sb', dir])).stdout.split('\t')[0]);
-  progress(`Stack ${STACK_NAME} built in ${seconds} s, ${Math.round(bytes / 1e6)} MB`);
-  return { built: true, seconds, bytes };
+  const seconds = (Date.now() - started) / 1000;
+  const bytes = Number((await run('du', ['-sb', root])).stdout.split('\t')[0]);
+  const packages = await countPackages(root);
+  return { root, version, built: true, seconds, bytes, packages };
 }
 
-function debootstrap(target: string, progress: (line: string) => void): Promise<void> {
-  const args = ['--variant=minbase', `--include=${STACK_PACKAGES.join(',')}`, 'bookworm', target, MIRROR];
-  // setpriv --pdeathsig: if this process is SIGKILLed mid-build, debootstrap dies with it instead
-  // of writing on into a temp dir the next builder is about to remove.
-  const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'debootstrap', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-      LANG: 'C.UTF-8',
-      DEBIAN_FRONTEND: 'noninteractive',
-    },
-  });
-  const condenser = createProgressCondenser(progress);
-  // The last lines are kept for the error message; debootstrap's real failure reason is in them.
-  const tail: string[] = [];
-  const onLine = (line: string): void => {
-    tail.push(line);
-    if (tail.length > 20) tail.shift();
-    condenser.line(line);
-  };
-  createInterface({ input: child.stdout }).on('line', onLine);
-  createInterface({ input: child.stderr }).on('line', onLine);
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      condenser.flush();
-      if (code === 0) resolve();
-      else reject(new Error(`debootstrap failed (${signal ?? `exit ${code}`}):\n${tail.join('\n')}`));
-    });
-  });
+function isTempName(name: string): boolean {
+  return /^\.[0-9a-f]{12}\.tmp-\d+$/.test(name);
 }
 
-/**
- * Condenses debootstrap's one-line-per-package output into `Retrieving ... (n)` counters, emitted
- * every `every` packages and when the phase changes; `Validating` lines are dropped (they pair with
- * `Retrieving`); every other line passes through without its `I: ` prefix.
- */
-export function createProgressCondenser(emit: (line: string) => void, every = 25): { line(l: string): void; flush(): void } {
-  // `Retrieving <pkg> <version>` / `Unpacking <pkg>...`; phase lines such as `Unpacking required
-  // packages...` have more words and must pass through.
-  const perPackage = /^I: (?:(Retrieving|Validating) \S+ \S+|(Extracting|Unpacking|Configuring) \S+\.\.\.)$/;
-  let phase = '';
-  let count = 0;
-  let emitted = 0;
-  const flush = (): void => {
-    if (phase && count !== emitted) emit(`${phase} ... (${count})`);
-    phase = '';
-    count = 0;
-    emitted = 0;
-  };
-  return {
-    line(raw: string) {
-      const l = raw.trimEnd();
-      if (!l) return;
-      const m = perPackage.exec(l);
-      const verb = m?.[1] ?? m?.[2];
-      if (!verb) {
-        flush();
-        emit(l.replace(/^I: /, ''));
-        return;
-      }
-      // Each package is validated right after it is retrieved; counting both would only interleave.
-      if (verb === 'Validating') return;
-      if (verb !== phase) {
-        flush();
-        phase = verb;
-      }
-      count++;
-      if (count % every === 0) {
-        emit(`${phase} ... (${count})`);
-        emitted = count;
-      }
-    },
-    flush,
-  };
+/** Names in a stack dir that belong to the versioned layout (everything else there is not ours to judge). */
+export function isVersionLayoutName(name: string): boolean {
+  return VERSION_PATTERN.test(name) || isTempName(name) || name === '.lock' || /^\.lock\.\d+\./.test(name) || /^\.trash-/.test(name);
 }
 
-/** Turns a fresh debootstrap root into the stack: the dyno user, /app, a quiet profile, the marker. */
-async function customize(root: string): Promise<void> {
-  const etc = path.join(root, 'etc');
-  await appendFile(path.join(etc, 'passwd'), `dyno:x:${DYNO_UID}:${DYNO_GID}:Slipway dyno:/app:/bin/bash\n`);
-  await appendFile(path.join(etc, 'group'), `dyno:x:${DYNO_GID}:\n`);
-  await appendFile(path.join(etc, 'shadow'), 'dyno:*:19000:0:99999:7:::\n');
-  await appendFile(path.join(etc, 'gshadow'), 'dyno:!::\n');
-  await mkdir(path.join(root, 'app'), { mode: 0o755 });
-  // Debian's /etc/profile resets PATH for login shells (`bash -l`), which would hide the PATH that
-  // buildpacks and the app's .profile.d set; and the stack has no business adding its own profile
-  // scripts. Keep an /etc/profile that only sources /etc/profile.d (empty) and touches nothing else.
-  await rm(path.join(etc, 'profile.d'), { recursive: true, force: true });
-  await mkdir(path.join(etc, 'profile.d'), { mode: 0o755 });
-  await writeFile(
-    path.join(etc, 'profile'),
-    '# Slipway stack: leave PATH and the environment as the platform and buildpacks set them.\n' +
-      'for i in /etc/profile.d/*.sh; do [ -r "$i" ] && . "$i"; done\nunset i\n',
-  );
-  // Bind-mount targets must exist in the read-only root; runc cannot create them at run time.
-  for (const f of ['resolv.conf', 'hosts']) await writeFile(path.join(etc, f), '', { flag: 'a' });
-  await slim(root);
-  await writeFile(path.join(root, MARKER), `${STACK_NAME}\n`);
-}
-
-/**
- * Drops what no build or dyno reads, as Debian's -slim images do: package caches, man and info
- * pages, message translations (60 MB) and docs except the copyright files the licences require.
- */
-async function slim(root: string): Promise<void> {
-  const emptyDir = async (rel: string, keep: (name: string) => boolean): Promise<void> => {
-    for (const name of await readdir(path.join(root, rel)).catch(() => [] as string[])) {
-      if (!keep(name)) await rm(path.join(root, rel, name), { recursive: true, force: true });
-    }
-  };
-  await emptyDir('var/cache/apt/archives', (n) => n === 'partial' || n === 'lock');
-  await emptyDir('var/lib/apt/lists', (n) => n === 'partial' || n === 'lock');
-  await emptyDir('usr/share/man', () => false);
-  await emptyDir('usr/share/info', () => false);
-  // glibc reads locale.alias at the top level; the subdirectories are per-language catalogs.
-  await emptyDir('usr/share/locale', (n) => n === 'locale.alias');
-  for (const pkg of await readdir(path.join(root, 'usr/share/doc')).catch(() => [] as string[])) {
-    await emptyDir(path.join('usr/share/doc', pkg), (n) => n === 'copyright');
+/** What must hold before debootstrap can run: root, debootstrap on PATH. */
+async function preflight(): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    throw new StackError('not_root', 'making the stack needs root (debootstrap chroots and mounts /proc): run it as root, or with sudo');
+  }
+  const found = await run('sh', ['-c', 'command -v debootstrap'], { env: TOOL_ENV }).then(() => true, () => false);
+  if (!found) {
+    throw new StackError('debootstrap_missing', 'debootstrap is not installed: apt-get install debootstrap (scripts/install-deps.sh installs it)');
   }
 }
 
-async function removeTree(dir: string): Promise<void> {
+async function checkFreeSpace(dir: string): Promise<void> {
+  const fs = await statfs(dir);
+  const free = fs.bavail * fs.bsize;
+  if (free < MIN_FREE_BYTES) {
+    throw new StackError(
+      'disk_full',
+      `only ${(free / 1e9).toFixed(1)} GB free in ${dir}; making the stack needs ${(MIN_FREE_BYTES / 1e9).toFixed(1)} GB: ` +
+        'free some space there, or set SLIPWAY_STACK_DIR to a directory on a larger disk',
+    );
+  }
+}
+
+/** Turns a failure into a StackError saying what the operator can do about it. Pure. */
+export function classifyStackError(err: unknown, dir: string, mirror = STACK_DEFINITION.mirror): StackError {
+  if (err instanceof StackError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const text = `${e?.message ?? err}`;
+  if (e?.code === 'ENOSPC' || /No space left on device/.test(text)) {
+    return new StackError('disk_full', `the disk under ${dir} is full: free some space or set SLIPWAY_STACK_DIR to a larger disk, then make the stack again.\n${text}`);
+  }
+  if (/Failed getting release file|Couldn't download|Failed to fetch|Temporary failure resolving|Could not resolve|Could not connect|Network is unreachable|Connection (?:refused|timed out)|Unable to connect/i.test(text)) {
+    return new StackError(
+      'no_network',
+      `could not download Debian packages from ${mirror}: check this machine's network, DNS or proxy ` +
+        `(http_proxy is passed on), then make the stack again.\n${text}`,
+    );
+  }
+  return new StackError('failed', text);
+}
+
+export async function removeTree(dir: string): Promise<void> {
   try {
     await stat(dir);
   } catch {
@@ -227,48 +204,4 @@ async function removeTree(dir: string): Promise<void> {
   // An interrupted debootstrap leaves /proc and /sys mounted inside its target.
   await unmountUnder(dir);
   await rm(dir, { recursive: true, force: true });
-}
-
-/**
- * An exclusive lock file holding the owner's pid. It is created complete via link() (atomic, fails
- * if it exists), so a reader never sees an empty one; a lock whose owner is dead is taken over.
- * Two waiters that find the same dead owner at the same instant could both take it over; that needs
- * a crash plus two simultaneous first starts, and costs one duplicate debootstrap into distinct
- * temp dirs (the renames then race, and the loser fails loudly), so it is not guarded further.
- */
-async function acquireLock(lock: string, progress: (line: string) => void): Promise<() => Promise<void>> {
-  const mine = `${lock}.${process.pid}`;
-  await writeFile(mine, `${process.pid}\n`);
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  let told = false;
-  try {
-    for (;;) {
-      try {
-        await link(mine, lock);
-        return () => unlink(lock).catch(() => undefined);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-      const owner = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-      if (!owner || !isAlive(owner)) {
-        await unlink(lock).catch(() => undefined);
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`stack lock ${lock} still held by pid ${owner}`);
-      if (!told) progress(`Waiting for pid ${owner}, which is building the stack`);
-      told = true;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  } finally {
-    await unlink(mine).catch(() => undefined);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

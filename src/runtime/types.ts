@@ -97,7 +97,7 @@ export interface Container {
 
 export interface Runtime {
   readonly name: 'runc' | 'process';
-  /** The stack's root filesystem (read-only in every container); built once, machine-wide. */
+  /** The root filesystem of the stack's current version (read-only in every container); made once per machine. */
   readonly stackDir: string;
   /** The stack's name, e.g. `slipway-12`. */
   readonly stack: string;

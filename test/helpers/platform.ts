@@ -204,7 +204,9 @@ export class TestPlatform {
     if (p && p.exitCode === null && p.pid) {
       const exited = new Promise((r) => p.once('exit', r));
       try { process.kill(-p.pid, 'SIGTERM'); } catch { /* already gone */ }
-      const timer = setTimeout(() => { try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } }, 60_000);
+      // Generous: the platform stops every dyno (SIGTERM, grace, SIGKILL) before it exits; a SIGKILL here
+      // would leave its containers behind.
+      const timer = setTimeout(() => { try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } }, 180_000);
       await exited;
       clearTimeout(timer);
     }
