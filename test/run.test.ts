@@ -60,6 +60,17 @@ describe('slipway run', () => {
       term.stdin.write('tty; stty size; echo "term=$TERM"\n');
       await waitFor(/\/dev\/pts\/\d+/);
       await waitFor(/37 91/);
+      // Resize the CLI's terminal as a window manager would: the kernel signals SIGWINCH to the CLI, which
+      // tells the platform, which resizes the dyno's pty.
+      const { execFile } = await import('node:child_process');
+      const sh = (cmd: string, args: string[]) => new Promise<string>((r) => execFile(cmd, args, (_e, out) => r(String(out))));
+      const cliPid = (await sh('pgrep', ['-f', 'main.ts run -a runner bash'])).trim().split('\n')[0]!;
+      const cliTty = (await sh('readlink', [`/proc/${cliPid}/fd/0`])).trim();
+      assert.match(cliTty, /^\/dev\/pts\/\d+$/);
+      await sh('stty', ['-F', cliTty, 'cols', '120', 'rows', '50']);
+      await sleep(1000);
+      term.stdin.write('stty size\n');
+      await waitFor(/50 120/);
       term.stdin.write('sleep 300; echo not-interrupted\n');
       await sleep(1000);
       term.stdin.write('\x03');
