@@ -65,23 +65,13 @@ const execFileP = promisify(execFile);
 const STACK_ENV_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export class Builder {
-  /** Per-app tail of the build queue: a push waits for the app's previous build, others run side by side. */
-  private readonly queues = new Map<string, Promise<unknown>>();
-
   constructor(private readonly o: BuilderOptions) {}
 
-  /** Queues the build behind any running build of the same app. */
-  build(req: BuildRequest): Promise<BuildOutcome> {
-    const prev = this.queues.get(req.app.id) ?? Promise.resolve();
-    if (this.queues.has(req.app.id)) req.output('-----> Waiting for the app\'s build in progress to finish...\n');
-    const run = prev.catch(() => undefined).then(() => this.run(req));
-    const tail = run.catch(() => undefined);
-    this.queues.set(req.app.id, tail);
-    void tail.then(() => { if (this.queues.get(req.app.id) === tail) this.queues.delete(req.app.id); });
-    return run;
-  }
-
-  private async run(req: BuildRequest): Promise<BuildOutcome> {
+  /**
+   * Runs one build. Callers serialize builds of one app (git/push.ts holds an app from a push's hook
+   * until git has moved the ref, which only it can see); builds of different apps run side by side.
+   */
+  async build(req: BuildRequest): Promise<BuildOutcome> {
     const { db, logs } = this.o;
     const stack = this.o.runtime.stack;
     const t = now();

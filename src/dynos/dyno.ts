@@ -74,7 +74,7 @@ export class Dyno {
   get name(): string { return this.spec.name; }
 
   /** Where the router reaches the dyno's $PORT (its network namespace's address). */
-  get address(): string | undefined { return this.container ? this.container.address ?? '127.0.0.1' : undefined; }
+  get address(): string | undefined { return this.container?.address; }
 
   /** A cgroup sample for R14 checks and runtime metrics; undefined when not running. */
   stats() { return this.container?.stats() ?? Promise.resolve(undefined); }
@@ -192,7 +192,7 @@ export class Dyno {
   private awaitBind(port: number): void {
     const probe = () => {
       if (this.state !== 'starting') return;
-      const s = connect({ host: this.container?.address ?? '127.0.0.1', port });
+      const s = connect({ host: this.container!.address, port });
       s.once('connect', () => { s.destroy(); if (this.state === 'starting') this.setState('up'); });
       s.once('error', () => { s.destroy(); if (this.state === 'starting') this.probeTimer = setTimeout(probe, 100); });
     };

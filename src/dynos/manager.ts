@@ -442,6 +442,11 @@ export class DynoManager implements RouteTable {
     this.o.logs.emit(app.id, 'heroku', dyno, message);
   }
 
+  /** Process types of the release dynos run (what formation entries' commands are). */
+  async processTypes(appId: string): Promise<Record<string, string>> {
+    return (await this.currentRelease(appId))?.processTypes ?? {};
+  }
+
   private async currentRelease(appId: string): Promise<CurrentRelease | undefined> {
     const r = await this.o.db.selectFrom('releases').innerJoin('slugs', 'slugs.id', 'releases.slug_id')
       .select(['releases.id', 'releases.version', 'releases.config', 'releases.created_at', 'releases.description', 'slugs.blob', 'slugs.process_types', 'slugs.commit'])

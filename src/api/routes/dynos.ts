@@ -16,13 +16,8 @@ interface Update { type?: unknown; quantity?: unknown; size?: unknown; dyno_size
 const MAX_QUANTITY = 100;
 
 export function dynoRoutes(api: FastifyInstance, d: ApiDeps): void {
-  const processTypes = async (appId: string): Promise<Record<string, string>> => {
-    const r = await d.db.selectFrom('releases').innerJoin('slugs', 'slugs.id', 'releases.slug_id').select('slugs.process_types')
-      .where('releases.app_id', '=', appId).where('releases.status', '=', 'succeeded').orderBy('releases.version', 'desc').limit(1).executeTakeFirst();
-    return r ? JSON.parse(r.process_types) : {};
-  };
   const formationList = async (a: { id: string; name: string }) => {
-    const types = await processTypes(a.id);
+    const types = await d.dynos.processTypes(a.id);
     const rows = await d.db.selectFrom('formation').selectAll().where('app_id', '=', a.id).orderBy('type').execute();
     return rows.map((f) => s.formation(a, f, types[f.type] ?? ''));
   };
