@@ -126,6 +126,8 @@ describe('slipway CLI', () => {
     const m = /done, (run\.\d+)/.exec(runOut.stdout + runOut.stderr);
     assert.ok(m, runOut.stdout + runOut.stderr);
     await p.waitForLog('clidemo', new RegExp(`app\\[${m[1]!.replace('.', '\\.')}\\]: detached-output`));
+    const typed = await cli(['run:detached', '--type', 'migrate', 'echo', 'typed']);
+    assert.match(typed.stdout + typed.stderr, /done, migrate\.\d+/, 'a one-off named after its --type');
   });
 
   test('mistakes get clear errors and a non-zero exit', async () => {

@@ -216,15 +216,16 @@ export class DynoManager implements RouteTable {
    * starts now and its output goes to the log stream. Attached, it is listed at once but boots only when
    * its client arrives (`attach()`), so no output is lost; `attachTimedOut()` ends it if none does.
    */
-  async runOneOff(appId: string, command: string, user: string, o: { size?: string; env?: Record<string, string>; attach?: boolean } = {}): Promise<Dyno> {
+  async runOneOff(appId: string, command: string, user: string, o: { size?: string; env?: Record<string, string>; attach?: boolean; type?: string } = {}): Promise<Dyno> {
     const app = this.apps.get(appId);
     if (!app) throw new Error('unknown app');
     const release = await this.currentRelease(appId);
     if (!release) throw new NoReleaseError();
     let name: string;
-    do name = `run.${randomInt(1000, 10000)}`; while (app.dynos.has(name));
+    const type = o.type ?? 'run';
+    do name = `${type}.${randomInt(1000, 10000)}`; while (app.dynos.has(name));
     const withEnv = o.env ? { ...release, config: { ...release.config, ...o.env } } : release;
-    return this.launch(app, withEnv, { name, type: 'run', command, oneOff: true, size: o.size, startedBy: user }, o.attach === true);
+    return this.launch(app, withEnv, { name, type, command, oneOff: true, size: o.size, startedBy: user }, o.attach === true);
   }
 
   /** The client of an attached one-off has connected: boot it with its terminal. */
@@ -249,7 +250,7 @@ export class DynoManager implements RouteTable {
     const app = id ? this.apps.get(id) : undefined;
     if (!app) return undefined;
     app.lastRequestAt = Date.now();
-    const web = [...app.dynos.values()].filter((d) => d.spec.type === 'web');
+    const web = [...app.dynos.values()].filter((d) => d.spec.type === 'web' && !d.spec.oneOff);
     for (const d of web) if (d.state === 'idle') this.unidle(app, d);
     const up = web.filter((d) => d.state === 'up' && d.spec.port && d.address)
       .map((d) => ({ dyno: d.name, host: d.address!, port: d.spec.port! }));

@@ -95,6 +95,23 @@ async function connect(method: string, path: string, o: ForwardOptions, first: R
   return failed ?? { ok: false, code: 'H21', target: first, connectMs: 0 };
 }
 
+/**
+ * What every caller of connect() does next: if the request already ended meanwhile, drop the new
+ * connection; if connecting failed, answer 503 and report the failure; else hand the connection on.
+ */
+function usable(c: Connected | Failed, done: boolean, answer503: () => void, end: (o: Outcome) => void): Connected | undefined {
+  if (done) {
+    if (c.ok) c.up.destroy();
+    return undefined;
+  }
+  if (!c.ok) {
+    answer503();
+    end({ dyno: c.target.dyno, connectMs: c.connectMs, code: c.code });
+    return undefined;
+  }
+  return c;
+}
+
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
@@ -149,16 +166,8 @@ export async function forwardHttp(req: IncomingMessage, res: ServerResponse, o: 
         // request without a body, once, on a fresh connection.
         if (up.reusedSocket && bodyless && !retried && !clientGone) {
           void connect(method, path, { ...o, agentFor: () => false }, target, () => clientGone).then((again) => {
-            if (done) {
-              if (again.ok) again.up.destroy();
-              return;
-            }
-            if (!again.ok) {
-              sendPage(res, 503);
-              end({ dyno: again.target.dyno, connectMs: again.connectMs, code: again.code });
-              return;
-            }
-            relay(again.up, again.target, again.connectMs, true);
+            const c = usable(again, done, () => sendPage(res, 503), end);
+            if (c) relay(c.up, c.target, c.connectMs, true);
           });
           return;
         }
@@ -203,18 +212,8 @@ export async function forwardHttp(req: IncomingMessage, res: ServerResponse, o: 
     else req.pipe(up);
   };
 
-  const connected = await connect(method, path, o, o.first, () => clientGone);
-  if (!connected.ok) {
-    if (done) return;
-    sendPage(res, 503);
-    end({ dyno: connected.target.dyno, connectMs: connected.connectMs, code: connected.code });
-    return;
-  }
-  if (done) {
-    connected.up.destroy();
-    return;
-  }
-  relay(connected.up, connected.target, connected.connectMs, false);
+  const c = usable(await connect(method, path, o, o.first, () => clientGone), done, () => sendPage(res, 503), end);
+  if (c) relay(c.up, c.target, c.connectMs, false);
 }
 
 /**
@@ -243,16 +242,8 @@ export async function forwardUpgrade(req: IncomingMessage, socket: Duplex, head:
     end({ ...facts, code: 'H27', status: undefined });
   });
 
-  const connected = await connect(method, path, { ...o, agentFor: () => false }, o.first, () => clientGone);
-  if (done) {
-    if (connected.ok) connected.up.destroy();
-    return;
-  }
-  if (!connected.ok) {
-    sendRawPage(socket, 503);
-    end({ dyno: connected.target.dyno, connectMs: connected.connectMs, code: connected.code });
-    return;
-  }
+  const connected = usable(await connect(method, path, { ...o, agentFor: () => false }, o.first, () => clientGone), done, () => sendRawPage(socket, 503), end);
+  if (!connected) return;
   const { up, target, connectMs } = connected;
   current = up;
   const sentAt = performance.now();

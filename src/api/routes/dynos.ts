@@ -90,7 +90,8 @@ export function dynoRoutes(api: FastifyInstance, d: ApiDeps): void {
 
   api.post<{ Params: Params }>('/apps/:app/dynos', async (req, reply) => {
     const a = await findApp(d, req.params.app);
-    const body = (req.body ?? {}) as { command?: unknown; attach?: unknown; size?: unknown; env?: unknown; force_no_tty?: unknown };
+    const body = (req.body ?? {}) as { command?: unknown; attach?: unknown; size?: unknown; env?: unknown; force_no_tty?: unknown; type?: unknown };
+    if (body.type !== undefined && (typeof body.type !== 'string' || !/^[\w-]{1,64}$/.test(body.type))) throw invalid('type must be a process type name (letters, digits, "-", "_").');
     if (typeof body.command !== 'string' || !body.command.trim()) throw invalid('command is required, e.g. {"command": "bash"}.');
     if (body.size !== undefined && (typeof body.size !== 'string' || !findSize(body.size))) throw invalid(`Unknown dyno size ${String(body.size)}.`);
     const env: Record<string, string> = {};
@@ -100,7 +101,7 @@ export function dynoRoutes(api: FastifyInstance, d: ApiDeps): void {
     }
     const attach = body.attach === true;
     try {
-      const dyno = await d.dynos.runOneOff(a.id, body.command, req.account.email, { size: body.size as string | undefined, env, attach });
+      const dyno = await d.dynos.runOneOff(a.id, body.command, req.account.email, { size: body.size as string | undefined, env, attach, type: body.type as string | undefined });
       reply.status(201);
       if (!attach) return s.dyno(a, dyno);
       const tty = body.force_no_tty !== true;

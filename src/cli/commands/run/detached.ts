@@ -24,6 +24,14 @@ export function parseEnv(spec: string | undefined): Record<string, string> | und
   return env;
 }
 
+/** Flags `run` and `run:detached` share. */
+export const oneOffFlags = {
+  ...appFlags,
+  env: flag.string({ char: 'e', helpValue: 'K=V;K2=V2', description: "environment variables to set (use ';' to split multiple vars)" }),
+  size: flag.string({ char: 's', helpValue: 'SIZE', description: 'dyno size' }),
+  type: flag.string({ helpValue: 'TYPE', description: 'process type to name the dyno after (TYPE.N instead of run.N)' }),
+};
+
 export default defineCommand({
   id: 'run:detached',
   description:
@@ -33,10 +41,7 @@ export default defineCommand({
   args: [{ name: 'command', description: 'the command to run', required: true }],
   passthrough: true,
   flags: {
-    ...appFlags,
-    env: flag.string({ char: 'e', helpValue: 'K=V;K2=V2', description: "environment variables to set (use ';' to split multiple vars)" }),
-    size: flag.string({ char: 's', helpValue: 'SIZE', description: 'dyno size' }),
-    type: flag.string({ helpValue: 'TYPE', description: 'process type to run the command as' }),
+    ...oneOffFlags,
     tail: flag.boolean({ char: 't', description: 'continually stream the dyno\'s logs' }),
   },
   examples: ['slipway run:detached -a demo node scripts/migrate.js', 'slipway run:detached -a demo -- ls -la'],

@@ -3,10 +3,10 @@
 // becomes this command's (the heroku CLI's `--exit-code` marker, always on here).
 
 import { connect } from 'node:tls';
-import { appFlags, defineCommand, flag } from '../../command.ts';
+import { defineCommand, flag } from '../../command.ts';
 import { CliError } from '../../errors.ts';
 import type { Dyno } from '../../types.ts';
-import { buildCommand, parseEnv } from './detached.ts';
+import { buildCommand, oneOffFlags, parseEnv } from './detached.ts';
 
 const MARKER = '\uFFFF heroku-command-exit-status:';
 const MARKER_RE = /\uFFFF heroku-command-exit-status: (\d+)\r?\n?/;
@@ -20,9 +20,7 @@ export default defineCommand({
   args: [{ name: 'command', description: 'the command to run', required: true }],
   passthrough: true,
   flags: {
-    ...appFlags,
-    env: flag.string({ char: 'e', helpValue: 'K=V;K2=V2', description: "environment variables to set (use ';' to split multiple vars)" }),
-    size: flag.string({ char: 's', helpValue: 'SIZE', description: 'dyno size' }),
+    ...oneOffFlags,
     'no-tty': flag.boolean({ description: 'force the command to not run in a tty' }),
     'exit-code': flag.boolean({ char: 'x', description: 'passthrough the exit code of the remote command (always on)' }),
   },
@@ -38,6 +36,7 @@ export default defineCommand({
     const body: Record<string, unknown> = { command: `${command}; echo "${MARKER} $?"`, attach: true, env };
     if (!tty) body.force_no_tty = true;
     if (flags.size) body.size = flags.size;
+    if (flags.type) body.type = flags.type;
     const ca = await api.get<string>('/rendezvous/ca.pem');
     const dyno = await api.post<Dyno & { attach_url?: string }>(`/apps/${encodeURIComponent(app)}/dynos`, body);
     if (!dyno.attach_url) throw new CliError('The platform did not return an attach URL for the dyno.');
