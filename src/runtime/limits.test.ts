@@ -13,8 +13,8 @@ import { promisify } from 'node:util';
 import { RuncRuntime } from './runc.ts';
 import { defaultStackDir, ensureStack } from './stack.ts';
 import { runcCanRun } from './index.ts';
-import type { Container, ContainerSpec, ContainerStats } from './types.ts';
-import { collect, hostLeftovers, testNetwork, within } from './test-support.ts';
+import type { ContainerStats } from './types.ts';
+import { containerHarness, hostLeftovers, testNetwork, within } from './test-support.ts';
 
 const run = promisify(execFile);
 const prefix = `slipway-ltest-${process.pid}-`;
@@ -24,8 +24,9 @@ describe('container limits, stats, stdin and exec', { skip: !runcCanRun() && 'ne
   let stateDir: string;
   let lower: string;
   let rt: RuncRuntime;
-  let seq = 0;
-  const started: Container[] = [];
+  const { spec, start, destroyAll } = containerHarness({
+    prefix, runtime: () => rt, lower: () => lower, memoryLimitBytes: 512 << 20, pidsLimit: 128,
+  });
 
   before(async () => {
     await ensureStack(defaultStackDir(), (line) => console.log(`stack: ${line}`));
@@ -37,32 +38,13 @@ describe('container limits, stats, stdin and exec', { skip: !runcCanRun() && 'ne
   }, { timeout: 15 * 60_000 });
 
   after(async () => {
-    for (const c of started) await c.destroy().catch(() => undefined);
+    await destroyAll();
     await rt?.cleanup(prefix);
     await rt?.removeFirewall();
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
   });
 
-  function spec(script: string, over: Partial<ContainerSpec> = {}): ContainerSpec {
-    return {
-      id: `${prefix}${++seq}`,
-      hostname: 'web.1',
-      argv: ['bash', '-c', script],
-      env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/app', LANG: 'C.UTF-8' },
-      cwd: '/app',
-      app: { lower },
-      mounts: [],
-      memoryLimitBytes: 512 << 20,
-      pidsLimit: 128,
-      ...over,
-    };
-  }
 
-  async function start(s: ContainerSpec) {
-    const c = await within(rt.start(s), `start ${s.id}`);
-    started.push(c);
-    return { c, out: collect(c.stdout), err: collect(c.stderr) };
-  }
 
   test('stats(): rss grows with what the process allocates; paging counted; undefined once gone', async () => {
     // Allocation waits for a line on stdin, so the two samples bracket it exactly.

@@ -15,8 +15,8 @@ import { RuncRuntime } from './runc.ts';
 import { defaultStackDir, ensureStack } from './stack.ts';
 import { runcCanRun } from './index.ts';
 import { ipToNumber, numberToIp, parsePool } from './netplan.ts';
-import type { Container, ContainerSpec } from './types.ts';
-import { collect, firewallLines, hostLeftovers, testNetwork, within } from './test-support.ts';
+import type { ContainerSpec } from './types.ts';
+import { containerHarness, firewallLines, hostLeftovers, testNetwork, within } from './test-support.ts';
 
 const run = promisify(execFile);
 const prefix = `slipway-ntest-${process.pid}-`;
@@ -56,8 +56,9 @@ describe('isolated container networking', { skip: !runcCanRun() && 'needs root, 
   let stateDir: string;
   let lower: string;
   let rt: RuncRuntime;
-  let seq = 0;
-  const started: Container[] = [];
+  const { spec, start, destroyAll } = containerHarness({
+    prefix, runtime: () => rt, lower: () => lower, memoryLimitBytes: 256 << 20, pidsLimit: 128,
+  });
   let blocked: { server: Server; port: number };
   let allowed: { server: Server; port: number };
 
@@ -73,33 +74,14 @@ describe('isolated container networking', { skip: !runcCanRun() && 'needs root, 
   }, { timeout: 15 * 60_000 });
 
   after(async () => {
-    for (const c of started) await c.destroy().catch(() => undefined);
+    await destroyAll();
     await rt?.cleanup(prefix);
     await rt?.removeFirewall();
     for (const s of [blocked, allowed]) if (s) await new Promise<void>((r) => s.server.close(() => r()));
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
   });
 
-  function spec(script: string, over: Partial<ContainerSpec> = {}): ContainerSpec {
-    return {
-      id: `${prefix}${++seq}`,
-      hostname: 'web.1',
-      argv: ['bash', '-c', script],
-      env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/app', LANG: 'C.UTF-8' },
-      cwd: '/app',
-      app: { lower },
-      mounts: [],
-      memoryLimitBytes: 256 << 20,
-      pidsLimit: 128,
-      ...over,
-    };
-  }
 
-  async function start(s: ContainerSpec) {
-    const c = await within(rt.start(s), `start ${s.id}`);
-    started.push(c);
-    return { c, out: collect(c.stdout), err: collect(c.stderr) };
-  }
 
   async function runScript(script: string, over: Partial<ContainerSpec> = {}) {
     const { c, out, err } = await start(spec(script, over));

@@ -13,8 +13,8 @@ import path from 'node:path';
 import { RuncRuntime } from './runc.ts';
 import { defaultStackDir, ensureStack } from './stack.ts';
 import { runcCanRun } from './index.ts';
-import type { Container, ContainerSpec } from './types.ts';
-import { collect, exists, firewallLines, hostLeftovers, settledLeftovers, testNetwork, within } from './test-support.ts';
+import type { ContainerSpec } from './types.ts';
+import { collect, exists, firewallLines, hostLeftovers, settledLeftovers, testNetwork, within, containerHarness } from './test-support.ts';
 
 const prefix = `slipway-rtest-${process.pid}-`;
 const network = testNetwork();
@@ -23,8 +23,9 @@ describe('runc runtime', { skip: !runcCanRun() && 'needs root, Linux and runc' }
   let stateDir: string;
   let lower: string;
   let rt: RuncRuntime;
-  let seq = 0;
-  const started: Container[] = [];
+  const { spec, start, destroyAll, started } = containerHarness({
+    prefix, runtime: () => rt, lower: () => lower, memoryLimitBytes: 256 << 20, pidsLimit: 128,
+  });
 
   before(async () => {
     await ensureStack(defaultStackDir(), (line) => console.log(`stack: ${line}`));
@@ -39,32 +40,13 @@ describe('runc runtime', { skip: !runcCanRun() && 'needs root, Linux and runc' }
   }, { timeout: 15 * 60_000 });
 
   after(async () => {
-    for (const c of started) await c.destroy().catch(() => undefined);
+    await destroyAll();
     await rt?.cleanup(prefix);
     await rt?.removeFirewall();
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
   });
 
-  function spec(script: string, over: Partial<ContainerSpec> = {}): ContainerSpec {
-    return {
-      id: `${prefix}${++seq}`,
-      hostname: 'web.1',
-      argv: ['bash', '-c', script],
-      env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/app', LANG: 'C.UTF-8' },
-      cwd: '/app',
-      app: { lower },
-      mounts: [],
-      memoryLimitBytes: 256 << 20,
-      pidsLimit: 128,
-      ...over,
-    };
-  }
 
-  async function start(s: ContainerSpec) {
-    const c = await within(rt.start(s), `start ${s.id}`);
-    started.push(c);
-    return { c, out: collect(c.stdout), err: collect(c.stderr) };
-  }
 
   /** Runs a script to completion and destroys its container, whatever happens. */
   async function runScript(script: string, over: Partial<ContainerSpec> = {}) {

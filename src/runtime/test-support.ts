@@ -10,6 +10,7 @@ import { cgroupDirs } from './cgroups.ts';
 import { loopDevices } from './disk.ts';
 import { subnetOfVeth } from './netplan.ts';
 import type { RuncRuntimeOptions } from './runc.ts';
+import type { Container, ContainerSpec } from './types.ts';
 
 const run = promisify(execFile);
 export const WAIT_MS = 20_000;
@@ -104,4 +105,42 @@ export async function settledLeftovers(stateDir: string, id: string, address?: s
 export async function firewallLines(prefix: string): Promise<string[]> {
   const all = (await run('iptables-save')).stdout.split('\n');
   return all.filter((l) => l.includes(`${prefix}-`));
+}
+
+/**
+ * The spec / start / teardown every runtime test file needs around the runtime it tests: specs with
+ * fresh ids under `prefix` running `bash -c <script>` over the test's slug, started containers with their
+ * output collected, and destroyAll() for the file's after() hook.
+ */
+export function containerHarness<C extends Container>(o: {
+  prefix: string;
+  runtime: () => { start(spec: ContainerSpec): Promise<C> };
+  lower: () => string;
+  memoryLimitBytes: number;
+  pidsLimit: number;
+  env?: Record<string, string>;
+}) {
+  const started: C[] = [];
+  let seq = 0;
+  const spec = (script: string, over: Partial<ContainerSpec> = {}): ContainerSpec => ({
+    id: `${o.prefix}${++seq}`,
+    hostname: 'web.1',
+    argv: ['bash', '-c', script],
+    env: o.env ?? { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/app', LANG: 'C.UTF-8' },
+    cwd: '/app',
+    app: { lower: o.lower() },
+    mounts: [],
+    memoryLimitBytes: o.memoryLimitBytes,
+    pidsLimit: o.pidsLimit,
+    ...over,
+  });
+  const start = async (s: ContainerSpec) => {
+    const c = await within(o.runtime().start(s), `start ${s.id}`);
+    started.push(c);
+    return { c, out: collect(c.stdout), err: collect(c.stderr) };
+  };
+  const destroyAll = async () => {
+    for (const c of started) await c.destroy().catch(() => undefined);
+  };
+  return { spec, start, destroyAll, started };
 }
