@@ -94,3 +94,64 @@ describe('slipway run', () => {
     assert.ok(!(await p.request('GET', '/apps/runner/dynos')).body.some((d: any) => d.name === name), 'the dyno is gone');
   });
 });
+
+describe('slipway run: the client hanging up', () => {
+  const p = new TestPlatform();
+  let work: string;
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'slipway-hup-'));
+    await p.start({ SLIPWAY_HANGUP_INTERVAL: '1' });
+    await p.request('POST', '/apps', { name: 'hangup' });
+    const dir = join(work, 'hangup');
+    await cp(join(ROOT, 'test', 'fixtures', 'apps', 'python-app'), dir, { recursive: true });
+    await makeRepo(dir, {});
+    const push = await p.push(dir, 'hangup');
+    assert.equal(push.code, 0, push.output);
+  });
+  after(async () => {
+    await p.cleanup();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  /** Starts `slipway run` on `script`, waits for its `ready` line, then kills the CLI as a closed laptop would. */
+  async function runAndHangUp(script: string): Promise<string> {
+    const cli = spawn(SLIPWAY, ['run', '-a', 'hangup', '--', 'bash', '-c', script], {
+      env: { ...process.env, SLIPWAY_HOST: p.api, SLIPWAY_API_KEY: p.key }, stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    cli.stdout.on('data', (d) => (out += d));
+    cli.stderr.on('data', (d) => (err += d));
+    const deadline = Date.now() + 30_000;
+    while (!/ready/.test(out) && Date.now() < deadline) await sleep(100);
+    assert.match(out, /ready/, err);
+    const name = /up, (run\.\d+)/.exec(err)?.[1];
+    assert.ok(name, err);
+    cli.kill('SIGKILL');
+    return name;
+  }
+
+  const dynoState = async (name: string) =>
+    (await p.request('GET', '/apps/hangup/dynos')).body.find((d: any) => d.name === name)?.state as string | undefined;
+
+  test('a process that exits on SIGHUP ends the one-off', async () => {
+    const name = await runAndHangUp('echo ready; sleep 300');
+    const tag = name.replace('.', '\\.');
+    await p.waitForLog('hangup', new RegExp(`heroku\\[${tag}\\]: Client connection closed\\. Sending SIGHUP to all processes`), 20);
+    await p.waitForLog('hangup', new RegExp(`heroku\\[${tag}\\]: State changed from up to complete`), 20);
+    assert.equal(await dynoState(name), undefined, 'the one-off is gone');
+    assert.doesNotMatch(await p.logs('hangup'), new RegExp(`heroku\\[${tag}\\]: Error R16`));
+  });
+
+  test('a process ignoring SIGHUP gets three notices, then R16, and keeps running', async () => {
+    const name = await runAndHangUp("trap '' HUP; echo ready; sleep 300");
+    const tag = name.replace('.', '\\.');
+    await p.waitForLog('hangup', new RegExp(`heroku\\[${tag}\\]: Error R16 \\(Detached\\) -> An attached process is not responding to SIGHUP after its external connection was closed\\.`), 30);
+    const notices = (await p.logs('hangup')).split('\n').filter((l) => l.includes(`heroku[${name}]: Client connection closed. Sending SIGHUP to all processes`));
+    assert.equal(notices.length, 3);
+    assert.equal(await dynoState(name), 'up', 'the detached process keeps running');
+    const stop = await p.request('POST', `/apps/hangup/dynos/${name}/actions/stop`);
+    assert.ok(stop.status >= 200 && stop.status < 300, String(stop.status));
+    await p.waitForLog('hangup', new RegExp(`heroku\\[${tag}\\]: State changed from up to complete`), 60);
+  });
+});

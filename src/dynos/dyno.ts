@@ -37,6 +37,11 @@ export interface DynoDeps {
   stopGraceMs: number;
   /** This platform's container id prefix (`slipway-<instance>-`). */
   containerPrefix: string;
+  /**
+   * An attached one-off whose client hung up gets SIGHUP this often (three notices in all, as Heroku's
+   * doc example shows them 5 s apart) and then R16 if it is still running.
+   */
+  hangupIntervalMs?: number;
   /** Called once when the process has exited and the container is gone. */
   onExit: (dyno: Dyno, status: number, requested: boolean) => void;
 }
@@ -63,6 +68,7 @@ export class Dyno {
   private stopped?: Promise<void>;
   private bootTimer?: NodeJS.Timeout;
   private probeTimer?: NodeJS.Timeout;
+  private hangupTimer?: NodeJS.Timeout;
   /** Settles once the exit has been logged and the container removed. */
   private readonly exitedDone: Promise<void>;
   private markExited: () => void = () => undefined;
@@ -228,9 +234,7 @@ export class Dyno {
     c.stdin?.on('error', () => undefined);
     client.on('error', () => undefined);
     client.on('close', () => {
-      if (exited) return;
-      this.log('Client connection closed. Sending SIGHUP to all processes');
-      void c.signal('SIGHUP');
+      if (!exited) this.hangUp(c, 1);
     });
     let open = 2;
     const ended = () => { if (--open === 0) { exited = true; client.end(); } };
@@ -239,6 +243,21 @@ export class Dyno {
       stream.on('end', ended);
     }
     client.resume();
+  }
+
+  /**
+   * The client went away: SIGHUP to every process, repeated while they keep running; after the third
+   * notice R16 (Detached) is logged and the dyno is left running, as on Heroku.
+   */
+  private hangUp(c: Container, notice: number): void {
+    if (this.state !== 'up' && this.state !== 'starting') return;
+    if (notice > 3) {
+      this.log('Error R16 (Detached) -> An attached process is not responding to SIGHUP after its external connection was closed.');
+      return;
+    }
+    this.log('Client connection closed. Sending SIGHUP to all processes');
+    void c.signal('SIGHUP');
+    this.hangupTimer = setTimeout(() => this.hangUp(c, notice + 1), this.deps.hangupIntervalMs ?? 5000);
   }
 
   private pipeOutput(c: Container): void {
@@ -267,5 +286,6 @@ export class Dyno {
   private clearTimers(): void {
     clearTimeout(this.bootTimer);
     clearTimeout(this.probeTimer);
+    clearTimeout(this.hangupTimer);
   }
 }

@@ -32,6 +32,8 @@ export interface DynoManagerOptions {
   cycleJitterMs: number;
   /** An app on a single eco web dyno sleeps after this long without a request. */
   idleAfterMs: number;
+  /** Between SIGHUP notices to an attached one-off whose client hung up (R16 after three). */
+  hangupIntervalMs?: number;
   /** Memory (R14) and runtime-metrics sampling period (Heroku: about 20 s). */
   metricsIntervalMs: number;
   /** Container ids of this platform start with it, so cleanups never touch another platform's. */
@@ -323,7 +325,7 @@ export class DynoManager implements RouteTable {
       env, port, startedBy: d.startedBy,
     }, {
       runtime: this.o.runtime, logs: this.o.logs, bootTimeoutMs: this.o.bootTimeoutMs, stopGraceMs: this.o.stopGraceMs,
-      containerPrefix: this.o.containerPrefix,
+      containerPrefix: this.o.containerPrefix, hangupIntervalMs: this.o.hangupIntervalMs,
       onExit: (dy, _code, requested) => this.exited(app, dy, requested),
     });
     const previous = app.dynos.get(d.name);

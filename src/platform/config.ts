@@ -25,6 +25,8 @@ export interface PlatformConfig {
   crashBackoffMinuteMs: number;
   /** How long an attached one-off waits for its client before R13. */
   attachTimeoutMs: number;
+  /** Between the SIGHUP notices an attached one-off gets after its client hung up (R16 after three). */
+  hangupIntervalMs: number;
   cycleMs: number;
   cycleJitterMs: number;
   idleAfterMs: number;
@@ -64,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     crashBackoffMinuteMs: num('SLIPWAY_CRASH_BACKOFF_MINUTE', 60) * 1000,
     routerBootHoldMs: num('SLIPWAY_ROUTER_BOOT_HOLD', 75) * 1000,
     attachTimeoutMs: num('SLIPWAY_ATTACH_TIMEOUT', 120) * 1000,
+    hangupIntervalMs: Math.max(num('SLIPWAY_HANGUP_INTERVAL', 5), 0.1) * 1000,
     cycleMs: num('SLIPWAY_CYCLE_AFTER', 24 * 3600) * 1000,
     cycleJitterMs: num('SLIPWAY_CYCLE_JITTER', 216 * 60) * 1000,
     idleAfterMs: num('SLIPWAY_IDLE_AFTER', 3600) * 1000,

@@ -63,7 +63,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   const dynos = new DynoManager({
     db, runtime, logs, blobs, dataDir: config.dataDir, domain: config.domain, bootTimeoutMs: config.bootTimeoutMs,
     stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs, cycleMs: config.cycleMs,
-    cycleJitterMs: config.cycleJitterMs, idleAfterMs: config.idleAfterMs, metricsIntervalMs: config.metricsIntervalMs,
+    cycleJitterMs: config.cycleJitterMs, idleAfterMs: config.idleAfterMs, hangupIntervalMs: config.hangupIntervalMs, metricsIntervalMs: config.metricsIntervalMs,
     containerPrefix,
   });
   const releases = new Releases({ db, logs, onRelease: (appId) => dynos.released(appId) });
