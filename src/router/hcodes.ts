@@ -1,7 +1,7 @@
 // Heroku's router error codes as a table: what each code logs (`desc`, `at`, an optional `sock=`
 // prefix) and the status the client gets. Pure data, shared by the Node data path and, later, the
 // HAProxy one. Retired codes (H16, H23) and codes whose logged text is unconfirmed (H32-H34, H83)
-// are left out; see docs in /work/shared/reference/router.md §2.
+// are left out; as Heroku's error-codes article lists them.
 
 export type RouterLevel = 'info' | 'warning' | 'error';
 

@@ -1,6 +1,6 @@
 // Heroku's header rules for the router, as pure functions: Host parsing, request ids, the
 // X-Forwarded-* / X-Request-* / Via headers sent to the dyno, and which hop-by-hop headers are
-// stripped each way. See /work/shared/reference/router.md §3.
+// stripped each way. As Heroku documents them (HTTP routing article, "Heroku Headers").
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
 /** Connection-scoped headers never passed on (RFC 9110 §7.6.1, plus what vegur strips). */
