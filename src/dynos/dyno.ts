@@ -42,6 +42,8 @@ export interface DynoDeps {
    * doc example shows them 5 s apart) and then R16 if it is still running.
    */
   hangupIntervalMs?: number;
+  /** Called on every state change (the router's data path follows `up` dynos). */
+  onStateChange?: (dyno: Dyno) => void;
   /** Called once when the process has exited and the container is gone. */
   onExit: (dyno: Dyno, status: number, requested: boolean) => void;
 }
@@ -188,6 +190,7 @@ export class Dyno {
     this.log(`State changed from ${this.state} to ${next}`);
     this.state = next;
     this.updatedAt = new Date();
+    this.deps.onStateChange?.(this);
   }
 
   private log(message: string): void {

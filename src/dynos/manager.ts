@@ -57,6 +57,8 @@ interface AppEntry {
   /** When the router last routed a request to this app (idling). */
   lastRequestAt: number;
   features: Set<string>;
+  /** Maintenance mode: the router answers H80 and sends nothing to the dynos. */
+  maintenance: boolean;
   running: boolean;
   again: boolean;
 }
@@ -71,13 +73,15 @@ export class DynoManager implements RouteTable {
   /** Per dyno incarnation: damped load averages and when it is due for its daily cycle. */
   private readonly loads = new WeakMap<Dyno, LoadAverages>();
   private readonly cycleAt = new WeakMap<Dyno, number>();
+  private readonly listeners = new Set<() => void>();
 
   constructor(private readonly o: DynoManagerOptions) {}
 
   /** Loads every app and converges each to its desired state (platform start). */
   async start(): Promise<void> {
-    const apps = await this.o.db.selectFrom('apps').select(['id', 'name']).execute();
+    const apps = await this.o.db.selectFrom('apps').select(['id', 'name', 'maintenance']).execute();
     for (const a of apps) this.track(a.id, a.name);
+    for (const a of apps) this.apps.get(a.id)!.maintenance = a.maintenance === 1;
     const features = await this.o.db.selectFrom('app_features').selectAll().execute();
     for (const f of features) this.apps.get(f.app_id)?.features.add(f.name);
     for (const a of apps) this.wake(a.id);
@@ -95,7 +99,8 @@ export class DynoManager implements RouteTable {
 
   track(id: string, name: string): void {
     if (this.apps.has(id)) return;
-    this.apps.set(id, { id, name, dynos: new Map(), crashes: new Map(), restartTimers: new Map(), webQuantity: 0, webSize: 'standard-1x', lastRequestAt: Date.now(), features: new Set(), running: false, again: false });
+    this.apps.set(id, { id, name, dynos: new Map(), crashes: new Map(), restartTimers: new Map(), webQuantity: 0, webSize: 'standard-1x', lastRequestAt: Date.now(), features: new Set(), maintenance: false, running: false, again: false });
+    this.changed();
     this.byName.set(name, id);
   }
 
@@ -106,6 +111,42 @@ export class DynoManager implements RouteTable {
     this.byName.delete(app.name);
     app.name = name;
     this.byName.set(name, id);
+    this.changed();
+  }
+
+  /** `maintenance:on/off`: the router answers H80 while on; dynos keep running. */
+  setMaintenance(id: string, on: boolean): void {
+    const app = this.apps.get(id);
+    if (!app || app.maintenance === on) return;
+    app.maintenance = on;
+    this.changed();
+  }
+
+  /** Called (synchronously, coalesce yourself) whenever what the router sees may have changed. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Every app with its up web dynos, for a data path that keeps its own copy (HAProxy). Side-effect free. */
+  routeSnapshot(): { id: string; name: string; maintenance: boolean; up: { dyno: string; host: string; port: number }[] }[] {
+    return [...this.apps.values()].map((app) => ({
+      id: app.id, name: app.name, maintenance: app.maintenance,
+      up: [...app.dynos.values()].filter((d) => d.spec.type === 'web' && !d.spec.oneOff && d.state === 'up' && d.spec.port && d.address)
+        .map((d) => ({ dyno: d.name, host: d.address!, port: d.spec.port! })),
+    }));
+  }
+
+  /** The data path saw a request for the app (keeps an eco app awake). */
+  touched(appId: string): void {
+    const app = this.apps.get(appId);
+    if (app) app.lastRequestAt = Date.now();
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) {
+      try { l(); } catch (err) { console.error('dyno manager: change listener failed:', err); }
+    }
   }
 
   /** Stops every dyno of the app and forgets it (the app is being destroyed). */
@@ -114,6 +155,7 @@ export class DynoManager implements RouteTable {
     if (!app) return;
     this.apps.delete(id);
     this.byName.delete(app.name);
+    this.changed();
     for (const t of app.restartTimers.values()) clearTimeout(t);
     await Promise.all([...app.dynos.values()].map((d) => d.stop()));
   }
@@ -257,7 +299,7 @@ export class DynoManager implements RouteTable {
     const up = web.filter((d) => d.state === 'up' && d.spec.port && d.address)
       .map((d) => ({ dyno: d.name, host: d.address!, port: d.spec.port! }));
     return {
-      appId: app.id, appName: app.name, up,
+      appId: app.id, appName: app.name, up, maintenance: app.maintenance,
       webQuantity: app.webQuantity,
       crashed: up.length === 0 && web.length > 0 && web.every((d) => d.state === 'crashed'),
     };
@@ -326,6 +368,7 @@ export class DynoManager implements RouteTable {
     }, {
       runtime: this.o.runtime, logs: this.o.logs, bootTimeoutMs: this.o.bootTimeoutMs, stopGraceMs: this.o.stopGraceMs,
       containerPrefix: this.o.containerPrefix, hangupIntervalMs: this.o.hangupIntervalMs,
+      onStateChange: () => this.changed(),
       onExit: (dy, _code, requested) => this.exited(app, dy, requested),
     });
     const previous = app.dynos.get(d.name);

@@ -34,6 +34,10 @@ export interface PlatformConfig {
   /** How long the router holds a request while the app's web dynos are starting (H20 after). */
   routerBootHoldMs: number;
   routerRequestTimeoutMs: number;
+  /** The 55 s window: a WebSocket or a request body silent this long ends (H15/H28). */
+  routerIdleTimeoutMs: number;
+  /** `haproxy` (HAProxy in front of the Node router), `node` (the Node router alone), `auto` (haproxy when installed). */
+  routerEngine: 'auto' | 'haproxy' | 'node';
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
@@ -48,6 +52,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
   const domain = env.SLIPWAY_DOMAIN || 'localhost';
   const runtime = (env.SLIPWAY_RUNTIME || 'auto') as PlatformConfig['runtime'];
   if (!['auto', 'runc', 'process'].includes(runtime)) throw new ConfigError(`SLIPWAY_RUNTIME must be auto, runc or process, got ${JSON.stringify(runtime)}.`);
+  const routerEngine = (env.SLIPWAY_ROUTER || 'auto') as PlatformConfig['routerEngine'];
+  if (!['auto', 'haproxy', 'node'].includes(routerEngine)) throw new ConfigError(`SLIPWAY_ROUTER must be auto, haproxy or node, got ${JSON.stringify(routerEngine)}.`);
   return {
     dataDir: resolve(env.SLIPWAY_DATA_DIR || join(homedir(), '.slipway')),
     apiPort,
@@ -72,6 +78,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     idleAfterMs: num('SLIPWAY_IDLE_AFTER', 3600) * 1000,
     metricsIntervalMs: Math.max(num('SLIPWAY_METRICS_INTERVAL', 20), 0.1) * 1000,
     routerRequestTimeoutMs: num('SLIPWAY_ROUTER_TIMEOUT', 30) * 1000,
+    routerIdleTimeoutMs: num('SLIPWAY_ROUTER_IDLE_TIMEOUT', 55) * 1000,
+    routerEngine,
   };
 }
 

@@ -3,7 +3,7 @@
 // stops every dyno (SIGTERM, grace period, SIGKILL) and leaves no container behind.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureOperator } from '../api/auth.ts';
@@ -17,7 +17,7 @@ import { Repos } from '../git/repos.ts';
 import { authenticate } from '../api/auth.ts';
 import { Logplex } from '../logs/index.ts';
 import { Releases } from '../releases/index.ts';
-import { Router } from '../router/index.ts';
+import { HaproxyController, haproxyAvailable, Router } from '../router/index.ts';
 import { createRuntime } from '../runtime/index.ts';
 import { BlobStore } from '../slugs/index.ts';
 import { openStore } from '../store/index.ts';
@@ -100,18 +100,33 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     git, push,
     sessionStream: (req, res, id) => void logs.handleSessionRequest(req, res, id),
   });
+  // The data path: HAProxy in front (when installed, or SLIPWAY_ROUTER=haproxy), the Node router behind
+  // it on a private socket for what HAProxy cannot decide; or the Node router alone on the port.
+  const engine = config.routerEngine === 'auto' ? (await haproxyAvailable() ? 'haproxy' : 'node') : config.routerEngine;
+  const routerDir = join(config.dataDir, 'router');
+  const fallbackSocket = join(routerDir, 'fallback.sock');
+  if (engine === 'haproxy') {
+    await mkdir(routerDir, { recursive: true });
+    await rm(fallbackSocket, { force: true });
+  }
   const router = new Router({
     port: config.routerPort, domain: config.domain, routes: dynos, logs,
     requestTimeoutMs: config.routerRequestTimeoutMs, bootHoldMs: config.routerBootHoldMs,
+    ...(engine === 'haproxy' ? { socketPath: fallbackSocket, behindProxy: true } : {}),
   });
+  const haproxy = engine === 'haproxy' ? new HaproxyController({
+    dir: routerDir, listen: { host: '0.0.0.0', port: config.routerPort }, domain: config.domain, routes: dynos, logs, fallbackSocket,
+    timeouts: { connectMs: 5000, serverMs: config.routerRequestTimeoutMs, idleMs: config.routerIdleTimeoutMs, clientKeepAliveMs: 60_000 },
+  }) : undefined;
 
   await listen(apiServer, config.apiPort, 'API');
   await rendezvous.listen();
   await router.listen();
+  await haproxy?.start();
   await dynos.start();
   say(`Slipway is running (runtime: ${runtime.name}, stack: ${runtime.stack}).`);
   say(`  API and git:  ${config.publicUrl}   (git remote: ${config.publicUrl}/<app>.git)`);
-  say(`  Apps:         ${webUrl(urls, '<app>')}`);
+  say(`  Apps:         ${webUrl(urls, '<app>')}   (router: ${engine === 'haproxy' ? 'HAProxy, Node router behind it' : 'Node'})`);
   say(`  run attaches: ${rendezvous.url}   (heroku CLI: NODE_EXTRA_CA_CERTS=${tls.caFile})`);
   say(`  Data:         ${config.dataDir}`);
 
@@ -121,6 +136,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     stop: () => {
       stopping ??= (async () => {
         say('Stopping: dynos get SIGTERM, then SIGKILL after the grace period...');
+        await haproxy?.close();
         await router.close();
         await rendezvous.close();
         // Builds in flight are abandoned (their pushes are declined); their containers go first.

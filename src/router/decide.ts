@@ -6,18 +6,19 @@ import type { AppRoute, RouteTarget } from './types.ts';
 export type RouteDecision =
   | { kind: 'no-such-app' }
   | { kind: 'proxy'; target: RouteTarget }
-  | { kind: 'error'; code: 'H14' | 'H10' }
+  | { kind: 'error'; code: 'H14' | 'H10' | 'H80' }
   /** Web dynos are wanted but none is up and they have not crashed: they are starting. */
   | { kind: 'hold' };
 
 export type Random = () => number;
 
 /**
- * Order of the checks: web scaled to 0 is H14 even if a stopping dyno is still listed; any up dyno
+ * Order of the checks: maintenance mode answers H80 before anything else; web scaled to 0 is H14 even if a stopping dyno is still listed; any up dyno
  * is used; otherwise crashed dynos give H10, and anything else is a boot in progress.
  */
 export function decide(route: AppRoute | undefined, random: Random): RouteDecision {
   if (!route) return { kind: 'no-such-app' };
+  if (route.maintenance) return { kind: 'error', code: 'H80' };
   if (route.webQuantity <= 0) return { kind: 'error', code: 'H14' };
   const target = pickTarget(route.up, random);
   if (target) return { kind: 'proxy', target };

@@ -86,6 +86,8 @@ export interface UpstreamHeaderFacts {
   requestStart: number;
   /** Pass `Upgrade` on and ask the dyno to switch protocols. */
   upgrade: boolean;
+  /** Append `1.1 vegur` to Via (false when a proxy in front already did). Default true. */
+  via?: boolean;
 }
 
 /** Headers the dyno gets: the client's, minus hop-by-hop ones, plus Heroku's. */
@@ -103,7 +105,7 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, facts: Ups
   out['x-forwarded-port'] = String(facts.port);
   out['x-request-start'] = String(facts.requestStart);
   out['x-request-id'] = facts.requestId;
-  out.via = appendValue(incoming.via, '1.1 vegur');
+  if (facts.via === false) { if (incoming.via !== undefined) out.via = incoming.via; } else out.via = appendValue(incoming.via, '1.1 vegur');
   if (facts.upgrade && incoming.upgrade) {
     out.connection = 'Upgrade';
     out.upgrade = incoming.upgrade;

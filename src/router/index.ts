@@ -4,3 +4,4 @@ export { H_CODES, hcode, type HCode, type HCodeInfo } from './hcodes.ts';
 export { formatRouterLine, type RouterLogFields } from './logline.ts';
 export { decide, pickTarget, type RouteDecision } from './decide.ts';
 export type { AppRoute, RouteTable, RouteTarget } from './types.ts';
+export { HaproxyController, haproxyAvailable } from './haproxy/controller.ts';

@@ -15,6 +15,19 @@ export const APPLICATION_ERROR_PAGE = `<!DOCTYPE html>
 </html>
 `;
 
+/** What every request to an app in maintenance mode gets (503, H80). */
+export const MAINTENANCE_PAGE = `<!DOCTYPE html>
+<html>
+  <head>
+    <meta charset="utf-8">
+    <title>Offline for Maintenance</title>
+  </head>
+  <body>
+    <p>This application is undergoing maintenance right now. Please check back later.</p>
+  </body>
+</html>
+`;
+
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

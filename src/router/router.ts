@@ -19,7 +19,7 @@ import { decide, pickTarget, type Random, type RouteDecision } from './decide.ts
 import { clientAddress, forwardedChain, hostOf, requestIdFor, upstreamRequestHeaders } from './headers.ts';
 import { hcode } from './hcodes.ts';
 import { formatRouterLine } from './logline.ts';
-import { noSuchAppPage } from './pages.ts';
+import { MAINTENANCE_PAGE, noSuchAppPage } from './pages.ts';
 import { forwardHttp, forwardUpgrade, type ForwardOptions, type Outcome } from './proxy.ts';
 import { sendPage, sendRawPage } from './respond.ts';
 import type { AppRoute, RouteTable, RouteTarget } from './types.ts';
@@ -54,6 +54,13 @@ export interface RouterOptions {
   random?: Random;
   /** Request ids made when the client sent no usable one. Default random UUIDv4. */
   generateRequestId?: () => string;
+  /** Listen on this unix socket instead of `host:port` (behind HAProxy). */
+  socketPath?: string;
+  /**
+   * Requests come from the HAProxy data path, which already set X-Forwarded-For/-Proto/-Port,
+   * X-Request-Id, X-Request-Start and Via: they are taken as they are, not added to again.
+   */
+  behindProxy?: boolean;
 }
 
 export type ResolvedRouterOptions = Required<RouterOptions>;
@@ -72,13 +79,15 @@ export function resolveRouterOptions(options: RouterOptions): ResolvedRouterOpti
     clientKeepAliveMs: 60_000,
     random: Math.random,
     generateRequestId: randomUUID,
+    socketPath: '',
+    behindProxy: false,
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   } as ResolvedRouterOptions;
 }
 
 /** How to answer the client: a normal response, or raw bytes on a socket handed over for an Upgrade. */
 interface ClientSide {
-  error: (status: number) => void;
+  error: (status: number, page?: string) => void;
   notFound: () => void;
   forward: (o: ForwardOptions) => Promise<void>;
 }
@@ -92,6 +101,9 @@ interface RequestFacts {
   fwd: string[];
   /** Epoch ms at accept, sent as X-Request-Start. */
   acceptedAt: number;
+  proto: 'http' | 'https';
+  /** The port the client connected to. */
+  port: number;
 }
 
 export class Router {
@@ -124,10 +136,12 @@ export class Router {
     if (this.closing) return Promise.reject(new Error('router is closed'));
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
+      const done = () => {
         this.server.off('error', reject);
         resolve();
-      });
+      };
+      if (this.options.socketPath) this.server.listen(this.options.socketPath, done);
+      else this.server.listen(this.options.port, this.options.host, done);
     });
   }
 
@@ -155,7 +169,21 @@ export class Router {
   }
 
   private facts(req: IncomingMessage, host: string): RequestFacts {
+    if (this.options.behindProxy) {
+      const h = req.headers;
+      const start = Number(h['x-request-start']);
+      return {
+        method: req.method ?? 'GET', path: req.url ?? '/', host,
+        requestId: requestIdFor(h['x-request-id'], this.options.generateRequestId),
+        fwd: forwardedChain(h['x-forwarded-for'], ''),
+        acceptedAt: Number.isFinite(start) && start > 0 ? start : Date.now(),
+        proto: h['x-forwarded-proto'] === 'https' ? 'https' : 'http',
+        port: Number(h['x-forwarded-port']) || this.port,
+      };
+    }
     return {
+      proto: 'http',
+      port: req.socket.localPort ?? this.port,
       method: req.method ?? 'GET',
       path: req.url ?? '/',
       host,
@@ -180,7 +208,7 @@ export class Router {
     let clientGone = false;
     res.once('close', () => (clientGone = !res.writableFinished));
     this.dispatch(req, route, facts, () => clientGone, {
-      error: (status) => sendPage(res, status),
+      error: (status, page) => sendPage(res, status, page),
       notFound: () => sendPage(res, 404, noSuchAppPage(this.options.domain)),
       forward: (o) => forwardHttp(req, res, o),
     });
@@ -202,7 +230,7 @@ export class Router {
     socket.on('error', () => socket.destroy());
     socket.once('close', () => (clientGone = true));
     this.dispatch(req, route, facts, () => clientGone, {
-      error: (status) => sendRawPage(socket, status),
+      error: (status, page) => sendRawPage(socket, status, page),
       notFound: () => sendRawPage(socket, 404, noSuchAppPage(this.options.domain)),
       forward: (o) => forwardUpgrade(req, socket, head, o),
     });
@@ -241,7 +269,7 @@ export class Router {
         log({ code: 'H27' });
         return;
       case 'error': {
-        side.error(hcode(decision.code).status ?? 503);
+        side.error(hcode(decision.code).status ?? 503, decision.code === 'H80' ? MAINTENANCE_PAGE : undefined);
         log({ code: decision.code });
         return;
       }
@@ -252,9 +280,10 @@ export class Router {
       host: facts.host,
       requestId: facts.requestId,
       fwd: facts.fwd,
-      proto: 'http',
-      port: req.socket.localPort ?? this.port,
+      proto: facts.proto,
+      port: facts.port,
       requestStart: facts.acceptedAt,
+      via: !this.options.behindProxy,
       upgrade: req.headers.upgrade !== undefined,
     });
     await side.forward({
@@ -294,7 +323,7 @@ export class Router {
   private log(appId: string, facts: RequestFacts, outcome: Outcome): void {
     // Whatever was cut short by close() ends as Heroku's "Forced close".
     const final: Outcome = this.shutdown.signal.aborted && outcome.code ? { ...outcome, code: 'H24', status: undefined } : outcome;
-    this.options.logs.emit(appId, 'heroku', 'router', formatRouterLine({ ...facts, ...final, protocol: 'http' }));
+    this.options.logs.emit(appId, 'heroku', 'router', formatRouterLine({ ...facts, ...final, protocol: facts.proto }));
   }
 
   private agentFor(target: RouteTarget): http.Agent {

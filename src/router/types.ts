@@ -15,6 +15,8 @@ export interface AppRoute {
   up: RouteTarget[];
   /** Quantity of web dynos in the formation (0 → H14). */
   webQuantity: number;
+  /** Maintenance mode is on (→ H80). */
+  maintenance?: boolean;
   /** True when the web dynos exist but none is up because they crashed (→ H10). */
   crashed: boolean;
 }

@@ -77,6 +77,7 @@ export function appRoutes(api: FastifyInstance, d: ApiDeps): void {
     a.updated_at = now();
     await d.db.updateTable('apps').set({ name: a.name, maintenance: a.maintenance, updated_at: a.updated_at }).where('id', '=', a.id).execute();
     if (rename) d.dynos.renamed(a.id, a.name);
+    d.dynos.setMaintenance(a.id, a.maintenance === 1);
     return show(a);
   });
 

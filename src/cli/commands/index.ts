@@ -24,6 +24,9 @@ import { disable as featuresDisable, enable as featuresEnable } from './features
 import gitRemote from './git/remote.ts';
 import help from './help.ts';
 import logs from './logs.ts';
+import maintenance from './maintenance/index.ts';
+import maintenanceOff from './maintenance/off.ts';
+import maintenanceOn from './maintenance/on.ts';
 import ps from './ps/index.ts';
 import psRestart from './ps/restart.ts';
 import psScale from './ps/scale.ts';
@@ -44,6 +47,7 @@ export const commands: readonly Command[] = [
   gitRemote,
   help,
   logs,
+  maintenance, maintenanceOn, maintenanceOff,
   ps, psRestart, psScale, psStop, psType,
   releases, releasesInfo,
   run, runDetached,

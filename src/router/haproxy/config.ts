@@ -1,0 +1,165 @@
+// HAProxy's configuration for the router's data path, pure: the platform's view of apps in, config
+// text out. HAProxy moves the bytes (keep-alive pools to dynos, random choice, Heroku's headers, the
+// timeouts that become H12/H15/H28, error pages); whatever it cannot decide — no app for the Host, no
+// dyno up (hold while booting, H10, H14, H20), maintenance — goes to the Node router behind it on a
+// private unix socket (its `fallback` backend, and each app backend's backup server).
+//
+// Each app is a backend `app-<id>` with slots `web.1` … `web.100` (Heroku's per-app dyno limit);
+// the controller points a slot at a dyno's address through HAProxy's runtime API, so scaling and
+// restarts never reload. Apps, domains and maintenance are in the config: changing them reloads.
+
+export interface HaproxyApp {
+  id: string;
+  /** Every Host the app answers (`<app>.<domain>` and its custom domains), lower-case. */
+  hosts: string[];
+  /** Routed to the Node router, which answers H80. */
+  maintenance: boolean;
+  /** Web dynos that are up: slot name `web.N` → address. */
+  servers: { name: string; host: string; port: number }[];
+}
+
+export interface HaproxyPaths {
+  /** Runtime API (admin level), mode 600. */
+  statsSocket: string;
+  /** The Node router's trusted listener. */
+  fallbackSocket: string;
+  /** Host → backend map file (written next to the config). */
+  hostsMap: string;
+  /** The 503 application-error response file used for 502/503/504. */
+  errorFile: string;
+}
+
+export interface HaproxyTimeouts {
+  connectMs: number;
+  /** First byte from the dyno (H12); also the dyno's silence limit mid-response (see docs). */
+  serverMs: number;
+  /** Idle window once a WebSocket is open, and a client's silence mid-request (H28). */
+  idleMs: number;
+  /** Idle client connection between requests, and time to send a request's head (408). */
+  clientKeepAliveMs: number;
+}
+
+export interface HaproxySettings {
+  listen: { host: string; port: number };
+  /** UDP port on loopback where the controller receives HAProxy's log lines. */
+  logPort: number;
+  timeouts: HaproxyTimeouts;
+  paths: HaproxyPaths;
+}
+
+export const SLOTS_PER_APP = 100;
+
+/** The backend name for an app; log lines carry it, so the controller knows the app from it. */
+export const backendName = (appId: string): string => `app-${appId}`;
+
+/**
+ * One log line per request: the fields below, each ended by `]`. `%{+E}o` makes HAProxy escape
+ * `\`, `"` and `]` inside every field with a backslash, so an unescaped `]` always ends a field,
+ * whatever a client put in its headers. Parsed by `parseLogLine` in logline.ts.
+ */
+export const LOG_FORMAT_FIELDS = [
+  '%b', // backend: app-<id> or fallback
+  '%s', // server: web.N
+  '%HM',
+  '%[var(txn.host)]',
+  '%[var(txn.rid)]',
+  '%[var(txn.fwd)]',
+  '%Th', // handshake (TLS)
+  '%Tw', // queue
+  '%Tc', // connect
+  '%Tr', // response time (first byte)
+  '%Ta', // active time
+  '%ST',
+  '%B',
+  '%tsc',
+  '%HV',
+  '%[ssl_fc]',
+  '%[ssl_fc_protocol]',
+  '%HU',
+];
+
+const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`;
+const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+export function haproxyConfig(s: HaproxySettings, apps: readonly HaproxyApp[]): string {
+  const t = s.timeouts;
+  const lines: string[] = [
+    '# Written by the Slipway router controller; changes here are overwritten.',
+    'global',
+    `  stats socket ${s.paths.statsSocket} mode 600 level admin`,
+    `  log 127.0.0.1:${s.logPort} len 16384 format raw local3 info`,
+    '  maxconn 8000',
+    '  tune.bufsize 32768',
+    '  tune.maxrewrite 8192',
+    '  tune.http.maxhdr 1000',
+    '  hard-stop-after 10m',
+    '',
+    'defaults',
+    '  mode http',
+    '  log global',
+    `  log-format ${q('%{+E}o' + LOG_FORMAT_FIELDS.map((f) => `${f}]`).join(''))}`,
+    '  option dontlognull',
+    '  option http-ignore-probes',
+    `  timeout connect ${ms(t.connectMs)}`,
+    `  timeout server ${ms(t.serverMs)}`,
+    `  timeout client ${ms(t.idleMs)}`,
+    `  timeout tunnel ${ms(t.idleMs)}`,
+    `  timeout http-request ${ms(t.clientKeepAliveMs)}`,
+    `  timeout http-keep-alive ${ms(t.clientKeepAliveMs)}`,
+    '  timeout client-fin 5s',
+    '  timeout server-fin 5s',
+    '  retries 9',
+    '  option redispatch 1',
+    '  http-reuse safe',
+    `  errorfile 502 ${s.paths.errorFile}`,
+    `  errorfile 503 ${s.paths.errorFile}`,
+    `  errorfile 504 ${s.paths.errorFile}`,
+    '',
+    'frontend http',
+    `  bind ${s.listen.host}:${s.listen.port}`,
+    // Host: lower-cased, port and trailing dot removed, as the Node router reads it.
+    '  http-request set-var(txn.host) req.hdr(host),lower,regsub(:[0-9]+$,),regsub(\\.$,)',
+    // A client's X-Request-Id is kept when Heroku would keep it; otherwise a new UUID.
+    '  http-request set-var(txn.rid) req.hdr(x-request-id) if { req.hdr_cnt(x-request-id) eq 1 } { req.hdr(x-request-id) -m reg ^[-+=/A-Za-z0-9]{20,200}$ }',
+    '  http-request set-var(txn.rid) uuid() unless { var(txn.rid) -m found }',
+    '  http-request set-header X-Request-Id %[var(txn.rid)]',
+    '  http-request set-var(txn.fwd) src,ipmask(32,128) ',
+    '  http-request set-var-fmt(txn.fwd) "%[req.fhdr(x-forwarded-for)], %[src]" if { req.fhdr(x-forwarded-for) -m found }',
+    '  http-request set-header X-Forwarded-For %[var(txn.fwd)]',
+    '  http-request set-header X-Forwarded-Proto http',
+    '  http-request set-header X-Forwarded-Port %[dst_port]',
+    '  http-request set-header X-Request-Start %[date(0,ms)]',
+    '  http-request set-header Via "%[req.fhdr(via)], 1.1 vegur" if { req.fhdr(via) -m found }',
+    '  http-request set-header Via "1.1 vegur" unless { req.fhdr(via) -m found }',
+    '  http-request del-header Expect if { req.hdr(expect) -m str -i 100-continue }',
+    `  use_backend %[var(txn.host),map(${s.paths.hostsMap},fallback)]`,
+    '  default_backend fallback',
+    // The Node router logs the requests it answers itself.
+    '  http-response set-log-level silent if { srv_name node }',
+    '  http-response add-header Via "1.1 vegur" unless { srv_name node }',
+    '',
+    'backend fallback',
+    `  server node unix@${s.paths.fallbackSocket}`,
+  ];
+  for (const app of apps) {
+    lines.push('', `backend ${backendName(app.id)}`, '  balance random');
+    const up = new Map(app.servers.map((sv) => [sv.name, sv]));
+    for (let i = 1; i <= SLOTS_PER_APP; i++) {
+      const sv = up.get(`web.${i}`);
+      lines.push(sv ? `  server web.${i} ${sv.host}:${sv.port}` : `  server web.${i} 127.0.0.1:1 disabled`);
+    }
+    lines.push(`  server node unix@${s.paths.fallbackSocket} backup`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+/** The Host → backend map: apps in maintenance are left out, so the Node router answers them. */
+export function hostsMap(apps: readonly HaproxyApp[]): string {
+  const rows: string[] = [];
+  for (const app of apps) {
+    if (app.maintenance) continue;
+    for (const host of app.hosts) rows.push(`${host} ${backendName(app.id)}`);
+  }
+  return rows.join('\n') + '\n';
+}

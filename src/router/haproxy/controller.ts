@@ -1,0 +1,241 @@
+// The control plane of the HAProxy data path. It runs HAProxy (master-worker, foreground, one child
+// of the platform), keeps it in step with the dyno manager's view, and turns its log lines into
+// Heroku's router lines.
+//   - Up web dynos → server slots, changed through the runtime API (`set server ... addr/state`):
+//     no reload for scaling, restarts or crashes.
+//   - Apps, their hosts and maintenance → the config and the Host map: a change rewrites both and
+//     reloads (SIGUSR2 to the master; old workers finish their requests).
+//   - Log lines arrive over UDP on loopback; each becomes one `heroku[router]` line in the app's
+//     stream and marks the app as requested (idling).
+// One sync runs at a time; changes arriving meanwhile coalesce into one more pass.
+import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import type { LogSink } from '../../logs/types.ts';
+import { formatRouterLine } from '../logline.ts';
+import { APPLICATION_ERROR_PAGE } from '../pages.ts';
+import { backendName, haproxyConfig, hostsMap, type HaproxyApp, type HaproxyTimeouts } from './config.ts';
+import { parseLogLine, routerFields } from './logline.ts';
+
+export interface RouteSource {
+  routeSnapshot(): { id: string; name: string; maintenance: boolean; up: { dyno: string; host: string; port: number }[] }[];
+  onChange(listener: () => void): () => void;
+  touched(appId: string): void;
+}
+
+export interface HaproxyControllerOptions {
+  dir: string;
+  listen: { host: string; port: number };
+  domain: string;
+  routes: RouteSource;
+  logs: LogSink;
+  timeouts: HaproxyTimeouts;
+  /** Where the Node router listens for what HAProxy cannot answer itself. */
+  fallbackSocket: string;
+  /** Each request HAProxy finished, for metrics. */
+  onRequest?: (appId: string, fields: ReturnType<typeof routerFields>) => void;
+  binary?: string;
+}
+
+const START_TIMEOUT_MS = 10_000;
+
+/** Whether an `haproxy` binary runs here (SLIPWAY_ROUTER=auto picks HAProxy then). */
+export function haproxyAvailable(binary = 'haproxy'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const p = spawn(binary, ['-v'], { stdio: 'ignore' });
+    p.once('error', () => resolve(false));
+    p.once('exit', (code) => resolve(code === 0));
+  });
+}
+
+export class HaproxyController {
+  private child?: ChildProcess;
+  private udp?: dgram.Socket;
+  private logPort = 0;
+  /** What the running worker has: its config's shape, and each slot's address (`host:port`). */
+  private appliedShape = '';
+  private readonly appliedSlots = new Map<string, string>();
+  private syncing = false;
+  private again = false;
+  private closed = false;
+  private unsubscribe?: () => void;
+  private exited?: Promise<void>;
+
+  constructor(private readonly o: HaproxyControllerOptions) {}
+
+  private get paths() {
+    const d = this.o.dir;
+    return { statsSocket: join(d, 'haproxy.sock'), fallbackSocket: this.o.fallbackSocket, hostsMap: join(d, 'hosts.map'), errorFile: join(d, '503.http') };
+  }
+
+  private get configFile() { return join(this.o.dir, 'haproxy.cfg'); }
+
+  async start(): Promise<void> {
+    await mkdir(this.o.dir, { recursive: true });
+    await rm(this.paths.statsSocket, { force: true });
+    const body = Buffer.from(APPLICATION_ERROR_PAGE);
+    await writeFile(this.paths.errorFile, `HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${body.length}\r\nCache-Control: no-cache, no-store\r\nConnection: close\r\n\r\n${APPLICATION_ERROR_PAGE}`);
+    this.udp = dgram.createSocket('udp4');
+    this.udp.on('message', (m) => this.onLog(m.toString('utf8')));
+    await new Promise<void>((resolve, reject) => {
+      this.udp!.once('error', reject);
+      this.udp!.bind(0, '127.0.0.1', () => resolve());
+    });
+    this.logPort = this.udp.address().port;
+    const apps = this.desired();
+    await this.writeConfig(apps);
+    const child = spawn(this.o.binary ?? 'haproxy', ['-W', '-db', '-f', this.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    let output = '';
+    const keep = (d: Buffer) => { output = (output + d.toString()).slice(-4000); };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
+      if (!this.closed) console.error(`router: haproxy exited (${signal ?? code}); the router port no longer answers:\n${output}`);
+      resolve();
+    }));
+    child.once('error', (err) => console.error('router: could not run haproxy:', err.message));
+    await this.waitForWorker(undefined, () => output);
+    this.remember(apps);
+    this.unsubscribe = this.o.routes.onChange(() => this.schedule());
+    this.schedule();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe?.();
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGTERM');
+      const late = setTimeout(() => this.child?.kill('SIGKILL'), 5000);
+      await this.exited;
+      clearTimeout(late);
+    }
+    this.udp?.close();
+    await rm(this.paths.statsSocket, { force: true });
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    if (this.syncing) { this.again = true; return; }
+    this.syncing = true;
+    setImmediate(() => void this.syncLoop());
+  }
+
+  private async syncLoop(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        await this.sync();
+      } while (this.again && !this.closed);
+    } catch (err) {
+      if (!this.closed) console.error('router: updating haproxy failed:', err);
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  private desired(): HaproxyApp[] {
+    return this.o.routes.routeSnapshot().map((a) => ({
+      id: a.id, maintenance: a.maintenance, hosts: [`${a.name}.${this.o.domain}`.toLowerCase()],
+      servers: a.up.map((u) => ({ name: u.dyno, host: u.host, port: u.port })),
+    }));
+  }
+
+  private shape(apps: HaproxyApp[]): string {
+    return JSON.stringify(apps.map((a) => [a.id, a.hosts, a.maintenance]));
+  }
+
+  private remember(apps: HaproxyApp[]): void {
+    this.appliedShape = this.shape(apps);
+    this.appliedSlots.clear();
+    for (const a of apps) for (const s of a.servers) this.appliedSlots.set(`${backendName(a.id)}/${s.name}`, `${s.host}:${s.port}`);
+  }
+
+  private async sync(): Promise<void> {
+    const apps = this.desired();
+    // Slots first, through the runtime API (immediate): a destroyed app's dynos stop getting requests
+    // before the reload below has finished.
+    const live = new Set(this.appliedSlots.keys());
+    const want = new Map<string, string>();
+    for (const a of apps) for (const s of a.servers) if (/^web\.\d+$/.test(s.name)) want.set(`${backendName(a.id)}/${s.name}`, `${s.host}:${s.port}`);
+    const commands: string[] = [];
+    const shape = this.shape(apps);
+    const reload = shape !== this.appliedShape;
+    const backends = new Set(JSON.parse(this.appliedShape || '[]').map((a: [string]) => backendName(a[0])));
+    for (const [slot, addr] of want) {
+      if (this.appliedSlots.get(slot) === addr || !backends.has(slot.split('/')[0])) continue;
+      const [host, port] = addr.split(':');
+      commands.push(`set server ${slot} addr ${host} port ${port}`, `set server ${slot} state ready`);
+    }
+    // A stopping dyno only stops getting new requests: those in flight finish (it has its SIGTERM grace).
+    for (const slot of live) if (!want.has(slot)) commands.push(`set server ${slot} state maint`);
+    if (commands.length > 0) {
+      const reply = await this.runtime(commands);
+      if (/No such (server|backend)|Require|Unknown/i.test(reply)) throw new Error(`haproxy runtime API refused an update: ${reply.trim()}`);
+      this.appliedSlots.clear();
+      for (const [slot, addr] of want) if (backends.has(slot.split('/')[0])) this.appliedSlots.set(slot, addr);
+    }
+    if (reload) {
+      await this.writeConfig(apps);
+      const before = await this.workerPid();
+      this.child?.kill('SIGUSR2');
+      await this.waitForWorker(before, () => '');
+      this.remember(apps);
+    }
+  }
+
+  private async writeConfig(apps: HaproxyApp[]): Promise<void> {
+    const cfg = haproxyConfig({ listen: this.o.listen, logPort: this.logPort, timeouts: this.o.timeouts, paths: this.paths }, apps);
+    await writeFile(this.paths.hostsMap, hostsMap(apps));
+    await writeFile(this.configFile, cfg);
+  }
+
+  /** Sends commands to the runtime API (one connection, `;`-separated) and returns its answer. */
+  private runtime(commands: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const s = connect(this.paths.statsSocket);
+      let out = '';
+      s.setEncoding('utf8');
+      s.on('data', (d) => (out += d));
+      s.once('error', reject);
+      s.once('close', () => resolve(out));
+      s.end(`${commands.join(';')}\n`);
+    });
+  }
+
+  private async workerPid(): Promise<string | undefined> {
+    try {
+      return /^Pid: (\d+)$/m.exec(await this.runtime(['show info']))?.[1];
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Waits until a worker (other than `previous`) answers on the runtime socket. */
+  private async waitForWorker(previous: string | undefined, output: () => string): Promise<void> {
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (this.child?.exitCode !== null || this.child?.signalCode !== null) break;
+      const pid = await this.workerPid();
+      if (pid && pid !== previous) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`haproxy did not start serving within ${START_TIMEOUT_MS / 1000} s:\n${output()}`);
+  }
+
+  private onLog(datagram: string): void {
+    for (const line of datagram.split('\n')) {
+      if (!line) continue;
+      const parsed = parseLogLine(line);
+      const fields = parsed && routerFields(parsed);
+      if (!fields) continue;
+      const { appId, ...rest } = fields;
+      this.o.logs.emit(appId, 'heroku', 'router', formatRouterLine(rest));
+      this.o.routes.touched(appId);
+      this.o.onRequest?.(appId, fields);
+    }
+  }
+}
