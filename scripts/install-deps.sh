@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what Slipway needs on Debian 12 and is missing: git, runc, debootstrap (for the stack),
-# curl, jq, python3, then the npm dependencies, then makes the stack (`slipway stack:make`: a Debian 12
+# curl, jq, python3, haproxy (the router's data path), then the npm dependencies, then makes the stack (`slipway stack:make`: a Debian 12
 # root for builds and dynos, about 2.5 minutes the first time and whenever its definition changes).
 # Safe to run again; does nothing when all is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pkg in git runc debootstrap curl jq python3 tar gzip iproute2 iptables; do
+for pkg in git runc debootstrap curl jq python3 tar gzip iproute2 iptables haproxy; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 if ((${#need[@]})); then

@@ -10,7 +10,8 @@
 // One sync runs at a time; changes arriving meanwhile coalesce into one more pass.
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { LogSink } from '../../logs/types.ts';
@@ -72,6 +73,19 @@ export class HaproxyController {
 
   private get configFile() { return join(this.o.dir, 'haproxy.cfg'); }
 
+  private get pidFile() { return join(this.o.dir, 'haproxy.pid'); }
+
+  /** An HAProxy this data dir started before a crash of the platform: stopped before ours starts. */
+  private async stopLeftover(): Promise<void> {
+    const pid = Number((await readFile(this.pidFile, 'utf8').catch(() => '')).trim());
+    if (!pid) return;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.includes(this.configFile)) return;
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 50));
+    if (existsSync(`/proc/${pid}`)) process.kill(pid, 'SIGKILL');
+  }
+
   async start(): Promise<void> {
     await mkdir(this.o.dir, { recursive: true });
     await rm(this.paths.statsSocket, { force: true });
@@ -86,7 +100,11 @@ export class HaproxyController {
     this.logPort = this.udp.address().port;
     const apps = this.desired();
     await this.writeConfig(apps);
-    const child = spawn(this.o.binary ?? 'haproxy', ['-W', '-db', '-f', this.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await this.stopLeftover();
+    // setpriv's parent-death signal: if the platform is killed outright, HAProxy goes with it instead
+    // of holding the router port; a leftover from before that is stopped above through its pid file.
+    const argv = [this.o.binary ?? 'haproxy', '-W', '-db', '-p', this.pidFile, '-f', this.configFile];
+    const child = spawn('setpriv', ['--pdeathsig', 'SIGTERM', '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     let output = '';
     const keep = (d: Buffer) => { output = (output + d.toString()).slice(-4000); };

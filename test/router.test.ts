@@ -1,0 +1,170 @@
+// The router as users meet it: HAProxy on the router port with the Node router behind it, a real app
+// in real dynos. Headers checked at the dyno, Heroku's log line, the H-codes a misbehaving app
+// causes (with timeouts shortened so each takes seconds), Upgrade tunnels, maintenance mode.
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { makeRepo, ROOT, sleep, TestPlatform } from './helpers/platform.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('router (HAProxy data path)', () => {
+  const p = new TestPlatform();
+  let work: string;
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'slipway-router-'));
+    await p.start({ SLIPWAY_ROUTER: 'haproxy', SLIPWAY_ROUTER_TIMEOUT: '2', SLIPWAY_ROUTER_IDLE_TIMEOUT: '2' });
+    await p.request('POST', '/apps', { name: 'rtr' });
+    const dir = join(work, 'rtr');
+    await cp(join(ROOT, 'test', 'fixtures', 'apps', 'router-app'), dir, { recursive: true });
+    await makeRepo(dir, {});
+    const push = await p.push(dir, 'rtr');
+    assert.equal(push.code, 0, push.output);
+    await p.waitFor('rtr', 'router-app on web.1');
+    assert.match(p.output, /router: HAProxy, Node router behind it/);
+  });
+  after(async () => {
+    await p.cleanup();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  test('the dyno gets Heroku\'s headers; the request is logged in Heroku\'s format', async () => {
+    const id = 'client-chosen-request-id-0001';
+    const before = Date.now();
+    const r = await p.route('rtr', '/headers?x=1', { headers: { 'X-Forwarded-For': '203.0.113.9', 'X-Request-Id': id, 'X-Forwarded-Proto': 'gopher' } });
+    assert.equal(r.status, 200);
+    const h = JSON.parse(r.body).headers;
+    assert.equal(h['x-forwarded-for'], '203.0.113.9, 127.0.0.1');
+    assert.equal(h['x-forwarded-proto'], 'http');
+    assert.equal(h['x-forwarded-port'], String(p.routerPort));
+    assert.equal(h['x-request-id'], id);
+    assert.equal(h.via, '1.1 vegur');
+    const start = Number(h['x-request-start']);
+    assert.ok(start >= before - 1000 && start <= Date.now() + 1000, `X-Request-Start ${h['x-request-start']} is the accept time in ms`);
+    assert.match(r.headers.get('via') ?? '', /1\.1 vegur/);
+    await p.waitForLog('rtr', new RegExp(`heroku\\[router\\]: at=info method=GET path="/headers\\?x=1" host=rtr\\.localhost request_id=${id} fwd="203\\.0\\.113\\.9,127\\.0\\.0\\.1" dyno=web\\.1 connect=\\d+ms service=\\d+ms status=200 bytes=\\d+ protocol=http$`, 'm'), 20);
+
+    // An id Heroku would not keep (too short) is replaced by a generated UUID, logged the same.
+    const r2 = await p.route('rtr', '/headers', { headers: { 'X-Request-Id': 'short' } });
+    const generated = JSON.parse(r2.body).headers['x-request-id'];
+    assert.match(generated, UUID);
+    await p.waitForLog('rtr', new RegExp(`request_id=${generated} fwd="127\\.0\\.0\\.1"`), 20);
+  });
+
+  test('a request body streams to the dyno and back', async () => {
+    const body = 'x'.repeat(300_000);
+    const got = await new Promise<string>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: p.routerPort, path: '/echo', method: 'POST', headers: { Host: 'rtr.localhost', 'Transfer-Encoding': 'chunked' } }, (res) => {
+        let s = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (s += d));
+        res.on('end', () => resolve(s));
+      });
+      req.on('error', reject);
+      for (let i = 0; i < body.length; i += 50_000) req.write(body.slice(i, i + 50_000));
+      req.end();
+    });
+    assert.equal(got.length, body.length);
+  });
+
+  test('no first byte within the timeout: H12, the application error page', async () => {
+    const r = await p.route('rtr', '/sleep?ms=6000');
+    assert.equal(r.status, 503);
+    assert.match(r.body, /Application Error/);
+    await p.waitForLog('rtr', /heroku\[router\]: at=error code=H12 desc="Request timeout" method=GET path="\/sleep\?ms=6000" host=rtr\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.1 connect=\d+ms service=\d+ms status=503 bytes=\d* protocol=http/, 20);
+  });
+
+  test('the dyno closes without answering: H13', async () => {
+    const r = await p.route('rtr', '/close');
+    assert.equal(r.status, 503);
+    assert.match(r.body, /Application Error/);
+    await p.waitForLog('rtr', /heroku\[router\]: at=error code=H13 desc="Connection closed without response" method=GET path="\/close"/, 20);
+  });
+
+  test('the dyno dies mid-response: H18, the client is cut off', async () => {
+    const outcome = await new Promise<string>((resolve) => {
+      const req = request({ host: '127.0.0.1', port: p.routerPort, path: '/partial', headers: { Host: 'rtr.localhost' } }, (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => resolve('complete'));
+        res.on('error', () => resolve('cut off'));
+        res.on('aborted', () => resolve('cut off'));
+      });
+      req.on('error', () => resolve('cut off'));
+      req.end();
+    });
+    assert.equal(outcome, 'cut off');
+    await p.waitForLog('rtr', /heroku\[router\]: sock=backend at=error code=H18 desc="Server Request Interrupted" method=GET path="\/partial"/, 20);
+  });
+
+  test('the dyno goes silent mid-response: H15', async () => {
+    await new Promise<void>((resolve) => {
+      const req = request({ host: '127.0.0.1', port: p.routerPort, path: '/stall', headers: { Host: 'rtr.localhost' } }, (res) => {
+        res.on('data', () => undefined);
+        res.on('close', () => resolve());
+      });
+      req.on('error', () => resolve());
+      req.setTimeout(30_000, () => req.destroy());
+      req.end();
+    });
+    await p.waitForLog('rtr', /heroku\[router\]: at=error code=H15 desc="Idle connection" method=GET path="\/stall" .* status=503/, 20);
+  });
+
+  test('an Upgrade is tunnelled both ways and logged once with status 101', async () => {
+    const echoed = await new Promise<string>((resolve, reject) => {
+      const s = connect(p.routerPort, '127.0.0.1');
+      let got = '';
+      s.setEncoding('utf8');
+      s.on('error', reject);
+      s.on('close', () => reject(new Error(`closed after: ${JSON.stringify(got)}`)));
+      s.on('data', (d) => {
+        got += d;
+        if (got.includes('\r\n\r\n') && !got.includes('ping-through-router')) s.write('ping-through-router');
+        if (got.includes('ping-through-router')) { s.end(); resolve(got); }
+      });
+      s.write('GET /socket HTTP/1.1\r\nHost: rtr.localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
+        + 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    });
+    assert.match(echoed, /^HTTP\/1\.1 101 /);
+    assert.match(echoed, /Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=/i);
+    assert.match(echoed, /ping-through-router$/);
+    await p.waitForLog('rtr', /heroku\[router\]: at=info method=GET path="\/socket" .* status=101 /, 20);
+  });
+
+  test('requests spread over the web dynos at random', async () => {
+    await p.request('PATCH', '/apps/rtr/formation/web', { quantity: 3 });
+    const seen = new Set<string>();
+    for (let i = 0; i < 200 && seen.size < 3; i++) {
+      const r = await p.route('rtr', '/');
+      const m = /on (web\.\d)/.exec(r.body);
+      if (m) seen.add(m[1]!);
+      else await sleep(100);
+    }
+    assert.deepEqual([...seen].sort(), ['web.1', 'web.2', 'web.3']);
+    await p.request('PATCH', '/apps/rtr/formation/web', { quantity: 1 });
+  });
+
+  test('maintenance mode: the maintenance page and H80, then back to the dynos', async () => {
+    let r = await p.cli(['maintenance:on', '-a', 'rtr']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await p.cli(['maintenance', '-a', 'rtr'])).stdout.trim(), 'on');
+    let res = await p.route('rtr', '/');
+    for (let i = 0; i < 50 && res.status !== 503; i++) { await sleep(100); res = await p.route('rtr', '/'); }
+    assert.equal(res.status, 503);
+    assert.match(res.body, /Offline for Maintenance/);
+    await p.waitForLog('rtr', /heroku\[router\]: at=info code=H80 desc="Maintenance mode" method=GET path="\/" host=rtr\.localhost .* dyno= connect= service= status=503 bytes= protocol=http/, 20);
+    r = await p.cli(['maintenance:off', '-a', 'rtr']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await p.cli(['maintenance', '-a', 'rtr'])).stdout.trim(), 'off');
+    await p.waitFor('rtr', 'router-app on web.1', '/', 20);
+  });
+
+  test('an unknown host gets the No such app page', async () => {
+    const r = await p.route('nosuchapp');
+    assert.equal(r.status, 404);
+    assert.match(r.body, /No such app/);
+  });
+});
