@@ -10,6 +10,22 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeRepo, ROOT, sleep, TestPlatform } from './helpers/platform.ts';
 
+/** HAProxy's own view of an app's server slots (runtime API): the active ones, as `web.N` names. */
+async function activeSlots(p: TestPlatform): Promise<string[]> {
+  const out = await new Promise<string>((resolve, reject) => {
+    const s = connect(join(p.dataDir, 'router', 'haproxy.sock'));
+    let o = '';
+    s.on('data', (d) => (o += d));
+    s.on('error', reject);
+    s.on('close', () => resolve(o));
+    s.end('show servers state\n');
+  });
+  const lines = out.split('\n');
+  const cols = (lines.find((l) => l.startsWith('# be_id')) ?? '').slice(2).split(' ');
+  return lines.map((l) => l.split(' ')).filter((f) => /^web\.\d+$/.test(f[cols.indexOf('srv_name')] ?? '') && f[cols.indexOf('srv_port')] !== '1'
+    && (Number(f[cols.indexOf('srv_admin_state')]) & 1) === 0).map((f) => f[cols.indexOf('srv_name')]!).sort();
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('router (HAProxy data path)', () => {
@@ -144,7 +160,12 @@ describe('router (HAProxy data path)', () => {
       else await sleep(100);
     }
     assert.deepEqual([...seen].sort(), ['web.1', 'web.2', 'web.3']);
+    // HAProxy itself routes to the three: each up dyno is an active server slot.
+    assert.deepEqual(await activeSlots(p), ['web.1', 'web.2', 'web.3']);
     await p.request('PATCH', '/apps/rtr/formation/web', { quantity: 1 });
+    let slots = await activeSlots(p);
+    for (let i = 0; i < 100 && slots.length !== 1; i++) { await sleep(100); slots = await activeSlots(p); }
+    assert.deepEqual(slots, ['web.1'], 'stopped dynos leave HAProxy at once');
   });
 
   test('maintenance mode: the maintenance page and H80, then back to the dynos', async () => {

@@ -41,7 +41,7 @@ export interface HaproxyTimeouts {
 
 export interface HaproxySettings {
   listen: { host: string; port: number };
-  /** UDP port on loopback where the controller receives HAProxy's log lines. */
+  /** TCP port on loopback where the controller receives HAProxy's log lines. */
   logPort: number;
   timeouts: HaproxyTimeouts;
   paths: HaproxyPaths;
@@ -85,9 +85,20 @@ export function haproxyConfig(s: HaproxySettings, apps: readonly HaproxyApp[]): 
   const t = s.timeouts;
   const lines: string[] = [
     '# Written by the Slipway router controller; changes here are overwritten.',
+    // Log lines go into a ring buffer that HAProxy forwards over one TCP connection, newline-delimited:
+    // writing a line costs the request path a memory copy, not a syscall (a UDP datagram per request
+    // cost about a quarter of HAProxy's throughput). A reader that falls 4 MB behind loses the oldest.
+    'ring requests',
+    '  format raw',
+    '  maxlen 16384',
+    '  size 4194304',
+    '  timeout connect 5s',
+    '  timeout server 60s',
+    `  server controller 127.0.0.1:${s.logPort}`,
+    '',
     'global',
     `  stats socket ${s.paths.statsSocket} mode 600 level admin`,
-    `  log 127.0.0.1:${s.logPort} len 16384 format raw local3 info`,
+    '  log ring@requests len 16384 format raw local3 info',
     '  maxconn 8000',
     '  tune.bufsize 32768',
     '  tune.maxrewrite 8192',

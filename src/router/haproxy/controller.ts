@@ -5,14 +5,13 @@
 //     no reload for scaling, restarts or crashes.
 //   - Apps, their hosts and maintenance → the config and the Host map: a change rewrites both and
 //     reloads (SIGUSR2 to the master; old workers finish their requests).
-//   - Log lines arrive over UDP on loopback; each becomes one `heroku[router]` line in the app's
-//     stream and marks the app as requested (idling).
+//   - Log lines arrive over TCP on loopback (HAProxy's log ring forwards them, newline-delimited);
+//     each becomes one `heroku[router]` line in the app's stream and marks the app as requested (idling).
 // One sync runs at a time; changes arriving meanwhile coalesce into one more pass.
 import { spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { LogSink } from '../../logs/types.ts';
 import { formatRouterLine } from '../logline.ts';
@@ -53,7 +52,8 @@ export function haproxyAvailable(binary = 'haproxy'): Promise<boolean> {
 
 export class HaproxyController {
   private child?: ChildProcess;
-  private udp?: dgram.Socket;
+  private logServer?: Server;
+  private readonly logSockets = new Set<Socket>();
   private logPort = 0;
   /** What the running worker has: its config's shape, and each slot's address (`host:port`). */
   private appliedShape = '';
@@ -91,13 +91,12 @@ export class HaproxyController {
     await rm(this.paths.statsSocket, { force: true });
     const body = Buffer.from(APPLICATION_ERROR_PAGE);
     await writeFile(this.paths.errorFile, `HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${body.length}\r\nCache-Control: no-cache, no-store\r\nConnection: close\r\n\r\n${APPLICATION_ERROR_PAGE}`);
-    this.udp = dgram.createSocket('udp4');
-    this.udp.on('message', (m) => this.onLog(m.toString('utf8')));
+    this.logServer = createServer((socket) => this.readLogs(socket));
     await new Promise<void>((resolve, reject) => {
-      this.udp!.once('error', reject);
-      this.udp!.bind(0, '127.0.0.1', () => resolve());
+      this.logServer!.once('error', reject);
+      this.logServer!.listen(0, '127.0.0.1', () => resolve());
     });
-    this.logPort = this.udp.address().port;
+    this.logPort = (this.logServer.address() as { port: number }).port;
     const apps = this.desired();
     await this.writeConfig(apps);
     await this.stopLeftover();
@@ -131,7 +130,8 @@ export class HaproxyController {
       await this.exited;
       clearTimeout(late);
     }
-    this.udp?.close();
+    for (const s of this.logSockets) s.destroy();
+    await new Promise((r) => this.logServer?.close(r) ?? r(undefined));
     await rm(this.paths.statsSocket, { force: true });
   }
 
@@ -244,16 +244,31 @@ export class HaproxyController {
     throw new Error(`haproxy did not start serving within ${START_TIMEOUT_MS / 1000} s:\n${output()}`);
   }
 
-  private onLog(datagram: string): void {
-    for (const line of datagram.split('\n')) {
-      if (!line) continue;
-      const parsed = parseLogLine(line);
-      const fields = parsed && routerFields(parsed);
-      if (!fields) continue;
-      const { appId, ...rest } = fields;
-      this.o.logs.emit(appId, 'heroku', 'router', formatRouterLine(rest));
-      this.o.routes.touched(appId);
-      this.o.onRequest?.(appId, fields);
-    }
+  /** One connection per HAProxy worker; lines end with a newline (HAProxy escapes any inside a field). */
+  private readLogs(socket: Socket): void {
+    if (socket.remoteAddress !== '127.0.0.1') { socket.destroy(); return; }
+    this.logSockets.add(socket);
+    socket.once('close', () => this.logSockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.setEncoding('utf8');
+    let pending = '';
+    socket.on('data', (chunk: string) => {
+      const cut = chunk.lastIndexOf('\n');
+      if (cut < 0) { pending += chunk; return; }
+      const lines = (pending + chunk.slice(0, cut)).split('\n');
+      pending = chunk.slice(cut + 1);
+      for (const line of lines) this.onLog(line);
+    });
+  }
+
+  private onLog(line: string): void {
+    if (!line) return;
+    const parsed = parseLogLine(line);
+    const fields = parsed && routerFields(parsed);
+    if (!fields) return;
+    const { appId, ...rest } = fields;
+    this.o.logs.emit(appId, 'heroku', 'router', formatRouterLine(rest));
+    this.o.routes.touched(appId);
+    this.o.onRequest?.(appId, fields);
   }
 }
