@@ -2,7 +2,12 @@
 // in real dynos. Headers checked at the dyno, Heroku's log line, the H-codes a misbehaving app
 // causes (with timeouts shortened so each takes seconds), Upgrade tunnels, maintenance mode.
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
+import http2 from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import { promisify } from 'node:util';
 import { connect } from 'node:net';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -181,6 +186,87 @@ describe('router (HAProxy data path)', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal((await p.cli(['maintenance', '-a', 'rtr'])).stdout.trim(), 'off');
     await p.waitFor('rtr', 'router-app on web.1', '/', 20);
+  });
+
+  test('custom domains: added, listed, routed by Host, one app at a time, removed', async () => {
+    let r = await p.cli(['domains:add', 'www.example.test', '-a', 'rtr']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Configure your app's DNS provider to point to the DNS Target rtr\.localhost/);
+    r = await p.cli(['domains', '-a', 'rtr']);
+    assert.match(r.stdout, /=== rtr Heroku Domain\nrtr\.localhost\n\n=== rtr Custom Domains\nDomain Name\s+DNS Record Type\s+DNS Target\s+SNI Endpoint\nwww\.example\.test\s+CNAME\s+rtr\.localhost/);
+    let res = await p.route('rtr', '/', { host: 'www.example.test' });
+    for (let i = 0; i < 50 && res.status !== 200; i++) { await sleep(100); res = await p.route('rtr', '/', { host: 'www.example.test' }); }
+    assert.match(res.body, /router-app on web\.1/);
+    await p.request('POST', '/apps', { name: 'other' });
+    const taken = await p.request('POST', '/apps/other/domains', { hostname: 'WWW.example.test' });
+    assert.equal(taken.status, 422);
+    assert.match(taken.body.message, /already in use by another app/);
+    const bad = await p.request('POST', '/apps/other/domains', { hostname: 'not a host' });
+    assert.equal(bad.status, 422);
+    assert.match(bad.body.message, /not a valid hostname/);
+    r = await p.cli(['domains:remove', 'www.example.test', '-a', 'rtr']);
+    assert.equal(r.code, 0, r.stderr);
+    res = await p.route('rtr', '/', { host: 'www.example.test' });
+    for (let i = 0; i < 50 && res.status !== 404; i++) { await sleep(100); res = await p.route('rtr', '/', { host: 'www.example.test' }); }
+    assert.equal(res.status, 404);
+  });
+
+  test('TLS: the certificate is chosen by SNI for two domains, HTTP/2 when offered, https in the headers and log', async () => {
+    const certs: Record<string, { cert: string; key: string }> = {};
+    for (const host of ['a.example.test', 'b.example.test']) {
+      await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${host}`,
+        '-addext', `subjectAltName=DNS:${host}`, '-keyout', join(work, `${host}.key`), '-out', join(work, `${host}.crt`)]);
+      certs[host] = { cert: await readFile(join(work, `${host}.crt`), 'utf8'), key: await readFile(join(work, `${host}.key`), 'utf8') };
+      assert.equal((await p.cli(['domains:add', host, '-a', 'rtr'])).code, 0);
+      const add = await p.cli(['certs:add', join(work, `${host}.crt`), join(work, `${host}.key`), '-a', 'rtr']);
+      assert.equal(add.code, 0, add.stderr);
+      assert.match(add.stdout, new RegExp(`Common Name\\(s\\): ${host.replace(/\./g, '\\.')}[\\s\\S]*SSL certificate is self signed\\.`));
+    }
+    const list = await p.cli(['certs', '-a', 'rtr']);
+    assert.match(list.stdout, /a\.example\.test\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC\s+False\s+SNI\s+a\.example\.test/);
+    // A wrong key is refused with the reason.
+    const mismatch = await p.request('POST', '/apps/rtr/sni-endpoints', { certificate_chain: certs['a.example.test']!.cert, private_key: certs['b.example.test']!.key });
+    assert.equal(mismatch.status, 422);
+    assert.match(mismatch.body.message, /private key does not match/);
+
+    const get = (host: string) => new Promise<{ cn: string; body: string; status: number }>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: p.routerTlsPort, servername: host, path: '/headers', headers: { Host: host }, ca: certs[host]!.cert }, (res) => {
+        const cn = (res.socket as TLSSocket).getPeerCertificate().subject.CN as string;
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ cn, body, status: res.statusCode ?? 0 }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    let a = await get('a.example.test').catch((e: Error) => ({ cn: '', body: e.message, status: 0 }));
+    for (let i = 0; i < 50 && a.status !== 200; i++) { await sleep(100); a = await get('a.example.test').catch((e: Error) => ({ cn: '', body: e.message, status: 0 })); }
+    assert.equal(a.status, 200, a.body);
+    assert.equal(a.cn, 'a.example.test');
+    const h = JSON.parse(a.body).headers;
+    assert.equal(h['x-forwarded-proto'], 'https');
+    assert.equal(h['x-forwarded-port'], String(p.routerTlsPort));
+    const b = await get('b.example.test');
+    assert.equal(b.cn, 'b.example.test');
+    await p.waitForLog('rtr', /heroku\[router\]: at=info method=GET path="\/headers" host=b\.example\.test .* status=200 bytes=\d+ protocol=https/, 20);
+
+    // HTTP/2 by ALPN, terminated at the router: the dyno still gets HTTP/1.1.
+    const session = http2.connect(`https://127.0.0.1:${p.routerTlsPort}`, { servername: 'a.example.test', ca: certs['a.example.test']!.cert });
+    try {
+      const body = await new Promise<string>((resolve, reject) => {
+        const stream = session.request({ ':path': '/', ':authority': 'a.example.test' });
+        let got = '';
+        stream.setEncoding('utf8');
+        stream.on('data', (d) => (got += d));
+        stream.on('end', () => resolve(got));
+        stream.on('error', reject);
+      });
+      assert.equal(session.alpnProtocol, 'h2');
+      assert.match(body, /router-app on web\.1/);
+    } finally {
+      session.close();
+    }
   });
 
   test('an unknown host gets the No such app page', async () => {

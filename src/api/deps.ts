@@ -1,6 +1,7 @@
 // What the API is handed by the composition root: the components it serves, and the public addresses.
 import type { Builder } from '../build/index.ts';
 import type { DynoManager } from '../dynos/manager.ts';
+import type { CertTable } from '../router/certs.ts';
 import type { Repos } from '../git/repos.ts';
 import type { Releases } from '../releases/index.ts';
 import type { Db } from '../store/index.ts';
@@ -28,6 +29,8 @@ export interface ApiDeps {
   db: Db;
   releases: Releases;
   dynos: DynoManager;
+  /** Certificates the router serves by SNI (custom domains' SNI endpoints). */
+  certs: CertTable;
   builder: Builder;
   repos: Repos;
   logs: LogSink;

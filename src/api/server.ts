@@ -11,6 +11,8 @@ import { ApiError } from './errors.ts';
 import { RangeError416 } from './range.ts';
 import { appRoutes } from './routes/apps.ts';
 import { dynoRoutes } from './routes/dynos.ts';
+import { certRoutes } from './routes/certs.ts';
+import { domainRoutes } from './routes/domains.ts';
 import { featureRoutes } from './routes/features.ts';
 import { releaseRoutes } from './routes/releases.ts';
 
@@ -93,6 +95,8 @@ export async function createApiServer(o: ApiServerOptions) {
   releaseRoutes(app, o.deps);
   dynoRoutes(app, o.deps);
   featureRoutes(app, o.deps);
+  domainRoutes(app, o.deps);
+  certRoutes(app, o.deps);
   await app.ready();
   return { server, app };
 }

@@ -66,6 +66,8 @@ interface AppEntry {
 export class DynoManager implements RouteTable {
   private readonly apps = new Map<string, AppEntry>();
   private readonly byName = new Map<string, string>();
+  /** Custom domains (`domains:add`): hostname → app id. */
+  private readonly domains = new Map<string, string>();
   private shuttingDown = false;
   private housekeeping?: NodeJS.Timeout;
   private sampling = false;
@@ -82,6 +84,7 @@ export class DynoManager implements RouteTable {
     const apps = await this.o.db.selectFrom('apps').select(['id', 'name', 'maintenance']).execute();
     for (const a of apps) this.track(a.id, a.name);
     for (const a of apps) this.apps.get(a.id)!.maintenance = a.maintenance === 1;
+    for (const d of await this.o.db.selectFrom('domains').select(['app_id', 'hostname']).execute()) this.domains.set(d.hostname, d.app_id);
     const features = await this.o.db.selectFrom('app_features').selectAll().execute();
     for (const f of features) this.apps.get(f.app_id)?.features.add(f.name);
     for (const a of apps) this.wake(a.id);
@@ -122,6 +125,13 @@ export class DynoManager implements RouteTable {
     this.changed();
   }
 
+  /** The app's custom domains changed: the router answers them for it from now on. */
+  setDomains(appId: string, hostnames: string[]): void {
+    for (const [h, id] of this.domains) if (id === appId) this.domains.delete(h);
+    for (const h of hostnames) this.domains.set(h.toLowerCase(), appId);
+    this.changed();
+  }
+
   /** Called (synchronously, coalesce yourself) whenever what the router sees may have changed. */
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
@@ -129,9 +139,11 @@ export class DynoManager implements RouteTable {
   }
 
   /** Every app with its up web dynos, for a data path that keeps its own copy (HAProxy). Side-effect free. */
-  routeSnapshot(): { id: string; name: string; maintenance: boolean; up: { dyno: string; host: string; port: number }[] }[] {
+  routeSnapshot(): { id: string; name: string; maintenance: boolean; domains: string[]; up: { dyno: string; host: string; port: number }[] }[] {
+    const domains = new Map<string, string[]>();
+    for (const [h, id] of this.domains) domains.set(id, [...(domains.get(id) ?? []), h]);
     return [...this.apps.values()].map((app) => ({
-      id: app.id, name: app.name, maintenance: app.maintenance,
+      id: app.id, name: app.name, maintenance: app.maintenance, domains: (domains.get(app.id) ?? []).sort(),
       up: [...app.dynos.values()].filter((d) => d.spec.type === 'web' && !d.spec.oneOff && d.state === 'up' && d.spec.port && d.address)
         .map((d) => ({ dyno: d.name, host: d.address!, port: d.spec.port! })),
     }));
@@ -155,6 +167,7 @@ export class DynoManager implements RouteTable {
     if (!app) return;
     this.apps.delete(id);
     this.byName.delete(app.name);
+    for (const [h, appId] of this.domains) if (appId === id) this.domains.delete(h);
     this.changed();
     for (const t of app.restartTimers.values()) clearTimeout(t);
     await Promise.all([...app.dynos.values()].map((d) => d.stop()));
@@ -289,8 +302,7 @@ export class DynoManager implements RouteTable {
   /** The router's view; every lookup is a request, which keeps an eco app awake or wakes it. */
   lookup(hostname: string): AppRoute | undefined {
     const suffix = `.${this.o.domain}`;
-    if (!hostname.endsWith(suffix)) return undefined;
-    const id = this.byName.get(hostname.slice(0, -suffix.length));
+    const id = (hostname.endsWith(suffix) ? this.byName.get(hostname.slice(0, -suffix.length)) : undefined) ?? this.domains.get(hostname);
     const app = id ? this.apps.get(id) : undefined;
     if (!app) return undefined;
     app.lastRequestAt = Date.now();

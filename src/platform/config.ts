@@ -7,6 +7,8 @@ export interface PlatformConfig {
   dataDir: string;
   apiPort: number;
   routerPort: number;
+  /** The router's TLS port (HTTPS, SNI, HTTP/2; with the HAProxy data path). 0 turns it off. */
+  routerTlsPort: number;
   /** TLS port where attached one-off dynos (`run`) meet their clients; unset: the API port + 1, or any free one. */
   rendezvousPort?: number;
   /** Apps answer at <app>.<domain>. */
@@ -58,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     dataDir: resolve(env.SLIPWAY_DATA_DIR || join(homedir(), '.slipway')),
     apiPort,
     routerPort: num('SLIPWAY_ROUTER_PORT', 8080),
+    routerTlsPort: num('SLIPWAY_ROUTER_TLS_PORT', 8443),
     rendezvousPort: env.SLIPWAY_RENDEZVOUS_PORT ? num('SLIPWAY_RENDEZVOUS_PORT', 0) : undefined,
     domain,
     publicUrl: (env.SLIPWAY_PUBLIC_URL || `http://localhost:${apiPort}`).replace(/\/+$/, ''),

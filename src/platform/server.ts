@@ -17,7 +17,7 @@ import { Repos } from '../git/repos.ts';
 import { authenticate } from '../api/auth.ts';
 import { Logplex } from '../logs/index.ts';
 import { Releases } from '../releases/index.ts';
-import { HaproxyController, haproxyAvailable, Router } from '../router/index.ts';
+import { CertTable, HaproxyController, haproxyAvailable, Router } from '../router/index.ts';
 import { createRuntime } from '../runtime/index.ts';
 import { BlobStore } from '../slugs/index.ts';
 import { openStore } from '../store/index.ts';
@@ -85,14 +85,21 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`,
   });
   const push = new PushHandler({ git, repos, builder, remoteName: 'slipway' });
-  const tls = await ensureServerCert(join(config.dataDir, 'tls'), [new URL(config.publicUrl).hostname, 'localhost', '127.0.0.1', hostname()]);
+  // One certificate from the platform's CA for the API's rendezvous and the router's default TLS host.
+  const tls = await ensureServerCert(join(config.dataDir, 'tls'), [new URL(config.publicUrl).hostname, 'localhost', '127.0.0.1', hostname(), config.domain, `*.${config.domain}`]);
   const rendezvous = new Rendezvous({
     port: config.rendezvousPort ?? config.apiPort + 1, fallbackToAny: config.rendezvousPort === undefined, publicHost: new URL(config.publicUrl).hostname, key: tls.key, cert: tls.cert,
     caPem: await readFile(tls.caFile, 'utf8'), attachTimeoutMs: config.attachTimeoutMs,
   });
+  // Certificates of custom domains (SNI endpoints) the router serves, from the store.
+  const certs = new CertTable();
+  const attached = await db.selectFrom('domains').select(['hostname', 'sni_endpoint_id']).execute();
+  for (const e of await db.selectFrom('sni_endpoints').selectAll().execute()) {
+    certs.set({ name: e.name, pem: `${e.certificate_chain.trim()}\n${e.private_key.trim()}\n`, hostnames: attached.filter((x) => x.sni_endpoint_id === e.id).map((x) => x.hostname) });
+  }
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
-      rendezvous,
+      rendezvous, certs,
       db, releases, dynos, builder, repos, logs, publicUrl: config.publicUrl, domain: config.domain,
       routerPort: config.routerPort, stack: runtime.stack,
       logSessions: { create: (appId, o) => logs.createSession(appId, o), forget: (appId) => logs.forget(appId) },
@@ -115,6 +122,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     ...(engine === 'haproxy' ? { socketPath: fallbackSocket, behindProxy: true } : {}),
   });
   const haproxy = engine === 'haproxy' ? new HaproxyController({
+    tls: config.routerTlsPort ? { port: config.routerTlsPort, defaultPem: `${tls.cert.trim()}\n${tls.key.trim()}\n`, certs } : undefined,
     dir: routerDir, listen: { host: '0.0.0.0', port: config.routerPort }, domain: config.domain, routes: dynos, logs, fallbackSocket,
     timeouts: { connectMs: 5000, serverMs: config.routerRequestTimeoutMs, idleMs: config.routerIdleTimeoutMs, clientKeepAliveMs: 60_000 },
   }) : undefined;

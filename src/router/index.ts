@@ -5,3 +5,4 @@ export { formatRouterLine, type RouterLogFields } from './logline.ts';
 export { decide, pickTarget, type RouteDecision } from './decide.ts';
 export type { AppRoute, RouteTable, RouteTarget } from './types.ts';
 export { HaproxyController, haproxyAvailable } from './haproxy/controller.ts';
+export { CertTable, certCovers, inspectCertificate, type ServedCert } from './certs.ts';

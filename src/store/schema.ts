@@ -89,7 +89,32 @@ export interface AppFeaturesTable {
   name: string;
 }
 
+export interface DomainsTable {
+  id: string;
+  app_id: string;
+  /** Lower-case; unique across apps (a domain belongs to one app at a time). */
+  hostname: string;
+  /** The DNS target users point a CNAME at. */
+  cname: string;
+  sni_endpoint_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SniEndpointsTable {
+  id: string;
+  app_id: string;
+  /** Heroku-style name (`tokyo-12345`), unique. */
+  name: string;
+  certificate_chain: string;
+  private_key: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
+  domains: DomainsTable;
+  sni_endpoints: SniEndpointsTable;
   app_features: AppFeaturesTable;
   accounts: AccountsTable;
   apps: AppsTable;
@@ -137,5 +162,14 @@ export const MIGRATIONS: string[] = [
   `
   CREATE TABLE app_features (
     app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, name TEXT NOT NULL, PRIMARY KEY (app_id, name));
+  `,
+  `
+  CREATE TABLE sni_endpoints (
+    id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, name TEXT NOT NULL UNIQUE,
+    certificate_chain TEXT NOT NULL, private_key TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  CREATE TABLE domains (
+    id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, hostname TEXT NOT NULL UNIQUE,
+    cname TEXT NOT NULL, sni_endpoint_id TEXT REFERENCES sni_endpoints(id) ON DELETE SET NULL,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
   `,
 ];

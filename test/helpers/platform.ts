@@ -30,6 +30,7 @@ export class TestPlatform {
   readonly key = `test-key-${Math.random().toString(36).slice(2)}`;
   apiPort = 0;
   routerPort = 0;
+  routerTlsPort = 0;
   dataDir = '';
   output = '';
   private proc?: ChildProcess;
@@ -43,6 +44,7 @@ export class TestPlatform {
     this.dataDir = await mkdtemp(join(tmpdir(), 'slipway-test-'));
     this.apiPort = await freePort();
     this.routerPort = await freePort();
+    this.routerTlsPort = await freePort();
     await this.launch();
   }
 
@@ -63,7 +65,7 @@ export class TestPlatform {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env, SLIPWAY_DATA_DIR: this.dataDir, SLIPWAY_API_PORT: String(this.apiPort),
-        SLIPWAY_ROUTER_PORT: String(this.routerPort), SLIPWAY_OPERATOR_KEY: this.key, SLIPWAY_DOMAIN: 'localhost',
+        SLIPWAY_ROUTER_PORT: String(this.routerPort), SLIPWAY_ROUTER_TLS_PORT: String(this.routerTlsPort), SLIPWAY_OPERATOR_KEY: this.key, SLIPWAY_DOMAIN: 'localhost',
         SLIPWAY_PUBLIC_URL: `http://127.0.0.1:${this.apiPort}`, SLIPWAY_STOP_GRACE: '5', ...env,
       },
     });

@@ -15,10 +15,16 @@ import buildpacksAdd from './buildpacks/add.ts';
 import buildpacksClear from './buildpacks/clear.ts';
 import buildpacksRemove from './buildpacks/remove.ts';
 import buildpacksSet from './buildpacks/set.ts';
+import certs from './certs/index.ts';
+import certsAdd from './certs/add.ts';
+import certsRemove from './certs/remove.ts';
 import config from './config/index.ts';
 import configGet from './config/get.ts';
 import configSet from './config/set.ts';
 import configUnset from './config/unset.ts';
+import domains from './domains/index.ts';
+import domainsAdd from './domains/add.ts';
+import domainsRemove from './domains/remove.ts';
 import features from './features/index.ts';
 import { disable as featuresDisable, enable as featuresEnable } from './features/toggle.ts';
 import gitRemote from './git/remote.ts';
@@ -42,7 +48,9 @@ export const commands: readonly Command[] = [
   apps, appsCreate, appsDestroy, appsInfo, appsOpen,
   login, logout, authToken, authWhoami,
   buildpacks, buildpacksAdd, buildpacksClear, buildpacksRemove, buildpacksSet,
+  certs, certsAdd, certsRemove,
   config, configGet, configSet, configUnset,
+  domains, domainsAdd, domainsRemove,
   features, featuresEnable, featuresDisable,
   gitRemote,
   help,

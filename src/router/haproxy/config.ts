@@ -41,6 +41,11 @@ export interface HaproxyTimeouts {
 
 export interface HaproxySettings {
   listen: { host: string; port: number };
+  /**
+   * The TLS port: the default certificate (for `*.<domain>`) and a crt-list that picks each custom
+   * domain's certificate by SNI; HTTP/2 offered by ALPN. Requests reach dynos as HTTP/1.1.
+   */
+  tls?: { port: number; defaultPem: string; crtList: string };
   /** TCP port on loopback where the controller receives HAProxy's log lines. */
   logPort: number;
   timeouts: HaproxyTimeouts;
@@ -126,29 +131,8 @@ export function haproxyConfig(s: HaproxySettings, apps: readonly HaproxyApp[]): 
     `  errorfile 503 ${s.paths.errorFile}`,
     `  errorfile 504 ${s.paths.errorFile}`,
     '',
-    'frontend http',
-    `  bind ${s.listen.host}:${s.listen.port}`,
-    // Host: lower-cased, port and trailing dot removed, as the Node router reads it.
-    '  http-request set-var(txn.host) req.hdr(host),lower,regsub(:[0-9]+$,),regsub(\\.$,)',
-    // A client's X-Request-Id is kept when Heroku would keep it; otherwise a new UUID.
-    '  http-request set-var(txn.rid) req.hdr(x-request-id) if { req.hdr_cnt(x-request-id) eq 1 } { req.hdr(x-request-id) -m reg ^[-+=/A-Za-z0-9]{20,200}$ }',
-    '  http-request set-var(txn.rid) uuid() unless { var(txn.rid) -m found }',
-    '  http-request set-header X-Request-Id %[var(txn.rid)]',
-    '  http-request set-var(txn.fwd) src,ipmask(32,128) ',
-    '  http-request set-var-fmt(txn.fwd) "%[req.fhdr(x-forwarded-for)], %[src]" if { req.fhdr(x-forwarded-for) -m found }',
-    '  http-request set-header X-Forwarded-For %[var(txn.fwd)]',
-    '  http-request set-header X-Forwarded-Proto http',
-    '  http-request set-header X-Forwarded-Port %[dst_port]',
-    '  http-request set-header X-Request-Start %[date(0,ms)]',
-    '  http-request set-header Via "%[req.fhdr(via)], 1.1 vegur" if { req.fhdr(via) -m found }',
-    '  http-request set-header Via "1.1 vegur" unless { req.fhdr(via) -m found }',
-    '  http-request del-header Expect if { req.hdr(expect) -m str -i 100-continue }',
-    `  use_backend %[var(txn.host),map(${s.paths.hostsMap},fallback)]`,
-    '  default_backend fallback',
-    // The Node router logs the requests it answers itself.
-    '  http-response set-log-level silent if { srv_name node }',
-    '  http-response add-header Via "1.1 vegur" unless { srv_name node }',
-    '',
+    ...frontend('http', `  bind ${s.listen.host}:${s.listen.port}`, s),
+    ...(s.tls ? frontend('https', `  bind ${s.listen.host}:${s.tls.port} ssl crt ${s.tls.defaultPem} crt-list ${s.tls.crtList} alpn h2,http/1.1`, s) : []),
     'backend fallback',
     `  server node unix@${s.paths.fallbackSocket}`,
   ];
@@ -163,6 +147,40 @@ export function haproxyConfig(s: HaproxySettings, apps: readonly HaproxyApp[]): 
   }
   lines.push('');
   return lines.join('\n');
+}
+
+/** One listener's rules: Heroku's request headers, the Host → backend choice, the log level. */
+function frontend(proto: 'http' | 'https', bind: string, s: HaproxySettings): string[] {
+  return [
+    `frontend ${proto}`,
+    bind,
+    // Host: lower-cased, port and trailing dot removed, as the Node router reads it.
+    '  http-request set-var(txn.host) req.hdr(host),lower,field(1,:),regsub(\\.$,)',
+    // A client's X-Request-Id is kept when Heroku would keep it; otherwise a new UUID.
+    '  http-request set-var(txn.rid) req.hdr(x-request-id) if { req.hdr_cnt(x-request-id) eq 1 } { req.hdr(x-request-id) -m reg ^[-+=/A-Za-z0-9]{20,200}$ }',
+    '  http-request set-var(txn.rid) uuid() unless { var(txn.rid) -m found }',
+    '  http-request set-header X-Request-Id %[var(txn.rid)]',
+    '  http-request set-var(txn.fwd) src,ipmask(32,128)',
+    '  http-request set-var-fmt(txn.fwd) "%[req.fhdr(x-forwarded-for)], %[src]" if { req.fhdr(x-forwarded-for) -m found }',
+    '  http-request set-header X-Forwarded-For %[var(txn.fwd)]',
+    `  http-request set-header X-Forwarded-Proto ${proto}`,
+    '  http-request set-header X-Forwarded-Port %[dst_port]',
+    '  http-request set-header X-Request-Start %[date(0,ms)]',
+    '  http-request set-header Via "%[req.fhdr(via)], 1.1 vegur" if { req.fhdr(via) -m found }',
+    '  http-request set-header Via "1.1 vegur" unless { req.fhdr(via) -m found }',
+    '  http-request del-header Expect if { req.hdr(expect) -m str -i 100-continue }',
+    `  use_backend %[var(txn.host),map(${s.paths.hostsMap},fallback)]`,
+    '  default_backend fallback',
+    // The Node router logs the requests it answers itself.
+    '  http-response set-log-level silent if { srv_name node }',
+    '  http-response add-header Via "1.1 vegur" unless { srv_name node }',
+    '',
+  ];
+}
+
+/** The crt-list: each SNI endpoint's PEM file with the hostnames it is served for. */
+export function crtList(certs: readonly { pemFile: string; hostnames: readonly string[] }[]): string {
+  return certs.filter((c) => c.hostnames.length > 0).map((c) => `${c.pemFile} ${c.hostnames.join(' ')}`).join('\n') + '\n';
 }
 
 /** The Host → backend map: apps in maintenance are left out, so the Node router answers them. */

@@ -16,11 +16,12 @@ import { join } from 'node:path';
 import type { LogSink } from '../../logs/types.ts';
 import { formatRouterLine } from '../logline.ts';
 import { APPLICATION_ERROR_PAGE } from '../pages.ts';
-import { backendName, haproxyConfig, hostsMap, type HaproxyApp, type HaproxyTimeouts } from './config.ts';
+import type { CertTable } from '../certs.ts';
+import { backendName, crtList, haproxyConfig, hostsMap, type HaproxyApp, type HaproxyTimeouts } from './config.ts';
 import { parseLogLine, routerFields } from './logline.ts';
 
 export interface RouteSource {
-  routeSnapshot(): { id: string; name: string; maintenance: boolean; up: { dyno: string; host: string; port: number }[] }[];
+  routeSnapshot(): { id: string; name: string; maintenance: boolean; domains: string[]; up: { dyno: string; host: string; port: number }[] }[];
   onChange(listener: () => void): () => void;
   touched(appId: string): void;
 }
@@ -34,6 +35,8 @@ export interface HaproxyControllerOptions {
   timeouts: HaproxyTimeouts;
   /** Where the Node router listens for what HAProxy cannot answer itself. */
   fallbackSocket: string;
+  /** The TLS port and its default certificate (PEM: chain + key); certificates by SNI come from `certs`. */
+  tls?: { port: number; defaultPem: string; certs: CertTable };
   /** Each request HAProxy finished, for metrics. */
   onRequest?: (appId: string, fields: ReturnType<typeof routerFields>) => void;
   binary?: string;
@@ -116,7 +119,9 @@ export class HaproxyController {
     child.once('error', (err) => console.error('router: could not run haproxy:', err.message));
     await this.waitForWorker(undefined, () => output);
     this.remember(apps);
-    this.unsubscribe = this.o.routes.onChange(() => this.schedule());
+    const offRoutes = this.o.routes.onChange(() => this.schedule());
+    const offCerts = this.o.tls?.certs.onChange(() => this.schedule());
+    this.unsubscribe = () => { offRoutes(); offCerts?.(); };
     this.schedule();
   }
 
@@ -157,13 +162,13 @@ export class HaproxyController {
 
   private desired(): HaproxyApp[] {
     return this.o.routes.routeSnapshot().map((a) => ({
-      id: a.id, maintenance: a.maintenance, hosts: [`${a.name}.${this.o.domain}`.toLowerCase()],
+      id: a.id, maintenance: a.maintenance, hosts: [`${a.name}.${this.o.domain}`.toLowerCase(), ...a.domains],
       servers: a.up.map((u) => ({ name: u.dyno, host: u.host, port: u.port })),
     }));
   }
 
   private shape(apps: HaproxyApp[]): string {
-    return JSON.stringify(apps.map((a) => [a.id, a.hosts, a.maintenance]));
+    return JSON.stringify([apps.map((a) => [a.id, a.hosts, a.maintenance]), this.o.tls?.certs.all() ?? []]);
   }
 
   private remember(apps: HaproxyApp[]): void {
@@ -182,7 +187,7 @@ export class HaproxyController {
     const commands: string[] = [];
     const shape = this.shape(apps);
     const reload = shape !== this.appliedShape;
-    const backends = new Set(JSON.parse(this.appliedShape || '[]').map((a: [string]) => backendName(a[0])));
+    const backends = new Set((JSON.parse(this.appliedShape || '[[]]')[0] as [string][]).map((a) => backendName(a[0])));
     for (const [slot, addr] of want) {
       if (this.appliedSlots.get(slot) === addr || !backends.has(slot.split('/')[0])) continue;
       const [host, port] = addr.split(':');
@@ -206,7 +211,25 @@ export class HaproxyController {
   }
 
   private async writeConfig(apps: HaproxyApp[]): Promise<void> {
-    const cfg = haproxyConfig({ listen: this.o.listen, logPort: this.logPort, timeouts: this.o.timeouts, paths: this.paths }, apps);
+    let tls;
+    if (this.o.tls) {
+      // Key material stays readable by root only: one PEM per SNI endpoint, rewritten with each reload.
+      const dir = join(this.o.dir, 'certs');
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const defaultPem = join(dir, 'default.pem');
+      await writeFile(defaultPem, this.o.tls.defaultPem, { mode: 0o600 });
+      const served = [];
+      for (const [i, c] of this.o.tls.certs.all().entries()) {
+        const pemFile = join(dir, `endpoint-${i}.pem`);
+        await writeFile(pemFile, c.pem, { mode: 0o600 });
+        served.push({ pemFile, hostnames: c.hostnames });
+      }
+      const list = join(dir, 'crt-list');
+      await writeFile(list, crtList(served), { mode: 0o600 });
+      tls = { port: this.o.tls.port, defaultPem, crtList: list };
+    }
+    const cfg = haproxyConfig({ listen: this.o.listen, tls, logPort: this.logPort, timeouts: this.o.timeouts, paths: this.paths }, apps);
     await writeFile(this.paths.hostsMap, hostsMap(apps));
     await writeFile(this.configFile, cfg);
   }
