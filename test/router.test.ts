@@ -269,6 +269,20 @@ describe('router (HAProxy data path)', () => {
     }
   });
 
+  test('router metrics: this minute\'s requests by status class, percentiles and bytes', async () => {
+    for (let i = 0; i < 20; i++) assert.equal((await p.route('rtr', '/')).status, 200);
+    const r = await p.request('GET', '/apps/rtr/router-metrics');
+    assert.equal(r.status, 200);
+    const last = r.body.at(-1);
+    assert.ok(last.requests['2xx'] >= 20, JSON.stringify(last));
+    assert.ok(last.requests['5xx'] >= 1 || r.body.some((m: any) => m.requests['5xx'] >= 1), 'the H12/H13 answers count as 5xx');
+    assert.ok(last.bytes > 0);
+    assert.ok(last.p50 <= last.p95 && last.p95 <= last.p99, JSON.stringify(last));
+    const bad = await p.request('GET', '/apps/rtr/router-metrics?since=yesterday-ish');
+    assert.equal(bad.status, 422);
+    assert.match(bad.body.message, /since must be a time/);
+  });
+
   test('an unknown host gets the No such app page', async () => {
     const r = await p.route('nosuchapp');
     assert.equal(r.status, 404);

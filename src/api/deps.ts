@@ -2,6 +2,7 @@
 import type { Builder } from '../build/index.ts';
 import type { DynoManager } from '../dynos/manager.ts';
 import type { CertTable } from '../router/certs.ts';
+import type { RouterMetrics } from '../router/metrics.ts';
 import type { Repos } from '../git/repos.ts';
 import type { Releases } from '../releases/index.ts';
 import type { Db } from '../store/index.ts';
@@ -31,6 +32,8 @@ export interface ApiDeps {
   dynos: DynoManager;
   /** Certificates the router serves by SNI (custom domains' SNI endpoints). */
   certs: CertTable;
+  /** Requests per app and minute, as the router saw them. */
+  routerMetrics: RouterMetrics;
   builder: Builder;
   repos: Repos;
   logs: LogSink;

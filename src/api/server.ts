@@ -13,6 +13,7 @@ import { appRoutes } from './routes/apps.ts';
 import { dynoRoutes } from './routes/dynos.ts';
 import { certRoutes } from './routes/certs.ts';
 import { domainRoutes } from './routes/domains.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { featureRoutes } from './routes/features.ts';
 import { releaseRoutes } from './routes/releases.ts';
 
@@ -97,6 +98,7 @@ export async function createApiServer(o: ApiServerOptions) {
   featureRoutes(app, o.deps);
   domainRoutes(app, o.deps);
   certRoutes(app, o.deps);
+  metricsRoutes(app, o.deps);
   await app.ready();
   return { server, app };
 }

@@ -17,7 +17,7 @@ import { Repos } from '../git/repos.ts';
 import { authenticate } from '../api/auth.ts';
 import { Logplex } from '../logs/index.ts';
 import { Releases } from '../releases/index.ts';
-import { CertTable, HaproxyController, haproxyAvailable, Router } from '../router/index.ts';
+import { CertTable, HaproxyController, haproxyAvailable, KEEP_MINUTES, MINUTE, Router, RouterMetrics } from '../router/index.ts';
 import { createRuntime } from '../runtime/index.ts';
 import { BlobStore } from '../slugs/index.ts';
 import { openStore } from '../store/index.ts';
@@ -97,9 +97,20 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   for (const e of await db.selectFrom('sni_endpoints').selectAll().execute()) {
     certs.set({ name: e.name, pem: `${e.certificate_chain.trim()}\n${e.private_key.trim()}\n`, hostnames: attached.filter((x) => x.sni_endpoint_id === e.id).map((x) => x.hostname) });
   }
+  // Router metrics: finished minutes go to the store, which keeps the last 24 hours.
+  const routerMetrics = new RouterMetrics({
+    persist: (appId, m) => void db.insertInto('router_metrics').values({ app_id: appId, minute: m.minute, data: JSON.stringify(m) })
+      .onConflict((oc) => oc.columns(['app_id', 'minute']).doUpdateSet({ data: JSON.stringify(m) })).execute()
+      .catch((err) => console.error('router metrics: storing a minute failed:', err.message)),
+  });
+  const metricsTimer = setInterval(() => {
+    routerMetrics.flush();
+    void db.deleteFrom('router_metrics').where('minute', '<', new Date(Date.now() - KEEP_MINUTES * MINUTE).toISOString()).execute().catch(() => undefined);
+  }, 10_000);
+  const recordRequest = (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined) => routerMetrics.record(appId, status, ms, bytes);
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
-      rendezvous, certs,
+      rendezvous, certs, routerMetrics,
       db, releases, dynos, builder, repos, logs, publicUrl: config.publicUrl, domain: config.domain,
       routerPort: config.routerPort, stack: runtime.stack,
       logSessions: { create: (appId, o) => logs.createSession(appId, o), forget: (appId) => logs.forget(appId) },
@@ -119,10 +130,12 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   const router = new Router({
     port: config.routerPort, domain: config.domain, routes: dynos, logs,
     requestTimeoutMs: config.routerRequestTimeoutMs, bootHoldMs: config.routerBootHoldMs,
+    onRequest: recordRequest,
     ...(engine === 'haproxy' ? { socketPath: fallbackSocket, behindProxy: true } : {}),
   });
   const haproxy = engine === 'haproxy' ? new HaproxyController({
     tls: config.routerTlsPort ? { port: config.routerTlsPort, defaultPem: `${tls.cert.trim()}\n${tls.key.trim()}\n`, certs } : undefined,
+    onRequest: recordRequest,
     dir: routerDir, listen: { host: '0.0.0.0', port: config.routerPort }, domain: config.domain, routes: dynos, logs, fallbackSocket,
     timeouts: { connectMs: 5000, serverMs: config.routerRequestTimeoutMs, idleMs: config.routerIdleTimeoutMs, clientKeepAliveMs: 60_000 },
   }) : undefined;
@@ -146,6 +159,8 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
         say('Stopping: dynos get SIGTERM, then SIGKILL after the grace period...');
         await haproxy?.close();
         await router.close();
+        clearInterval(metricsTimer);
+        routerMetrics.flush(true);
         await rendezvous.close();
         // Builds in flight are abandoned (their pushes are declined); their containers go first.
         await runtime.cleanup(`${containerPrefix}build-`);

@@ -54,6 +54,8 @@ export interface RouterOptions {
   random?: Random;
   /** Request ids made when the client sent no usable one. Default random UUIDv4. */
   generateRequestId?: () => string;
+  /** Each request it answered (status, ms, bytes), for the router metrics. */
+  onRequest?: (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined) => void;
   /** Listen on this unix socket instead of `host:port` (behind HAProxy). */
   socketPath?: string;
   /**
@@ -81,6 +83,7 @@ export function resolveRouterOptions(options: RouterOptions): ResolvedRouterOpti
     generateRequestId: randomUUID,
     socketPath: '',
     behindProxy: false,
+    onRequest: (() => undefined) as NonNullable<RouterOptions['onRequest']>,
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   } as ResolvedRouterOptions;
 }
@@ -324,6 +327,9 @@ export class Router {
     // Whatever was cut short by close() ends as Heroku's "Forced close".
     const final: Outcome = this.shutdown.signal.aborted && outcome.code ? { ...outcome, code: 'H24', status: undefined } : outcome;
     this.options.logs.emit(appId, 'heroku', 'router', formatRouterLine({ ...facts, ...final, protocol: facts.proto }));
+    const status = final.status ?? (final.code ? hcode(final.code).status : undefined);
+    const ms = final.connectMs !== undefined || final.serviceMs !== undefined ? (final.connectMs ?? 0) + (final.serviceMs ?? 0) : Date.now() - facts.acceptedAt;
+    this.options.onRequest(appId, status, ms, final.bytes);
   }
 
   private agentFor(target: RouteTarget): http.Agent {

@@ -112,7 +112,16 @@ export interface SniEndpointsTable {
   updated_at: string;
 }
 
+export interface RouterMetricsTable {
+  app_id: string;
+  /** Start of the minute, ISO 8601. */
+  minute: string;
+  /** JSON MinuteMetrics. */
+  data: string;
+}
+
 export interface Database {
+  router_metrics: RouterMetricsTable;
   domains: DomainsTable;
   sni_endpoints: SniEndpointsTable;
   app_features: AppFeaturesTable;
@@ -171,5 +180,8 @@ export const MIGRATIONS: string[] = [
     id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, hostname TEXT NOT NULL UNIQUE,
     cname TEXT NOT NULL, sni_endpoint_id TEXT REFERENCES sni_endpoints(id) ON DELETE SET NULL,
     created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  CREATE TABLE router_metrics (
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, minute TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (app_id, minute));
   `,
 ];

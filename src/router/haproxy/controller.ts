@@ -14,6 +14,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { LogSink } from '../../logs/types.ts';
+import { hcode } from '../hcodes.ts';
 import { formatRouterLine } from '../logline.ts';
 import { APPLICATION_ERROR_PAGE } from '../pages.ts';
 import type { CertTable } from '../certs.ts';
@@ -37,8 +38,8 @@ export interface HaproxyControllerOptions {
   fallbackSocket: string;
   /** The TLS port and its default certificate (PEM: chain + key); certificates by SNI come from `certs`. */
   tls?: { port: number; defaultPem: string; certs: CertTable };
-  /** Each request HAProxy finished, for metrics. */
-  onRequest?: (appId: string, fields: ReturnType<typeof routerFields>) => void;
+  /** Each request HAProxy finished (status, ms, bytes), for the router metrics. */
+  onRequest?: (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined) => void;
   binary?: string;
 }
 
@@ -292,6 +293,7 @@ export class HaproxyController {
     const { appId, ...rest } = fields;
     this.o.logs.emit(appId, 'heroku', 'router', formatRouterLine(rest));
     this.o.routes.touched(appId);
-    this.o.onRequest?.(appId, fields);
+    const status = rest.status ?? (rest.code ? hcode(rest.code).status : undefined);
+    this.o.onRequest?.(appId, status, parsed.activeMs >= 0 ? parsed.activeMs : undefined, rest.bytes);
   }
 }
