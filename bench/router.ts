@@ -43,7 +43,7 @@ async function wrk(url: string, host?: string): Promise<Result> {
   return { rps, p50, p99, errors };
 }
 
-/** `show servers state`: the enabled web.1 slot's address (columns named by the header line). */
+/** `show servers state`: the active slot's address, the one web dyno (columns named by the header line). */
 async function dynoAddress(socket: string): Promise<string> {
   const out = await new Promise<string>((resolve, reject) => {
     const s = connect(socket);
@@ -59,9 +59,9 @@ async function dynoAddress(socket: string): Promise<string> {
     const f = l.split(' ');
     const at = (name: string) => f[cols.indexOf(name)];
     // Unused slots point at 127.0.0.1:1 (and are in maintenance).
-    if (at('srv_name') === 'web.1' && at('srv_port') !== '1' && at('srv_op_state') === '2') return `${at('srv_addr')}:${at('srv_port')}`;
+    if (/^s\d+$/.test(at('srv_name') ?? '') && at('srv_port') !== '1' && (Number(at('srv_admin_state')) & 9) === 0) return `${at('srv_addr')}:${at('srv_port')}`;
   }
-  throw new Error(`no enabled web.1 slot in:\n${out}`);
+  throw new Error(`no active slot in:\n${out}`);
 }
 
 async function main(): Promise<void> {

@@ -12,6 +12,7 @@ import { BlobStore, unpackSlug } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
 import { crashRestartDelayMs } from './backoff.ts';
 import { Dyno } from './dyno.ts';
+import { Preboot } from './preboot.ts';
 import { DEFAULT_SIZE, sizeOrDefault } from './sizes.ts';
 import { dynoRef, memoryQuotaLines, nextLoad, runtimeMetricsLines, type LoadAverages } from './metrics.ts';
 
@@ -34,6 +35,8 @@ export interface DynoManagerOptions {
   idleAfterMs: number;
   /** Between SIGHUP notices to an attached one-off whose client hung up (R16 after three). */
   hangupIntervalMs?: number;
+  /** Preboot: how long old web dynos keep serving after the switch before their SIGTERM. Default 5 s. */
+  prebootDrainMs?: number;
   /** Memory (R14) and runtime-metrics sampling period (Heroku: about 20 s). */
   metricsIntervalMs: number;
   /** Container ids of this platform start with it, so cleanups never touch another platform's. */
@@ -41,7 +44,7 @@ export interface DynoManagerOptions {
 }
 
 /** App features (labs) the dyno manager acts on. */
-export const FEATURES = ['log-runtime-metrics', 'runtime-dyno-metadata'] as const;
+export const FEATURES = ['log-runtime-metrics', 'runtime-dyno-metadata', 'preboot'] as const;
 
 interface AppEntry {
   id: string;
@@ -77,7 +80,15 @@ export class DynoManager implements RouteTable {
   private readonly cycleAt = new WeakMap<Dyno, number>();
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly o: DynoManagerOptions) {}
+  private readonly preboot: Preboot;
+
+  constructor(private readonly o: DynoManagerOptions) {
+    this.preboot = new Preboot({
+      webDynos: (id) => [...(this.apps.get(id)?.dynos.values() ?? [])].filter((d) => d.spec.type === 'web' && !d.spec.oneOff),
+      webQuantity: (id) => this.apps.get(id)?.webQuantity ?? 0,
+      changed: () => this.changed(),
+    }, { switchAfterMs: o.bootTimeoutMs + 15_000, drainMs: o.prebootDrainMs ?? 5000 });
+  }
 
   /** Loads every app and converges each to its desired state (platform start). */
   async start(): Promise<void> {
@@ -144,9 +155,14 @@ export class DynoManager implements RouteTable {
     for (const [h, id] of this.domains) domains.set(id, [...(domains.get(id) ?? []), h]);
     return [...this.apps.values()].map((app) => ({
       id: app.id, name: app.name, maintenance: app.maintenance, domains: (domains.get(app.id) ?? []).sort(),
-      up: [...app.dynos.values()].filter((d) => d.spec.type === 'web' && !d.spec.oneOff && d.state === 'up' && d.spec.port && d.address)
-        .map((d) => ({ dyno: d.name, host: d.address!, port: d.spec.port! })),
+      up: this.upTargets(app),
     }));
+  }
+
+  /** Where web requests go: the up web dynos, or while a preboot runs, the old ones still serving. */
+  private upTargets(app: AppEntry): { dyno: string; host: string; port: number }[] {
+    const serving = this.preboot.serving(app.id) ?? [...app.dynos.values()].filter((d) => d.spec.type === 'web' && !d.spec.oneOff);
+    return serving.filter((d) => d.state === 'up' && d.spec.port && d.address).map((d) => ({ dyno: d.name, host: d.address!, port: d.spec.port! }));
   }
 
   /** The data path saw a request for the app (keeps an eco app awake). */
@@ -169,6 +185,7 @@ export class DynoManager implements RouteTable {
     this.byName.delete(app.name);
     for (const [h, appId] of this.domains) if (appId === id) this.domains.delete(h);
     this.changed();
+    await this.preboot.stopAll(id);
     for (const t of app.restartTimers.values()) clearTimeout(t);
     await Promise.all([...app.dynos.values()].map((d) => d.stop()));
   }
@@ -308,8 +325,7 @@ export class DynoManager implements RouteTable {
     app.lastRequestAt = Date.now();
     const web = [...app.dynos.values()].filter((d) => d.spec.type === 'web' && !d.spec.oneOff);
     for (const d of web) if (d.state === 'idle') this.unidle(app, d);
-    const up = web.filter((d) => d.state === 'up' && d.spec.port && d.address)
-      .map((d) => ({ dyno: d.name, host: d.address!, port: d.spec.port! }));
+    const up = this.upTargets(app);
     return {
       appId: app.id, appName: app.name, up, maintenance: app.maintenance,
       webQuantity: app.webQuantity,
@@ -327,6 +343,7 @@ export class DynoManager implements RouteTable {
       for (const t of app.restartTimers.values()) clearTimeout(t);
       for (const d of app.dynos.values()) all.push(d.stop());
     }
+    all.push(this.preboot.stopAll());
     await Promise.all(all);
   }
 
@@ -343,9 +360,18 @@ export class DynoManager implements RouteTable {
     app.webQuantity = [...desired.values()].filter((d) => d.type === 'web').length;
     app.webSize = formation.find((f) => f.type === 'web')?.size ?? 'standard-1x';
     const stops: Promise<void>[] = [];
-    for (const d of app.dynos.values()) {
+    // Preboot: up web dynos of an older release keep serving (out of the list) while their successors boot.
+    const prebooting = app.features.has('preboot') && release !== undefined && this.preboot.serving(app.id) === undefined;
+    const handOver: Dyno[] = [];
+    for (const d of [...app.dynos.values()]) {
       if (d.spec.oneOff) continue;
       const want = desired.get(d.name);
+      if (prebooting && want && d.spec.type === 'web' && d.state === 'up' && d.spec.release.id !== release!.id) {
+        this.replaced.add(d);
+        app.dynos.delete(d.name);
+        handOver.push(d);
+        continue;
+      }
       const stale = !want || d.spec.release.id !== release?.id || want.command !== d.spec.command || want.size !== d.spec.size.name;
       if (stale && d.state !== 'crashed') {
         if (want && d.state !== 'down') this.log(app, d.name, 'Restarting');
@@ -356,6 +382,7 @@ export class DynoManager implements RouteTable {
         app.dynos.delete(d.name);
       }
     }
+    if (handOver.length > 0) this.preboot.begin(app.id, handOver);
     // Replacements start as soon as the old dynos have been signalled (Heroku's order for restarts).
     for (const [name, want] of desired) {
       const existing = app.dynos.get(name);
@@ -380,7 +407,7 @@ export class DynoManager implements RouteTable {
     }, {
       runtime: this.o.runtime, logs: this.o.logs, bootTimeoutMs: this.o.bootTimeoutMs, stopGraceMs: this.o.stopGraceMs,
       containerPrefix: this.o.containerPrefix, hangupIntervalMs: this.o.hangupIntervalMs,
-      onStateChange: () => this.changed(),
+      onStateChange: () => { this.changed(); this.preboot.check(app.id); },
       onExit: (dy, _code, requested) => this.exited(app, dy, requested),
     });
     const previous = app.dynos.get(d.name);

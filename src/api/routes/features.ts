@@ -10,6 +10,7 @@ type Params = { app: string };
 const DESCRIPTIONS: Record<(typeof FEATURES)[number], string> = {
   'log-runtime-metrics': 'Emit dyno resource usage (memory, load) into the app\'s log stream every 20 seconds.',
   'runtime-dyno-metadata': 'Expose release and app metadata to dynos as HEROKU_* environment variables.',
+  preboot: 'Boot new web dynos before old ones stop on a deploy, so no request waits or fails.',
 };
 
 export function featureRoutes(api: FastifyInstance, d: ApiDeps): void {

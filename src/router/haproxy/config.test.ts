@@ -11,7 +11,7 @@ import { haproxyAvailable } from './controller.ts';
 import { backendName, haproxyConfig, hostsMap, SLOTS_PER_APP, type HaproxyApp } from './config.ts';
 
 const apps: HaproxyApp[] = [
-  { id: 'aaa', hosts: ['demo.localhost', 'www.example.com'], maintenance: false, servers: [{ name: 'web.2', host: '10.213.0.2', port: 40001 }] },
+  { id: 'aaa', hosts: ['demo.localhost', 'www.example.com'], maintenance: false, servers: [{ slot: 's2', dyno: 'web.1', host: '10.213.0.2', port: 40001 }] },
   { id: 'bbb', hosts: ['quiet.localhost'], maintenance: true, servers: [] },
 ];
 
@@ -23,12 +23,12 @@ function config(dir: string) {
   }, apps);
 }
 
-test('every app gets a backend with 100 slots, up dynos enabled, and the Node router as backup', () => {
+test('every app gets a backend with 100 slots, up dynos in theirs, and the Node router as backup', () => {
   const cfg = config('/d');
   assert.match(cfg, new RegExp(`backend ${backendName('aaa')}\\n  balance random\\n`));
-  assert.match(cfg, /  server web\.2 10\.213\.0\.2:40001\n/);
-  assert.match(cfg, /  server web\.1 127\.0\.0\.1:1 disabled\n/);
-  assert.equal(cfg.match(/^  server web\.\d+ /gm)?.length, 2 * SLOTS_PER_APP);
+  assert.match(cfg, /  server s2 10\.213\.0\.2:40001\n/);
+  assert.match(cfg, /  server s1 127\.0\.0\.1:1 disabled\n/);
+  assert.equal(cfg.match(/^  server s\d+ /gm)?.length, 2 * SLOTS_PER_APP);
   assert.match(cfg, /server node unix@\/d\/f\.sock backup/);
   assert.match(cfg, /timeout server 30000ms/);
   assert.match(cfg, /timeout tunnel 55000ms/);

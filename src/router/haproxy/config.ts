@@ -4,9 +4,10 @@
 // dyno up (hold while booting, H10, H14, H20), maintenance — goes to the Node router behind it on a
 // private unix socket (its `fallback` backend, and each app backend's backup server).
 //
-// Each app is a backend `app-<id>` with slots `web.1` … `web.100` (Heroku's per-app dyno limit);
-// the controller points a slot at a dyno's address through HAProxy's runtime API, so scaling and
-// restarts never reload. Apps, domains and maintenance are in the config: changing them reloads.
+// Each app is a backend `app-<id>` with server slots `s1` … `s100` (Heroku's per-app dyno limit);
+// the controller gives each up web dyno a slot of its own through HAProxy's runtime API, so scaling
+// and restarts never reload, and a slot is never re-pointed while connections to its last dyno may
+// still be pooled. Apps, domains and maintenance are in the config: changing them reloads.
 
 export interface HaproxyApp {
   id: string;
@@ -14,8 +15,8 @@ export interface HaproxyApp {
   hosts: string[];
   /** Routed to the Node router, which answers H80. */
   maintenance: boolean;
-  /** Web dynos that are up: slot name `web.N` → address. */
-  servers: { name: string; host: string; port: number }[];
+  /** Web dynos that are up, each with the slot (`s1`…) it has and its dyno name. */
+  servers: { slot: string; dyno: string; host: string; port: number }[];
 }
 
 export interface HaproxyPaths {
@@ -64,7 +65,7 @@ export const backendName = (appId: string): string => `app-${appId}`;
  */
 export const LOG_FORMAT_FIELDS = [
   '%b', // backend: app-<id> or fallback
-  '%s', // server: web.N
+  '%s', // server slot: s1 … (the controller knows which dyno it serves)
   '%HM',
   '%[var(txn.host)]',
   '%[var(txn.rid)]',
@@ -138,10 +139,10 @@ export function haproxyConfig(s: HaproxySettings, apps: readonly HaproxyApp[]): 
   ];
   for (const app of apps) {
     lines.push('', `backend ${backendName(app.id)}`, '  balance random');
-    const up = new Map(app.servers.map((sv) => [sv.name, sv]));
+    const used = new Map(app.servers.map((sv) => [sv.slot, sv]));
     for (let i = 1; i <= SLOTS_PER_APP; i++) {
-      const sv = up.get(`web.${i}`);
-      lines.push(sv ? `  server web.${i} ${sv.host}:${sv.port}` : `  server web.${i} 127.0.0.1:1 disabled`);
+      const sv = used.get(`s${i}`);
+      lines.push(sv ? `  server s${i} ${sv.host}:${sv.port}` : `  server s${i} 127.0.0.1:1 disabled`);
     }
     lines.push(`  server node unix@${s.paths.fallbackSocket} backup`);
   }

@@ -17,8 +17,8 @@ import type { LogSink } from '../../logs/types.ts';
 import { hcode } from '../hcodes.ts';
 import { formatRouterLine } from '../logline.ts';
 import { APPLICATION_ERROR_PAGE } from '../pages.ts';
-import type { CertTable } from '../certs.ts';
-import { backendName, crtList, haproxyConfig, hostsMap, type HaproxyApp, type HaproxyTimeouts } from './config.ts';
+import type { CertTable, ServedCert } from '../certs.ts';
+import { backendName, crtList, haproxyConfig, hostsMap, SLOTS_PER_APP, type HaproxyApp, type HaproxyTimeouts } from './config.ts';
 import { parseLogLine, routerFields } from './logline.ts';
 
 export interface RouteSource {
@@ -44,6 +44,17 @@ export interface HaproxyControllerOptions {
 }
 
 const START_TIMEOUT_MS = 10_000;
+/** How long a leaving dyno's slot drains before it goes to maintenance and can serve another dyno. */
+const DRAIN_TO_MAINT_MS = 2000;
+
+interface Slot {
+  name: string;
+  state: 'free' | 'ready' | 'draining';
+  addr?: string;
+  dyno?: string;
+  /** When it entered its state (free slots are reused oldest first). */
+  since: number;
+}
 
 /** Whether an `haproxy` binary runs here (SLIPWAY_ROUTER=auto picks HAProxy then). */
 export function haproxyAvailable(binary = 'haproxy'): Promise<boolean> {
@@ -61,7 +72,9 @@ export class HaproxyController {
   private logPort = 0;
   /** What the running worker has: its config's shape, and each slot's address (`host:port`). */
   private appliedShape = '';
-  private readonly appliedSlots = new Map<string, string>();
+  /** Per backend, its server slots as the running worker has them. */
+  private readonly slots = new Map<string, Slot[]>();
+  private drainTimer?: NodeJS.Timeout;
   private syncing = false;
   private again = false;
   private closed = false;
@@ -102,7 +115,8 @@ export class HaproxyController {
     });
     this.logPort = (this.logServer.address() as { port: number }).port;
     const apps = this.desired();
-    await this.writeConfig(apps);
+    const certs = this.certs();
+    await this.writeConfig(apps, certs);
     await this.stopLeftover();
     // setpriv's parent-death signal: if the platform is killed outright, HAProxy goes with it instead
     // of holding the router port; a leftover from before that is stopped above through its pid file.
@@ -119,7 +133,7 @@ export class HaproxyController {
     }));
     child.once('error', (err) => console.error('router: could not run haproxy:', err.message));
     await this.waitForWorker(undefined, () => output);
-    this.remember(apps);
+    this.remember(apps, this.shape(apps, certs));
     const offRoutes = this.o.routes.onChange(() => this.schedule());
     const offCerts = this.o.tls?.certs.onChange(() => this.schedule());
     this.unsubscribe = () => { offRoutes(); offCerts?.(); };
@@ -130,6 +144,7 @@ export class HaproxyController {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe?.();
+    clearTimeout(this.drainTimer);
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGTERM');
       const late = setTimeout(() => this.child?.kill('SIGKILL'), 5000);
@@ -161,57 +176,119 @@ export class HaproxyController {
     }
   }
 
-  private desired(): HaproxyApp[] {
-    return this.o.routes.routeSnapshot().map((a) => ({
-      id: a.id, maintenance: a.maintenance, hosts: [`${a.name}.${this.o.domain}`.toLowerCase(), ...a.domains],
-      servers: a.up.map((u) => ({ name: u.dyno, host: u.host, port: u.port })),
-    }));
+  /** The apps as the route source sees them, each up dyno with the slot it has (or gets) in HAProxy. */
+  private desired(): (HaproxyApp & { wanted: { dyno: string; addr: string }[] })[] {
+    return this.o.routes.routeSnapshot().map((a) => {
+      const slots = this.slots.get(backendName(a.id));
+      const wanted = a.up.map((u) => ({ dyno: u.dyno, addr: `${u.host}:${u.port}` }));
+      // For a config being written: dynos keep their slot; new ones take free slots in order.
+      const taken = new Set<string>();
+      const servers = a.up.map((u) => {
+        const addr = `${u.host}:${u.port}`;
+        const slot = slots?.find((x) => x.state === 'ready' && x.addr === addr)?.name;
+        if (slot) taken.add(slot);
+        return { dyno: u.dyno, host: u.host, port: u.port, slot };
+      });
+      let next = 1;
+      for (const sv of servers) {
+        if (sv.slot) continue;
+        while (taken.has(`s${next}`)) next++;
+        sv.slot = `s${next}`;
+        taken.add(sv.slot);
+      }
+      return { id: a.id, maintenance: a.maintenance, hosts: [`${a.name}.${this.o.domain}`.toLowerCase(), ...a.domains], servers: servers as HaproxyApp['servers'], wanted };
+    });
   }
 
-  private shape(apps: HaproxyApp[]): string {
-    return JSON.stringify([apps.map((a) => [a.id, a.hosts, a.maintenance]), this.o.tls?.certs.all() ?? []]);
+  /** What a reload is needed for: apps, their hosts and maintenance, the served certificates. */
+  private shape(apps: HaproxyApp[], certs: ServedCert[]): string {
+    return JSON.stringify([apps.map((a) => [a.id, a.hosts, a.maintenance]), certs]);
   }
 
-  private remember(apps: HaproxyApp[]): void {
-    this.appliedShape = this.shape(apps);
-    this.appliedSlots.clear();
-    for (const a of apps) for (const s of a.servers) this.appliedSlots.set(`${backendName(a.id)}/${s.name}`, `${s.host}:${s.port}`);
+  /** After a (re)load: the running worker's slots are exactly what the config said. */
+  private remember(apps: HaproxyApp[], shape: string): void {
+    this.appliedShape = shape;
+    this.slots.clear();
+    for (const a of apps) {
+      const slots: Slot[] = [];
+      for (let i = 1; i <= SLOTS_PER_APP; i++) slots.push({ name: `s${i}`, state: 'free', since: 0 });
+      for (const sv of a.servers) Object.assign(slots[Number(sv.slot.slice(1)) - 1]!, { state: 'ready', addr: `${sv.host}:${sv.port}`, dyno: sv.dyno });
+      this.slots.set(backendName(a.id), slots);
+    }
   }
 
+  /**
+   * Slots follow the dynos through the runtime API: an arriving dyno takes a free slot (the one free
+   * longest); a leaving one's slot is set to drain (no new request; those in flight finish), and only
+   * after DRAIN_TO_MAINT_MS to maintenance, which drops its pooled connections and frees it. A slot is
+   * thus never re-pointed, nor its pool purged, while a request could still be choosing it.
+   */
   private async sync(): Promise<void> {
     const apps = this.desired();
-    // Slots first, through the runtime API (immediate): a destroyed app's dynos stop getting requests
-    // before the reload below has finished.
-    const live = new Set(this.appliedSlots.keys());
-    const want = new Map<string, string>();
-    for (const a of apps) for (const s of a.servers) if (/^web\.\d+$/.test(s.name)) want.set(`${backendName(a.id)}/${s.name}`, `${s.host}:${s.port}`);
+    const now = Date.now();
     const commands: string[] = [];
-    const shape = this.shape(apps);
-    const reload = shape !== this.appliedShape;
-    const backends = new Set((JSON.parse(this.appliedShape || '[[]]')[0] as [string][]).map((a) => backendName(a[0])));
-    for (const [slot, addr] of want) {
-      if (this.appliedSlots.get(slot) === addr || !backends.has(slot.split('/')[0])) continue;
-      const [host, port] = addr.split(':');
-      commands.push(`set server ${slot} addr ${host} port ${port}`, `set server ${slot} state ready`);
+    let draining = false;
+    const present = new Set(apps.map((a) => backendName(a.id)));
+    for (const [backend, slots] of this.slots) {
+      const app = apps.find((a) => backendName(a.id) === backend);
+      const wanted = new Map((app?.wanted ?? []).map((w) => [w.addr, w.dyno]));
+      for (const slot of slots) {
+        if (slot.state === 'ready' && !wanted.has(slot.addr!)) {
+          commands.push(`set server ${backend}/${slot.name} state drain`);
+          Object.assign(slot, { state: 'draining', since: now });
+        } else if (slot.state === 'ready') {
+          slot.dyno = wanted.get(slot.addr!);
+        }
+        if (slot.state === 'draining' && now - slot.since >= DRAIN_TO_MAINT_MS) {
+          commands.push(`set server ${backend}/${slot.name} state maint`);
+          Object.assign(slot, { state: 'free', since: now });
+        }
+        if (slot.state === 'draining') draining = true;
+      }
+      if (!present.has(backend)) continue;
+      for (const [addr, dyno] of wanted) {
+        if (slots.some((x) => x.state === 'ready' && x.addr === addr)) continue;
+        const free = slots.filter((x) => x.state === 'free').sort((a, b) => a.since - b.since)[0]
+          ?? slots.filter((x) => x.state === 'draining').sort((a, b) => a.since - b.since)[0];
+        if (!free) break;
+        const [host, port] = addr.split(':');
+        if (free.state === 'draining') commands.push(`set server ${backend}/${free.name} state maint`);
+        commands.push(`set server ${backend}/${free.name} addr ${host} port ${port}`, `set server ${backend}/${free.name} state ready`);
+        Object.assign(free, { state: 'ready', addr, dyno, since: now });
+      }
     }
-    // A stopping dyno only stops getting new requests: those in flight finish (it has its SIGTERM grace).
-    for (const slot of live) if (!want.has(slot)) commands.push(`set server ${slot} state maint`);
     if (commands.length > 0) {
       const reply = await this.runtime(commands);
       if (/No such (server|backend)|Require|Unknown/i.test(reply)) throw new Error(`haproxy runtime API refused an update: ${reply.trim()}`);
-      this.appliedSlots.clear();
-      for (const [slot, addr] of want) if (backends.has(slot.split('/')[0])) this.appliedSlots.set(slot, addr);
     }
-    if (reload) {
-      await this.writeConfig(apps);
+    if (draining) {
+      clearTimeout(this.drainTimer);
+      this.drainTimer = setTimeout(() => this.schedule(), DRAIN_TO_MAINT_MS + 10);
+    }
+    if (this.shape(apps, this.certs()) !== this.appliedShape) {
+      console.log('router: apps, domains or certificates changed: reloading HAProxy');
+      // One snapshot for the config and for what is remembered: a change arriving while HAProxy
+      // reloads is then seen as a change by the next pass.
+      const fresh = this.desired();
+      const certs = this.certs();
+      await this.writeConfig(fresh, certs);
       const before = await this.workerPid();
       this.child?.kill('SIGUSR2');
       await this.waitForWorker(before, () => '');
-      this.remember(apps);
+      this.remember(fresh, this.shape(fresh, certs));
     }
   }
 
-  private async writeConfig(apps: HaproxyApp[]): Promise<void> {
+  /** The dyno a slot serves, for the log line (`dyno=web.1`). */
+  private dynoOf(backend: string, slot: string): string | undefined {
+    return this.slots.get(backend)?.find((x) => x.name === slot)?.dyno;
+  }
+
+  private certs(): ServedCert[] {
+    return this.o.tls?.certs.all() ?? [];
+  }
+
+  private async writeConfig(apps: HaproxyApp[], certs: ServedCert[]): Promise<void> {
     let tls;
     if (this.o.tls) {
       // Key material stays readable by root only: one PEM per SNI endpoint, rewritten with each reload.
@@ -221,7 +298,7 @@ export class HaproxyController {
       const defaultPem = join(dir, 'default.pem');
       await writeFile(defaultPem, this.o.tls.defaultPem, { mode: 0o600 });
       const served = [];
-      for (const [i, c] of this.o.tls.certs.all().entries()) {
+      for (const [i, c] of certs.entries()) {
         const pemFile = join(dir, `endpoint-${i}.pem`);
         await writeFile(pemFile, c.pem, { mode: 0o600 });
         served.push({ pemFile, hostnames: c.hostnames });
@@ -291,6 +368,7 @@ export class HaproxyController {
     const fields = parsed && routerFields(parsed);
     if (!fields) return;
     const { appId, ...rest } = fields;
+    if (rest.dyno) rest.dyno = this.dynoOf(parsed.backend, rest.dyno) ?? rest.dyno;
     this.o.logs.emit(appId, 'heroku', 'router', formatRouterLine(rest));
     this.o.routes.touched(appId);
     const status = rest.status ?? (rest.code ? hcode(rest.code).status : undefined);
