@@ -1,0 +1,103 @@
+// bin/detect and bin/release of the Ruby, Java, Clojure and Scala buildpacks (their bin/compile needs
+// the stack and Debian's archive: test/languages.test.ts builds and deploys a fixture app with each).
+import assert from 'node:assert/strict';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import YAML from 'yaml';
+import { BUILDPACKS_DIR, Sandbox, detect, release } from './helpers.ts';
+
+const sb = new Sandbox();
+after(() => sb.cleanup());
+const env = sb.env();
+
+const LANGUAGES = ['ruby'] as const;
+type Language = (typeof LANGUAGES)[number];
+const PRINTED: Record<Language, string> = { ruby: 'Ruby' };
+
+function app(name: string, files: Record<string, string>): string {
+  const dir = sb.dir(name);
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), content);
+  }
+  return dir;
+}
+
+function processTypes(bp: string, dir: string): Record<string, string> {
+  const r = release(bp, dir, env);
+  assert.equal(r.code, 0);
+  const doc = YAML.parse(r.stdout) as { default_process_types: Record<string, string> | null };
+  return doc.default_process_types ?? {};
+}
+
+describe('buildpack folders', () => {
+  for (const name of LANGUAGES) {
+    test(`${name} has executable bash bin/detect, bin/compile, bin/release`, () => {
+      for (const script of ['detect', 'compile', 'release']) {
+        const p = join(BUILDPACKS_DIR, name, 'bin', script);
+        accessSync(p, constants.X_OK);
+        assert.ok(statSync(p).isFile());
+        assert.match(readFileSync(p, 'utf8').split('\n')[0]!, /^#!\/usr\/bin\/env bash$/);
+      }
+    });
+  }
+
+  test('each copy of lib/debian.sh and lib/output.sh is the same file', () => {
+    for (const lib of ['debian.sh', 'output.sh']) {
+      const copies = LANGUAGES.map((n) => join(BUILDPACKS_DIR, n, 'lib', lib)).filter((p) => existsSync(p));
+      assert.equal(copies.length, LANGUAGES.length, `every language buildpack has lib/${lib}`);
+      for (const p of copies) assert.equal(readFileSync(p, 'utf8'), readFileSync(copies[0]!, 'utf8'), `${p} differs from ${copies[0]}`);
+    }
+  });
+});
+
+describe('bin/detect', () => {
+  const bps = Object.fromEntries(LANGUAGES.map((n) => [n, sb.buildpack(n)])) as Record<Language, string>;
+  const matrix: { files: string[]; yes: Language[] }[] = [
+    { files: [], yes: [] },
+    { files: ['package.json', 'requirements.txt', 'Procfile'], yes: [] },
+    { files: ['Gemfile'], yes: ['ruby'] },
+    { files: ['Gemfile', 'package.json'], yes: ['ruby'] },
+    { files: ['Gemfile.lock'], yes: [] },
+  ];
+  matrix.forEach((row, i) => {
+    test(`app with [${row.files.join(', ') || 'nothing'}]`, () => {
+      const dir = app(`detect-${i}`, Object.fromEntries(row.files.map((f) => [f, ''])));
+      for (const name of LANGUAGES) {
+        const r = detect(bps[name], dir, env);
+        if (row.yes.includes(name)) {
+          assert.equal(r.code, 0, `${name} should detect [${row.files}]`);
+          assert.equal(r.stdout, `${PRINTED[name]}\n`);
+        } else {
+          assert.notEqual(r.code, 0, `${name} should not detect [${row.files}]`);
+          assert.equal(r.stdout, '');
+        }
+      }
+    });
+  });
+});
+
+describe('ruby bin/release', () => {
+  const bp = sb.buildpack('ruby');
+  const lock = (gems: string[]) => `GEM\n  remote: https://rubygems.org/\n  specs:\n${gems.map((g) => `    ${g}\n`).join('')}\n`;
+
+  test('a Rack app (config.ru) gets rackup on $PORT, plus rake and console', () => {
+    const dir = app('rel-rack', { Gemfile: '', 'Gemfile.lock': lock(['rack (2.2.22)']), 'config.ru': '' });
+    assert.deepEqual(processTypes(bp, dir), {
+      web: 'bundle exec rackup config.ru -p ${PORT:-5000}', console: 'bundle exec irb', rake: 'bundle exec rake',
+    });
+  });
+
+  test('a Rails app (railties in Gemfile.lock) gets bin/rails server in $RAILS_ENV', () => {
+    const dir = app('rel-rails', { Gemfile: '', 'Gemfile.lock': lock(['rack (2.2.22)', 'railties (6.1.7)']), 'config.ru': '' });
+    assert.deepEqual(processTypes(bp, dir), {
+      web: 'bin/rails server -p ${PORT:-5000} -e $RAILS_ENV', console: 'bin/rails console', rake: 'bundle exec rake',
+    });
+  });
+
+  test('a plain Ruby app gets no web process (the Procfile names it)', () => {
+    const dir = app('rel-plain', { Gemfile: '', 'Gemfile.lock': lock(['rake (13.0.6)']) });
+    assert.deepEqual(processTypes(bp, dir), { console: 'bundle exec irb', rake: 'bundle exec rake' });
+  });
+});

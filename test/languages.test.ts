@@ -1,0 +1,125 @@
+// The seed's other languages end to end, as a user meets them: a fixture app per language pushed to a
+// running platform, built by its built-in buildpack with the runtime from Debian's packages, answering
+// through the router; a second push reusing the build cache; a broken app rejected with nothing released.
+// All of it works without rubygems.org, Maven Central or Clojars: only Debian's archive is used.
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { makeRepo, ROOT, TestPlatform } from './helpers/platform.ts';
+
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'apps');
+
+/** Asserts the patterns appear in this order in `out`. */
+function inOrder(out: string, patterns: RegExp[]): void {
+  let at = 0;
+  for (const re of patterns) {
+    const m = re.exec(out.slice(at));
+    assert.ok(m, `push output lacks ${re} after position ${at}:\n${out}`);
+    at += m.index + m[0].length;
+  }
+}
+
+describe('languages', () => {
+  const p = new TestPlatform();
+  let work: string;
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'slipway-languages-'));
+    await p.start({ SLIPWAY_BUILD_TIMEOUT: '600' });
+  });
+  after(async () => {
+    await p.cleanup();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  /** Creates the app, copies the fixture into a repo and pushes it. */
+  async function pushFixture(app: string, fixture: string): Promise<{ dir: string; code: number; output: string }> {
+    assert.equal((await p.request('POST', '/apps', { name: app })).status, 201);
+    const dir = join(work, app);
+    await cp(join(FIXTURES, fixture), dir, { recursive: true });
+    await makeRepo(dir, {});
+    return { dir, ...(await p.push(dir, app)) };
+  }
+
+  /** Pushes a commit that changes nothing the build uses: the rebuild should come from the caches. */
+  async function pushAgain(app: string, dir: string): Promise<{ code: number; output: string }> {
+    await writeFile(join(dir, 'NOTES.txt'), 'second push\n');
+    await makeRepo(dir, {}, 'second push');
+    return p.push(dir, app);
+  }
+
+  async function releaseCount(app: string): Promise<number> {
+    return (await p.request('GET', `/apps/${app}/releases`)).body.length;
+  }
+
+  describe('ruby', () => {
+    let dir = '';
+    test('a Rack app on WEBrick deploys with Debian\'s Ruby and answers through the router', async () => {
+      const push = await pushFixture('ruby-app', 'ruby-app');
+      dir = push.dir;
+      assert.equal(push.code, 0, push.output);
+      inOrder(push.output, [
+        /remote: -----> Ruby app detected/,
+        /remote: -----> Installing Ruby from Debian's packages/,
+        /remote:        Gems from Debian's packages: rack webrick/,
+        /remote:        Using Ruby version: ruby-3\.1\.\d+ \(Debian 12\)/,
+        /remote: -----> Installing dependencies using bundler 2\.3\.15/,
+        /remote:        Installing greeting 1\.0\.0/,
+        /remote:        Gems in the groups 'development' and 'test' were not installed\./,
+        /remote:        Default types for buildpack -> console, rake, web/,
+        /remote:        Released v1/,
+      ]);
+      assert.match(await p.waitFor('ruby-app', 'ruby-app says hello from ruby 3.1', '/', 120), /ruby 3\.1\.\d+/);
+      assert.equal((await p.route('ruby-app', '/env')).body, 'production production\n', 'RACK_ENV and RAILS_ENV default to production');
+      assert.equal((await p.route('ruby-app', '/greeting')).body, 'hello from the vendored greeting gem\n');
+      const dynos = (await p.request('GET', '/apps/ruby-app/dynos')).body;
+      assert.equal(dynos[0].command, 'bundle exec rackup config.ru -p ${PORT:-5000}');
+    });
+
+    test('a second push reuses the Ruby and the gems of the first', async () => {
+      const push = await pushAgain('ruby-app', dir);
+      assert.equal(push.code, 0, push.output);
+      assert.match(push.output, /remote:        Using cached ruby \(\d+ Debian packages\)/);
+      assert.match(push.output, /remote:        Reusing installed gems from the build cache \(1 gems\)/);
+      assert.match(push.output, /remote:        Using greeting 1\.0\.0/);
+      assert.doesNotMatch(push.output, /Installing greeting/);
+      await p.waitFor('ruby-app', 'ruby-app says hello');
+      assert.equal(await releaseCount('ruby-app'), 2);
+    });
+
+    test('a Gemfile asking for a Ruby Debian does not have is refused, naming both versions', async () => {
+      const bad = join(work, 'ruby-bad');
+      await cp(join(FIXTURES, 'ruby-app'), bad, { recursive: true });
+      const gemfile = await readFile(join(bad, 'Gemfile'), 'utf8');
+      await writeFile(join(bad, 'Gemfile'), gemfile.replace('ruby "~> 3.1"', 'ruby "3.3.0"'));
+      await makeRepo(bad, {});
+      assert.equal((await p.request('POST', '/apps', { name: 'ruby-bad' })).status, 201);
+      const push = await p.push(bad, 'ruby-bad');
+      assert.notEqual(push.code, 0);
+      assert.match(push.output, /remote:  ! {5}Your Gemfile asks for Ruby 3\.3\.0, but this platform has Ruby 3\.1\.\d+ \(Debian 12's ruby3\.1 package\) and no other\./);
+      assert.match(push.output, /remote:  ! {5}Push rejected, failed to compile Ruby app\./);
+
+      // No Gemfile.lock: refused as on Heroku, before anything is installed.
+      await rm(join(bad, 'Gemfile.lock'));
+      await makeRepo(bad, {}, 'no lockfile');
+      const nolock = await p.push(bad, 'ruby-bad');
+      assert.notEqual(nolock.code, 0);
+      assert.match(nolock.output, /remote:  ! {5}Gemfile\.lock required\. Please check it in\./);
+      assert.doesNotMatch(nolock.output, /Installing Ruby/);
+
+      // A lockfile naming a gem that neither Debian, vendor/cache nor a reachable rubygems.org has.
+      await writeFile(join(bad, 'Gemfile'), 'source "https://rubygems.org"\ngem "rack"\ngem "no-such-gem-anywhere"\n');
+      await writeFile(join(bad, 'Gemfile.lock'), [
+        'GEM', '  remote: https://rubygems.org/', '  specs:', '    no-such-gem-anywhere (1.2.3)', '    rack (2.2.22)', '',
+        'PLATFORMS', '  x86_64-linux', '', 'DEPENDENCIES', '  no-such-gem-anywhere', '  rack', '', 'BUNDLED WITH', '   2.3.15', '',
+      ].join('\n'));
+      await makeRepo(bad, {}, 'unresolvable gem');
+      const unresolved = await p.push(bad, 'ruby-bad');
+      assert.notEqual(unresolved.code, 0);
+      assert.match(unresolved.output, /no-such-gem-anywhere/, "bundler's own error is shown");
+      assert.match(unresolved.output, /remote:  ! {5}Failed to install gems via Bundler\./);
+      assert.equal(await releaseCount('ruby-bad'), 0);
+    });
+  });
+});
