@@ -122,4 +122,62 @@ describe('languages', () => {
       assert.equal(await releaseCount('ruby-bad'), 0);
     });
   });
+
+  describe('java', () => {
+    let dir = '';
+    test('a Maven jar on the JDK\'s HTTP server deploys with Debian\'s OpenJDK 17, offline', async () => {
+      const push = await pushFixture('java-app', 'java-app');
+      dir = push.dir;
+      assert.equal(push.code, 0, push.output);
+      inOrder(push.output, [
+        /remote: -----> Java app detected/,
+        /remote: -----> Installing OpenJDK 17 and Maven from Debian's packages/,
+        /remote:        system.properties asks for Java 17: Debian 12's OpenJDK 17/,
+        /remote:        Installed OpenJDK 17\.\S+ \(Debian 12\) into the slug/,
+        /remote: -----> Executing Maven/,
+        /remote:        \$ mvn -B -DskipTests package/,
+        /remote:        \[INFO\] Building jar: \S+\/target\/java-app-1\.0\.jar/,
+        /remote:        \[INFO\] BUILD SUCCESS/,
+        /remote:        Procfile declares types -> web/,
+        /remote:        Released v1/,
+      ]);
+      await p.waitFor('java-app', 'java-app says hello from java 17', '/', 120);
+      // The default dyno (standard-1X, 512 MB) gets Heroku's heap for that size.
+      const opts = (await p.route('java-app', '/opts')).body;
+      assert.match(opts, /^JAVA_OPTS=-Xmx300m -Xss512k -XX:CICompilerCount=2 -Dfile\.encoding=UTF-8$/m);
+      const heap = Number(/maxMemoryMB=(\d+)/.exec(opts)?.[1]);
+      assert.ok(heap > 200 && heap <= 300, `the JVM's max heap is ${heap} MB`);
+    });
+
+    test('a second push reuses the JDK and the Maven repository of the first', async () => {
+      const push = await pushAgain('java-app', dir);
+      assert.equal(push.code, 0, push.output);
+      assert.match(push.output, /remote:        Using cached java \(\d+ Debian packages\)/);
+      assert.match(push.output, /remote:        Reusing the Maven repository from the build cache \(\d+ MB\)/);
+      await p.waitFor('java-app', 'java-app says hello');
+      assert.equal(await releaseCount('java-app'), 2);
+    });
+
+    test('a Java version Debian does not have, or code that does not compile, is refused', async () => {
+      const bad = join(work, 'java-bad');
+      await cp(join(FIXTURES, 'java-app'), bad, { recursive: true });
+      await writeFile(join(bad, 'system.properties'), 'java.runtime.version=21\n');
+      await makeRepo(bad, {});
+      assert.equal((await p.request('POST', '/apps', { name: 'java-bad' })).status, 201);
+      const push = await p.push(bad, 'java-bad');
+      assert.notEqual(push.code, 0);
+      assert.match(push.output, /remote:  ! {5}Unsupported Java version: 21/);
+      assert.match(push.output, /remote:  ! {5}Push rejected, failed to compile Java app\./);
+
+      await writeFile(join(bad, 'system.properties'), 'java.runtime.version=17\n');
+      const main = join(bad, 'src', 'main', 'java', 'hello', 'Main.java');
+      await writeFile(main, (await readFile(main, 'utf8')).replace('server.start();', 'server.start()'));
+      await makeRepo(bad, {}, 'a syntax error');
+      const broken = await p.push(bad, 'java-bad');
+      assert.notEqual(broken.code, 0);
+      assert.match(broken.output, /\[ERROR\] \S*Main\.java:\[\d+,\d+\] ';' expected/, "javac's own error is shown");
+      assert.match(broken.output, /remote:  ! {5}Failed to build app with Maven \(its output is above\)\./);
+      assert.equal(await releaseCount('java-bad'), 0);
+    });
+  });
 });

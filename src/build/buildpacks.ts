@@ -13,6 +13,7 @@ export const BUILTIN_BUILDPACKS: { dir: string; names: string[] }[] = [
   { dir: 'ruby', names: ['heroku/ruby', 'ruby'] },
   { dir: 'nodejs', names: ['heroku/nodejs', 'nodejs'] },
   { dir: 'python', names: ['heroku/python', 'python'] },
+  { dir: 'java', names: ['heroku/java', 'java'] },
   { dir: 'procfile', names: ['heroku-community/procfile', 'heroku/procfile', 'procfile'] },
 ];
 

@@ -11,9 +11,10 @@ const sb = new Sandbox();
 after(() => sb.cleanup());
 const env = sb.env();
 
-const LANGUAGES = ['ruby'] as const;
+const LANGUAGES = ['ruby', 'java'] as const;
 type Language = (typeof LANGUAGES)[number];
-const PRINTED: Record<Language, string> = { ruby: 'Ruby' };
+const PRINTED: Record<Language, string> = { ruby: 'Ruby', java: 'Java' };
+const JVM_LANGUAGES = LANGUAGES.filter((l) => l !== 'ruby');
 
 function app(name: string, files: Record<string, string>): string {
   const dir = sb.dir(name);
@@ -50,6 +51,13 @@ describe('buildpack folders', () => {
       for (const p of copies) assert.equal(readFileSync(p, 'utf8'), readFileSync(copies[0]!, 'utf8'), `${p} differs from ${copies[0]}`);
     }
   });
+
+  test('each JVM buildpack has the same lib/jvm.sh and lib/CaCerts.java', () => {
+    for (const lib of ['jvm.sh', 'CaCerts.java']) {
+      const copies = JVM_LANGUAGES.map((n) => join(BUILDPACKS_DIR, n, 'lib', lib));
+      for (const p of copies) assert.equal(readFileSync(p, 'utf8'), readFileSync(copies[0]!, 'utf8'), `${p} differs from ${copies[0]}`);
+    }
+  });
 });
 
 describe('bin/detect', () => {
@@ -60,6 +68,9 @@ describe('bin/detect', () => {
     { files: ['Gemfile'], yes: ['ruby'] },
     { files: ['Gemfile', 'package.json'], yes: ['ruby'] },
     { files: ['Gemfile.lock'], yes: [] },
+    { files: ['pom.xml'], yes: ['java'] },
+    { files: ['pom.xml', 'Procfile', 'system.properties'], yes: ['java'] },
+    { files: ['system.properties'], yes: [] },
   ];
   matrix.forEach((row, i) => {
     test(`app with [${row.files.join(', ') || 'nothing'}]`, () => {
@@ -99,5 +110,12 @@ describe('ruby bin/release', () => {
   test('a plain Ruby app gets no web process (the Procfile names it)', () => {
     const dir = app('rel-plain', { Gemfile: '', 'Gemfile.lock': lock(['rake (13.0.6)']) });
     assert.deepEqual(processTypes(bp, dir), { console: 'bundle exec irb', rake: 'bundle exec rake' });
+  });
+});
+
+describe('java bin/release', () => {
+  test('no default process types: the web process comes from the Procfile, as on Heroku', () => {
+    const dir = app('rel-java', { 'pom.xml': '<project/>' });
+    assert.deepEqual(processTypes(sb.buildpack('java'), dir), {});
   });
 });

@@ -104,9 +104,22 @@ Check that builds can reach deb.debian.org, then push again."
   done
 }
 
+# debian_relink TREE: absolute symlinks whose target the tree itself holds (/etc/maven,
+# /etc/java-17-openjdk/...) become relative ones, so the tree works wherever it is.
+debian_relink() {
+  local tree=$1 link target
+  while IFS= read -r -d '' link; do
+    target=$(readlink "$link")
+    if [ -e "$tree$target" ] || [ -L "$tree$target" ]; then
+      ln -sfnr "$tree$target" "$link"
+    fi
+  done < <(find "$tree" -type l -lname '/*' -print0)
+}
+
 # debian_tree NAME [HOOK] -- PACKAGE...: the packages (and what the stack lacks of their dependencies)
 # unpacked into one tree (usr/..., etc/...) in the cache; its path in DEBIAN_TREE. HOOK, a shell
-# function, runs once in the fresh tree before it is published (to make it relocatable).
+# function, runs once in the fresh tree before it is published (to make it relocatable); the tree's
+# cache key covers the .debs, the hook's body and $DEBIAN_TREE_KEY (for files the hook copies in).
 debian_tree() {
   local name=$1 hook="" root key tmp deb lock total=0
   shift
@@ -118,7 +131,7 @@ debian_tree() {
   flock "$lock"
   debian_fetch "$@"
   exec {lock}>&-
-  key=$(printf '%s\n' "${DEBIAN_DEBS[@]##*/}" "$hook" | sort | sha256sum | cut -c1-16)
+  key=$( { printf '%s\n' "${DEBIAN_DEBS[@]##*/}" | sort; [ -n "$hook" ] && declare -f "$hook"; echo "${DEBIAN_TREE_KEY:-}"; } | sha256sum | cut -c1-16)
   DEBIAN_TREE="$root/trees/$name-$key"
   if [ -f "$DEBIAN_TREE/.slipway-tree" ]; then
     touch "$DEBIAN_TREE/.slipway-tree"
@@ -129,7 +142,8 @@ debian_tree() {
   info "Unpacking ${#DEBIAN_DEBS[@]} Debian packages ($(human_size "$total"))"
   tmp=$(mktemp -d "$root/trees/.tmp-$name.XXXXXX")
   for deb in "${DEBIAN_DEBS[@]}"; do dpkg-deb -x "$deb" "$tmp"; done
-  if [ -n "$hook" ]; then (cd "$tmp" && "$hook"); fi
+  debian_relink "$tmp"
+  if [ -n "$hook" ]; then (cd "$tmp" && "$hook") || fail "Could not prepare $name from Debian's packages (above)."; fi
   printf '%s\n' "${DEBIAN_DEBS[@]##*/}" >"$tmp/.slipway-tree"
   chmod 0755 "$tmp"
   # Another build may have published the same tree meanwhile: then keep theirs.
