@@ -180,4 +180,54 @@ describe('languages', () => {
       assert.equal(await releaseCount('java-bad'), 0);
     });
   });
+
+  describe('clojure', () => {
+    let dir = '';
+    test('a Leiningen uberjar deploys with Debian\'s Leiningen and Clojure, offline, and runs as the default web process', async () => {
+      const push = await pushFixture('clojure-app', 'clojure-app');
+      dir = push.dir;
+      assert.equal(push.code, 0, push.output);
+      inOrder(push.output, [
+        /remote: -----> Clojure \(Leiningen 2\) app detected/,
+        /remote: -----> Installing OpenJDK 17 and Leiningen from Debian's packages/,
+        /remote:        Installed OpenJDK 17\.\S+ \(Debian 12\) into the slug/,
+        /remote: -----> Building with Leiningen/,
+        /remote:        Running: lein uberjar \(Leiningen 2\.10\.0\)/,
+        /remote:        Retrieving org\/clojure\/clojure\/1\.11\.1\/clojure-1\.11\.1\.jar from debian/,
+        /remote:        Created \S+\/target\/clojure-app-1\.0\.0-standalone\.jar/,
+        /remote:        Procfile declares types {5}-> \(none\)/,
+        /remote:        Default types for buildpack -> web/,
+        /remote:        Released v1/,
+      ]);
+      await p.waitFor('clojure-app', 'clojure-app says hello from clojure 1.11.1', '/', 120);
+      assert.equal((await p.route('clojure-app', '/opts')).body, 'JVM_OPTS=-Xmx300m -Xss512k -XX:CICompilerCount=2 -Dfile.encoding=UTF-8\n');
+      const dynos = (await p.request('GET', '/apps/clojure-app/dynos')).body;
+      assert.equal(dynos[0].command, 'java $JVM_OPTS -jar target/*-standalone.jar');
+    });
+
+    test('a second push reuses the JDK, Leiningen and the Maven repository of the first', async () => {
+      const push = await pushAgain('clojure-app', dir);
+      assert.equal(push.code, 0, push.output);
+      assert.match(push.output, /remote:        Using cached clojure \(\d+ Debian packages\)/);
+      assert.match(push.output, /remote:        Reusing the Maven repository from the build cache \(\d+ MB\)/);
+      assert.doesNotMatch(push.output, /Retrieving org\/clojure/);
+      await p.waitFor('clojure-app', 'clojure-app says hello');
+      assert.equal(await releaseCount('clojure-app'), 2);
+    });
+
+    test('a dependency nobody offline has is refused with Leiningen\'s own error', async () => {
+      const bad = join(work, 'clojure-bad');
+      await cp(join(FIXTURES, 'clojure-app'), bad, { recursive: true });
+      const project = await readFile(join(bad, 'project.clj'), 'utf8');
+      await writeFile(join(bad, 'project.clj'), project.replace('[[org.clojure/clojure "1.11.1"]]', '[[org.clojure/clojure "1.11.1"] [ring/ring-core "1.9.6"]]'));
+      await makeRepo(bad, {});
+      assert.equal((await p.request('POST', '/apps', { name: 'clojure-bad' })).status, 201);
+      const push = await p.push(bad, 'clojure-bad');
+      assert.notEqual(push.code, 0);
+      assert.match(push.output, /Could not find artifact ring:ring-core:jar:1\.9\.6/, "Leiningen's own error is shown");
+      assert.match(push.output, /remote:  ! {5}Failed to build the app with Leiningen \(its output is above\)\./);
+      assert.match(push.output, /remote:  ! {5}Push rejected, failed to compile Clojure \(Leiningen 2\) app\./);
+      assert.equal(await releaseCount('clojure-bad'), 0);
+    });
+  });
 });

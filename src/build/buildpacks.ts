@@ -12,6 +12,7 @@ import { isAbsolute, join } from 'node:path';
 export const BUILTIN_BUILDPACKS: { dir: string; names: string[] }[] = [
   { dir: 'ruby', names: ['heroku/ruby', 'ruby'] },
   { dir: 'nodejs', names: ['heroku/nodejs', 'nodejs'] },
+  { dir: 'clojure', names: ['heroku/clojure', 'clojure'] },
   { dir: 'python', names: ['heroku/python', 'python'] },
   { dir: 'java', names: ['heroku/java', 'java'] },
   { dir: 'procfile', names: ['heroku-community/procfile', 'heroku/procfile', 'procfile'] },

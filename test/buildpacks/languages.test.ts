@@ -11,9 +11,9 @@ const sb = new Sandbox();
 after(() => sb.cleanup());
 const env = sb.env();
 
-const LANGUAGES = ['ruby', 'java'] as const;
+const LANGUAGES = ['ruby', 'java', 'clojure'] as const;
 type Language = (typeof LANGUAGES)[number];
-const PRINTED: Record<Language, string> = { ruby: 'Ruby', java: 'Java' };
+const PRINTED: Record<Language, string> = { ruby: 'Ruby', java: 'Java', clojure: 'Clojure (Leiningen 2)' };
 const JVM_LANGUAGES = LANGUAGES.filter((l) => l !== 'ruby');
 
 function app(name: string, files: Record<string, string>): string {
@@ -71,6 +71,8 @@ describe('bin/detect', () => {
     { files: ['pom.xml'], yes: ['java'] },
     { files: ['pom.xml', 'Procfile', 'system.properties'], yes: ['java'] },
     { files: ['system.properties'], yes: [] },
+    { files: ['project.clj'], yes: ['clojure'] },
+    { files: ['project.clj', 'pom.xml'], yes: ['clojure', 'java'] },
   ];
   matrix.forEach((row, i) => {
     test(`app with [${row.files.join(', ') || 'nothing'}]`, () => {
@@ -117,5 +119,17 @@ describe('java bin/release', () => {
   test('no default process types: the web process comes from the Procfile, as on Heroku', () => {
     const dir = app('rel-java', { 'pom.xml': '<project/>' });
     assert.deepEqual(processTypes(sb.buildpack('java'), dir), {});
+  });
+});
+
+describe('clojure bin/release', () => {
+  const bp = sb.buildpack('clojure');
+  test('a project with a :main runs its standalone uberjar', () => {
+    const dir = app('rel-clj-main', { 'project.clj': '(defproject a "1.0.0"\n  :main a.core\n  :aot [a.core])\n' });
+    assert.deepEqual(processTypes(bp, dir), { web: 'java $JVM_OPTS -jar target/*-standalone.jar' });
+  });
+  test('a project without :main (or with it only in a comment) gets none', () => {
+    const dir = app('rel-clj-lib', { 'project.clj': '(defproject a "1.0.0"\n  ;; :main a.core\n  :dependencies [])\n' });
+    assert.deepEqual(processTypes(bp, dir), {});
   });
 });

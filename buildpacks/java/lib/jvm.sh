@@ -42,13 +42,13 @@ jvm_prepare_jdk() {
   "$jdk/bin/java" -XX:TieredStopAtLevel=1 -Xshare:auto "$BP_DIR/lib/CaCerts.java" /etc/ssl/certs/ca-certificates.crt "$jdk/lib/security/cacerts" >/dev/null
 }
 
-# jvm_tree NAME PACKAGE...: the JDK plus the build tool's packages, unpacked (DEBIAN_TREE); JAVA_HOME
-# and PATH point into it for the build.
+# jvm_tree NAME HOOK PACKAGE...: the JDK plus the build tool's packages, unpacked (DEBIAN_TREE);
+# JAVA_HOME and PATH point into it for the build. HOOK (debian_tree's) must call jvm_prepare_jdk.
 jvm_tree() {
-  local name=$1
-  shift
+  local name=$1 hook=$2
+  shift 2
   DEBIAN_TREE_KEY=$(sha256sum "$BP_DIR/lib/CaCerts.java" "$BP_DIR/lib/jvm.sh")
-  debian_tree "$name" jvm_prepare_jdk -- "openjdk-$JVM_MAJOR-jdk-headless" "$@"
+  debian_tree "$name" "$hook" -- "openjdk-$JVM_MAJOR-jdk-headless" "$@"
   export JAVA_HOME="$DEBIAN_TREE/$JVM_DIR_REL"
   export PATH="$JAVA_HOME/bin:$DEBIAN_TREE/usr/bin:$PATH"
 }
