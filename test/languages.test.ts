@@ -230,4 +230,56 @@ describe('languages', () => {
       assert.equal(await releaseCount('clojure-bad'), 0);
     });
   });
+
+  describe('scala', () => {
+    let dir = '';
+    test('an sbt app deploys offline: Debian\'s scalac stages target/universal/stage as sbt-native-packager would', async () => {
+      const push = await pushFixture('scala-app', 'scala-app');
+      dir = push.dir;
+      assert.equal(push.code, 0, push.output);
+      inOrder(push.output, [
+        /remote: -----> Scala app detected/,
+        /remote: -----> Installing OpenJDK 17 and Scala from Debian's packages/,
+        /remote: -----> Compiling with Debian's scalac 2\.11\.12 \(sbt is not packaged by Debian and Maven Central is not reachable\)/,
+        /remote:        Compiling 2 source files/,
+        /remote:        Staged target\/universal\/stage\/bin\/scala-app \(main class hello\.Main\)/,
+        /remote:        Procfile declares types -> web/,
+        /remote:        Released v1/,
+      ]);
+      await p.waitFor('scala-app', 'scala-app says hello from scala 2.11.12', '/', 120);
+      assert.match((await p.route('scala-app', '/opts')).body, /^JAVA_OPTS=-Xmx300m /);
+    });
+
+    test('a second push reuses the JDK, Scala and the compiled classes of the first', async () => {
+      const push = await pushAgain('scala-app', dir);
+      assert.equal(push.code, 0, push.output);
+      assert.match(push.output, /remote:        Using cached scala \(\d+ Debian packages\)/);
+      assert.match(push.output, /remote:        Reusing compiled classes from the build cache \(sources unchanged\)/);
+      assert.doesNotMatch(push.output, /Compiling 2 source files/);
+      await p.waitFor('scala-app', 'scala-app says hello');
+      assert.equal(await releaseCount('scala-app'), 2);
+    });
+
+    test('code that does not compile, or library dependencies offline, is refused', async () => {
+      const bad = join(work, 'scala-bad');
+      await cp(join(FIXTURES, 'scala-app'), bad, { recursive: true });
+      const greeting = join(bad, 'src', 'main', 'scala', 'hello', 'Greeting.scala');
+      await writeFile(greeting, (await readFile(greeting, 'utf8')).replace('def text: String =', 'def text: Int ='));
+      await makeRepo(bad, {});
+      assert.equal((await p.request('POST', '/apps', { name: 'scala-bad' })).status, 201);
+      const push = await p.push(bad, 'scala-bad');
+      assert.notEqual(push.code, 0);
+      assert.match(push.output, /Greeting\.scala:4: error: type mismatch/, "scalac's own error is shown");
+      assert.match(push.output, /remote:  ! {5}Failed to compile the app with scalac \(its errors are above\)\./);
+
+      await cp(join(FIXTURES, 'scala-app', 'src'), join(bad, 'src'), { recursive: true });
+      const sbt = await readFile(join(bad, 'build.sbt'), 'utf8');
+      await writeFile(join(bad, 'build.sbt'), `${sbt}\nlibraryDependencies += "com.lihaoyi" %% "upickle" % "3.1.0"\n`);
+      await makeRepo(bad, {}, 'a library dependency');
+      const deps = await p.push(bad, 'scala-bad');
+      assert.notEqual(deps.code, 0);
+      assert.match(deps.output, /remote:  ! {5}build\.sbt declares libraryDependencies, which need sbt and Maven Central, and neither is available\./);
+      assert.equal(await releaseCount('scala-bad'), 0);
+    });
+  });
 });

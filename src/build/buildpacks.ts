@@ -15,6 +15,7 @@ export const BUILTIN_BUILDPACKS: { dir: string; names: string[] }[] = [
   { dir: 'clojure', names: ['heroku/clojure', 'clojure'] },
   { dir: 'python', names: ['heroku/python', 'python'] },
   { dir: 'java', names: ['heroku/java', 'java'] },
+  { dir: 'scala', names: ['heroku/scala', 'scala'] },
   { dir: 'procfile', names: ['heroku-community/procfile', 'heroku/procfile', 'procfile'] },
 ];
 

@@ -11,9 +11,9 @@ const sb = new Sandbox();
 after(() => sb.cleanup());
 const env = sb.env();
 
-const LANGUAGES = ['ruby', 'java', 'clojure'] as const;
+const LANGUAGES = ['ruby', 'java', 'clojure', 'scala'] as const;
 type Language = (typeof LANGUAGES)[number];
-const PRINTED: Record<Language, string> = { ruby: 'Ruby', java: 'Java', clojure: 'Clojure (Leiningen 2)' };
+const PRINTED: Record<Language, string> = { ruby: 'Ruby', java: 'Java', clojure: 'Clojure (Leiningen 2)', scala: 'Scala' };
 const JVM_LANGUAGES = LANGUAGES.filter((l) => l !== 'ruby');
 
 function app(name: string, files: Record<string, string>): string {
@@ -73,6 +73,10 @@ describe('bin/detect', () => {
     { files: ['system.properties'], yes: [] },
     { files: ['project.clj'], yes: ['clojure'] },
     { files: ['project.clj', 'pom.xml'], yes: ['clojure', 'java'] },
+    { files: ['build.sbt'], yes: ['scala'] },
+    { files: ['project/build.properties'], yes: ['scala'] },
+    { files: ['project/Build.scala'], yes: ['scala'] },
+    { files: ['src/main/scala/Main.scala'], yes: [] },
   ];
   matrix.forEach((row, i) => {
     test(`app with [${row.files.join(', ') || 'nothing'}]`, () => {
@@ -115,10 +119,10 @@ describe('ruby bin/release', () => {
   });
 });
 
-describe('java bin/release', () => {
+describe('java and scala bin/release', () => {
   test('no default process types: the web process comes from the Procfile, as on Heroku', () => {
-    const dir = app('rel-java', { 'pom.xml': '<project/>' });
-    assert.deepEqual(processTypes(sb.buildpack('java'), dir), {});
+    assert.deepEqual(processTypes(sb.buildpack('java'), app('rel-java', { 'pom.xml': '<project/>' })), {});
+    assert.deepEqual(processTypes(sb.buildpack('scala'), app('rel-scala', { 'build.sbt': 'name := "a"' })), {});
   });
 });
 
