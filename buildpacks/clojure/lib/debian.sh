@@ -148,4 +148,24 @@ debian_tree() {
   chmod 0755 "$tmp"
   # Another build may have published the same tree meanwhile: then keep theirs.
   mv -T "$tmp" "$DEBIAN_TREE" 2>/dev/null || rm -rf "$tmp"
+  debian_prune "$name"
+}
+
+# debian_prune NAME: a new tree usually replaces an older one (a Debian update, a changed hook). Trees
+# of NAME unused (their marker untouched) for DEBIAN_TREE_MAX_IDLE_DAYS go, and .debs that Debian no
+# longer serves (apt-get autoclean).
+DEBIAN_TREE_MAX_IDLE_DAYS=${SLIPWAY_RUNTIME_MAX_IDLE_DAYS:-7}
+debian_prune() {
+  local root tree lock
+  root=$(debian_root)
+  for tree in "$root/trees/$1"-*; do
+    [ "$tree" = "$DEBIAN_TREE" ] && continue
+    if [ -z "$(find "$tree/.slipway-tree" -mtime "-$DEBIAN_TREE_MAX_IDLE_DAYS" 2>/dev/null)" ]; then
+      rm -rf "$tree" 2>/dev/null || true
+    fi
+  done
+  exec {lock}>"$root/apt/lock"
+  flock "$lock"
+  _debian_apt apt-get autoclean >/dev/null 2>&1 || true
+  exec {lock}>&-
 }
