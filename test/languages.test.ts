@@ -123,6 +123,37 @@ describe('languages', () => {
     });
   });
 
+  describe('two languages', () => {
+    test('a Rack app with a package.json is a Ruby app; with the buildpack list [nodejs, ruby] it gets both', async () => {
+      const dir = join(work, 'ruby-node');
+      await cp(join(FIXTURES, 'ruby-app'), dir, { recursive: true });
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'assets', version: '1.0.0', engines: { node: '20.x' } }));
+      await writeFile(join(dir, 'config.ru'), 'run lambda { |env| [200, {}, ["ruby #{RUBY_VERSION} with node #{`node --version`}"]] }\n');
+      await makeRepo(dir, {});
+      assert.equal((await p.request('POST', '/apps', { name: 'ruby-node' })).status, 201);
+      const detected = await p.push(dir, 'ruby-node');
+      assert.equal(detected.code, 0, detected.output);
+      assert.match(detected.output, /remote: -----> Ruby app detected/, "detection follows Heroku's order: Ruby before Node.js");
+      assert.doesNotMatch(detected.output, /Installing binaries/);
+
+      const set = await p.request('PUT', '/apps/ruby-node/buildpack-installations', { updates: [{ buildpack: 'heroku/nodejs' }, { buildpack: 'heroku/ruby' }] });
+      assert.equal(set.status, 200);
+      await writeFile(join(dir, 'NOTES.txt'), 'both buildpacks\n');
+      await makeRepo(dir, {}, 'both buildpacks');
+      const both = await p.push(dir, 'ruby-node');
+      assert.equal(both.code, 0, both.output);
+      inOrder(both.output, [
+        /remote: -----> Using buildpacks:\n\s*remote:\s+1\. heroku\/nodejs\n\s*remote:\s+2\. heroku\/ruby/,
+        /remote: -----> Ruby app detected/,
+        /remote: -----> Installing binaries/,
+        /remote: -----> Installing Ruby from Debian's packages/,
+        /remote:        Default types for buildpack -> console, rake, web/,
+        /remote:        Released v2/,
+      ]);
+      assert.match(await p.waitFor('ruby-node', 'with node v20.', '/', 120), /^ruby 3\.1\.\d+ with node v20\./);
+    });
+  });
+
   describe('java', () => {
     let dir = '';
     test('a Maven jar on the JDK\'s HTTP server deploys with Debian\'s OpenJDK 17, offline', async () => {
