@@ -177,7 +177,7 @@ describe('languages', () => {
       const opts = (await p.route('java-app', '/opts')).body;
       assert.match(opts, /^JAVA_OPTS=-Xmx300m -Xss512k -XX:CICompilerCount=2 -Dfile\.encoding=UTF-8$/m);
       const heap = Number(/maxMemoryMB=(\d+)/.exec(opts)?.[1]);
-      assert.ok(heap > 200 && heap <= 300, `the JVM's max heap is ${heap} MB`);
+      assert.ok(heap > 250 && heap < 310, `the JVM's max heap is ${heap} MB`);
     });
 
     test('a second push reuses the JDK and the Maven repository of the first', async () => {
@@ -187,6 +187,20 @@ describe('languages', () => {
       assert.match(push.output, /remote:        Reusing the Maven repository from the build cache \(\d+ MB\)/);
       await p.waitFor('java-app', 'java-app says hello');
       assert.equal(await releaseCount('java-app'), 2);
+    });
+
+    test('a standard-2X dyno gets the heap Heroku gives that size', async () => {
+      const r = await p.request('PATCH', '/apps/java-app/formation', { updates: [{ type: 'web', size: 'standard-2x' }] });
+      assert.equal(r.status, 200);
+      const deadline = Date.now() + 120_000;
+      let opts = '';
+      while (Date.now() < deadline && !opts.includes('-Xmx671m')) {
+        opts = await p.route('java-app', '/opts').then((x) => x.body, () => '');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      assert.match(opts, /^JAVA_OPTS=-Xmx671m -XX:CICompilerCount=2 -Dfile\.encoding=UTF-8$/m);
+      const heap = Number(/maxMemoryMB=(\d+)/.exec(opts)?.[1]);
+      assert.ok(heap > 600 && heap < 700, `the JVM's max heap is ${heap} MB`);
     });
 
     test('a Java version Debian does not have, or code that does not compile, is refused', async () => {
