@@ -5,7 +5,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, w
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import YAML from 'yaml';
-import { BUILDPACKS_DIR, Sandbox, detect, release } from './helpers.ts';
+import { BUILDPACKS_DIR, Sandbox, compile, detect, release } from './helpers.ts';
 
 const sb = new Sandbox();
 after(() => sb.cleanup());
@@ -71,6 +71,8 @@ describe('bin/detect', () => {
     { files: ['pom.xml'], yes: ['java'] },
     { files: ['pom.xml', 'Procfile', 'system.properties'], yes: ['java'] },
     { files: ['system.properties'], yes: [] },
+    { files: ['build.gradle'], yes: ['java'] },
+    { files: ['gradlew', 'settings.gradle.kts'], yes: ['java'] },
     { files: ['project.clj'], yes: ['clojure'] },
     { files: ['project.clj', 'pom.xml'], yes: ['clojure', 'java'] },
     { files: ['build.sbt'], yes: ['scala'] },
@@ -85,7 +87,8 @@ describe('bin/detect', () => {
         const r = detect(bps[name], dir, env);
         if (row.yes.includes(name)) {
           assert.equal(r.code, 0, `${name} should detect [${row.files}]`);
-          assert.equal(r.stdout, `${PRINTED[name]}\n`);
+          const gradle = name === 'java' && !row.files.includes('pom.xml');
+          assert.equal(r.stdout, `${gradle ? 'Gradle' : PRINTED[name]}\n`);
         } else {
           assert.notEqual(r.code, 0, `${name} should not detect [${row.files}]`);
           assert.equal(r.stdout, '');
@@ -135,5 +138,16 @@ describe('clojure bin/release', () => {
   test('a project without :main (or with it only in a comment) gets none', () => {
     const dir = app('rel-clj-lib', { 'project.clj': '(defproject a "1.0.0"\n  ;; :main a.core\n  :dependencies [])\n' });
     assert.deepEqual(processTypes(bp, dir), {});
+  });
+});
+
+describe('java bin/compile', () => {
+  test('a Gradle project is refused at once, saying why and what to do', async () => {
+    const dir = app('gradle-app', { 'build.gradle': "plugins { id 'java' }\n", gradlew: '' });
+    const r = await compile(sb.buildpack('java'), dir, sb.dir('gradle-cache'), sb.dir('gradle-env'), env, 30_000);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^ ! {5}Gradle builds are not supported: this app has no pom\.xml\.$/m);
+    assert.match(r.stderr, /^ ! {5}Debian 12's gradle \(4\.4\.1\) cannot run on Java 17/m);
+    assert.equal(r.stdout, '', 'nothing was installed');
   });
 });
