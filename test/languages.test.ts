@@ -44,6 +44,7 @@ describe('languages', () => {
 
   /** Pushes a commit that changes nothing the build uses: the rebuild should come from the caches. */
   async function pushAgain(app: string, dir: string): Promise<{ code: number; output: string }> {
+    assert.ok(dir, `${app} was not pushed a first time`);
     await writeFile(join(dir, 'NOTES.txt'), 'second push\n');
     await makeRepo(dir, {}, 'second push');
     return p.push(dir, app);
