@@ -73,7 +73,7 @@ describe('languages', () => {
       ]);
       assert.match(await p.waitFor('ruby-app', 'ruby-app says hello from ruby 3.1', '/', 120), /ruby 3\.1\.\d+/);
       assert.equal((await p.route('ruby-app', '/env')).body, 'production production\n', 'RACK_ENV and RAILS_ENV default to production');
-      assert.equal((await p.route('ruby-app', '/greeting')).body, 'hello from the vendored greeting gem\n');
+      assert.equal((await p.route('ruby-app', '/greeting')).body, 'hello from the vendored greeting gem, compiled at build time\n', 'a gem with a C extension builds and loads');
       const dynos = (await p.request('GET', '/apps/ruby-app/dynos')).body;
       assert.equal(dynos[0].command, 'bundle exec rackup config.ru -p ${PORT:-5000}');
     });
