@@ -1,6 +1,7 @@
 // bin/detect and bin/release of the Ruby, Java, Clojure and Scala buildpacks (their bin/compile needs
 // the stack and Debian's archive: test/languages.test.ts builds and deploys a fixture app with each).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -149,5 +150,18 @@ describe('java bin/compile', () => {
     assert.match(r.stderr, /^ ! {5}Gradle builds are not supported: this app has no pom\.xml\.$/m);
     assert.match(r.stderr, /^ ! {5}Debian 12's gradle \(4\.4\.1\) cannot run on Java 17/m);
     assert.equal(r.stdout, '', 'nothing was installed');
+  });
+});
+
+describe('ruby lib/gems.sh', () => {
+  test('a Debian package version names the gem version it packages', () => {
+    const cases: [string, string][] = [
+      ['2.2.22-0+deb12u2', '2.2.22'], ['1.8.1-1', '1.8.1'], ['2:6.1.7.3+dfsg-1~deb12u1', '6.1.7.3'],
+      ['1.13.10+dfsg-2', '1.13.10'], ['3.1.0+ds-1', '3.1.0'], ['0.3.2-2', '0.3.2'], ['5.6.5-3', '5.6.5'],
+    ];
+    for (const [debian, gem] of cases) {
+      const r = spawnSync('bash', ['-c', `source "${join(BUILDPACKS_DIR, 'ruby', 'lib', 'gems.sh')}"; gem_version_of_debian "$1"`, 'bash', debian], { encoding: 'utf8' });
+      assert.equal(r.stdout, `${gem}\n`, debian);
+    }
   });
 });
