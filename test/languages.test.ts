@@ -89,6 +89,25 @@ describe('languages', () => {
       assert.equal(await releaseCount('ruby-app'), 2);
     });
 
+    test('a Rails app from Debian\'s Rails 6.1 gems builds offline, precompiles its assets and runs bin/rails server', async () => {
+      const push = await pushFixture('rails-app', 'rails-app');
+      assert.equal(push.code, 0, push.output);
+      inOrder(push.output, [
+        /remote: -----> Ruby app detected/,
+        /remote:        Gems from Debian's packages: actionpack actionview activesupport .*railties/,
+        /remote:        Using railties 6\.1\.\d+/,
+        /remote: -----> Preparing app for Rails asset pipeline/,
+        /remote:        Running: rake assets:precompile/,
+        /remote:        Default types for buildpack -> console, rake, web/,
+        /remote:        Released v1/,
+      ]);
+      assert.doesNotMatch(push.output, /bundler fetches the rest/, 'every gem was found without the network');
+      const body = await p.waitFor('rails-app', 'rails-app says hello', '/', 120);
+      assert.match(body, /^rails-app says hello from rails 6\.1\.\d+\.?\d* in production; assets: precompiled in production$/m);
+      const dynos = (await p.request('GET', '/apps/rails-app/dynos')).body;
+      assert.equal(dynos[0].command, 'bin/rails server -p ${PORT:-5000} -e $RAILS_ENV');
+    });
+
     test('a Gemfile asking for a Ruby Debian does not have is refused, naming both versions', async () => {
       const bad = join(work, 'ruby-bad');
       await cp(join(FIXTURES, 'ruby-app'), bad, { recursive: true });
