@@ -83,9 +83,15 @@ debian_versions() {
 debian_fetch() {
   local c sim attempt
   c="$(debian_root)/apt"
+  local uris count bytes
   for attempt in 1 2; do
-    if sim=$(_debian_apt apt-get -s install "$@" 2>&1) && _debian_apt apt-get -y install --download-only "$@" >"$c/fetch.log" 2>&1; then
-      break
+    if sim=$(_debian_apt apt-get -s install "$@" 2>&1) && uris=$(_debian_apt apt-get -y --print-uris install "$@" 2>/dev/null); then
+      # --print-uris lists what is not downloaded yet: "'URL' FILE SIZE HASH".
+      read -r count bytes < <(awk '/^'"'"'/ { n++; b += $3 } END { print n + 0, b + 0 }' <<<"$uris")
+      (( count )) && info "Downloading $count Debian packages ($(human_size "$bytes")) from $(awk -F/ '/^'"'"'/ { print $3; exit }' <<<"$uris")"
+      if _debian_apt apt-get -y install --download-only "$@" >"$c/fetch.log" 2>&1; then
+        break
+      fi
     fi
     if [ "$attempt" = 2 ]; then
       { echo "$sim"; cat "$c/fetch.log" 2>/dev/null; } | grep -E '^(E:|W:|Err)' | sed 's/^/       /' >&2
