@@ -1,6 +1,6 @@
 // `npm run bench`: git push → released for a Node app with no dependencies, next to the floor measured
 // in the same run (a plain `git push` to a bare repo plus `tar czf` of the app), then the dyno
-// benchmarks (bench/dynos.ts). Prints each figure beside its reference and the ratio.
+// benchmarks (bench/dynos.ts) and git push → serving per language (bench/languages.ts). Prints each figure beside its reference and the ratio.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeRepo, TestPlatform } from '../test/helpers/platform.ts';
 import { dynoBench } from './dynos.ts';
+import { languagesBench } from './languages.ts';
 
 const run = promisify(execFile);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     console.log(`ratio: ${(pm / fm).toFixed(1)}x the floor`);
     console.log('');
     await dynoBench(p, work);
+    await languagesBench(p, work);
   } finally {
     await p.cleanup();
     await rm(work, { recursive: true, force: true });

@@ -12,6 +12,6 @@ test('buildpack URLs are shown without their password', () => {
 test('buildpack URLs resolve to built-ins, git repositories at a ref, or errors naming the choices', () => {
   assert.deepEqual(resolveBuildpack('heroku/python', '/bp'), { kind: 'builtin', url: 'heroku/python', name: 'heroku/python', dir: '/bp/python' });
   assert.deepEqual(resolveBuildpack('https://h/x.git#v2', '/bp'), { kind: 'git', url: 'https://h/x.git#v2', name: 'https://h/x.git#v2', repo: 'https://h/x.git', ref: 'v2' });
-  assert.throws(() => resolveBuildpack('nodejs-ish', '/bp'), /Unknown buildpack nodejs-ish: use a git URL, an absolute path, or one of heroku\/nodejs/);
+  assert.throws(() => resolveBuildpack('nodejs-ish', '/bp'), /Unknown buildpack nodejs-ish: use a git URL, an absolute path, or one of heroku\/ruby, heroku\/nodejs, heroku\/clojure, heroku\/python, heroku\/java, heroku\/scala, heroku-community\/procfile\.$/);
   assert.throws(() => resolveBuildpack('/nonexistent/bp', '/bp'), /has no bin\/compile/);
 });

@@ -5,10 +5,17 @@ import { existsSync } from 'node:fs';
 import { cp } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 
-/** Built-ins in detection order, with the registry names that point at them. */
+/**
+ * Built-ins in detection order (Heroku's: Ruby, Node.js, Clojure, Python, Java, Scala; so a Rails app
+ * with a package.json is a Ruby app), with the registry names that point at them.
+ */
 export const BUILTIN_BUILDPACKS: { dir: string; names: string[] }[] = [
+  { dir: 'ruby', names: ['heroku/ruby', 'ruby'] },
   { dir: 'nodejs', names: ['heroku/nodejs', 'nodejs'] },
+  { dir: 'clojure', names: ['heroku/clojure', 'clojure'] },
   { dir: 'python', names: ['heroku/python', 'python'] },
+  { dir: 'java', names: ['heroku/java', 'java'] },
+  { dir: 'scala', names: ['heroku/scala', 'scala'] },
   { dir: 'procfile', names: ['heroku-community/procfile', 'heroku/procfile', 'procfile'] },
 ];
 

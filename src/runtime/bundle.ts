@@ -188,6 +188,10 @@ function mounts(input: BundleInput): OciMount[] {
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+    // The container's own cgroups, read-only (runc binds each controller's container directory), as
+    // `runc spec` has it: the JVM's container support and Heroku's JVM buildpack size the heap from
+    // memory.limit_in_bytes, and a dyno can read its own usage.
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
     { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', `size=${tmpBytes}`] },
     bind(input.resolvConf, '/etc/resolv.conf', true),
     bind(input.hostsFile, '/etc/hosts', true),

@@ -36,7 +36,7 @@ export class Sandbox {
   }
 
   /** A writable copy of a buildpack (bin/compile writes its `export` file into it). */
-  buildpack(name: BuildpackName): string {
+  buildpack(name: string): string {
     const dest = join(this.root, 'buildpacks', name);
     rmSync(dest, { recursive: true, force: true });
     cpSync(join(BUILDPACKS_DIR, name), dest, { recursive: true });
