@@ -40,6 +40,8 @@ export interface PlatformConfig {
   routerIdleTimeoutMs: number;
   /** `haproxy` (HAProxy in front of the Node router), `node` (the Node router alone), `auto` (haproxy when installed). */
   routerEngine: 'auto' | 'haproxy' | 'node';
+  /** IPv4 CIDR the add-on servers' network (/30 per platform) comes from. */
+  addonsPool: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
@@ -83,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     routerRequestTimeoutMs: num('SLIPWAY_ROUTER_TIMEOUT', 30) * 1000,
     routerIdleTimeoutMs: num('SLIPWAY_ROUTER_IDLE_TIMEOUT', 55) * 1000,
     routerEngine,
+    addonsPool: env.SLIPWAY_ADDONS_POOL || '10.214.0.0/16',
   };
 }
 
