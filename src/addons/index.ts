@@ -19,6 +19,7 @@ import type { AddonAttachmentsTable, AddonsTable } from '../store/schema.ts';
 import {
   ADDON_NAME, attachmentVars, defaultAttachmentName, findService, generateAddonName, normalizeAttachmentName, resolvePlan,
 } from './catalog.ts';
+import { Backups, type BlobStoreApi } from './backups.ts';
 import { AddonNetwork } from './network.ts';
 import { PostgresProvider } from './postgresql/index.ts';
 import { RedisProvider } from './redis/index.ts';
@@ -28,6 +29,7 @@ import { AddonError, type AddonProvider, type InfoLine, type Plan, type Resource
 export * from './types.ts';
 export { SERVICES, findService, hourlyPrice, monthlyPrice } from './catalog.ts';
 export { DEFAULT_ADDONS_POOL } from './network.ts';
+export { backupName, type BackupRow, type BlobStoreApi } from './backups.ts';
 
 export type AddonRow = AddonsTable;
 export type AttachmentRow = AddonAttachmentsTable;
@@ -49,6 +51,8 @@ export interface AddonsOptions {
   id: string;
   /** Where the add-on network's /30 comes from. */
   pool: string;
+  /** Where Postgres backups are kept. */
+  blobs: BlobStoreApi;
   say: (line: string) => void;
 }
 
@@ -56,6 +60,7 @@ export class Addons {
   readonly supervisor: Supervisor;
   readonly network: AddonNetwork;
   readonly postgresql: PostgresProvider;
+  readonly backups: Backups;
   private readonly providers: Map<string, AddonProvider>;
   private unavailable?: string;
 
@@ -65,6 +70,7 @@ export class Addons {
     this.postgresql = new PostgresProvider({ dir: join(o.dir, 'postgresql'), network: this.network, supervisor: this.supervisor });
     const redis = new RedisProvider({ dir: join(o.dir, 'redis'), network: this.network, supervisor: this.supervisor });
     this.providers = new Map<string, AddonProvider>([[this.postgresql.name, this.postgresql], [redis.name, redis]]);
+    this.backups = new Backups({ db: o.db, addons: this, blobs: o.blobs, tmpDir: join(o.dir, 'tmp') });
   }
 
   /**
@@ -100,6 +106,8 @@ export class Addons {
       await this.o.db.deleteFrom('addons').where('id', '=', row.id).execute();
     }
     await this.reconcileVars();
+    await this.o.db.updateTable('addon_backups').set({ status: 'failed', error: 'The platform stopped during the transfer.', finished_at: now() })
+      .where('status', '=', 'running').execute();
   }
 
   async stop(): Promise<void> {

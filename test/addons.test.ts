@@ -1,0 +1,250 @@
+// Add-ons as a user meets them (issue #7): real PostgreSQL and Redis servers provisioned by the platform,
+// reached by a deployed Node app through DATABASE_URL / REDIS_URL over the network, each change a
+// release; one app's role cannot open another app's database; credentials rotate; backups round-trip;
+// plan changes keep the data; the data survives a platform crash and restart; destroying drops the
+// database and its config var; no server process is left behind.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { makeRepo, ROOT, sleep, TestPlatform } from './helpers/platform.ts';
+
+const run = promisify(execFile);
+
+/** psql on the test's machine (the add-on network is reachable from the platform's host). */
+async function psql(url: string, sql: string): Promise<{ ok: boolean; out: string }> {
+  try {
+    const r = await run('psql', [url, '-X', '-Atc', sql], { timeout: 30_000, env: { ...process.env, PGCONNECT_TIMEOUT: '10' } });
+    return { ok: true, out: r.stdout.trim() };
+  } catch (e) {
+    return { ok: false, out: String((e as { stderr?: string }).stderr ?? e) };
+  }
+}
+
+const alive = (pid: number) => {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+};
+
+describe('add-ons: PostgreSQL and Redis', () => {
+  const p = new TestPlatform();
+  let work: string;
+  const pids = new Set<number>();
+  const config = async (app: string) => (await p.request('GET', `/apps/${app}/config-vars`)).body as Record<string, string>;
+  const releases = async (app: string) => ((await p.request('GET', `/apps/${app}/releases`)).body as any[]).map((r) => `v${r.version} ${r.description}`);
+  /** The router's answer from the newest release's dynos (the previous ones may still answer for a moment). */
+  const waitRoute = async (app: string, path: string, expected: RegExp, seconds = 90) => {
+    const deadline = Date.now() + seconds * 1000;
+    let last = '';
+    while (Date.now() < deadline) {
+      const r = await p.route(app, path).catch((e) => ({ status: 0, body: String(e) }));
+      last = `${r.status} ${r.body}`;
+      if (r.status === 200 && expected.test(r.body)) return r.body;
+      await sleep(500);
+    }
+    throw new Error(`${app}${path} never answered ${expected}; last: ${last}`);
+  };
+  /** Records the add-on server pids of this platform, to prove at the end that none is left running. */
+  const notePids = async () => {
+    const dir = join(p.dataDir, 'addons');
+    for (const f of ['postgresql/shared/data/postmaster.pid']) {
+      const pid = Number((await readFile(join(dir, f), 'utf8').catch(() => '')).split('\n')[0]);
+      if (pid > 1) pids.add(pid);
+    }
+    const { readdir } = await import('node:fs/promises');
+    for (const d of await readdir(join(dir, 'redis')).catch(() => [] as string[])) {
+      const pid = Number((await readFile(join(dir, 'redis', d, 'redis.pid'), 'utf8').catch(() => '')).trim());
+      if (pid > 1) pids.add(pid);
+    }
+  };
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'slipway-addons-'));
+    await p.start({ SLIPWAY_STOP_GRACE: '2' });
+    for (const name of ['shop', 'other']) assert.equal((await p.request('POST', '/apps', { name })).status, 201);
+  });
+  after(async () => {
+    const netns = `slipway-${(await import('node:crypto')).createHash('sha256').update(p.dataDir).digest('hex').slice(0, 8)}-addons`;
+    await p.cleanup();
+    await rm(work, { recursive: true, force: true });
+    for (const pid of pids) assert.equal(alive(pid), false, `add-on server ${pid} still running after the platform stopped`);
+    assert.equal(existsSync(`/run/netns/${netns}`), false, 'the add-on network namespace is removed');
+  });
+
+  test('addons:create heroku-postgresql attaches DATABASE_URL in a release; the app reads and writes through it', async () => {
+    const r = await p.cli(['addons:create', 'heroku-postgresql', '-a', 'shop']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Creating heroku-postgresql on shop\.\.\. ~\$0\.007\/hour \(max \$5\/month\)/);
+    const name = /Created (postgresql-[a-z]+-\d{5}) as DATABASE_URL/.exec(r.stdout)?.[1];
+    assert.ok(name, r.stdout);
+    assert.match((await config('shop')).DATABASE_URL!, /^postgres:\/\/u[a-z0-9]{13}:p[0-9a-f]{64}@[\d.]+:5432\/d[a-z0-9]{13}$/);
+    assert.deepEqual(await releases('shop'), [`v1 Attach DATABASE (@ref:${name})`]);
+
+    const dir = join(work, 'shop');
+    await cp(join(ROOT, 'test', 'fixtures', 'apps', 'addons-app'), dir, { recursive: true });
+    await makeRepo(dir, {});
+    const push = await p.push(dir, 'shop');
+    assert.equal(push.code, 0, push.output);
+    assert.equal(await waitRoute('shop', '/db/write?body=first', /written/), 'written');
+    assert.equal(await waitRoute('shop', '/db/read', /first/), '["first"]');
+    assert.equal(await waitRoute('shop', '/db/ssl', /true/), 'true', 'the connection is TLS, as on Heroku');
+
+    const list = await p.cli(['addons', '-a', 'shop']);
+    assert.match(list.stdout, new RegExp(`heroku-postgresql \\(${name}\\)\\s+essential-0\\s+~\\$0\\.007/hour\\s+\\$5/month\\s+created`));
+    assert.match(list.stdout, / └─ as DATABASE/);
+    const info = await p.cli(['pg:info', '-a', 'shop']);
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(info.stdout, /=== DATABASE_URL/);
+    assert.match(info.stdout, /Plan:\s+essential-0/);
+    assert.match(info.stdout, /PG Version:\s+15\./);
+    assert.match(info.stdout, /Tables:\s+1\/4000 \(In compliance\)/);
+    const sql = await p.cli(['pg:psql', '-a', 'shop', '-c', 'select body from notes']);
+    assert.equal(sql.code, 0, sql.stderr);
+    assert.match(sql.stdout, /first/);
+    await notePids();
+  });
+
+  test('heroku-redis sets REDIS_URL (password protected, memory from the plan); redistogo:nano sets REDISTOGO_URL', async () => {
+    const r = await p.cli(['addons:create', 'heroku-redis', '-a', 'shop']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Created redis-[a-z]+-\d{5} as REDIS_URL/);
+    const url = (await config('shop')).REDIS_URL!;
+    assert.match(url, /^redis:\/\/:p[0-9a-f]{64}@[\d.]+:\d+$/);
+    assert.equal(await waitRoute('shop', '/redis/incr', /^1$/), '1');
+    assert.equal(await waitRoute('shop', '/redis/incr', /^2$/), '2');
+    const u = new URL(url);
+    const noPassword = await run('redis-cli', ['-h', u.hostname, '-p', u.port, 'GET', 'hits']).catch((e: { stdout?: string; stderr?: string }) => e);
+    assert.match(`${noPassword.stdout}${noPassword.stderr}`, /NOAUTH/, 'without the password Redis refuses');
+    const info = await p.cli(['redis:info', '-a', 'shop']);
+    assert.match(info.stdout, /=== redis-[a-z]+-\d{5} \(REDIS_URL\)/);
+    assert.match(info.stdout, /Maxmemory:\s+25\.00M \(noeviction\)/);
+
+    const togo = await p.cli(['addons:add', 'redistogo:nano', '-a', 'shop']);
+    assert.equal(togo.code, 0, togo.stderr);
+    assert.match(togo.stdout, /Created redistogo-[a-z]+-\d{5} as REDISTOGO_URL/);
+    assert.match((await config('shop')).REDISTOGO_URL!, /^redis:\/\/redistogo:p[0-9a-f]{64}@/);
+    assert.equal(await waitRoute('shop', '/redis/incr?var=REDISTOGO_URL', /^1$/), '1', 'a separate server: its own counter');
+    await notePids();
+  });
+
+  test("one app's role cannot connect to another app's database", async () => {
+    const r = await p.request('POST', '/apps/other/addons', { plan: 'heroku-postgresql:essential-0' });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const mine = new URL((await config('shop')).DATABASE_URL!);
+    const theirs = new URL((await config('other')).DATABASE_URL!);
+    assert.notEqual(mine.pathname, theirs.pathname);
+    const cross = new URL(theirs);
+    cross.username = mine.username;
+    cross.password = mine.password;
+    const denied = await psql(cross.toString(), 'select 1');
+    assert.equal(denied.ok, false);
+    assert.match(denied.out, /CONNECT privilege|permission denied/);
+    const maintenance = new URL(mine);
+    maintenance.pathname = '/postgres';
+    assert.equal((await psql(maintenance.toString(), 'select 1')).ok, false, 'nor to the maintenance database');
+    assert.equal((await psql(theirs.toString(), 'select 40+2')).out, '42', 'its own role does');
+  });
+
+  test('bad input: unknown service or plan lists the valid ones; a taken name; destroy needs confirmation', async () => {
+    const svc = await p.request('POST', '/apps/shop/addons', { plan: 'heroku-mysql' });
+    assert.equal(svc.status, 422);
+    assert.match(svc.body.message, /Available services: heroku-postgresql, heroku-redis, redistogo/);
+    const plan = await p.cli(['addons:create', 'heroku-postgresql:hobby-dev', '-a', 'shop']);
+    assert.notEqual(plan.code, 0);
+    assert.match(plan.stderr, /Couldn't find the plan "hobby-dev" of heroku-postgresql\. Available plans: heroku-postgresql:essential-0, /);
+    const existing = ((await p.request('GET', '/apps/shop/addons')).body as any[])[0].name;
+    const taken = await p.request('POST', '/apps/other/addons', { plan: 'heroku-redis', name: existing });
+    assert.equal(taken.status, 422);
+    assert.match(taken.body.message, /already taken/);
+    const noConfirm = await p.cli(['addons:destroy', existing, '-a', 'shop']);
+    assert.notEqual(noConfirm.code, 0);
+    assert.match(noConfirm.stderr, /--confirm shop/);
+    assert.ok((await config('shop')).DATABASE_URL, 'nothing was destroyed');
+    const vars = Object.keys(await config('other'));
+    assert.deepEqual(vars, ['DATABASE_URL'], 'no config var was set by a failed create');
+  });
+
+  test('attach shares a database with another app; detach removes its vars; each is a release', async () => {
+    const addon = ((await p.request('GET', '/apps/shop/addons')).body as any[]).find((a) => a.addon_service.name === 'heroku-postgresql').name;
+    const att = await p.cli(['addons:attach', addon, '-a', 'other', '--as', 'shop-db']);
+    assert.equal(att.code, 0, att.stderr);
+    assert.match(att.stderr, /Setting SHOP_DB config vars and restarting other\.\.\. done, v\d+/);
+    assert.equal((await config('other')).SHOP_DB_URL, (await config('shop')).DATABASE_URL);
+    assert.match((await releases('other')).at(-1)!, new RegExp(`Attach SHOP_DB \\(@ref:${addon}\\)`));
+    const det = await p.cli(['addons:detach', 'SHOP_DB', '-a', 'other']);
+    assert.equal(det.code, 0, det.stderr);
+    assert.equal((await config('other')).SHOP_DB_URL, undefined);
+    assert.match((await releases('other')).at(-1)!, new RegExp(`Detach SHOP_DB \\(@ref:${addon}\\)`));
+  });
+
+  test('credentials rotation: the old password stops working, the restarted app uses the new one', async () => {
+    const before = (await config('shop')).DATABASE_URL!;
+    const r = await p.cli(['pg:credentials:rotate', '-a', 'shop', '--confirm', 'shop']);
+    assert.equal(r.code, 0, r.stderr);
+    const after = (await config('shop')).DATABASE_URL!;
+    assert.notEqual(after, before);
+    assert.equal(new URL(after).username, new URL(before).username);
+    assert.match((await psql(before, 'select 1')).out, /password authentication failed/);
+    assert.match((await releases('shop')).at(-1)!, /Update DATABASE by heroku-postgresql$/);
+    assert.equal(await waitRoute('shop', '/db/read', /first/), '["first"]');
+    assert.equal((await p.route('shop', '/env/DATABASE_URL')).body, after, 'the dynos restarted with the new URL');
+  });
+
+  test('pg:backups:capture then pg:backups:restore brings the data back', async () => {
+    const cap = await p.cli(['pg:backups:capture', '-a', 'shop']);
+    assert.equal(cap.code, 0, cap.stderr);
+    assert.match(cap.stderr, /Backing up DATABASE to b001\.\.\. done/);
+    await waitRoute('shop', '/db/write?body=after-backup', /written/);
+    assert.equal((await psql((await config('shop')).DATABASE_URL!, 'select count(*) from notes')).out, '2');
+    const res = await p.cli(['pg:backups:restore', 'b001', '-a', 'shop', '--confirm', 'shop']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(await waitRoute('shop', '/db/read', /first/), '["first"]');
+    const list = await p.cli(['pg:backups', '-a', 'shop']);
+    assert.match(list.stdout, /b001\s+\S+ \S+ \+0000\s+Completed/);
+    assert.match(list.stdout, /r001\s+.*Completed.*b001 → postgresql-/);
+  });
+
+  test('addons:upgrade keeps the data, also onto a dedicated cluster (standard-0)', async () => {
+    const addon = ((await p.request('GET', '/apps/shop/addons')).body as any[]).find((a) => a.addon_service.name === 'heroku-postgresql').name;
+    const up1 = await p.cli(['addons:upgrade', addon, 'essential-1', '-a', 'shop']);
+    assert.equal(up1.code, 0, up1.stderr);
+    assert.match(up1.stderr, /Changing postgresql-\S+ on shop from essential-0 to heroku-postgresql:essential-1\.\.\. done, ~\$0\.013\/hour \(max \$9\/month\)/);
+    const up2 = await p.cli(['addons:upgrade', addon, 'standard-0', '-a', 'shop']);
+    assert.equal(up2.code, 0, up2.stderr);
+    const url = new URL((await config('shop')).DATABASE_URL!);
+    assert.notEqual(url.port, '5432', 'a dedicated server of its own');
+    assert.equal((await psql(url.toString(), 'select body from notes order by id')).out, 'first');
+    assert.equal(await waitRoute('shop', '/env/DATABASE_URL', new RegExp(`:${url.port}/`)), url.toString());
+    assert.equal(await waitRoute('shop', '/db/read', /first/), '["first"]');
+    assert.match((await p.cli(['pg:info', '-a', 'shop'])).stdout, /Plan:\s+Standard 0/);
+    await notePids();
+    const dedicated = Number((await readFile(join(p.dataDir, 'addons', 'postgresql', ((await p.request('GET', `/addons/${addon}`)).body as any).id, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    pids.add(dedicated);
+  });
+
+  test('the platform killed and started again: the servers come back with the data', async () => {
+    await p.crashAndRestart();
+    assert.equal(await waitRoute('shop', '/db/read', /first/), '["first"]');
+    assert.equal(await waitRoute('shop', '/redis/get', /^2$/), '2', 'Redis kept its data (append-only file)');
+    await notePids();
+  });
+
+  test('addons:destroy drops the database and removes DATABASE_URL in a new release', async () => {
+    const addons = (await p.request('GET', '/apps/shop/addons')).body as any[];
+    const pg = addons.find((a) => a.addon_service.name === 'heroku-postgresql');
+    const url = (await config('shop')).DATABASE_URL!;
+    const r = await p.cli(['addons:destroy', pg.name, '-a', 'shop', '--confirm', 'shop']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`Destroying ${pg.name} on shop\\.\\.\\. done`));
+    assert.equal((await config('shop')).DATABASE_URL, undefined);
+    assert.match((await releases('shop')).at(-1)!, new RegExp(`Detach DATABASE \\(@ref:${pg.name}\\)$`));
+    assert.equal((await psql(url, 'select 1')).ok, false, 'the database is gone');
+    assert.equal(existsSync(join(p.dataDir, 'addons', 'postgresql', pg.id)), false, 'its dedicated cluster files are gone');
+    assert.equal((await p.request('GET', `/addons/${pg.name}`)).status, 404);
+    const destroyed = await p.request('DELETE', '/apps/other', undefined);
+    assert.equal(destroyed.status, 200, 'an app with add-ons can be destroyed, its add-ons with it');
+  });
+});
