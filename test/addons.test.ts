@@ -4,9 +4,11 @@
 // plan changes keep the data; the data survives a platform crash and restart; destroying drops the
 // database and its config var; no server process is left behind.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { connect } from 'node:net';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -67,11 +69,40 @@ describe('add-ons: PostgreSQL and Redis', () => {
     for (const name of ['shop', 'other']) assert.equal((await p.request('POST', '/apps', { name })).status, 201);
   });
   after(async () => {
-    const netns = `slipway-${(await import('node:crypto')).createHash('sha256').update(p.dataDir).digest('hex').slice(0, 8)}-addons`;
+    const netns = `slipway-${createHash('sha256').update(p.dataDir).digest('hex').slice(0, 8)}-addons`;
     await p.cleanup();
     await rm(work, { recursive: true, force: true });
     for (const pid of pids) assert.equal(alive(pid), false, `add-on server ${pid} still running after the platform stopped`);
     assert.equal(existsSync(`/run/netns/${netns}`), false, 'the add-on network namespace is removed');
+  });
+
+  test('the Postgres server failing to start is a clear error, and nothing is left half-provisioned', async () => {
+    // A real fault: another process holds the server's address and port in the add-on network.
+    const { subnet } = JSON.parse(await readFile(join(p.dataDir, 'addons', 'network.json'), 'utf8')) as { subnet: string };
+    const address = subnet.replace(/\d+$/, (n) => String(Number(n) + 2));
+    const netns = `slipway-${createHash('sha256').update(p.dataDir).digest('hex').slice(0, 8)}-addons`;
+    const squatter = spawn('ip', ['netns', 'exec', netns, 'python3', '-c',
+      `import socket,time\ns=socket.socket()\ns.bind(("${address}",5432))\ns.listen()\ntime.sleep(600)`], { stdio: 'ignore' });
+    try {
+      let bound = false;
+      for (let i = 0; i < 100 && !bound; i++) {
+        bound = await new Promise<boolean>((res) => {
+          const sock = connect(5432, address).once('connect', () => { sock.destroy(); res(true); }).once('error', () => res(false));
+        });
+        if (!bound) await sleep(100);
+      }
+      assert.ok(bound, 'the squatter listens');
+      const r = await p.request('POST', '/apps/shop/addons', { plan: 'heroku-postgresql' });
+      assert.equal(r.status, 503, JSON.stringify(r.body));
+      assert.match(r.body.message, /heroku-postgresql:essential-0 could not be provisioned, and nothing was created: postgresql shared did not start/);
+      assert.match(r.body.message, /could not bind|Address already in use/);
+      assert.deepEqual(await config('shop'), {}, 'no config var points at a database that does not exist');
+      assert.deepEqual((await p.request('GET', '/apps/shop/addons')).body, []);
+      assert.deepEqual(await releases('shop'), []);
+    } finally {
+      squatter.kill('SIGKILL');
+      await new Promise((res) => (squatter.exitCode !== null ? res(null) : squatter.once('exit', res)));
+    }
   });
 
   test('addons:create heroku-postgresql attaches DATABASE_URL in a release; the app reads and writes through it', async () => {
@@ -190,7 +221,7 @@ describe('add-ons: PostgreSQL and Redis', () => {
     assert.match((await psql(before, 'select 1')).out, /password authentication failed/);
     assert.match((await releases('shop')).at(-1)!, /Update DATABASE by heroku-postgresql$/);
     assert.equal(await waitRoute('shop', '/db/read', /first/), '["first"]');
-    assert.equal((await p.route('shop', '/env/DATABASE_URL')).body, after, 'the dynos restarted with the new URL');
+    assert.equal(await waitRoute('shop', '/env/DATABASE_URL', new RegExp(`:${new URL(after).password}@`)), after, 'the dynos restarted with the new URL');
   });
 
   test('pg:backups:capture then pg:backups:restore brings the data back', async () => {
@@ -230,6 +261,38 @@ describe('add-ons: PostgreSQL and Redis', () => {
     assert.equal(await waitRoute('shop', '/db/read', /first/), '["first"]');
     assert.equal(await waitRoute('shop', '/redis/get', /^2$/), '2', 'Redis kept its data (append-only file)');
     await notePids();
+  });
+
+  test('the official heroku CLI creates, lists, shows and destroys add-ons', async () => {
+    const version = '11.10.0';
+    const cache = process.env.SLIPWAY_HEROKU_CLI_CACHE ?? `/var/cache/slipway/heroku-cli-${version}`;
+    const bin = join(cache, 'node_modules', '.bin', 'heroku');
+    if (!existsSync(bin)) {
+      await mkdir(cache, { recursive: true });
+      await run('npm', ['install', '--prefix', cache, '--no-audit', '--no-fund', '--loglevel=error', `heroku@${version}`], { timeout: 600_000 });
+    }
+    await mkdir(join(work, 'home'), { recursive: true });
+    const heroku = async (args: string[]) => {
+      const env = {
+        ...process.env, HOME: join(work, 'home'), HEROKU_HOST: `http://localhost:${p.apiPort}`, HEROKU_API_KEY: p.key,
+        HEROKU_PARTICLEBOARD_URL: `http://localhost:${p.apiPort}`, DISABLE_TELEMETRY: 'true', HEROKU_SKIP_ANALYTICS: '1',
+        HEROKU_SKIP_NEW_VERSION_CHECK: 'true', HEROKU_DISABLE_AUTOUPDATE: '1', NO_COLOR: '1', FORCE_COLOR: '0',
+      };
+      return run(bin, args, { env, timeout: 90_000 }).catch((e: { code?: number; stdout?: string; stderr?: string }) => ({ stdout: e.stdout ?? '', stderr: `exit ${e.code}: ${e.stderr}` }));
+    };
+    const created = await heroku(['addons:create', 'heroku-redis:premium-0', '--as', 'cache', '-a', 'shop']);
+    assert.match(created.stderr, /Creating heroku-redis:premium-0 on .*shop\.\.\. ~\$0\.021\/hour \(max \$15\/month\)/);
+    const name = /Created (redis-[a-z]+-\d{5}) as CACHE_URL/.exec(created.stdout)?.[1];
+    assert.ok(name, created.stdout + created.stderr);
+    const list = await heroku(['addons', '-a', 'shop']);
+    assert.match(list.stdout, new RegExp(`heroku-redis \\(${name}\\)\\s+premium-0\\s+~\\$0\\.021/hour\\s+\\$15/month\\s+created`));
+    assert.match(list.stdout, /└─ as CACHE/);
+    const info = await heroku(['addons:info', 'CACHE', '-a', 'shop']);
+    assert.match(info.stdout, new RegExp(`=== ${name}`));
+    assert.match(info.stdout, /Attachments:\s+shop::CACHE/);
+    const destroyed = await heroku(['addons:destroy', name!, '-a', 'shop', '--confirm', 'shop']);
+    assert.match(destroyed.stderr, new RegExp(`Destroying ${name} on .*shop\\.\\.\\. done`));
+    assert.equal((await config('shop')).CACHE_URL, undefined);
   });
 
   test('addons:destroy drops the database and removes DATABASE_URL in a new release', async () => {
