@@ -52,11 +52,11 @@ describe('add-ons: PostgreSQL and Redis', () => {
   /** Records the add-on server pids of this platform, to prove at the end that none is left running. */
   const notePids = async () => {
     const dir = join(p.dataDir, 'addons');
-    for (const f of ['postgresql/shared/data/postmaster.pid']) {
-      const pid = Number((await readFile(join(dir, f), 'utf8').catch(() => '')).split('\n')[0]);
+    const { readdir } = await import('node:fs/promises');
+    for (const d of await readdir(join(dir, 'postgresql')).catch(() => [] as string[])) {
+      const pid = Number((await readFile(join(dir, 'postgresql', d, 'data', 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
       if (pid > 1) pids.add(pid);
     }
-    const { readdir } = await import('node:fs/promises');
     for (const d of await readdir(join(dir, 'redis')).catch(() => [] as string[])) {
       const pid = Number((await readFile(join(dir, 'redis', d, 'redis.pid'), 'utf8').catch(() => '')).trim());
       if (pid > 1) pids.add(pid);
@@ -65,7 +65,7 @@ describe('add-ons: PostgreSQL and Redis', () => {
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'slipway-addons-'));
-    await p.start({ SLIPWAY_STOP_GRACE: '2' });
+    await p.start({ SLIPWAY_STOP_GRACE: '2', SLIPWAY_ADDONS_CHECK_INTERVAL: '1' });
     for (const name of ['shop', 'other']) assert.equal((await p.request('POST', '/apps', { name })).status, 201);
   });
   after(async () => {
@@ -179,6 +179,43 @@ describe('add-ons: PostgreSQL and Redis', () => {
     assert.equal((await psql(theirs.toString(), 'select 40+2')).out, '42', 'its own role does');
   });
 
+  test("essential-0's limits: 20 connections; over 4,000 tables only reading, DELETE and TRUNCATE, until a bigger plan", async () => {
+    const url = (await config('other')).DATABASE_URL!;
+    // Twenty sessions hold their connections; the twenty-first is refused by the role's limit.
+    // (A server backend notices a vanished client only when it next talks to it, so the sessions end on their own.)
+    const sessions = Array.from({ length: 20 }, () => spawn('psql', [url, '-X', '-c', 'select pg_sleep(8)'], { stdio: 'ignore' }));
+    const ended = Promise.all(sessions.map((s) => new Promise((res) => s.once('exit', res))));
+    try {
+      let refused = '';
+      for (let i = 0; i < 100 && !refused; i++) {
+        const r = await psql(url, 'select 1');
+        if (!r.ok && /too many connections/.test(r.out)) refused = r.out;
+        else await sleep(200);
+      }
+      assert.match(refused, /too many connections for role/);
+    } finally {
+      await ended;
+    }
+    const made = await psql(url, "CREATE TABLE kept (x int); INSERT INTO kept VALUES (1), (2); DO $$ BEGIN FOR i IN 1..4000 LOOP EXECUTE format('CREATE TABLE t%s (x int)', i); END LOOP; END $$;");
+    assert.ok(made.ok, made.out);
+    let info = '';
+    for (let i = 0; i < 120 && !/Access Restricted/.test(info); i++) {
+      info = (await p.cli(['pg:info', '-a', 'other'])).stdout;
+      if (!/Access Restricted/.test(info)) await sleep(500);
+    }
+    assert.match(info, /Status:\s+Over Plan Capacity: Access Restricted/);
+    assert.match(info, /Tables:\s+4001\/4000 \(Over Plan Capacity\)/);
+    assert.match((await psql(url, 'INSERT INTO kept VALUES (3)')).out, /permission denied/);
+    assert.match((await psql(url, 'CREATE TABLE more (x int)')).out, /permission denied/);
+    assert.equal((await psql(url, 'SELECT count(*) FROM kept')).out, '2');
+    assert.equal((await psql(url, 'DELETE FROM kept WHERE x = 2')).ok, true);
+    const up = await p.cli(['addons:upgrade', 'DATABASE', 'standard-0', '-a', 'other']);
+    assert.equal(up.code, 0, up.stderr);
+    const bigger = (await config('other')).DATABASE_URL!;
+    assert.equal((await psql(bigger, 'INSERT INTO kept VALUES (4); SELECT count(*) FROM kept')).out, '2', 'full access on a plan without a table limit');
+    await notePids();
+  });
+
   test('bad input: unknown service or plan lists the valid ones; a taken name; destroy needs confirmation', async () => {
     const svc = await p.request('POST', '/apps/shop/addons', { plan: 'heroku-mysql' });
     assert.equal(svc.status, 422);
@@ -252,8 +289,6 @@ describe('add-ons: PostgreSQL and Redis', () => {
     assert.equal(await waitRoute('shop', '/db/read', /first/), '["first"]');
     assert.match((await p.cli(['pg:info', '-a', 'shop'])).stdout, /Plan:\s+Standard 0/);
     await notePids();
-    const dedicated = Number((await readFile(join(p.dataDir, 'addons', 'postgresql', ((await p.request('GET', `/addons/${addon}`)).body as any).id, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
-    pids.add(dedicated);
   });
 
   test('the platform killed and started again: the servers come back with the data', async () => {

@@ -53,6 +53,8 @@ export interface AddonsOptions {
   pool: string;
   /** Where Postgres backups are kept. */
   blobs: BlobStoreApi;
+  /** How often Postgres databases are measured against their plans' limits (and restricted when over). */
+  checkIntervalMs: number;
   say: (line: string) => void;
 }
 
@@ -63,6 +65,8 @@ export class Addons {
   readonly backups: Backups;
   private readonly providers: Map<string, AddonProvider>;
   private unavailable?: string;
+  private checkTimer?: NodeJS.Timeout;
+  private checking = false;
 
   constructor(private readonly o: AddonsOptions) {
     this.supervisor = new Supervisor(o.say);
@@ -86,7 +90,13 @@ export class Addons {
     }
     const { mkdir } = await import('node:fs/promises');
     await mkdir(this.o.dir, { recursive: true, mode: 0o700 });
-    await this.network.up();
+    try {
+      await this.network.up();
+    } catch (err) {
+      this.unavailable = `Add-ons are unavailable: ${(err as Error).message}.`;
+      this.o.say(`addons: ${this.unavailable}`);
+      return;
+    }
     const rows = await this.o.db.selectFrom('addons').selectAll().execute();
     const byProvider = new Map<string, Resource[]>();
     for (const row of rows) {
@@ -108,9 +118,36 @@ export class Addons {
     await this.reconcileVars();
     await this.o.db.updateTable('addon_backups').set({ status: 'failed', error: 'The platform stopped during the transfer.', finished_at: now() })
       .where('status', '=', 'running').execute();
+    this.checkTimer = setInterval(() => void this.checkLimits(), this.o.checkIntervalMs);
+    this.checkTimer.unref();
+  }
+
+  /** One pass of plan-limit enforcement over the Postgres add-ons; passes never overlap. */
+  async checkLimits(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      for (const row of await this.list()) {
+        if (row.service !== 'heroku-postgresql' || row.state !== 'provisioned') continue;
+        const next = await this.postgresql.enforce(this.resource(row)).catch((err) => {
+          this.o.say(`addons: ${row.name}: measuring it failed: ${(err as Error).message}`);
+          return undefined;
+        });
+        if (!next) continue;
+        // The row may have changed meanwhile (a rotation): only the flag is taken from this pass.
+        const fresh = await this.find(row.id);
+        if (!fresh) continue;
+        const resource = JSON.stringify({ ...JSON.parse(fresh.resource), restricted: next.restricted });
+        await this.o.db.updateTable('addons').set({ resource, updated_at: now() }).where('id', '=', row.id).execute();
+        this.o.say(`addons: ${row.name} ${next.restricted ? 'is over its plan\'s limits: access restricted to reading, DELETE and TRUNCATE' : 'is within its plan\'s limits again: full access restored'}`);
+      }
+    } finally {
+      this.checking = false;
+    }
   }
 
   async stop(): Promise<void> {
+    if (this.checkTimer) clearInterval(this.checkTimer);
     if (this.unavailable) return;
     await this.supervisor.stopAll();
     await this.network.down().catch((err) => this.o.say(`addons: ${(err as Error).message}`));

@@ -42,6 +42,8 @@ export interface PlatformConfig {
   routerEngine: 'auto' | 'haproxy' | 'node';
   /** IPv4 CIDR the add-on servers' network (/30 per platform) comes from. */
   addonsPool: string;
+  /** How often Postgres add-ons are measured against their plans' storage and table limits. */
+  addonsCheckIntervalMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
@@ -86,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     routerIdleTimeoutMs: num('SLIPWAY_ROUTER_IDLE_TIMEOUT', 55) * 1000,
     routerEngine,
     addonsPool: env.SLIPWAY_ADDONS_POOL || '10.214.0.0/16',
+    addonsCheckIntervalMs: Math.max(num('SLIPWAY_ADDONS_CHECK_INTERVAL', 60), 0.1) * 1000,
   };
 }
 

@@ -70,7 +70,8 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   const releases = new Releases({ db, logs, onRelease: (appId) => dynos.released(appId) });
   // Add-on servers come up before any dyno that may connect to them, and go down after the last one.
   const addons = new Addons({
-    db, releases, blobs, dir: join(config.dataDir, 'addons'), id: containerPrefix, pool: config.addonsPool, say,
+    db, releases, blobs, dir: join(config.dataDir, 'addons'), id: containerPrefix, pool: config.addonsPool,
+    checkIntervalMs: config.addonsCheckIntervalMs, say,
   });
   await addons.start();
   const urls = { domain: config.domain, routerPort: config.routerPort };

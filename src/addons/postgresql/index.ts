@@ -11,6 +11,7 @@ import type { AddonNetwork } from '../network.ts';
 import type { Supervisor } from '../supervisor.ts';
 import type { AddonProvider, InfoLine, Plan, Provisioned, Resource } from '../types.ts';
 import { Cluster } from './cluster.ts';
+import { lift, overLimits, ownerRole, restrict, usage } from './limits.ts';
 
 export const SHARED_PORT = 5432;
 
@@ -20,6 +21,8 @@ export interface PgState {
   user: string;
   password: string;
   database: string;
+  /** Over the plan's limits: only reading, DELETE and TRUNCATE allowed (limits.ts). */
+  restricted?: boolean;
   [k: string]: unknown;
 }
 
@@ -124,7 +127,21 @@ export class PostgresProvider implements AddonProvider {
       return;
     }
     await c.start();
-    await c.sql(`DROP DATABASE IF EXISTS ${ident(s.database)} WITH (FORCE);\nDROP ROLE IF EXISTS ${ident(s.user)};`);
+    await c.sql(`DROP DATABASE IF EXISTS ${ident(s.database)} WITH (FORCE);\nDROP ROLE IF EXISTS ${ident(s.user)};\nDROP ROLE IF EXISTS ${ident(ownerRole(s.user))};`);
+  }
+
+  /**
+   * Measures the database against its plan and restricts or restores access when that changed; returns
+   * the new state then, else undefined.
+   */
+  async enforce(r: Resource): Promise<PgState | undefined> {
+    const s = r.state as PgState;
+    const c = this.clusterOf(r);
+    const over = overLimits(await usage(c, s.database), r.plan);
+    const shouldRestrict = over.storage || over.tables;
+    if (shouldRestrict === !!s.restricted) return undefined;
+    await (shouldRestrict ? restrict(c, s) : lift(c, s));
+    return { ...s, restricted: shouldRestrict };
   }
 
   async changePlan(r: Resource, to: Plan): Promise<Provisioned> {
@@ -142,7 +159,9 @@ export class PostgresProvider implements AddonProvider {
     }
     // Between shared and dedicated: the same role and password on the new server, the data copied with
     // pg_dump | pg_restore, then the old database removed.
-    const next: PgState = { ...s, cluster: to.tenancy === 'dedicated' ? r.addonId : 'shared', port: to.tenancy === 'dedicated' ? await this.freePort() : SHARED_PORT };
+    const next: PgState = {
+      ...s, cluster: to.tenancy === 'dedicated' ? r.addonId : 'shared', port: to.tenancy === 'dedicated' ? await this.freePort() : SHARED_PORT, restricted: false,
+    };
     const target = { ...r, plan: to, state: next };
     const from = this.clusterOf(r);
     const into = this.clusterOf(target);
@@ -171,21 +190,18 @@ export class PostgresProvider implements AddonProvider {
 
   async info(r: Resource): Promise<InfoLine[]> {
     const s = r.state as PgState;
-    const c = this.clusterOf(r);
-    const [connections, version, size] = (await c.sql(
-      `SELECT (SELECT count(*) FROM pg_stat_activity WHERE datname = ${literal(s.database)}), current_setting('server_version'), pg_database_size(${literal(s.database)});`,
-    )).split('|');
-    const tables = await c.sql("SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema');", s.database);
+    const u = await usage(this.clusterOf(r), s.database);
+    const over = overLimits(u, r.plan);
     const storage = r.plan.limits.storage!;
-    const pct = ((Number(size) / storage) * 100).toFixed(2);
+    const pct = ((u.size / storage) * 100).toFixed(2);
     const lines: InfoLine[] = [
       ['Plan', r.plan.tenancy === 'shared' ? r.plan.name : r.plan.humanName],
-      ['Status', 'Available'],
-      ['Connections', `${connections}/${r.plan.limits.connections}`],
-      ['PG Version', version!.split(' ')[0]!],
-      ['Data Size', `${humanBytes(Number(size))} / ${humanBytes(storage)} (${pct}%) (${Number(size) > storage ? 'Over Plan Capacity' : 'In compliance'})`],
+      ['Status', s.restricted ? 'Over Plan Capacity: Access Restricted' : over.storage || over.tables ? 'Over Plan Capacity: Action Required' : 'Available'],
+      ['Connections', `${u.connections}/${r.plan.limits.connections}`],
+      ['PG Version', u.version],
+      ['Data Size', `${humanBytes(u.size)} / ${humanBytes(storage)} (${pct}%) (${over.storage ? 'Over Plan Capacity' : 'In compliance'})`],
     ];
-    if (r.plan.limits.tables) lines.push(['Tables', `${tables}/${r.plan.limits.tables} (${Number(tables) > r.plan.limits.tables ? 'Over Plan Capacity' : 'In compliance'})`]);
+    if (r.plan.limits.tables) lines.push(['Tables', `${u.tables}/${r.plan.limits.tables} (${over.tables ? 'Over Plan Capacity' : 'In compliance'})`]);
     lines.push(['Fork/Follow', r.plan.tenancy === 'shared' ? 'Unsupported' : 'Available'], ['Rollback', 'Unsupported'], ['Add-on', r.addonName]);
     return lines;
   }
