@@ -20,7 +20,7 @@ const run = promisify(execFile);
 /** psql on the test's machine (the add-on network is reachable from the platform's host). */
 async function psql(url: string, sql: string): Promise<{ ok: boolean; out: string }> {
   try {
-    const r = await run('psql', [url, '-X', '-Atc', sql], { timeout: 30_000, env: { ...process.env, PGCONNECT_TIMEOUT: '10' } });
+    const r = await run('psql', [url, '-X', '-qAtc', sql], { timeout: 30_000, env: { ...process.env, PGCONNECT_TIMEOUT: '10' } });
     return { ok: true, out: r.stdout.trim() };
   } catch (e) {
     return { ok: false, out: String((e as { stderr?: string }).stderr ?? e) };

@@ -34,6 +34,8 @@ interface Running {
   child: ChildProcess;
   exited: Promise<void>;
   stopping: boolean;
+  /** Became ready once: from then on an exit means a restart (before, start() reports the failure). */
+  started: boolean;
   restartTimer?: NodeJS.Timeout;
   failures: number;
 }
@@ -54,6 +56,7 @@ export class Supervisor {
     this.servers.set(spec.name, entry);
     try {
       await waitReady(spec, entry);
+      entry.started = true;
     } catch (err) {
       await this.stop(spec.name);
       const log = await readFile(spec.logFile, 'utf8').catch(() => '');
@@ -83,7 +86,7 @@ export class Supervisor {
     const fd = openSync(spec.logFile, 'a', 0o600);
     const child = spawn(spec.command[0], spec.command[1], { detached: true, stdio: ['ignore', fd, fd] });
     closeSync(fd);
-    const entry: Running = previous ?? { spec, child, exited: Promise.resolve(), stopping: false, failures: 0 };
+    const entry: Running = previous ?? { spec, child, exited: Promise.resolve(), stopping: false, started: false, failures: 0 };
     entry.child = child;
     entry.exited = new Promise((resolve) => {
       child.once('error', (err) => {
@@ -92,7 +95,7 @@ export class Supervisor {
       });
       child.once('exit', (code, signal) => {
         resolve();
-        if (entry.stopping) return;
+        if (entry.stopping || !entry.started) return;
         entry.failures++;
         const delay = Math.min(1000 * 2 ** (entry.failures - 1), MAX_RESTART_DELAY_MS);
         this.say(`addons: ${spec.name} exited (${signal ?? `status ${code}`}); restarting in ${delay / 1000} s (log: ${spec.logFile})`);
@@ -117,8 +120,11 @@ async function waitReady(spec: ServerSpec, entry: Running): Promise<void> {
   throw new Error(`not ready within ${READY_TIMEOUT_MS / 1000} s`);
 }
 
-/** A server left running by a platform that was killed: stopped before a new one takes its files. */
-async function stopLeftover(spec: ServerSpec): Promise<void> {
+/**
+ * A server left running by a platform that was killed: stopped before a new one takes its files, and
+ * also when no add-on needs it any more (providers call this for every server dir they find).
+ */
+export async function stopLeftover(spec: Pick<ServerSpec, 'pidFile' | 'comm' | 'stopSignal'>): Promise<void> {
   const pid = Number((await readFile(spec.pidFile, 'utf8').catch(() => '')).split('\n')[0]);
   if (!(pid > 1)) return;
   const comm = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();

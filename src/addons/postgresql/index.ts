@@ -5,10 +5,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { AddonNetwork } from '../network.ts';
-import type { Supervisor } from '../supervisor.ts';
+import { stopLeftover, type Supervisor } from '../supervisor.ts';
 import type { AddonProvider, InfoLine, Plan, Provisioned, Resource } from '../types.ts';
 import { Cluster } from './cluster.ts';
 import { lift, overLimits, ownerRole, restrict, usage } from './limits.ts';
@@ -71,6 +72,10 @@ export class PostgresProvider implements AddonProvider {
     for (const r of resources) {
       const c = this.clusterOf(r);
       needed.set(c.o.name, c);
+    }
+    // Servers on disk no add-on needs (a killed platform's, or one whose last database moved away) stop.
+    for (const name of await readdir(this.o.dir).catch(() => [] as string[])) {
+      if (!needed.has(name)) await stopLeftover({ pidFile: join(this.o.dir, name, 'data', 'postmaster.pid'), comm: 'postgres', stopSignal: 'SIGINT' });
     }
     for (const c of needed.values()) await c.start();
   }

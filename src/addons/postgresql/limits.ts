@@ -38,7 +38,9 @@ export async function restrict(c: Cluster, s: { user: string; database: string }
     .split('\n').filter(Boolean);
   await c.sql([
     `REASSIGN OWNED BY ${ident(s.user)} TO ${ident(o)};`,
-    `REVOKE CREATE, TEMPORARY ON DATABASE ${ident(s.database)} FROM ${ident(s.user)};`,
+    // The change of owner carries the old owner's own privileges to the new one: CONNECT is given back.
+    `REVOKE ALL ON DATABASE ${ident(s.database)} FROM ${ident(s.user)};`,
+    `GRANT CONNECT ON DATABASE ${ident(s.database)} TO ${ident(s.user)};`,
     ...schemas.flatMap((n) => [
       `GRANT USAGE ON SCHEMA ${ident(n)} TO ${ident(s.user)};`,
       `GRANT SELECT, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA ${ident(n)} TO ${ident(s.user)};`,

@@ -7,12 +7,12 @@
 // maxmemory and maxclients come from the plan; the eviction policy is `noeviction`, as on Heroku.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AddonNetwork } from '../network.ts';
 import { systemUser } from '../postgresql/cluster.ts';
-import type { Supervisor } from '../supervisor.ts';
+import { stopLeftover, type Supervisor } from '../supervisor.ts';
 import type { AddonProvider, InfoLine, Plan, Provisioned, Resource } from '../types.ts';
 
 const run = promisify(execFile);
@@ -52,6 +52,10 @@ export class RedisProvider implements AddonProvider {
 
   async start(resources: Resource[]): Promise<void> {
     for (const r of resources) this.ports.set(r.addonId, (r.state as RedisState).port);
+    const needed = new Set(resources.map((r) => r.addonId));
+    for (const id of await readdir(this.o.dir).catch(() => [] as string[])) {
+      if (!needed.has(id)) await stopLeftover({ pidFile: join(this.o.dir, id, 'redis.pid'), comm: 'redis-server', stopSignal: 'SIGTERM' });
+    }
     for (const r of resources) await this.startServer(r);
   }
 
