@@ -153,6 +153,11 @@ describe('add-ons: PostgreSQL and Redis', () => {
     assert.match(info.stdout, /=== redis-[a-z]+-\d{5} \(REDIS_URL\)/);
     assert.match(info.stdout, /Maxmemory:\s+25\.00M \(noeviction\)/);
 
+    const up = await p.cli(['addons:upgrade', 'REDIS', 'premium-0', '-a', 'shop']);
+    assert.equal(up.code, 0, up.stderr);
+    assert.match((await p.cli(['redis:info', 'REDIS', '-a', 'shop'])).stdout, /Maxmemory:\s+50\.00M \(noeviction\)/);
+    assert.equal(await waitRoute('shop', '/redis/get', /^2$/), '2', 'a plan change keeps the data');
+
     const togo = await p.cli(['addons:add', 'redistogo:nano', '-a', 'shop']);
     assert.equal(togo.code, 0, togo.stderr);
     assert.match(togo.stdout, /Created redistogo-[a-z]+-\d{5} as REDISTOGO_URL/);

@@ -68,6 +68,7 @@ export class Cluster {
     await writeFile(join(data, 'pg_hba.conf'), [
       '# Written by Slipway: the platform (root over the socket) is the superuser; apps use passwords over TCP.',
       'local   all   postgres            peer map=admin',
+      'host    all   postgres  0.0.0.0/0 reject',
       'host    all   all       0.0.0.0/0 scram-sha-256',
       '',
     ].join('\n'));

@@ -5,17 +5,15 @@
 // Access is by ACL: the app's user (`default`, or `redistogo` for Redis To Go, whose URLs named it)
 // with a random password and no admin commands; the platform's own `slipway` user over the unix socket.
 // maxmemory and maxclients come from the plan; the eviction policy is `noeviction`, as on Heroku.
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { AddonNetwork } from '../network.ts';
 import { systemUser } from '../postgresql/cluster.ts';
 import { stopLeftover, type Supervisor } from '../supervisor.ts';
 import type { AddonProvider, InfoLine, Plan, Provisioned, Resource } from '../types.ts';
 
-const run = promisify(execFile);
 const REDIS_USER = 'redis';
 export const FIRST_PORT = 6379;
 /** Seconds an idle client may stay connected (Heroku's commonly cited default). */
@@ -166,17 +164,28 @@ export class RedisProvider implements AddonProvider {
     });
   }
 
-  /** A command as the platform's admin user over the unix socket; returns redis-cli's raw output. */
-  private async admin(r: Resource, args: string[]): Promise<string> {
+  /**
+   * A command as the platform's admin user over the unix socket; returns redis-cli's raw output. The
+   * command goes in on stdin, so a password it carries never shows in a process list.
+   */
+  private admin(r: Resource, args: string[]): Promise<string> {
     const s = r.state as RedisState;
-    try {
-      const { stdout } = await run('redis-cli', ['-s', join(this.dirOf(r), 'redis.sock'), '--user', 'slipway', '--no-auth-warning', ...args], {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', REDISCLI_AUTH: s.adminPassword },
+    return new Promise((resolve, reject) => {
+      const child = spawn('redis-cli', ['-s', join(this.dirOf(r), 'redis.sock'), '--user', 'slipway', '--no-auth-warning'], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', REDISCLI_AUTH: s.adminPassword }, stdio: ['pipe', 'pipe', 'pipe'],
       });
-      if (/^(ERR|NOPERM|WRONGPASS)/.test(stdout)) throw new Error(stdout.trim());
-      return stdout.trim();
-    } catch (err) {
-      throw new Error(`redis-cli ${args[0]}: ${((err as { stderr?: string }).stderr || (err as Error).message).trim()}`);
-    }
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        const text = out.trim();
+        if (code !== 0 || /^(ERR|NOPERM|WRONGPASS|NOAUTH)/.test(text)) reject(new Error(`redis-cli ${args[0]}: ${(err || text || `exit ${code}`).trim()}`));
+        else resolve(text);
+      });
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(`${args.join(' ')}\n`);
+    });
   }
 }
