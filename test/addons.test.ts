@@ -158,6 +158,11 @@ describe('add-ons: PostgreSQL and Redis', () => {
     assert.match((await p.cli(['redis:info', 'REDIS', '-a', 'shop'])).stdout, /Maxmemory:\s+50\.00M \(noeviction\)/);
     assert.equal(await waitRoute('shop', '/redis/get', /^2$/), '2', 'a plan change keeps the data');
 
+    const cli = await p.cli(['redis:cli', '-a', 'shop', 'REDIS'], { input: 'GET hits\n' });
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stderr, /Connecting to redis-[a-z]+-\d{5} \(REDIS_URL\):/);
+    assert.equal(cli.stdout.trim(), '2');
+
     const togo = await p.cli(['addons:add', 'redistogo:nano', '-a', 'shop']);
     assert.equal(togo.code, 0, togo.stderr);
     assert.match(togo.stdout, /Created redistogo-[a-z]+-\d{5} as REDISTOGO_URL/);
@@ -222,6 +227,9 @@ describe('add-ons: PostgreSQL and Redis', () => {
   });
 
   test('bad input: unknown service or plan lists the valid ones; a taken name; destroy needs confirmation', async () => {
+    const plans = await p.cli(['addons:plans', 'heroku-postgresql']);
+    assert.match(plans.stdout, /default\s+heroku-postgresql:essential-0\s+Essential 0\s+~\$0\.007\/hour\s+\$5\/month/);
+    assert.match((await p.cli(['addons:services'])).stdout, /redistogo\s+Redis To Go\s+ga/);
     const svc = await p.request('POST', '/apps/shop/addons', { plan: 'heroku-mysql' });
     assert.equal(svc.status, 422);
     assert.match(svc.body.message, /Available services: heroku-postgresql, heroku-redis, redistogo/);
@@ -247,6 +255,20 @@ describe('add-ons: PostgreSQL and Redis', () => {
     assert.match(att.stderr, /Setting SHOP_DB config vars and restarting other\.\.\. done, v\d+/);
     assert.equal((await config('other')).SHOP_DB_URL, (await config('shop')).DATABASE_URL);
     assert.match((await releases('other')).at(-1)!, new RegExp(`Attach SHOP_DB \\(@ref:${addon}\\)`));
+    const refused = await p.request('DELETE', `/apps/shop/addons/${addon}`, { force: false });
+    assert.equal(refused.status, 422, 'attached elsewhere: destroying needs force');
+    assert.match(refused.body.message, /attached to other apps too; destroy it with --force/);
+    assert.equal((await config('other')).SHOP_DB_URL, (await config('shop')).DATABASE_URL, 'nothing was detached');
+
+    const second = await p.cli(['addons:create', 'heroku-postgresql', '-a', 'other']);
+    assert.equal(second.code, 0, second.stderr);
+    const color = /Created (postgresql-[a-z]+-\d{5}) as (HEROKU_POSTGRESQL_[A-Z]+_URL)/.exec(second.stdout);
+    assert.ok(color, second.stdout);
+    const info = (await p.cli(['pg:info', '-a', 'other'])).stdout;
+    assert.ok(info.indexOf('=== DATABASE_URL') < info.indexOf(`=== ${color[2]}`), info);
+    assert.equal((await p.cli(['addons:destroy', color[1]!, '-a', 'other', '--confirm', 'other'])).code, 0);
+    assert.equal((await config('other'))[color[2]!], undefined);
+
     const det = await p.cli(['addons:detach', 'SHOP_DB', '-a', 'other']);
     assert.equal(det.code, 0, det.stderr);
     assert.equal((await config('other')).SHOP_DB_URL, undefined);

@@ -28,7 +28,7 @@ export const plans = defineCommand({
   async run(ctx) {
     const list = await ctx.api.get<Plan[]>(`/addon-services/${encodeURIComponent(ctx.args.service!)}/plans`);
     if (ctx.flags.json) return ctx.ui.json(list);
-    const rows = list.map((p) => [p.default ? 'default' : '', p.name.replace(/^[^:]*:/, ''), p.human_name, hourly(p.price.cents), monthly(p.price.cents)]);
+    const rows = list.map((p) => [p.default ? 'default' : '', p.name, p.human_name, hourly(p.price.cents), monthly(p.price.cents)]);
     ctx.ui.lines(table([['', 'Slug', 'Name', 'Price', 'Max Price'], ...rows]));
   },
 });
