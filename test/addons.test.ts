@@ -131,6 +131,7 @@ describe('add-ons: PostgreSQL and Redis', () => {
     assert.match(info.stdout, /=== DATABASE_URL/);
     assert.match(info.stdout, /Plan:\s+essential-0/);
     assert.match(info.stdout, /PG Version:\s+15\./);
+    assert.match(info.stdout, /Created:\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
     assert.match(info.stdout, /Tables:\s+1\/4000 \(In compliance\)/);
     const sql = await p.cli(['pg:psql', '-a', 'shop', '-c', 'select body from notes']);
     assert.equal(sql.code, 0, sql.stderr);

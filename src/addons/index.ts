@@ -245,6 +245,7 @@ export class Addons {
     } catch (err) {
       await provider.deprovision(this.resource(row)).catch(() => undefined);
       await this.o.db.deleteFrom('addons').where('id', '=', row.id).execute();
+      if (/UNIQUE/.test(String(err))) throw new AddonError(409, 'conflict', `Another add-on was attached to ${o.app.name} as ${attachment} at the same moment; nothing was created, try again.`);
       throw err;
     }
     return row;
@@ -316,7 +317,7 @@ export class Addons {
 
   resource(row: AddonRow): Resource {
     const { service, plan } = this.serviceOf(row);
-    return { addonId: row.id, addonName: row.name, service, plan, state: JSON.parse(row.resource) };
+    return { addonId: row.id, addonName: row.name, service, plan, state: JSON.parse(row.resource), createdAt: row.created_at };
   }
 
   checkAvailable(): void {

@@ -41,6 +41,8 @@ export interface Resource {
   service: Service;
   plan: Plan;
   state: ResourceState;
+  /** When the add-on was created (ISO 8601), for info. */
+  createdAt?: string;
 }
 
 export interface Provisioned {

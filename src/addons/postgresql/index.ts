@@ -204,6 +204,7 @@ export class PostgresProvider implements AddonProvider {
       ['Status', s.restricted ? 'Over Plan Capacity: Access Restricted' : over.storage || over.tables ? 'Over Plan Capacity: Action Required' : 'Available'],
       ['Connections', `${u.connections}/${r.plan.limits.connections}`],
       ['PG Version', u.version],
+      ...(r.createdAt ? [['Created', r.createdAt.slice(0, 16).replace('T', ' ')] as InfoLine] : []),
       ['Data Size', `${humanBytes(u.size)} / ${humanBytes(storage)} (${pct}%) (${over.storage ? 'Over Plan Capacity' : 'In compliance'})`],
     ];
     if (r.plan.limits.tables) lines.push(['Tables', `${u.tables}/${r.plan.limits.tables} (${over.tables ? 'Over Plan Capacity' : 'In compliance'})`]);

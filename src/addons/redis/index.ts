@@ -110,7 +110,7 @@ export class RedisProvider implements AddonProvider {
     return [
       ['Plan', r.plan.humanName],
       ['Status', 'available'],
-      ['Created', ''],
+      ['Created', r.createdAt ? r.createdAt.slice(0, 16).replace('T', ' ') : ''],
       ['Version', v.redis_version ?? 'unknown'],
       ['Timeout', String(IDLE_TIMEOUT)],
       ['Maxmemory', `${v.maxmemory_human ?? ''} (${v.maxmemory_policy ?? 'noeviction'})`],
