@@ -227,6 +227,39 @@ describe('add-ons: PostgreSQL and Redis', () => {
     await notePids();
   });
 
+  test('nothing outside the machine reaches the servers: the add-on network answers only its own /30', async () => {
+    // An "outside host": a namespace on a link to this machine, routing to the add-on address through it.
+    const tag = Math.random().toString(16).slice(2, 8);
+    const [ns, veth] = [`slipway-test-outside-${tag}`, `sltout${tag}`];
+    const ip = (...a: string[]) => run('ip', a);
+    const address = new URL((await config('shop')).DATABASE_URL!).hostname;
+    const addonNs = `slipway-${createHash('sha256').update(p.dataDir).digest('hex').slice(0, 8)}-addons`;
+    const tryConnect = () => run('ip', ['netns', 'exec', ns, 'timeout', '3', 'bash', '-c', `echo > /dev/tcp/${address}/5432`]).then(() => true, () => false);
+    try {
+      await ip('netns', 'add', ns);
+      await ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
+      await ip('address', 'add', '198.18.213.1/30', 'dev', veth);
+      await ip('link', 'set', veth, 'up');
+      await ip('-n', ns, 'address', 'add', '198.18.213.2/30', 'dev', 'eth0');
+      await ip('-n', ns, 'link', 'set', 'eth0', 'up');
+      await ip('-n', ns, 'route', 'add', 'default', 'via', '198.18.213.1');
+      assert.equal(await tryConnect(), false, 'a connection from outside is never completed');
+      // The control: give the add-on network a way back and the same connection goes through, so it is
+      // the missing route that keeps outsiders out, not something else in the way.
+      const gateway = address.replace(/\d+$/, (n) => String(Number(n) - 1));
+      await ip('-n', addonNs, 'route', 'add', '198.18.213.0/30', 'via', gateway);
+      try {
+        assert.equal(await tryConnect(), true, 'with a route back the packets do arrive');
+      } finally {
+        await ip('-n', addonNs, 'route', 'del', '198.18.213.0/30', 'via', gateway);
+      }
+      assert.equal(await tryConnect(), false);
+    } finally {
+      await ip('link', 'delete', veth).catch(() => undefined);
+      await ip('netns', 'delete', ns).catch(() => undefined);
+    }
+  });
+
   test('bad input: unknown service or plan lists the valid ones; a taken name; destroy needs confirmation', async () => {
     const plans = await p.cli(['addons:plans', 'heroku-postgresql']);
     assert.match(plans.stdout, /default\s+heroku-postgresql:essential-0\s+Essential 0\s+~\$0\.007\/hour\s+\$5\/month/);
