@@ -133,6 +133,9 @@ describe('add-ons: PostgreSQL and Redis', () => {
     assert.match(info.stdout, /PG Version:\s+15\./);
     assert.match(info.stdout, /Created:\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
     assert.match(info.stdout, /Tables:\s+1\/4000 \(In compliance\)/);
+    const creds = await p.cli(['pg:credentials:url', '-a', 'shop']);
+    const dbUrl = new URL((await config('shop')).DATABASE_URL!);
+    assert.match(creds.stdout, new RegExp(`^Connection information for default credential\\.\nConnection info string:\n  "dbname=${dbUrl.pathname.slice(1)} host=${dbUrl.hostname} port=5432 user=${dbUrl.username} password=${dbUrl.password} sslmode=require"\nConnection URL:\n  postgres://`));
     const sql = await p.cli(['pg:psql', '-a', 'shop', '-c', 'select body from notes']);
     assert.equal(sql.code, 0, sql.stderr);
     assert.match(sql.stdout, /first/);
@@ -163,6 +166,17 @@ describe('add-ons: PostgreSQL and Redis', () => {
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stderr, /Connecting to redis-[a-z]+-\d{5} \(REDIS_URL\):/);
     assert.equal(cli.stdout.trim(), '2');
+
+    const reset = await p.cli(['redis:credentials', 'REDIS', '--reset', '-a', 'shop']);
+    assert.equal(reset.code, 0, reset.stderr);
+    const newUrl = (await config('shop')).REDIS_URL!;
+    assert.notEqual(newUrl, url);
+    assert.equal((await p.cli(['redis:credentials', 'REDIS', '-a', 'shop'])).stdout.trim(), newUrl);
+    assert.match((await releases('shop')).at(-1)!, /Update REDIS by heroku-redis$/);
+    const oldAuth = await run('redis-cli', ['-h', u.hostname, '-p', u.port, '--no-auth-warning', '-a', decodeURIComponent(u.password), 'GET', 'hits'])
+      .catch((e: { stdout?: string; stderr?: string }) => e);
+    assert.match(`${oldAuth.stdout}${oldAuth.stderr}`, /WRONGPASS|invalid username-password/);
+    assert.equal(await waitRoute('shop', '/redis/get', /^2$/), '2', 'the restarted app uses the new password');
 
     const togo = await p.cli(['addons:add', 'redistogo:nano', '-a', 'shop']);
     assert.equal(togo.code, 0, togo.stderr);

@@ -43,6 +43,7 @@ import maintenanceOff from './maintenance/off.ts';
 import maintenanceOn from './maintenance/on.ts';
 import { capture as pgBackupsCapture, list as pgBackups, restore as pgBackupsRestore } from './pg/backups.ts';
 import pgCredentialsRotate from './pg/credentials-rotate.ts';
+import pgCredentialsUrl from './pg/credentials-url.ts';
 import pgInfo from './pg/info.ts';
 import pgPsql from './pg/psql.ts';
 import ps from './ps/index.ts';
@@ -50,7 +51,7 @@ import psRestart from './ps/restart.ts';
 import psScale from './ps/scale.ts';
 import psStop from './ps/stop.ts';
 import psType from './ps/type.ts';
-import { cli as redisCli, info as redisInfo } from './redis/index.ts';
+import { cli as redisCli, credentials as redisCredentials, info as redisInfo } from './redis/index.ts';
 import releases from './releases/index.ts';
 import releasesInfo from './releases/info.ts';
 import run from './run/index.ts';
@@ -70,9 +71,9 @@ export const commands: readonly Command[] = [
   help,
   logs,
   maintenance, maintenanceOn, maintenanceOff,
-  pgInfo, pgPsql, pgCredentialsRotate, pgBackups, pgBackupsCapture, pgBackupsRestore,
+  pgInfo, pgPsql, pgCredentialsRotate, pgCredentialsUrl, pgBackups, pgBackupsCapture, pgBackupsRestore,
   ps, psRestart, psScale, psStop, psType,
-  redisInfo, redisCli,
+  redisInfo, redisCli, redisCredentials,
   releases, releasesInfo,
   run, runDetached,
   version,

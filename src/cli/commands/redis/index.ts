@@ -2,7 +2,7 @@
 // (heroku-redis, and redistogo served by the same provider).
 
 import { spawn } from 'node:child_process';
-import { appFlags, defineCommand, jsonFlag } from '../../command.ts';
+import { appFlags, defineCommand, flag, jsonFlag } from '../../command.ts';
 import { type Addon, type Attachment } from '../../addons.ts';
 import { CliError } from '../../errors.ts';
 import { styledObject } from '../../ux.ts';
@@ -70,5 +70,26 @@ export const cli = defineCommand({
       child.on('close', (c) => resolve(c ?? 1));
     });
     if (code !== 0) throw new CliError(`redis-cli exited with status ${code}`, code);
+  },
+});
+
+export const credentials = defineCommand({
+  id: 'redis:credentials',
+  description: 'display credentials information\nWith --reset, a new password: attached apps get the new URL in a release and restart.',
+  args: [{ name: 'database', description: 'config var or add-on name' }],
+  flags: { ...appFlags, reset: flag.boolean({ description: 'reset credentials' }) },
+  async run(ctx) {
+    const { flags, args, api, ui } = ctx;
+    const app = await ctx.app();
+    const list = await redisAddons(ctx, app, args.database);
+    if (list.length > 1) throw new CliError(`Please specify a single instance. Found: ${list.map((x) => x.addon.name).join(', ')}`);
+    const { addon, vars } = list[0]!;
+    if (flags.reset) {
+      ui.log(`Resetting credentials for ${addon.name}`);
+      await api.post(`/addons/${encodeURIComponent(addon.id)}/actions/rotate-credentials`, {});
+      return;
+    }
+    const config = await api.get<Record<string, string>>(`/apps/${encodeURIComponent(app)}/config-vars`);
+    ui.log(vars.map((v) => config[v]).find(Boolean) ?? '');
   },
 });
