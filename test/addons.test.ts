@@ -77,6 +77,10 @@ describe('add-ons: PostgreSQL and Redis', () => {
   });
 
   test('the Postgres server failing to start is a clear error, and nothing is left half-provisioned', async () => {
+    // The add-on network comes up with the first add-on (a Redis, gone again).
+    const warmup = await p.request('POST', '/apps/other/addons', { plan: 'heroku-redis' });
+    assert.equal(warmup.status, 201, JSON.stringify(warmup.body));
+    assert.equal((await p.request('DELETE', `/apps/other/addons/${warmup.body.id}`, { force: false })).status, 200);
     // A real fault: another process holds the server's address and port in the add-on network.
     const { subnet } = JSON.parse(await readFile(join(p.dataDir, 'addons', 'network.json'), 'utf8')) as { subnet: string };
     const address = subnet.replace(/\d+$/, (n) => String(Number(n) + 2));

@@ -10,6 +10,7 @@
 // `deprovisioning`, then drops the database and the row. A platform killed in between finishes the
 // job at its next start (start()).
 import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Transaction } from 'kysely';
 import type { ConfigChangeOptions, ReleaseRow } from '../releases/index.ts';
@@ -67,6 +68,7 @@ export class Addons {
   private unavailable?: string;
   private checkTimer?: NodeJS.Timeout;
   private checking = false;
+  private networkUp?: Promise<void>;
 
   constructor(private readonly o: AddonsOptions) {
     this.supervisor = new Supervisor(o.say);
@@ -88,16 +90,18 @@ export class Addons {
       this.o.say(`addons: unavailable: ${this.unavailable}`);
       return;
     }
-    const { mkdir } = await import('node:fs/promises');
-    await mkdir(this.o.dir, { recursive: true, mode: 0o700 });
+    this.checkTimer = setInterval(() => void this.checkLimits(), this.o.checkIntervalMs);
+    this.checkTimer.unref();
+    const rows = await this.o.db.selectFrom('addons').selectAll().execute();
+    // The network comes up with the first add-on: a platform without any leaves no trace on the host.
+    if (rows.length === 0) return;
     try {
-      await this.network.up();
+      await this.ensureNetwork();
     } catch (err) {
-      this.unavailable = `Add-ons are unavailable: ${(err as Error).message}.`;
+      this.unavailable = (err as Error).message;
       this.o.say(`addons: ${this.unavailable}`);
       return;
     }
-    const rows = await this.o.db.selectFrom('addons').selectAll().execute();
     const byProvider = new Map<string, Resource[]>();
     for (const row of rows) {
       const r = this.resource(row);
@@ -118,8 +122,18 @@ export class Addons {
     await this.reconcileVars();
     await this.o.db.updateTable('addon_backups').set({ status: 'failed', error: 'The platform stopped during the transfer.', finished_at: now() })
       .where('status', '=', 'running').execute();
-    this.checkTimer = setInterval(() => void this.checkLimits(), this.o.checkIntervalMs);
-    this.checkTimer.unref();
+  }
+
+  /** Sets up the add-on network once; a failure is a 503 naming the cause, and the next call tries again. */
+  private ensureNetwork(): Promise<void> {
+    this.networkUp ??= (async () => {
+      await mkdir(this.o.dir, { recursive: true, mode: 0o700 });
+      await this.network.up();
+    })().catch((err) => {
+      this.networkUp = undefined;
+      throw new AddonError(503, 'addons_unavailable', `Add-ons are unavailable: ${(err as Error).message}.`);
+    });
+    return this.networkUp;
   }
 
   /** One pass of plan-limit enforcement over the Postgres add-ons; passes never overlap. */
@@ -148,9 +162,10 @@ export class Addons {
 
   async stop(): Promise<void> {
     if (this.checkTimer) clearInterval(this.checkTimer);
-    if (this.unavailable) return;
     await this.supervisor.stopAll();
-    await this.network.down().catch((err) => this.o.say(`addons: ${(err as Error).message}`));
+    if (this.networkUp && (await this.networkUp.then(() => true, () => false))) {
+      await this.network.down().catch((err) => this.o.say(`addons: ${(err as Error).message}`));
+    }
   }
 
   // ---- reads ----
@@ -212,6 +227,7 @@ export class Addons {
   async create(o: { app: App; user: User; plan: string; attachment?: string; name?: string; confirm?: string }): Promise<AddonRow> {
     this.checkAvailable();
     const { service, plan } = resolvePlan(o.plan);
+    await this.ensureNetwork();
     let name = o.name;
     if (name !== undefined) {
       if (!ADDON_NAME.test(name)) throw new AddonError(422, 'invalid_params', `Name ${JSON.stringify(name)} is invalid: start with a letter, then letters, digits, - or _.`);

@@ -136,3 +136,10 @@ export async function stopLeftover(spec: Pick<ServerSpec, 'pidFile' | 'comm' | '
   if (alive()) process.kill(pid, 'SIGKILL');
   for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
 }
+
+/** Runs every start, one after the other; one that fails does not keep the others down. */
+export async function startEach(starts: (() => Promise<void>)[]): Promise<void> {
+  const failures: string[] = [];
+  for (const start of starts) await start().catch((err: Error) => failures.push(err.message));
+  if (failures.length > 0) throw new Error(failures.join('\n'));
+}

@@ -9,7 +9,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { AddonNetwork } from '../network.ts';
-import { stopLeftover, type Supervisor } from '../supervisor.ts';
+import { startEach, stopLeftover, type Supervisor } from '../supervisor.ts';
 import type { AddonProvider, InfoLine, Plan, Provisioned, Resource } from '../types.ts';
 import { Cluster } from './cluster.ts';
 import { lift, overLimits, ownerRole, restrict, usage } from './limits.ts';
@@ -77,7 +77,7 @@ export class PostgresProvider implements AddonProvider {
     for (const name of await readdir(this.o.dir).catch(() => [] as string[])) {
       if (!needed.has(name)) await stopLeftover({ pidFile: join(this.o.dir, name, 'data', 'postmaster.pid'), comm: 'postgres', stopSignal: 'SIGINT' });
     }
-    for (const c of needed.values()) await c.start();
+    await startEach([...needed.values()].map((c) => () => c.start()));
   }
 
   async stop(): Promise<void> {

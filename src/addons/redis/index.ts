@@ -11,7 +11,7 @@ import { chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddonNetwork } from '../network.ts';
 import { systemUser } from '../postgresql/cluster.ts';
-import { stopLeftover, type Supervisor } from '../supervisor.ts';
+import { startEach, stopLeftover, type Supervisor } from '../supervisor.ts';
 import type { AddonProvider, InfoLine, Plan, Provisioned, Resource } from '../types.ts';
 
 const REDIS_USER = 'redis';
@@ -54,7 +54,7 @@ export class RedisProvider implements AddonProvider {
     for (const id of await readdir(this.o.dir).catch(() => [] as string[])) {
       if (!needed.has(id)) await stopLeftover({ pidFile: join(this.o.dir, id, 'redis.pid'), comm: 'redis-server', stopSignal: 'SIGTERM' });
     }
-    for (const r of resources) await this.startServer(r);
+    await startEach(resources.map((r) => () => this.startServer(r)));
   }
 
   async stop(): Promise<void> {
