@@ -211,21 +211,32 @@ describe('add-ons: PostgreSQL and Redis', () => {
   test("essential-0's limits: 20 connections; over 4,000 tables only reading, DELETE and TRUNCATE, until a bigger plan", async () => {
     const url = (await config('other')).DATABASE_URL!;
     // Twenty sessions hold their connections; the twenty-first is refused by the role's limit.
-    // (A server backend notices a vanished client only when it next talks to it, so the sessions end on their own.)
-    const sessions = Array.from({ length: 20 }, () => spawn('psql', [url, '-X', '-c', 'select pg_sleep(8)'], { stdio: 'ignore' }));
-    const ended = Promise.all(sessions.map((s) => new Promise((res) => s.once('exit', res))));
+    const sessions = Array.from({ length: 20 }, () => spawn('psql', [url, '-X', '-q', '-At'], { stdio: ['pipe', 'pipe', 'ignore'] }));
     try {
-      let refused = '';
-      for (let i = 0; i < 100 && !refused; i++) {
-        const r = await psql(url, 'select 1');
-        if (!r.ok && /too many connections/.test(r.out)) refused = r.out;
-        else await sleep(200);
-      }
-      assert.match(refused, /too many connections for role/);
+      await Promise.all(sessions.map((s) => new Promise<void>((res, rej) => {
+        let out = '';
+        const timer = setTimeout(() => rej(new Error('a session did not connect within 60 s')), 60_000);
+        s.stdout!.on('data', (d) => { out += d; if (out.includes('up')) { clearTimeout(timer); res(); } });
+        s.stdin!.write("select 'up';\n");
+      })));
+      const refused = await psql(url, 'select 1');
+      assert.equal(refused.ok, false);
+      assert.match(refused.out, /too many connections for role/);
     } finally {
-      await ended;
+      // Quitting psql ends its server session at once.
+      await Promise.all(sessions.map((s) => new Promise((res) => {
+        if (s.exitCode !== null || s.signalCode !== null) return res(null);
+        s.once('exit', res);
+        s.stdin!.end('\\q\n');
+      })));
     }
-    const made = await psql(url, "CREATE TABLE kept (x int); INSERT INTO kept VALUES (1), (2); DO $$ BEGIN FOR i IN 1..4000 LOOP EXECUTE format('CREATE TABLE t%s (x int)', i); END LOOP; END $$;");
+    const tables = "CREATE TABLE kept (x int); INSERT INTO kept VALUES (1), (2); DO $$ BEGIN FOR i IN 1..4000 LOOP EXECUTE format('CREATE TABLE t%s (x int)', i); END LOOP; END $$;";
+    let made = await psql(url, tables);
+    // The sessions' server processes may take a moment to be gone.
+    for (let i = 0; i < 50 && !made.ok && /too many connections/.test(made.out); i++) {
+      await sleep(200);
+      made = await psql(url, tables);
+    }
     assert.ok(made.ok, made.out);
     let info = '';
     for (let i = 0; i < 120 && !/Access Restricted/.test(info); i++) {
