@@ -56,3 +56,12 @@ test('a leftover named by a pid file is stopped only when its process name match
   await stopLeftover({ pidFile: join(dir, 'left.pid'), comm: 'sleep', stopSignal: 'SIGTERM' });
   await exited;
 });
+
+test('concurrent starts of one server share one process', async () => {
+  const s = new Supervisor(() => undefined);
+  const pids = join(dir, 'shared.pids');
+  const sp = spec('shared', `echo $$ >> ${pids}; touch ${join(dir, 'shared.ready')}; exec sleep 100`);
+  await Promise.all([s.start(sp), s.start(sp), s.start(sp)]);
+  assert.equal((await readFile(pids, 'utf8')).trim().split('\n').length, 1);
+  await s.stopAll();
+});

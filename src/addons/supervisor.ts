@@ -42,6 +42,7 @@ interface Running {
 
 export class Supervisor {
   private readonly servers = new Map<string, Running>();
+  private readonly starting = new Map<string, Promise<void>>();
 
   constructor(private readonly say: (line: string) => void) {}
 
@@ -49,8 +50,18 @@ export class Supervisor {
     return this.servers.has(name);
   }
 
-  async start(spec: ServerSpec): Promise<void> {
-    if (this.servers.has(spec.name)) return;
+  /** Starts the server unless it runs; concurrent calls for one server share one start. */
+  start(spec: ServerSpec): Promise<void> {
+    if (this.servers.has(spec.name)) return Promise.resolve();
+    let starting = this.starting.get(spec.name);
+    if (!starting) {
+      starting = this.startNow(spec).finally(() => this.starting.delete(spec.name));
+      this.starting.set(spec.name, starting);
+    }
+    return starting;
+  }
+
+  private async startNow(spec: ServerSpec): Promise<void> {
     await stopLeftover(spec);
     const entry = this.spawn(spec);
     this.servers.set(spec.name, entry);

@@ -76,7 +76,16 @@ export class Cluster {
     for (const f of ['pg_hba.conf', 'pg_ident.conf']) await chown(join(data, f), uid, gid);
   }
 
-  async start(): Promise<void> {
+  private starting?: Promise<void>;
+
+  /** Initializes (once) and starts the server unless it runs; concurrent provisions share one start. */
+  start(): Promise<void> {
+    if (this.o.supervisor.has(this.label)) return Promise.resolve();
+    this.starting ??= this.startNow().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private async startNow(): Promise<void> {
     await this.ensureInitialized();
     await this.o.supervisor.start({
       name: this.label,
