@@ -151,11 +151,14 @@ describe('add-ons: PostgreSQL and Redis', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Created redis-[a-z]+-\d{5} as REDIS_URL/);
     const url = (await config('shop')).REDIS_URL!;
-    assert.match(url, /^redis:\/\/:p[0-9a-f]{64}@[\d.]+:\d+$/);
+    assert.match(url, /^rediss:\/\/:p[0-9a-f]{64}@[\d.]+:\d+$/, 'TLS, as Heroku\'s Key-Value Store');
     assert.equal(await waitRoute('shop', '/redis/incr', /^1$/), '1');
     assert.equal(await waitRoute('shop', '/redis/incr', /^2$/), '2');
     const u = new URL(url);
-    const noPassword = await run('redis-cli', ['-h', u.hostname, '-p', u.port, 'GET', 'hits']).catch((e: { stdout?: string; stderr?: string }) => e);
+    const plain = await run('redis-cli', ['-h', u.hostname, '-p', u.port, '--no-auth-warning', '-a', decodeURIComponent(u.password), 'PING'], { timeout: 10_000 })
+      .catch((e: { stdout?: string; stderr?: string }) => e);
+    assert.doesNotMatch(`${plain.stdout}`, /PONG/, 'a connection without TLS gets nowhere');
+    const noPassword = await run('redis-cli', ['--tls', '--insecure', '-h', u.hostname, '-p', u.port, 'GET', 'hits']).catch((e: { stdout?: string; stderr?: string }) => e);
     assert.match(`${noPassword.stdout}${noPassword.stderr}`, /NOAUTH/, 'without the password Redis refuses');
     const info = await p.cli(['redis:info', '-a', 'shop']);
     assert.match(info.stdout, /=== redis-[a-z]+-\d{5} \(REDIS_URL\)/);
@@ -177,7 +180,7 @@ describe('add-ons: PostgreSQL and Redis', () => {
     assert.notEqual(newUrl, url);
     assert.equal((await p.cli(['redis:credentials', 'REDIS', '-a', 'shop'])).stdout.trim(), newUrl);
     assert.match((await releases('shop')).at(-1)!, /Update REDIS by heroku-redis$/);
-    const oldAuth = await run('redis-cli', ['-h', u.hostname, '-p', u.port, '--no-auth-warning', '-a', decodeURIComponent(u.password), 'GET', 'hits'])
+    const oldAuth = await run('redis-cli', ['--tls', '--insecure', '-h', u.hostname, '-p', u.port, '--no-auth-warning', '-a', decodeURIComponent(u.password), 'GET', 'hits'])
       .catch((e: { stdout?: string; stderr?: string }) => e);
     assert.match(`${oldAuth.stdout}${oldAuth.stderr}`, /WRONGPASS|invalid username-password/);
     assert.equal(await waitRoute('shop', '/redis/get', /^2$/), '2', 'the restarted app uses the new password');

@@ -31,7 +31,7 @@ export const SERVICES: readonly Service[] = [
   },
   {
     name: 'heroku-redis', humanName: 'Heroku Key-Value Store', shortName: 'redis', provider: 'redis',
-    primaryAttachment: 'REDIS', colorPrefix: 'HEROKU_REDIS',
+    primaryAttachment: 'REDIS', colorPrefix: 'HEROKU_REDIS', tls: true,
     plans: [
       kv('mini', 300, 25 * MB, 20, { default: true }),
       kv('premium-0', 1500, 50 * MB, 40),

@@ -29,6 +29,8 @@ export interface Service {
   colorPrefix: string;
   /** The user name in the URL (Redis To Go's `redistogo`); empty for none. */
   urlUser?: string;
+  /** Connections take TLS (`rediss://`), as Heroku's Key-Value Store requires; Redis To Go's did not. */
+  tls?: boolean;
   plans: Plan[];
 }
 

@@ -5,15 +5,18 @@
 // Access is by ACL: the app's user (`default`, or `redistogo` for Redis To Go, whose URLs named it)
 // with a random password and no admin commands; the platform's own `slipway` user over the unix socket.
 // maxmemory and maxclients come from the plan; the eviction policy is `noeviction`, as on Heroku.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { AddonNetwork } from '../network.ts';
 import { systemUser } from '../postgresql/cluster.ts';
 import { startEach, stopLeftover, type Supervisor } from '../supervisor.ts';
 import type { AddonProvider, InfoLine, Plan, Provisioned, Resource } from '../types.ts';
 
+const run = promisify(execFile);
 const REDIS_USER = 'redis';
 export const FIRST_PORT = 6379;
 /** Seconds an idle client may stay connected (Heroku's commonly cited default). */
@@ -23,6 +26,8 @@ export interface RedisState {
   port: number;
   password: string;
   adminPassword: string;
+  /** Clients connect with TLS (a self-signed certificate, not verified by clients, as on Heroku). */
+  tls?: boolean;
   [k: string]: unknown;
 }
 
@@ -66,7 +71,7 @@ export class RedisProvider implements AddonProvider {
     let port = FIRST_PORT;
     while (used.has(port)) port++;
     this.ports.set(r.addonId, port);
-    return { port, password: secret(), adminPassword: secret() };
+    return { port, password: secret(), adminPassword: secret(), tls: r.service.tls === true };
   }
 
   async provision(r: Resource): Promise<Provisioned> {
@@ -122,7 +127,7 @@ export class RedisProvider implements AddonProvider {
 
   url(r: Resource): string {
     const s = r.state as RedisState;
-    return `redis://${r.service.urlUser ?? ''}:${s.password}@${this.o.network.address}:${s.port}`;
+    return `${s.tls ? 'rediss' : 'redis'}://${r.service.urlUser ?? ''}:${s.password}@${this.o.network.address}:${s.port}`;
   }
 
   private appUsers(r: Resource): string[] {
@@ -136,9 +141,17 @@ export class RedisProvider implements AddonProvider {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await chown(dir, uid, gid);
     const appAcl = `on >${s.password} ~* &* +@all -@admin`;
+    if (s.tls && !existsSync(join(dir, 'tls.key'))) {
+      await run('openssl', ['req', '-new', '-x509', '-days', '3650', '-nodes', '-subj', '/CN=slipway-redis',
+        '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt')]);
+      for (const f of ['tls.key', 'tls.crt']) await chown(join(dir, f), uid, gid);
+    }
+    const listen = s.tls
+      ? ['port 0', `tls-port ${s.port}`, 'tls-cert-file /mnt/tls.crt', 'tls-key-file /mnt/tls.key', 'tls-auth-clients no']
+      : [`port ${s.port}`];
     const conf = [
       '# Written by Slipway from the add-on\'s plan; changes are overwritten.',
-      `bind ${this.o.network.address}`, `port ${s.port}`, 'protected-mode no',
+      `bind ${this.o.network.address}`, ...listen, 'protected-mode no',
       'unixsocket /mnt/redis.sock', 'unixsocketperm 700', 'pidfile /mnt/redis.pid', 'dir /mnt', 'daemonize no', 'logfile ""',
       'appendonly yes', 'appendfsync everysec', 'save 3600 1 300 100 60 10000',
       `maxmemory ${r.plan.limits.memory}`, 'maxmemory-policy noeviction', `maxclients ${r.plan.limits.connections}`,

@@ -61,6 +61,8 @@ export const cli = defineCommand({
     ui.stderr.write(`Connecting to ${addon.name} (${vars.join(', ')}):\n`);
     const u = new URL(url);
     const cliArgs = ['-h', u.hostname, '-p', u.port || '6379', '--no-auth-warning'];
+    // Heroku's certificates are self-signed: its own redis:cli does not verify them either.
+    if (u.protocol === 'rediss:') cliArgs.push('--tls', '--insecure');
     if (u.username) cliArgs.push('--user', decodeURIComponent(u.username));
     const code = await new Promise<number>((resolve, reject) => {
       const child = spawn('redis-cli', cliArgs, { stdio: 'inherit', env: { ...process.env, REDISCLI_AUTH: decodeURIComponent(u.password) } });
