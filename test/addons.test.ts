@@ -391,7 +391,7 @@ describe('add-ons: PostgreSQL and Redis', () => {
     await notePids();
   });
 
-  test('the official heroku CLI creates, lists, shows and destroys add-ons', async () => {
+  test('the official heroku CLI creates, lists, shows and destroys add-ons; pg:info and pg:psql', async () => {
     const version = '11.10.0';
     const cache = process.env.SLIPWAY_HEROKU_CLI_CACHE ?? `/var/cache/slipway/heroku-cli-${version}`;
     const bin = join(cache, 'node_modules', '.bin', 'heroku');
@@ -405,6 +405,7 @@ describe('add-ons: PostgreSQL and Redis', () => {
         ...process.env, HOME: join(work, 'home'), HEROKU_HOST: `http://localhost:${p.apiPort}`, HEROKU_API_KEY: p.key,
         HEROKU_PARTICLEBOARD_URL: `http://localhost:${p.apiPort}`, DISABLE_TELEMETRY: 'true', HEROKU_SKIP_ANALYTICS: '1',
         HEROKU_SKIP_NEW_VERSION_CHECK: 'true', HEROKU_DISABLE_AUTOUPDATE: '1', NO_COLOR: '1', FORCE_COLOR: '0',
+        HEROKU_DATA_HOST: 'localhost', // pg:* ask Heroku's data API there, on HEROKU_HOST's port
       };
       return run(bin, args, { env, timeout: 90_000 }).catch((e: { code?: number; stdout?: string; stderr?: string }) => ({ stdout: e.stdout ?? '', stderr: `exit ${e.code}: ${e.stderr}` }));
     };
@@ -418,6 +419,10 @@ describe('add-ons: PostgreSQL and Redis', () => {
     const info = await heroku(['addons:info', 'CACHE', '-a', 'shop']);
     assert.match(info.stdout, new RegExp(`=== ${name}`));
     assert.match(info.stdout, /Attachments:\s+shop::CACHE/);
+    const pgInfo = await heroku(['pg:info', '-a', 'shop']);
+    assert.match(pgInfo.stdout, /=== DATABASE_URL\n\nPlan:\s+Standard 0\nStatus:\s+Available\nConnections:\s+\d+\/120\nPG Version:\s+15\.\d+/);
+    assert.match(pgInfo.stdout, /Add-on:\s+postgresql-[a-z]+-\d{5}/);
+    assert.match((await heroku(['pg:psql', '-a', 'shop', '-c', 'select 40+2 as answer'])).stdout, /answer\s*\n-+\s*\n\s*42/);
     const destroyed = await heroku(['addons:destroy', name!, '-a', 'shop', '--confirm', 'shop']);
     assert.match(destroyed.stderr, new RegExp(`Destroying ${name} on .*shop\\.\\.\\. done`));
     assert.equal((await config('shop')).CACHE_URL, undefined);

@@ -68,11 +68,15 @@ export function addonRoutes(api: FastifyInstance, d: ApiDeps): void {
     };
   };
 
+  // Always with what `Accept-Inclusion: addon:plan,config_vars` asks for (the heroku CLI's pg commands read it).
   const attachmentJson = async (a: AttachmentRow) => {
     const addon = await addons.get(a.addon_id);
+    const plan = `${addon.service}:${addon.plan}`;
     return {
       id: a.id, name: a.name, namespace: a.namespace,
-      addon: { id: addon.id, name: addon.name, app: await appRef(addon.app_id) }, app: await appRef(a.app_id),
+      addon: { id: addon.id, name: addon.name, app: await appRef(addon.app_id), plan: { id: catalogId(plan), name: plan } },
+      app: await appRef(a.app_id),
+      config_vars: Object.keys(JSON.parse(addon.config) as Record<string, string>).map((k) => `${a.name}_${k}`),
       web_url: null, log_input_url: null, created_at: iso(a.created_at), updated_at: iso(a.updated_at),
     };
   };
@@ -219,6 +223,12 @@ export function addonRoutes(api: FastifyInstance, d: ApiDeps): void {
   api.get<{ Params: { id: string } }>('/addons/:id/info', async (req) => guard(async () => {
     const addon = await addons.get(req.params.id);
     return { addon: await addonJson(addon), info: (await addons.info(addon)).map(([name, value]) => ({ name, values: [value] })) };
+  }));
+  // Heroku's data API path for pg:info (the heroku CLI asks it at HEROKU_DATA_HOST); the CLI adds the Add-on line itself.
+  api.get<{ Params: { id: string } }>('/client/v11/databases/:id', async (req) => guard(async () => {
+    const addon = await addons.get(req.params.id);
+    const info = (await addons.info(addon)).filter(([name]) => name !== 'Add-on');
+    return { resource_url: (JSON.parse(addon.config) as { URL?: string }).URL ?? null, info: info.map(([name, value]) => ({ name, values: [value] })) };
   }));
   api.post<{ Params: { id: string } }>('/addons/:id/actions/rotate-credentials', async (req) => guard(async () => {
     const addon = await addons.get(req.params.id);
