@@ -230,6 +230,15 @@ export function addonRoutes(api: FastifyInstance, d: ApiDeps): void {
     const info = (await addons.info(addon)).filter(([name]) => name !== 'Add-on');
     return { resource_url: (JSON.parse(addon.config) as { URL?: string }).URL ?? null, info: info.map(([name, value]) => ({ name, values: [value] })) };
   }));
+  // And its path for redis:info (by add-on name).
+  api.get<{ Params: { id: string } }>('/redis/v0/databases/:id', async (req) => guard(async () => {
+    const addon = await addons.get(req.params.id);
+    if (addon.service === 'heroku-postgresql') throw notFound('add_on', `${addon.name} is not a Redis add-on.`);
+    return {
+      resource_url: (JSON.parse(addon.config) as { URL?: string }).URL ?? null, plan: addon.plan,
+      info: (await addons.info(addon)).map(([name, value]) => ({ name, values: [value] })),
+    };
+  }));
   api.post<{ Params: { id: string } }>('/addons/:id/actions/rotate-credentials', async (req) => guard(async () => {
     const addon = await addons.get(req.params.id);
     if (!findService(addon.service)) throw invalid(`${addon.name} has no credentials to rotate.`);
