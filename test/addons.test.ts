@@ -391,7 +391,7 @@ describe('add-ons: PostgreSQL and Redis', () => {
     await notePids();
   });
 
-  test('the official heroku CLI creates, lists, shows and destroys add-ons; pg:info, pg:psql, redis:info', async () => {
+  test('the official heroku CLI creates, lists, shows and destroys add-ons; pg:info, pg:psql, pg:credentials:rotate, redis:info', async () => {
     const version = '11.10.0';
     const cache = process.env.SLIPWAY_HEROKU_CLI_CACHE ?? `/var/cache/slipway/heroku-cli-${version}`;
     const bin = join(cache, 'node_modules', '.bin', 'heroku');
@@ -423,6 +423,10 @@ describe('add-ons: PostgreSQL and Redis', () => {
     assert.match(pgInfo.stdout, /=== DATABASE_URL\n\nPlan:\s+Standard 0\nStatus:\s+Available\nConnections:\s+\d+\/120\nPG Version:\s+15\.\d+/);
     assert.match(pgInfo.stdout, /Add-on:\s+postgresql-[a-z]+-\d{5}/);
     assert.match((await heroku(['pg:psql', '-a', 'shop', '-c', 'select 40+2 as answer'])).stdout, /answer\s*\n-+\s*\n\s*42/);
+    const before = (await config('shop')).DATABASE_URL;
+    const rotated = await heroku(['pg:credentials:rotate', '-a', 'shop', '--confirm', 'shop']);
+    assert.match(rotated.stderr, /Rotating default on .*postgresql-[a-z]+-\d{5}\.\.\. done/);
+    assert.notEqual((await config('shop')).DATABASE_URL, before);
     const redisInfo = await heroku(['redis:info', 'CACHE', '-a', 'shop']);
     assert.match(redisInfo.stdout, new RegExp(`=== ${name} \\(CACHE_URL\\)`));
     assert.match(redisInfo.stdout, /Maxmemory:\s+50\.00M \(noeviction\)/);

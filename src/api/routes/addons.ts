@@ -239,6 +239,18 @@ export function addonRoutes(api: FastifyInstance, d: ApiDeps): void {
       info: (await addons.info(addon)).map(([name, value]) => ({ name, values: [value] })),
     };
   }));
+  // And its paths for pg:credentials:rotate: the default credential (the only one here), or all of them.
+  const rotatePg = async (req: { params: { id: string; cred?: string }; account: { id: string; email: string } }) => guard(async () => {
+    const addon = await addons.get(req.params.id);
+    if (addon.service !== 'heroku-postgresql') throw notFound('add_on', `${addon.name} is not a heroku-postgresql database.`);
+    if (req.params.cred !== undefined && req.params.cred !== 'default') {
+      throw invalid(`${addon.name} has only the default credential; rotate that one (without --name).`);
+    }
+    await addons.rotateCredentials(addon, req.account);
+    return { message: 'Credentials rotated' };
+  });
+  api.post<{ Params: { id: string; cred: string } }>('/postgres/v0/databases/:id/credentials/:cred/credentials_rotation', (req) => rotatePg(req));
+  api.post<{ Params: { id: string } }>('/postgres/v0/databases/:id/credentials_rotation', (req) => rotatePg(req));
   api.post<{ Params: { id: string } }>('/addons/:id/actions/rotate-credentials', async (req) => guard(async () => {
     const addon = await addons.get(req.params.id);
     if (!findService(addon.service)) throw invalid(`${addon.name} has no credentials to rotate.`);
