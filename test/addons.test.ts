@@ -127,6 +127,7 @@ describe('add-ons: PostgreSQL and Redis', () => {
     assert.equal(await waitRoute('shop', '/db/read', /first/), '["first"]');
     assert.equal(await waitRoute('shop', '/db/ssl', /true/), 'true', 'the connection is TLS, as on Heroku');
 
+    assert.match((await p.cli(['apps:info', '-a', 'shop'])).stdout, /^Addons:\s+heroku-postgresql:essential-0$/m);
     const list = await p.cli(['addons', '-a', 'shop']);
     assert.match(list.stdout, new RegExp(`heroku-postgresql \\(${name}\\)\\s+essential-0\\s+~\\$0\\.007/hour\\s+\\$5/month\\s+created`));
     assert.match(list.stdout, / └─ as DATABASE/);
