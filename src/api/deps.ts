@@ -1,4 +1,5 @@
 // What the API is handed by the composition root: the components it serves, and the public addresses.
+import type { Addons } from '../addons/index.ts';
 import type { Builder } from '../build/index.ts';
 import type { DynoManager } from '../dynos/manager.ts';
 import type { CertTable } from '../router/certs.ts';
@@ -28,6 +29,7 @@ export interface RendezvousApi {
 export interface ApiDeps {
   rendezvous: RendezvousApi;
   db: Db;
+  addons: Addons;
   releases: Releases;
   dynos: DynoManager;
   /** Certificates the router serves by SNI (custom domains' SNI endpoints). */

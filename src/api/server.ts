@@ -9,6 +9,8 @@ import { authenticate, type Account } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { ApiError } from './errors.ts';
 import { RangeError416 } from './range.ts';
+import { addonBackupRoutes } from './routes/addon-backups.ts';
+import { addonRoutes } from './routes/addons.ts';
 import { appRoutes } from './routes/apps.ts';
 import { dynoRoutes } from './routes/dynos.ts';
 import { certRoutes } from './routes/certs.ts';
@@ -99,6 +101,8 @@ export async function createApiServer(o: ApiServerOptions) {
   domainRoutes(app, o.deps);
   certRoutes(app, o.deps);
   metricsRoutes(app, o.deps);
+  addonRoutes(app, o.deps);
+  addonBackupRoutes(app, o.deps);
   await app.ready();
   return { server, app };
 }

@@ -40,6 +40,10 @@ export interface PlatformConfig {
   routerIdleTimeoutMs: number;
   /** `haproxy` (HAProxy in front of the Node router), `node` (the Node router alone), `auto` (haproxy when installed). */
   routerEngine: 'auto' | 'haproxy' | 'node';
+  /** IPv4 CIDR the add-on servers' network (/30 per platform) comes from. */
+  addonsPool: string;
+  /** How often Postgres add-ons are measured against their plans' storage and table limits. */
+  addonsCheckIntervalMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
@@ -83,6 +87,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     routerRequestTimeoutMs: num('SLIPWAY_ROUTER_TIMEOUT', 30) * 1000,
     routerIdleTimeoutMs: num('SLIPWAY_ROUTER_IDLE_TIMEOUT', 55) * 1000,
     routerEngine,
+    addonsPool: env.SLIPWAY_ADDONS_POOL || '10.214.0.0/16',
+    addonsCheckIntervalMs: Math.max(num('SLIPWAY_ADDONS_CHECK_INTERVAL', 60), 0.1) * 1000,
   };
 }
 

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureOperator } from '../api/auth.ts';
 import { webUrl } from '../api/deps.ts';
 import { createApiServer } from '../api/server.ts';
+import { Addons } from '../addons/index.ts';
 import { Builder } from '../build/index.ts';
 import { DynoManager } from '../dynos/manager.ts';
 import { GitHttp } from '../git/http.ts';
@@ -67,6 +68,12 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     containerPrefix,
   });
   const releases = new Releases({ db, logs, onRelease: (appId) => dynos.released(appId) });
+  // Add-on servers come up before any dyno that may connect to them, and go down after the last one.
+  const addons = new Addons({
+    db, releases, blobs, dir: join(config.dataDir, 'addons'), id: containerPrefix, pool: config.addonsPool,
+    checkIntervalMs: config.addonsCheckIntervalMs, say,
+  });
+  await addons.start();
   const urls = { domain: config.domain, routerPort: config.routerPort };
   const builder = new Builder({
     db, runtime, blobs, logs, dataDir: config.dataDir, builtinRoot: join(ROOT, 'buildpacks'),
@@ -110,7 +117,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   const recordRequest = (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined) => routerMetrics.record(appId, status, ms, bytes);
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
-      rendezvous, certs, routerMetrics,
+      rendezvous, certs, routerMetrics, addons,
       db, releases, dynos, builder, repos, logs, publicUrl: config.publicUrl, domain: config.domain,
       routerPort: config.routerPort, stack: runtime.stack,
       logSessions: { create: (appId, o) => logs.createSession(appId, o), forget: (appId) => logs.forget(appId) },
@@ -165,6 +172,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
         // Builds in flight are abandoned (their pushes are declined); their containers go first.
         await runtime.cleanup(`${containerPrefix}build-`);
         await dynos.shutdown();
+        await addons.stop();
         apiServer.closeAllConnections?.();
         await fastify.close().catch(() => undefined);
         logs.close();

@@ -26,6 +26,14 @@ export interface NewRelease {
   config?: Record<string, string>;
 }
 
+/** For changes that come with config vars (add-on attachments): the release's text, and rows to write with it. */
+export interface ConfigChangeOptions {
+  /** Replaces the default `Set X config vars` text, e.g. `Attach DATABASE (@ref:postgresql-curved-12345)`. */
+  description?: string;
+  /** Runs inside the same transaction as the vars and the release: all of it is written, or none. */
+  apply?: (trx: Trx) => Promise<void>;
+}
+
 export class Releases {
   constructor(private readonly opts: ReleasesOptions) {}
 
@@ -47,11 +55,12 @@ export class Releases {
    * transaction: a concurrent change can't be lost, and a failure leaves neither the vars nor the release.
    * Returns undefined (and makes no release) when nothing changed.
    */
-  async setConfig(appId: string, user: { id: string; email: string }, changes: Record<string, string | null>): Promise<ReleaseRow | undefined> {
+  async setConfig(appId: string, user: { id: string; email: string }, changes: Record<string, string | null>, opts: ConfigChangeOptions = {}): Promise<ReleaseRow | undefined> {
     const set = Object.keys(changes).filter((k) => changes[k] !== null).sort();
     const removed = Object.keys(changes).filter((k) => changes[k] === null).sort();
     if (set.length === 0 && removed.length === 0) return undefined;
     return this.commit(appId, user, async (trx) => {
+      await opts.apply?.(trx);
       for (const key of removed) await trx.deleteFrom('config_vars').where('app_id', '=', appId).where('key', '=', key).execute();
       for (const key of set) {
         await trx.insertInto('config_vars').values({ app_id: appId, key, value: changes[key] as string })
@@ -60,7 +69,7 @@ export class Releases {
       const prev = await trx.selectFrom('releases').select('slug_id').where('app_id', '=', appId).where('status', '=', 'succeeded')
         .orderBy('version', 'desc').limit(1).executeTakeFirst();
       const parts = [set.length ? `Set ${set.join(', ')} config vars` : '', removed.length ? `Remove ${removed.join(', ')} config vars` : ''];
-      return { appId, user, slugId: prev?.slug_id ?? null, description: parts.filter(Boolean).join(', ') };
+      return { appId, user, slugId: prev?.slug_id ?? null, description: opts.description ?? parts.filter(Boolean).join(', ') };
     });
   }
 

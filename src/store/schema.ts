@@ -120,7 +120,59 @@ export interface RouterMetricsTable {
   data: string;
 }
 
+export interface AddonsTable {
+  id: string;
+  /** Globally unique, e.g. postgresql-curved-12345. */
+  name: string;
+  /** The owning (billing) app. */
+  app_id: string;
+  service: string;
+  plan: string;
+  /** provisioning → provisioned → deprovisioning; rows in passing states are finished at start. */
+  state: 'provisioning' | 'provisioned' | 'deprovisioning';
+  /** JSON: what the add-on exposes per attachment ({"URL": "postgres://..."}). */
+  config: string;
+  /** JSON: the provider's own record (database, role, port, password...). */
+  resource: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AddonAttachmentsTable {
+  id: string;
+  addon_id: string;
+  app_id: string;
+  /** Config var prefix: DATABASE → DATABASE_URL. */
+  name: string;
+  namespace: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AddonBackupsTable {
+  id: string;
+  app_id: string;
+  /** The add-on it was taken from (kept after that add-on is destroyed, as Heroku keeps backups). */
+  addon_id: string;
+  addon_name: string;
+  /** `b` capture, `r` restore; with num it forms the name (b001). */
+  kind: string;
+  num: number;
+  status: 'running' | 'succeeded' | 'failed';
+  /** sha256 of the dump in the blob store. */
+  blob: string | null;
+  size: number | null;
+  error: string | null;
+  /** For restores: the backup restored. */
+  source: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
 export interface Database {
+  addons: AddonsTable;
+  addon_attachments: AddonAttachmentsTable;
+  addon_backups: AddonBackupsTable;
   router_metrics: RouterMetricsTable;
   domains: DomainsTable;
   sni_endpoints: SniEndpointsTable;
@@ -183,5 +235,19 @@ export const MIGRATIONS: string[] = [
   CREATE TABLE router_metrics (
     app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, minute TEXT NOT NULL, data TEXT NOT NULL,
     PRIMARY KEY (app_id, minute));
+  `,
+  `
+  CREATE TABLE addons (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, app_id TEXT NOT NULL REFERENCES apps(id), service TEXT NOT NULL,
+    plan TEXT NOT NULL, state TEXT NOT NULL, config TEXT NOT NULL, resource TEXT NOT NULL,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  CREATE TABLE addon_attachments (
+    id TEXT PRIMARY KEY, addon_id TEXT NOT NULL REFERENCES addons(id) ON DELETE CASCADE,
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, name TEXT NOT NULL, namespace TEXT,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (app_id, name));
+  CREATE TABLE addon_backups (
+    id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, addon_id TEXT NOT NULL,
+    addon_name TEXT NOT NULL, kind TEXT NOT NULL, num INTEGER NOT NULL, status TEXT NOT NULL, blob TEXT, size INTEGER,
+    error TEXT, source TEXT, created_at TEXT NOT NULL, finished_at TEXT, UNIQUE (app_id, kind, num));
   `,
 ];

@@ -84,18 +84,12 @@ export function appRoutes(api: FastifyInstance, d: ApiDeps): void {
   api.delete<{ Params: Params }>('/apps/:app', async (req) => {
     const a = await findApp(d, req.params.app);
     const shown = await show(a);
+    await d.addons.destroyForApp(a.id, req.account); // "including all add-ons", as Heroku's apps:destroy says
     await d.dynos.untrack(a.id);
     await d.db.deleteFrom('apps').where('id', '=', a.id).execute();
     await d.repos.remove(a.id);
     d.logSessions.forget(a.id);
     return shown;
-  });
-
-  // Add-on provisioning arrives with its own issue; until then every app truly has none, and the heroku
-  // CLI's apps:info asks.
-  api.get<{ Params: Params }>('/apps/:app/addons', async (req) => {
-    await findApp(d, req.params.app);
-    return [];
   });
 
   api.get<{ Params: Params }>('/apps/:app/buildpack-installations', async (req) => {

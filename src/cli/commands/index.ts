@@ -1,6 +1,14 @@
 // Every CLI command, for dispatch and generated help. Adding a command = one file + one line here.
 
 import type { Command } from '../command.ts';
+import addons from './addons/index.ts';
+import addonsAttach from './addons/attach.ts';
+import addonsCreate from './addons/create.ts';
+import addonsDestroy from './addons/destroy.ts';
+import addonsDetach from './addons/detach.ts';
+import addonsInfo from './addons/info.ts';
+import { plans as addonsPlans, services as addonsServices } from './addons/services.ts';
+import addonsUpgrade from './addons/upgrade.ts';
 import apps from './apps/index.ts';
 import appsCreate from './apps/create.ts';
 import appsDestroy from './apps/destroy.ts';
@@ -33,11 +41,17 @@ import logs from './logs.ts';
 import maintenance from './maintenance/index.ts';
 import maintenanceOff from './maintenance/off.ts';
 import maintenanceOn from './maintenance/on.ts';
+import { capture as pgBackupsCapture, list as pgBackups, restore as pgBackupsRestore } from './pg/backups.ts';
+import pgCredentialsRotate from './pg/credentials-rotate.ts';
+import pgCredentialsUrl from './pg/credentials-url.ts';
+import pgInfo from './pg/info.ts';
+import pgPsql from './pg/psql.ts';
 import ps from './ps/index.ts';
 import psRestart from './ps/restart.ts';
 import psScale from './ps/scale.ts';
 import psStop from './ps/stop.ts';
 import psType from './ps/type.ts';
+import { cli as redisCli, credentials as redisCredentials, info as redisInfo } from './redis/index.ts';
 import releases from './releases/index.ts';
 import releasesInfo from './releases/info.ts';
 import run from './run/index.ts';
@@ -45,6 +59,7 @@ import runDetached from './run/detached.ts';
 import version from './version.ts';
 
 export const commands: readonly Command[] = [
+  addons, addonsAttach, addonsCreate, addonsDestroy, addonsDetach, addonsInfo, addonsPlans, addonsServices, addonsUpgrade,
   apps, appsCreate, appsDestroy, appsInfo, appsOpen,
   login, logout, authToken, authWhoami,
   buildpacks, buildpacksAdd, buildpacksClear, buildpacksRemove, buildpacksSet,
@@ -56,7 +71,9 @@ export const commands: readonly Command[] = [
   help,
   logs,
   maintenance, maintenanceOn, maintenanceOff,
+  pgInfo, pgPsql, pgCredentialsRotate, pgCredentialsUrl, pgBackups, pgBackupsCapture, pgBackupsRestore,
   ps, psRestart, psScale, psStop, psType,
+  redisInfo, redisCli, redisCredentials,
   releases, releasesInfo,
   run, runDetached,
   version,

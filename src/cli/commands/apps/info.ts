@@ -1,4 +1,5 @@
-// `slipway apps:info`: an app's URLs, owner, region, stack, dynos and sizes (GET /apps/A, /apps/A/dynos).
+// `slipway apps:info`: an app's add-ons, URLs, owner, region, stack, dynos and sizes (GET /apps/A, /apps/A/dynos,
+// /apps/A/addons).
 
 import { appFlags, defineCommand, flag, jsonFlag } from '../../command.ts';
 import { shellQuote } from '../../config-vars.ts';
@@ -30,17 +31,19 @@ export default defineCommand({
     const { flags, api, ui } = ctx;
     const name = await ctx.app();
     const path = `/apps/${encodeURIComponent(name)}`;
-    const [app, dynos] = await Promise.all([
+    const [app, dynos, addons] = await Promise.all([
       api.get<App>(path),
       api.get<Dyno[]>(`${path}/dynos`).catch((): Dyno[] => []),
+      api.get<{ plan: { name: string } }[]>(`${path}/addons`).catch(() => []),
     ]);
-    if (flags.json) return ui.json({ app, dynos });
+    if (flags.json) return ui.json({ app, dynos, addons });
 
     const counts = new Map<string, number>();
     for (const d of dynos) counts.set(d.type, (counts.get(d.type) ?? 0) + 1);
     const stack = app.stack?.name ?? '';
     const next = app.build_stack?.name;
     const fields: [string, string, string | undefined][] = [
+      ['Addons', 'addons', addons.map((a) => a.plan.name).sort().join(', ') || undefined],
       ['Dynos', 'dynos', [...counts].map(([t, n]) => `${t}: ${n}`).join(', ') || undefined],
       ['Git URL', 'git_url', app.git_url],
       ['Owner', 'owner', app.owner?.email],
