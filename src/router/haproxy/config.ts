@@ -155,6 +155,10 @@ function frontend(proto: 'http' | 'https', bind: string, s: HaproxySettings): st
   return [
     `frontend ${proto}`,
     bind,
+    // Heroku's limits: a request line past 8 KB is a 400, a header line past 8 KB a 431 (checked only
+    // when the header block is that long); over 1000 headers HAProxy itself answers 400.
+    '  http-request deny deny_status 400 if { url_len gt 8192 }',
+    '  http-request return status 431 content-type "text/plain; charset=utf-8" string "Request header fields too large: each header line may be at most 8192 bytes." hdr Connection close if { req.hdrs,length gt 8192 } { req.hdrs -m reg [^\\r\\n]{8193} }',
     // Host: lower-cased, port and trailing dot removed, as the Node router reads it.
     '  http-request set-var(txn.host) req.hdr(host),lower,field(1,:),regsub(\\.$,)',
     // A client's X-Request-Id is kept when Heroku would keep it; otherwise a new UUID.

@@ -1,0 +1,145 @@
+// The router under bad clients and failing dynos, through the HAProxy data path: clients that hang up
+// or stall (H27, H28), oversized requests (400/431), slowloris connections and a flood for an unknown
+// host that must not stall a healthy app, a dyno killed under load, a crashed app (H10) and an app
+// that boots too slowly for a held request (H20). Timeouts are shortened so each takes seconds.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { makeRepo, ROOT, sleep, TestPlatform } from './helpers/platform.ts';
+
+/** Writes raw bytes to the router and returns what came back before the socket closed (or `ms` passed). */
+function raw(port: number, bytes: string, ms = 5000): Promise<string> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    let got = '';
+    const done = () => { clearTimeout(t); s.destroy(); resolve(got); };
+    const t = setTimeout(done, ms);
+    s.setEncoding('utf8');
+    s.on('data', (d) => { got += d; if (/\r\n\r\n/.test(got) && /Content-Length: (\d+)/i.test(got)) { const [head, body = ''] = got.split('\r\n\r\n'); if (body.length >= Number(/Content-Length: (\d+)/i.exec(head!)![1])) done(); } });
+    s.on('error', done);
+    s.on('close', done);
+    s.write(bytes);
+  });
+}
+
+describe('router faults (HAProxy data path)', () => {
+  const p = new TestPlatform();
+  let work: string;
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'slipway-router-faults-'));
+    await p.start({ SLIPWAY_ROUTER: 'haproxy', SLIPWAY_ROUTER_TIMEOUT: '3', SLIPWAY_ROUTER_IDLE_TIMEOUT: '2', SLIPWAY_ROUTER_BOOT_HOLD: '2' });
+    await p.request('POST', '/apps', { name: 'flt' });
+    const dir = join(work, 'flt');
+    await cp(join(ROOT, 'test', 'fixtures', 'apps', 'router-app'), dir, { recursive: true });
+    await makeRepo(dir, {});
+    const push = await p.push(dir, 'flt');
+    assert.equal(push.code, 0, push.output);
+    await p.waitFor('flt', 'router-app on web.1');
+  });
+  after(async () => {
+    await p.cleanup();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  test('a client that hangs up before the response: H27, logged with 499', async () => {
+    const s = connect(p.routerPort, '127.0.0.1');
+    s.write('GET /sleep?ms=1500 HTTP/1.1\r\nHost: flt.localhost\r\n\r\n');
+    await sleep(300);
+    s.destroy();
+    await p.waitForLog('flt', /heroku\[router\]: sock=client at=warning code=H27 desc="Client Request Interrupted" method=GET path="\/sleep\?ms=1500" host=flt\.localhost .* dyno=web\.1 .* status=499 /, 20);
+  });
+
+  test('a client that stops sending its declared body: H28, logged with 499', async () => {
+    const s: Socket = connect(p.routerPort, '127.0.0.1');
+    s.on('error', () => undefined);
+    s.write('POST /echo HTTP/1.1\r\nHost: flt.localhost\r\nContent-Length: 100\r\n\r\nonly ten b');
+    await p.waitForLog('flt', /heroku\[router\]: at=warning code=H28 desc="Client Connection Idle" method=POST path="\/echo" host=flt\.localhost .* status=499 /, 20);
+    s.destroy();
+  });
+
+  test('a request line or a header line past 8 KB is refused (400, 431); many ordinary headers pass', async () => {
+    const longPath = await raw(p.routerPort, `GET /${'a'.repeat(9000)} HTTP/1.1\r\nHost: flt.localhost\r\n\r\n`);
+    assert.match(longPath, /^HTTP\/1\.1 400 /);
+    const longHeader = await raw(p.routerPort, `GET / HTTP/1.1\r\nHost: flt.localhost\r\nX-Big: ${'b'.repeat(9000)}\r\n\r\n`);
+    assert.match(longHeader, /^HTTP\/1\.1 431 /);
+    const many = Array.from({ length: 40 }, (_, i) => `X-H${i}: ${'c'.repeat(400)}\r\n`).join('');
+    const ok = await raw(p.routerPort, `GET / HTTP/1.1\r\nHost: flt.localhost\r\n${many}Connection: close\r\n\r\n`);
+    assert.match(ok, /^HTTP\/1\.1 200 /);
+    assert.match(ok, /router-app on web\.1/);
+  });
+
+  test('slowloris connections and a flood for an unknown host do not stall a healthy app', async () => {
+    const slow: Socket[] = [];
+    for (let i = 0; i < 150; i++) {
+      const s = connect(p.routerPort, '127.0.0.1');
+      s.on('error', () => undefined);
+      s.write('GET / HTTP/1.1\r\nHost: flt.localhost\r\nX-Slow: ');
+      slow.push(s);
+    }
+    const drip = setInterval(() => { for (const s of slow) if (!s.destroyed) s.write('x'); }, 500);
+    try {
+      const flood = Promise.all(Array.from({ length: 300 }, () => p.route('nosuchapp').then((r) => r.status).catch(() => 0)));
+      const healthy = await Promise.all(Array.from({ length: 30 }, () => p.route('flt', '/').then((r) => r.status).catch(() => 0)));
+      assert.deepEqual([...new Set(healthy)], [200]);
+      assert.deepEqual([...new Set(await flood)], [404]);
+    } finally {
+      clearInterval(drip);
+      for (const s of slow) s.destroy();
+    }
+  });
+
+  test('a dyno killed under load: only its requests in flight fail, the rest go to the other dyno', async () => {
+    await p.request('PATCH', '/apps/flt/formation/web', { quantity: 2 });
+    const web = async () => (await p.request('GET', '/apps/flt/dynos')).body.filter((d: any) => d.type === 'web' && d.state === 'up');
+    for (let i = 0; i < 300 && (await web()).length < 2; i++) await sleep(100);
+    const victim = (await web()).find((d: any) => d.name === 'web.2');
+    assert.ok(victim, 'web.2 is up');
+    const statuses: number[] = [];
+    let running = true;
+    const load = Promise.all([0, 1, 2, 3].map(async () => {
+      while (running) statuses.push(await p.route('flt', '/').then((r) => r.status).catch(() => 0));
+    }));
+    await sleep(1000);
+    const container = (await p.containers()).find((c) => c.endsWith(`dyno-${victim.id}`));
+    assert.ok(container, 'the dyno\'s container');
+    const killedAt = statuses.length;
+    await promisify(execFile)('runc', ['--root', join(p.dataDir, 'runtime', 'runc'), 'kill', container, 'KILL']);
+    await sleep(3000);
+    running = false;
+    await load;
+    const failed = statuses.filter((s) => s !== 200).length;
+    assert.ok(failed <= 4, `at most the 4 requests in flight at the kill failed (${failed} of ${statuses.length})`);
+    assert.ok(statuses.length - killedAt > 50, 'the load went on');
+    assert.ok(statuses.slice(-50).every((s) => s === 200), 'after the kill every request is answered');
+    await p.request('PATCH', '/apps/flt/formation/web', { quantity: 1 });
+  });
+
+  test('every web dyno crashed: H10 with the application error page', async () => {
+    assert.equal((await p.cli(['config:set', 'CRASH_ON_BOOT=1', '-a', 'flt'])).code, 0);
+    const crashed = async () => (await p.request('GET', '/apps/flt/dynos')).body.some((d: any) => d.type === 'web' && d.state === 'crashed');
+    for (let i = 0; i < 300 && !(await crashed()); i++) await sleep(100);
+    let r = await p.route('flt', '/');
+    for (let i = 0; i < 50 && r.status !== 503; i++) { await sleep(200); r = await p.route('flt', '/'); }
+    assert.equal(r.status, 503);
+    assert.match(r.body, /Application Error/);
+    await p.waitForLog('flt', /heroku\[router\]: at=error code=H10 desc="App crashed" method=GET path="\/" host=flt\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno= connect= service= status=503 bytes= protocol=http/, 20);
+    assert.equal((await p.cli(['config:unset', 'CRASH_ON_BOOT', '-a', 'flt'])).code, 0);
+    await p.waitFor('flt', 'router-app on web.1', '/', 60);
+  });
+
+  test('a request held while the web dyno boots too slowly: H20 after the hold', async () => {
+    assert.equal((await p.cli(['config:set', 'BOOT_DELAY_MS=8000', '-a', 'flt'])).code, 0);
+    const starting = async () => (await p.request('GET', '/apps/flt/dynos')).body.some((d: any) => d.type === 'web' && d.state === 'starting');
+    for (let i = 0; i < 300 && !(await starting()); i++) await sleep(50);
+    const r = await p.route('flt', '/');
+    assert.equal(r.status, 503);
+    assert.match(r.body, /Application Error/);
+    await p.waitForLog('flt', /heroku\[router\]: at=error code=H20 desc="App boot timeout" method=GET path="\/" host=flt\.localhost .* status=503 /, 20);
+    assert.equal((await p.cli(['config:unset', 'BOOT_DELAY_MS', '-a', 'flt'])).code, 0);
+  });
+});
