@@ -38,6 +38,8 @@ export interface PlatformConfig {
   routerRequestTimeoutMs: number;
   /** The 55 s window: a WebSocket or a request body silent this long ends (H15/H28). */
   routerIdleTimeoutMs: number;
+  /** A client connection idle between requests, or slow to send a request head, is closed after this (60 s). */
+  routerClientTimeoutMs: number;
   /** `haproxy` (HAProxy in front of the Node router), `node` (the Node router alone), `auto` (haproxy when installed). */
   routerEngine: 'auto' | 'haproxy' | 'node';
   /** IPv4 CIDR the add-on servers' network (/30 per platform) comes from. */
@@ -86,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     metricsIntervalMs: Math.max(num('SLIPWAY_METRICS_INTERVAL', 20), 0.1) * 1000,
     routerRequestTimeoutMs: num('SLIPWAY_ROUTER_TIMEOUT', 30) * 1000,
     routerIdleTimeoutMs: num('SLIPWAY_ROUTER_IDLE_TIMEOUT', 55) * 1000,
+    routerClientTimeoutMs: num('SLIPWAY_ROUTER_CLIENT_TIMEOUT', 60) * 1000,
     routerEngine,
     addonsPool: env.SLIPWAY_ADDONS_POOL || '10.214.0.0/16',
     addonsCheckIntervalMs: Math.max(num('SLIPWAY_ADDONS_CHECK_INTERVAL', 60), 0.1) * 1000,

@@ -136,7 +136,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   }
   const router = new Router({
     port: config.routerPort, domain: config.domain, routes: dynos, logs,
-    requestTimeoutMs: config.routerRequestTimeoutMs, bootHoldMs: config.routerBootHoldMs,
+    requestTimeoutMs: config.routerRequestTimeoutMs, bootHoldMs: config.routerBootHoldMs, clientKeepAliveMs: config.routerClientTimeoutMs,
     onRequest: recordRequest,
     ...(engine === 'haproxy' ? { socketPath: fallbackSocket, behindProxy: true } : {}),
   });
@@ -144,7 +144,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     tls: config.routerTlsPort ? { port: config.routerTlsPort, defaultPem: `${tls.cert.trim()}\n${tls.key.trim()}\n`, certs } : undefined,
     onRequest: recordRequest,
     dir: routerDir, listen: { host: '0.0.0.0', port: config.routerPort }, domain: config.domain, routes: dynos, logs, fallbackSocket,
-    timeouts: { connectMs: 5000, serverMs: config.routerRequestTimeoutMs, idleMs: config.routerIdleTimeoutMs, clientKeepAliveMs: 60_000 },
+    timeouts: { connectMs: 5000, serverMs: config.routerRequestTimeoutMs, idleMs: config.routerIdleTimeoutMs, clientKeepAliveMs: config.routerClientTimeoutMs },
   }) : undefined;
 
   await listen(apiServer, config.apiPort, 'API');
