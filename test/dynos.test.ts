@@ -176,7 +176,7 @@ for host in [gw()] + sys.argv[2:]: print(host, tcp(host, int(sys.argv[1])))
 
   test('features can be listed and toggled', async () => {
     const list = await p.request('GET', '/apps/hungry/features');
-    assert.deepEqual(list.body.map((f: any) => [f.name, f.enabled]), [['log-runtime-metrics', true], ['runtime-dyno-metadata', false]]);
+    assert.deepEqual(list.body.map((f: any) => [f.name, f.enabled]), [['log-runtime-metrics', true], ['runtime-dyno-metadata', false], ['preboot', false]]);
     assert.equal((await p.request('PATCH', '/apps/hungry/features/nope', { enabled: true })).status, 404);
     // runtime-dyno-metadata: the next dynos get Heroku's HEROKU_* variables.
     assert.equal((await p.cli(['features:enable', 'runtime-dyno-metadata', '-a', 'hungry'])).code, 0);

@@ -200,10 +200,9 @@ export class DynoManager implements RouteTable {
       try {
         do {
           app.again = false;
-          await this.reconcile(app);
+          // A failed pass is reported and does not swallow a wake that arrived meanwhile.
+          await this.reconcile(app).catch((err) => console.error(`dyno manager: reconciling ${app.name} failed:`, err));
         } while (app.again && !this.shuttingDown);
-      } catch (err) {
-        console.error(`dyno manager: reconciling ${app.name} failed:`, err);
       } finally {
         app.running = false;
       }
