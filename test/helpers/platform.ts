@@ -170,7 +170,9 @@ export class TestPlatform {
       if (pattern.test(text)) return text;
       await sleep(300);
     }
-    throw new Error(`logs of ${app} never matched ${pattern}:\n${text.split('\n').slice(-30).join('\n')}`);
+    const complaints = this.output.split('\n').filter((l) => /fail|error|refused/i.test(l)).slice(-10);
+    throw new Error(`logs of ${app} never matched ${pattern}:\n${text.split('\n').slice(-30).join('\n')}`
+      + (complaints.length ? `\nthe platform said:\n${complaints.join('\n')}` : ''));
   }
 
   /** Runs the CLI against this platform. */
