@@ -17,7 +17,9 @@ import { PushHandler } from '../git/push.ts';
 import { Repos } from '../git/repos.ts';
 import { authenticate } from '../api/auth.ts';
 import { Logplex } from '../logs/index.ts';
-import { Releases } from '../releases/index.ts';
+import { ConfigCipher, Releases } from '../releases/index.ts';
+import { Housekeeping } from '../releases/housekeeping.ts';
+import { OutputStore } from '../releases/output.ts';
 import { CertTable, HaproxyController, haproxyAvailable, KEEP_MINUTES, MINUTE, Router, RouterMetrics } from '../router/index.ts';
 import { createRuntime } from '../runtime/index.ts';
 import { BlobStore } from '../slugs/index.ts';
@@ -61,13 +63,22 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
 
   const logs = new Logplex();
   const blobs = new BlobStore({ dir: join(config.dataDir, 'blobs') });
+  const cipher = await ConfigCipher.open(join(config.dataDir, 'secrets', 'config.key'));
+  const releaseOutputs = new OutputStore(join(config.dataDir, 'output', 'releases'));
+  const buildOutputs = new OutputStore(join(config.dataDir, 'output', 'builds'));
   const dynos = new DynoManager({
     db, runtime, logs, blobs, dataDir: config.dataDir, domain: config.domain, bootTimeoutMs: config.bootTimeoutMs,
     stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs, cycleMs: config.cycleMs,
     cycleJitterMs: config.cycleJitterMs, idleAfterMs: config.idleAfterMs, hangupIntervalMs: config.hangupIntervalMs, metricsIntervalMs: config.metricsIntervalMs,
-    containerPrefix,
+    containerPrefix, decodeConfig: (stored) => cipher.decryptMap(stored),
   });
-  const releases = new Releases({ db, logs, onRelease: (appId) => dynos.released(appId) });
+  const housekeeping = new Housekeeping({ db, blobs, dataDir: config.dataDir, keep: config.releasesKept, graceMs: config.slugGraceMs, say: (l) => say(`housekeeping: ${l}`) });
+  const releases = new Releases({
+    db, logs, cipher, blobs, outputs: releaseOutputs, releaseTimeoutMs: config.releaseTimeoutMs,
+    runReleaseCommand: (r) => dynos.runReleaseCommand({ ...r, releaseId: r.release.id }),
+    onRelease: (appId) => { dynos.released(appId); housekeeping.schedule(); },
+  });
+  await releases.recover();
   // Add-on servers come up before any dyno that may connect to them, and go down after the last one.
   const addons = new Addons({
     db, releases, blobs, dir: join(config.dataDir, 'addons'), id: containerPrefix, pool: config.addonsPool,
@@ -80,8 +91,10 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, containerPrefix, webUrl: (name) => webUrl(urls, name),
     release: async ({ appId, user, slug, description, formation }) => {
       await dynos.syncFormation(appId, JSON.parse(slug.process_types), formation);
-      return releases.create({ appId, user, slugId: slug.id, description });
+      const r = await releases.create({ appId, user, slugId: slug.id, description });
+      return { id: r.id, version: r.version, pending: r.status === 'pending' };
     },
+    configVars: (appId) => releases.configVars(appId),
   });
   await builder.cleanup();
   const repos = new Repos(join(config.dataDir, 'repos'));
@@ -91,7 +104,14 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     findApp: (name) => db.selectFrom('apps').select(['id', 'name']).where('name', '=', name).executeTakeFirst(),
     hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`,
   });
-  const push = new PushHandler({ git, repos, builder, remoteName: 'slipway' });
+  const push = new PushHandler({
+    git, repos, builder, remoteName: 'slipway',
+    followRelease: async (id, out) => {
+      const row = await db.selectFrom('releases').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      await releaseOutputs.follow(id, out);
+      return releases.settled(row);
+    },
+  });
   // One certificate from the platform's CA for the API's rendezvous and the router's default TLS host.
   const tls = await ensureServerCert(join(config.dataDir, 'tls'), [new URL(config.publicUrl).hostname, 'localhost', '127.0.0.1', hostname(), config.domain, `*.${config.domain}`]);
   const rendezvous = new Rendezvous({
@@ -118,11 +138,12 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
       rendezvous, certs, routerMetrics, addons,
-      db, releases, dynos, builder, repos, logs, publicUrl: config.publicUrl, domain: config.domain,
+      db, releases, dynos, builder, repos, logs, push, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
+      publicUrl: config.publicUrl, domain: config.domain,
       routerPort: config.routerPort, stack: runtime.stack,
       logSessions: { create: (appId, o) => logs.createSession(appId, o), forget: (appId) => logs.forget(appId) },
     },
-    git, push,
+    git, push, dataDir: config.dataDir,
     sessionStream: (req, res, id) => void logs.handleSessionRequest(req, res, id),
   });
   // The data path: HAProxy in front (when installed, or SLIPWAY_ROUTER=haproxy), the Node router behind
@@ -134,6 +155,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     await mkdir(routerDir, { recursive: true });
     await rm(fallbackSocket, { force: true });
   }
+  housekeeping.start();
   const router = new Router({
     port: config.routerPort, domain: config.domain, routes: dynos, logs,
     requestTimeoutMs: config.routerRequestTimeoutMs, bootHoldMs: config.routerBootHoldMs, clientKeepAliveMs: config.routerClientTimeoutMs,
@@ -165,6 +187,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
       stopping ??= (async () => {
         say('Stopping: dynos get SIGTERM, then SIGKILL after the grace period...');
         await haproxy?.close();
+        housekeeping.stop();
         await router.close();
         clearInterval(metricsTimer);
         routerMetrics.flush(true);
