@@ -103,4 +103,21 @@ describe('the official heroku CLI', () => {
     const cfg = await heroku(['config:get', 'COLOR', '-a', 'hkapp']);
     assert.equal(cfg.stdout.trim(), 'blue');
   });
+
+  test('heroku releases:info, config:unset and releases:rollback', async () => {
+    const info = await heroku(['releases:info', 'v2', '-a', 'hkapp']);
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(info.stdout, /=== Release v2/);
+    assert.match(info.stdout, /Set COLOR config vars/);
+    assert.match(info.stdout, /COLOR:\s+blue/);
+    const unset = await heroku(['config:unset', 'COLOR', '-a', 'hkapp']);
+    assert.equal(unset.code, 0, unset.stderr);
+    assert.match(unset.stderr + unset.stdout, /Unsetting COLOR and restarting \S*\s?hkapp\.\.\. done, v3/);
+    const back = await heroku(['releases:rollback', 'v2', '-a', 'hkapp']);
+    assert.equal(back.code, 0, back.stderr);
+    assert.match(back.stderr + back.stdout, /Rolling back \S*\s?hkapp to v2\.\.\. done, v4/);
+    assert.equal((await heroku(['config:get', 'COLOR', '-a', 'hkapp'])).stdout.trim(), 'blue');
+    const releases = await heroku(['releases', '-a', 'hkapp']);
+    assert.match(releases.stdout, /v4\s+Rollback to v2\s+operator@slipway\.local/);
+  });
 });

@@ -107,9 +107,8 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   const push = new PushHandler({
     git, repos, builder, remoteName: 'slipway',
     followRelease: async (id, out) => {
-      const row = await db.selectFrom('releases').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       await releaseOutputs.follow(id, out);
-      return releases.settled(row);
+      return releases.settled({ id });
     },
   });
   // One certificate from the platform's CA for the API's rendezvous and the router's default TLS host.

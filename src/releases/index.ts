@@ -218,12 +218,18 @@ export class Releases {
     this.o.logs.emit(appId, 'app', 'api', `${release.description} by user ${user.email}`);
     this.o.logs.emit(appId, 'app', 'api', `Release v${release.version} created by user ${user.email}`);
     if (release.status === 'succeeded') this.o.onRelease(appId, release);
-    else this.phase.enqueue(release, user, command);
+    else {
+      // Queued at once (releases settle in version order); its output stream is open before anyone learns of it.
+      const opened = command === undefined ? Promise.resolve()
+        : this.o.outputs.open(release.id).catch((err) => console.error(`release v${release.version}: output stream:`, err));
+      this.phase.enqueue(release, user, command, opened);
+      await opened;
+    }
     return release;
   }
 
   /** Resolves when the release has gone live or failed. */
-  settled(r: ReleaseRow): Promise<'succeeded' | 'failed'> {
+  settled(r: Pick<ReleaseRow, 'id'>): Promise<'succeeded' | 'failed'> {
     return this.phase.settled(r);
   }
 

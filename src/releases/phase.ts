@@ -54,10 +54,13 @@ export class ReleasePhase {
     if (q && --q.count === 0) this.queues.delete(appId);
   }
 
-  /** Runs the release's command (if any) after the releases ahead of it, then makes it live or failed. */
-  enqueue(release: ReleasesTable, user: { email: string }, command: string | undefined): void {
+  /**
+   * Runs the release's command (if any) after the releases ahead of it, then makes it live or failed.
+   * `ready` settles once its output stream is open (readers may follow it while it waits its turn).
+   */
+  enqueue(release: ReleasesTable, user: { email: string }, command: string | undefined, ready: Promise<void>): void {
     const q = this.queues.get(release.app_id)!;
-    const result = q.tail.then(() => this.settle(release, user, command)).catch((err) => {
+    const result = q.tail.then(() => ready).then(() => this.settle(release, user, command)).catch((err) => {
       console.error(`release v${release.version} of app ${release.app_id}: release phase failed:`, err);
       return this.finish(release, 'failed').then(() => 'failed' as const);
     });
@@ -69,8 +72,12 @@ export class ReleasePhase {
     });
   }
 
-  settled(r: ReleasesTable): Promise<ReleaseStatus> {
-    return this.waiting.get(r.id) ?? Promise.resolve(r.status === 'failed' ? 'failed' : 'succeeded');
+  /** Resolves once the release is no longer pending: with its final status. */
+  async settled(r: Pick<ReleasesTable, 'id'>): Promise<ReleaseStatus> {
+    const waiting = this.waiting.get(r.id);
+    if (waiting) return waiting;
+    const row = await this.o.db.selectFrom('releases').select('status').where('id', '=', r.id).executeTakeFirst();
+    return row?.status === 'succeeded' ? 'succeeded' : 'failed';
   }
 
   /** Releases a crash left pending can no longer run: they fail, and say why. */
@@ -89,7 +96,6 @@ export class ReleasePhase {
   private async settle(release: ReleasesTable, user: { email: string }, command: string | undefined): Promise<ReleaseStatus> {
     if (command === undefined) return this.finish(release, 'succeeded');
     const { logs, outputs } = this.o;
-    await outputs.open(release.id);
     logs.emit(release.app_id, 'app', 'api', `Running release v${release.version} commands by user ${user.email}`);
     let code: number;
     try {

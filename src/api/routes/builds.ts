@@ -70,9 +70,8 @@ export function buildRoutes(api: FastifyInstance, d: ApiDeps): void {
       });
       if (result.release?.pending) {
         out('Running release command...\n\n');
-        const row = await d.releases.find(a.id, result.release.id);
         await d.releaseOutputs.follow(result.release.id, out);
-        const status = row ? await d.releases.settled(row) : 'failed';
+        const status = await d.releases.settled({ id: result.release.id });
         out(status === 'succeeded' ? 'Waiting for release.... done.\n' : 'Waiting for release.... failed.\n');
       }
     }).catch((err) => {
