@@ -122,6 +122,13 @@ describe('releases and config vars', () => {
     assert.equal(list.stdout.trim().split('\n').length, 4, 'header and three rows');
     const json = JSON.parse((await cli(['releases', '--json', '-n', '2'])).stdout);
     assert.deepEqual(json.map((r: any) => r.version), [8, 7]);
+    // The API pages with Range as Heroku does: 206 and a Next-Range to continue from.
+    const page = await p.request('GET', '/apps/rel/releases', undefined, { Range: 'version ..; max=3, order=desc' });
+    assert.equal(page.status, 206);
+    assert.deepEqual(page.body.map((r: any) => r.version), [8, 7, 6]);
+    assert.equal(page.headers.get('next-range'), 'version ]6..; max=3, order=desc');
+    const next = await p.request('GET', '/apps/rel/releases', undefined, { Range: page.headers.get('next-range')! });
+    assert.deepEqual(next.body.map((r: any) => r.version), [5, 4, 3]);
     const info = await cli(['releases:info', 'v2']);
     assert.match(info.stdout, /=== Release v2/);
     assert.match(info.stdout, /Change:\s+Set A, B, C, D, E, F config vars/);

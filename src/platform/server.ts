@@ -17,7 +17,8 @@ import { PushHandler } from '../git/push.ts';
 import { Repos } from '../git/repos.ts';
 import { authenticate } from '../api/auth.ts';
 import { Logplex } from '../logs/index.ts';
-import { ConfigCipher, Releases } from '../releases/index.ts';
+import { ConfigCipher, Releases, type ReleaseRow } from '../releases/index.ts';
+import type { FormationEntry } from '../build/appjson.ts';
 import { Housekeeping } from '../releases/housekeeping.ts';
 import { OutputStore } from '../releases/output.ts';
 import { CertTable, HaproxyController, haproxyAvailable, KEEP_MINUTES, MINUTE, Router, RouterMetrics } from '../router/index.ts';
@@ -76,8 +77,23 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   const releases = new Releases({
     db, logs, cipher, blobs, outputs: releaseOutputs, releaseTimeoutMs: config.releaseTimeoutMs,
     runReleaseCommand: (r) => dynos.runReleaseCommand({ ...r, releaseId: r.release.id }),
-    onRelease: (appId) => { dynos.released(appId); housekeeping.schedule(); },
+    onRelease: (appId, release) => goLive(appId, release),
   });
+  // A release going live: the formation follows its slug's process types (first, so a failed release
+  // never touched it), then the dyno manager replaces the dynos. One app's releases go live in order.
+  const firstFormation = new Map<string, Record<string, FormationEntry>>(); // app.json's, by slug id
+  const goingLive = new Map<string, Promise<void>>();
+  function goLive(appId: string, release: ReleaseRow): Promise<void> {
+    const step = (goingLive.get(appId) ?? Promise.resolve()).then(async () => {
+      const slug = release.slug_id ? await db.selectFrom('slugs').select('process_types').where('id', '=', release.slug_id).executeTakeFirst() : undefined;
+      if (slug) await dynos.syncFormation(appId, JSON.parse(slug.process_types), firstFormation.get(release.slug_id!));
+      dynos.released(appId);
+      housekeeping.schedule();
+    }).catch((err) => console.error(`release v${release.version} of app ${appId}: going live failed:`, err));
+    goingLive.set(appId, step);
+    void step.then(() => { if (goingLive.get(appId) === step) goingLive.delete(appId); });
+    return step;
+  }
   await releases.recover();
   // Add-on servers come up before any dyno that may connect to them, and go down after the last one.
   const addons = new Addons({
@@ -90,8 +106,9 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     db, runtime, blobs, logs, dataDir: config.dataDir, builtinRoot: join(ROOT, 'buildpacks'),
     runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, containerPrefix, webUrl: (name) => webUrl(urls, name),
     release: async ({ appId, user, slug, description, formation }) => {
-      await dynos.syncFormation(appId, JSON.parse(slug.process_types), formation);
+      firstFormation.set(slug.id, formation);
       const r = await releases.create({ appId, user, slugId: slug.id, description });
+      void releases.settled(r).then(() => firstFormation.delete(slug.id));
       return { id: r.id, version: r.version, pending: r.status === 'pending' };
     },
     configVars: (appId) => releases.configVars(appId),

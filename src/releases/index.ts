@@ -33,8 +33,8 @@ export interface ReleasesOptions {
   runReleaseCommand: ReleaseCommandRunner;
   /** How long a release command may run before it is stopped and the release fails (Heroku: 1 hour). */
   releaseTimeoutMs: number;
-  /** Told after a release went live (the dyno manager reconciles to it). */
-  onRelease: (appId: string, release: ReleaseRow) => void;
+  /** Told after a release went live (the formation follows it, the dyno manager reconciles to it); awaited. */
+  onRelease: (appId: string, release: ReleaseRow) => void | Promise<void>;
   /**
    * Config vars a rollback leaves as they are now (add-ons' vars: a rollback does not undo add-ons, as
    * on Heroku). None by default; the add-ons component supplies its own.
@@ -217,7 +217,7 @@ export class Releases {
     }
     this.o.logs.emit(appId, 'app', 'api', `${release.description} by user ${user.email}`);
     this.o.logs.emit(appId, 'app', 'api', `Release v${release.version} created by user ${user.email}`);
-    if (release.status === 'succeeded') this.o.onRelease(appId, release);
+    if (release.status === 'succeeded') await this.o.onRelease(appId, release);
     else {
       // Queued at once (releases settle in version order); its output stream is open before anyone learns of it.
       const opened = command === undefined ? Promise.resolve()

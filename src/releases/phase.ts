@@ -27,7 +27,7 @@ export interface ReleasePhaseOptions {
   outputs: OutputStore;
   run: ReleaseCommandRunner;
   timeoutMs: number;
-  onLive: (appId: string, release: ReleasesTable) => void;
+  onLive: (appId: string, release: ReleasesTable) => void | Promise<void>;
 }
 
 export class ReleasePhase {
@@ -121,7 +121,7 @@ export class ReleasePhase {
       await trx.updateTable('releases').set({ status, updated_at: t }).where('id', '=', release.id).where('status', '=', 'pending').execute();
       if (status === 'succeeded') await trx.updateTable('apps').set({ released_at: t, updated_at: t }).where('id', '=', release.app_id).execute();
     });
-    if (status === 'succeeded') this.o.onLive(release.app_id, { ...release, status, updated_at: t });
+    if (status === 'succeeded') await this.o.onLive(release.app_id, { ...release, status, updated_at: t });
     return status;
   }
 }

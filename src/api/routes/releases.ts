@@ -67,14 +67,9 @@ export function releaseRoutes(api: FastifyInstance, d: ApiDeps): void {
       if (releaseRef) {
         const target = await d.releases.find(a.id, releaseRef);
         if (!target) throw notFound('release', `Couldn't find that release (${releaseRef}) of ${a.name}.`);
-        const slug = target.slug_id ? await d.db.selectFrom('slugs').select('process_types').where('id', '=', target.slug_id).executeTakeFirst() : undefined;
-        const problem = await d.releases.rollbackProblem(target);
-        if (problem) throw new ReleaseError(problem);
-        await d.dynos.syncFormation(a.id, JSON.parse(slug!.process_types));
         created = await d.releases.rollback(a.id, req.account, target);
       } else {
         const slug = await releasableSlug(d, a.id, slugRef!);
-        await d.dynos.syncFormation(a.id, JSON.parse(slug.process_types));
         created = await d.releases.create({
           appId: a.id, user: req.account, slugId: slug.id,
           description: (body.description as string | undefined) || `Deploy ${slug.commit ? slug.commit.slice(0, 7) : slug.id.slice(0, 8)}`,
