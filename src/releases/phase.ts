@@ -60,9 +60,10 @@ export class ReleasePhase {
    */
   enqueue(release: ReleasesTable, user: { email: string }, command: string | undefined, ready: Promise<void>): void {
     const q = this.queues.get(release.app_id)!;
-    const result = q.tail.then(() => ready).then(() => this.settle(release, user, command)).catch((err) => {
+    const result = q.tail.then(() => ready).then(() => this.settle(release, user, command)).catch(async (err) => {
       console.error(`release v${release.version} of app ${release.app_id}: release phase failed:`, err);
-      return this.finish(release, 'failed').then(() => 'failed' as const);
+      // If even that cannot be recorded (the database is closing), the next start fails it.
+      return this.finish(release, 'failed').catch(() => 'failed' as const);
     });
     this.waiting.set(release.id, result);
     q.tail = result.then(() => undefined);
