@@ -49,9 +49,9 @@ export interface BuildRelease { id: string; version: number; pending: boolean }
 export interface BuildRequest {
   app: { id: string; name: string };
   user: User;
-  /** The commit being built (full sha); `Deploy <sha7>` names the release. */
+  /** The commit being built (full sha; `Deploy <sha7>` names the release), or the Builds API's source version ('' when none). */
   commit: string;
-  /** The build's id, when the caller needs it before the build ends (the Builds API); else a new one. */
+  /** The build's id, when the caller recorded it already (the Builds API answers before it runs); else a new one. */
   id?: string;
   /** The release description, when the source is not a git commit (`Deploy <version>`). */
   description?: string;
@@ -86,10 +86,11 @@ export class Builder {
     const stack = this.o.runtime.stack;
     const t = now();
     const build: BuildsTable = {
-      id: req.id ?? randomUUID(), app_id: req.app.id, user_id: req.user.id, status: 'pending', source_version: req.commit,
+      id: req.id ?? randomUUID(), app_id: req.app.id, user_id: req.user.id, status: 'pending', source_version: req.commit || null,
       slug_id: null, release_id: null, stack, buildpacks: null, source_blob: req.sourceBlob ? JSON.stringify(req.sourceBlob) : null, created_at: t, updated_at: t,
     };
-    await db.insertInto('builds').values(build).execute();
+    // A build the Builds API recorded while it waited its turn already has its row.
+    await db.insertInto('builds').values(build).onConflict((oc) => oc.column('id').doUpdateSet({ status: 'pending', updated_at: t })).execute();
     logs.emit(req.app.id, 'app', 'api', `Build started by user ${req.user.email}`);
     const work = join(this.o.dataDir, 'builds', build.id);
     const short = build.id.slice(0, 8);
@@ -237,7 +238,7 @@ export class Builder {
     const { sha256, size } = await this.o.blobs.put(tmp);
     const slug: SlugsTable = {
       id: randomUUID(), app_id: ctx.req.app.id, blob: sha256, size, process_types: JSON.stringify(processTypes),
-      commit: ctx.req.commit, commit_description: null, stack: this.o.runtime.stack,
+      commit: ctx.req.commit || null, commit_description: null, stack: this.o.runtime.stack,
       buildpack_provided_description: ctx.detected, created_at: now(),
     };
     await this.o.db.insertInto('slugs').values(slug).execute();

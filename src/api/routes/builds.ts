@@ -2,9 +2,9 @@
 // the tarball to its blob URL), and the build cache (DELETE empties it, as builds:cache:purge does).
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { fetchSource, SourceError } from '../../build/source.ts';
+import { fetchSource } from '../../build/source.ts';
 import { now } from '../../store/index.ts';
-import type { SlugsTable } from '../../store/schema.ts';
+import type { BuildsTable, SlugsTable } from '../../store/schema.ts';
 import type { ApiDeps } from '../deps.ts';
 import { invalid, notFound } from '../errors.ts';
 import { paginate, parseRange } from '../range.ts';
@@ -53,16 +53,20 @@ export function buildRoutes(api: FastifyInstance, d: ApiDeps): void {
     const version = (src.version as string | undefined) ?? null;
     const id = randomUUID();
     const user = req.account;
+    const sourceBlob = { url, checksum, version_description: (src.version_description as string | undefined) ?? null };
+    // Recorded now, so the answer is immediate even when the build waits behind a push in progress.
+    const t = now();
+    const b: BuildsTable = {
+      id, app_id: a.id, user_id: user.id, status: 'pending', source_version: version, slug_id: null, release_id: null,
+      stack: d.stack, buildpacks: null, source_blob: JSON.stringify(sourceBlob), created_at: t, updated_at: t,
+    };
+    await d.db.insertInto('builds').values(b).execute();
     await d.buildOutputs.open(id);
     const out = (text: string) => d.buildOutputs.write(id, text);
-    let started!: () => void;
-    const inserted = new Promise<void>((r) => { started = r; });
-    // The build runs after any push or build of the app in progress; the answer comes once it is recorded.
-    const done = d.push.exclusive(a.id, async () => {
+    void d.push.exclusive(a.id, async () => {
       const result = await d.builder.build({
-        id, app: { id: a.id, name: a.name }, user, output: (t) => { out(t); started(); },
-        commit: version ?? id, description: version ? `Deploy ${version}` : undefined,
-        sourceBlob: { url, checksum, version_description: (src.version_description as string | undefined) ?? null },
+        id, app: { id: a.id, name: a.name }, user, output: out, sourceBlob,
+        commit: version ?? '', description: version ? `Deploy ${version}` : 'Deploy from a source tarball',
         checkout: async (dir) => {
           out(`-----> Fetching source from ${redact(url)}\n`);
           await fetchSource(url, dir, checksum ?? undefined);
@@ -74,13 +78,11 @@ export function buildRoutes(api: FastifyInstance, d: ApiDeps): void {
         const status = await d.releases.settled({ id: result.release.id });
         out(status === 'succeeded' ? 'Waiting for release.... done.\n' : 'Waiting for release.... failed.\n');
       }
-    }).catch((err) => {
-      if (!(err instanceof SourceError)) console.error(`build ${id} of ${a.name} failed:`, err);
-      out(` !     ${(err as Error).message}\n`);
-    }).finally(() => { started(); void d.buildOutputs.close(id); });
-    await Promise.race([inserted, done]);
-    const b = await d.db.selectFrom('builds').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!b) throw new Error('the build was not recorded');
+    }).catch(async (err) => {
+      console.error(`build ${id} of ${a.name} failed:`, err);
+      out(` !     Build failed: platform error (${(err as Error).message}).\n`);
+      await d.db.updateTable('builds').set({ status: 'failed', updated_at: now() }).where('id', '=', id).where('status', '=', 'pending').execute();
+    }).finally(() => d.buildOutputs.close(id));
     reply.status(201);
     return s.build(a, b, user, outputUrl(id));
   });
