@@ -231,6 +231,8 @@ describe('releases and config vars', () => {
     }
     assert.ok(pending, 'the release went pending');
     await p.waitForLog('rel', /slow migration/);
+    const ps = await p.cli(['ps', '-a', 'rel']);
+    assert.match(ps.stdout, /=== release \(Standard-1X\): echo slow migration; sleep 60 \(1\)\nrelease\.\d+: up /, 'ps shows the release command running');
     await p.crashAndRestart();
     await pushing;
     const all = (await p.request('GET', '/apps/rel/releases')).body;
@@ -243,6 +245,23 @@ describe('releases and config vars', () => {
     assert.equal(set.code, 0, set.stderr);
     assert.match(set.stderr, new RegExp(`done, v${all.length + 1}`));
     await p.waitFor('rel', '1', '/env/AFTER_CRASH');
+  });
+
+  test('a SIGKILL amid concurrent config changes leaves every release whole', async () => {
+    const sets = Array.from({ length: 8 }, (_, i) => p.request('PATCH', '/apps/rel/config-vars', { [`BURST_${i}`]: `b${i}` }).catch(() => undefined));
+    await sleep(40);
+    await p.crashAndRestart();
+    await Promise.all(sets);
+    const all = (await p.request('GET', '/apps/rel/releases')).body;
+    assert.deepEqual(all.map((r: any) => r.version), all.map((_: any, i: number) => i + 1), 'versions are contiguous');
+    assert.ok(all.every((r: any) => r.status !== 'pending'));
+    const vars = (await p.request('GET', '/apps/rel/config-vars')).body;
+    const newest = (await p.request('GET', `/apps/rel/releases/${all.length}/config-vars`)).body;
+    assert.deepEqual(newest, vars, 'the app\'s config vars are exactly the newest release\'s');
+    for (let i = 0; i < 8; i++) {
+      const released = all.some((r: any) => r.description === `Set BURST_${i} config vars`);
+      assert.equal(vars[`BURST_${i}`] === `b${i}`, released, `BURST_${i} is set exactly when its release exists`);
+    }
   });
 
   test('builds:cache:purge empties the build cache', async () => {

@@ -313,7 +313,8 @@ export class DynoManager implements RouteTable {
     const size = (await this.o.db.selectFrom('formation').select('size').where('app_id', '=', r.appId).where('type', '=', 'release').executeTakeFirst())?.size;
     const dyno = await this.runOneOff(r.appId, r.command, r.user, { releaseId: r.releaseId, type: 'release', size, onOutput: r.onOutput });
     const timer = setTimeout(() => {
-      this.log(this.apps.get(r.appId)!, dyno.name, `Error R12 (Exit timeout) -> The release command ran past ${Math.round(r.timeoutMs / 1000)} seconds`);
+      const app = this.apps.get(r.appId);
+      if (app) this.log(app, dyno.name, `Release command timed out after ${Math.round(r.timeoutMs / 1000)} seconds; stopping it`);
       r.onOutput(` !     The release command ran past its timeout (${Math.round(r.timeoutMs / 1000)} s) and was stopped.\n`);
       void dyno.stop();
     }, r.timeoutMs);
