@@ -24,7 +24,7 @@ describe('releases and config vars', () => {
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'slipway-releases-'));
     repo = join(work, 'rel');
-    await p.start({ SLIPWAY_RELEASES_KEPT: '4', SLIPWAY_SLUG_GRACE: '0' });
+    await p.start({ SLIPWAY_RELEASES_KEPT: '4', SLIPWAY_SLUG_GRACE: '0', SLIPWAY_RELEASE_TIMEOUT: '40' });
     assert.equal((await p.request('POST', '/apps', { name: 'rel' })).status, 201);
     await makeRepo(repo, appFiles('token-one'));
     const push = await p.push(repo, 'rel');
@@ -219,6 +219,16 @@ describe('releases and config vars', () => {
     assert.equal((await p.route('rel')).body, 'token-three');
     assert.equal((await p.request('GET', '/apps/rel/releases')).body.find((r: any) => r.current).version, failedVersion - 1);
     assert.equal((await p.request('PATCH', '/apps/rel/config-vars', { MODE: null })).status, 200);
+  });
+
+  test('a release command past SLIPWAY_RELEASE_TIMEOUT is stopped and its release fails', async () => {
+    await makeRepo(repo, appFiles('token-never', 'echo "stuck migration"; sleep 600'), 'stuck release phase');
+    const push = await p.push(repo, 'rel');
+    assert.notEqual(push.code, 0);
+    assert.match(push.output, /stuck migration[\s\S]*The release command ran past its timeout \(40 s\) and was stopped\.[\s\S]*Waiting for release\.\.\.\. failed\./);
+    assert.equal((await p.request('GET', '/apps/rel/releases')).body.at(-1).status, 'failed');
+    assert.equal((await p.route('rel')).body, 'token-three');
+    assert.match(await p.logs('rel'), /heroku\[release\.\d+\]: Release command timed out after 40 seconds; stopping it/);
   });
 
   test('a SIGKILL of the platform during a release leaves a consistent ledger', async () => {
