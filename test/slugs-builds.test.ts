@@ -56,7 +56,9 @@ describe('slugs, promotion and the Builds API', () => {
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.equal(created.body.blob.method, 'PUT');
     const url: string = created.body.blob.url;
-    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/slug-blobs\/[0-9a-f-]{36}\?signature=/);
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/slug-blobs\/[0-9a-f-]{36}\?expires=\d+&signature=/);
+    const stretched = url.replace(/expires=\d+/, (m) => `expires=${Number(m.slice(8)) + 86400}`);
+    assert.equal((await fetch(stretched, { method: 'PUT', body: 'x' })).status, 403, 'the expiry is signed too');
 
     const early = await p.request('POST', '/apps/made/releases', { slug: created.body.id });
     assert.equal(early.status, 422);

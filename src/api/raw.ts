@@ -1,6 +1,7 @@
 // Plain HTTP endpoints answered before Fastify: output streams (a build's or a release phase's
 // output_stream_url; unauthenticated capability URLs, as Heroku's are) and slug tarball upload/download
-// through signed blob URLs (Heroku hands out presigned S3 URLs; ours are signed with the platform key).
+// through signed blob URLs that expire after an hour (Heroku hands out presigned S3 URLs; ours are
+// signed with the platform key).
 // Bodies stream to disk, so a 500 MB slug never sits in memory.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -26,8 +27,13 @@ export function handleRaw(d: ApiDeps, dataDir: string, req: IncomingMessage, res
   const blob = SLUG_BLOB.exec(url.pathname);
   if (blob && (req.method === 'PUT' || req.method === 'GET')) {
     const id = blob[1]!;
-    if (!d.cipher.verify(`slug:${id}`, url.searchParams.get('signature') ?? '')) {
+    const expires = url.searchParams.get('expires') ?? '';
+    if (!d.cipher.verify(`slug:${id}:${expires}`, url.searchParams.get('signature') ?? '')) {
       plain(res, 403, 'This blob URL is not valid: ask the API for the slug again (GET /apps/<app>/slugs/<id>).\n');
+      return true;
+    }
+    if (!(Number(expires) * 1000 > Date.now())) {
+      plain(res, 403, 'This blob URL has expired: ask the API for the slug again (GET /apps/<app>/slugs/<id>) for a fresh one.\n');
       return true;
     }
     const work = req.method === 'PUT' ? upload(d, dataDir, id, req, res) : download(d, id, res);

@@ -14,9 +14,13 @@ import { sendPage } from './releases.ts';
 
 type Params = { app: string };
 
+/** How long a slug blob URL works, as Heroku's presigned URLs expire (asking for the slug gives a new one). */
+export const SLUG_URL_TTL_S = 3600;
+
 /** The capability URL a slug's tarball is uploaded to and downloaded from (like Heroku's presigned URLs). */
 export function slugBlobUrl(d: ApiDeps, slugId: string): string {
-  return `${d.publicUrl}/slug-blobs/${slugId}?signature=${d.cipher.sign(`slug:${slugId}`)}`;
+  const expires = Math.floor(Date.now() / 1000) + SLUG_URL_TTL_S;
+  return `${d.publicUrl}/slug-blobs/${slugId}?expires=${expires}&signature=${d.cipher.sign(`slug:${slugId}:${expires}`)}`;
 }
 
 export function buildRoutes(api: FastifyInstance, d: ApiDeps): void {
