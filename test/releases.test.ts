@@ -219,6 +219,16 @@ describe('releases and config vars', () => {
     assert.equal((await p.route('rel')).body, 'token-three');
     assert.equal((await p.request('GET', '/apps/rel/releases')).body.find((r: any) => r.current).version, failedVersion - 1);
     assert.equal((await p.request('PATCH', '/apps/rel/config-vars', { MODE: null })).status, 200);
+
+    // The release type is in the formation (at 0, it cannot be scaled); releases:retry runs it again.
+    const scale = await cli(['ps:scale', 'release=1']);
+    assert.notEqual(scale.code, 0);
+    assert.match(scale.stderr, /cannot be scaled/);
+    const retry = await cli(['releases:retry']);
+    assert.equal(retry.code, 0, retry.stderr);
+    assert.match(retry.stderr, new RegExp(`Retrying v${failedVersion + 2} on rel\\.\\.\\. done, v${failedVersion + 3}`));
+    assert.match(retry.stdout, /Running release command\.\.\.\nmigrating with MODE= on release\.\d+/);
+    assert.equal((await p.request('GET', `/apps/rel/releases/${failedVersion + 3}`)).body.status, 'succeeded');
   });
 
   test('a release command past SLIPWAY_RELEASE_TIMEOUT is stopped and its release fails', async () => {

@@ -224,7 +224,9 @@ export class DynoManager implements RouteTable {
       const first = rows.length === 0;
       const t = new Date().toISOString();
       for (const type of Object.keys(processTypes)) {
-        if (type === 'release' || rows.some((r) => r.type === type)) continue;
+        // `release` gets a row too (at 0: it runs per release, never as formation), as on Heroku, so
+        // `ps:type release=...` sizes the release phase's dyno.
+        if (rows.some((r) => r.type === type)) continue;
         // The first deploy takes app.json's formation where it names the type, else web=1 and others 0.
         const fromAppJson = first ? initial[type] : undefined;
         const quantity = fromAppJson ? fromAppJson.quantity : first && type === 'web' ? 1 : 0;

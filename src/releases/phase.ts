@@ -112,8 +112,12 @@ export class ReleasePhase {
       outputs.write(release.id, ` !     Release command exited with status ${code}; v${release.version} was not deployed.\n`);
       logs.emit(release.app_id, 'app', 'api', `Release v${release.version} command failed by user ${user.email}`);
     }
-    await outputs.close(release.id);
-    return this.finish(release, code === 0 ? 'succeeded' : 'failed');
+    // The stream ends once the status is recorded, so a reader that saw its end reads the outcome.
+    try {
+      return await this.finish(release, code === 0 ? 'succeeded' : 'failed');
+    } finally {
+      await outputs.close(release.id);
+    }
   }
 
   private async finish(release: ReleasesTable, status: ReleaseStatus): Promise<ReleaseStatus> {

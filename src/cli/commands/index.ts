@@ -58,6 +58,7 @@ import { cli as redisCli, credentials as redisCredentials, info as redisInfo } f
 import releases from './releases/index.ts';
 import releasesInfo from './releases/info.ts';
 import releasesOutput from './releases/output.ts';
+import releasesRetry from './releases/retry.ts';
 import releasesRollback from './releases/rollback.ts';
 import run from './run/index.ts';
 import runDetached from './run/detached.ts';
@@ -81,7 +82,7 @@ export const commands: readonly Command[] = [
   pipelinesPromote,
   ps, psRestart, psScale, psStop, psType,
   redisInfo, redisCli, redisCredentials,
-  releases, releasesInfo, releasesOutput, releasesRollback,
+  releases, releasesInfo, releasesOutput, releasesRetry, releasesRollback,
   run, runDetached,
   version,
 ];
