@@ -9,7 +9,7 @@ import type { Database, Db } from '../store/index.ts';
 import { now } from '../store/index.ts';
 import type { ReleasesTable } from '../store/schema.ts';
 import { ConfigCipher } from './cipher.ts';
-import { applyChanges, describeChanges } from './config-vars.ts';
+import { applyChanges, checkChanges, describeChanges } from './config-vars.ts';
 import type { OutputStore } from './output.ts';
 import { ReleasePhase, type ReleaseCommandRunner } from './phase.ts';
 
@@ -116,11 +116,12 @@ export class Releases {
   /**
    * Applies config var changes (`null` removes a key) and appends the release that carries them, in one
    * transaction: a concurrent change can't be lost, and a failure leaves neither the vars nor the
-   * release. Throws ConfigVarError past the size limit. Returns undefined (no release) for no changes.
+   * release. Throws ConfigVarError for a bad name or value, or past the size limit. Returns undefined (no release) for no changes.
    * This is the entry point add-ons use to set and remove their vars.
    */
   async setConfig(appId: string, user: User, changes: Record<string, string | null>, o: ConfigChangeOptions = {}): Promise<ReleaseRow | undefined> {
     if (Object.keys(changes).length === 0) return undefined;
+    checkChanges(changes);
     return this.commit(appId, user, o.releasePhase !== false, async (trx) => {
       await o.apply?.(trx);
       const next = applyChanges(await this.configVars(appId, trx), changes);
