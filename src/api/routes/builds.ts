@@ -85,7 +85,8 @@ export function buildRoutes(api: FastifyInstance, d: ApiDeps): void {
     }).catch(async (err) => {
       console.error(`build ${id} of ${a.name} failed:`, err);
       out(` !     Build failed: platform error (${(err as Error).message}).\n`);
-      await d.db.updateTable('builds').set({ status: 'failed', updated_at: now() }).where('id', '=', id).where('status', '=', 'pending').execute();
+      await d.db.updateTable('builds').set({ status: 'failed', updated_at: now() }).where('id', '=', id).where('status', '=', 'pending').execute()
+        .catch(() => undefined); // the database is closing: the next start fails pending builds
     }).finally(() => d.buildOutputs.close(id));
     reply.status(201);
     return s.build(a, b, user, outputUrl(id));
