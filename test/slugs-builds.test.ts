@@ -146,5 +146,15 @@ describe('slugs, promotion and the Builds API', () => {
     assert.match(missing.stdout, /answered HTTP 404/);
     assert.equal((await p.request('POST', '/apps/tarball/builds', { source_blob: { url: 'ftp://x' } })).status, 422);
     assert.equal((await p.request('GET', '/apps/tarball/releases')).body.length, 1, 'failed builds released nothing');
+
+    // A destroyed app's build outputs go with the next housekeeping pass (one follows every release).
+    assert.equal((await p.request('DELETE', '/apps/tarball')).status, 200);
+    assert.equal((await p.request('PATCH', '/apps/made/config-vars', { TICK: '1' })).status, 200);
+    let status = 200;
+    for (let i = 0; i < 50 && status === 200; i++) {
+      status = (await fetch(builds[0].output_stream_url)).status;
+      if (status === 200) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(status, 404);
   });
 });

@@ -171,7 +171,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     await mkdir(routerDir, { recursive: true });
     await rm(fallbackSocket, { force: true });
   }
-  housekeeping.start();
+  await housekeeping.start();
   const router = new Router({
     port: config.routerPort, domain: config.domain, routes: dynos, logs,
     requestTimeoutMs: config.routerRequestTimeoutMs, bootHoldMs: config.routerBootHoldMs, clientKeepAliveMs: config.routerClientTimeoutMs,

@@ -1,6 +1,7 @@
 // Housekeeping of what releases leave on disk: slugs no release needs any more (outside every app's
 // newest `keep` releases, which stay restorable by rollback) are removed from the blob store with their
-// unpacked copies, and the space freed is logged; `builds:cache:purge` empties one app's build cache.
+// unpacked copies, and the space freed is logged; so are the outputs of destroyed apps' builds and
+// releases; `builds:cache:purge` empties one app's build cache.
 // Runs shortly after releases (coalesced) and every hour; one pass at a time.
 import { existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
@@ -33,7 +34,9 @@ export class Housekeeping {
 
   constructor(private readonly o: HousekeepingOptions) {}
 
-  start(): void {
+  /** At start, before the API listens: slug uploads a crash interrupted are dropped. */
+  async start(): Promise<void> {
+    await rm(join(this.o.dataDir, 'uploads'), { recursive: true, force: true });
     this.timer = setInterval(() => this.schedule(), PERIOD_MS);
     this.schedule();
   }
@@ -96,7 +99,22 @@ export class Housekeeping {
       removed++;
     }
     if (removed) this.o.say(`removed ${removed} slug${removed === 1 ? '' : 's'} no release needs (beyond each app's newest ${this.o.keep} releases), freed ${formatSize(freed)}`);
+    await this.collectOutputs();
     return { removed, freed };
+  }
+
+  /** Output streams of builds and releases that are gone (their app was destroyed). */
+  private async collectOutputs(): Promise<void> {
+    for (const table of ['releases', 'builds'] as const) {
+      const dir = join(this.o.dataDir, 'output', table);
+      if (!existsSync(dir)) continue;
+      const ids = (await readdir(dir)).filter((f) => f.endsWith('.log')).map((f) => f.slice(0, -4));
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        const kept = new Set((await this.o.db.selectFrom(table).select('id').where('id', 'in', chunk).execute()).map((r) => r.id));
+        for (const id of chunk) if (!kept.has(id)) await rm(join(dir, `${id}.log`), { force: true });
+      }
+    }
   }
 
   /** Empties the app's build cache; returns the bytes freed. */
