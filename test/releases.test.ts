@@ -183,7 +183,7 @@ describe('releases and config vars', () => {
   });
 
   test('a release phase runs before the release goes live; its failure keeps the old version serving', async () => {
-    await makeRepo(repo, appFiles('token-three', 'echo "migrating with MODE=$MODE on $DYNO"; test "$MODE" != broken'), 'with release phase');
+    await makeRepo(repo, appFiles('token-three', 'echo "migrating with MODE=$MODE on $DYNO"; sleep ${PAUSE:-0}; test "$MODE" != broken'), 'with release phase');
     const push = await p.push(repo, 'rel');
     assert.equal(push.code, 0, push.output);
     assert.match(push.output, /remote:  !     Release command declared: this new release will not be available until the command succeeds\./);
@@ -192,6 +192,18 @@ describe('releases and config vars', () => {
     const ok = (await versions()).at(-1);
     assert.equal(ok[2], 'succeeded');
     assert.match((await cli(['releases:output', `v${ok[0]}`])).stdout, /migrating with MODE= on release\.\d+/);
+
+    // Releases go live in order: a change made while a release command runs waits behind it.
+    assert.equal((await cli(['config:set', 'PAUSE=6'])).code, 0);
+    assert.equal((await cli(['config:set', 'QUEUED=yes'])).code, 0);
+    const [slow, queued] = (await p.request('GET', '/apps/rel/releases')).body.slice(-2);
+    assert.deepEqual([slow.status, queued.status], ['pending', 'pending']);
+    assert.equal((await p.route('rel', '/env/QUEUED')).body, '<unset>', 'not live while the release ahead runs');
+    await p.waitFor('rel', 'yes', '/env/QUEUED', 60);
+    const settled = (await p.request('GET', '/apps/rel/releases')).body.slice(-2);
+    assert.deepEqual(settled.map((r: any) => r.status), ['succeeded', 'succeeded']);
+    assert.ok(settled[0].updated_at <= settled[1].updated_at, 'the earlier release settled first');
+    assert.equal((await cli(['config:unset', 'PAUSE', 'QUEUED'])).code, 0);
 
     // A config change runs the release command too; here it fails, and the change does not go live.
     const broken = await cli(['config:set', 'MODE=broken']);
