@@ -17,6 +17,7 @@ import { PushHandler } from '../git/push.ts';
 import { Repos } from '../git/repos.ts';
 import { authenticate } from '../api/auth.ts';
 import { Logplex } from '../logs/index.ts';
+import { attachmentVars } from '../addons/catalog.ts';
 import { ConfigCipher, Releases, type ReleaseRow } from '../releases/index.ts';
 import type { FormationEntry } from '../build/appjson.ts';
 import { Housekeeping } from '../releases/housekeeping.ts';
@@ -78,6 +79,12 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     db, logs, cipher, blobs, outputs: releaseOutputs, releaseTimeoutMs: config.releaseTimeoutMs,
     runReleaseCommand: (r) => dynos.runReleaseCommand({ ...r, releaseId: r.release.id }),
     onRelease: (appId, release) => goLive(appId, release),
+    // A rollback leaves add-ons' vars as they are now: add-ons are not rolled back.
+    managedKeys: async (appId) => {
+      const rows = await db.selectFrom('addon_attachments').innerJoin('addons', 'addons.id', 'addon_attachments.addon_id')
+        .select(['addon_attachments.name', 'addons.config']).where('addon_attachments.app_id', '=', appId).execute();
+      return new Set(rows.flatMap((r) => Object.keys(attachmentVars(r.name, JSON.parse(r.config) as Record<string, string>))));
+    },
   });
   // A release going live: the formation follows its slug's process types (first, so a failed release
   // never touched it), then the dyno manager replaces the dynos. One app's releases go live in order.
