@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { appFiles } from './helpers/apps.ts';
 import { makeRepo, ROOT, TestPlatform } from './helpers/platform.ts';
 
 const run = promisify(execFile);
@@ -102,5 +103,38 @@ describe('the official heroku CLI', () => {
     assert.match(set.stderr + set.stdout, /done, v2/);
     const cfg = await heroku(['config:get', 'COLOR', '-a', 'hkapp']);
     assert.equal(cfg.stdout.trim(), 'blue');
+  });
+
+  test('heroku releases:output and releases:retry read the release phase', async () => {
+    await p.request('POST', '/apps', { name: 'hkrel' });
+    const dir = join(work, 'hkrel');
+    await makeRepo(dir, appFiles('hkrel-up', 'echo "release phase ran on $DYNO"'));
+    const push = await p.push(dir, 'hkrel');
+    assert.equal(push.code, 0, push.output);
+    await p.waitFor('hkrel', 'hkrel-up');
+    const output = await heroku(['releases:output', '-a', 'hkrel']);
+    assert.equal(output.code, 0, output.stderr);
+    assert.match(output.stdout, /release phase ran on release\.\d+/);
+    const retry = await heroku(['releases:retry', '-a', 'hkrel']);
+    assert.equal(retry.code, 0, retry.stderr);
+    assert.match(retry.stderr + retry.stdout, /Retrying v1 on \S*\s?hkrel\.\.\. done, v2/);
+    assert.match(retry.stdout, /Running release command\.\.\.\n[\s\S]*release phase ran on release\.\d+/);
+  });
+
+  test('heroku releases:info, config:unset and releases:rollback', async () => {
+    const info = await heroku(['releases:info', 'v2', '-a', 'hkapp']);
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(info.stdout, /=== Release v2/);
+    assert.match(info.stdout, /Set COLOR config vars/);
+    assert.match(info.stdout, /COLOR:\s+blue/);
+    const unset = await heroku(['config:unset', 'COLOR', '-a', 'hkapp']);
+    assert.equal(unset.code, 0, unset.stderr);
+    assert.match(unset.stderr + unset.stdout, /Unsetting COLOR and restarting \S*\s?hkapp\.\.\. done, v3/);
+    const back = await heroku(['releases:rollback', 'v2', '-a', 'hkapp']);
+    assert.equal(back.code, 0, back.stderr);
+    assert.match(back.stderr + back.stdout, /Rolling back \S*\s?hkapp to v2\.\.\. done, v4/);
+    assert.equal((await heroku(['config:get', 'COLOR', '-a', 'hkapp'])).stdout.trim(), 'blue');
+    const releases = await heroku(['releases', '-a', 'hkapp']);
+    assert.match(releases.stdout, /v4\s+Rollback to v2\s+operator@slipway\.local/);
   });
 });

@@ -5,7 +5,11 @@ import type { DynoManager } from '../dynos/manager.ts';
 import type { CertTable } from '../router/certs.ts';
 import type { RouterMetrics } from '../router/metrics.ts';
 import type { Repos } from '../git/repos.ts';
-import type { Releases } from '../releases/index.ts';
+import type { PushHandler } from '../git/push.ts';
+import type { ConfigCipher, Releases } from '../releases/index.ts';
+import type { Housekeeping } from '../releases/housekeeping.ts';
+import type { OutputStore } from '../releases/output.ts';
+import type { BlobStore } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
 import type { LogSink } from '../logs/types.ts';
 
@@ -37,7 +41,15 @@ export interface ApiDeps {
   /** Requests per app and minute, as the router saw them. */
   routerMetrics: RouterMetrics;
   builder: Builder;
+  /** Serializes an app's builds with its pushes. */
+  push: PushHandler;
   repos: Repos;
+  blobs: BlobStore;
+  /** Signs slug blob URLs (capability URLs, as Heroku's presigned ones). */
+  cipher: ConfigCipher;
+  releaseOutputs: OutputStore;
+  buildOutputs: OutputStore;
+  housekeeping: Housekeeping;
   logs: LogSink;
   logSessions: LogSessionsApi;
   /** Base URL users reach the API and git at, e.g. http://localhost:5000. */

@@ -19,11 +19,15 @@ export function app(d: ApiDeps, a: AppsTable, owner: { id: string; email: string
   };
 }
 
-export function release(a: { id: string; name: string }, r: ReleasesTable, user: { id: string; email: string }, current: boolean) {
+export function release(
+  a: { id: string; name: string }, r: ReleasesTable, user: { id: string; email: string }, current: boolean,
+  extra: { outputStreamUrl: string | null; eligibleForRollback: boolean },
+) {
   return {
     id: r.id, version: r.version, description: r.description, status: r.status, current,
     slug: r.slug_id ? { id: r.slug_id } : null, user, app: { id: a.id, name: a.name },
-    addon_plan_names: [], artifacts: [], output_stream_url: null, eligible_for_rollback: r.slug_id !== null,
+    addon_plan_names: [], artifacts: r.slug_id ? [{ type: 'slug', id: r.slug_id }] : [],
+    output_stream_url: extra.outputStreamUrl, eligible_for_rollback: extra.eligibleForRollback,
     created_at: iso(r.created_at), updated_at: iso(r.updated_at),
   };
 }
@@ -46,20 +50,22 @@ export function dyno(a: { id: string; name: string }, d: Dyno) {
   };
 }
 
-export function build(a: { id: string; name: string }, b: BuildsTable, user: { id: string; email: string }) {
+export function build(a: { id: string; name: string }, b: BuildsTable, user: { id: string; email: string }, outputStreamUrl: string | null) {
+  const source = (b.source_blob ? JSON.parse(b.source_blob) : {}) as { url?: string; checksum?: string; version_description?: string };
   return {
     id: b.id, app: { id: a.id, name: a.name }, status: b.status, stack: b.stack, user,
-    source_blob: { url: null, version: b.source_version, checksum: null, version_description: null },
-    buildpacks: b.buildpacks ? JSON.parse(b.buildpacks) : null, output_stream_url: null,
+    source_blob: { url: source.url ?? null, version: b.source_version, checksum: source.checksum ?? null, version_description: source.version_description ?? null },
+    buildpacks: b.buildpacks ? JSON.parse(b.buildpacks) : null, output_stream_url: outputStreamUrl,
     release: b.release_id ? { id: b.release_id } : null, slug: b.slug_id ? { id: b.slug_id } : null,
     created_at: iso(b.created_at), updated_at: iso(b.updated_at),
   };
 }
 
-export function slug(a: { id: string; name: string }, s: SlugsTable) {
+/** `blob` is where to PUT the tarball (a slug just created) or GET it (an uploaded one). */
+export function slug(a: { id: string; name: string }, s: SlugsTable, blob: { method: 'GET' | 'PUT'; url: string | null }) {
   return {
-    id: s.id, app: { id: a.id, name: a.name }, blob: { method: 'GET', url: null }, process_types: JSON.parse(s.process_types),
-    commit: s.commit, commit_description: s.commit_description, checksum: `SHA256:${s.blob}`, size: s.size,
+    id: s.id, app: { id: a.id, name: a.name }, blob, process_types: JSON.parse(s.process_types),
+    commit: s.commit, commit_description: s.commit_description, checksum: s.blob ? `SHA256:${s.blob}` : null, size: s.blob ? s.size : null,
     stack: stackRef(s.stack), buildpack_provided_description: s.buildpack_provided_description, created_at: iso(s.created_at),
     updated_at: iso(s.created_at),
   };

@@ -18,6 +18,9 @@ import { domainRoutes } from './routes/domains.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { featureRoutes } from './routes/features.ts';
 import { releaseRoutes } from './routes/releases.ts';
+import { buildRoutes } from './routes/builds.ts';
+import { configVarRoutes } from './routes/config-vars.ts';
+import { handleRaw } from './raw.ts';
 
 declare module 'fastify' {
   interface FastifyRequest { account: Account }
@@ -27,6 +30,8 @@ export interface ApiServerOptions {
   deps: ApiDeps;
   git: GitHttp;
   push: PushHandler;
+  /** Where slug uploads are spooled before they enter the blob store. */
+  dataDir: string;
   /** Serves GET /sessions/<id> (the logplex_url of a log session). */
   sessionStream: (req: IncomingMessage, res: ServerResponse, id: string) => void;
 }
@@ -39,6 +44,7 @@ export async function createApiServer(o: ApiServerOptions) {
     serverFactory: (handler) => {
       server.on('request', (req, res) => {
         if (o.git.handle(req, res)) return;
+        if (handleRaw(o.deps, o.dataDir, req, res)) return;
         const path = (req.url ?? '').split('?')[0]!;
         const session = /^\/sessions\/([0-9a-f-]{36})$/.exec(path);
         if (session && req.method === 'GET') return o.sessionStream(req, res, session[1]!);
@@ -96,6 +102,8 @@ export async function createApiServer(o: ApiServerOptions) {
 
   appRoutes(app, o.deps);
   releaseRoutes(app, o.deps);
+  buildRoutes(app, o.deps);
+  configVarRoutes(app, o.deps);
   dynoRoutes(app, o.deps);
   featureRoutes(app, o.deps);
   domainRoutes(app, o.deps);

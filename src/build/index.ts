@@ -34,19 +34,29 @@ export interface BuilderOptions {
   timeoutMs: number;
   /** This platform's container id prefix (`slipway-<instance>-`). */
   containerPrefix: string;
-  /** Turns a finished slug into a release; returns its version. */
-  release: (b: { appId: string; user: User; slug: SlugsTable; description: string; formation: Record<string, FormationEntry> }) => Promise<{ version: number }>;
+  /** Turns a finished slug into a release; `pending` when its release phase is still to run. */
+  release: (b: { appId: string; user: User; slug: SlugsTable; description: string; formation: Record<string, FormationEntry> }) => Promise<BuildRelease>;
+  /** The app's config vars (decrypted), written into the build's ENV_DIR. */
+  configVars: (appId: string) => Promise<Record<string, string>>;
   /** The app's URL, printed after `Released vN`. */
   webUrl: (appName: string) => string;
 }
 
 export interface User { id: string; email: string }
 
+export interface BuildRelease { id: string; version: number; pending: boolean }
+
 export interface BuildRequest {
   app: { id: string; name: string };
   user: User;
-  /** The commit being built (full sha); `Deploy <sha7>` names the release. */
+  /** The commit being built (full sha; `Deploy <sha7>` names the release), or the Builds API's source version ('' when none). */
   commit: string;
+  /** The build's id, when the caller recorded it already (the Builds API answers before it runs); else a new one. */
+  id?: string;
+  /** The release description, when the source is not a git commit (`Deploy <version>`). */
+  description?: string;
+  /** The Builds API's source tarball, recorded with the build. */
+  sourceBlob?: { url: string; checksum?: string | null; version_description?: string | null };
   /** Fills the (empty) build dir with the source tree. */
   checkout: (dir: string) => Promise<void>;
   /** The build's output, as it happens. */
@@ -55,7 +65,7 @@ export interface BuildRequest {
 
 export interface BuildOutcome {
   build: BuildsTable;
-  version?: number;
+  release?: BuildRelease;
 }
 
 /** Size cap of a build's in-memory work dir (source, compiled app, buildpacks). */
@@ -76,10 +86,11 @@ export class Builder {
     const stack = this.o.runtime.stack;
     const t = now();
     const build: BuildsTable = {
-      id: randomUUID(), app_id: req.app.id, user_id: req.user.id, status: 'pending', source_version: req.commit,
-      slug_id: null, release_id: null, stack, buildpacks: null, created_at: t, updated_at: t,
+      id: req.id ?? randomUUID(), app_id: req.app.id, user_id: req.user.id, status: 'pending', source_version: req.commit || null,
+      slug_id: null, release_id: null, stack, buildpacks: null, source_blob: req.sourceBlob ? JSON.stringify(req.sourceBlob) : null, created_at: t, updated_at: t,
     };
-    await db.insertInto('builds').values(build).execute();
+    // A build the Builds API recorded while it waited its turn already has its row.
+    await db.insertInto('builds').values(build).onConflict((oc) => oc.column('id').doUpdateSet({ status: 'pending', updated_at: t })).execute();
     logs.emit(req.app.id, 'app', 'api', `Build started by user ${req.user.email}`);
     const work = join(this.o.dataDir, 'builds', build.id);
     const short = build.id.slice(0, 8);
@@ -114,14 +125,15 @@ export class Builder {
       const slug = await this.packSlug(ctx, processTypes);
       out(`       Done: ${formatSize(slug.size)}\n`);
       out('-----> Launching...\n');
-      const { version } = await this.o.release({ appId: req.app.id, user: req.user, slug, description: `Deploy ${req.commit.slice(0, 7)}`, formation });
+      const description = req.description ?? `Deploy ${req.commit.slice(0, 7)}`;
+      if (processTypes.release) out(' !     Release command declared: this new release will not be available until the command succeeds.\n');
+      const release = await this.o.release({ appId: req.app.id, user: req.user, slug, description, formation });
       await db.updateTable('apps').set({ buildpack_provided_description: ctx.detected }).where('id', '=', req.app.id).execute();
-      const rel = await db.selectFrom('releases').select('id').where('app_id', '=', req.app.id).where('version', '=', version).executeTakeFirst();
-      Object.assign(build, { status: 'succeeded', slug_id: slug.id, release_id: rel?.id ?? null, updated_at: now() });
+      Object.assign(build, { status: 'succeeded', slug_id: slug.id, release_id: release.id, updated_at: now() });
       await db.updateTable('builds').set(build).where('id', '=', build.id).execute();
-      out(`       Released v${version}\n       ${this.o.webUrl(req.app.name)} deployed to Slipway\n\n`);
+      out(`       Released v${release.version}\n       ${this.o.webUrl(req.app.name)} deployed to Slipway\n\n`);
       logs.emit(req.app.id, 'app', 'api', 'Build succeeded');
-      return { build, version };
+      return { build, release };
     } catch (err) {
       const known = err instanceof BuildFailure || err instanceof BuildpackError || err instanceof ProcfileError || err instanceof SlugTooLargeError || err instanceof AppJsonError;
       if (!known) console.error(`build ${build.id} of ${req.app.name} failed:`, err);
@@ -137,8 +149,9 @@ export class Builder {
     }
   }
 
-  /** Removes what builds interrupted by a platform crash left (their tmpfs mounts and work dirs). */
+  /** Removes what builds interrupted by a platform crash left (their tmpfs mounts and work dirs); they failed. */
   async cleanup(): Promise<void> {
+    await this.o.db.updateTable('builds').set({ status: 'failed', updated_at: now() }).where('status', '=', 'pending').execute();
     const dir = join(this.o.dataDir, 'builds');
     await unmountUnder(dir);
     await rm(dir, { recursive: true, force: true });
@@ -155,9 +168,9 @@ export class Builder {
     }
     for (const d of [ctx.hostBuildDir, ctx.hostEnvDir, ctx.hostBuildpacks, ctx.hostCache, this.o.runtimeCacheDir]) await mkdir(d, { recursive: true });
     await ctx.req.checkout(ctx.hostBuildDir);
-    const config = await this.o.db.selectFrom('config_vars').select(['key', 'value']).where('app_id', '=', ctx.req.app.id).execute();
-    for (const { key, value } of config) await writeFile(join(ctx.hostEnvDir, key), value);
-    ctx.buildpackUrlVar = config.find((c) => c.key === 'BUILDPACK_URL')?.value;
+    const config = await this.o.configVars(ctx.req.app.id);
+    for (const [key, value] of Object.entries(config)) await writeFile(join(ctx.hostEnvDir, key), value);
+    ctx.buildpackUrlVar = config.BUILDPACK_URL;
     // Builds run as the dyno user: it must own what it compiles, caches and downloads.
     // The caches' contents were written by that user already; only their roots may be new.
     await chownTree([ctx.hostBuildDir, ctx.hostBuildpacks]);
@@ -225,7 +238,7 @@ export class Builder {
     const { sha256, size } = await this.o.blobs.put(tmp);
     const slug: SlugsTable = {
       id: randomUUID(), app_id: ctx.req.app.id, blob: sha256, size, process_types: JSON.stringify(processTypes),
-      commit: ctx.req.commit, commit_description: null, stack: this.o.runtime.stack,
+      commit: ctx.req.commit || null, commit_description: null, stack: this.o.runtime.stack,
       buildpack_provided_description: ctx.detected, created_at: now(),
     };
     await this.o.db.insertInto('slugs').values(slug).execute();

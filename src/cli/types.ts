@@ -30,6 +30,15 @@ export interface Release {
   created_at?: string;
   addon_plan_names?: string[];
   eligible_for_rollback?: boolean;
+  slug?: { id: string } | null;
+  output_stream_url?: string | null;
+}
+
+export interface Build {
+  id: string;
+  status: string;
+  output_stream_url?: string | null;
+  release?: { id: string } | null;
 }
 
 export interface Dyno {

@@ -28,6 +28,8 @@ export interface DynoSpec {
   port?: number;
   /** The user a one-off ran for, added to its start line as Heroku does. */
   startedBy?: string;
+  /** Also handed every line the process prints (the release phase keeps its command's output). */
+  onOutput?: (line: string) => void;
 }
 
 export interface DynoDeps {
@@ -65,6 +67,8 @@ export class Dyno {
   /** For idling: when the router last sent this app a request for this dyno's app. */
   lastRequestAt = Date.now();
   private stopRequested = false;
+  /** Whether the platform stopped it (ps:stop, a timeout, shutdown) rather than it ending by itself. */
+  get stoppedByRequest(): boolean { return this.stopRequested; }
   /** Going to sleep: the exit that follows leaves the dyno `idle`. */
   private idling = false;
   private stopped?: Promise<void>;
@@ -74,9 +78,13 @@ export class Dyno {
   /** Settles once the exit has been logged and the container removed. */
   private readonly exitedDone: Promise<void>;
   private markExited: () => void = () => undefined;
+  /** The process's exit status, once it has exited and its container is gone (1 if it never launched). */
+  readonly exitStatus: Promise<number>;
+  private resolveStatus: (code: number) => void = () => undefined;
 
   constructor(readonly spec: DynoSpec, private readonly deps: DynoDeps) {
     this.exitedDone = new Promise((r) => { this.markExited = r; });
+    this.exitStatus = new Promise((r) => { this.resolveStatus = r; });
   }
 
   get name(): string { return this.spec.name; }
@@ -122,6 +130,7 @@ export class Dyno {
       this.log(`Error R99 (Platform error) -> Failed to launch the dyno: ${(err as Error).message}`);
       client?.stream.end(`Error: the dyno could not be started (${(err as Error).message}).\r\n`);
       this.setState('crashed');
+      this.resolveStatus(1);
       deps.onExit(this, 1, false);
       return;
     }
@@ -182,6 +191,7 @@ export class Dyno {
     else this.setState(requested ? 'down' : 'crashed');
     await this.container?.destroy().catch((err) => console.error(`dyno ${this.spec.appName} ${this.name}: cleanup failed:`, err));
     this.markExited();
+    this.resolveStatus(code);
     this.deps.onExit(this, code, requested);
   }
 
@@ -284,6 +294,7 @@ export class Dyno {
 
   private emitOutput(text: string): void {
     this.deps.logs.emit(this.spec.appId, 'app', this.spec.name, text);
+    this.spec.onOutput?.(`${text}\n`);
   }
 
   private clearTimers(): void {

@@ -41,6 +41,8 @@ export interface DynoManagerOptions {
   metricsIntervalMs: number;
   /** Container ids of this platform start with it, so cleanups never touch another platform's. */
   containerPrefix: string;
+  /** A release's stored config snapshot → its vars (the releases component encrypts them at rest). */
+  decodeConfig: (stored: string) => Record<string, string>;
 }
 
 /** App features (labs) the dyno manager acts on. */
@@ -221,7 +223,9 @@ export class DynoManager implements RouteTable {
       const first = rows.length === 0;
       const t = new Date().toISOString();
       for (const type of Object.keys(processTypes)) {
-        if (type === 'release' || rows.some((r) => r.type === type)) continue;
+        // `release` gets a row too (at 0: it runs per release, never as formation), as on Heroku, so
+        // `ps:type release=...` sizes the release phase's dyno.
+        if (rows.some((r) => r.type === type)) continue;
         // The first deploy takes app.json's formation where it names the type, else web=1 and others 0.
         const fromAppJson = first ? initial[type] : undefined;
         const quantity = fromAppJson ? fromAppJson.quantity : first && type === 'web' ? 1 : 0;
@@ -289,16 +293,38 @@ export class DynoManager implements RouteTable {
    * starts now and its output goes to the log stream. Attached, it is listed at once but boots only when
    * its client arrives (`attach()`), so no output is lost; `attachTimedOut()` ends it if none does.
    */
-  async runOneOff(appId: string, command: string, user: string, o: { size?: string; env?: Record<string, string>; attach?: boolean; type?: string } = {}): Promise<Dyno> {
+  async runOneOff(appId: string, command: string, user: string, o: OneOffOptions = {}): Promise<Dyno> {
     const app = this.apps.get(appId);
     if (!app) throw new Error('unknown app');
-    const release = await this.currentRelease(appId);
+    const release = await this.currentRelease(appId, o.releaseId);
     if (!release) throw new NoReleaseError();
     let name: string;
     const type = o.type ?? 'run';
     do name = `${type}.${randomInt(1000, 10000)}`; while (app.dynos.has(name));
     const withEnv = o.env ? { ...release, config: { ...release.config, ...o.env } } : release;
-    return this.launch(app, withEnv, { name, type, command, oneOff: true, size: o.size, startedBy: user }, o.attach === true);
+    return this.launch(app, withEnv, { name, type, command, oneOff: true, size: o.size, startedBy: user, onOutput: o.onOutput }, o.attach === true);
+  }
+
+  /**
+   * The release phase: `command` in a one-off `release.N` on the given (pending) release, its size the
+   * formation's `release` size if scaled (ps:type release=...), stopped after `timeoutMs`. Resolves with
+   * the exit status.
+   */
+  async runReleaseCommand(r: { appId: string; releaseId: string; command: string; user: string; onOutput: (text: string) => void; timeoutMs: number }): Promise<number> {
+    const size = (await this.o.db.selectFrom('formation').select('size').where('app_id', '=', r.appId).where('type', '=', 'release').executeTakeFirst())?.size;
+    const dyno = await this.runOneOff(r.appId, r.command, r.user, { releaseId: r.releaseId, type: 'release', size, onOutput: r.onOutput });
+    const timer = setTimeout(() => {
+      const app = this.apps.get(r.appId);
+      if (app) this.log(app, dyno.name, `Release command timed out after ${Math.round(r.timeoutMs / 1000)} seconds; stopping it`);
+      r.onOutput(` !     The release command ran past its timeout (${Math.round(r.timeoutMs / 1000)} s) and was stopped.\n`);
+      void dyno.stop();
+    }, r.timeoutMs);
+    try {
+      const code = await dyno.exitStatus;
+      return dyno.stoppedByRequest ? (code === 0 ? 1 : code) : code;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The client of an attached one-off has connected: boot it with its terminal. */
@@ -393,7 +419,7 @@ export class DynoManager implements RouteTable {
     await Promise.all(stops);
   }
 
-  private async launch(app: AppEntry, release: CurrentRelease, d: { name: string; type: string; command: string; oneOff: boolean; size?: string; startedBy?: string }, deferStart = false): Promise<Dyno> {
+  private async launch(app: AppEntry, release: CurrentRelease, d: { name: string; type: string; command: string; oneOff: boolean; size?: string; startedBy?: string; onOutput?: (line: string) => void }, deferStart = false): Promise<Dyno> {
     const slugDir = join(this.o.dataDir, 'slugs', release.blob);
     await unpackSlug(this.o.blobs.path(release.blob), slugDir);
     const port = d.type === 'web' ? await freePort() : undefined;
@@ -402,7 +428,7 @@ export class DynoManager implements RouteTable {
     const dyno = new Dyno({ id,
       appId: app.id, appName: app.name, name: d.name, type: d.type, command: d.command, oneOff: d.oneOff,
       release: { id: release.id, version: release.version }, size: sizeOrDefault(d.size), slugDir,
-      env, port, startedBy: d.startedBy,
+      env, port, startedBy: d.startedBy, onOutput: d.onOutput,
     }, {
       runtime: this.o.runtime, logs: this.o.logs, bootTimeoutMs: this.o.bootTimeoutMs, stopGraceMs: this.o.stopGraceMs,
       containerPrefix: this.o.containerPrefix, hangupIntervalMs: this.o.hangupIntervalMs,
@@ -531,14 +557,16 @@ export class DynoManager implements RouteTable {
     return (await this.currentRelease(appId))?.processTypes ?? {};
   }
 
-  private async currentRelease(appId: string): Promise<CurrentRelease | undefined> {
-    const r = await this.o.db.selectFrom('releases').innerJoin('slugs', 'slugs.id', 'releases.slug_id')
+  /** The release dynos run (the newest succeeded), or the given one whatever its status. */
+  private async currentRelease(appId: string, releaseId?: string): Promise<CurrentRelease | undefined> {
+    let q = this.o.db.selectFrom('releases').innerJoin('slugs', 'slugs.id', 'releases.slug_id')
       .select(['releases.id', 'releases.version', 'releases.config', 'releases.created_at', 'releases.description', 'slugs.blob', 'slugs.process_types', 'slugs.commit'])
-      .where('releases.app_id', '=', appId).where('releases.status', '=', 'succeeded')
-      .orderBy('releases.version', 'desc').limit(1).executeTakeFirst();
+      .where('releases.app_id', '=', appId);
+    q = releaseId ? q.where('releases.id', '=', releaseId) : q.where('releases.status', '=', 'succeeded');
+    const r = await q.orderBy('releases.version', 'desc').limit(1).executeTakeFirst();
     if (!r) return undefined;
     return {
-      id: r.id, version: r.version, blob: r.blob, config: JSON.parse(r.config), processTypes: JSON.parse(r.process_types),
+      id: r.id, version: r.version, blob: r.blob, config: this.o.decodeConfig(r.config), processTypes: JSON.parse(r.process_types),
       createdAt: r.created_at, description: r.description, commit: r.commit,
     };
   }
@@ -553,6 +581,16 @@ interface CurrentRelease {
   createdAt: string;
   description: string;
   commit: string | null;
+}
+
+export interface OneOffOptions {
+  size?: string;
+  env?: Record<string, string>;
+  attach?: boolean;
+  type?: string;
+  /** Run on this release instead of the current one (the release phase runs on the pending release). */
+  releaseId?: string;
+  onOutput?: (line: string) => void;
 }
 
 export class NoReleaseError extends Error {

@@ -18,7 +18,30 @@ export class PushHandler {
    */
   private readonly lastPush = new Map<string, Promise<void>>();
 
-  constructor(private readonly o: { git: GitHttp; repos: Repos; builder: Builder; remoteName: string }) {}
+  constructor(private readonly o: {
+    git: GitHttp; repos: Repos; builder: Builder; remoteName: string;
+    /** Streams a pending release's release-phase output until it settles. */
+    followRelease: (releaseId: string, out: (s: string) => void) => Promise<'succeeded' | 'failed'>;
+  }) {}
+
+  /**
+   * Runs `work` once the app's pushes and builds before it are done, holding the app until it ends (the
+   * Builds API and the build cache purge queue behind pushes this way).
+   */
+  async exclusive<T>(appId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.lastPush.get(appId);
+    let done!: () => void;
+    const mine = new Promise<void>((r) => { done = r; });
+    const chained = previous ? previous.then(() => mine) : mine;
+    this.lastPush.set(appId, chained);
+    void chained.then(() => { if (this.lastPush.get(appId) === chained) this.lastPush.delete(appId); });
+    try {
+      if (previous) await previous;
+      return await work();
+    } finally {
+      done();
+    }
+  }
 
   /** The hook's POST: answers with the output, then NUL and the hook's exit status. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -77,7 +100,17 @@ export class PushHandler {
     });
     if (result.build.status === 'succeeded') {
       out('Verifying deploy... done.\n');
-      return 0;
+      if (!result.release?.pending) return 0;
+      // The release phase: its output streams here; a failed release declines the push (nothing went live).
+      out('Running release command...\n\n');
+      const status = await this.o.followRelease(result.release.id, out);
+      if (status === 'succeeded') {
+        out('Waiting for release.... done.\n');
+        return 0;
+      }
+      out(`Waiting for release.... failed.\n\n !     Release v${result.release.version} failed; ${app.name} keeps running its previous release.\n`);
+      out(` !     Its output: slipway releases:output v${result.release.version} -a ${app.name}\n\n`);
+      return 1;
     }
     out(`Verifying deploy...\n\n!\tPush rejected to ${app.name}.\n\n`);
     return 1;

@@ -46,6 +46,12 @@ export interface PlatformConfig {
   addonsPool: string;
   /** How often Postgres add-ons are measured against their plans' storage and table limits. */
   addonsCheckIntervalMs: number;
+  /** How long a release command may run (Heroku: 1 hour). */
+  releaseTimeoutMs: number;
+  /** Releases per app whose slugs are kept for rollback; older slugs no release references are removed. */
+  releasesKept: number;
+  /** Slugs younger than this are never removed (uploaded, not yet released). */
+  slugGraceMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
@@ -92,6 +98,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     routerEngine,
     addonsPool: env.SLIPWAY_ADDONS_POOL || '10.214.0.0/16',
     addonsCheckIntervalMs: Math.max(num('SLIPWAY_ADDONS_CHECK_INTERVAL', 60), 0.1) * 1000,
+    releaseTimeoutMs: num('SLIPWAY_RELEASE_TIMEOUT', 3600) * 1000,
+    releasesKept: Math.max(1, Math.floor(num('SLIPWAY_RELEASES_KEPT', 100))),
+    slugGraceMs: num('SLIPWAY_SLUG_GRACE', 3600) * 1000,
   };
 }
 

@@ -17,7 +17,11 @@ import { PushHandler } from '../git/push.ts';
 import { Repos } from '../git/repos.ts';
 import { authenticate } from '../api/auth.ts';
 import { Logplex } from '../logs/index.ts';
-import { Releases } from '../releases/index.ts';
+import { attachmentVars } from '../addons/catalog.ts';
+import { ConfigCipher, Releases, type ReleaseRow } from '../releases/index.ts';
+import type { FormationEntry } from '../build/appjson.ts';
+import { Housekeeping } from '../releases/housekeeping.ts';
+import { OutputStore } from '../releases/output.ts';
 import { CertTable, HaproxyController, haproxyAvailable, KEEP_MINUTES, MINUTE, Router, RouterMetrics } from '../router/index.ts';
 import { createRuntime } from '../runtime/index.ts';
 import { BlobStore } from '../slugs/index.ts';
@@ -61,13 +65,43 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
 
   const logs = new Logplex();
   const blobs = new BlobStore({ dir: join(config.dataDir, 'blobs') });
+  const cipher = await ConfigCipher.open(join(config.dataDir, 'secrets', 'config.key'));
+  const releaseOutputs = new OutputStore(join(config.dataDir, 'output', 'releases'));
+  const buildOutputs = new OutputStore(join(config.dataDir, 'output', 'builds'));
   const dynos = new DynoManager({
     db, runtime, logs, blobs, dataDir: config.dataDir, domain: config.domain, bootTimeoutMs: config.bootTimeoutMs,
     stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs, cycleMs: config.cycleMs,
     cycleJitterMs: config.cycleJitterMs, idleAfterMs: config.idleAfterMs, hangupIntervalMs: config.hangupIntervalMs, metricsIntervalMs: config.metricsIntervalMs,
-    containerPrefix,
+    containerPrefix, decodeConfig: (stored) => cipher.decryptMap(stored),
   });
-  const releases = new Releases({ db, logs, onRelease: (appId) => dynos.released(appId) });
+  const housekeeping = new Housekeeping({ db, blobs, dataDir: config.dataDir, keep: config.releasesKept, graceMs: config.slugGraceMs, say: (l) => say(`housekeeping: ${l}`) });
+  const releases = new Releases({
+    db, logs, cipher, blobs, outputs: releaseOutputs, releaseTimeoutMs: config.releaseTimeoutMs,
+    runReleaseCommand: (r) => dynos.runReleaseCommand({ ...r, releaseId: r.release.id }),
+    onRelease: (appId, release) => goLive(appId, release),
+    // A rollback leaves add-ons' vars as they are now: add-ons are not rolled back.
+    managedKeys: async (appId) => {
+      const rows = await db.selectFrom('addon_attachments').innerJoin('addons', 'addons.id', 'addon_attachments.addon_id')
+        .select(['addon_attachments.name', 'addons.config']).where('addon_attachments.app_id', '=', appId).execute();
+      return new Set(rows.flatMap((r) => Object.keys(attachmentVars(r.name, JSON.parse(r.config) as Record<string, string>))));
+    },
+  });
+  // A release going live: the formation follows its slug's process types (first, so a failed release
+  // never touched it), then the dyno manager replaces the dynos. One app's releases go live in order.
+  const firstFormation = new Map<string, Record<string, FormationEntry>>(); // app.json's, by slug id
+  const goingLive = new Map<string, Promise<void>>();
+  function goLive(appId: string, release: ReleaseRow): Promise<void> {
+    const step = (goingLive.get(appId) ?? Promise.resolve()).then(async () => {
+      const slug = release.slug_id ? await db.selectFrom('slugs').select('process_types').where('id', '=', release.slug_id).executeTakeFirst() : undefined;
+      if (slug) await dynos.syncFormation(appId, JSON.parse(slug.process_types), firstFormation.get(release.slug_id!));
+      dynos.released(appId);
+      housekeeping.schedule();
+    }).catch((err) => console.error(`release v${release.version} of app ${appId}: going live failed:`, err));
+    goingLive.set(appId, step);
+    void step.then(() => { if (goingLive.get(appId) === step) goingLive.delete(appId); });
+    return step;
+  }
+  await releases.recover();
   // Add-on servers come up before any dyno that may connect to them, and go down after the last one.
   const addons = new Addons({
     db, releases, blobs, dir: join(config.dataDir, 'addons'), id: containerPrefix, pool: config.addonsPool,
@@ -79,9 +113,12 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     db, runtime, blobs, logs, dataDir: config.dataDir, builtinRoot: join(ROOT, 'buildpacks'),
     runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, containerPrefix, webUrl: (name) => webUrl(urls, name),
     release: async ({ appId, user, slug, description, formation }) => {
-      await dynos.syncFormation(appId, JSON.parse(slug.process_types), formation);
-      return releases.create({ appId, user, slugId: slug.id, description });
+      firstFormation.set(slug.id, formation);
+      const r = await releases.create({ appId, user, slugId: slug.id, description });
+      void releases.settled(r).then(() => firstFormation.delete(slug.id));
+      return { id: r.id, version: r.version, pending: r.status === 'pending' };
     },
+    configVars: (appId) => releases.configVars(appId),
   });
   await builder.cleanup();
   const repos = new Repos(join(config.dataDir, 'repos'));
@@ -91,7 +128,13 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     findApp: (name) => db.selectFrom('apps').select(['id', 'name']).where('name', '=', name).executeTakeFirst(),
     hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`,
   });
-  const push = new PushHandler({ git, repos, builder, remoteName: 'slipway' });
+  const push = new PushHandler({
+    git, repos, builder, remoteName: 'slipway',
+    followRelease: async (id, out) => {
+      await releaseOutputs.follow(id, out);
+      return releases.settled({ id });
+    },
+  });
   // One certificate from the platform's CA for the API's rendezvous and the router's default TLS host.
   const tls = await ensureServerCert(join(config.dataDir, 'tls'), [new URL(config.publicUrl).hostname, 'localhost', '127.0.0.1', hostname(), config.domain, `*.${config.domain}`]);
   const rendezvous = new Rendezvous({
@@ -118,11 +161,12 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
       rendezvous, certs, routerMetrics, addons,
-      db, releases, dynos, builder, repos, logs, publicUrl: config.publicUrl, domain: config.domain,
+      db, releases, dynos, builder, repos, logs, push, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
+      publicUrl: config.publicUrl, domain: config.domain,
       routerPort: config.routerPort, stack: runtime.stack,
       logSessions: { create: (appId, o) => logs.createSession(appId, o), forget: (appId) => logs.forget(appId) },
     },
-    git, push,
+    git, push, dataDir: config.dataDir,
     sessionStream: (req, res, id) => void logs.handleSessionRequest(req, res, id),
   });
   // The data path: HAProxy in front (when installed, or SLIPWAY_ROUTER=haproxy), the Node router behind
@@ -134,6 +178,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     await mkdir(routerDir, { recursive: true });
     await rm(fallbackSocket, { force: true });
   }
+  await housekeeping.start();
   const router = new Router({
     port: config.routerPort, domain: config.domain, routes: dynos, logs,
     requestTimeoutMs: config.routerRequestTimeoutMs, bootHoldMs: config.routerBootHoldMs, clientKeepAliveMs: config.routerClientTimeoutMs,
@@ -165,6 +210,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
       stopping ??= (async () => {
         say('Stopping: dynos get SIGTERM, then SIGKILL after the grace period...');
         await haproxy?.close();
+        housekeeping.stop();
         await router.close();
         clearInterval(metricsTimer);
         routerMetrics.flush(true);

@@ -61,6 +61,8 @@ export class RuncRuntime implements Runtime, RuncOperations {
   /** Namespaces, veths and the firewall of isolated containers. */
   readonly network: HostNetwork;
   private readonly stateDir: string;
+  /** Each running container's environment, for `exec` (not kept on disk: it holds config var values). */
+  private readonly envs = new Map<string, string[]>();
   private readonly hostsFile: string;
   private readonly resolvConf: string;
   private readonly caBundle?: string;
@@ -146,8 +148,14 @@ export class RuncRuntime implements Runtime, RuncOperations {
         memsw: await hasMemsw(),
         netnsPath: net.value?.netnsPath,
       });
-      await writeFile(path.join(bundle, 'config.json'), JSON.stringify(config, null, 2));
-      return await this.launch(spec, bundle, net.value, destroyLeftovers);
+      const configFile = path.join(bundle, 'config.json');
+      await writeFile(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
+      const container = await this.launch(spec, bundle, net.value, destroyLeftovers);
+      // runc has read the environment; on disk it would hold config var values in plain text for the
+      // dyno's whole life (they are encrypted at rest), so only `exec` keeps it, in memory.
+      this.envs.set(spec.id, config.process.env);
+      await writeFile(configFile, JSON.stringify({ ...config, process: { ...config.process, env: [] } }, null, 2), { mode: 0o600 });
+      return container;
     } catch (err) {
       await destroyLeftovers();
       throw err;
@@ -259,7 +267,8 @@ export class RuncRuntime implements Runtime, RuncOperations {
     });
     const processFile = path.join(bundle, `exec-${randomUUID()}.json`);
     const logFile = `${processFile}.log`;
-    await writeFile(processFile, JSON.stringify(execProcess((JSON.parse(config) as OciConfig).process, argv, cwd, env)));
+    const base = (JSON.parse(config) as OciConfig).process;
+    await writeFile(processFile, JSON.stringify(execProcess({ ...base, env: this.envs.get(id) ?? base.env }, argv, cwd, env)), { mode: 0o600 });
     try {
       const code = await new Promise<number>((resolve, reject) => {
         const child = spawn(
@@ -285,6 +294,7 @@ export class RuncRuntime implements Runtime, RuncOperations {
    * the /app disk when they go.
    */
   async removeContainer(id: string): Promise<void> {
+    this.envs.delete(id);
     await this.runc(['delete', '--force', id]).catch(ignoreGone);
     await removeCgroups(id);
     await this.network.remove(id);

@@ -3,7 +3,7 @@ import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BlobStore, formatSize, packSlug, SlugTooLargeError, slugignorePatterns, unpackSlug } from './index.ts';
+import { BlobStore, formatSize, hasAppRoot, listSlug, normalizeSlug, packSlug, SlugTooLargeError, slugignorePatterns, unpackSlug } from './index.ts';
 
 test('slugignore lines become tar exclusions', () => {
   assert.deepEqual(slugignorePatterns('# docs\n\n*.psd\n/spec\nlog/\ndoc/big\n'), ['*.psd', './spec', 'log', './doc/big']);
@@ -46,4 +46,28 @@ test('a slug over the limit is refused with the sizes named, and no file is left
   const out = join(root, 'slug.tgz');
   await assert.rejects(packSlug(app, out, 1024 * 1024), (e: Error) => e instanceof SlugTooLargeError && /Compiled slug size: 3\.0M is too large \(max is 1M\)\./.test(e.message));
   assert.deepEqual((await readdir(root)).sort(), ['app']);
+});
+
+test('a Heroku-layout slug (./app/...) is recognised and repacked with the app at its root', async (t) => {
+  assert.equal(hasAppRoot(['./', './app/', './app/Procfile']), true);
+  assert.equal(hasAppRoot(['app/', 'app/web.py']), true);
+  assert.equal(hasAppRoot(['./', './Procfile', './app/x']), false);
+  assert.equal(hasAppRoot(['./application.py']), false);
+  assert.equal(hasAppRoot(['./']), false);
+  const root = await mkdtemp(join(tmpdir(), 'slug-test-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  await mkdir(join(root, 'src', 'app', 'lib'), { recursive: true });
+  await writeFile(join(root, 'src', 'app', 'Procfile'), 'web: ./web\n');
+  await writeFile(join(root, 'src', 'app', 'lib', 'x.txt'), 'x');
+  const { execFileSync } = await import('node:child_process');
+  const tgz = join(root, 'heroku.tgz');
+  execFileSync('tar', ['-czf', tgz, '-C', join(root, 'src'), './app']);
+  const entries = await listSlug(tgz);
+  const out = await normalizeSlug(tgz, entries);
+  assert.notEqual(out, tgz);
+  await unpackSlug(out, join(root, 'unpacked'));
+  assert.deepEqual((await readdir(join(root, 'unpacked'))).sort(), ['Procfile', 'lib']);
+  const ours = join(root, 'ours.tgz');
+  await packSlug(join(root, 'unpacked'), ours);
+  assert.equal(await normalizeSlug(ours, await listSlug(ours)), ours, 'a slug of ours is left as it is');
 });

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Heroku's hard limit for a compressed slug. */
@@ -113,12 +113,42 @@ export async function unpackSlug(slugFile: string, dir: string): Promise<void> {
   }
 }
 
-function run(cmd: string, args: string[]): Promise<void> {
+/** The entry names of a slug tarball (fails when it is not a gzipped tar). */
+export async function listSlug(file: string): Promise<string[]> {
+  return (await run('tar', ['-tzf', file])).split('\n').filter(Boolean);
+}
+
+/** Whether a tarball holds the app under `./app/`, as Heroku's slugs do. */
+export function hasAppRoot(entries: readonly string[]): boolean {
+  const real = entries.filter((e) => !/^(\.\/?)?$/.test(e));
+  return real.length > 0 && real.every((e) => /^(\.\/)?app(\/|$)/.test(e));
+}
+
+/**
+ * A slug as dynos expect it (the app's files at the root). A Heroku-style tarball (`./app/...`) is
+ * unpacked and packed again from inside `app/` into `<file>.repacked.tgz`; any other is returned as is.
+ */
+export async function normalizeSlug(file: string, entries: readonly string[]): Promise<string> {
+  if (!hasAppRoot(entries)) return file;
+  const tmp = await mkdtemp(`${file}.unpack-`);
+  try {
+    await run('tar', ['-xzf', file, '-C', tmp, '--same-owner', '--numeric-owner']);
+    const out = `${file}.repacked.tgz`;
+    await packSlug(join(tmp, 'app'), out);
+    return out;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
     let err = '';
+    p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (err += d));
     p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}: ${err.trim()}`))));
+    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err.trim()}`))));
   });
 }

@@ -57,6 +57,8 @@ export interface BuildsTable {
   release_id: string | null;
   stack: string;
   buildpacks: string | null; // JSON [{url, name}]
+  /** Builds API: JSON {url, checksum, version_description} of the source tarball; null for git pushes. */
+  source_blob: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -249,5 +251,9 @@ export const MIGRATIONS: string[] = [
     id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, addon_id TEXT NOT NULL,
     addon_name TEXT NOT NULL, kind TEXT NOT NULL, num INTEGER NOT NULL, status TEXT NOT NULL, blob TEXT, size INTEGER,
     error TEXT, source TEXT, created_at TEXT NOT NULL, finished_at TEXT, UNIQUE (app_id, kind, num));
+  `,
+  `
+  ALTER TABLE builds ADD COLUMN source_blob TEXT;
+  CREATE INDEX releases_status ON releases (status);
   `,
 ];

@@ -131,6 +131,8 @@ export class TestPlatform {
         res.setEncoding('utf8');
         res.on('data', (d) => (body += d));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: new Headers(res.headers as Record<string, string>) }));
+        // A dyno stopped mid-response (a restart) cuts the body short: no 'end' comes, only 'close'.
+        res.on('close', () => { if (!res.complete) reject(new Error('the response was cut short')); });
       });
       req.setTimeout(60_000, () => req.destroy(new Error('router request timed out')));
       req.on('error', reject);

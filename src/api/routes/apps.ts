@@ -1,4 +1,4 @@
-// /apps, /apps/{app}, buildpack installations and config vars.
+// /apps, /apps/{app} and buildpack installations.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { BuildpackError, buildpackName, resolveBuildpack } from '../../build/buildpacks.ts';
@@ -114,21 +114,5 @@ export function appRoutes(api: FastifyInstance, d: ApiDeps): void {
       for (const [i, url] of urls.entries()) await trx.insertInto('buildpack_installations').values({ app_id: a.id, ordinal: i, url }).execute();
     });
     return urls.map((url, i) => ({ ordinal: i, buildpack: { url, name: buildpackName(url) } }));
-  });
-
-  api.get<{ Params: Params }>('/apps/:app/config-vars', async (req) => d.releases.configVars((await findApp(d, req.params.app)).id));
-
-  api.patch<{ Params: Params }>('/apps/:app/config-vars', async (req) => {
-    const a = await findApp(d, req.params.app);
-    const body = req.body as Record<string, unknown> | null;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('Expected a JSON object of config vars, e.g. {"KEY": "value"} (null removes a key).');
-    const changes: Record<string, string | null> = {};
-    for (const [k, v] of Object.entries(body)) {
-      if (!/^\w+$/.test(k)) throw invalid(`Config var name ${JSON.stringify(k)} is invalid: use letters, digits and underscores only.`);
-      if (v !== null && typeof v !== 'string') throw invalid(`Config var ${k} must be a string (or null to remove it).`);
-      changes[k] = v as string | null;
-    }
-    await d.releases.setConfig(a.id, req.account, changes);
-    return d.releases.configVars(a.id);
   });
 }

@@ -45,6 +45,9 @@ export function dynoRoutes(api: FastifyInstance, d: ApiDeps): void {
         quantity = /^[+-]/.test(q) ? row.quantity + Number(q) : Number(q);
         if (quantity < 0) quantity = 0;
         if (quantity > MAX_QUANTITY) throw invalid(`Cannot scale ${row.type} to ${quantity}: at most ${MAX_QUANTITY} dynos per process type.`);
+        if (row.type === 'release' && quantity > 0) {
+          throw invalid('The release process type runs once per release (the release phase), not as formation dynos; it cannot be scaled. ps:type release=SIZE sets its size.');
+        }
       }
       let size = row.size;
       const sizeName = typeof u.size === 'string' ? u.size : (u.dyno_size as { name?: string } | undefined)?.name;

@@ -23,6 +23,8 @@ import buildpacksAdd from './buildpacks/add.ts';
 import buildpacksClear from './buildpacks/clear.ts';
 import buildpacksRemove from './buildpacks/remove.ts';
 import buildpacksSet from './buildpacks/set.ts';
+import buildsCachePurge from './builds/purge.ts';
+import buildsCreate from './builds/create.ts';
 import certs from './certs/index.ts';
 import certsAdd from './certs/add.ts';
 import certsRemove from './certs/remove.ts';
@@ -46,6 +48,7 @@ import pgCredentialsRotate from './pg/credentials-rotate.ts';
 import pgCredentialsUrl from './pg/credentials-url.ts';
 import pgInfo from './pg/info.ts';
 import pgPsql from './pg/psql.ts';
+import pipelinesPromote from './pipelines/promote.ts';
 import ps from './ps/index.ts';
 import psRestart from './ps/restart.ts';
 import psScale from './ps/scale.ts';
@@ -54,6 +57,9 @@ import psType from './ps/type.ts';
 import { cli as redisCli, credentials as redisCredentials, info as redisInfo } from './redis/index.ts';
 import releases from './releases/index.ts';
 import releasesInfo from './releases/info.ts';
+import releasesOutput from './releases/output.ts';
+import releasesRetry from './releases/retry.ts';
+import releasesRollback from './releases/rollback.ts';
 import run from './run/index.ts';
 import runDetached from './run/detached.ts';
 import version from './version.ts';
@@ -63,6 +69,7 @@ export const commands: readonly Command[] = [
   apps, appsCreate, appsDestroy, appsInfo, appsOpen,
   login, logout, authToken, authWhoami,
   buildpacks, buildpacksAdd, buildpacksClear, buildpacksRemove, buildpacksSet,
+  buildsCachePurge, buildsCreate,
   certs, certsAdd, certsRemove,
   config, configGet, configSet, configUnset,
   domains, domainsAdd, domainsRemove,
@@ -72,9 +79,10 @@ export const commands: readonly Command[] = [
   logs,
   maintenance, maintenanceOn, maintenanceOff,
   pgInfo, pgPsql, pgCredentialsRotate, pgCredentialsUrl, pgBackups, pgBackupsCapture, pgBackupsRestore,
+  pipelinesPromote,
   ps, psRestart, psScale, psStop, psType,
   redisInfo, redisCli, redisCredentials,
-  releases, releasesInfo,
+  releases, releasesInfo, releasesOutput, releasesRetry, releasesRollback,
   run, runDetached,
   version,
 ];

@@ -1,6 +1,7 @@
 // `slipway releases:info [vN]`: one release (GET /apps/A/releases/N; the newest when N is omitted).
 
-import { appFlags, defineCommand, jsonFlag } from '../../command.ts';
+import { appFlags, defineCommand, flag, jsonFlag } from '../../command.ts';
+import { configLines, shellLines } from '../../config-vars.ts';
 import { CliError, UsageError } from '../../errors.ts';
 import { renderReleaseInfo } from '../../releases-format.ts';
 import type { Release } from '../../types.ts';
@@ -9,7 +10,7 @@ export default defineCommand({
   id: 'releases:info',
   description: 'view detailed information for a release',
   args: [{ name: 'release', description: 'the release version, e.g. v3 (default: the newest)' }],
-  flags: { ...appFlags, json: jsonFlag },
+  flags: { ...appFlags, json: jsonFlag, shell: flag.boolean({ char: 's', description: 'output the config vars in shell format' }) },
   async run(ctx) {
     const { flags, args, api, ui } = ctx;
     const app = await ctx.app();
@@ -25,6 +26,10 @@ export default defineCommand({
       if (!release) throw new CliError(`${app} has no releases.`);
     }
     if (flags.json) return ui.json(release);
+    const vars = await api.get<Record<string, string>>(`${path}/${release.version}/config-vars`);
     ui.lines(renderReleaseInfo(release, { now: new Date(), palette: ui.c }));
+    ui.log();
+    ui.header(`v${release.version} Config vars`);
+    ui.lines(flags.shell ? shellLines(vars) : configLines(vars, ui.c.green));
   },
 });

@@ -1,0 +1,108 @@
+// Plain HTTP endpoints answered before Fastify: output streams (a build's or a release phase's
+// output_stream_url; unauthenticated capability URLs, as Heroku's are) and slug tarball upload/download
+// through signed blob URLs that expire after an hour (Heroku hands out presigned S3 URLs; ours are
+// signed with the platform key).
+// Bodies stream to disk, so a 500 MB slug never sits in memory.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { listSlug, normalizeSlug, SLUG_MAX_BYTES } from '../slugs/index.ts';
+import type { ApiDeps } from './deps.ts';
+
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const STREAM = new RegExp(`^/streams/(releases|builds)/(${UUID})$`);
+const SLUG_BLOB = new RegExp(`^/slug-blobs/(${UUID})$`);
+
+/** Answers the request if it is one of ours; returns false to let the API have it. */
+export function handleRaw(d: ApiDeps, dataDir: string, req: IncomingMessage, res: ServerResponse): boolean {
+  const url = new URL(req.url ?? '/', 'http://x');
+  const stream = STREAM.exec(url.pathname);
+  if (stream && req.method === 'GET') {
+    void serveStream(d, stream[1] === 'releases' ? d.releaseOutputs : d.buildOutputs, stream[2]!, res);
+    return true;
+  }
+  const blob = SLUG_BLOB.exec(url.pathname);
+  if (blob && (req.method === 'PUT' || req.method === 'GET')) {
+    const id = blob[1]!;
+    const expires = url.searchParams.get('expires') ?? '';
+    if (!d.cipher.verify(`slug:${id}:${expires}`, url.searchParams.get('signature') ?? '')) {
+      plain(res, 403, 'This blob URL is not valid: ask the API for the slug again (GET /apps/<app>/slugs/<id>).\n');
+      return true;
+    }
+    if (!(Number(expires) * 1000 > Date.now())) {
+      plain(res, 403, 'This blob URL has expired: ask the API for the slug again (GET /apps/<app>/slugs/<id>) for a fresh one.\n');
+      return true;
+    }
+    const work = req.method === 'PUT' ? upload(d, dataDir, id, req, res) : download(d, id, res);
+    void work.catch((err) => {
+      console.error(`slug blob ${id}: ${req.method} failed:`, err);
+      if (!res.headersSent) plain(res, 500, 'Platform error; the platform log has the details.\n');
+      else res.destroy();
+    });
+    return true;
+  }
+  return false;
+}
+
+function plain(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(text);
+}
+
+async function serveStream(d: ApiDeps, store: ApiDeps['releaseOutputs'], id: string, res: ServerResponse): Promise<void> {
+  if (!store.has(id)) return plain(res, 404, 'No such output stream.\n');
+  res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
+  await store.follow(id, (chunk) => { if (!res.destroyed) res.write(chunk); });
+  res.end();
+}
+
+async function download(d: ApiDeps, id: string, res: ServerResponse): Promise<void> {
+  const slug = await d.db.selectFrom('slugs').select('blob').where('id', '=', id).executeTakeFirst();
+  if (!slug?.blob || !d.blobs.has(slug.blob)) return plain(res, 404, 'This slug has no stored tarball.\n');
+  res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+  await pipeline(createReadStream(d.blobs.path(slug.blob)), res);
+}
+
+/** PUT: the tarball streams to a temp file (500 MB at most), is checked and moved into the blob store. */
+async function upload(d: ApiDeps, dataDir: string, id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const slug = await d.db.selectFrom('slugs').select(['blob']).where('id', '=', id).executeTakeFirst();
+  if (!slug) return plain(res, 404, 'No such slug.\n');
+  if (slug.blob) return plain(res, 409, 'This slug already has its tarball; create a new slug to upload another.\n');
+  const dir = join(dataDir, 'uploads');
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `${id}.tgz`);
+  let bytes = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      bytes += chunk.length;
+      cb(bytes > SLUG_MAX_BYTES ? new TooLarge() : null, chunk);
+    },
+  });
+  try {
+    try {
+      await pipeline(req, limit, createWriteStream(tmp));
+    } catch (err) {
+      if (!(err instanceof TooLarge)) throw err;
+      return plain(res, 413, `The slug is larger than ${SLUG_MAX_BYTES / 1024 / 1024} MB (Heroku's limit).\n`);
+    }
+    let entries: string[];
+    try {
+      entries = await listSlug(tmp);
+    } catch {
+      return plain(res, 422, 'The upload is not a gzipped tar archive; a slug is a .tar.gz of the app (./app/...).\n');
+    }
+    // Heroku's slugs hold the app under ./app/; ours are the app's own files: such a tarball is repacked.
+    const file = await normalizeSlug(tmp, entries);
+    const { sha256, size } = await d.blobs.put(file);
+    await d.db.updateTable('slugs').set({ blob: sha256, size }).where('id', '=', id).where('blob', '=', '').execute();
+    plain(res, 200, '');
+  } finally {
+    await rm(tmp, { force: true });
+    await rm(`${tmp}.repacked.tgz`, { force: true });
+  }
+}
+
+class TooLarge extends Error {}

@@ -1,0 +1,68 @@
+// The Builds API's source: a .tar.gz fetched from a URL (checksum verified when given) and unpacked into
+// the build dir. A tarball whose entries all sit under one top-level directory (GitHub's archives do)
+// is unpacked from inside that directory, as Heroku does.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BuildRejected } from './index.ts';
+
+/** Largest source tarball accepted (Heroku's checkout limit is 1 GB uncompressed; this is compressed). */
+export const SOURCE_MAX_BYTES = 1024 * 1024 * 1024;
+const FETCH_TIMEOUT_MS = 10 * 60_000;
+
+export class SourceError extends BuildRejected {}
+
+export async function fetchSource(url: string, dir: string, checksum?: string): Promise<void> {
+  const work = await mkdtemp(join(dirname(dir), 'source-'));
+  try {
+    const file = join(work, 'source.tgz');
+    const sha256 = await download(url, file);
+    if (checksum && checksum.toLowerCase() !== `sha256:${sha256}`) {
+      throw new SourceError(`The source tarball's checksum is SHA256:${sha256}, not the ${checksum} the build asked for; nothing was built.`);
+    }
+    const tree = join(work, 'tree');
+    await run('mkdir', ['-p', tree]);
+    await run('tar', ['-xzf', file, '-C', tree, '--no-same-owner', '--no-same-permissions']).catch((err: Error) => {
+      throw new SourceError(`The source is not a gzipped tar archive (${err.message.split('\n')[0]}).`);
+    });
+    let root = tree;
+    const top = await readdir(tree);
+    if (top.length === 1 && (await stat(join(tree, top[0]!))).isDirectory()) root = join(tree, top[0]!);
+    for (const entry of await readdir(root)) await rename(join(root, entry), join(dir, entry));
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function download(url: string, file: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'follow' });
+  } catch (err) {
+    throw new SourceError(`Could not fetch the source tarball: ${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message}.`);
+  }
+  if (!res.ok || !res.body) throw new SourceError(`Fetching the source tarball answered HTTP ${res.status}; check source_blob.url.`);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const counted = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream).on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    hash.update(chunk);
+    if (bytes > SOURCE_MAX_BYTES) counted.destroy(new SourceError(`The source tarball is larger than ${SOURCE_MAX_BYTES / 1024 / 1024} MB.`));
+  });
+  await pipeline(counted, createWriteStream(file));
+  return hash.digest('hex');
+}
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(err.trim() || `${cmd} exited ${code}`))));
+  });
+}

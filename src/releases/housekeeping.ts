@@ -1,0 +1,136 @@
+// Housekeeping of what releases leave on disk: slugs no release needs any more (outside every app's
+// newest `keep` releases, which stay restorable by rollback) are removed from the blob store with their
+// unpacked copies, and the space freed is logged; so are the outputs of destroyed apps' builds and
+// releases; `builds:cache:purge` empties one app's build cache.
+// Runs shortly after releases (coalesced) and every hour; one pass at a time.
+import { existsSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BlobStore } from '../slugs/index.ts';
+import { formatSize } from '../slugs/index.ts';
+import type { Db } from '../store/index.ts';
+
+const PERIOD_MS = 60 * 60 * 1000;
+const DEBOUNCE_MS = 2000;
+
+export interface HousekeepingOptions {
+  db: Db;
+  blobs: BlobStore;
+  dataDir: string;
+  /** Releases per app whose slugs are kept. */
+  keep: number;
+  /**
+   * Blobs and slugs younger than this are left alone: an uploaded slug not released yet, or a build's
+   * slug whose row is being written.
+   */
+  graceMs: number;
+  say: (line: string) => void;
+}
+
+export class Housekeeping {
+  private timer?: NodeJS.Timeout;
+  private soon?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(private readonly o: HousekeepingOptions) {}
+
+  /** At start, before the API listens: slug uploads a crash interrupted are dropped. */
+  async start(): Promise<void> {
+    await rm(join(this.o.dataDir, 'uploads'), { recursive: true, force: true });
+    this.timer = setInterval(() => this.schedule(), PERIOD_MS);
+    this.schedule();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    clearTimeout(this.soon);
+  }
+
+  /** A pass soon; calls within a couple of seconds coalesce. */
+  schedule(): void {
+    if (this.soon) return;
+    this.soon = setTimeout(() => {
+      this.soon = undefined;
+      void this.collectSlugs().catch((err) => console.error('housekeeping: slug collection failed:', err));
+    }, DEBOUNCE_MS);
+  }
+
+  /** Removes unneeded slug blobs; returns how many and the bytes freed. One pass at a time. */
+  async collectSlugs(): Promise<{ removed: number; freed: number }> {
+    while (this.running) await this.running.catch(() => undefined);
+    const pass = this.pass();
+    this.running = pass;
+    try {
+      return await pass;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async pass(): Promise<{ removed: number; freed: number }> {
+    const { db, blobs } = this.o;
+    const needed = new Set<string>();
+    const releases = await db.selectFrom('releases').innerJoin('slugs', 'slugs.id', 'releases.slug_id')
+      .select(['releases.app_id', 'releases.version', 'slugs.blob']).orderBy('releases.version', 'desc').execute();
+    const seen = new Map<string, number>();
+    for (const r of releases) {
+      const n = (seen.get(r.app_id) ?? 0) + 1;
+      seen.set(r.app_id, n);
+      if (n <= this.o.keep) needed.add(r.blob);
+    }
+    const referenced = new Set(releases.map((r) => r.blob));
+    const cutoff = new Date(Date.now() - this.o.graceMs).toISOString();
+    for (const s of await db.selectFrom('slugs').select(['blob', 'created_at']).execute()) {
+      if (!referenced.has(s.blob) && s.created_at > cutoff) needed.add(s.blob);
+    }
+    const dir = join(this.o.dataDir, 'blobs', 'sha256');
+    if (!existsSync(dir)) return { removed: 0, freed: 0 };
+    let removed = 0;
+    let freed = 0;
+    for (const name of await readdir(dir)) {
+      if (!/^[0-9a-f]{64}$/.test(name) || needed.has(name)) continue;
+      const file = blobs.path(name);
+      const st = await stat(file).catch(() => undefined);
+      // A blob this young may belong to a build whose slug row is being written: not yet.
+      if (!st || st.mtimeMs > Date.now() - this.o.graceMs) continue;
+      freed += st.size;
+      await rm(file, { force: true });
+      await rm(join(this.o.dataDir, 'slugs', name), { recursive: true, force: true });
+      removed++;
+    }
+    if (removed) this.o.say(`removed ${removed} slug${removed === 1 ? '' : 's'} no release needs (beyond each app's newest ${this.o.keep} releases), freed ${formatSize(freed)}`);
+    await this.collectOutputs();
+    return { removed, freed };
+  }
+
+  /** Output streams of builds and releases that are gone (their app was destroyed). */
+  private async collectOutputs(): Promise<void> {
+    for (const table of ['releases', 'builds'] as const) {
+      const dir = join(this.o.dataDir, 'output', table);
+      if (!existsSync(dir)) continue;
+      const ids = (await readdir(dir)).filter((f) => f.endsWith('.log')).map((f) => f.slice(0, -4));
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        const kept = new Set((await this.o.db.selectFrom(table).select('id').where('id', 'in', chunk).execute()).map((r) => r.id));
+        for (const id of chunk) if (!kept.has(id)) await rm(join(dir, `${id}.log`), { force: true });
+      }
+    }
+  }
+
+  /** Empties the app's build cache; returns the bytes freed. */
+  async purgeCache(appId: string): Promise<number> {
+    const dir = join(this.o.dataDir, 'cache', appId);
+    const freed = await du(dir);
+    await rm(dir, { recursive: true, force: true });
+    return freed;
+  }
+}
+
+async function du(dir: string): Promise<number> {
+  if (!existsSync(dir)) return 0;
+  let total = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name)).catch(() => ({ size: 0 }))).size;
+  }
+  return total;
+}
