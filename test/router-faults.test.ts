@@ -57,8 +57,8 @@ describe('router faults (HAProxy data path)', () => {
   test('a client that stops sending its declared body: H28, logged with 499', async () => {
     const s: Socket = connect(p.routerPort, '127.0.0.1');
     s.on('error', () => undefined);
-    s.write('POST /echo HTTP/1.1\r\nHost: flt.localhost\r\nContent-Length: 100\r\n\r\nonly ten b');
-    await p.waitForLog('flt', /heroku\[router\]: at=warning code=H28 desc="Client Connection Idle" method=POST path="\/echo" host=flt\.localhost .* status=499 /, 20);
+    s.write('POST /upload HTTP/1.1\r\nHost: flt.localhost\r\nContent-Length: 100\r\n\r\nonly ten b');
+    await p.waitForLog('flt', /heroku\[router\]: at=warning code=H28 desc="Client Connection Idle" method=POST path="\/upload" host=flt\.localhost .* status=499 /, 20);
     s.destroy();
   });
 

@@ -67,7 +67,7 @@ export const LOG_FORMAT_FIELDS = [
   '%b', // backend: app-<id> or fallback
   '%s', // server slot: s1 … (the controller knows which dyno it serves)
   '%HM',
-  '%[var(txn.host)]',
+  '%[capture.req.hdr(0),lower,field(1,:)]', // captured while parsing: a request cut before the rules ran still names its app
   '%[var(txn.rid)]',
   '%[var(txn.fwd)]',
   '%Th', // handshake (TLS)
@@ -114,14 +114,18 @@ export function haproxyConfig(s: HaproxySettings, apps: readonly HaproxyApp[]): 
     'defaults',
     '  mode http',
     '  log global',
-    `  log-format ${q('%{+E}o' + LOG_FORMAT_FIELDS.map((f) => `${f}]`).join(''))}`,
     '  option dontlognull',
     '  option http-ignore-probes',
+    // A client that hangs up while its request is with the dyno ends it (H27), as on Heroku.
+    '  option abortonclose',
+    // The request head and the start of its body are read before a dyno is chosen, within the idle
+    // window: a client that stalls its body there gets 408 and the line says H28; the dyno never waits on it.
+    '  option http-buffer-request',
     `  timeout connect ${ms(t.connectMs)}`,
     `  timeout server ${ms(t.serverMs)}`,
     `  timeout client ${ms(t.idleMs)}`,
     `  timeout tunnel ${ms(t.idleMs)}`,
-    `  timeout http-request ${ms(t.clientKeepAliveMs)}`,
+    `  timeout http-request ${ms(Math.min(t.idleMs, t.clientKeepAliveMs))}`,
     `  timeout http-keep-alive ${ms(t.clientKeepAliveMs)}`,
     '  timeout client-fin 5s',
     '  timeout server-fin 5s',
@@ -155,6 +159,8 @@ function frontend(proto: 'http' | 'https', bind: string, s: HaproxySettings): st
   return [
     `frontend ${proto}`,
     bind,
+    '  capture request header Host len 256',
+    `  log-format ${q('%{+E}o' + LOG_FORMAT_FIELDS.map((f) => `${f}]`).join(''))}`,
     // Heroku's limits: a request line past 8 KB is a 400, a header line past 8 KB a 431 (checked only
     // when the header block is that long); over 1000 headers HAProxy itself answers 400.
     '  http-request deny deny_status 400 if { url_len gt 8192 }',

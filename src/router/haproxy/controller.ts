@@ -75,6 +75,8 @@ export class HaproxyController {
   /** Per backend, its server slots as the running worker has them. */
   private readonly slots = new Map<string, Slot[]>();
   private drainTimer?: NodeJS.Timeout;
+  /** Host → app id, as the running config maps them (for lines of requests that never reached a backend). */
+  private readonly hostApps = new Map<string, string>();
   private syncing = false;
   private again = false;
   private closed = false;
@@ -208,6 +210,8 @@ export class HaproxyController {
   /** After a (re)load: the running worker's slots are exactly what the config said. */
   private remember(apps: HaproxyApp[], shape: string): void {
     this.appliedShape = shape;
+    this.hostApps.clear();
+    for (const a of apps) for (const h of a.hosts) this.hostApps.set(h, a.id);
     this.slots.clear();
     for (const a of apps) {
       const slots: Slot[] = [];
@@ -365,7 +369,7 @@ export class HaproxyController {
   private onLog(line: string): void {
     if (!line) return;
     const parsed = parseLogLine(line);
-    const fields = parsed && routerFields(parsed);
+    const fields = parsed && routerFields(parsed, (host) => this.hostApps.get(host));
     if (!fields) return;
     const { appId, ...rest } = fields;
     if (rest.dyno) rest.dyno = this.dynoOf(parsed.backend, rest.dyno) ?? rest.dyno;

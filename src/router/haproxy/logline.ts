@@ -79,16 +79,22 @@ export function hcodeFor(termination: string): HCode | undefined {
   return undefined;
 }
 
-/** Our router line's facts for a request HAProxy proxied to a dyno; undefined for the Node router's own. */
-export function routerFields(l: HaproxyLogLine): (RouterLogFields & { appId: string }) | undefined {
-  if (!l.backend.startsWith('app-') || l.server === 'node') return undefined;
+/**
+ * Our router line's facts for a request HAProxy answered; undefined for the Node router's own. A
+ * request that ended before an app's backend was chosen (a client stalling its request: H28) is
+ * given to the app its Host names, through `appForHost`.
+ */
+export function routerFields(l: HaproxyLogLine, appForHost: (host: string) => string | undefined = () => undefined): (RouterLogFields & { appId: string }) | undefined {
+  if (l.server === 'node') return undefined;
+  const appId = l.backend.startsWith('app-') ? l.backend.slice(4) : /^[cC]/.test(l.termination) ? appForHost(l.host) : undefined;
+  if (!appId) return undefined;
   const code = hcodeFor(l.termination);
   const chose = l.server !== '' && l.server !== '<NOSRV>';
   const connect = l.connectMs >= 0 ? l.connectMs : undefined;
   // Service: what the request spent with the dyno and the client after the connection was open.
   const service = l.activeMs >= 0 ? Math.max(0, l.activeMs - Math.max(0, l.handshakeMs) - Math.max(0, l.queueMs) - Math.max(0, l.connectMs)) : undefined;
   return {
-    appId: l.backend.slice(4),
+    appId,
     code,
     method: l.method,
     path: l.uri,
