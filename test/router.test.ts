@@ -250,7 +250,7 @@ describe('router (HAProxy data path)', () => {
       return r;
     };
     const a = await ready('a.example.test');
-    assert.equal(a.status, 200, a.body);
+    assert.equal(a.status, 200, `${a.body}\n${await readFile(join(p.dataDir, 'router', 'certs', 'crt-list'), 'utf8').catch((e) => e.message)}\n${p.output.slice(-1500)}`);
     assert.equal(a.cn, 'a.example.test');
     const h = JSON.parse(a.body).headers;
     assert.equal(h['x-forwarded-proto'], 'https');
