@@ -11,6 +11,7 @@ import type { Housekeeping } from '../releases/housekeeping.ts';
 import type { OutputStore } from '../releases/output.ts';
 import type { BlobStore } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
+import type { Drains } from '../logs/drains/index.ts';
 import type { LogSink } from '../logs/types.ts';
 
 export interface LogSessionsApi {
@@ -52,6 +53,7 @@ export interface ApiDeps {
   housekeeping: Housekeeping;
   logs: LogSink;
   logSessions: LogSessionsApi;
+  drains: Pick<Drains, 'list' | 'find' | 'add' | 'remove' | 'forget'>;
   /** Base URL users reach the API and git at, e.g. http://localhost:5000. */
   publicUrl: string;
   /** Apps are served at http://<app>.<domain>:<routerPort>/. */

@@ -1,7 +1,7 @@
 // Database rows → Heroku Platform API v3 JSON shapes (field names and nesting as Heroku's schema has them).
 import type { Dyno } from '../dynos/dyno.ts';
 import { sizeOrDefault } from '../dynos/sizes.ts';
-import type { AppsTable, BuildsTable, FormationTable, ReleasesTable, SlugsTable } from '../store/schema.ts';
+import type { AppsTable, BuildsTable, FormationTable, LogDrainsTable, ReleasesTable, SlugsTable } from '../store/schema.ts';
 import type { ApiDeps } from './deps.ts';
 import { webUrl } from './deps.ts';
 
@@ -68,5 +68,12 @@ export function slug(a: { id: string; name: string }, s: SlugsTable, blob: { met
     commit: s.commit, commit_description: s.commit_description, checksum: s.blob ? `SHA256:${s.blob}` : null, size: s.blob ? s.size : null,
     stack: stackRef(s.stack), buildpack_provided_description: s.buildpack_provided_description, created_at: iso(s.created_at),
     updated_at: iso(s.created_at),
+  };
+}
+
+export function logDrain(a: { id: string; name: string }, r: LogDrainsTable) {
+  return {
+    id: r.id, url: r.url, token: r.token, addon: null, app: { id: a.id, name: a.name },
+    created_at: iso(r.created_at), updated_at: iso(r.updated_at),
   };
 }

@@ -12,6 +12,7 @@ import { RangeError416 } from './range.ts';
 import { addonBackupRoutes } from './routes/addon-backups.ts';
 import { addonRoutes } from './routes/addons.ts';
 import { appRoutes } from './routes/apps.ts';
+import { drainRoutes } from './routes/drains.ts';
 import { dynoRoutes } from './routes/dynos.ts';
 import { certRoutes } from './routes/certs.ts';
 import { domainRoutes } from './routes/domains.ts';
@@ -111,6 +112,7 @@ export async function createApiServer(o: ApiServerOptions) {
   metricsRoutes(app, o.deps);
   addonRoutes(app, o.deps);
   addonBackupRoutes(app, o.deps);
+  drainRoutes(app, o.deps);
   await app.ready();
   return { server, app };
 }

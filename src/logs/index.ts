@@ -3,3 +3,4 @@ export { Logplex, resolveLogplexOptions, type LogplexOptions, type ResolvedLogpl
 export { formatLine, formatTimestamp, matchesFilter, splitMessage } from './format.ts';
 export { tailOverflowMessage } from './subscription.ts';
 export type { LogFilter, LogLine, LogReader, LogSession, LogSessionOptions, LogSink, LogSource } from './types.ts';
+export { Drains, DrainError, type DrainRow } from './drains/index.ts';

@@ -64,6 +64,8 @@ interface AppLog {
   /** Microseconds since the epoch of the app's newest stamp. */
   lastStamp: bigint;
   subscribers: Set<Subscription>;
+  /** Synchronous listeners with their own bounded buffers (drains). */
+  followers: Set<(line: LogLine) => void>;
 }
 
 export class Logplex implements LogSink, LogReader {
@@ -91,7 +93,29 @@ export class Logplex implements LogSink, LogReader {
       for (const sub of app.subscribers) {
         if (matchesFilter(line, sub.filter)) sub.offer(line);
       }
+      for (const follower of app.followers) {
+        try {
+          follower(line);
+        } catch (err) {
+          this.options.reportError(err, 'log follower failed on a line');
+        }
+      }
     }
+  }
+
+  /**
+   * Hands every new line of the app to `onLine`, synchronously, inside `emit`: for drains, which keep
+   * their own bounded backlog. `onLine` must not block or do I/O itself. Returns the unfollow function.
+   */
+  follow(appId: string, onLine: (line: LogLine) => void): () => void {
+    const app = this.app(appId);
+    app.followers.add(onLine);
+    return () => {
+      const current = this.apps.get(appId);
+      if (!current) return;
+      current.followers.delete(onLine);
+      this.dropIfUnused(appId, current);
+    };
   }
 
   /** The newest `n` lines of the app's history that match `filter`, oldest first. */
@@ -112,7 +136,7 @@ export class Logplex implements LogSink, LogReader {
       const current = this.apps.get(appId);
       if (!current) return;
       current.subscribers.delete(sub);
-      if (current.subscribers.size === 0 && current.history.length === 0) this.apps.delete(appId);
+      this.dropIfUnused(appId, current);
     };
     const sub: Subscription = new Subscription({
       filter,
@@ -139,7 +163,7 @@ export class Logplex implements LogSink, LogReader {
     const app = this.apps.get(appId);
     if (app) {
       app.history.clear();
-      if (app.subscribers.size === 0) this.apps.delete(appId);
+      this.dropIfUnused(appId, app);
     }
     this.sessions.forgetApp(appId);
   }
@@ -165,10 +189,14 @@ export class Logplex implements LogSink, LogReader {
   private app(appId: string): AppLog {
     let app = this.apps.get(appId);
     if (!app) {
-      app = { history: new Ring<LogLine>(this.options.historyLines), lastStamp: 0n, subscribers: new Set() };
+      app = { history: new Ring<LogLine>(this.options.historyLines), lastStamp: 0n, subscribers: new Set(), followers: new Set() };
       this.apps.set(appId, app);
     }
     return app;
+  }
+
+  private dropIfUnused(appId: string, app: AppLog): void {
+    if (app.subscribers.size === 0 && app.followers.size === 0 && app.history.length === 0) this.apps.delete(appId);
   }
 
   private stamp(app: AppLog): Pick<LogLine, 'time' | 'micros'> {

@@ -16,7 +16,7 @@ import { GitHttp } from '../git/http.ts';
 import { PushHandler } from '../git/push.ts';
 import { Repos } from '../git/repos.ts';
 import { authenticate } from '../api/auth.ts';
-import { Logplex } from '../logs/index.ts';
+import { Drains, Logplex } from '../logs/index.ts';
 import { attachmentVars } from '../addons/catalog.ts';
 import { ConfigCipher, Releases, type ReleaseRow } from '../releases/index.ts';
 import type { FormationEntry } from '../build/appjson.ts';
@@ -64,6 +64,8 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   await runtime.prepare((line) => say(`stack: ${line}`));
 
   const logs = new Logplex();
+  const drains = new Drains({ db, logs });
+  await drains.start();
   const blobs = new BlobStore({ dir: join(config.dataDir, 'blobs') });
   const cipher = await ConfigCipher.open(join(config.dataDir, 'secrets', 'config.key'));
   const releaseOutputs = new OutputStore(join(config.dataDir, 'output', 'releases'));
@@ -165,6 +167,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
       publicUrl: config.publicUrl, domain: config.domain,
       routerPort: config.routerPort, stack: runtime.stack,
       logSessions: { create: (appId, o) => logs.createSession(appId, o), forget: (appId) => logs.forget(appId) },
+      drains,
     },
     git, push, dataDir: config.dataDir,
     sessionStream: (req, res, id) => void logs.handleSessionRequest(req, res, id),
@@ -221,6 +224,8 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
         await addons.stop();
         apiServer.closeAllConnections?.();
         await fastify.close().catch(() => undefined);
+        // The dynos' last lines still go out to the drains, for a moment.
+        await drains.close(2000);
         logs.close();
         await store.close();
         say('Stopped.');

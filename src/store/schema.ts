@@ -171,6 +171,17 @@ export interface AddonBackupsTable {
   finished_at: string | null;
 }
 
+/** A log drain: where logplex forwards every line of the app (syslog or HTTPS). */
+export interface LogDrainsTable {
+  id: string;
+  app_id: string;
+  url: string;
+  /** `d.<uuid>`: names the drain to its receiver (syslog HOSTNAME, `Logplex-Drain-Token`). */
+  token: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   addons: AddonsTable;
   addon_attachments: AddonAttachmentsTable;
@@ -179,6 +190,7 @@ export interface Database {
   domains: DomainsTable;
   sni_endpoints: SniEndpointsTable;
   app_features: AppFeaturesTable;
+  log_drains: LogDrainsTable;
   accounts: AccountsTable;
   apps: AppsTable;
   buildpack_installations: BuildpackInstallationsTable;
@@ -255,5 +267,10 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE builds ADD COLUMN source_blob TEXT;
   CREATE INDEX releases_status ON releases (status);
+  `,
+  `
+  CREATE TABLE log_drains (
+    id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, url TEXT NOT NULL,
+    token TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (app_id, url));
   `,
 ];

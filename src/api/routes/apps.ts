@@ -89,6 +89,7 @@ export function appRoutes(api: FastifyInstance, d: ApiDeps): void {
     await d.db.deleteFrom('apps').where('id', '=', a.id).execute();
     await d.repos.remove(a.id);
     d.logSessions.forget(a.id);
+    d.drains.forget(a.id);
     return shown;
   });
 

@@ -1,0 +1,174 @@
+// Drains against real receivers on loopback (TCP, TLS, HTTP, HTTPS), fed by a real Logplex: every line
+// arrives once, in order, framed as Heroku frames it; a receiver that is down and comes back gets what
+// the backlog held and an L10 line counting the rest; a receiver that fails requests is retried.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { openStore, type OpenedStore } from '../../store/index.ts';
+import { Logplex } from '../logplex.ts';
+import { Drains } from './index.ts';
+import { HttpReceiver, makeTls, removeTls, SyslogReceiver, type SyslogMessage, type Tls } from './test-support.ts';
+
+const APP = '6f1c1e7e-0000-4000-8000-000000000001';
+
+function seqMessages(ms: SyslogMessage[]): number[] {
+  return ms.filter((m) => m.procId === 'worker.1').map((m) => Number(/^line (\d+)\n$/.exec(m.message)?.[1]));
+}
+
+describe('drains', () => {
+  let store: OpenedStore;
+  let logs: Logplex;
+  let drains: Drains;
+  let tls: Tls;
+
+  before(async () => {
+    store = openStore(':memory:');
+    const t = new Date().toISOString();
+    await store.db.insertInto('accounts').values({ id: 'acct', email: 'ops@example.com', api_key_hash: 'x', created_at: t, updated_at: t }).execute();
+    await store.db.insertInto('apps').values({ id: APP, name: 'drained', owner_id: 'acct', stack: 's', maintenance: 0, buildpack_provided_description: null, released_at: null, created_at: t, updated_at: t }).execute();
+    logs = new Logplex();
+    drains = new Drains({ db: store.db, logs, minBackoffMs: 50, maxBackoffMs: 200, reportError: () => undefined });
+    tls = await makeTls();
+  });
+  after(async () => {
+    await drains.close();
+    logs.close();
+    await store.close();
+    await removeTls(tls);
+  });
+
+  test('a syslog drain gets every line in order as octet-counted RFC 5424 with the drain token', async () => {
+    const rx = new SyslogReceiver();
+    await rx.start();
+    try {
+      const row = await drains.add(APP, `syslog://127.0.0.1:${rx.port}`);
+      assert.match(row.token, /^d\.[0-9a-f-]{36}$/);
+      logs.emit(APP, 'heroku', 'router', 'at=info method=GET path="/" status=200');
+      logs.emit(APP, 'app', 'api', 'Release v3 created by user ops@example.com');
+      await rx.waitUntil((ms) => ms.length >= 2, 'the first lines');
+      // A burst of 1000 lines within one turn of the event loop (50 emits of 20 lines) fits the backlog (1024).
+      for (let i = 1; i <= 50; i++) logs.emit(APP, 'app', 'worker.1', Array.from({ length: 20 }, (_, j) => `line ${(i - 1) * 20 + j + 1}`).join('\n'));
+      await rx.waitUntil((ms) => seqMessages(ms).length >= 1000, 'all 1000 worker lines');
+      assert.deepEqual(rx.errors, []);
+      assert.deepEqual(seqMessages(rx.messages), Array.from({ length: 1000 }, (_, i) => i + 1));
+      const [router, api] = rx.messages;
+      assert.deepEqual({ ...router, timestamp: '' }, { pri: 158, timestamp: '', hostname: row.token, appName: 'heroku', procId: 'router', msgId: '-', structuredData: '-', message: 'at=info method=GET path="/" status=200\n' });
+      assert.equal(api!.pri, 45);
+      assert.equal(api!.appName, 'app');
+      assert.match(router!.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
+      const worker = rx.messages.find((m) => m.procId === 'worker.1')!;
+      assert.equal(worker.pri, 190);
+      assert.ok(!rx.messages.some((m) => /Error L10/.test(m.message)), 'no drops while the receiver kept up');
+      await drains.remove(APP, row.token);
+    } finally {
+      await rx.stop();
+    }
+  });
+
+  test('a syslog+tls drain checks the certificate: L14 when it cannot, delivery with #insecure', async () => {
+    const rx = new SyslogReceiver(tls);
+    await rx.start();
+    const seen: string[] = [];
+    const stop = logs.subscribe(APP, { dyno: 'logplex' }, (l) => void seen.push(l.message));
+    try {
+      const strict = await drains.add(APP, `syslog+tls://127.0.0.1:${rx.port}`);
+      logs.emit(APP, 'app', 'web.1', 'over tls');
+      const deadline = Date.now() + 10_000;
+      while (!seen.some((m) => m.startsWith('Error L14 (certificate validation)')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.match(seen.join('\n'), new RegExp(`Error L14 \\(certificate validation\\): error="[^"]+" uri="syslog\\+tls://127\\.0\\.0\\.1:${rx.port}`));
+      assert.equal(rx.messages.length, 0, 'nothing is sent to a server whose certificate is not trusted');
+      await drains.remove(APP, strict.id);
+      await drains.add(APP, `syslog+tls://127.0.0.1:${rx.port}#insecure`);
+      logs.emit(APP, 'app', 'web.1', 'over tls, unchecked');
+      await rx.waitUntil((ms) => ms.some((m) => m.message === 'over tls, unchecked\n'), 'the line over TLS');
+    } finally {
+      stop();
+      for (const d of await drains.list(APP)) await drains.remove(APP, d.id);
+      await rx.stop();
+    }
+  });
+
+  test('an HTTPS-style drain POSTs application/logplex-1 batches with logplex headers and Basic auth', async () => {
+    const rx = new HttpReceiver();
+    await rx.start();
+    try {
+      const row = await drains.add(APP, `http://user:s3cret@127.0.0.1:${rx.port}/logs`);
+      for (let i = 1; i <= 300; i++) logs.emit(APP, 'app', 'worker.1', `line ${i}`);
+      await rx.waitUntil((ms) => seqMessages(ms).length >= 300, 'all 300 lines');
+      assert.deepEqual(rx.errors, []);
+      assert.deepEqual(seqMessages(rx.messages), Array.from({ length: 300 }, (_, i) => i + 1));
+      const post = rx.posts[0]!;
+      assert.equal(post.headers['content-type'], 'application/logplex-1');
+      assert.equal(post.headers['logplex-drain-token'], row.token);
+      assert.match(String(post.headers['logplex-frame-id']), /^[0-9A-F]{32}$/);
+      assert.match(String(post.headers['user-agent']), /^Logplex\//);
+      assert.equal(post.headers.authorization, `Basic ${Buffer.from('user:s3cret').toString('base64')}`);
+      assert.match(post.body, /^\d+ <190>1 \S+ host app worker\.1 - line 1\n/);
+      await drains.remove(APP, row.id);
+    } finally {
+      await rx.stop();
+    }
+  });
+
+  test('a failed POST is retried with the same Frame-Id', async () => {
+    const rx = new HttpReceiver(tls);
+    await rx.start();
+    let calls = 0;
+    rx.status = () => (++calls === 1 ? 503 : 200);
+    try {
+      const row = await drains.add(APP, `https://127.0.0.1:${rx.port}/#insecure`);
+      logs.emit(APP, 'app', 'web.1', 'retry me');
+      await rx.waitUntil((ms) => ms.some((m) => m.message === 'retry me\n'), 'the retried line');
+      assert.equal(rx.posts[0]!.status, 503);
+      assert.equal(rx.posts[1]!.headers['logplex-frame-id'], rx.posts[0]!.headers['logplex-frame-id']);
+      assert.equal(rx.posts[1]!.body, rx.posts[0]!.body);
+      await drains.remove(APP, row.id);
+    } finally {
+      await rx.stop();
+    }
+  });
+
+  for (const kind of ['syslog', 'http'] as const) {
+    test(`a ${kind} drain that is down and comes back gets its backlog in order, and L10 counts the rest`, async () => {
+      const rx = kind === 'syslog' ? new SyslogReceiver() : new HttpReceiver();
+      await rx.start();
+      const port = rx.port;
+      await rx.stop();
+      const row = await drains.add(APP, kind === 'syslog' ? `syslog://127.0.0.1:${port}` : `http://127.0.0.1:${port}/`);
+      try {
+        for (let i = 1; i <= 1500; i++) logs.emit(APP, 'app', 'worker.1', `line ${i}`);
+        // Give the drain time to fail a few connects; nothing must block meanwhile.
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(drains.drain(row.id)!.backlog <= 1024, true, 'the backlog stays within its bound');
+        await rx.start(port);
+        await rx.waitUntil((ms) => seqMessages(ms).includes(1500), 'the newest line after coming back');
+        const l10 = rx.messages.findIndex((m) => /^Error L10 \(output buffer overflow\): \d+ messages dropped since \S+\.\n$/.test(m.message));
+        assert.ok(l10 >= 0, `an L10 line: ${JSON.stringify(rx.messages.slice(0, 3))}`);
+        assert.equal(rx.messages[l10]!.appName, 'heroku');
+        assert.equal(rx.messages[l10]!.procId, 'logplex');
+        assert.equal(rx.messages[l10]!.pri, 172);
+        const dropped = Number(/(\d+) messages dropped/.exec(rx.messages[l10]!.message)![1]);
+        const got = seqMessages(rx.messages);
+        // What arrived is one contiguous run ending with the newest line; with the L10 count, nothing is unaccounted.
+        assert.deepEqual(got, Array.from({ length: got.length }, (_, i) => 1501 - got.length + i));
+        assert.equal(got.length + dropped, 1500);
+        assert.ok(got.length >= 1024, `the whole backlog (1024) arrived, got ${got.length}`);
+      } finally {
+        await drains.remove(APP, row.id);
+        await rx.stop();
+      }
+    });
+  }
+
+  test('bad URLs are refused with what to do; at most five drains per app', async () => {
+    for (const d of await drains.list(APP)) await drains.remove(APP, d.url);
+    await assert.rejects(drains.add(APP, 'syslog://logs.example.com'), /no port: syslog drains need one/);
+    await assert.rejects(drains.add(APP, 'syslog+udp://logs.example.com:514'), /UDP syslog drains are not supported/);
+    await assert.rejects(drains.add(APP, 'ftp://logs.example.com'), /scheme ftp:\/\/ is not supported/);
+    await assert.rejects(drains.add(APP, 'not a url'), /is not a URL/);
+    for (let i = 0; i < 5; i++) await drains.add(APP, `syslog://127.0.0.1:${1000 + i}`);
+    await assert.rejects(drains.add(APP, 'syslog://127.0.0.1:999'), /most an app may have \(5\)/);
+    await assert.rejects(drains.add(APP, 'syslog://127.0.0.1:1000'), /already been taken/);
+    for (const d of await drains.list(APP)) await drains.remove(APP, d.url);
+    assert.equal((await drains.list(APP)).length, 0);
+  });
+});

@@ -1,0 +1,132 @@
+// An HTTPS drain: batched POSTs of `application/logplex-1`, one in flight at a time, as logplex sends
+// them (headers Logplex-Msg-Count, Logplex-Frame-Id, Logplex-Drain-Token; userinfo as Basic auth).
+//
+// A batch is at most 100 KiB of frames (logplex's target) and is fixed once made, so a retried batch
+// has the same body and Frame-Id and receivers can de-duplicate. Outcomes:
+//   2xx                  delivered;
+//   4xx other than 429   the receiver refused it: dropped at once (counted, reported by L10);
+//   429, 5xx             retried after the back-off, three tries in all, then dropped (counted);
+//   no answer            (refused, reset, 5 s timeout) the drain is down: the same batch is retried with
+//                        back-off until it goes through, while newer lines wait in the bounded backlog.
+import { createHash, randomBytes } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Drain, type DrainOptions } from './drain.ts';
+import { httpFrame, overflowLine } from './frame.ts';
+import type { HttpTarget } from './url.ts';
+
+const BATCH_BYTES = 100 * 1024;
+const BATCH_LINES = 1000;
+const REQUEST_TIMEOUT_MS = 5000;
+const TRIES_WHEN_ANSWERED = 3;
+const USER_AGENT = 'Logplex/slipway';
+
+interface Batch {
+  body: string;
+  /** Frames in the body, the L10 notice included (Logplex-Msg-Count). */
+  frames: number;
+  /** Log lines in the body. */
+  lines: number;
+  /** Lines to count as dropped if the batch is given up: its own and the drops its L10 reports. */
+  lost: number;
+  since: Date;
+  frameId: string;
+  tries: number;
+}
+
+type Outcome = 'delivered' | 'refused' | 'retry' | 'down';
+
+export class HttpDrain extends Drain {
+  private readonly target: HttpTarget;
+  private readonly agent: HttpAgent;
+  private batch: Batch | undefined;
+  private requesting = false;
+
+  constructor(opts: DrainOptions & { target: HttpTarget }) {
+    super(opts);
+    this.target = opts.target;
+    this.agent = opts.target.tls
+      ? new HttpsAgent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: !opts.target.insecure })
+      : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  }
+
+  protected pump(): void {
+    if (this.requesting) return;
+    const batch = this.batch ?? this.nextBatch();
+    if (!batch) return;
+    this.batch = batch;
+    this.requesting = true;
+    batch.tries++;
+    void this.post(batch).then((outcome) => {
+      this.requesting = false;
+      if (this.closed) return;
+      if (outcome === 'delivered') {
+        this.delivered += batch.lines;
+        this.batch = undefined;
+        this.succeeded();
+        this.kick();
+      } else if (outcome === 'refused' || (outcome === 'retry' && batch.tries >= TRIES_WHEN_ANSWERED)) {
+        this.buffer.lost(batch.lost, batch.since);
+        this.batch = undefined;
+        this.kick();
+      } else {
+        this.retryLater();
+      }
+    });
+  }
+
+  protected idle(): boolean {
+    return this.buffer.length === 0 && !this.batch;
+  }
+
+  protected shutdown(): void {
+    this.agent.destroy();
+  }
+
+  private nextBatch(): Batch | undefined {
+    if (this.buffer.length === 0 && this.buffer.pendingDrops === 0) return undefined;
+    const drops = this.buffer.takeDrops();
+    const taken = this.buffer.take(BATCH_LINES, BATCH_BYTES, httpFrame);
+    const body = (drops ? httpFrame(overflowLine(drops.dropped, drops.since, new Date())) : '') + taken.text;
+    return {
+      body, frames: taken.count + (drops ? 1 : 0), lines: taken.count, lost: taken.count + (drops?.dropped ?? 0),
+      since: drops?.since ?? taken.oldest ?? new Date(),
+      frameId: createHash('md5').update(randomBytes(16)).digest('hex').toUpperCase(), tries: 0,
+    };
+  }
+
+  private post(batch: Batch): Promise<Outcome> {
+    const url = this.target.url;
+    const send = this.target.tls ? httpsRequest : httpRequest;
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (o: Outcome) => {
+        if (!settled) {
+          settled = true;
+          resolve(o);
+        }
+      };
+      const req = send(url, {
+        method: 'POST',
+        agent: this.agent,
+        headers: {
+          'Content-Type': 'application/logplex-1',
+          'Content-Length': Buffer.byteLength(batch.body),
+          'Logplex-Msg-Count': String(batch.frames),
+          'Logplex-Frame-Id': batch.frameId,
+          'Logplex-Drain-Token': this.token,
+          'User-Agent': USER_AGENT,
+          ...(this.target.authorization ? { Authorization: this.target.authorization } : {}),
+        },
+      }, (res) => {
+        res.resume();
+        const status = res.statusCode ?? 0;
+        res.on('end', () => settle(status >= 200 && status < 300 ? 'delivered' : status >= 400 && status < 500 && status !== 429 ? 'refused' : 'retry'));
+        res.on('error', () => settle('down'));
+      });
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('drain request timed out')));
+      req.on('error', () => settle('down'));
+      req.end(batch.body);
+    });
+  }
+}
