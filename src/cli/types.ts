@@ -67,3 +67,25 @@ export interface BuildpackInstallation {
 export interface LogSession {
   logplex_url: string;
 }
+
+export interface LogDrain {
+  id?: string;
+  url: string;
+  token: string;
+  addon?: { id?: string; name?: string } | null;
+  created_at?: string;
+}
+
+export interface Build {
+  id: string;
+  status: 'pending' | 'succeeded' | 'failed' | string;
+  user?: { email?: string } | null;
+  source_blob?: { version?: string | null } | null;
+  buildpacks?: { url?: string; name?: string }[] | null;
+  stack?: string | { name?: string } | null;
+  release?: { id?: string; version?: number } | null;
+  slug?: { id?: string } | null;
+  output_stream_url?: string | null;
+  created_at?: string;
+  updated_at?: string;
+}

@@ -3,9 +3,13 @@
 // The dyno never restarts itself: it reports its exit and the manager's reconcile loop decides.
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { LineAssembler } from '../logs/lines.ts';
 import type { LogSink } from '../logs/types.ts';
 import type { Container, Runtime } from '../runtime/types.ts';
 import type { DynoSize } from './sizes.ts';
+
+/** Heroku cuts dyno output lines longer than this many bytes into pieces. */
+const MAX_LINE_BYTES = 10_000;
 
 export type DynoState = 'starting' | 'up' | 'crashed' | 'down' | 'idle' | 'complete';
 
@@ -275,20 +279,10 @@ export class Dyno {
 
   private pipeOutput(c: Container): void {
     for (const stream of [c.stdout, c.stderr]) {
-      let pending = '';
+      const lines = new LineAssembler(MAX_LINE_BYTES, (text) => this.emitOutput(text));
       stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        pending += chunk;
-        const cut = pending.lastIndexOf('\n');
-        if (cut < 0) {
-          // A process that never prints a newline still gets its output logged in bounded pieces.
-          if (pending.length >= 10_000) { this.emitOutput(pending); pending = ''; }
-          return;
-        }
-        this.emitOutput(pending.slice(0, cut));
-        pending = pending.slice(cut + 1);
-      });
-      stream.on('end', () => { if (pending) this.emitOutput(pending); pending = ''; });
+      stream.on('data', (chunk: string) => lines.write(chunk));
+      stream.on('end', () => lines.end());
     }
   }
 

@@ -33,6 +33,8 @@ export interface LogplexOptions {
   maxSessions?: number;
   /** Interval of the comment heartbeat on Server-Sent-Events tails. Default 15 s. */
   sseHeartbeatMs?: number;
+  /** Rendered bytes a tail's response may hold unsent before its queue takes over. Default 1 MiB. */
+  tailBufferBytes?: number;
   /** Microseconds since the epoch. Default: wall clock advanced by process.hrtime. */
   clock?: MicroClock;
   /** Where failures that have no caller to return to go (a subscriber that threw). Default: stderr. */
@@ -50,6 +52,7 @@ export function resolveLogplexOptions(options: LogplexOptions = {}): ResolvedLog
     sessionTtlMs: options.sessionTtlMs ?? 360_000,
     maxSessions: options.maxSessions ?? 10_000,
     sseHeartbeatMs: options.sseHeartbeatMs ?? 15_000,
+    tailBufferBytes: options.tailBufferBytes ?? 1024 * 1024,
     clock: options.clock ?? createMicroClock(),
     reportError:
       options.reportError ??
@@ -81,6 +84,7 @@ export class Logplex implements LogSink, LogReader {
       defaultLines: this.options.defaultSessionLines,
       maxLines: this.options.historyLines,
       heartbeatMs: this.options.sseHeartbeatMs,
+      tailBufferBytes: this.options.tailBufferBytes,
     });
   }
 

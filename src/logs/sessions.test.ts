@@ -244,3 +244,25 @@ describe('log sessions: a tail that cannot keep up', () => {
     }
   });
 });
+
+describe('log sessions: a tail keeps up with a burst', () => {
+  it('delivers a burst of 5000 lines emitted in one go, in order, without L11', async () => {
+    const h = await startHarness();
+    try {
+      const session = h.logplex.createSession('keepup', { tail: true, lines: 0 });
+      const stream = await openStream(h.url(`/sessions/${session.id}`), { Accept: 'text/event-stream' });
+      await new Promise((r) => setImmediate(r));
+      const total = 5000;
+      for (let i = 1; i <= total; i += 500) {
+        h.logplex.emit('keepup', 'app', 'worker.1', Array.from({ length: 500 }, (_, j) => `burst line ${i + j} ${'y'.repeat(60)}`).join('\n'));
+      }
+      await stream.until(new RegExp(`burst line ${total} y+\\n\\n$`), 10_000);
+      const got = [...stream.body.matchAll(/^data: \S+ app\[worker\.1\]: burst line (\d+) /gm)].map((m) => Number(m[1]));
+      assert.deepEqual(got, Array.from({ length: total }, (_, i) => i + 1));
+      assert.doesNotMatch(stream.body, /L11/);
+      stream.close();
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -4,8 +4,10 @@
 //
 // Bounds: unused sessions live `ttlMs` (360 s, logplex's `session_expiry_s`) and at most
 // `maxSessions` are stored (the oldest is dropped past that). A tail being served is no longer
-// stored; it lasts as long as its connection and is ended by `close()`. Its backlog is bounded by
-// the subscriber queue (subscription.ts): a client that reads too slowly loses lines and gets L11.
+// stored; it lasts as long as its connection and is ended by `close()`. Its backlog is bounded twice:
+// up to `tailBufferBytes` (1 MiB) of rendered lines in the response (so a burst of a few thousand lines
+// reaches a client that reads), then the subscriber queue (subscription.ts): a client that reads too
+// slowly loses lines and gets L11, and ingestion never waits for it.
 // Formats: `text/plain` lines ending in `\n`, or Server-Sent Events when the client's Accept asks for
 // `text/event-stream` (what the current Heroku CLI reads), with a comment heartbeat so proxies keep
 // an idle stream open.
@@ -23,6 +25,8 @@ export interface LogSessionsOptions {
   /** Largest `lines` a session may ask for (the history bound). */
   maxLines: number;
   heartbeatMs: number;
+  /** Bytes a tail's response may hold unsent before the tail counts as busy. */
+  tailBufferBytes: number;
 }
 
 /** `2026-11-24T15:19:10Z`, the Platform API's timestamp shape. */
@@ -113,11 +117,22 @@ export class LogSessions {
     if (history) res.write(history);
     else res.flushHeaders();
 
+    // Lines of one turn of the event loop go out in one write (cork until the next tick): a burst costs
+    // one syscall, not one per line. The response may buffer up to `tailBufferBytes` before this
+    // subscriber counts as busy; past that its bounded queue (drops with L11) takes over.
+    let corked = false;
     const unsubscribe = this.reader.subscribe(session.appId, session.filter, (line) => {
       if (res.writableEnded || res.destroyed) return;
-      if (res.write(render(line))) return;
-      // The client reads slower than lines arrive: stay busy until the socket drains, so the
-      // subscriber queue (bounded, drops with L11) absorbs the backlog instead of memory here.
+      if (!corked) {
+        corked = true;
+        res.cork();
+        process.nextTick(() => {
+          corked = false;
+          res.uncork();
+        });
+      }
+      res.write(render(line));
+      if (res.writableLength < this.opts.tailBufferBytes) return;
       return new Promise<void>((resolve) => {
         const settle = (): void => {
           res.off('drain', settle);

@@ -37,6 +37,9 @@ import domainsAdd from './domains/add.ts';
 import domainsRemove from './domains/remove.ts';
 import features from './features/index.ts';
 import { disable as featuresDisable, enable as featuresEnable } from './features/toggle.ts';
+import drains from './drains/index.ts';
+import drainsAdd from './drains/add.ts';
+import drainsRemove from './drains/remove.ts';
 import gitRemote from './git/remote.ts';
 import help from './help.ts';
 import logs from './logs.ts';
@@ -73,6 +76,7 @@ export const commands: readonly Command[] = [
   certs, certsAdd, certsRemove,
   config, configGet, configSet, configUnset,
   domains, domainsAdd, domainsRemove,
+  drains, drainsAdd, drainsRemove,
   features, featuresEnable, featuresDisable,
   gitRemote,
   help,

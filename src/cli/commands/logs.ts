@@ -15,7 +15,7 @@ export default defineCommand({
     num: flag.integer({ char: 'n', helpValue: 'N', default: 100, description: 'number of lines to display' }),
     dyno: flag.string({
       char: 'd',
-      aliases: ['p', 'ps', 'dyno-name'],
+      aliases: ['p', 'ps', 'dyno-name', 'process-type'],
       helpValue: 'DYNO',
       description: 'only show output from this dyno (web.1) or process type (web)',
     }),
