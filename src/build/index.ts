@@ -40,6 +40,8 @@ export interface BuilderOptions {
   configVars: (appId: string) => Promise<Record<string, string>>;
   /** The app's URL, printed after `Released vN`. */
   webUrl: (appName: string) => string;
+  /** Records a build's output for its output_stream_url (`builds:output`); unset: not recorded here. */
+  recordOutput?: (buildId: string) => { write(text: string): void; end(): Promise<void> };
 }
 
 export interface User { id: string; email: string }
@@ -81,8 +83,9 @@ export class Builder {
    * Runs one build. Callers serialize builds of one app (git/push.ts holds an app from a push's hook
    * until git has moved the ref, which only it can see); builds of different apps run side by side.
    */
-  async build(req: BuildRequest): Promise<BuildOutcome> {
+  async build(asked: BuildRequest): Promise<BuildOutcome> {
     const { db, logs } = this.o;
+    let req = asked;
     const stack = this.o.runtime.stack;
     const t = now();
     const build: BuildsTable = {
@@ -91,6 +94,9 @@ export class Builder {
     };
     // A build the Builds API recorded while it waited its turn already has its row.
     await db.insertInto('builds').values(build).onConflict((oc) => oc.column('id').doUpdateSet({ status: 'pending', updated_at: t })).execute();
+    // Everything the pusher sees is also kept with the build.
+    const recording = this.o.recordOutput?.(build.id);
+    if (recording) req = { ...asked, output: (text) => { asked.output(text); recording.write(text); } };
     logs.emit(req.app.id, 'app', 'api', `Build started by user ${req.user.email}`);
     const work = join(this.o.dataDir, 'builds', build.id);
     const short = build.id.slice(0, 8);
@@ -144,6 +150,7 @@ export class Builder {
       logs.emit(req.app.id, 'app', 'api', `Build failed -- check your build output: builds:info ${build.id}`);
       return { build };
     } finally {
+      await recording?.end();
       await unmountUnder(work);
       await rm(work, { recursive: true, force: true });
     }

@@ -36,9 +36,16 @@ export interface Release {
 
 export interface Build {
   id: string;
-  status: string;
-  output_stream_url?: string | null;
+  status: 'pending' | 'succeeded' | 'failed' | string;
+  user?: { email?: string } | null;
+  source_blob?: { version?: string | null } | null;
+  buildpacks?: { url?: string; name?: string }[] | null;
+  stack?: string | { name?: string } | null;
   release?: { id: string } | null;
+  slug?: { id?: string } | null;
+  output_stream_url?: string | null;
+  created_at?: string;
+  updated_at?: string;
 }
 
 export interface Dyno {
@@ -74,18 +81,4 @@ export interface LogDrain {
   token: string;
   addon?: { id?: string; name?: string } | null;
   created_at?: string;
-}
-
-export interface Build {
-  id: string;
-  status: 'pending' | 'succeeded' | 'failed' | string;
-  user?: { email?: string } | null;
-  source_blob?: { version?: string | null } | null;
-  buildpacks?: { url?: string; name?: string }[] | null;
-  stack?: string | { name?: string } | null;
-  release?: { id?: string; version?: number } | null;
-  slug?: { id?: string } | null;
-  output_stream_url?: string | null;
-  created_at?: string;
-  updated_at?: string;
 }

@@ -121,6 +121,15 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
       return { id: r.id, version: r.version, pending: r.status === 'pending' };
     },
     configVars: (appId) => releases.configVars(appId),
+    // A push's build output goes where the Builds API's goes (that route records its own builds).
+    recordOutput: (id) => {
+      if (buildOutputs.isLive(id)) return { write: () => undefined, end: async () => undefined };
+      const opened = buildOutputs.open(id);
+      return {
+        write: (text) => void opened.then(() => buildOutputs.write(id, text)),
+        end: async () => { await opened; await buildOutputs.close(id); },
+      };
+    },
   });
   await builder.cleanup();
   const repos = new Repos(join(config.dataDir, 'repos'));

@@ -23,6 +23,9 @@ import buildpacksAdd from './buildpacks/add.ts';
 import buildpacksClear from './buildpacks/clear.ts';
 import buildpacksRemove from './buildpacks/remove.ts';
 import buildpacksSet from './buildpacks/set.ts';
+import builds from './builds/index.ts';
+import buildsInfo from './builds/info.ts';
+import buildsOutput from './builds/output.ts';
 import buildsCachePurge from './builds/purge.ts';
 import buildsCreate from './builds/create.ts';
 import certs from './certs/index.ts';
@@ -72,6 +75,7 @@ export const commands: readonly Command[] = [
   apps, appsCreate, appsDestroy, appsInfo, appsOpen,
   login, logout, authToken, authWhoami,
   buildpacks, buildpacksAdd, buildpacksClear, buildpacksRemove, buildpacksSet,
+  builds, buildsInfo, buildsOutput,
   buildsCachePurge, buildsCreate,
   certs, certsAdd, certsRemove,
   config, configGet, configSet, configUnset,

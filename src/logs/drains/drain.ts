@@ -33,6 +33,7 @@ export abstract class Drain {
   readonly url: string;
   protected readonly opts: DrainOptions;
   protected readonly buffer: DrainBuffer;
+  private readonly capacity: number;
   protected closed = false;
   /** Lines the transport has confirmed (HTTP 2xx) or handed to the kernel (syslog). */
   delivered = 0;
@@ -45,7 +46,8 @@ export abstract class Drain {
     this.id = opts.id;
     this.token = opts.token;
     this.url = opts.url;
-    this.buffer = new DrainBuffer(opts.bufferLines ?? 1024);
+    this.capacity = opts.bufferLines ?? 1024;
+    this.buffer = new DrainBuffer(this.capacity);
     this.backoff = opts.minBackoffMs ?? 500;
   }
 
@@ -53,7 +55,16 @@ export abstract class Drain {
   accept(line: LogLine): void {
     if (this.closed) return;
     this.buffer.push(line);
-    this.kick();
+    if (this.buffer.length >= this.capacity / 2 && this.canTakeNow()) this.pump();
+    else this.kick();
+  }
+
+  /**
+   * Whether the transport can take lines inside `emit` without waiting (a connected socket with room):
+   * a burst bigger than the backlog then goes straight out instead of overflowing it.
+   */
+  protected canTakeNow(): boolean {
+    return false;
   }
 
   /** Lines waiting in the backlog. */

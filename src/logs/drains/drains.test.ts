@@ -58,6 +58,11 @@ describe('drains', () => {
       const worker = rx.messages.find((m) => m.procId === 'worker.1')!;
       assert.equal(worker.pri, 190);
       assert.ok(!rx.messages.some((m) => /Error L10/.test(m.message)), 'no drops while the receiver kept up');
+      // A burst three times the backlog in one emit goes straight into the connected socket.
+      rx.messages.length = 0;
+      logs.emit(APP, 'app', 'worker.1', Array.from({ length: 3000 }, (_, i) => `line ${i + 1}`).join('\n'));
+      await rx.waitUntil((ms) => seqMessages(ms).length >= 3000, 'the 3000-line burst');
+      assert.deepEqual(seqMessages(rx.messages), Array.from({ length: 3000 }, (_, i) => i + 1));
       await drains.remove(APP, row.token);
     } finally {
       await rx.stop();

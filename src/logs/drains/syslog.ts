@@ -55,6 +55,10 @@ export class SyslogDrain extends Drain {
     }
   }
 
+  protected canTakeNow(): boolean {
+    return this.socket !== undefined && !this.waitingForDrain;
+  }
+
   protected idle(): boolean {
     return this.buffer.length === 0 && (!this.socket || this.socket.writableLength === 0);
   }
