@@ -2,7 +2,7 @@
 // README says: it must list apps, show releases, dynos, formation and logs of a deployed app.
 // The CLI is installed once per machine into a cache dir (about 400 MB, 45 s), not into the project.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -87,6 +87,47 @@ describe('the official heroku CLI', () => {
     assert.equal(logs.code, 0, logs.stderr);
     assert.match(logs.stdout, /app\[web\.1\]: Listening on \d+/);
     assert.match(logs.stdout, /heroku\[web\.1\]: State changed from starting to up/);
+  });
+
+  test('heroku logs --tail --ps reads the Server-Sent-Events stream and sees a new line', async () => {
+    const env = {
+      ...process.env, HOME: join(work, 'home'), HEROKU_HOST: `http://localhost:${p.apiPort}`, HEROKU_API_KEY: p.key,
+      HEROKU_PARTICLEBOARD_URL: `http://localhost:${p.apiPort}`, DISABLE_TELEMETRY: 'true', HEROKU_SKIP_ANALYTICS: '1',
+      HEROKU_SKIP_NEW_VERSION_CHECK: 'true', HEROKU_DISABLE_AUTOUPDATE: '1', NO_COLOR: '1', FORCE_COLOR: '0',
+    };
+    const tail = spawn(HEROKU, ['logs', '--tail', '--ps', 'router', '-n', '1', '-a', 'hkapp'], { env });
+    let out = '';
+    tail.stdout.on('data', (d) => (out += d));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!out.includes('path="/tail-probe"') && Date.now() < deadline) {
+        await p.route('hkapp', '/tail-probe');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      assert.match(out, /heroku\[router\]: at=info method=GET path="\/tail-probe"/);
+      assert.doesNotMatch(out, /app\[web/);
+    } finally {
+      tail.kill('SIGINT');
+    }
+  });
+
+  test('heroku drains:add, drains and drains:remove', async () => {
+    const url = 'syslog+tls://logs.example.com:6514';
+    const add = await heroku(['drains:add', url, '-a', 'hkapp']);
+    assert.equal(add.code, 0, add.stderr);
+    assert.match(add.stdout, new RegExp(`Successfully added drain ${url.replace(/[.+]/g, '\\$&')}`));
+    const list = await heroku(['drains', '-a', 'hkapp']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /=== Drains/);
+    assert.match(list.stdout, /syslog\+tls:\/\/logs\.example\.com:6514 \(d\.[0-9a-f-]{36}\)/);
+    const json = JSON.parse((await heroku(['drains', '--json', '-a', 'hkapp'])).stdout) as { url: string; token: string; addon: unknown }[];
+    assert.deepEqual(json.map((d) => [d.url, d.addon]), [[url, null]]);
+    const remove = await heroku(['drains:remove', url, '-a', 'hkapp']);
+    assert.equal(remove.code, 0, remove.stderr);
+    assert.match(remove.stdout, /Successfully removed drain syslog\+tls:\/\/logs\.example\.com:6514/);
+    const bad = await heroku(['drains:add', 'syslog+udp://logs.example.com:514', '-a', 'hkapp']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /UDP syslog drains are not supported/);
   });
 
   test('heroku run attaches through the rendezvous and passes the exit code with -x', async () => {
