@@ -1,6 +1,8 @@
 // `npm run bench`: git push → released for a Node app with no dependencies, next to the floor measured
 // in the same run (a plain `git push` to a bare repo plus `tar czf` of the app), then the dyno
-// benchmarks (bench/dynos.ts) and git push → serving per language (bench/languages.ts). Prints each figure beside its reference and the ratio.
+// benchmarks (bench/dynos.ts), git push → serving per language (bench/languages.ts) and the logplex
+// benchmark (bench/logs.ts; `BENCH_ONLY=logs` runs it alone). Prints each figure beside its reference
+// and the ratio.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,7 @@ import { promisify } from 'node:util';
 import { makeRepo, TestPlatform } from '../test/helpers/platform.ts';
 import { dynoBench } from './dynos.ts';
 import { languagesBench } from './languages.ts';
+import { logsBench } from './logs.ts';
 
 const run = promisify(execFile);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -20,6 +23,7 @@ async function main(): Promise<void> {
   const p = new TestPlatform();
   try {
     await p.start();
+    if (process.env.BENCH_ONLY === 'logs') return await logsBench(p, work);
     const app = join(work, 'app');
     await makeRepo(app, {
       'package.json': JSON.stringify({ name: 'bench', version: '1.0.0', engines: { node: '20.x' }, scripts: { start: 'node index.js' } }),
@@ -52,6 +56,8 @@ async function main(): Promise<void> {
     console.log('');
     await dynoBench(p, work);
     await languagesBench(p, work);
+    console.log('');
+    await logsBench(p, work);
   } finally {
     await p.cleanup();
     await rm(work, { recursive: true, force: true });

@@ -37,6 +37,12 @@ export class TestPlatform {
 
   get api(): string { return `http://127.0.0.1:${this.apiPort}`; }
 
+  /** The platform process's pid (for CPU accounting in benchmarks). */
+  get pid(): number {
+    if (!this.proc?.pid) throw new Error('the platform is not running');
+    return this.proc.pid;
+  }
+
   private env: Record<string, string> = {};
 
   async start(env: Record<string, string> = {}): Promise<void> {
