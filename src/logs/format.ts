@@ -12,9 +12,14 @@ export function formatWholeSeconds(time: Date): string {
   return `${time.toISOString().slice(0, 19)}+00:00`;
 }
 
+/** The line's timestamp, made once per line and kept on it. */
+export function lineTimestamp(line: LogLine): string {
+  return (line.stampText ??= formatTimestamp(line.time, line.micros));
+}
+
 /** `2026-11-24T15:19:10.123456+00:00 app[web.1]: message`, as `heroku logs` prints it. */
 export function formatLine(line: LogLine): string {
-  return `${formatTimestamp(line.time, line.micros)} ${line.source}[${line.dyno}]: ${line.message}`;
+  return `${lineTimestamp(line)} ${line.source}[${line.dyno}]: ${line.message}`;
 }
 
 /**

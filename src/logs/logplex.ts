@@ -12,7 +12,7 @@
 // Concurrency: single event loop; `emit` is synchronous and never awaits a reader.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createMicroClock, type MicroClock } from './clock.ts';
-import { matchesFilter, splitMessage } from './format.ts';
+import { formatTimestamp, matchesFilter, splitMessage } from './format.ts';
 import { Ring } from './ring.ts';
 import { LogSessions } from './sessions.ts';
 import { Subscription, type OnLine } from './subscription.ts';
@@ -64,8 +64,8 @@ export function resolveLogplexOptions(options: LogplexOptions = {}): ResolvedLog
 
 interface AppLog {
   history: Ring<LogLine>;
-  /** Microseconds since the epoch of the app's newest stamp. */
-  lastStamp: bigint;
+  /** Microseconds since the epoch of the app's newest stamp (a safe integer: 2^53 µs is year 2255). */
+  lastStamp: number;
   subscribers: Set<Subscription>;
   /** Synchronous listeners with their own bounded buffers (drains). */
   followers: Set<(line: LogLine) => void>;
@@ -91,8 +91,23 @@ export class Logplex implements LogSink, LogReader {
   /** Splits `message` into lines, stamps, stores and fans them out. Synchronous; never throws for a reader. */
   emit(appId: string, source: LogSource, dyno: string, message: string): void {
     const app = this.app(appId);
+    // One clock reading per message; its lines get consecutive microseconds, so they keep their order.
+    let now = Number(this.options.clock());
+    if (now <= app.lastStamp) now = app.lastStamp + 1;
+    let time: Date | undefined;
+    let timeMs = -1;
+    let prefix = '';
     for (const text of splitMessage(message, this.options.maxLineBytes)) {
-      const line: LogLine = { ...this.stamp(app), source, dyno, message: text };
+      const ms = Math.floor(now / 1000);
+      if (ms !== timeMs) {
+        time = new Date(ms);
+        timeMs = ms;
+        prefix = formatTimestamp(time, 0).slice(0, 23);
+      }
+      const micros = now - ms * 1000;
+      const stampText = `${prefix}${micros < 10 ? '00' : micros < 100 ? '0' : ''}${micros}+00:00`;
+      const line: LogLine = { time: time!, micros, source, dyno, message: text, stampText };
+      app.lastStamp = now++;
       app.history.push(line);
       for (const sub of app.subscribers) {
         if (matchesFilter(line, sub.filter)) sub.offer(line);
@@ -193,7 +208,7 @@ export class Logplex implements LogSink, LogReader {
   private app(appId: string): AppLog {
     let app = this.apps.get(appId);
     if (!app) {
-      app = { history: new Ring<LogLine>(this.options.historyLines), lastStamp: 0n, subscribers: new Set(), followers: new Set() };
+      app = { history: new Ring<LogLine>(this.options.historyLines), lastStamp: 0, subscribers: new Set(), followers: new Set() };
       this.apps.set(appId, app);
     }
     return app;
@@ -204,9 +219,10 @@ export class Logplex implements LogSink, LogReader {
   }
 
   private stamp(app: AppLog): Pick<LogLine, 'time' | 'micros'> {
-    let now = this.options.clock();
-    if (now <= app.lastStamp) now = app.lastStamp + 1n;
+    let now = Number(this.options.clock());
+    if (now <= app.lastStamp) now = app.lastStamp + 1;
     app.lastStamp = now;
-    return { time: new Date(Number(now / 1000n)), micros: Number(now % 1000n) };
+    const ms = Math.floor(now / 1000);
+    return { time: new Date(ms), micros: now - ms * 1000 };
   }
 }

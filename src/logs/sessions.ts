@@ -117,21 +117,22 @@ export class LogSessions {
     if (history) res.write(history);
     else res.flushHeaders();
 
-    // Lines of one turn of the event loop go out in one write (cork until the next tick): a burst costs
-    // one syscall, not one per line. The response may buffer up to `tailBufferBytes` before this
-    // subscriber counts as busy; past that its bounded queue (drops with L11) takes over.
-    let corked = false;
+    // Lines of one turn of the event loop go out in one write (one chunk, one syscall). The response
+    // may hold up to `tailBufferBytes` unsent before this subscriber counts as busy; past that its
+    // bounded queue (drops with L11) takes over.
+    let pending = '';
+    const flush = (): void => {
+      const text = pending;
+      pending = '';
+      if (text && !res.writableEnded && !res.destroyed) res.write(text);
+    };
     const unsubscribe = this.reader.subscribe(session.appId, session.filter, (line) => {
       if (res.writableEnded || res.destroyed) return;
-      if (!corked) {
-        corked = true;
-        res.cork();
-        process.nextTick(() => {
-          corked = false;
-          res.uncork();
-        });
-      }
-      res.write(render(line));
+      if (pending === '') process.nextTick(flush);
+      pending += render(line);
+      if (res.writableLength + pending.length < this.opts.tailBufferBytes) return;
+      flush();
+      // Still over the bound means the socket refused part of it, so it will say 'drain'.
       if (res.writableLength < this.opts.tailBufferBytes) return;
       return new Promise<void>((resolve) => {
         const settle = (): void => {

@@ -8,6 +8,8 @@ export interface LogLine {
   time: Date;
   /** Extra microseconds beyond `time`'s milliseconds (0-999), so lines keep their order when printed. */
   micros: number;
+  /** `formatTimestamp` of this line, kept once made (a line is rendered for each tail and drain). */
+  stampText?: string;
   source: LogSource;
   /** `web.1`, `run.4711`, `router`, `api`, `release.3`, ... */
   dyno: string;

@@ -8,7 +8,7 @@
 // PRI (facility*8 + severity), as seen in Heroku's drain traffic: app output local7.info (190), router
 // local3.info (158), the API and dyno manager syslog.notice (45), logplex's own notices such as L10
 // local5.warning (172).
-import { formatTimestamp, formatWholeSeconds } from '../format.ts';
+import { formatWholeSeconds, lineTimestamp } from '../format.ts';
 import type { LogLine } from '../types.ts';
 
 export function priority(line: Pick<LogLine, 'source' | 'dyno'>): number {
@@ -29,11 +29,11 @@ function withNewline(message: string): string {
 }
 
 export function syslogFrame(line: LogLine, token: string): string {
-  return counted(`<${priority(line)}>1 ${formatTimestamp(line.time, line.micros)} ${token} ${line.source} ${line.dyno} - - ${withNewline(line.message)}`);
+  return counted(`<${priority(line)}>1 ${lineTimestamp(line)} ${token} ${line.source} ${line.dyno} - - ${withNewline(line.message)}`);
 }
 
 export function httpFrame(line: LogLine): string {
-  return counted(`<${priority(line)}>1 ${formatTimestamp(line.time, line.micros)} host ${line.source} ${line.dyno} - ${withNewline(line.message)}`);
+  return counted(`<${priority(line)}>1 ${lineTimestamp(line)} host ${line.source} ${line.dyno} - ${withNewline(line.message)}`);
 }
 
 /** Heroku's L10 text, as logplex writes it. */
