@@ -19,7 +19,7 @@ http.createServer((req, res) => {
     let n = 0;
     const piece = () => {
       process.stdout.write('a'.repeat(5000));
-      if (++n < 5) return setTimeout(piece, 5);
+      if (++n < 5) return setTimeout(piece, 50);
       process.stdout.write('\\n');
       res.end('long done');
     };
@@ -31,7 +31,7 @@ http.createServer((req, res) => {
 `;
 const WORKER = "console.log('worker ready'); setInterval(() => {}, 1 << 30);\n";
 // Writes 25000-byte lines of 'b' in pieces, interleaved in time with the web dyno's.
-const LONG_B = "let n=0;const t=setInterval(()=>{process.stdout.write('b'.repeat(5000));if(++n%5===0)process.stdout.write('\\n');if(n===25)clearInterval(t)},3)";
+const LONG_B = "let n=0;const t=setInterval(()=>{process.stdout.write('b'.repeat(5000));if(++n%5===0)process.stdout.write('\\n');if(n===100)clearInterval(t)},10)";
 
 const LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00) (app|heroku)\[([\w.-]+)\]: (.*)$/;
 
@@ -164,16 +164,21 @@ describe('logplex end to end', () => {
   test('long lines come in 10000-byte pieces, never mixed across dynos', async () => {
     const run = await cli(['run:detached', `node -e "${LONG_B}"`]);
     assert.equal(run.code, 0, run.stderr);
+    const name = /--dyno (run\.\d+)/.exec(run.stdout)![1]!;
+    await p.waitForLog('logdemo', new RegExp(`app\\[${name.replace('.', '\\.')}\\]: b{10000}`), 60);
     assert.equal((await p.route('logdemo', '/long')).body, 'long done');
-    const logs = await p.waitForLog('logdemo', /(app\[run\.\d+\]: b{5000}[\s\S]*){5}/, 60);
-    const pieces = logs.trimEnd().split('\n').map((l) => LINE.exec(l)).filter((m) => m && /^[ab]+$/.test(m[4]!)).map((m) => ({ dyno: m![3]!, text: m![4]! }));
+    const logs = await p.waitForLog('logdemo', new RegExp(`heroku\\[${name.replace('.', '\\.')}\\]: Process exited with status 0`), 60);
+    const pieces = logs.trimEnd().split('\n').map((l) => LINE.exec(l)).filter((m) => m && /^[ab]+$/.test(m[4]!)).map((m) => ({ at: m![1]!, dyno: m![3]!, text: m![4]! }));
     for (const piece of pieces) {
       assert.equal(new Set(piece.text).size, 1, `a piece from ${piece.dyno} mixes output`);
       assert.equal(piece.text[0], piece.dyno === 'web.1' ? 'a' : 'b');
     }
     assert.deepEqual(pieces.filter((x) => x.dyno === 'web.1').map((x) => x.text.length), [10_000, 10_000, 5000]);
-    const b = pieces.filter((x) => x.dyno !== 'web.1').map((x) => x.text.length);
-    assert.deepEqual(b, Array.from({ length: 15 }, (_, i) => [10_000, 10_000, 5000][i % 3]));
+    const b = pieces.filter((x) => x.dyno === name).map((x) => x.text.length);
+    assert.deepEqual(b, Array.from({ length: 60 }, (_, i) => [10_000, 10_000, 5000][i % 3]));
+    // The two dynos wrote at the same time: web.1's pieces fall between the one-off's first and last.
+    const bAt = pieces.filter((x) => x.dyno === name).map((x) => x.at);
+    for (const a of pieces.filter((x) => x.dyno === 'web.1')) assert.ok(a.at > bAt[0]! && a.at < bAt.at(-1)!, 'the dynos wrote concurrently');
   });
 
   test('every drain got every line, in order, framed as Heroku frames them', async () => {
