@@ -6,9 +6,11 @@
 // Heroku's one-week expiry does not apply to an in-memory buffer that a restart empties anyway.
 // Ordering: every line gets a microsecond stamp that is strictly greater than the app's previous
 // one, so lines from dynos, the router and the API interleave in the order they were emitted.
-// Live subscribers: each has its own bounded queue (`subscriberQueueLines`); a slow one loses lines
-// (and later gets an L11 notice) instead of ever slowing `emit` or other subscribers. See
-// subscription.ts for the exact policy.
+// Live subscribers (tails): each has its own bounded queue (`subscriberQueueLines`); a slow one loses
+// lines (and later gets an L11 notice) instead of ever slowing `emit` or other subscribers. See
+// subscription.ts for the exact policy. Followers (drains, drains/) get every line synchronously and
+// keep their own bounded backlog (drains/buffer.ts).
+// Cost: one clock reading per emitted message, and each line's timestamp text made once, in `emit`.
 // Concurrency: single event loop; `emit` is synchronous and never awaits a reader.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createMicroClock, type MicroClock } from './clock.ts';

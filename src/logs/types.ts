@@ -28,7 +28,7 @@ export interface LogSink {
 }
 
 /**
- * What readers (the API's `heroku logs`, drains later) are handed. Added beside `LogSink` so a reader
+ * What readers (the API's `heroku logs`; drains use `Logplex.follow`) are handed. Added beside `LogSink` so a reader
  * can be given without the right to write, and a writer without the right to read.
  */
 export interface LogReader {

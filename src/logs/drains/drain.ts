@@ -33,7 +33,7 @@ export abstract class Drain {
   readonly url: string;
   protected readonly opts: DrainOptions;
   protected readonly buffer: DrainBuffer;
-  private readonly capacity: number;
+  protected readonly capacity: number;
   protected closed = false;
   /** Lines the transport has confirmed (HTTP 2xx) or handed to the kernel (syslog). */
   delivered = 0;
@@ -111,6 +111,11 @@ export abstract class Drain {
       this.kick();
     }, wait);
     this.retryTimer.unref?.();
+  }
+
+  /** A retry is waiting for its back-off to pass. */
+  protected get backingOff(): boolean {
+    return this.retryTimer !== undefined;
   }
 
   protected succeeded(): void {

@@ -2,7 +2,9 @@
 // them (headers Logplex-Msg-Count, Logplex-Frame-Id, Logplex-Drain-Token; userinfo as Basic auth).
 //
 // A batch is at most 100 KiB of frames (logplex's target) and is fixed once made, so a retried batch
-// has the same body and Frame-Id and receivers can de-duplicate. Outcomes:
+// has the same body and Frame-Id and receivers can de-duplicate. While a request is out, a backlog
+// that fills past half is cut into batches ahead of time (at most 8 wait), so a burst bigger than the
+// backlog is not dropped only because one POST was in flight. Outcomes:
 //   2xx                  delivered;
 //   4xx other than 429   the receiver refused it: dropped at once (counted, reported by L10);
 //   429, 5xx             retried after the back-off, three tries in all, then dropped (counted);
@@ -20,6 +22,7 @@ const BATCH_LINES = 1000;
 const REQUEST_TIMEOUT_MS = 5000;
 const TRIES_WHEN_ANSWERED = 3;
 const USER_AGENT = 'Logplex/slipway';
+const MAX_READY_BATCHES = 8;
 
 interface Batch {
   body: string;
@@ -40,6 +43,8 @@ export class HttpDrain extends Drain {
   private readonly target: HttpTarget;
   private readonly agent: HttpAgent;
   private batch: Batch | undefined;
+  /** Batches cut ahead of time, oldest first. */
+  private readonly ready: Batch[] = [];
   private requesting = false;
 
   constructor(opts: DrainOptions & { target: HttpTarget }) {
@@ -50,9 +55,14 @@ export class HttpDrain extends Drain {
       : new HttpAgent({ keepAlive: true, maxSockets: 1 });
   }
 
+  protected canTakeNow(): boolean {
+    return this.ready.length < MAX_READY_BATCHES;
+  }
+
   protected pump(): void {
-    if (this.requesting) return;
-    const batch = this.batch ?? this.nextBatch();
+    while (this.buffer.length >= this.capacity / 2 && this.ready.length < MAX_READY_BATCHES) this.ready.push(this.nextBatch()!);
+    if (this.requesting || this.backingOff) return;
+    const batch = this.batch ?? this.ready.shift() ?? this.nextBatch();
     if (!batch) return;
     this.batch = batch;
     this.requesting = true;
@@ -76,7 +86,7 @@ export class HttpDrain extends Drain {
   }
 
   protected idle(): boolean {
-    return this.buffer.length === 0 && !this.batch;
+    return this.buffer.length === 0 && !this.batch && this.ready.length === 0;
   }
 
   protected shutdown(): void {

@@ -20,6 +20,8 @@ const CONNECT_TIMEOUT_MS = 3000;
 export class SyslogDrain extends Drain {
   private readonly target: SyslogTarget;
   private socket: Socket | undefined;
+  /** The socket being connected, so that closing the drain can abandon it. */
+  private connectingSocket: Socket | undefined;
   private connecting = false;
   private waitingForDrain = false;
   private certNoticeSent = false;
@@ -65,7 +67,9 @@ export class SyslogDrain extends Drain {
 
   protected shutdown(): void {
     this.socket?.destroy();
+    this.connectingSocket?.destroy();
     this.socket = undefined;
+    this.connectingSocket = undefined;
   }
 
   private connect(): void {
@@ -74,8 +78,14 @@ export class SyslogDrain extends Drain {
     const socket: Socket = tls
       ? tlsConnect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: !insecure })
       : netConnect({ host, port });
+    this.connectingSocket = socket;
     socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(new Error(`connect timed out after ${CONNECT_TIMEOUT_MS} ms`)));
     socket.once(tls ? 'secureConnect' : 'connect', () => {
+      this.connectingSocket = undefined;
+      if (this.closed) {
+        socket.destroy();
+        return;
+      }
       socket.setTimeout(0);
       socket.setKeepAlive(true, 30_000);
       this.connecting = false;
@@ -93,6 +103,7 @@ export class SyslogDrain extends Drain {
     });
     socket.on('close', () => {
       if (this.socket === socket) this.socket = undefined;
+      if (this.connectingSocket === socket) this.connectingSocket = undefined;
       this.connecting = false;
       this.waitingForDrain = false;
       if (!this.closed) this.retryLater();
