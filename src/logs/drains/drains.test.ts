@@ -181,6 +181,25 @@ describe('drains', () => {
     });
   }
 
+  test('drains stored by one platform run are started by the next', async () => {
+    const rx = new SyslogReceiver();
+    await rx.start();
+    const row = await drains.add(APP, `syslog://127.0.0.1:${rx.port}`);
+    const nextLogs = new Logplex();
+    const next = new Drains({ db: store.db, logs: nextLogs, minBackoffMs: 50, reportError: () => undefined });
+    try {
+      await drains.close();
+      await next.start();
+      nextLogs.emit(APP, 'app', 'web.1', 'after the restart');
+      await rx.waitUntil((ms) => ms.some((m) => m.message === 'after the restart\n' && m.hostname === row.token), 'the line from the restarted drain');
+    } finally {
+      await next.remove(APP, row.id);
+      await next.close();
+      nextLogs.close();
+      await rx.stop();
+    }
+  });
+
   test('bad URLs are refused with what to do; at most five drains per app', async () => {
     for (const d of await drains.list(APP)) await drains.remove(APP, d.url);
     await assert.rejects(drains.add(APP, 'syslog://logs.example.com'), /no port: syslog drains need one/);
