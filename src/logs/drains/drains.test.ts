@@ -120,6 +120,25 @@ describe('drains', () => {
     }
   });
 
+  test('an HTTPS drain whose certificate cannot be checked logs L14 and delivers nothing', async () => {
+    const rx = new HttpReceiver(tls);
+    await rx.start();
+    const seen: string[] = [];
+    const stop = logs.subscribe(APP, { dyno: 'logplex' }, (l) => void seen.push(l.message));
+    const row = await drains.add(APP, `https://user:secret@127.0.0.1:${rx.port}/`);
+    try {
+      logs.emit(APP, 'app', 'web.1', 'over https');
+      const deadline = Date.now() + 10_000;
+      while (!seen.some((m) => m.startsWith('Error L14')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.match(seen.join('\n'), new RegExp(`Error L14 \\(certificate validation\\): error="[^"]+" uri="https://user:REDACTED@127\\.0\\.0\\.1:${rx.port}/"`));
+      assert.equal(rx.posts.length, 0);
+    } finally {
+      stop();
+      await drains.remove(APP, row.id);
+      await rx.stop();
+    }
+  });
+
   test('a failed POST is retried with the same Frame-Id', async () => {
     const rx = new HttpReceiver(tls);
     await rx.start();

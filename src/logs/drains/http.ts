@@ -15,7 +15,8 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Drain, type DrainOptions } from './drain.ts';
 import { httpFrame, overflowLine } from './frame.ts';
-import type { HttpTarget } from './url.ts';
+import { isCertificateError } from './syslog.ts';
+import { redactDrainUrl, type HttpTarget } from './url.ts';
 
 const BATCH_BYTES = 100 * 1024;
 const BATCH_LINES = 1000;
@@ -46,6 +47,7 @@ export class HttpDrain extends Drain {
   /** Batches cut ahead of time, oldest first. */
   private readonly ready: Batch[] = [];
   private requesting = false;
+  private certNoticeSent = false;
 
   constructor(opts: DrainOptions & { target: HttpTarget }) {
     super(opts);
@@ -71,6 +73,7 @@ export class HttpDrain extends Drain {
       this.requesting = false;
       if (this.closed) return;
       if (outcome === 'delivered') {
+        this.certNoticeSent = false;
         this.delivered += batch.lines;
         this.batch = undefined;
         this.succeeded();
@@ -135,7 +138,13 @@ export class HttpDrain extends Drain {
         res.on('error', () => settle('down'));
       });
       req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('drain request timed out')));
-      req.on('error', () => settle('down'));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (this.target.tls && !this.certNoticeSent && isCertificateError(err)) {
+          this.certNoticeSent = true;
+          this.opts.notice(`Error L14 (certificate validation): error="${err.message}" uri="${redactDrainUrl(this.url)}"`);
+        }
+        settle('down');
+      });
       req.end(batch.body);
     });
   }

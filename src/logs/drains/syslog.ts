@@ -111,6 +111,6 @@ export class SyslogDrain extends Drain {
   }
 }
 
-function isCertificateError(err: NodeJS.ErrnoException): boolean {
+export function isCertificateError(err: NodeJS.ErrnoException): boolean {
   return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(err.code ?? '');
 }
