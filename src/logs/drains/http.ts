@@ -119,24 +119,32 @@ export class HttpDrain extends Drain {
           resolve(o);
         }
       };
-      const req = send(url, {
-        method: 'POST',
-        agent: this.agent,
-        headers: {
-          'Content-Type': 'application/logplex-1',
-          'Content-Length': Buffer.byteLength(batch.body),
-          'Logplex-Msg-Count': String(batch.frames),
-          'Logplex-Frame-Id': batch.frameId,
-          'Logplex-Drain-Token': this.token,
-          'User-Agent': USER_AGENT,
-          ...(this.target.authorization ? { Authorization: this.target.authorization } : {}),
-        },
-      }, (res) => {
-        res.resume();
-        const status = res.statusCode ?? 0;
-        res.on('end', () => settle(status >= 200 && status < 300 ? 'delivered' : status >= 400 && status < 500 && status !== 429 ? 'refused' : 'retry'));
-        res.on('error', () => settle('down'));
-      });
+      let req: ReturnType<typeof send>;
+      try {
+        req = send(url, {
+          method: 'POST',
+          agent: this.agent,
+          headers: {
+            'Content-Type': 'application/logplex-1',
+            'Content-Length': Buffer.byteLength(batch.body),
+            'Logplex-Msg-Count': String(batch.frames),
+            'Logplex-Frame-Id': batch.frameId,
+            'Logplex-Drain-Token': this.token,
+            'User-Agent': USER_AGENT,
+            ...(this.target.authorization ? { Authorization: this.target.authorization } : {}),
+          },
+        }, (res) => {
+          res.resume();
+          const status = res.statusCode ?? 0;
+          res.on('end', () => settle(status >= 200 && status < 300 ? 'delivered' : status >= 400 && status < 500 && status !== 429 ? 'refused' : 'retry'));
+          res.on('error', () => settle('down'));
+        });
+      } catch (err) {
+        // A request that cannot even be made (a URL Node refuses) is the drain being down, not a crash.
+        this.opts.reportError(err, `drain ${this.id}: request not sent`);
+        settle('down');
+        return;
+      }
       req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('drain request timed out')));
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (this.target.tls && !this.certNoticeSent && isCertificateError(err)) {
