@@ -284,7 +284,7 @@ describe('router (HAProxy data path)', () => {
     for (let i = 0; i < 20; i++) assert.equal((await p.route('rtr', '/')).status, 200);
     let counted = await ok2xx();
     for (let i = 0; i < 50 && counted < before + 20; i++) { await sleep(100); counted = await ok2xx(); }
-    assert.ok(counted - before >= 20, `every request counted, across a minute boundary too (${counted - before})`);
+    assert.ok(counted - before >= 20, `every request counted, across a minute boundary too (${counted - before})\n${p.output.split('\n').filter((l) => /router|fail/i.test(l)).slice(-8).join('\n')}`);
     const r = await p.request('GET', '/apps/rtr/router-metrics');
     assert.equal(r.status, 200);
     const last = r.body.at(-1);

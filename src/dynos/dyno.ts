@@ -48,6 +48,8 @@ export interface DynoDeps {
    * doc example shows them 5 s apart) and then R16 if it is still running.
    */
   hangupIntervalMs?: number;
+  /** How long a web dyno is out of the router before its SIGTERM (default 200 ms). */
+  routeOutMs?: number;
   /** Called on every state change (the router's data path follows `up` dynos). */
   onStateChange?: (dyno: Dyno) => void;
   /** Called once when the process has exited and the container is gone. */
@@ -71,6 +73,8 @@ export class Dyno {
   /** For idling: when the router last sent this app a request for this dyno's app. */
   lastRequestAt = Date.now();
   private stopRequested = false;
+  /** Stopping: the router no longer sends it requests. */
+  leavingRoutes = false;
   /** Whether the platform stopped it (ps:stop, a timeout, shutdown) rather than it ending by itself. */
   get stoppedByRequest(): boolean { return this.stopRequested; }
   /** Going to sleep: the exit that follows leaves the dyno `idle`. */
@@ -163,8 +167,14 @@ export class Dyno {
       this.stopped = Promise.resolve();
       return this.stopped;
     }
+    // Routing stops first (Heroku pauses routing before it stops dynos): the router takes the dyno
+    // out, then it gets SIGTERM, so no new request lands on a process that is shutting down.
+    const routed = this.state === 'up' && this.spec.port !== undefined && !this.spec.oneOff;
+    this.leavingRoutes = true;
+    if (routed) this.deps.onStateChange?.(this);
     this.log('Stopping all processes with SIGTERM');
     this.stopped = (async () => {
+      if (routed) await new Promise((r) => setTimeout(r, this.deps.routeOutMs ?? 200));
       await c.signal('SIGTERM');
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((r) => { timer = setTimeout(() => r('late'), this.deps.stopGraceMs); });

@@ -164,7 +164,7 @@ export class DynoManager implements RouteTable {
   /** Where web requests go: the up web dynos, or while a preboot runs, the old ones still serving. */
   private upTargets(app: AppEntry): { dyno: string; host: string; port: number }[] {
     const serving = this.preboot.serving(app.id) ?? [...app.dynos.values()].filter((d) => d.spec.type === 'web' && !d.spec.oneOff);
-    return serving.filter((d) => d.state === 'up' && d.spec.port && d.address).map((d) => ({ dyno: d.name, host: d.address!, port: d.spec.port! }));
+    return serving.filter((d) => d.state === 'up' && !d.leavingRoutes && d.spec.port && d.address).map((d) => ({ dyno: d.name, host: d.address!, port: d.spec.port! }));
   }
 
   /** The data path saw a request for the app (keeps an eco app awake). */

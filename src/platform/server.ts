@@ -162,7 +162,8 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   const routerMetrics = new RouterMetrics({
     persist: (appId, m) => void db.insertInto('router_metrics').values({ app_id: appId, minute: m.minute, data: JSON.stringify(m) })
       .onConflict((oc) => oc.columns(['app_id', 'minute']).doUpdateSet({ data: JSON.stringify(m) })).execute()
-      .catch((err) => console.error('router metrics: storing a minute failed:', err.message)),
+      // An app destroyed within the minute has nothing left to store it under.
+      .catch((err) => { if (!/FOREIGN KEY/.test(err.message)) console.error('router metrics: storing a minute failed:', err.message); }),
   });
   const metricsTimer = setInterval(() => {
     routerMetrics.flush();

@@ -27,5 +27,5 @@ test('a minute counts requests by status class, sums bytes, and gives percentile
   assert.deepEqual(stored.map(([app]) => app), ['a', 'b']);
   m.flush(true);
   assert.equal(stored.length, 3);
-  assert.equal(m.currentMinute('a'), undefined);
+  assert.equal(m.currentMinute('a'), undefined, 'a stored minute is served from the store');
 });

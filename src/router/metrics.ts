@@ -61,10 +61,10 @@ export class RouterMetrics {
     }
   }
 
-  /** The minute in progress for an app (undefined when it had no request this minute). */
+  /** The app's newest minute not yet handed to the store (the one in progress, or one just ended). */
   currentMinute(appId: string): MinuteMetrics | undefined {
     const b = this.current.get(appId);
-    return b && b.start === Math.floor(this.now() / MINUTE) * MINUTE ? summarize(b) : undefined;
+    return b ? summarize(b) : undefined;
   }
 
   /** Hands every minute that has ended to `persist` (called on a timer, and at shutdown with `all`). */

@@ -116,6 +116,9 @@ export function haproxyConfig(s: HaproxySettings, apps: readonly HaproxyApp[]): 
     '  log global',
     '  option dontlognull',
     '  option http-ignore-probes',
+    // On a reload the old worker answers the next request of each idle client connection with
+    // `Connection: close` instead of closing it under the client (which a client reusing it sees as a hang-up).
+    '  option idle-close-on-response',
     // A client that hangs up while its request is with the dyno ends it (H27), as on Heroku.
     '  option abortonclose',
     // The request head and the start of its body are read before a dyno is chosen, within the idle

@@ -44,7 +44,7 @@ export interface HaproxyControllerOptions {
 }
 
 const START_TIMEOUT_MS = 10_000;
-/** How long a leaving dyno's slot drains before it goes to maintenance and can serve another dyno. */
+/** How long a leaving dyno's slot rests (its requests in flight finishing) before it can serve another dyno. */
 const DRAIN_TO_MAINT_MS = 2000;
 
 interface Slot {
@@ -94,6 +94,9 @@ export class HaproxyController {
 
   private get pidFile() { return join(this.o.dir, 'haproxy.pid'); }
 
+  /** The master's CLI: how many reloads it did (and how many failed), and its current worker. */
+  private get masterSocket() { return join(this.o.dir, 'master.sock'); }
+
   /** An HAProxy this data dir started before a crash of the platform: stopped before ours starts. */
   private async stopLeftover(): Promise<void> {
     const pid = Number((await readFile(this.pidFile, 'utf8').catch(() => '')).trim());
@@ -122,7 +125,8 @@ export class HaproxyController {
     await this.stopLeftover();
     // setpriv's parent-death signal: if the platform is killed outright, HAProxy goes with it instead
     // of holding the router port; a leftover from before that is stopped above through its pid file.
-    const argv = [this.o.binary ?? 'haproxy', '-W', '-db', '-p', this.pidFile, '-f', this.configFile];
+    await rm(this.masterSocket, { force: true });
+    const argv = [this.o.binary ?? 'haproxy', '-W', '-db', '-S', this.masterSocket, '-p', this.pidFile, '-f', this.configFile];
     const child = spawn('setpriv', ['--pdeathsig', 'SIGTERM', '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     let output = '';
@@ -223,9 +227,9 @@ export class HaproxyController {
 
   /**
    * Slots follow the dynos through the runtime API: an arriving dyno takes a free slot (the one free
-   * longest); a leaving one's slot is set to drain (no new request; those in flight finish), and only
-   * after DRAIN_TO_MAINT_MS to maintenance, which drops its pooled connections and frees it. A slot is
-   * thus never re-pointed, nor its pool purged, while a request could still be choosing it.
+   * longest); a leaving one's slot goes to maintenance (no new request, its pooled connections
+   * dropped, those in flight finish) and rests DRAIN_TO_MAINT_MS before serving another dyno. A slot
+   * is never re-pointed in place.
    */
   private async sync(): Promise<void> {
     const apps = this.desired();
@@ -238,15 +242,14 @@ export class HaproxyController {
       const wanted = new Map((app?.wanted ?? []).map((w) => [w.addr, w.dyno]));
       for (const slot of slots) {
         if (slot.state === 'ready' && !wanted.has(slot.addr!)) {
-          commands.push(`set server ${backend}/${slot.name} state drain`);
+          // Maintenance at once: no new request goes there and, were it the app's last dyno, the
+          // backup (the Node router: hold, H14, H10) takes over; requests in flight finish.
+          commands.push(`set server ${backend}/${slot.name} state maint`);
           Object.assign(slot, { state: 'draining', since: now });
         } else if (slot.state === 'ready') {
           slot.dyno = wanted.get(slot.addr!);
         }
-        if (slot.state === 'draining' && now - slot.since >= DRAIN_TO_MAINT_MS) {
-          commands.push(`set server ${backend}/${slot.name} state maint`);
-          Object.assign(slot, { state: 'free', since: now });
-        }
+        if (slot.state === 'draining' && now - slot.since >= DRAIN_TO_MAINT_MS) Object.assign(slot, { state: 'free', since: now });
         if (slot.state === 'draining') draining = true;
       }
       if (!present.has(backend)) continue;
@@ -256,7 +259,6 @@ export class HaproxyController {
           ?? slots.filter((x) => x.state === 'draining').sort((a, b) => a.since - b.since)[0];
         if (!free) break;
         const [host, port] = addr.split(':');
-        if (free.state === 'draining') commands.push(`set server ${backend}/${free.name} state maint`);
         commands.push(`set server ${backend}/${free.name} addr ${host} port ${port}`, `set server ${backend}/${free.name} state ready`);
         Object.assign(free, { state: 'ready', addr, dyno, since: now });
       }
@@ -276,9 +278,7 @@ export class HaproxyController {
       const fresh = this.desired();
       const certs = this.certs();
       await this.writeConfig(fresh, certs);
-      const before = await this.workerPid();
-      this.child?.kill('SIGUSR2');
-      await this.waitForWorker(before, () => '');
+      await this.reload();
       this.remember(fresh, this.shape(fresh, certs));
     }
   }
@@ -337,16 +337,58 @@ export class HaproxyController {
     }
   }
 
+  /**
+   * SIGUSR2 to the master, then waits on the master's own count of reloads (not on whichever worker
+   * answers the runtime socket, which an old worker may still do): done when it went up, an error
+   * naming HAProxy's complaint when the new configuration failed. A signal that lands while the
+   * master is still busy is sent again.
+   */
+  private async reload(): Promise<void> {
+    const before = await this.masterStatus();
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      this.child?.kill('SIGUSR2');
+      const deadline = Date.now() + (attempt < 4 ? 3000 : START_TIMEOUT_MS);
+      while (Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 25));
+        const now = await this.masterStatus().catch(() => undefined);
+        if (!now) continue;
+        if (now.failed > before.failed) throw new Error('HAProxy refused the new configuration; see the platform output');
+        if (now.reloads > before.reloads && now.worker && now.worker !== before.worker) {
+          // The new worker takes the runtime socket once it has started.
+          await this.waitForWorker(before.worker, () => '');
+          return;
+        }
+      }
+    }
+    throw new Error(`HAProxy did not reload within ${START_TIMEOUT_MS / 1000} s`);
+  }
+
+  private async masterStatus(): Promise<{ reloads: number; failed: number; worker?: string }> {
+    const out = await new Promise<string>((resolve, reject) => {
+      const s = connect(this.masterSocket);
+      let o = '';
+      s.setEncoding('utf8');
+      s.on('data', (d) => (o += d));
+      s.once('error', reject);
+      s.once('close', () => resolve(o));
+      s.end('show proc\n');
+    });
+    const master = /^\d+\s+master\s+(\d+) \[failed: (\d+)\]/m.exec(out);
+    const worker = /^(\d+)\s+worker\s+0\s/m.exec(out)?.[1];
+    if (!master) throw new Error(`unexpected answer from HAProxy's master: ${out.slice(0, 200)}`);
+    return { reloads: Number(master[1]), failed: Number(master[2]), worker };
+  }
+
   /** Waits until a worker (other than `previous`) answers on the runtime socket. */
-  private async waitForWorker(previous: string | undefined, output: () => string): Promise<void> {
-    const deadline = Date.now() + START_TIMEOUT_MS;
+  private async waitForWorker(previous: string | undefined, output: () => string, timeoutMs = START_TIMEOUT_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.child?.exitCode !== null || this.child?.signalCode !== null) break;
       const pid = await this.workerPid();
       if (pid && pid !== previous) return;
       await new Promise((r) => setTimeout(r, 25));
     }
-    throw new Error(`haproxy did not start serving within ${START_TIMEOUT_MS / 1000} s:\n${output()}`);
+    throw new Error(`haproxy did not start serving within ${timeoutMs / 1000} s:\n${output()}`);
   }
 
   /** One connection per HAProxy worker; lines end with a newline (HAProxy escapes any inside a field). */
