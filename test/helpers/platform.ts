@@ -126,13 +126,14 @@ export class TestPlatform {
   }
 
   /** A request through the router with `Host: <app>.localhost`. */
-  async route(app: string, path = '/', init: RequestInit & { host?: string } = {}): Promise<{ status: number; body: string; headers: Headers }> {
+  /** A request through the router; `fresh` opens a connection of its own instead of a pooled keep-alive one. */
+  async route(app: string, path = '/', init: RequestInit & { host?: string; fresh?: boolean } = {}): Promise<{ status: number; body: string; headers: Headers }> {
     const headers = new Headers(init.headers);
     headers.set('Host', init.host ?? `${app}.localhost`);
     // fetch refuses to set Host; go through node:http instead.
     const { request } = await import('node:http');
     return new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: this.routerPort, path, method: init.method ?? 'GET', headers: Object.fromEntries(headers) }, (res) => {
+      const req = request({ host: '127.0.0.1', port: this.routerPort, path, method: init.method ?? 'GET', headers: Object.fromEntries(headers), ...(init.fresh ? { agent: false } : {}) }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (d) => (body += d));
