@@ -7,10 +7,10 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { activeSlots } from '../test/helpers/haproxy.ts';
 import { freePort, makeRepo, ROOT, TestPlatform } from '../test/helpers/platform.ts';
 
 const run = promisify(execFile);
@@ -43,27 +43,6 @@ async function wrk(url: string, host?: string): Promise<Result> {
   return { rps, p50, p99, errors };
 }
 
-/** `show servers state`: the active slot's address, the one web dyno (columns named by the header line). */
-async function dynoAddress(socket: string): Promise<string> {
-  const out = await new Promise<string>((resolve, reject) => {
-    const s = connect(socket);
-    let o = '';
-    s.on('data', (d) => (o += d));
-    s.on('error', reject);
-    s.on('close', () => resolve(o));
-    s.end('show servers state\n');
-  });
-  const lines = out.split('\n');
-  const cols = (lines.find((l) => l.startsWith('# be_id')) ?? '').slice(2).split(' ');
-  for (const l of lines) {
-    const f = l.split(' ');
-    const at = (name: string) => f[cols.indexOf(name)];
-    // Unused slots point at 127.0.0.1:1 (and are in maintenance).
-    if (/^s\d+$/.test(at('srv_name') ?? '') && at('srv_port') !== '1' && (Number(at('srv_admin_state')) & 9) === 0) return `${at('srv_addr')}:${at('srv_port')}`;
-  }
-  throw new Error(`no active slot in:\n${out}`);
-}
-
 async function main(): Promise<void> {
   await ensureTools();
   const work = await mkdtemp(join(tmpdir(), 'slipway-bench-router-'));
@@ -79,7 +58,8 @@ async function main(): Promise<void> {
     if (push.code !== 0) throw new Error(`push failed:\n${push.output}`);
     await p.waitFor('routerbench', 'router-app on web.1');
     // The dyno's address, from the slot the controller set through HAProxy's runtime API.
-    const addr = await dynoAddress(join(p.dataDir, 'router', 'haproxy.sock'));
+    const [addr] = await activeSlots(p.dataDir);
+    if (!addr) throw new Error('no active server slot in the router');
 
     const nginxPort = await freePort();
     await writeFile(join(work, 'nginx.conf'), `

@@ -13,24 +13,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { activeSlots } from './helpers/haproxy.ts';
 import { makeRepo, ROOT, sleep, TestPlatform } from './helpers/platform.ts';
-
-/** HAProxy's own view of an app's server slots (runtime API): the addresses of the active ones. */
-async function activeSlots(p: TestPlatform): Promise<string[]> {
-  const out = await new Promise<string>((resolve, reject) => {
-    const s = connect(join(p.dataDir, 'router', 'haproxy.sock'));
-    let o = '';
-    s.on('data', (d) => (o += d));
-    s.on('error', reject);
-    s.on('close', () => resolve(o));
-    s.end('show servers state\n');
-  });
-  const lines = out.split('\n');
-  const cols = (lines.find((l) => l.startsWith('# be_id')) ?? '').slice(2).split(' ');
-  // Active: a slot pointed at a dyno (unused ones point at port 1), not in maintenance (bit 1) or draining (bit 8).
-  return lines.map((l) => l.split(' ')).filter((f) => /^s\d+$/.test(f[cols.indexOf('srv_name')] ?? '') && f[cols.indexOf('srv_port')] !== '1'
-    && (Number(f[cols.indexOf('srv_admin_state')]) & 9) === 0).map((f) => `${f[cols.indexOf('srv_addr')]}:${f[cols.indexOf('srv_port')]}`).sort();
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -169,10 +153,10 @@ describe('router (HAProxy data path)', () => {
     }
     assert.deepEqual([...seen].sort(), ['web.1', 'web.2', 'web.3']);
     // HAProxy itself routes to the three: each up dyno is an active server slot.
-    assert.equal((await activeSlots(p)).length, 3);
+    assert.equal((await activeSlots(p.dataDir)).length, 3);
     await p.request('PATCH', '/apps/rtr/formation/web', { quantity: 1 });
-    let slots = await activeSlots(p);
-    for (let i = 0; i < 100 && slots.length !== 1; i++) { await sleep(100); slots = await activeSlots(p); }
+    let slots = await activeSlots(p.dataDir);
+    for (let i = 0; i < 100 && slots.length !== 1; i++) { await sleep(100); slots = await activeSlots(p.dataDir); }
     assert.equal(slots.length, 1, 'stopped dynos leave HAProxy at once');
   });
 

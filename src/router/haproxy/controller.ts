@@ -285,7 +285,7 @@ export class HaproxyController {
 
   /** The dyno a slot serves, for the log line (`dyno=web.1`). */
   private dynoOf(backend: string, slot: string): string | undefined {
-    return this.slots.get(backend)?.find((x) => x.name === slot)?.dyno;
+    return this.slots.get(backend)?.[Number(slot.slice(1)) - 1]?.dyno; // slot `sN` is entry N-1
   }
 
   private certs(): ServedCert[] {
