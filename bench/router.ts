@@ -1,5 +1,5 @@
 // `npm run bench:router` (issue #4): requests/s and latency for one tiny web dyno reached three ways in
-// the same run with the same load tool (wrk, 2 threads × 64 connections): directly at the dyno's
+// the same run with the same load tool (wrk, 2 threads × 64 connections, rounds in turn): directly at the dyno's
 // address, through Debian's nginx as a keep-alive reverse proxy (configured here, access log on, as
 // our router logs every request), and through Slipway's router (HAProxy + the controller writing
 // every request's Heroku line into the app's log stream). Prints router/nginx and router/direct.
@@ -14,10 +14,17 @@ import { activeSlots } from '../test/helpers/haproxy.ts';
 import { freePort, makeRepo, ROOT, TestPlatform } from '../test/helpers/platform.ts';
 
 const run = promisify(execFile);
-const DURATION = process.env.BENCH_DURATION ?? '10s';
+const DURATION = process.env.BENCH_DURATION ?? '5s';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? '64';
 
 interface Result { rps: number; p50: number; p99: number; errors: string }
+
+/** Each figure's median over the rounds (errors from every round). */
+function median(rs: Result[]): Result {
+  const mid = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
+  return { rps: mid(rs.map((r) => r.rps)), p50: mid(rs.map((r) => r.p50)), p99: mid(rs.map((r) => r.p99)), errors: rs.map((r) => r.errors).filter(Boolean).join('; ') };
+}
 
 async function ensureTools(): Promise<void> {
   const missing = [['nginx', 'nginx-light'], ['wrk', 'wrk']].filter(([bin]) => !['/usr/sbin/', '/usr/bin/'].some((d) => existsSync(d + bin))).map(([, pkg]) => pkg!);
@@ -87,14 +94,23 @@ http {
       try { await fetch(`http://127.0.0.1:${nginxPort}/`); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
     }
 
-    // A short warm-up of each path, then the measured runs.
+    // A short warm-up, then rounds that take the three paths in turn: a burst of other work on this
+    // machine lands on all three alike, and each path's figure is its median over the rounds.
     await run('wrk', ['-t1', '-c8', '-d1s', `http://${addr}/`]);
-    const direct = await wrk(`http://${addr}/`);
-    const viaNginx = await wrk(`http://127.0.0.1:${nginxPort}/`);
-    const viaRouter = await wrk(`http://127.0.0.1:${p.routerPort}/`, 'routerbench.localhost');
+    const rounds: { direct: Result; nginx: Result; router: Result }[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      rounds.push({
+        direct: await wrk(`http://${addr}/`),
+        nginx: await wrk(`http://127.0.0.1:${nginxPort}/`),
+        router: await wrk(`http://127.0.0.1:${p.routerPort}/`, 'routerbench.localhost'),
+      });
+    }
+    const direct = median(rounds.map((r) => r.direct));
+    const viaNginx = median(rounds.map((r) => r.nginx));
+    const viaRouter = median(rounds.map((r) => r.router));
     const row = (name: string, r: Result) =>
       console.log(`${name.padEnd(22)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(2).padStart(7)} ms   p99 ${r.p99.toFixed(2).padStart(7)} ms${r.errors ? `   (${r.errors})` : ''}`);
-    console.log(`wrk -t2 -c${CONNECTIONS} -d${DURATION}, one web dyno of test/fixtures/apps/router-app:`);
+    console.log(`wrk -t2 -c${CONNECTIONS} -d${DURATION}, ${ROUNDS} rounds taking the three paths in turn (medians), one web dyno of test/fixtures/apps/router-app:`);
     row('direct to the dyno', direct);
     row('nginx (keep-alive)', viaNginx);
     row('Slipway router', viaRouter);

@@ -1,10 +1,12 @@
 // The router under bad clients and failing dynos, through the HAProxy data path: clients that hang up
 // or stall (H27, H28), oversized requests (400/431), slowloris connections and a flood for an unknown
 // host that must not stall a healthy app, a dyno killed under load, a crashed app (H10) and an app
-// that boots too slowly for a held request (H20). Timeouts are shortened so each takes seconds.
+// that boots too slowly for a held request (H20), a dyno that answers garbage (H17), stops listening
+// (H21) or never accepts (H19), and the Node router behind HAProxy gone (H99). Timeouts are shortened
+// so each takes seconds.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +34,7 @@ describe('router faults (HAProxy data path)', () => {
   let work: string;
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'slipway-router-faults-'));
-    await p.start({ SLIPWAY_ROUTER: 'haproxy', SLIPWAY_ROUTER_TIMEOUT: '3', SLIPWAY_ROUTER_IDLE_TIMEOUT: '2', SLIPWAY_ROUTER_BOOT_HOLD: '2' });
+    await p.start({ SLIPWAY_ROUTER: 'haproxy', SLIPWAY_ROUTER_TIMEOUT: '3', SLIPWAY_ROUTER_IDLE_TIMEOUT: '2', SLIPWAY_ROUTER_BOOT_HOLD: '2', SLIPWAY_ROUTER_CONNECT_TIMEOUT: '1' });
     await p.request('POST', '/apps', { name: 'flt' });
     const dir = join(work, 'flt');
     await cp(join(ROOT, 'test', 'fixtures', 'apps', 'router-app'), dir, { recursive: true });
@@ -141,5 +143,57 @@ describe('router faults (HAProxy data path)', () => {
     assert.match(r.body, /Application Error/);
     await p.waitForLog('flt', /heroku\[router\]: at=error code=H20 desc="App boot timeout" method=GET path="\/" host=flt\.localhost .* status=503 /, 20);
     assert.equal((await p.cli(['config:unset', 'BOOT_DELAY_MS', '-a', 'flt'])).code, 0);
+  });
+
+  test('a response the router cannot parse: H17, the application error page', async () => {
+    await p.waitFor('flt', 'router-app on web.1', '/', 60);
+    const r = await p.route('flt', '/garbage');
+    assert.equal(r.status, 503);
+    assert.match(r.body, /Application Error/);
+    await p.waitForLog('flt', /heroku\[router\]: at=error code=H17 desc="Poorly formatted HTTP response" method=GET path="\/garbage" host=flt\.localhost .* dyno=web\.1 .* status=503 /, 20);
+  });
+
+  test('a dyno that stopped listening: H21 after the connect attempts, then fine after a restart', async () => {
+    const bye = await p.route('flt', '/unlisten');
+    assert.equal(bye.status, 200);
+    const r = await p.route('flt', '/', { fresh: true });
+    assert.equal(r.status, 503);
+    assert.match(r.body, /Application Error/);
+    await p.waitForLog('flt', /heroku\[router\]: at=error code=H21 desc="Backend connection refused" method=GET path="\/" host=flt\.localhost .* dyno=web\.1 connect= service= status=503 /, 20);
+    assert.equal((await p.cli(['ps:restart', 'web', '-a', 'flt'])).code, 0);
+    await p.waitFor('flt', 'router-app on web.1', '/', 60);
+  });
+
+  test('a dyno that never accepts connections: H19 after the connect timeout', async () => {
+    assert.equal((await p.cli(['config:set', 'NO_ACCEPT=1', '-a', 'flt'])).code, 0);
+    await p.waitForLog('flt', /app\[web\.1\]: listening, never accepting[\s\S]*heroku\[web\.1\]: State changed from starting to up/, 60);
+    await sleep(500); // the slot follows the dyno through HAProxy's runtime API
+    const r = await p.route('flt', '/', { fresh: true });
+    assert.equal(r.status, 503);
+    await p.waitForLog('flt', /heroku\[router\]: at=error code=H19 desc="Backend connection timeout" method=GET path="\/" host=flt\.localhost .* dyno=web\.1 .* status=503 /, 30);
+    assert.equal((await p.cli(['config:unset', 'NO_ACCEPT', '-a', 'flt'])).code, 0);
+    await p.waitFor('flt', 'router-app on web.1', '/', 60);
+  });
+
+  test('the Node router behind HAProxy unreachable: H99, then the maintenance page again once it is back', async () => {
+    // A real fault of the platform itself: the Node router's socket disappears from under HAProxy
+    // (moved aside, so it can be put back; the listener stays open and works again once it is).
+    assert.equal((await p.cli(['maintenance:on', '-a', 'flt'])).code, 0);
+    const sock = join(p.dataDir, 'router', 'fallback.sock');
+    let r = await p.route('flt', '/', { fresh: true });
+    for (let i = 0; i < 50 && r.status !== 503; i++) { await sleep(200); r = await p.route('flt', '/', { fresh: true }); }
+    assert.match(r.body, /[Mm]aintenance/);
+    await rename(sock, `${sock}.away`);
+    try {
+      r = await p.route('flt', '/', { fresh: true });
+      assert.equal(r.status, 503);
+      assert.match(r.body, /Application Error/);
+      await p.waitForLog('flt', /heroku\[router\]: at=error code=H99 desc="Platform error" method=GET path="\/" host=flt\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno= connect= service= status=503 /, 20);
+    } finally {
+      await rename(`${sock}.away`, sock);
+    }
+    r = await p.route('flt', '/', { fresh: true });
+    assert.match(r.body, /[Mm]aintenance/);
+    assert.equal((await p.cli(['maintenance:off', '-a', 'flt'])).code, 0);
   });
 });

@@ -198,6 +198,34 @@ describe('router (HAProxy data path)', () => {
     assert.equal(res.status, 404);
   });
 
+  test('a wildcard domain answers every name one label under it that no exact domain claims', async () => {
+    const r = await p.cli(['domains:add', '*.wild.test', '-a', 'rtr']);
+    assert.equal(r.code, 0, r.stderr);
+    let res = await p.route('rtr', '/', { host: 'shop.wild.test' });
+    for (let i = 0; i < 50 && res.status !== 200; i++) { await sleep(100); res = await p.route('rtr', '/', { host: 'shop.wild.test' }); }
+    assert.match(res.body, /router-app on web\.1/);
+    assert.match((await p.route('rtr', '/', { host: 'Blog.Wild.Test:8080' })).body, /router-app on web\.1/);
+    await p.waitForLog('rtr', /heroku\[router\]: at=info method=GET path="\/" host=shop\.wild\.test .* dyno=web\.1 /, 20);
+    assert.equal((await p.route('rtr', '/', { host: 'a.b.wild.test' })).status, 404, 'one label only');
+    assert.equal((await p.route('rtr', '/', { host: 'wild.test' })).status, 404, 'not the domain itself');
+    // An exact domain on another app wins over the wildcard (that app has no web dynos: H14).
+    await p.request('POST', '/apps', { name: 'exact' });
+    assert.equal((await p.request('POST', '/apps/exact/domains', { hostname: 'api.wild.test' })).status, 201);
+    res = await p.route('exact', '/', { host: 'api.wild.test' });
+    for (let i = 0; i < 50 && res.status !== 503; i++) { await sleep(100); res = await p.route('exact', '/', { host: 'api.wild.test' }); }
+    assert.equal(res.status, 503);
+    await p.waitForLog('exact', /code=H14 desc="No web processes running" method=GET path="\/" host=api\.wild\.test /, 20);
+    for (const hostname of ['*.test', '*.*.wild.test', 'a.*.wild.test', '*.rtr.localhost']) {
+      const bad = await p.request('POST', '/apps/rtr/domains', { hostname });
+      assert.equal(bad.status, 422, hostname);
+    }
+    assert.equal((await p.cli(['domains:remove', '*.wild.test', '-a', 'rtr'])).code, 0);
+    res = await p.route('rtr', '/', { host: 'shop.wild.test' });
+    for (let i = 0; i < 50 && res.status !== 404; i++) { await sleep(100); res = await p.route('rtr', '/', { host: 'shop.wild.test' }); }
+    assert.equal(res.status, 404);
+    await p.request('DELETE', '/apps/exact');
+  });
+
   test('TLS: the certificate is chosen by SNI for two domains, HTTP/2 when offered, https in the headers and log', async () => {
     const certs: Record<string, { cert: string; key: string }> = {};
     for (const host of ['a.example.test', 'b.example.test']) {

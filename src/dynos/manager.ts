@@ -1,6 +1,7 @@
 // The dyno manager: one reconcile loop per app. Desired = formation × current release; actual = the
 // running dynos. Every trigger (new release, scale, restart, crash) only wakes the loop, which starts
 // what is missing and stops what is not wanted. Also the router's read-only view of web dynos.
+import { lookupHost } from '../router/hosts.ts';
 import { randomInt, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -344,7 +345,7 @@ export class DynoManager implements RouteTable {
   /** The router's view; every lookup is a request, which keeps an eco app awake or wakes it. */
   lookup(hostname: string): AppRoute | undefined {
     const suffix = `.${this.o.domain}`;
-    const id = (hostname.endsWith(suffix) ? this.byName.get(hostname.slice(0, -suffix.length)) : undefined) ?? this.domains.get(hostname);
+    const id = (hostname.endsWith(suffix) ? this.byName.get(hostname.slice(0, -suffix.length)) : undefined) ?? lookupHost(this.domains, hostname);
     const app = id ? this.apps.get(id) : undefined;
     if (!app) return undefined;
     app.lastRequestAt = Date.now();

@@ -36,12 +36,16 @@ export interface PlatformConfig {
   /** How long the router holds a request while the app's web dynos are starting (H20 after). */
   routerBootHoldMs: number;
   routerRequestTimeoutMs: number;
+  /** TCP connect to a dyno, per attempt (H19 when every attempt times out). */
+  routerConnectTimeoutMs: number;
   /** The 55 s window: a WebSocket or a request body silent this long ends (H15/H28). */
   routerIdleTimeoutMs: number;
   /** A client connection idle between requests, or slow to send a request head, is closed after this (60 s). */
   routerClientTimeoutMs: number;
   /** `haproxy` (HAProxy in front of the Node router), `node` (the Node router alone), `auto` (haproxy when installed). */
   routerEngine: 'auto' | 'haproxy' | 'node';
+  /** HAProxy worker threads; 0 lets HAProxy take one per core. */
+  routerThreads: number;
   /** IPv4 CIDR the add-on servers' network (/30 per platform) comes from. */
   addonsPool: string;
   /** How often Postgres add-ons are measured against their plans' storage and table limits. */
@@ -93,9 +97,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     idleAfterMs: num('SLIPWAY_IDLE_AFTER', 3600) * 1000,
     metricsIntervalMs: Math.max(num('SLIPWAY_METRICS_INTERVAL', 20), 0.1) * 1000,
     routerRequestTimeoutMs: num('SLIPWAY_ROUTER_TIMEOUT', 30) * 1000,
+    routerConnectTimeoutMs: num('SLIPWAY_ROUTER_CONNECT_TIMEOUT', 5) * 1000,
     routerIdleTimeoutMs: num('SLIPWAY_ROUTER_IDLE_TIMEOUT', 55) * 1000,
     routerClientTimeoutMs: num('SLIPWAY_ROUTER_CLIENT_TIMEOUT', 60) * 1000,
     routerEngine,
+    routerThreads: num('SLIPWAY_ROUTER_THREADS', 0),
     addonsPool: env.SLIPWAY_ADDONS_POOL || '10.214.0.0/16',
     addonsCheckIntervalMs: Math.max(num('SLIPWAY_ADDONS_CHECK_INTERVAL', 60), 0.1) * 1000,
     releaseTimeoutMs: num('SLIPWAY_RELEASE_TIMEOUT', 3600) * 1000,

@@ -201,8 +201,8 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   const haproxy = engine === 'haproxy' ? new HaproxyController({
     tls: config.routerTlsPort ? { port: config.routerTlsPort, defaultPem: `${tls.cert.trim()}\n${tls.key.trim()}\n`, certs } : undefined,
     onRequest: recordRequest,
-    dir: routerDir, listen: { host: '0.0.0.0', port: config.routerPort }, domain: config.domain, routes: dynos, logs, fallbackSocket,
-    timeouts: { connectMs: 5000, serverMs: config.routerRequestTimeoutMs, idleMs: config.routerIdleTimeoutMs, clientKeepAliveMs: config.routerClientTimeoutMs },
+    threads: config.routerThreads || undefined, dir: routerDir, listen: { host: '0.0.0.0', port: config.routerPort }, domain: config.domain, routes: dynos, logs, fallbackSocket,
+    timeouts: { connectMs: config.routerConnectTimeoutMs, serverMs: config.routerRequestTimeoutMs, idleMs: config.routerIdleTimeoutMs, clientKeepAliveMs: config.routerClientTimeoutMs },
   }) : undefined;
 
   await listen(apiServer, config.apiPort, 'API');

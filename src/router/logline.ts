@@ -23,13 +23,18 @@ export interface RouterLogFields {
   protocol: 'http' | 'https';
 }
 
+const NEEDS_QUOTING = /["\x00-\x1f\x7f]/;
+const NEEDS_ESCAPE = /[\s"]/;
+
 /** A value inside double quotes: `"` becomes `%22` (still a valid path), control bytes are escaped. */
 function quoted(value: string): string {
+  if (!NEEDS_QUOTING.test(value)) return `"${value}"`;
   return `"${value.replace(/"/g, '%22').replace(/[\x00-\x1f\x7f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`)}"`;
 }
 
 /** A bare token: whitespace would split the field, so it is percent-escaped like in a URL. */
 function bare(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/[\s"]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
 }
 

@@ -1,6 +1,7 @@
 // Domains: the app's default host (`kind: heroku`) and custom ones users add (`kind: custom`), each
 // answered by the router for that app. A domain belongs to one app at a time. The DNS target a user
-// points a CNAME at is the app's default host, which resolves to this platform's router.
+// points a CNAME at is the app's default host, which resolves to this platform's router. A wildcard
+// domain (`*.example.com`) answers every name one label under it that no exact domain claims.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { AppsTable, DomainsTable } from '../../store/schema.ts';
@@ -16,13 +17,17 @@ const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
 /** Why a hostname cannot be added, or undefined. */
 export function hostnameProblem(hostname: string, platformDomain: string): string | undefined {
-  if (hostname.startsWith('*.')) return `Wildcard domains (${hostname}) are not supported yet: add each hostname, e.g. www.${hostname.slice(2)}.`;
   if (hostname.length > 253) return `${hostname} is longer than 253 characters.`;
-  const labels = hostname.split('.');
+  // A wildcard (`*.example.com`) covers one label under a domain of at least two.
+  const wildcard = hostname.startsWith('*.');
+  const name = wildcard ? hostname.slice(2) : hostname;
+  const labels = name.split('.');
   if (labels.length < 2 || !labels.every((l) => LABEL.test(l))) {
-    return `${JSON.stringify(hostname)} is not a valid hostname: use letters, digits and dashes in dot-separated labels, like www.example.com.`;
+    return wildcard
+      ? `${JSON.stringify(hostname)} is not a valid wildcard domain: use * for the first label only, over a domain like example.com (*.example.com).`
+      : `${JSON.stringify(hostname)} is not a valid hostname: use letters, digits and dashes in dot-separated labels, like www.example.com.`;
   }
-  if (hostname === platformDomain || hostname.endsWith(`.${platformDomain}`)) {
+  if (name === platformDomain || name.endsWith(`.${platformDomain}`)) {
     return `${hostname} is under this platform's app domain (${platformDomain}), where apps get their default hosts: add a domain of your own.`;
   }
   return undefined;

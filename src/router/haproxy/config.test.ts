@@ -15,12 +15,12 @@ const apps: HaproxyApp[] = [
   { id: 'bbb', hosts: ['quiet.localhost'], maintenance: true, servers: [] },
 ];
 
-function config(dir: string) {
+function config(dir: string, list: HaproxyApp[] = apps) {
   return haproxyConfig({
     listen: { host: '127.0.0.1', port: 8080 }, logPort: 5514,
     timeouts: { connectMs: 5000, serverMs: 30000, idleMs: 55000, clientKeepAliveMs: 60000 },
     paths: { statsSocket: join(dir, 's.sock'), fallbackSocket: join(dir, 'f.sock'), hostsMap: join(dir, 'hosts.map'), errorFile: join(dir, '503.http') },
-  }, apps);
+  }, list);
 }
 
 test('every app gets a backend with 100 slots, up dynos in theirs, and the Node router as backup', () => {
@@ -38,6 +38,13 @@ test('the host map leaves apps in maintenance to the Node router', () => {
   assert.equal(hostsMap(apps), 'demo.localhost app-aaa\nwww.example.com app-aaa\n');
 });
 
+test('a wildcard domain adds the one-label-up lookup, only while an app has one', () => {
+  assert.doesNotMatch(config('/d'), /regsub\(\^\[\^\.\]\+/);
+  const wild: HaproxyApp[] = [...apps, { id: 'ccc', hosts: ['w.localhost', '*.example.org'], maintenance: false, servers: [] }];
+  assert.match(config('/d', wild), /use_backend %\[var\(txn\.host\),regsub\(\^\[\^\.\]\+\\\.,\*\.\),map\(\/d\/hosts\.map\)\] if !\{ var\(txn\.host\),map/);
+  assert.match(hostsMap(wild), /^\*\.example\.org app-ccc$/m);
+});
+
 test('HAProxy accepts the configuration', async () => {
   assert.ok(await haproxyAvailable(), 'haproxy is installed (scripts/install-deps.sh installs it)');
   const dir = await mkdtemp(join(tmpdir(), 'slipway-haproxy-cfg-'));
@@ -47,6 +54,10 @@ test('HAProxy accepts the configuration', async () => {
     await writeFile(join(dir, 'h.cfg'), config(dir));
     const { stdout, stderr } = await promisify(execFile)('haproxy', ['-c', '-f', join(dir, 'h.cfg')]);
     assert.match(stdout + stderr, /Configuration file is valid/);
+    const wild = [...apps, { id: 'ccc', hosts: ['*.example.org'], maintenance: false, servers: [] }];
+    await writeFile(join(dir, 'w.cfg'), config(dir, wild));
+    const checked = await promisify(execFile)('haproxy', ['-c', '-f', join(dir, 'w.cfg')]);
+    assert.match(checked.stdout + checked.stderr, /Configuration file is valid/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -49,6 +49,8 @@ export interface HaproxySettings {
   tls?: { port: number; defaultPem: string; crtList: string };
   /** TCP port on loopback where the controller receives HAProxy's log lines. */
   logPort: number;
+  /** HAProxy's worker threads; unset lets HAProxy take one per core. */
+  threads?: number;
   timeouts: HaproxyTimeouts;
   paths: HaproxyPaths;
 }
@@ -89,6 +91,8 @@ const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 export function haproxyConfig(s: HaproxySettings, apps: readonly HaproxyApp[]): string {
   const t = s.timeouts;
+  // A wildcard domain costs every request a second map lookup, so the rule is there only when one is.
+  const wildcards = apps.some((a) => !a.maintenance && a.hosts.some((h) => h.startsWith('*.')));
   const lines: string[] = [
     '# Written by the Slipway router controller; changes here are overwritten.',
     // Log lines go into a ring buffer that HAProxy forwards over one TCP connection, newline-delimited:
@@ -105,6 +109,7 @@ export function haproxyConfig(s: HaproxySettings, apps: readonly HaproxyApp[]): 
     'global',
     `  stats socket ${s.paths.statsSocket} mode 600 level admin`,
     '  log ring@requests len 16384 format raw local3 info',
+    ...(s.threads ? [`  nbthread ${s.threads}`] : []),
     '  maxconn 8000',
     '  tune.bufsize 32768',
     '  tune.maxrewrite 8192',
@@ -132,15 +137,18 @@ export function haproxyConfig(s: HaproxySettings, apps: readonly HaproxyApp[]): 
     `  timeout http-keep-alive ${ms(t.clientKeepAliveMs)}`,
     '  timeout client-fin 5s',
     '  timeout server-fin 5s',
-    '  retries 9',
+    // Up to four connect attempts, each to another dyno when there is one (Heroku: up to ten, fewer
+    // with fewer dynos); a second attempt on the same dyno waits HAProxy's turn-around of
+    // min(connect timeout, 1 s), so a one-dyno app's H21 comes after about 3 s.
+    '  retries 3',
     '  option redispatch 1',
     '  http-reuse safe',
     `  errorfile 502 ${s.paths.errorFile}`,
     `  errorfile 503 ${s.paths.errorFile}`,
     `  errorfile 504 ${s.paths.errorFile}`,
     '',
-    ...frontend('http', `  bind ${s.listen.host}:${s.listen.port}`, s),
-    ...(s.tls ? frontend('https', `  bind ${s.listen.host}:${s.tls.port} ssl crt ${s.tls.defaultPem} crt-list ${s.tls.crtList} alpn h2,http/1.1`, s) : []),
+    ...frontend('http', `  bind ${s.listen.host}:${s.listen.port}`, s, wildcards),
+    ...(s.tls ? frontend('https', `  bind ${s.listen.host}:${s.tls.port} ssl crt ${s.tls.defaultPem} crt-list ${s.tls.crtList} alpn h2,http/1.1`, s, wildcards) : []),
     'backend fallback',
     `  server node unix@${s.paths.fallbackSocket}`,
   ];
@@ -158,7 +166,7 @@ export function haproxyConfig(s: HaproxySettings, apps: readonly HaproxyApp[]): 
 }
 
 /** One listener's rules: Heroku's request headers, the Host → backend choice, the log level. */
-function frontend(proto: 'http' | 'https', bind: string, s: HaproxySettings): string[] {
+function frontend(proto: 'http' | 'https', bind: string, s: HaproxySettings, wildcards: boolean): string[] {
   return [
     `frontend ${proto}`,
     bind,
@@ -183,6 +191,8 @@ function frontend(proto: 'http' | 'https', bind: string, s: HaproxySettings): st
     '  http-request set-header Via "%[req.fhdr(via)], 1.1 vegur" if { req.fhdr(via) -m found }',
     '  http-request set-header Via "1.1 vegur" unless { req.fhdr(via) -m found }',
     '  http-request del-header Expect if { req.hdr(expect) -m str -i 100-continue }',
+    // An exact Host first; else the wildcard domain one label up (`a.example.com` → `*.example.com`).
+    ...(wildcards ? [`  use_backend %[var(txn.host),regsub(^[^.]+\\.,*.),map(${s.paths.hostsMap})] if !{ var(txn.host),map(${s.paths.hostsMap}) -m found } { var(txn.host),regsub(^[^.]+\\.,*.),map(${s.paths.hostsMap}) -m found }`] : []),
     `  use_backend %[var(txn.host),map(${s.paths.hostsMap},fallback)]`,
     '  default_backend fallback',
     // The Node router logs the requests it answers itself.

@@ -19,6 +19,7 @@ import { formatRouterLine } from '../logline.ts';
 import { APPLICATION_ERROR_PAGE } from '../pages.ts';
 import type { CertTable, ServedCert } from '../certs.ts';
 import { backendName, crtList, haproxyConfig, hostsMap, SLOTS_PER_APP, type HaproxyApp, type HaproxyTimeouts } from './config.ts';
+import { lookupHost } from '../hosts.ts';
 import { parseLogLine, routerFields } from './logline.ts';
 
 export interface RouteSource {
@@ -34,6 +35,8 @@ export interface HaproxyControllerOptions {
   routes: RouteSource;
   logs: LogSink;
   timeouts: HaproxyTimeouts;
+  /** HAProxy's worker threads (SLIPWAY_ROUTER_THREADS); unset: one per core. */
+  threads?: number;
   /** Where the Node router listens for what HAProxy cannot answer itself. */
   fallbackSocket: string;
   /** The TLS port and its default certificate (PEM: chain + key); certificates by SNI come from `certs`. */
@@ -311,7 +314,7 @@ export class HaproxyController {
       await writeFile(list, crtList(served), { mode: 0o600 });
       tls = { port: this.o.tls.port, defaultPem, crtList: list };
     }
-    const cfg = haproxyConfig({ listen: this.o.listen, tls, logPort: this.logPort, timeouts: this.o.timeouts, paths: this.paths }, apps);
+    const cfg = haproxyConfig({ listen: this.o.listen, tls, logPort: this.logPort, threads: this.o.threads, timeouts: this.o.timeouts, paths: this.paths }, apps);
     await writeFile(this.paths.hostsMap, hostsMap(apps));
     await writeFile(this.configFile, cfg);
   }
@@ -411,7 +414,7 @@ export class HaproxyController {
   private onLog(line: string): void {
     if (!line) return;
     const parsed = parseLogLine(line);
-    const fields = parsed && routerFields(parsed, (host) => this.hostApps.get(host));
+    const fields = parsed && routerFields(parsed, (host) => lookupHost(this.hostApps, host));
     if (!fields) return;
     const { appId, ...rest } = fields;
     if (rest.dyno) rest.dyno = this.dynoOf(parsed.backend, rest.dyno) ?? rest.dyno;

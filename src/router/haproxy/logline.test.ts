@@ -15,6 +15,10 @@ test('fields split on unescaped ] only; backslash escapes are undone', () => {
   const f = splitFields(String.raw`a\]b]c\\]d\"e]` + ']'.repeat(15));
   assert.deepEqual(f?.slice(0, 3), ['a]b', 'c\\', 'd"e']);
   assert.equal(splitFields('too]few]'), undefined);
+  // A line with nothing escaped takes the quick path; it must agree with the escaped one.
+  assert.deepEqual(splitFields(line()), splitFields(line() + '\n'));
+  assert.equal(splitFields(line() + 'trailing'), undefined);
+  assert.equal(splitFields(line() + 'x]'), undefined);
 });
 
 test('a normal request becomes Heroku\'s info line', () => {
@@ -27,7 +31,7 @@ test('a normal request becomes Heroku\'s info line', () => {
 test('termination states map to H-codes; the client sees 503 (or 499) whatever HAProxy logged', () => {
   const cases: [string, string | undefined][] = [
     ['sH--', 'H12'], ['SH--', 'H13'], ['sC--', 'H19'], ['SC--', 'H21'], ['sD--', 'H15'], ['SD--', 'H18'],
-    ['cD--', 'H28'], ['CD--', 'H27'], ['CH--', 'H27'], ['KD--', 'H24'], ['----', undefined], ['LR--', undefined],
+    ['cD--', 'H28'], ['CD--', 'H27'], ['CH--', 'H27'], ['KD--', 'H24'], ['PH--', 'H17'], ['----', undefined], ['LR--', undefined],
   ];
   for (const [ts, code] of cases) assert.equal(hcodeFor(ts), code, ts);
   const h12 = formatRouterLine(routerFields(parseLogLine(line({ 9: '-1', 10: '30001', 11: '504', 12: '0', 13: 'sH--' }))!)!);
@@ -42,4 +46,13 @@ test('TLS requests log protocol=https; the Node router\'s own requests are not l
   assert.equal(routerFields(parseLogLine(line({ 15: '1', 16: 'TLSv1.3' }))!)!.protocol, 'https');
   assert.equal(routerFields(parseLogLine(line({ 0: 'fallback', 1: 'node' }))!), undefined);
   assert.equal(routerFields(parseLogLine(line({ 1: 'node' }))!), undefined);
+});
+
+test('the Node router behind HAProxy unreachable: H99 for the app the Host names, no dyno', () => {
+  const lost = parseLogLine(line({ 0: 'fallback', 1: 'node', 8: '-1', 9: '-1', 11: '503', 12: '0', 13: 'SC--' }))!;
+  const fields = routerFields(lost, (host) => (host === 'demo.localhost' ? '77' : undefined))!;
+  assert.equal(fields.appId, '77');
+  assert.match(formatRouterLine(fields), /^at=error code=H99 desc="Platform error" method=GET .* dyno= connect= service= status=503 bytes=0 protocol=http$/);
+  assert.equal(routerFields(lost, () => undefined), undefined, 'a Host no app has is nobody\'s line');
+  assert.equal(routerFields(parseLogLine(line({ 1: 'node', 13: 'SC--' }))!)!.code, 'H99', 'the backup of an app backend');
 });

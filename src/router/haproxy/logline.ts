@@ -9,6 +9,8 @@
 //   cD, cH, cR (client silent mid-request or mid-response) ........... H28 Client Connection Idle
 //   C*  the client closed before the response was complete .......... H27 Client Request Interrupted
 //   K*  the connection was killed (a reload's hard stop) ............ H24 Forced close
+//   PH  the dyno's response could not be parsed ..................... H17 Poorly formatted HTTP response
+//   s*/S* on the Node router behind HAProxy (it cannot be reached) .. H99 Platform error
 // A `cR` before any request head arrived never reaches a log (HAProxy answers 408 and Heroku logs
 // nothing for it either).
 import type { HCode } from '../hcodes.ts';
@@ -39,6 +41,13 @@ const FIELD_COUNT = 18;
 
 /** Splits on unescaped `]`, undoing HAProxy's `+E` backslash escapes; undefined if the line is not ours. */
 export function splitFields(line: string): string[] | undefined {
+  // Almost every line has nothing escaped: one split, no per-character work.
+  if (line.indexOf('\\') < 0 && line.indexOf('\n') < 0) {
+    const parts = line.split(']');
+    if (parts.length !== FIELD_COUNT + 1 || parts[FIELD_COUNT] !== '') return undefined;
+    parts.length = FIELD_COUNT;
+    return parts;
+  }
   const fields: string[] = [];
   let cur = '';
   for (let i = 0; i < line.length; i++) {
@@ -76,6 +85,7 @@ export function hcodeFor(termination: string): HCode | undefined {
   if (cause === 'c') return phase === 'D' || phase === 'H' || phase === 'R' ? 'H28' : undefined;
   if (cause === 'C') return 'H27';
   if (cause === 'K') return 'H24';
+  if (cause === 'P' && phase === 'H') return 'H17';
   return undefined;
 }
 
@@ -85,11 +95,14 @@ export function hcodeFor(termination: string): HCode | undefined {
  * given to the app its Host names, through `appForHost`.
  */
 export function routerFields(l: HaproxyLogLine, appForHost: (host: string) => string | undefined = () => undefined): (RouterLogFields & { appId: string }) | undefined {
-  if (l.server === 'node') return undefined;
-  const appId = l.backend.startsWith('app-') ? l.backend.slice(4) : /^[cC]/.test(l.termination) ? appForHost(l.host) : undefined;
+  // The Node router logs what it answers; HAProxy's line for it counts only when the Node router could
+  // not be reached or did not answer: a fault of the platform, not of the app (H99).
+  const platformFault = l.server === 'node' && /^[sS]/.test(l.termination);
+  if (l.server === 'node' && !platformFault) return undefined;
+  const appId = l.backend.startsWith('app-') ? l.backend.slice(4) : /^[cC]/.test(l.termination) || platformFault ? appForHost(l.host) : undefined;
   if (!appId) return undefined;
-  const code = hcodeFor(l.termination);
-  const chose = l.server !== '' && l.server !== '<NOSRV>';
+  const code = platformFault ? 'H99' : hcodeFor(l.termination);
+  const chose = l.server !== '' && l.server !== '<NOSRV>' && !platformFault;
   const connect = l.connectMs >= 0 ? l.connectMs : undefined;
   // Service: what the request spent with the dyno and the client after the connection was open.
   const service = l.activeMs >= 0 ? Math.max(0, l.activeMs - Math.max(0, l.handshakeMs) - Math.max(0, l.queueMs) - Math.max(0, l.connectMs)) : undefined;
