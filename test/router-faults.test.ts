@@ -197,3 +197,40 @@ describe('router faults (HAProxy data path)', () => {
     assert.equal((await p.cli(['maintenance:off', '-a', 'flt'])).code, 0);
   });
 });
+
+describe('router backlog (HAProxy data path)', () => {
+  const p = new TestPlatform();
+  let work: string;
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'slipway-router-backlog-'));
+    await p.start({ SLIPWAY_ROUTER: 'haproxy', SLIPWAY_ROUTER_BACKLOG: '2' });
+    await p.request('POST', '/apps', { name: 'busy' });
+    const dir = join(work, 'busy');
+    await cp(join(ROOT, 'test', 'fixtures', 'apps', 'router-app'), dir, { recursive: true });
+    await makeRepo(dir, {});
+    const push = await p.push(dir, 'busy');
+    assert.equal(push.code, 0, push.output);
+    await p.waitFor('busy', 'router-app on web.1');
+  });
+  after(async () => {
+    await p.cleanup();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  test('more requests in flight than the dyno\'s backlog: the rest get H11 at once', async () => {
+    const started = Date.now();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => p.route('busy', '/sleep?ms=2000', { fresh: true }).then((r) => ({ ...r, ms: Date.now() - started }))));
+    const ok = answers.filter((a) => a.status === 200);
+    const turnedAway = answers.filter((a) => a.status === 503);
+    assert.equal(ok.length, 2, 'two requests in flight, as the backlog allows');
+    assert.equal(turnedAway.length, 3);
+    for (const a of turnedAway) {
+      assert.match(a.body, /Application Error/);
+      assert.ok(a.ms < Math.min(...ok.map((o) => o.ms)), 'turned away before the admitted ones were answered');
+    }
+    const logs = await p.waitForLog('busy', /(heroku\[router\]: at=error code=H11 [^\n]*\n[\s\S]*){3}/, 20);
+    assert.match(logs, /heroku\[router\]: at=error code=H11 desc="Backlog too deep" method=GET path="\/sleep\?ms=2000" host=busy\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno= connect= service= status=503 bytes= protocol=http/);
+    // Once the dyno has room again, requests go through.
+    assert.equal((await p.route('busy', '/')).status, 200);
+  });
+});

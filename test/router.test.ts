@@ -81,7 +81,7 @@ describe('router (HAProxy data path)', () => {
     const r = await p.route('rtr', '/sleep?ms=6000');
     assert.equal(r.status, 503);
     assert.match(r.body, /Application Error/);
-    await p.waitForLog('rtr', /heroku\[router\]: at=error code=H12 desc="Request timeout" method=GET path="\/sleep\?ms=6000" host=rtr\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.1 connect=\d+ms service=\d+ms status=503 bytes=\d* protocol=http/, 20);
+    await p.waitForLog('rtr', /heroku\[router\]: at=error code=H12 desc="Request timeout" method=GET path="\/sleep\?ms=6000" host=rtr\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.1 connect=\d+ms service=\d+ms status=503 bytes=0 protocol=http/, 20);
   });
 
   test('the dyno closes without answering: H13', async () => {

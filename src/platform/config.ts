@@ -38,6 +38,8 @@ export interface PlatformConfig {
   routerRequestTimeoutMs: number;
   /** TCP connect to a dyno, per attempt (H19 when every attempt times out). */
   routerConnectTimeoutMs: number;
+  /** Requests in flight per web dyno before H11. */
+  routerBacklog: number;
   /** The 55 s window: a WebSocket or a request body silent this long ends (H15/H28). */
   routerIdleTimeoutMs: number;
   /** A client connection idle between requests, or slow to send a request head, is closed after this (60 s). */
@@ -98,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     metricsIntervalMs: Math.max(num('SLIPWAY_METRICS_INTERVAL', 20), 0.1) * 1000,
     routerRequestTimeoutMs: num('SLIPWAY_ROUTER_TIMEOUT', 30) * 1000,
     routerConnectTimeoutMs: num('SLIPWAY_ROUTER_CONNECT_TIMEOUT', 5) * 1000,
+    routerBacklog: Math.max(1, num('SLIPWAY_ROUTER_BACKLOG', 200)),
     routerIdleTimeoutMs: num('SLIPWAY_ROUTER_IDLE_TIMEOUT', 55) * 1000,
     routerClientTimeoutMs: num('SLIPWAY_ROUTER_CLIENT_TIMEOUT', 60) * 1000,
     routerEngine,

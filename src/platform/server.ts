@@ -202,7 +202,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     tls: config.routerTlsPort ? { port: config.routerTlsPort, defaultPem: `${tls.cert.trim()}\n${tls.key.trim()}\n`, certs } : undefined,
     onRequest: recordRequest,
     threads: config.routerThreads || undefined, dir: routerDir, listen: { host: '0.0.0.0', port: config.routerPort }, domain: config.domain, routes: dynos, logs, fallbackSocket,
-    timeouts: { connectMs: config.routerConnectTimeoutMs, serverMs: config.routerRequestTimeoutMs, idleMs: config.routerIdleTimeoutMs, clientKeepAliveMs: config.routerClientTimeoutMs },
+    timeouts: { connectMs: config.routerConnectTimeoutMs, backlogPerDyno: config.routerBacklog, queueMs: 1, serverMs: config.routerRequestTimeoutMs, idleMs: config.routerIdleTimeoutMs, clientKeepAliveMs: config.routerClientTimeoutMs },
   }) : undefined;
 
   await listen(apiServer, config.apiPort, 'API');

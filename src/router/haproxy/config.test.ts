@@ -18,7 +18,7 @@ const apps: HaproxyApp[] = [
 function config(dir: string, list: HaproxyApp[] = apps) {
   return haproxyConfig({
     listen: { host: '127.0.0.1', port: 8080 }, logPort: 5514,
-    timeouts: { connectMs: 5000, serverMs: 30000, idleMs: 55000, clientKeepAliveMs: 60000 },
+    timeouts: { connectMs: 5000, backlogPerDyno: 200, queueMs: 1, serverMs: 30000, idleMs: 55000, clientKeepAliveMs: 60000 },
     paths: { statsSocket: join(dir, 's.sock'), fallbackSocket: join(dir, 'f.sock'), hostsMap: join(dir, 'hosts.map'), errorFile: join(dir, '503.http') },
   }, list);
 }
@@ -26,12 +26,13 @@ function config(dir: string, list: HaproxyApp[] = apps) {
 test('every app gets a backend with 100 slots, up dynos in theirs, and the Node router as backup', () => {
   const cfg = config('/d');
   assert.match(cfg, new RegExp(`backend ${backendName('aaa')}\\n  balance random\\n`));
-  assert.match(cfg, /  server s2 10\.213\.0\.2:40001\n/);
-  assert.match(cfg, /  server s1 127\.0\.0\.1:1 disabled\n/);
+  assert.match(cfg, /  server s2 10\.213\.0\.2:40001 maxconn 200\n/);
+  assert.match(cfg, /  server s1 127\.0\.0\.1:1 disabled maxconn 200\n/);
   assert.equal(cfg.match(/^  server s\d+ /gm)?.length, 2 * SLOTS_PER_APP);
   assert.match(cfg, /server node unix@\/d\/f\.sock backup/);
   assert.match(cfg, /timeout server 30000ms/);
   assert.match(cfg, /timeout tunnel 55000ms/);
+  assert.match(cfg, /timeout queue 1ms/);
 });
 
 test('the host map leaves apps in maintenance to the Node router', () => {

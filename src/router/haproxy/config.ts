@@ -34,6 +34,12 @@ export interface HaproxyTimeouts {
   connectMs: number;
   /** First byte from the dyno (H12); also the dyno's silence limit mid-response (see docs). */
   serverMs: number;
+  /**
+   * Requests one dyno is given at once; more wait in the app's queue for at most `queueMs`, then
+   * get H11 (Heroku: 200 in flight per web dyno, then H11 at once).
+   */
+  backlogPerDyno: number;
+  queueMs: number;
   /** Idle window once a WebSocket is open, and a client's silence mid-request (H28). */
   idleMs: number;
   /** Idle client connection between requests, and time to send a request's head (408). */
@@ -130,6 +136,7 @@ export function haproxyConfig(s: HaproxySettings, apps: readonly HaproxyApp[]): 
     // window: a client that stalls its body there gets 408 and the line says H28; the dyno never waits on it.
     '  option http-buffer-request',
     `  timeout connect ${ms(t.connectMs)}`,
+    `  timeout queue ${ms(t.queueMs)}`,
     `  timeout server ${ms(t.serverMs)}`,
     `  timeout client ${ms(t.idleMs)}`,
     `  timeout tunnel ${ms(t.idleMs)}`,
@@ -157,7 +164,7 @@ export function haproxyConfig(s: HaproxySettings, apps: readonly HaproxyApp[]): 
     const used = new Map(app.servers.map((sv) => [sv.slot, sv]));
     for (let i = 1; i <= SLOTS_PER_APP; i++) {
       const sv = used.get(`s${i}`);
-      lines.push(sv ? `  server s${i} ${sv.host}:${sv.port}` : `  server s${i} 127.0.0.1:1 disabled`);
+      lines.push(sv ? `  server s${i} ${sv.host}:${sv.port} maxconn ${t.backlogPerDyno}` : `  server s${i} 127.0.0.1:1 disabled maxconn ${t.backlogPerDyno}`);
     }
     lines.push(`  server node unix@${s.paths.fallbackSocket} backup`);
   }

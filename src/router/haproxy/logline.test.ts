@@ -31,15 +31,17 @@ test('a normal request becomes Heroku\'s info line', () => {
 test('termination states map to H-codes; the client sees 503 (or 499) whatever HAProxy logged', () => {
   const cases: [string, string | undefined][] = [
     ['sH--', 'H12'], ['SH--', 'H13'], ['sC--', 'H19'], ['SC--', 'H21'], ['sD--', 'H15'], ['SD--', 'H18'],
-    ['cD--', 'H28'], ['CD--', 'H27'], ['CH--', 'H27'], ['KD--', 'H24'], ['PH--', 'H17'], ['----', undefined], ['LR--', undefined],
+    ['cD--', 'H28'], ['CD--', 'H27'], ['CH--', 'H27'], ['KD--', 'H24'], ['PH--', 'H17'], ['sQ--', 'H11'], ['----', undefined], ['LR--', undefined],
   ];
   for (const [ts, code] of cases) assert.equal(hcodeFor(ts), code, ts);
   const h12 = formatRouterLine(routerFields(parseLogLine(line({ 9: '-1', 10: '30001', 11: '504', 12: '0', 13: 'sH--' }))!)!);
   assert.match(h12, /^at=error code=H12 desc="Request timeout" method=GET .* dyno=web\.2 connect=1ms service=30000ms status=503 bytes=0 protocol=http$/);
   const h18 = formatRouterLine(routerFields(parseLogLine(line({ 13: 'SD--' }))!)!);
   assert.match(h18, /^sock=backend at=error code=H18 /);
-  const h21 = formatRouterLine(routerFields(parseLogLine(line({ 1: '<NOSRV>', 8: '-1', 9: '-1', 11: '503', 12: '0', 13: 'SC--' }))!)!);
-  assert.match(h21, /code=H21 .* dyno= connect= service= status=503 /);
+  const h21 = formatRouterLine(routerFields(parseLogLine(line({ 1: '<NOSRV>', 8: '-1', 9: '-1', 11: '503', 12: '429', 13: 'SC--' }))!)!);
+  assert.match(h21, /code=H21 .* dyno= connect= service= status=503 bytes= protocol=http$/, 'the error page is not the dyno\'s bytes');
+  const h12page = formatRouterLine(routerFields(parseLogLine(line({ 9: '-1', 10: '30001', 11: '504', 12: '429', 13: 'sH--' }))!)!);
+  assert.match(h12page, / dyno=web\.2 .* status=503 bytes=0 protocol=http$/);
 });
 
 test('TLS requests log protocol=https; the Node router\'s own requests are not logged twice', () => {
@@ -52,7 +54,7 @@ test('the Node router behind HAProxy unreachable: H99 for the app the Host names
   const lost = parseLogLine(line({ 0: 'fallback', 1: 'node', 8: '-1', 9: '-1', 11: '503', 12: '0', 13: 'SC--' }))!;
   const fields = routerFields(lost, (host) => (host === 'demo.localhost' ? '77' : undefined))!;
   assert.equal(fields.appId, '77');
-  assert.match(formatRouterLine(fields), /^at=error code=H99 desc="Platform error" method=GET .* dyno= connect= service= status=503 bytes=0 protocol=http$/);
+  assert.match(formatRouterLine(fields), /^at=error code=H99 desc="Platform error" method=GET .* dyno= connect= service= status=503 bytes= protocol=http$/);
   assert.equal(routerFields(lost, () => undefined), undefined, 'a Host no app has is nobody\'s line');
   assert.equal(routerFields(parseLogLine(line({ 1: 'node', 13: 'SC--' }))!)!.code, 'H99', 'the backup of an app backend');
 });

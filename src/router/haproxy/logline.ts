@@ -5,6 +5,7 @@
 //   sC  connect timed out (after retries) ........................... H19 Backend connection timeout
 //   SC  connect refused (after retries) ............................. H21 Backend connection refused
 //   sD  the dyno went silent mid-response ........................... H15 Idle connection
+//   sQ  every dyno had its backlog in flight; the queue wait ran out .. H11 Backlog too deep
 //   SD  the dyno's connection died mid-response ..................... H18 Server Request Interrupted
 //   cD, cH, cR (client silent mid-request or mid-response) ........... H28 Client Connection Idle
 //   C*  the client closed before the response was complete .......... H27 Client Request Interrupted
@@ -76,11 +77,14 @@ export function parseLogLine(line: string): HaproxyLogLine | undefined {
   };
 }
 
+/** Codes whose client got the router's error page, not the dyno's bytes. */
+const ROUTER_ANSWERED = new Set<HCode>(['H11', 'H12', 'H13', 'H17', 'H19', 'H21', 'H99']);
+
 /** The H-code for HAProxy's termination state (its first two characters), if any. */
 export function hcodeFor(termination: string): HCode | undefined {
   const cause = termination[0];
   const phase = termination[1];
-  if (cause === 's') return phase === 'H' ? 'H12' : phase === 'C' ? 'H19' : phase === 'D' ? 'H15' : undefined;
+  if (cause === 's') return phase === 'H' ? 'H12' : phase === 'C' ? 'H19' : phase === 'D' ? 'H15' : phase === 'Q' ? 'H11' : undefined;
   if (cause === 'S') return phase === 'H' ? 'H13' : phase === 'C' ? 'H21' : phase === 'D' ? 'H18' : undefined;
   if (cause === 'c') return phase === 'D' || phase === 'H' || phase === 'R' ? 'H28' : undefined;
   if (cause === 'C') return 'H27';
@@ -119,7 +123,9 @@ export function routerFields(l: HaproxyLogLine, appForHost: (host: string) => st
     serviceMs: chose && code !== 'H19' && code !== 'H21' ? service : undefined,
     // The client got Heroku's status for the code (the error file says 503), not HAProxy's 502/504.
     status: code ? undefined : l.status >= 0 ? l.status : undefined,
-    bytes: l.bytes >= 0 ? l.bytes : undefined,
+    // Bytes passed from the dyno: none when the router answered with its error page instead (HAProxy
+    // counts the page), and the field is empty when no dyno was chosen at all.
+    bytes: code && ROUTER_ANSWERED.has(code) ? (chose ? 0 : undefined) : l.bytes >= 0 ? l.bytes : undefined,
     protocol: l.tls ? 'https' : 'http',
   };
 }
