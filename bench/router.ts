@@ -6,12 +6,12 @@
 // Installs nginx-light and wrk with apt when missing (run as root, as the platform itself).
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { activeSlots } from '../test/helpers/haproxy.ts';
-import { freePort, makeRepo, ROOT, TestPlatform } from '../test/helpers/platform.ts';
+import { freePort, TestPlatform } from '../test/helpers/platform.ts';
 
 const run = promisify(execFile);
 const DURATION = process.env.BENCH_DURATION ?? '5s';
@@ -57,13 +57,7 @@ async function main(): Promise<void> {
   let nginx: ReturnType<typeof spawn> | undefined;
   try {
     await p.start({ SLIPWAY_ROUTER: 'haproxy' });
-    await p.request('POST', '/apps', { name: 'routerbench' });
-    const dir = join(work, 'app');
-    await cp(join(ROOT, 'test', 'fixtures', 'apps', 'router-app'), dir, { recursive: true });
-    await makeRepo(dir, {});
-    const push = await p.push(dir, 'routerbench');
-    if (push.code !== 0) throw new Error(`push failed:\n${push.output}`);
-    await p.waitFor('routerbench', 'router-app on web.1');
+    await p.deployFixture('router-app', 'routerbench', work, 'router-app on web.1');
     // The dyno's address, from the slot the controller set through HAProxy's runtime API.
     const [addr] = await activeSlots(p.dataDir);
     if (!addr) throw new Error('no active server slot in the router');

@@ -6,13 +6,13 @@
 // so each takes seconds.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { makeRepo, ROOT, sleep, TestPlatform } from './helpers/platform.ts';
+import { sleep, TestPlatform } from './helpers/platform.ts';
 
 /** Writes raw bytes to the router and returns what came back before the socket closed (or `ms` passed). */
 function raw(port: number, bytes: string, ms = 5000): Promise<string> {
@@ -35,13 +35,7 @@ describe('router faults (HAProxy data path)', () => {
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'slipway-router-faults-'));
     await p.start({ SLIPWAY_ROUTER: 'haproxy', SLIPWAY_ROUTER_TIMEOUT: '3', SLIPWAY_ROUTER_IDLE_TIMEOUT: '2', SLIPWAY_ROUTER_BOOT_HOLD: '2', SLIPWAY_ROUTER_CONNECT_TIMEOUT: '1' });
-    await p.request('POST', '/apps', { name: 'flt' });
-    const dir = join(work, 'flt');
-    await cp(join(ROOT, 'test', 'fixtures', 'apps', 'router-app'), dir, { recursive: true });
-    await makeRepo(dir, {});
-    const push = await p.push(dir, 'flt');
-    assert.equal(push.code, 0, push.output);
-    await p.waitFor('flt', 'router-app on web.1');
+    await p.deployFixture('router-app', 'flt', work, 'router-app on web.1');
   });
   after(async () => {
     await p.cleanup();
@@ -204,13 +198,7 @@ describe('router backlog (HAProxy data path)', () => {
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'slipway-router-backlog-'));
     await p.start({ SLIPWAY_ROUTER: 'haproxy', SLIPWAY_ROUTER_BACKLOG: '2' });
-    await p.request('POST', '/apps', { name: 'busy' });
-    const dir = join(work, 'busy');
-    await cp(join(ROOT, 'test', 'fixtures', 'apps', 'router-app'), dir, { recursive: true });
-    await makeRepo(dir, {});
-    const push = await p.push(dir, 'busy');
-    assert.equal(push.code, 0, push.output);
-    await p.waitFor('busy', 'router-app on web.1');
+    await p.deployFixture('router-app', 'busy', work, 'router-app on web.1');
   });
   after(async () => {
     await p.cleanup();

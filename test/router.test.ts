@@ -3,7 +3,7 @@
 // causes (with timeouts shortened so each takes seconds), Upgrade tunnels, maintenance mode.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { activeSlots } from './helpers/haproxy.ts';
-import { makeRepo, ROOT, sleep, TestPlatform } from './helpers/platform.ts';
+import { sleep, TestPlatform } from './helpers/platform.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -24,13 +24,7 @@ describe('router (HAProxy data path)', () => {
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'slipway-router-'));
     await p.start({ SLIPWAY_ROUTER: 'haproxy', SLIPWAY_ROUTER_TIMEOUT: '2', SLIPWAY_ROUTER_IDLE_TIMEOUT: '2' });
-    await p.request('POST', '/apps', { name: 'rtr' });
-    const dir = join(work, 'rtr');
-    await cp(join(ROOT, 'test', 'fixtures', 'apps', 'router-app'), dir, { recursive: true });
-    await makeRepo(dir, {});
-    const push = await p.push(dir, 'rtr');
-    assert.equal(push.code, 0, push.output);
-    await p.waitFor('rtr', 'router-app on web.1');
+    await p.deployFixture('router-app', 'rtr', work, 'router-app on web.1');
     assert.match(p.output, /router: HAProxy, Node router behind it/);
   });
   after(async () => {

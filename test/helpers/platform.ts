@@ -2,7 +2,7 @@
 // free ports, in a temp data dir, with a known operator key; and the ways a user reaches it (API, git
 // push, router, CLI). stop() sends SIGTERM to the group as ctrl-C would and checks nothing is left.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,7 +125,22 @@ export class TestPlatform {
     });
   }
 
-  /** A request through the router with `Host: <app>.localhost`. */
+  /**
+   * Creates the app, pushes a copy of `test/fixtures/apps/<fixture>` (a git repo under `work`) and
+   * waits until the router serves `serving` from it.
+   */
+  async deployFixture(fixture: string, app: string, work: string, serving: string): Promise<string> {
+    const created = await this.request('POST', '/apps', { name: app });
+    if (created.status !== 201) throw new Error(`apps:create ${app}: ${JSON.stringify(created.body)}`);
+    const dir = join(work, app);
+    await cp(join(ROOT, 'test', 'fixtures', 'apps', fixture), dir, { recursive: true });
+    await makeRepo(dir, {});
+    const push = await this.push(dir, app);
+    if (push.code !== 0) throw new Error(`git push of ${fixture} to ${app} failed:\n${push.output}`);
+    await this.waitFor(app, serving);
+    return dir;
+  }
+
   /** A request through the router; `fresh` opens a connection of its own instead of a pooled keep-alive one. */
   async route(app: string, path = '/', init: RequestInit & { host?: string; fresh?: boolean } = {}): Promise<{ status: number; body: string; headers: Headers }> {
     const headers = new Headers(init.headers);
