@@ -116,6 +116,17 @@ describe('logplex end to end', () => {
     for (const l of heroku.stdout.trimEnd().split('\n')) assert.match(l, /^\S+ heroku\[/);
     const api = await cli(['logs', '-s', 'app', '--ps', 'api', '-n', '1500']);
     for (const l of api.stdout.trimEnd().split('\n')) assert.match(l, /^\S+ app\[api\]: /);
+    // The API's lines are app[api], as Heroku has written them since about 2017 (heroku[api] before):
+    // -d api alone finds them all, and -s heroku finds none.
+    const byApi = await cli(['logs', '-d', 'api', '-n', '1500']);
+    assert.equal(byApi.stdout, api.stdout);
+    assert.match(byApi.stdout, /app\[api\]: Release v1 created by user operator@slipway\.local\n/);
+    assert.match(byApi.stdout, /app\[api\]: Set GREETING config vars by user operator@slipway\.local\n/);
+    assert.match(byApi.stdout, /app\[api\]: Scaled to worker@1:Standard-1X by user operator@slipway\.local\n/);
+    const herokuApi = await cli(['logs', '-s', 'heroku', '-d', 'api', '-n', '1500']);
+    assert.equal(herokuApi.code, 0, herokuApi.stderr);
+    assert.equal(herokuApi.stdout, '');
+    assert.doesNotMatch((await cli(['logs', '-n', '1500'])).stdout, /heroku\[api\]/);
     const bad = await cli(['logs', '--source', 'nope']);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /source must be "app" or "heroku"/);

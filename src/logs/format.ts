@@ -7,6 +7,16 @@ export function formatTimestamp(time: Date, micros: number): string {
   return `${time.toISOString().slice(0, 23)}${String(micros).padStart(3, '0')}+00:00`;
 }
 
+/** True when every character of `text` is ASCII (its UTF-8 byte count equals its length). */
+export function isAscii(text: string): boolean {
+  return Buffer.byteLength(text, 'utf8') === text.length;
+}
+
+/** UTF-8 bytes of `text`, free when it is known to be ASCII. */
+export function utf8Bytes(text: string, ascii: boolean | undefined): number {
+  return ascii ? text.length : Buffer.byteLength(text, 'utf8');
+}
+
 /** Whole seconds, as logplex writes times inside its own notices (`since 2013-04-17T19:04:46+00:00`). */
 export function formatWholeSeconds(time: Date): string {
   return `${time.toISOString().slice(0, 19)}+00:00`;

@@ -10,11 +10,12 @@
 // lines (and later gets an L11 notice) instead of ever slowing `emit` or other subscribers. See
 // subscription.ts for the exact policy. Followers (drains, drains/) get every line synchronously and
 // keep their own bounded backlog (drains/buffer.ts).
-// Cost: one clock reading per emitted message, and each line's timestamp text made once, in `emit`.
+// Cost: one clock reading and one ASCII check per emitted message (a dyno's output arrives as a
+// block of many lines), and each line's timestamp text made once, in `emit`.
 // Concurrency: single event loop; `emit` is synchronous and never awaits a reader.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createMicroClock, type MicroClock } from './clock.ts';
-import { formatTimestamp, matchesFilter, splitMessage } from './format.ts';
+import { formatTimestamp, isAscii, matchesFilter, splitMessage } from './format.ts';
 import { Ring } from './ring.ts';
 import { LogSessions } from './sessions.ts';
 import { Subscription, type OnLine } from './subscription.ts';
@@ -44,6 +45,9 @@ export interface LogplexOptions {
 }
 
 export type ResolvedLogplexOptions = Required<LogplexOptions>;
+
+/** `123+00:00` for 0..999: the end of a timestamp after its milliseconds, made once. */
+const MICROS_SUFFIX = Array.from({ length: 1000 }, (_, i) => `${String(i).padStart(3, '0')}+00:00`);
 
 export function resolveLogplexOptions(options: LogplexOptions = {}): ResolvedLogplexOptions {
   return {
@@ -99,6 +103,7 @@ export class Logplex implements LogSink, LogReader {
     let time: Date | undefined;
     let timeMs = -1;
     let prefix = '';
+    const ascii = isAscii(message) && isAscii(dyno);
     for (const text of splitMessage(message, this.options.maxLineBytes)) {
       const ms = Math.floor(now / 1000);
       if (ms !== timeMs) {
@@ -107,8 +112,7 @@ export class Logplex implements LogSink, LogReader {
         prefix = formatTimestamp(time, 0).slice(0, 23);
       }
       const micros = now - ms * 1000;
-      const stampText = `${prefix}${micros < 10 ? '00' : micros < 100 ? '0' : ''}${micros}+00:00`;
-      const line: LogLine = { time: time!, micros, source, dyno, message: text, stampText };
+      const line: LogLine = { time: time!, micros, source, dyno, message: text, stampText: prefix + MICROS_SUFFIX[micros], ascii };
       app.lastStamp = now++;
       app.history.push(line);
       for (const sub of app.subscribers) {

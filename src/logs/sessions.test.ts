@@ -163,6 +163,18 @@ describe('log sessions over HTTP', () => {
     assert.equal(h.logplex.subscriberCount('tail'), 0);
   });
 
+  it('tails: ASCII and non-ASCII lines written in the same turn both arrive intact', async () => {
+    const session = h.logplex.createSession('utf8', { tail: true, lines: 0 });
+    const stream = await openStream(h.url(`/sessions/${session.id}`));
+    await new Promise((r) => setTimeout(r, 50));
+    h.logplex.emit('utf8', 'app', 'web.1', 'plain one\nplain two');
+    h.logplex.emit('utf8', 'app', 'web.1', 'héllo ✓ 日本');
+    h.logplex.emit('utf8', 'app', 'web.1', 'plain three');
+    const m = await stream.until(/: plain three\n/);
+    assert.deepEqual(m.input!.trimEnd().split('\n').map((l) => l.split(': ')[1]), ['plain one', 'plain two', 'héllo ✓ 日本', 'plain three']);
+    stream.close();
+  });
+
   it('speaks Server-Sent Events when the client accepts text/event-stream', async () => {
     h.logplex.emit('sse', 'app', 'web.1', 'first');
     const session = h.logplex.createSession('sse', { tail: true });

@@ -14,6 +14,12 @@ export interface LogLine {
   /** `web.1`, `run.4711`, `router`, `api`, `release.3`, ... */
   dyno: string;
   message: string;
+  /**
+   * True when `dyno` and `message` are plain ASCII (set by `emit`, which checks a whole message at
+   * once): the line's UTF-8 bytes are then its characters, so renderers count bytes by length and
+   * write it as latin1, the same bytes at a fraction of the cost. Absent means unknown.
+   */
+  ascii?: boolean;
 }
 
 export interface LogFilter {

@@ -51,21 +51,24 @@ export class DrainBuffer {
   /**
    * Removes and returns the oldest lines, rendered: at most `maxLines`, and stopping before the text
    * would pass `maxBytes` (UTF-16 units, close enough for a target size; one line always fits).
+   * `ascii`: every line taken is known to be ASCII, so the text may be written as latin1.
    */
-  take(maxLines: number, maxBytes: number, render: (line: LogLine) => string): { text: string; count: number; oldest?: Date } {
+  take(maxLines: number, maxBytes: number, render: (line: LogLine) => string): { text: string; count: number; oldest?: Date; ascii: boolean } {
     let text = '';
     let count = 0;
     let oldest: Date | undefined;
+    let ascii = true;
     while (count < maxLines && this.ring.length > 0) {
       const next = this.ring.at(0)!;
       const frame = render(next);
       if (count > 0 && text.length + frame.length > maxBytes) break;
       this.ring.shift();
       oldest ??= next.time;
+      if (next.ascii !== true) ascii = false;
       text += frame;
       count++;
     }
-    return { text, count, oldest };
+    return { text, count, oldest, ascii };
   }
 
   clear(): void {

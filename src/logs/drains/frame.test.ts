@@ -27,6 +27,16 @@ describe('drain frames', () => {
     assert.equal(Number(count), Buffer.byteLength(rest.join(' ')));
   });
 
+  it('counts the same bytes for lines logplex marked ASCII, with or without a newline of their own', () => {
+    for (const message of ['plain text', 'ends with a newline\n', '']) {
+      for (const frame of [syslogFrame({ ...line('app', 'run.1', message), ascii: true }, 'd.x'), httpFrame({ ...line('app', 'run.1', message), ascii: true })]) {
+        const [count, ...rest] = frame.split(' ');
+        assert.equal(Number(count), Buffer.byteLength(rest.join(' ')));
+        assert.ok(frame.endsWith('\n') && !frame.endsWith('\n\n'));
+      }
+    }
+  });
+
   it('PRI by source: app output, router, api and dyno manager, logplex notices', () => {
     assert.equal(priority({ source: 'app', dyno: 'worker.2' }), 190);
     assert.equal(priority({ source: 'heroku', dyno: 'router' }), 158);

@@ -43,7 +43,8 @@ export class SyslogDrain extends Drain {
       const text = (drops ? syslogFrame(overflowLine(drops.dropped, drops.since, new Date()), this.token) : '') + batch.text;
       const lines = batch.count;
       const since = drops?.since ?? batch.oldest ?? new Date();
-      const ok = socket.write(text, (err) => {
+      // An L10 notice is ASCII, so the batch decides the encoding (latin1 writes ASCII unchanged).
+      const ok = socket.write(text, batch.ascii ? 'latin1' : 'utf8', (err) => {
         if (err) this.buffer.lost(lines + (drops?.dropped ?? 0), since);
         else this.delivered += lines;
       });
