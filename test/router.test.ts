@@ -169,6 +169,41 @@ describe('router (HAProxy data path)', () => {
     await p.waitFor('rtr', 'router-app on web.1', '/', 20);
   });
 
+  test('the app\'s own pages (ERROR_PAGE_URL, MAINTENANCE_PAGE_URL) are shown framed, with the router\'s status', async () => {
+    const errorUrl = 'https://pages.example.test/error.html';
+    const maintenanceUrl = 'https://pages.example.test/maintenance.html?a=1&b="2"';
+    const set = await p.cli(['config:set', `ERROR_PAGE_URL=${errorUrl}`, `MAINTENANCE_PAGE_URL=${maintenanceUrl}`, '-a', 'rtr']);
+    assert.equal(set.code, 0, set.stderr);
+    await p.waitFor('rtr', 'router-app on web.1', '/', 60);
+    const framed = (url: string) => new RegExp(`<iframe src="${url.replace(/[.?/]/g, (c) => `\\${c}`)}"></iframe>`);
+    // An error HAProxy answers (H12: the app's backend has the app's error file).
+    let res = await p.route('rtr', '/sleep?ms=6000');
+    for (let i = 0; i < 50 && !/iframe/.test(res.body); i++) { await sleep(200); res = await p.route('rtr', '/sleep?ms=6000'); }
+    assert.equal(res.status, 503);
+    assert.match(res.body, /<title>Application Error<\/title>/);
+    assert.match(res.body, framed(errorUrl));
+    // Maintenance, answered by the Node router: the URL is escaped for the attribute.
+    assert.equal((await p.cli(['maintenance:on', '-a', 'rtr'])).code, 0);
+    res = await p.route('rtr', '/');
+    for (let i = 0; i < 50 && res.status !== 503; i++) { await sleep(100); res = await p.route('rtr', '/'); }
+    assert.equal(res.status, 503);
+    assert.match(res.body, /<title>Offline for Maintenance<\/title>/);
+    assert.match(res.body, /<iframe src="https:\/\/pages\.example\.test\/maintenance\.html\?a=1&#38;b=%222%22"><\/iframe>/);
+    assert.equal((await p.cli(['maintenance:off', '-a', 'rtr'])).code, 0);
+    // An error the Node router answers (H14: no web dynos).
+    await p.request('PATCH', '/apps/rtr/formation/web', { quantity: 0 });
+    res = await p.route('rtr', '/');
+    for (let i = 0; i < 50 && res.status !== 503; i++) { await sleep(100); res = await p.route('rtr', '/'); }
+    assert.match(res.body, framed(errorUrl));
+    await p.waitForLog('rtr', /code=H14 desc="No web processes running"/, 20);
+    await p.request('PATCH', '/apps/rtr/formation/web', { quantity: 1 });
+    assert.equal((await p.cli(['config:unset', 'ERROR_PAGE_URL', 'MAINTENANCE_PAGE_URL', '-a', 'rtr'])).code, 0);
+    await p.waitFor('rtr', 'router-app on web.1', '/', 60);
+    res = await p.route('rtr', '/sleep?ms=6000');
+    for (let i = 0; i < 50 && /iframe/.test(res.body); i++) { await sleep(200); res = await p.route('rtr', '/sleep?ms=6000'); }
+    assert.doesNotMatch(res.body, /iframe/, 'back to the application error page');
+  });
+
   test('custom domains: added, listed, routed by Host, one app at a time, removed', async () => {
     let r = await p.cli(['domains:add', 'www.example.test', '-a', 'rtr']);
     assert.equal(r.code, 0, r.stderr);

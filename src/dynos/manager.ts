@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { LogSink } from '../logs/types.ts';
-import type { AppRoute, RouteTable } from '../router/types.ts';
+import type { AppRoute, RouteSnapshotApp, RouteTable } from '../router/types.ts';
 import type { Runtime } from '../runtime/types.ts';
 import { BlobStore, unpackSlug } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
@@ -65,6 +65,8 @@ interface AppEntry {
   features: Set<string>;
   /** Maintenance mode: the router answers H80 and sends nothing to the dynos. */
   maintenance: boolean;
+  /** The app's own error and maintenance pages, from the current release's config vars. */
+  pages: { errorPageUrl?: string; maintenancePageUrl?: string };
   running: boolean;
   again: boolean;
 }
@@ -116,7 +118,7 @@ export class DynoManager implements RouteTable {
 
   track(id: string, name: string): void {
     if (this.apps.has(id)) return;
-    this.apps.set(id, { id, name, dynos: new Map(), crashes: new Map(), restartTimers: new Map(), webQuantity: 0, webSize: 'standard-1x', lastRequestAt: Date.now(), features: new Set(), maintenance: false, running: false, again: false });
+    this.apps.set(id, { id, name, dynos: new Map(), crashes: new Map(), restartTimers: new Map(), webQuantity: 0, webSize: 'standard-1x', lastRequestAt: Date.now(), features: new Set(), maintenance: false, pages: {}, running: false, again: false });
     this.changed();
     this.byName.set(name, id);
   }
@@ -153,12 +155,12 @@ export class DynoManager implements RouteTable {
   }
 
   /** Every app with its up web dynos, for a data path that keeps its own copy (HAProxy). Side-effect free. */
-  routeSnapshot(): { id: string; name: string; maintenance: boolean; domains: string[]; up: { dyno: string; host: string; port: number }[] }[] {
+  routeSnapshot(): RouteSnapshotApp[] {
     const domains = new Map<string, string[]>();
     for (const [h, id] of this.domains) domains.set(id, [...(domains.get(id) ?? []), h]);
     return [...this.apps.values()].map((app) => ({
       id: app.id, name: app.name, maintenance: app.maintenance, domains: (domains.get(app.id) ?? []).sort(),
-      up: this.upTargets(app),
+      up: this.upTargets(app), errorPageUrl: app.pages.errorPageUrl,
     }));
   }
 
@@ -354,7 +356,7 @@ export class DynoManager implements RouteTable {
     const up = this.upTargets(app);
     return {
       appId: app.id, appName: app.name, up, maintenance: app.maintenance,
-      webQuantity: app.webQuantity,
+      webQuantity: app.webQuantity, ...app.pages,
       crashed: up.length === 0 && web.length > 0 && web.every((d) => d.state === 'crashed'),
     };
   }
@@ -384,6 +386,11 @@ export class DynoManager implements RouteTable {
       for (let i = 1; i <= f.quantity; i++) desired.set(`${f.type}.${i}`, { type: f.type, command, size: f.size });
     }
     app.webQuantity = [...desired.values()].filter((d) => d.type === 'web').length;
+    const pages = { errorPageUrl: release?.config.ERROR_PAGE_URL || undefined, maintenancePageUrl: release?.config.MAINTENANCE_PAGE_URL || undefined };
+    if (pages.errorPageUrl !== app.pages.errorPageUrl || pages.maintenancePageUrl !== app.pages.maintenancePageUrl) {
+      app.pages = pages;
+      this.changed();
+    }
     app.webSize = formation.find((f) => f.type === 'web')?.size ?? 'standard-1x';
     const stops: Promise<void>[] = [];
     // Preboot: up web dynos of an older release keep serving (out of the list) while their successors boot.

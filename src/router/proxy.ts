@@ -44,6 +44,8 @@ export interface ForwardOptions {
   track: (socket: Socket) => void;
   /** Called exactly once, when the exchange is over. */
   finish: (outcome: Outcome) => void;
+  /** The page a failed exchange answers with (the app's own, or the application error page). */
+  errorPage?: string;
 }
 
 const noop = (): void => {};
@@ -152,7 +154,7 @@ export async function forwardHttp(req: IncomingMessage, res: ServerResponse, o: 
         firstByte = setTimeout(() => {
           up.destroy();
           req.unpipe(up);
-          sendPage(res, 503);
+          sendPage(res, 503, o.errorPage);
           end({ ...facts, code: 'H12', serviceMs: service(), bytes: 0 });
         }, o.requestTimeoutMs);
       }
@@ -166,12 +168,12 @@ export async function forwardHttp(req: IncomingMessage, res: ServerResponse, o: 
         // request without a body, once, on a fresh connection.
         if (up.reusedSocket && bodyless && !retried && !clientGone) {
           void connect(method, path, { ...o, agentFor: () => false }, target, () => clientGone).then((again) => {
-            const c = usable(again, done, () => sendPage(res, 503), end);
+            const c = usable(again, done, () => sendPage(res, 503, o.errorPage), end);
             if (c) relay(c.up, c.target, c.connectMs, true);
           });
           return;
         }
-        sendPage(res, 503);
+        sendPage(res, 503, o.errorPage);
         end({ ...facts, code: 'H13', serviceMs: service(), bytes: 0 });
         return;
       }
@@ -193,7 +195,7 @@ export async function forwardHttp(req: IncomingMessage, res: ServerResponse, o: 
       } catch {
         upRes.destroy();
         up.destroy();
-        sendPage(res, 503);
+        sendPage(res, 503, o.errorPage);
         end({ ...facts, code: 'H17', serviceMs: service(), bytes });
         return;
       }
@@ -212,7 +214,7 @@ export async function forwardHttp(req: IncomingMessage, res: ServerResponse, o: 
     else req.pipe(up);
   };
 
-  const c = usable(await connect(method, path, o, o.first, () => clientGone), done, () => sendPage(res, 503), end);
+  const c = usable(await connect(method, path, o, o.first, () => clientGone), done, () => sendPage(res, 503, o.errorPage), end);
   if (c) relay(c.up, c.target, c.connectMs, false);
 }
 
@@ -242,7 +244,7 @@ export async function forwardUpgrade(req: IncomingMessage, socket: Duplex, head:
     end({ ...facts, code: 'H27', status: undefined });
   });
 
-  const connected = usable(await connect(method, path, { ...o, agentFor: () => false }, o.first, () => clientGone), done, () => sendRawPage(socket, 503), end);
+  const connected = usable(await connect(method, path, { ...o, agentFor: () => false }, o.first, () => clientGone), done, () => sendRawPage(socket, 503, o.errorPage), end);
   if (!connected) return;
   const { up, target, connectMs } = connected;
   current = up;
@@ -254,7 +256,7 @@ export async function forwardUpgrade(req: IncomingMessage, socket: Duplex, head:
   let bytes = 0;
   const firstByte = setTimeout(() => {
     up.destroy();
-    sendRawPage(socket, 503);
+    sendRawPage(socket, 503, o.errorPage);
     end({ ...facts, code: 'H12', serviceMs: service(), bytes: 0 });
   }, o.requestTimeoutMs);
   up.on('close', () => clearTimeout(firstByte));
@@ -315,7 +317,7 @@ export async function forwardUpgrade(req: IncomingMessage, socket: Duplex, head:
     clearTimeout(firstByte);
     if (done || tunnel) return;
     if (!responded) {
-      sendRawPage(socket, 503);
+      sendRawPage(socket, 503, o.errorPage);
       end({ ...facts, code: 'H13', serviceMs: service(), bytes: 0 });
     }
   });

@@ -19,7 +19,7 @@ import { decide, pickTarget, type Random, type RouteDecision } from './decide.ts
 import { clientAddress, forwardedChain, hostOf, requestIdFor, upstreamRequestHeaders } from './headers.ts';
 import { hcode } from './hcodes.ts';
 import { formatRouterLine } from './logline.ts';
-import { MAINTENANCE_PAGE, noSuchAppPage } from './pages.ts';
+import { appPages, noSuchAppPage } from './pages.ts';
 import { forwardHttp, forwardUpgrade, type ForwardOptions, type Outcome } from './proxy.ts';
 import { sendPage, sendRawPage } from './respond.ts';
 import type { AppRoute, RouteTable, RouteTarget } from './types.ts';
@@ -240,14 +240,17 @@ export class Router {
   }
 
   /** Runs `route()`; a fault in the router itself (a bug) is answered and logged as H99, never thrown. */
-  private dispatch(req: IncomingMessage, route: AppRoute, facts: RequestFacts, clientGone: () => boolean, side: ClientSide): void {
+  private dispatch(req: IncomingMessage, route: AppRoute, facts: RequestFacts, clientGone: () => boolean, client: ClientSide): void {
+    // Every error page this request may get is the app's own, where it names one.
+    const pages = appPages(route);
+    const side: ClientSide = { ...client, error: (status, page) => client.error(status, page ?? pages.error) };
     let logged = false;
     const log = (outcome: Outcome): void => {
       if (logged) return;
       logged = true;
       this.log(route.appId, facts, outcome);
     };
-    this.route(req, facts, route, clientGone, side, log).catch((err: unknown) => {
+    this.route(req, facts, route, clientGone, side, pages, log).catch((err: unknown) => {
       process.stderr.write(`router: request ${facts.requestId} for ${facts.host} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       side.error(503);
       log({ code: 'H99' });
@@ -261,6 +264,7 @@ export class Router {
     route: AppRoute,
     clientGone: () => boolean,
     side: ClientSide,
+    pages: { error: string; maintenance: string },
     log: (outcome: Outcome) => void,
   ): Promise<void> {
     const decision = await this.decideWithHold(facts.host, route, clientGone);
@@ -272,7 +276,7 @@ export class Router {
         log({ code: 'H27' });
         return;
       case 'error': {
-        side.error(hcode(decision.code).status ?? 503, decision.code === 'H80' ? MAINTENANCE_PAGE : undefined);
+        side.error(hcode(decision.code).status ?? 503, decision.code === 'H80' ? pages.maintenance : undefined);
         log({ code: decision.code });
         return;
       }
@@ -294,6 +298,7 @@ export class Router {
       next: (tried) => pickTarget(this.options.routes.lookup(facts.host)?.up ?? [], this.options.random, tried),
       headers,
       agentFor: (target) => this.agentFor(target),
+      errorPage: pages.error,
       connectTimeoutMs: this.options.connectTimeoutMs,
       requestTimeoutMs: this.options.requestTimeoutMs,
       connectAttempts: this.options.connectAttempts,

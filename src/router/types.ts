@@ -19,9 +19,22 @@ export interface AppRoute {
   maintenance?: boolean;
   /** True when the web dynos exist but none is up because they crashed (→ H10). */
   crashed: boolean;
+  /** The app's own pages (config vars `ERROR_PAGE_URL`, `MAINTENANCE_PAGE_URL`), if it names them. */
+  errorPageUrl?: string;
+  maintenancePageUrl?: string;
 }
 
 export interface RouteTable {
   /** Look up by the request's Host header, already lower-cased and stripped of its port. */
   lookup(hostname: string): AppRoute | undefined;
+}
+
+/** One app as a data path that keeps its own copy of the routes (HAProxy) sees it. */
+export interface RouteSnapshotApp {
+  id: string;
+  name: string;
+  maintenance: boolean;
+  domains: string[];
+  up: RouteTarget[];
+  errorPageUrl?: string;
 }

@@ -17,6 +17,8 @@ export interface HaproxyApp {
   maintenance: boolean;
   /** Web dynos that are up, each with the slot (`s1`…) it has and its dyno name. */
   servers: { slot: string; dyno: string; host: string; port: number }[];
+  /** The app's own error response (ERROR_PAGE_URL), in place of the application error page. */
+  errorFile?: string;
 }
 
 export interface HaproxyPaths {
@@ -161,6 +163,7 @@ export function haproxyConfig(s: HaproxySettings, apps: readonly HaproxyApp[]): 
   ];
   for (const app of apps) {
     lines.push('', `backend ${backendName(app.id)}`, '  balance random');
+    if (app.errorFile) for (const status of [502, 503, 504]) lines.push(`  errorfile ${status} ${app.errorFile}`);
     const used = new Map(app.servers.map((sv) => [sv.slot, sv]));
     for (let i = 1; i <= SLOTS_PER_APP; i++) {
       const sv = used.get(`s${i}`);

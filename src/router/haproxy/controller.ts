@@ -16,14 +16,15 @@ import { join } from 'node:path';
 import type { LogSink } from '../../logs/types.ts';
 import { hcode } from '../hcodes.ts';
 import { formatRouterLine } from '../logline.ts';
-import { APPLICATION_ERROR_PAGE } from '../pages.ts';
+import { appPages, APPLICATION_ERROR_PAGE } from '../pages.ts';
+import type { RouteSnapshotApp } from '../types.ts';
 import type { CertTable, ServedCert } from '../certs.ts';
 import { backendName, crtList, haproxyConfig, hostsMap, SLOTS_PER_APP, type HaproxyApp, type HaproxyTimeouts } from './config.ts';
 import { lookupHost } from '../hosts.ts';
 import { parseLogLine, routerFields } from './logline.ts';
 
 export interface RouteSource {
-  routeSnapshot(): { id: string; name: string; maintenance: boolean; domains: string[]; up: { dyno: string; host: string; port: number }[] }[];
+  routeSnapshot(): RouteSnapshotApp[];
   onChange(listener: () => void): () => void;
   touched(appId: string): void;
 }
@@ -47,6 +48,11 @@ export interface HaproxyControllerOptions {
 }
 
 const START_TIMEOUT_MS = 10_000;
+
+/** An HAProxy error file: the whole 503 response the client gets for 502/503/504. */
+function errorResponse(page: string): string {
+  return `HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(page)}\r\nCache-Control: no-cache, no-store\r\nConnection: close\r\n\r\n${page}`;
+}
 /** How long a leaving dyno's slot rests (its requests in flight finishing) before it can serve another dyno. */
 const DRAIN_TO_MAINT_MS = 2000;
 
@@ -114,8 +120,7 @@ export class HaproxyController {
   async start(): Promise<void> {
     await mkdir(this.o.dir, { recursive: true });
     await rm(this.paths.statsSocket, { force: true });
-    const body = Buffer.from(APPLICATION_ERROR_PAGE);
-    await writeFile(this.paths.errorFile, `HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${body.length}\r\nCache-Control: no-cache, no-store\r\nConnection: close\r\n\r\n${APPLICATION_ERROR_PAGE}`);
+    await writeFile(this.paths.errorFile, errorResponse(APPLICATION_ERROR_PAGE));
     this.logServer = createServer((socket) => this.readLogs(socket));
     await new Promise<void>((resolve, reject) => {
       this.logServer!.once('error', reject);
@@ -186,7 +191,7 @@ export class HaproxyController {
   }
 
   /** The apps as the route source sees them, each up dyno with the slot it has (or gets) in HAProxy. */
-  private desired(): (HaproxyApp & { wanted: { dyno: string; addr: string }[] })[] {
+  private desired(): (HaproxyApp & { wanted: { dyno: string; addr: string }[]; errorPageUrl?: string })[] {
     return this.o.routes.routeSnapshot().map((a) => {
       const slots = this.slots.get(backendName(a.id));
       const wanted = a.up.map((u) => ({ dyno: u.dyno, addr: `${u.host}:${u.port}` }));
@@ -205,13 +210,15 @@ export class HaproxyController {
         sv.slot = `s${next}`;
         taken.add(sv.slot);
       }
-      return { id: a.id, maintenance: a.maintenance, hosts: [`${a.name}.${this.o.domain}`.toLowerCase(), ...a.domains], servers: servers as HaproxyApp['servers'], wanted };
+      // The app's own error page (ERROR_PAGE_URL) becomes its backend's error file.
+      const errorFile = a.errorPageUrl ? join(this.o.dir, 'pages', `${a.id}.http`) : undefined;
+      return { id: a.id, maintenance: a.maintenance, hosts: [`${a.name}.${this.o.domain}`.toLowerCase(), ...a.domains], servers: servers as HaproxyApp['servers'], wanted, errorFile, errorPageUrl: a.errorPageUrl };
     });
   }
 
   /** What a reload is needed for: apps, their hosts and maintenance, the served certificates. */
-  private shape(apps: HaproxyApp[], certs: ServedCert[]): string {
-    return JSON.stringify([apps.map((a) => [a.id, a.hosts, a.maintenance]), certs]);
+  private shape(apps: (HaproxyApp & { errorPageUrl?: string })[], certs: ServedCert[]): string {
+    return JSON.stringify([apps.map((a) => [a.id, a.hosts, a.maintenance, a.errorPageUrl]), certs]);
   }
 
   /** After a (re)load: the running worker's slots are exactly what the config said. */
@@ -295,7 +302,11 @@ export class HaproxyController {
     return this.o.tls?.certs.all() ?? [];
   }
 
-  private async writeConfig(apps: HaproxyApp[], certs: ServedCert[]): Promise<void> {
+  private async writeConfig(apps: (HaproxyApp & { errorPageUrl?: string })[], certs: ServedCert[]): Promise<void> {
+    const pagesDir = join(this.o.dir, 'pages');
+    await rm(pagesDir, { recursive: true, force: true });
+    await mkdir(pagesDir, { recursive: true });
+    for (const a of apps) if (a.errorFile) await writeFile(a.errorFile, errorResponse(appPages({ errorPageUrl: a.errorPageUrl }).error));
     let tls;
     if (this.o.tls) {
       // Key material stays readable by root only: one PEM per SNI endpoint, rewritten with each reload.
