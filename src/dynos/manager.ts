@@ -15,7 +15,7 @@ import { crashRestartDelayMs } from './backoff.ts';
 import { Dyno } from './dyno.ts';
 import { Preboot } from './preboot.ts';
 import { DEFAULT_SIZE, sizeOrDefault } from './sizes.ts';
-import { dynoRef, memoryQuotaLines, nextLoad, runtimeMetricsLines, type LoadAverages } from './metrics.ts';
+import { Sampler } from './sampler.ts';
 
 export interface DynoManagerOptions {
   db: Db;
@@ -78,16 +78,19 @@ export class DynoManager implements RouteTable {
   private readonly domains = new Map<string, string>();
   private shuttingDown = false;
   private housekeeping?: NodeJS.Timeout;
-  private sampling = false;
-  private metricsTimer?: NodeJS.Timeout;
-  /** Per dyno incarnation: damped load averages and when it is due for its daily cycle. */
-  private readonly loads = new WeakMap<Dyno, LoadAverages>();
+  private readonly sampler: Sampler;
+  /** Per dyno incarnation: when it is due for its daily cycle. */
   private readonly cycleAt = new WeakMap<Dyno, number>();
   private readonly listeners = new Set<() => void>();
 
   private readonly preboot: Preboot;
 
   constructor(private readonly o: DynoManagerOptions) {
+    this.sampler = new Sampler({
+      apps: () => this.apps.values(),
+      log: (appId, dyno, line) => { const app = this.apps.get(appId); if (app) this.log(app, dyno, line); },
+      intervalMs: o.metricsIntervalMs,
+    });
     this.preboot = new Preboot({
       webDynos: (id) => [...(this.apps.get(id)?.dynos.values() ?? [])].filter((d) => d.spec.type === 'web' && !d.spec.oneOff),
       webQuantity: (id) => this.apps.get(id)?.webQuantity ?? 0,
@@ -107,7 +110,7 @@ export class DynoManager implements RouteTable {
     // One timer for idling and cycling checks, one for memory samples; both end in shutdown().
     const every = Math.max(50, Math.min(60_000, this.o.idleAfterMs / 4, this.o.cycleMs / 4));
     this.housekeeping = setInterval(() => this.housekeep(), every);
-    this.metricsTimer = setInterval(() => void this.sample().catch((err) => console.error('dyno manager: sampling failed:', err)), this.o.metricsIntervalMs);
+    this.sampler.start();
   }
 
   /** The app's features changed (`features:enable log-runtime-metrics` ...). */
@@ -365,7 +368,7 @@ export class DynoManager implements RouteTable {
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
     clearInterval(this.housekeeping);
-    clearInterval(this.metricsTimer);
+    this.sampler.stop();
     const all: Promise<void>[] = [];
     for (const app of this.apps.values()) {
       for (const t of app.restartTimers.values()) clearTimeout(t);
@@ -490,38 +493,6 @@ export class DynoManager implements RouteTable {
         this.log(app, d.name, 'Cycling');
         d.restartRequested = true;
         void d.stop();
-      }
-    }
-  }
-
-  /** Memory (R14) checks for every running dyno, and runtime metrics where the app enabled them. */
-  private async sample(): Promise<void> {
-    if (this.sampling) return; // a slow round is not overlapped by the next
-    this.sampling = true;
-    try {
-      await this.sampleAll();
-    } finally {
-      this.sampling = false;
-    }
-  }
-
-  private async sampleAll(): Promise<void> {
-    for (const app of this.apps.values()) {
-      for (const d of app.dynos.values()) {
-        if (d.state !== 'up' && d.state !== 'starting') continue;
-        let s;
-        try {
-          s = await d.stats();
-        } catch (err) {
-          console.error(`dyno manager: sampling ${app.name} ${d.name} failed:`, err);
-        }
-        if (!s) continue;
-        const load = nextLoad(this.loads.get(d), s.runnable, this.o.metricsIntervalMs);
-        this.loads.set(d, load);
-        if (app.features.has('log-runtime-metrics')) {
-          for (const line of runtimeMetricsLines(d.name, dynoRef(app.id, d.id), s, load, d.spec.size.quotaBytes)) this.log(app, d.name, line);
-        }
-        for (const line of memoryQuotaLines(s, d.spec.size.quotaBytes)) this.log(app, d.name, line);
       }
     }
   }
