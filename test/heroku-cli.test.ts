@@ -1,5 +1,6 @@
 // The official `heroku` CLI (from the npm registry, pinned) against a real platform, configured as the
-// README says: it must list apps, show releases, dynos, formation and logs of a deployed app.
+// README says: it must list apps, show releases, dynos, formation and logs of a deployed app, and
+// manage its domains and maintenance mode.
 // The CLI is installed once per machine into a cache dir (about 400 MB, 45 s), not into the project.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -177,5 +178,30 @@ describe('the official heroku CLI', () => {
     assert.equal((await heroku(['config:get', 'COLOR', '-a', 'hkapp'])).stdout.trim(), 'blue');
     const releases = await heroku(['releases', '-a', 'hkapp']);
     assert.match(releases.stdout, /v4\s+Rollback to v2\s+operator@slipway\.local/);
+  });
+
+  test('heroku domains:add, domains and domains:remove; maintenance:on and off', async () => {
+    const add = await heroku(['domains:add', 'www.hk.example.test', '-a', 'hkapp']);
+    assert.equal(add.code, 0, add.stderr);
+    assert.match(add.stdout + add.stderr, /hkapp\.localhost/, 'the DNS target is the app\'s default host');
+    const list = await heroku(['domains', '-a', 'hkapp']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /hkapp\.localhost/);
+    assert.match(list.stdout, /www\.hk\.example\.test\s+CNAME\s+hkapp\.localhost/);
+    let res = await p.route('hkapp', '/', { host: 'www.hk.example.test' });
+    for (let i = 0; i < 50 && res.status !== 200; i++) { await new Promise((r) => setTimeout(r, 100)); res = await p.route('hkapp', '/', { host: 'www.hk.example.test' }); }
+    assert.match(res.body, /python-app says hello/);
+    const remove = await heroku(['domains:remove', 'www.hk.example.test', '-a', 'hkapp']);
+    assert.equal(remove.code, 0, remove.stderr);
+    assert.doesNotMatch((await heroku(['domains', '-a', 'hkapp'])).stdout, /www\.hk\.example\.test/);
+
+    assert.equal((await heroku(['maintenance:on', '-a', 'hkapp'])).code, 0);
+    assert.equal((await heroku(['maintenance', '-a', 'hkapp'])).stdout.trim(), 'on');
+    res = await p.route('hkapp', '/');
+    for (let i = 0; i < 50 && res.status !== 503; i++) { await new Promise((r) => setTimeout(r, 100)); res = await p.route('hkapp', '/'); }
+    assert.match(res.body, /Offline for Maintenance/);
+    assert.equal((await heroku(['maintenance:off', '-a', 'hkapp'])).code, 0);
+    assert.equal((await heroku(['maintenance', '-a', 'hkapp'])).stdout.trim(), 'off');
+    await p.waitFor('hkapp', 'python-app says hello');
   });
 });
