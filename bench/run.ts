@@ -1,8 +1,8 @@
 // `npm run bench`: git push → released for a Node app with no dependencies, next to the floor measured
 // in the same run (a plain `git push` to a bare repo plus `tar czf` of the app), then the dyno
 // benchmarks (bench/dynos.ts), git push → serving per language (bench/languages.ts) and the logplex
-// benchmark (bench/logs.ts; `BENCH_ONLY=logs` runs it alone). Prints each figure beside its reference
-// and the ratio.
+// benchmark (bench/logs.ts). `BENCH_ONLY=logs` or `BENCH_ONLY=languages` runs that one alone. Prints
+// each figure beside its reference and the ratio.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
   try {
     await p.start();
     if (process.env.BENCH_ONLY === 'logs') return await logsBench(p, work);
+    if (process.env.BENCH_ONLY === 'languages') return await languagesBench(p, work);
     const app = join(work, 'app');
     await makeRepo(app, {
       'package.json': JSON.stringify({ name: 'bench', version: '1.0.0', engines: { node: '20.x' }, scripts: { start: 'node index.js' } }),

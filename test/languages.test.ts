@@ -3,11 +3,16 @@
 // through the router; a second push reusing the build cache; a broken app rejected with nothing released.
 // All of it works without rubygems.org, Maven Central or Clojars: only Debian's archive is used.
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { makeRepo, ROOT, TestPlatform } from './helpers/platform.ts';
+
+const run = promisify(execFile);
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'apps');
 
@@ -200,13 +205,42 @@ describe('languages', () => {
       assert.ok(heap > 250 && heap < 310, `the JVM's max heap is ${heap} MB`);
     });
 
-    test('a second push reuses the JDK and the Maven repository of the first', async () => {
+    test('a second push reuses the JDK, its compressed copy and the Maven repository of the first', async () => {
       const push = await pushAgain('java-app', dir);
       assert.equal(push.code, 0, push.output);
       assert.match(push.output, /remote:        Using cached java \(\d+ Debian packages\)/);
+      assert.doesNotMatch(push.output, /Downloading \d+ Debian packages/);
       assert.match(push.output, /remote:        Reusing the Maven repository from the build cache \(\d+ MB\)/);
+      inOrder(push.output, [
+        /remote: -----> Compressing\.\.\./,
+        /remote:        Reused the compressed \.jdk of the previous build \(unchanged, \d+\.\dM\)/,
+        /remote:        Done: \d+\.\dM/,
+      ]);
       await p.waitFor('java-app', 'java-app says hello');
       assert.equal(await releaseCount('java-app'), 2);
+    });
+
+    test('the slug with a reused JDK is one tar.gz: its checksum is of its bytes, plain tar extracts all of it, and its java runs', async () => {
+      const releases = (await p.request('GET', '/apps/java-app/releases')).body as { version: number; slug: { id: string } }[];
+      const slug = (await p.request('GET', `/apps/java-app/slugs/${releases.find((r) => r.version === 2)!.slug.id}`)).body;
+      const bytes = Buffer.from(await (await fetch(slug.blob.url)).arrayBuffer());
+      assert.equal(slug.checksum, `SHA256:${createHash('sha256').update(bytes).digest('hex')}`);
+      assert.equal(slug.size, bytes.length);
+      const file = join(work, 'java-app-v2.tgz');
+      await writeFile(file, bytes);
+      const listed = (await run('tar', ['-tzf', file], { maxBuffer: 64 << 20 })).stdout.trim().split('\n');
+      assert.equal(new Set(listed).size, listed.length, 'no entry twice');
+      for (const entry of ['./Procfile', './target/java-app-1.0.jar', './.jdk/bin/java', './.jdk/lib/modules', './.profile.d/jvm.sh']) {
+        assert.ok(listed.includes(entry), `the slug lists ${entry}`);
+      }
+      const unpacked = join(work, 'java-app-v2');
+      await mkdir(unpacked);
+      await run('tar', ['-xzf', file, '-C', unpacked]);
+      const { stdout } = await run('find', [unpacked, '-mindepth', '1', '-printf', '%P\n'], { maxBuffer: 64 << 20 });
+      const names = listed.map((e) => e.replace(/^\.\//, '').replace(/\/$/, '')).filter(Boolean);
+      assert.deepEqual(stdout.trim().split('\n').sort(), names.sort(), 'every entry extracted');
+      const version = await run(join(unpacked, '.jdk', 'bin', 'java'), ['-version']);
+      assert.match(version.stderr, /openjdk version "17\./);
     });
 
     test('a standard-2X dyno gets the heap Heroku gives that size', async () => {
@@ -270,12 +304,13 @@ describe('languages', () => {
       assert.equal(dynos[0].command, 'java $JVM_OPTS -jar target/*-standalone.jar');
     });
 
-    test('a second push reuses the JDK, Leiningen and the Maven repository of the first', async () => {
+    test('a second push reuses the JDK, its compressed copy, Leiningen and the Maven repository of the first', async () => {
       const push = await pushAgain('clojure-app', dir);
       assert.equal(push.code, 0, push.output);
       assert.match(push.output, /remote:        Using cached clojure \(\d+ Debian packages\)/);
       assert.match(push.output, /remote:        Reusing the Maven repository from the build cache \(\d+ MB\)/);
       assert.doesNotMatch(push.output, /Retrieving org\/clojure/);
+      assert.match(push.output, /remote:        Reused the compressed \.jdk of the previous build \(unchanged, \d+\.\dM\)/);
       await p.waitFor('clojure-app', 'clojure-app says hello');
       assert.equal(await releaseCount('clojure-app'), 2);
     });

@@ -11,7 +11,7 @@ import type { LogSink } from '../logs/types.ts';
 import type { ContainerSpec, Runtime } from '../runtime/types.ts';
 import { DYNO_GID, DYNO_UID } from '../runtime/types.ts';
 import { unmountUnder } from '../runtime/index.ts';
-import { BlobStore, formatSize, packSlug, SlugTooLargeError } from '../slugs/index.ts';
+import { BlobStore, formatSize, layerCacheDir, packSlug, SlugTooLargeError } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
 import { now } from '../store/index.ts';
 import type { BuildsTable, SlugsTable } from '../store/schema.ts';
@@ -69,6 +69,14 @@ export interface BuildOutcome {
   build: BuildsTable;
   release?: BuildRelease;
 }
+
+/**
+ * Directories of a built app that are packed as slug layers (slugs/layers.ts): big, and the same from
+ * one build of an app to the next. `.jdk` is the JDK the JVM buildpacks copy whole from their runtime
+ * cache, mtimes kept. Node's and Ruby's runtimes are not: their buildpacks put files into them at each
+ * build, so a layer would only add a hashing pass that never finds its member unchanged.
+ */
+const SLUG_LAYERS = ['.jdk'];
 
 /** Size cap of a build's in-memory work dir (source, compiled app, buildpacks). */
 const BUILD_TMPFS_BYTES = 6 * 1024 ** 3;
@@ -241,7 +249,8 @@ export class Builder {
 
   private async packSlug(ctx: Ctx, processTypes: Record<string, string>): Promise<SlugsTable> {
     const tmp = join(this.o.dataDir, 'builds', `${ctx.build.id}.slug.tgz`);
-    await packSlug(ctx.hostBuildDir, tmp);
+    const packed = await packSlug(ctx.hostBuildDir, tmp, { layers: SLUG_LAYERS, layerCache: layerCacheDir(this.o.dataDir, ctx.req.app.id) });
+    for (const l of packed.reused) ctx.req.output(`       Reused the compressed ${l.path} of the previous build (unchanged, ${formatSize(l.bytes)})\n`);
     const { sha256, size } = await this.o.blobs.put(tmp);
     const slug: SlugsTable = {
       id: randomUUID(), app_id: ctx.req.app.id, blob: sha256, size, process_types: JSON.stringify(processTypes),

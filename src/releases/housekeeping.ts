@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore } from '../slugs/index.ts';
-import { formatSize } from '../slugs/index.ts';
+import { formatSize, layerCacheDir } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
 
 const PERIOD_MS = 60 * 60 * 1000;
@@ -117,11 +117,13 @@ export class Housekeeping {
     }
   }
 
-  /** Empties the app's build cache; returns the bytes freed. */
+  /** Empties the app's build cache, with the slug layers kept for its next build; returns the bytes freed. */
   async purgeCache(appId: string): Promise<number> {
-    const dir = join(this.o.dataDir, 'cache', appId);
-    const freed = await du(dir);
-    await rm(dir, { recursive: true, force: true });
+    let freed = 0;
+    for (const dir of [join(this.o.dataDir, 'cache', appId), layerCacheDir(this.o.dataDir, appId)]) {
+      freed += await du(dir);
+      await rm(dir, { recursive: true, force: true });
+    }
     return freed;
   }
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, lstat, mkdtemp, mkdir, readdir, readFile, readlink, rm, stat, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -24,8 +26,9 @@ test('a slug honours .slugignore, is stored by content and unpacks whole', async
   await writeFile(join(app, 'spec', 'a_spec.rb'), 'x');
   await writeFile(join(app, '.slugignore'), '*.psd\n/spec\n');
   const out = join(root, 'slug.tgz');
-  const size = await packSlug(app, out);
+  const { size, reused } = await packSlug(app, out);
   assert.ok(size > 0);
+  assert.deepEqual(reused, []);
   const store = new BlobStore({ dir: join(root, 'blobs') });
   const { sha256 } = await store.put(out);
   assert.match(sha256, /^[0-9a-f]{64}$/);
@@ -41,10 +44,9 @@ test('a slug over the limit is refused with the sizes named, and no file is left
   t.after(() => rm(root, { recursive: true, force: true }));
   const app = join(root, 'app');
   await mkdir(app);
-  const { randomBytes } = await import('node:crypto');
   await writeFile(join(app, 'noise.bin'), randomBytes(3 * 1024 * 1024));
   const out = join(root, 'slug.tgz');
-  await assert.rejects(packSlug(app, out, 1024 * 1024), (e: Error) => e instanceof SlugTooLargeError && /Compiled slug size: 3\.0M is too large \(max is 1M\)\./.test(e.message));
+  await assert.rejects(packSlug(app, out, { maxBytes: 1024 * 1024 }), (e: Error) => e instanceof SlugTooLargeError && /Compiled slug size: 3\.0M is too large \(max is 1M\)\./.test(e.message));
   assert.deepEqual((await readdir(root)).sort(), ['app']);
 });
 
@@ -59,7 +61,6 @@ test('a Heroku-layout slug (./app/...) is recognised and repacked with the app a
   await mkdir(join(root, 'src', 'app', 'lib'), { recursive: true });
   await writeFile(join(root, 'src', 'app', 'Procfile'), 'web: ./web\n');
   await writeFile(join(root, 'src', 'app', 'lib', 'x.txt'), 'x');
-  const { execFileSync } = await import('node:child_process');
   const tgz = join(root, 'heroku.tgz');
   execFileSync('tar', ['-czf', tgz, '-C', join(root, 'src'), './app']);
   const entries = await listSlug(tgz);
@@ -70,4 +71,102 @@ test('a Heroku-layout slug (./app/...) is recognised and repacked with the app a
   const ours = join(root, 'ours.tgz');
   await packSlug(join(root, 'unpacked'), ours);
   assert.equal(await normalizeSlug(ours, await listSlug(ours)), ours, 'a slug of ours is left as it is');
+});
+
+/** Every entry under `dir`: type, mode, and content or link target, by path. */
+async function tree(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const rel of (await readdir(dir, { recursive: true })).sort()) {
+    const path = join(dir, rel);
+    const st = await lstat(path);
+    const mode = (st.mode & 0o7777).toString(8);
+    out[rel] = st.isSymbolicLink() ? `link ${await readlink(path)}` : st.isDirectory() ? `dir ${mode}` : `file ${mode} ${(await readFile(path)).toString('base64')}`;
+  }
+  return out;
+}
+
+test('a slug with a layer reuses its compressed .jdk while it is unchanged, and extracts whole with plain tar', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'slug-test-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const app = join(root, 'app');
+  await mkdir(join(app, '.jdk', 'bin'), { recursive: true });
+  await mkdir(join(app, '.jdk', 'lib'), { recursive: true });
+  await mkdir(join(app, '.git'), { recursive: true });
+  await writeFile(join(app, '.jdk', 'bin', 'java'), randomBytes(256 * 1024));
+  await chmod(join(app, '.jdk', 'bin', 'java'), 0o755);
+  await writeFile(join(app, '.jdk', 'lib', 'modules'), Buffer.alloc(300 * 1024, 'jdk '));
+  await writeFile(join(app, '.jdk', 'lib', 'cover.psd'), 'ignored');
+  await symlink('../lib/modules', join(app, '.jdk', 'bin', 'modules'));
+  await writeFile(join(app, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+  await writeFile(join(app, 'Procfile'), 'web: java -jar app.jar\n');
+  await writeFile(join(app, 'app.jar'), randomBytes(1024));
+  await writeFile(join(app, '.slugignore'), '*.psd\n');
+  const cache = join(root, 'layers');
+  const pack = async (name: string, layerCache = cache) => {
+    const out = join(root, `${name}.tgz`);
+    const packed = await packSlug(app, out, { layers: ['.jdk', 'no-such-dir'], layerCache });
+    const dest = join(root, `${name}-unpacked`);
+    await mkdir(dest);
+    execFileSync('tar', ['-xzf', out, '-C', dest]);
+    return { out, packed, dest };
+  };
+  const expected = async () => {
+    const all = await tree(app);
+    return Object.fromEntries(Object.entries(all).filter(([p]) => !p.startsWith('.git') && !p.endsWith('.psd')));
+  };
+
+  const first = await pack('first');
+  assert.deepEqual(first.packed.reused, []);
+  assert.deepEqual(await tree(first.dest), await expected(), 'plain tar -xzf gives back the app, .slugignore and .git left out');
+  const listed = execFileSync('tar', ['-tzf', first.out]).toString().trim().split('\n');
+  assert.equal(new Set(listed).size, listed.length, 'no entry twice');
+  assert.ok(listed.includes('./.jdk/bin/java') && listed.includes('./Procfile'));
+
+  // Another build: the app changed, the JDK did not.
+  await writeFile(join(app, 'app.jar'), randomBytes(1024));
+  const second = await pack('second');
+  assert.equal(second.packed.reused.length, 1);
+  assert.equal(second.packed.reused[0]!.path, '.jdk');
+  assert.ok(second.packed.reused[0]!.bytes > 256 * 1024, 'the random bytes of java do not compress');
+  assert.deepEqual(await tree(second.dest), await expected());
+  const fresh = await pack('fresh', join(root, 'empty-cache'));
+  assert.deepEqual(fresh.packed.reused, []);
+  assert.ok((await readFile(second.out)).equals(await readFile(fresh.out)), 'a reused layer gives the very bytes a fresh one does');
+  const unpacked = join(root, 'release');
+  await unpackSlug(second.out, unpacked);
+  assert.deepEqual(await tree(unpacked), await expected(), 'what dynos run from');
+
+  // A file of the JDK changed in place, its size and mtime as before: the content hash sees it.
+  const java = join(app, '.jdk', 'bin', 'java');
+  const { mtime } = await stat(java);
+  await writeFile(java, randomBytes(256 * 1024));
+  await utimes(java, mtime, mtime);
+  const third = await pack('third');
+  assert.deepEqual(third.packed.reused, []);
+  assert.deepEqual(await tree(third.dest), await expected());
+  assert.equal((await readdir(join(cache, '.jdk'))).length, 1, 'one member kept per layer');
+
+  // A kept member cut short (a crash while it was written) is not used.
+  const [member] = await readdir(join(cache, '.jdk'));
+  await truncate(join(cache, '.jdk', member!), 1000);
+  const fourth = await pack('fourth');
+  assert.deepEqual(fourth.packed.reused, []);
+  assert.deepEqual(await tree(fourth.dest), await expected());
+
+  // A layer reached through a symlink is packed as the link it is, never followed out of the app.
+  await mkdir(join(root, 'outside', 'lib'), { recursive: true });
+  await writeFile(join(root, 'outside', 'lib', 'secret'), 'not for the slug');
+  await symlink(join(root, 'outside'), join(app, 'vendor'));
+  const out = join(root, 'linked.tgz');
+  const linked = await packSlug(app, out, { layers: ['vendor/lib'], layerCache: cache });
+  assert.deepEqual(linked.reused, []);
+  const entries = execFileSync('tar', ['-tzf', out]).toString();
+  assert.match(entries, /^\.\/vendor$/m);
+  assert.doesNotMatch(entries, /secret/);
+  await rm(join(app, 'vendor'));
+
+  // A layer the .slugignore covers whole is not in the slug at all.
+  await writeFile(join(app, '.slugignore'), '*.psd\n.jdk\n');
+  const fifth = await pack('fifth');
+  assert.deepEqual(Object.keys(await tree(fifth.dest)).sort(), ['.slugignore', 'Procfile', 'app.jar']);
 });

@@ -8,8 +8,8 @@
 # rebuild (or another app asking for the same runtime) unpacks nothing.
 #
 # Cache layout under $SLIPWAY_RUNTIME_CACHE (shared by every build on the machine; without it, under
-# CACHE_DIR): debian-12/apt/{lists,archives}, debian-12/trees/<name>-<sha256 prefix>/. Trees are
-# published by rename(2) of a complete temp dir; apt's own steps are serialized with flock(1).
+# CACHE_DIR): debian-12/apt/{lists,archives,resolved}, debian-12/trees/<name>-<sha256 prefix>/. Trees
+# are published by rename(2) of a complete temp dir; apt's own steps are serialized with flock(1).
 #
 # The same file is in each of the ruby, java, clojure and scala buildpacks (a buildpack is a
 # self-contained folder); test/buildpacks checks the copies are identical.
@@ -47,6 +47,8 @@ debian_update() {
     (( age < DEBIAN_LISTS_MAX_AGE )) && return 0
   fi
   info "Updating Debian package lists (apt-get update)"
+  # Answers kept for older lists no longer match; those of the last week may still (lists unchanged).
+  find "$c/resolved" -type f -mtime +7 -delete 2>/dev/null || true
   if ! _debian_apt apt-get update >"$c/update.log" 2>&1; then
     if [ -n "$lists" ]; then
       info "apt-get update failed; using the package lists from $(date -u -r "$lists" '+%Y-%m-%d %H:%M UTC')"
@@ -77,12 +79,36 @@ debian_versions() {
     $1 == "Candidate:" && $2 != "(none)" { print p, $2 }'
 }
 
+# _debian_resolution_key PACKAGE...: everything apt's choice of .debs for PACKAGE... depends on: the
+# package lists (names, sizes, times: apt-get update rewrites what changed), the stack's dpkg status
+# and apt configuration, and the apt options used here.
+_debian_resolution_key() {
+  local c
+  c="$(debian_root)/apt"
+  {
+    printf '%s\n' "$@"
+    stat -c '%n %s %Y' "$c"/lists/*_* 2>/dev/null
+    sha256sum /var/lib/dpkg/status
+    find /etc/apt -type f -print0 2>/dev/null | sort -z | xargs -0r sha256sum
+    declare -f _debian_apt
+  } | sha256sum | cut -c1-32
+}
+
 # debian_fetch PACKAGE...: downloads the packages and their dependencies that the stack lacks into
 # the cache; DEBIAN_DEBS lists their .deb files. Retries once with fresh lists (a security update
-# replaces the old .deb on the mirror).
+# replaces the old .deb on the mirror). apt's answer is kept in resolved/<key>: resolving a JDK's
+# hundred-odd packages takes apt three runs and about 4 s, the same every build while the lists and
+# the stack stay as they are; with the answer kept and its .debs all at hand, apt does not run.
 debian_fetch() {
-  local c sim attempt
+  local c sim attempt resolved deb
   c="$(debian_root)/apt"
+  resolved="$c/resolved/$(_debian_resolution_key "$@")"
+  if [ -f "$resolved" ]; then
+    DEBIAN_DEBS=()
+    while IFS= read -r deb; do DEBIAN_DEBS+=("$c/archives/$deb"); done <"$resolved"
+    for deb in "${DEBIAN_DEBS[@]}"; do [ -f "$deb" ] || DEBIAN_DEBS=(); done
+    (( ${#DEBIAN_DEBS[@]} )) && return 0
+  fi
   local uris count bytes
   for attempt in 1 2; do
     if sim=$(_debian_apt apt-get -s install "$@" 2>&1) && uris=$(_debian_apt apt-get -y --print-uris install "$@" 2>/dev/null); then
@@ -108,6 +134,8 @@ Check that builds can reach deb.debian.org, then push again."
   for deb in "${DEBIAN_DEBS[@]}"; do
     [ -f "$deb" ] || fail "apt reported $(basename "$deb") downloaded, but it is not in $(dirname "$deb")."
   done
+  mkdir -p "$c/resolved"
+  printf '%s\n' "${DEBIAN_DEBS[@]##*/}" >"$resolved.tmp.$$" && mv -f "$resolved.tmp.$$" "$resolved"
 }
 
 # debian_relink TREE: absolute symlinks whose target the tree itself holds (/etc/maven,
