@@ -1,12 +1,12 @@
 // The dyno manager: one reconcile loop per app. Desired = formation × current release; actual = the
 // running dynos. Every trigger (new release, scale, restart, crash) only wakes the loop, which starts
 // what is missing and stops what is not wanted. Also the router's read-only view of web dynos.
-import { lookupHost } from '../router/hosts.ts';
 import { randomInt, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { LogSink } from '../logs/types.ts';
+import { lookupHost } from '../router/hosts.ts';
 import type { AppRoute, RouteSnapshotApp, RouteTable } from '../router/types.ts';
 import type { Runtime } from '../runtime/types.ts';
 import { BlobStore, unpackSlug } from '../slugs/index.ts';

@@ -15,12 +15,12 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { LogSink } from '../../logs/types.ts';
 import { hcode } from '../hcodes.ts';
+import { lookupHost } from '../hosts.ts';
 import { formatRouterLine } from '../logline.ts';
 import { appPages, APPLICATION_ERROR_PAGE } from '../pages.ts';
 import type { RouteSnapshotApp } from '../types.ts';
 import type { CertTable, ServedCert } from '../certs.ts';
 import { backendName, crtList, haproxyConfig, hostsMap, SLOTS_PER_APP, type HaproxyApp, type HaproxyTimeouts } from './config.ts';
-import { lookupHost } from '../hosts.ts';
 import { parseLogLine, routerFields } from './logline.ts';
 
 export interface RouteSource {
