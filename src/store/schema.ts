@@ -201,7 +201,12 @@ export interface Database {
   formation: FormationTable;
 }
 
-/** Each entry runs once, in order, inside a transaction; never edit one that has shipped. */
+/**
+ * The numbered migrations: entry N (1-based) takes the schema from version N-1 to N, once, in its own
+ * transaction (store/migrate.ts). To change the schema, append an entry at the END and update the
+ * table interfaces above; never edit, reorder or remove an entry that has shipped (data dirs out there
+ * are at its version).
+ */
 export const MIGRATIONS: string[] = [
   `
   CREATE TABLE accounts (
