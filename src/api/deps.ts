@@ -1,11 +1,11 @@
 // What the API is handed by the composition root: the components it serves, and the public addresses.
 import type { Addons } from '../addons/index.ts';
 import type { Builder } from '../build/index.ts';
+import type { Deployer } from '../deploy/index.ts';
 import type { DynoManager } from '../dynos/manager.ts';
 import type { CertTable } from '../router/certs.ts';
 import type { RouterMetrics } from '../router/metrics.ts';
 import type { Repos } from '../git/repos.ts';
-import type { PushHandler } from '../git/push.ts';
 import type { ConfigCipher, Releases } from '../releases/index.ts';
 import type { Housekeeping } from '../releases/housekeeping.ts';
 import type { OutputStore } from '../releases/output.ts';
@@ -42,8 +42,8 @@ export interface ApiDeps {
   /** Requests per app and minute, as the router saw them. */
   routerMetrics: RouterMetrics;
   builder: Builder;
-  /** Serializes an app's builds with its pushes. */
-  push: PushHandler;
+  /** The deploy path (the Builds API), and the per-app turn builds and cache purges take with pushes. */
+  deployer: Deployer;
   repos: Repos;
   blobs: BlobStore;
   /** Signs slug blob URLs (capability URLs, as Heroku's presigned ones). */

@@ -40,8 +40,6 @@ export interface BuilderOptions {
   configVars: (appId: string) => Promise<Record<string, string>>;
   /** The app's URL, printed after `Released vN`. */
   webUrl: (appName: string) => string;
-  /** Records a build's output for its output_stream_url (`builds:output`); unset: not recorded here. */
-  recordOutput?: (buildId: string) => { write(text: string): void; end(): Promise<void> };
 }
 
 export interface User { id: string; email: string }
@@ -59,8 +57,8 @@ export interface BuildRequest {
   description?: string;
   /** The Builds API's source tarball, recorded with the build. */
   sourceBlob?: { url: string; checksum?: string | null; version_description?: string | null };
-  /** Fills the (empty) build dir with the source tree. */
-  checkout: (dir: string) => Promise<void>;
+  /** Fills the (empty) build dir with the source tree; `output` is the build's. */
+  checkout: (dir: string, output: (text: string) => void) => Promise<void>;
   /** The build's output, as it happens. */
   output: (text: string) => void;
 }
@@ -91,20 +89,10 @@ export class Builder {
    * Runs one build. Callers serialize builds of one app (git/push.ts holds an app from a push's hook
    * until git has moved the ref, which only it can see); builds of different apps run side by side.
    */
-  async build(asked: BuildRequest): Promise<BuildOutcome> {
+  async build(req: BuildRequest): Promise<BuildOutcome> {
     const { db, logs } = this.o;
-    let req = asked;
     const stack = this.o.runtime.stack;
-    const t = now();
-    const build: BuildsTable = {
-      id: req.id ?? randomUUID(), app_id: req.app.id, user_id: req.user.id, status: 'pending', source_version: req.commit || null,
-      slug_id: null, release_id: null, stack, buildpacks: null, source_blob: req.sourceBlob ? JSON.stringify(req.sourceBlob) : null, created_at: t, updated_at: t,
-    };
-    // A build the Builds API recorded while it waited its turn already has its row.
-    await db.insertInto('builds').values(build).onConflict((oc) => oc.column('id').doUpdateSet({ status: 'pending', updated_at: t })).execute();
-    // Everything the pusher sees is also kept with the build.
-    const recording = this.o.recordOutput?.(build.id);
-    if (recording) req = { ...asked, output: (text) => { asked.output(text); recording.write(text); } };
+    const build = await this.record({ ...req, id: req.id ?? randomUUID() });
     logs.emit(req.app.id, 'app', 'api', `Build started by user ${req.user.email}`);
     const work = join(this.o.dataDir, 'builds', build.id);
     const short = build.id.slice(0, 8);
@@ -158,10 +146,29 @@ export class Builder {
       logs.emit(req.app.id, 'app', 'api', `Build failed -- check your build output: builds:info ${build.id}`);
       return { build };
     } finally {
-      await recording?.end();
       await unmountUnder(work);
       await rm(work, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Records a build as pending: the Builds API answers with the row before the build has its turn;
+   * a build recorded so keeps its row when it runs.
+   */
+  async record(req: Pick<BuildRequest, 'app' | 'user' | 'commit' | 'sourceBlob'> & { id: string }): Promise<BuildsTable> {
+    const t = now();
+    const build: BuildsTable = {
+      id: req.id, app_id: req.app.id, user_id: req.user.id, status: 'pending', source_version: req.commit || null,
+      slug_id: null, release_id: null, stack: this.o.runtime.stack, buildpacks: null,
+      source_blob: req.sourceBlob ? JSON.stringify(req.sourceBlob) : null, created_at: t, updated_at: t,
+    };
+    return this.o.db.insertInto('builds').values(build).onConflict((oc) => oc.column('id').doUpdateSet({ status: 'pending', updated_at: t }))
+      .returningAll().executeTakeFirstOrThrow();
+  }
+
+  /** Marks a build a platform error ended as failed (one that finished keeps its status). */
+  async fail(id: string): Promise<void> {
+    await this.o.db.updateTable('builds').set({ status: 'failed', updated_at: now() }).where('id', '=', id).where('status', '=', 'pending').execute();
   }
 
   /** Removes what builds interrupted by a platform crash left (their tmpfs mounts and work dirs); they failed. */
@@ -182,7 +189,7 @@ export class Builder {
       await execFileP('mount', ['-t', 'tmpfs', '-o', `size=${BUILD_TMPFS_BYTES},mode=0755`, 'slipway-build', work]);
     }
     for (const d of [ctx.hostBuildDir, ctx.hostEnvDir, ctx.hostBuildpacks, ctx.hostCache, this.o.runtimeCacheDir]) await mkdir(d, { recursive: true });
-    await ctx.req.checkout(ctx.hostBuildDir);
+    await ctx.req.checkout(ctx.hostBuildDir, ctx.req.output);
     const config = await this.o.configVars(ctx.req.app.id);
     for (const [key, value] of Object.entries(config)) await writeFile(join(ctx.hostEnvDir, key), value);
     ctx.buildpackUrlVar = config.BUILDPACK_URL;

@@ -1,21 +1,31 @@
 // The dyno manager: one reconcile loop per app. Desired = formation × current release; actual = the
-// running dynos. Every trigger (new release, scale, restart, crash) only wakes the loop, which starts
-// what is missing and stops what is not wanted. Also the router's read-only view of web dynos.
-import { randomInt, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+// listed dynos. Every trigger (a release going live, scale, restart, crash) only wakes the loop, which
+// asks the pure decision (reconcile.ts) what to stop, start and hand over, and carries it out. Its other
+// jobs have files of their own: the formation (formation.ts), the router's view (route-table.ts),
+// idling and cycling (idling.ts), one-off dynos (one-off.ts), preboot (preboot.ts), memory samples
+// (sampler.ts).
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { LogSink } from '../logs/types.ts';
-import { lookupHost } from '../router/hosts.ts';
-import type { AppRoute, RouteSnapshotApp, RouteTable } from '../router/types.ts';
 import type { Runtime } from '../runtime/types.ts';
 import { BlobStore, unpackSlug } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
+import { newAppEntry, webDynos, type AppEntry } from './app-entry.ts';
 import { crashRestartDelayMs } from './backoff.ts';
+import { currentRelease, type CurrentRelease } from './current-release.ts';
 import { Dyno } from './dyno.ts';
+import { Formation, type FormationRow, type FormationUpdate } from './formation.ts';
+import { Idling } from './idling.ts';
+import { OneOffs, type OneOffOptions } from './one-off.ts';
 import { Preboot } from './preboot.ts';
-import { DEFAULT_SIZE, sizeOrDefault } from './sizes.ts';
+import { planReconcile } from './reconcile.ts';
+import { DynoRouteTable } from './route-table.ts';
 import { Sampler } from './sampler.ts';
+import { findSize, sizeOrDefault } from './sizes.ts';
+
+export { NoReleaseError, type OneOffOptions } from './one-off.ts';
 
 export interface DynoManagerOptions {
   db: Db;
@@ -49,52 +59,44 @@ export interface DynoManagerOptions {
 /** App features (labs) the dyno manager acts on. */
 export const FEATURES = ['log-runtime-metrics', 'runtime-dyno-metadata', 'preboot'] as const;
 
-interface AppEntry {
-  id: string;
-  name: string;
-  dynos: Map<string, Dyno>;
-  /** Consecutive crashes per dyno name, reset by a successful boot, a release or a restart. */
-  crashes: Map<string, number>;
-  restartTimers: Map<string, NodeJS.Timeout>;
-  /** Web dynos the formation asks for on the current release (0 → the router answers H14). */
-  webQuantity: number;
-  /** Size of the web process type (idling applies to eco only). */
-  webSize: string;
-  /** When the router last routed a request to this app (idling). */
-  lastRequestAt: number;
-  features: Set<string>;
-  /** Maintenance mode: the router answers H80 and sends nothing to the dynos. */
-  maintenance: boolean;
-  /** The app's own error and maintenance pages, from the current release's config vars. */
-  pages: { errorPageUrl?: string; maintenancePageUrl?: string };
-  running: boolean;
-  again: boolean;
-}
+interface LaunchSpec { name: string; type: string; command: string; oneOff: boolean; size?: string; startedBy?: string; onOutput?: (line: string) => void }
 
-export class DynoManager implements RouteTable {
+export class DynoManager {
+  /** The formation (desired quantities and sizes); its one writer. */
+  readonly formation: Formation;
+  /** What the router sees (Host → app → up web dynos). */
+  readonly routes: DynoRouteTable;
   private readonly apps = new Map<string, AppEntry>();
-  private readonly byName = new Map<string, string>();
-  /** Custom domains (`domains:add`): hostname → app id. */
-  private readonly domains = new Map<string, string>();
   private shuttingDown = false;
-  private housekeeping?: NodeJS.Timeout;
   private readonly sampler: Sampler;
-  /** Per dyno incarnation: when it is due for its daily cycle. */
-  private readonly cycleAt = new WeakMap<Dyno, number>();
-  private readonly listeners = new Set<() => void>();
-
   private readonly preboot: Preboot;
+  private readonly idling: Idling;
+  private readonly oneOffs: OneOffs;
+  private readonly goingLive = new Map<string, Promise<void>>();
+  /** Dynos whose name was taken over by a replacement while they shut down. */
+  private readonly replaced = new WeakSet<Dyno>();
 
   constructor(private readonly o: DynoManagerOptions) {
+    this.formation = new Formation(o.db);
+    const host = { app: (id: string) => this.apps.get(id), apps: () => this.apps.values() };
+    const log = (app: AppEntry, dyno: string, line: string) => this.log(app, dyno, line);
+    this.routes = new DynoRouteTable({ ...host, serving: (id) => this.preboot.serving(id), unidle: (app, d) => this.idling.unidle(app, d) }, o.domain);
+    this.idling = new Idling({
+      ...host, log, wake: (id) => this.wake(id), replace: (d) => this.replaced.add(d), isReplaced: (d) => this.replaced.has(d),
+    }, { idleAfterMs: o.idleAfterMs, cycleMs: o.cycleMs, cycleJitterMs: o.cycleJitterMs });
+    this.oneOffs = new OneOffs({
+      ...host, log, release: (id, releaseId) => this.currentRelease(id, releaseId),
+      formationSize: (id, type) => this.formation.size(id, type), launch: (app, r, d, defer) => this.launch(app, r, d, defer),
+    });
     this.sampler = new Sampler({
       apps: () => this.apps.values(),
       log: (appId, dyno, line) => { const app = this.apps.get(appId); if (app) this.log(app, dyno, line); },
       intervalMs: o.metricsIntervalMs,
     });
     this.preboot = new Preboot({
-      webDynos: (id) => [...(this.apps.get(id)?.dynos.values() ?? [])].filter((d) => d.spec.type === 'web' && !d.spec.oneOff),
+      webDynos: (id) => { const app = this.apps.get(id); return app ? webDynos(app) : []; },
       webQuantity: (id) => this.apps.get(id)?.webQuantity ?? 0,
-      changed: () => this.changed(),
+      changed: () => this.routes.changed(),
     }, { switchAfterMs: o.bootTimeoutMs + 15_000, drainMs: o.prebootDrainMs ?? 5000 });
   }
 
@@ -103,13 +105,13 @@ export class DynoManager implements RouteTable {
     const apps = await this.o.db.selectFrom('apps').select(['id', 'name', 'maintenance']).execute();
     for (const a of apps) this.track(a.id, a.name);
     for (const a of apps) this.apps.get(a.id)!.maintenance = a.maintenance === 1;
-    for (const d of await this.o.db.selectFrom('domains').select(['app_id', 'hostname']).execute()) this.domains.set(d.hostname, d.app_id);
+    const domains = await this.o.db.selectFrom('domains').select(['app_id', 'hostname']).execute();
+    for (const a of apps) this.routes.setDomains(a.id, domains.filter((d) => d.app_id === a.id).map((d) => d.hostname));
     const features = await this.o.db.selectFrom('app_features').selectAll().execute();
     for (const f of features) this.apps.get(f.app_id)?.features.add(f.name);
     for (const a of apps) this.wake(a.id);
     // One timer for idling and cycling checks, one for memory samples; both end in shutdown().
-    const every = Math.max(50, Math.min(60_000, this.o.idleAfterMs / 4, this.o.cycleMs / 4));
-    this.housekeeping = setInterval(() => this.housekeep(), every);
+    this.idling.start();
     this.sampler.start();
   }
 
@@ -121,19 +123,18 @@ export class DynoManager implements RouteTable {
 
   track(id: string, name: string): void {
     if (this.apps.has(id)) return;
-    this.apps.set(id, { id, name, dynos: new Map(), crashes: new Map(), restartTimers: new Map(), webQuantity: 0, webSize: 'standard-1x', lastRequestAt: Date.now(), features: new Set(), maintenance: false, pages: {}, running: false, again: false });
-    this.changed();
-    this.byName.set(name, id);
+    const app = newAppEntry(id, name);
+    this.apps.set(id, app);
+    this.routes.named(app);
   }
 
   /** The app's name changed: the router finds it under the new one from now on. */
   renamed(id: string, name: string): void {
     const app = this.apps.get(id);
     if (!app) return;
-    this.byName.delete(app.name);
+    const previous = app.name;
     app.name = name;
-    this.byName.set(name, id);
-    this.changed();
+    this.routes.named(app, previous);
   }
 
   /** `maintenance:on/off`: the router answers H80 while on; dynos keep running. */
@@ -141,48 +142,12 @@ export class DynoManager implements RouteTable {
     const app = this.apps.get(id);
     if (!app || app.maintenance === on) return;
     app.maintenance = on;
-    this.changed();
+    this.routes.changed();
   }
 
   /** The app's custom domains changed: the router answers them for it from now on. */
   setDomains(appId: string, hostnames: string[]): void {
-    for (const [h, id] of this.domains) if (id === appId) this.domains.delete(h);
-    for (const h of hostnames) this.domains.set(h.toLowerCase(), appId);
-    this.changed();
-  }
-
-  /** Called (synchronously, coalesce yourself) whenever what the router sees may have changed. */
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  /** Every app with its up web dynos, for a data path that keeps its own copy (HAProxy). Side-effect free. */
-  routeSnapshot(): RouteSnapshotApp[] {
-    const domains = new Map<string, string[]>();
-    for (const [h, id] of this.domains) domains.set(id, [...(domains.get(id) ?? []), h]);
-    return [...this.apps.values()].map((app) => ({
-      id: app.id, name: app.name, maintenance: app.maintenance, domains: (domains.get(app.id) ?? []).sort(),
-      up: this.upTargets(app), errorPageUrl: app.pages.errorPageUrl,
-    }));
-  }
-
-  /** Where web requests go: the up web dynos, or while a preboot runs, the old ones still serving. */
-  private upTargets(app: AppEntry): { dyno: string; host: string; port: number }[] {
-    const serving = this.preboot.serving(app.id) ?? [...app.dynos.values()].filter((d) => d.spec.type === 'web' && !d.spec.oneOff);
-    return serving.filter((d) => d.state === 'up' && !d.leavingRoutes && d.spec.port && d.address).map((d) => ({ dyno: d.name, host: d.address!, port: d.spec.port! }));
-  }
-
-  /** The data path saw a request for the app (keeps an eco app awake). */
-  touched(appId: string): void {
-    const app = this.apps.get(appId);
-    if (app) app.lastRequestAt = Date.now();
-  }
-
-  private changed(): void {
-    for (const l of this.listeners) {
-      try { l(); } catch (err) { console.error('dyno manager: change listener failed:', err); }
-    }
+    this.routes.setDomains(appId, hostnames);
   }
 
   /** Stops every dyno of the app and forgets it (the app is being destroyed). */
@@ -190,9 +155,7 @@ export class DynoManager implements RouteTable {
     const app = this.apps.get(id);
     if (!app) return;
     this.apps.delete(id);
-    this.byName.delete(app.name);
-    for (const [h, appId] of this.domains) if (appId === id) this.domains.delete(h);
-    this.changed();
+    this.routes.forget(app);
     await this.preboot.stopAll(id);
     for (const t of app.restartTimers.values()) clearTimeout(t);
     await Promise.all([...app.dynos.values()].map((d) => d.stop()));
@@ -218,30 +181,28 @@ export class DynoManager implements RouteTable {
   }
 
   /**
-   * Keeps the formation in step with a new slug's process types: the first deploy gets app.json's
-   * formation, else web=1 (when there is a web type) and every other type at 0; later deploys keep quantities as scaled, add new
-   * types at 0 and drop types the slug no longer has.
+   * A release went live: the formation follows its slug's process types first (so a release that
+   * failed never touched it), then crash counters reset and the loop replaces the dynos. One app's
+   * releases go live in order. Never rejects (a failure is logged).
    */
-  async syncFormation(appId: string, processTypes: Record<string, string>, initial: Record<string, { quantity: number; size?: string }> = {}): Promise<void> {
-    const { db } = this.o;
-    await db.transaction().execute(async (trx) => {
-      const rows = await trx.selectFrom('formation').select(['id', 'type']).where('app_id', '=', appId).execute();
-      const first = rows.length === 0;
-      const t = new Date().toISOString();
-      for (const type of Object.keys(processTypes)) {
-        // `release` gets a row too (at 0: it runs per release, never as formation), as on Heroku, so
-        // `ps:type release=...` sizes the release phase's dyno.
-        if (rows.some((r) => r.type === type)) continue;
-        // The first deploy takes app.json's formation where it names the type, else web=1 and others 0.
-        const fromAppJson = first ? initial[type] : undefined;
-        const quantity = fromAppJson ? fromAppJson.quantity : first && type === 'web' ? 1 : 0;
-        await trx.insertInto('formation').values({
-          id: randomUUID(), app_id: appId, type, quantity, size: fromAppJson?.size ?? DEFAULT_SIZE, created_at: t, updated_at: t,
-        }).execute();
-      }
-      const gone = rows.filter((r) => !(r.type in processTypes)).map((r) => r.id);
-      if (gone.length) await trx.deleteFrom('formation').where('id', 'in', gone).execute();
-    });
+  goLive(appId: string, release: { version: number; slug_id: string | null; formation: string | null }): Promise<void> {
+    const step = (this.goingLive.get(appId) ?? Promise.resolve()).then(async () => {
+      const slug = await this.formation.ofRelease(release);
+      if (slug) await this.formation.follow(appId, slug.processTypes, slug.initial);
+      this.released(appId);
+    }).catch((err) => console.error(`release v${release.version} of app ${appId}: going live failed:`, err));
+    this.goingLive.set(appId, step);
+    void step.then(() => { if (this.goingLive.get(appId) === step) this.goingLive.delete(appId); });
+    return step;
+  }
+
+  /** `ps:scale` / `ps:type`: changes the formation (FormationError when refused), logs it, and reconciles. */
+  async scale(appId: string, appName: string, updates: FormationUpdate[], user: { email: string }): Promise<FormationRow[]> {
+    const changed = await this.formation.scale(appId, appName, updates);
+    const summary = changed.map((p) => `${p.type}@${p.quantity}:${findSize(p.size)!.display}`).join(' ');
+    this.o.logs.emit(appId, 'app', 'api', `Scaled to ${summary} by user ${user.email}`);
+    this.wake(appId);
+    return changed;
   }
 
   /** A new release resets crash counters (Heroku's policy) and replaces every formation dyno. */
@@ -263,9 +224,7 @@ export class DynoManager implements RouteTable {
       app.crashes.delete(d.name);
       if (d.state === 'crashed') {
         // Nothing to stop: drop the crashed dyno and its pending back-off, and boot it again now.
-        clearTimeout(app.restartTimers.get(d.name));
-        app.restartTimers.delete(d.name);
-        app.dynos.delete(d.name);
+        this.forget(app, d.name);
         continue;
       }
       d.restartRequested = true;
@@ -293,81 +252,30 @@ export class DynoManager implements RouteTable {
     return app ? [...app.dynos.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true })) : [];
   }
 
-  /** Starts a one-off dyno `run.N` on the current release; its output goes to the log stream. */
-  /**
-   * Starts a one-off dyno `run.N` on the current release with its config (plus `env`). Detached, it
-   * starts now and its output goes to the log stream. Attached, it is listed at once but boots only when
-   * its client arrives (`attach()`), so no output is lost; `attachTimedOut()` ends it if none does.
-   */
-  async runOneOff(appId: string, command: string, user: string, o: OneOffOptions = {}): Promise<Dyno> {
-    const app = this.apps.get(appId);
-    if (!app) throw new Error('unknown app');
-    const release = await this.currentRelease(appId, o.releaseId);
-    if (!release) throw new NoReleaseError();
-    let name: string;
-    const type = o.type ?? 'run';
-    do name = `${type}.${randomInt(1000, 10000)}`; while (app.dynos.has(name));
-    const withEnv = o.env ? { ...release, config: { ...release.config, ...o.env } } : release;
-    return this.launch(app, withEnv, { name, type, command, oneOff: true, size: o.size, startedBy: user, onOutput: o.onOutput }, o.attach === true);
+  /** A one-off dyno `run.N` (see one-off.ts). */
+  runOneOff(appId: string, command: string, user: string, o: OneOffOptions = {}): Promise<Dyno> {
+    return this.oneOffs.run(appId, command, user, o);
   }
 
-  /**
-   * The release phase: `command` in a one-off `release.N` on the given (pending) release, its size the
-   * formation's `release` size if scaled (ps:type release=...), stopped after `timeoutMs`. Resolves with
-   * the exit status.
-   */
-  async runReleaseCommand(r: { appId: string; releaseId: string; command: string; user: string; onOutput: (text: string) => void; timeoutMs: number }): Promise<number> {
-    const size = (await this.o.db.selectFrom('formation').select('size').where('app_id', '=', r.appId).where('type', '=', 'release').executeTakeFirst())?.size;
-    const dyno = await this.runOneOff(r.appId, r.command, r.user, { releaseId: r.releaseId, type: 'release', size, onOutput: r.onOutput });
-    const timer = setTimeout(() => {
-      const app = this.apps.get(r.appId);
-      if (app) this.log(app, dyno.name, `Release command timed out after ${Math.round(r.timeoutMs / 1000)} seconds; stopping it`);
-      r.onOutput(` !     The release command ran past its timeout (${Math.round(r.timeoutMs / 1000)} s) and was stopped.\n`);
-      void dyno.stop();
-    }, r.timeoutMs);
-    try {
-      const code = await dyno.exitStatus;
-      return dyno.stoppedByRequest ? (code === 0 ? 1 : code) : code;
-    } finally {
-      clearTimeout(timer);
-    }
+  /** The release phase's `release.N` (see one-off.ts); resolves with the exit status. */
+  runReleaseCommand(r: Parameters<OneOffs['runReleaseCommand']>[0]): Promise<number> {
+    return this.oneOffs.runReleaseCommand(r);
   }
 
   /** The client of an attached one-off has connected: boot it with its terminal. */
   attach(dyno: Dyno, client: { stream: Duplex; tty: boolean; columns?: number; lines?: number }): void {
-    void dyno.start(client);
+    this.oneOffs.attach(dyno, client);
   }
 
   /** No client came for an attached one-off: R13, and it is gone. */
   attachTimedOut(dyno: Dyno): void {
-    const app = this.apps.get(dyno.spec.appId);
-    if (!app || app.dynos.get(dyno.name) !== dyno) return;
-    this.log(app, dyno.name, 'Error R13 (Attach error) -> Failed to attach to process');
-    this.log(app, dyno.name, 'State changed from starting to complete');
-    app.dynos.delete(dyno.name);
-  }
-
-  /** The router's view; every lookup is a request, which keeps an eco app awake or wakes it. */
-  lookup(hostname: string): AppRoute | undefined {
-    const suffix = `.${this.o.domain}`;
-    const id = (hostname.endsWith(suffix) ? this.byName.get(hostname.slice(0, -suffix.length)) : undefined) ?? lookupHost(this.domains, hostname);
-    const app = id ? this.apps.get(id) : undefined;
-    if (!app) return undefined;
-    app.lastRequestAt = Date.now();
-    const web = [...app.dynos.values()].filter((d) => d.spec.type === 'web' && !d.spec.oneOff);
-    for (const d of web) if (d.state === 'idle') this.unidle(app, d);
-    const up = this.upTargets(app);
-    return {
-      appId: app.id, appName: app.name, up, maintenance: app.maintenance,
-      webQuantity: app.webQuantity, ...app.pages,
-      crashed: up.length === 0 && web.length > 0 && web.every((d) => d.state === 'crashed'),
-    };
+    this.oneOffs.attachTimedOut(dyno);
   }
 
   /** Stops every dyno (SIGTERM, grace period, SIGKILL) and leaves no container behind. */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
-    clearInterval(this.housekeeping);
+    this.idling.stop();
     this.sampler.stop();
     const all: Promise<void>[] = [];
     for (const app of this.apps.values()) {
@@ -378,59 +286,60 @@ export class DynoManager implements RouteTable {
     await Promise.all(all);
   }
 
+  /** Process types of the release dynos run (what formation entries' commands are). */
+  async processTypes(appId: string): Promise<Record<string, string>> {
+    return (await this.currentRelease(appId))?.processTypes ?? {};
+  }
+
+  private currentRelease(appId: string, releaseId?: string): Promise<CurrentRelease | undefined> {
+    return currentRelease(this.o.db, this.o.decodeConfig, appId, releaseId);
+  }
+
+  /** One pass: gather desired and actual, decide (reconcile.ts), then stop, hand over and start. */
   private async reconcile(app: AppEntry): Promise<void> {
     const release = await this.currentRelease(app.id);
-    const formation = await this.o.db.selectFrom('formation').selectAll().where('app_id', '=', app.id).execute();
-    const processTypes: Record<string, string> = release?.processTypes ?? {};
-    const desired = new Map<string, { type: string; command: string; size: string }>();
-    for (const f of formation) {
-      const command = processTypes[f.type];
-      if (!release || !command) continue;
-      for (let i = 1; i <= f.quantity; i++) desired.set(`${f.type}.${i}`, { type: f.type, command, size: f.size });
-    }
-    app.webQuantity = [...desired.values()].filter((d) => d.type === 'web').length;
+    const formation = await this.formation.list(app.id);
     const pages = { errorPageUrl: release?.config.ERROR_PAGE_URL || undefined, maintenancePageUrl: release?.config.MAINTENANCE_PAGE_URL || undefined };
     if (pages.errorPageUrl !== app.pages.errorPageUrl || pages.maintenancePageUrl !== app.pages.maintenancePageUrl) {
       app.pages = pages;
-      this.changed();
+      this.routes.changed();
     }
     app.webSize = formation.find((f) => f.type === 'web')?.size ?? 'standard-1x';
-    const stops: Promise<void>[] = [];
-    // Preboot: up web dynos of an older release keep serving (out of the list) while their successors boot.
-    const prebooting = app.features.has('preboot') && release !== undefined && this.preboot.serving(app.id) === undefined;
-    const handOver: Dyno[] = [];
-    for (const d of [...app.dynos.values()]) {
-      if (d.spec.oneOff) continue;
-      const want = desired.get(d.name);
-      if (prebooting && want && d.spec.type === 'web' && d.state === 'up' && d.spec.release.id !== release!.id) {
-        this.replaced.add(d);
-        app.dynos.delete(d.name);
-        handOver.push(d);
-        continue;
-      }
-      const stale = !want || d.spec.release.id !== release?.id || want.command !== d.spec.command || want.size !== d.spec.size.name;
-      if (stale && d.state !== 'crashed') {
-        if (want && d.state !== 'down') this.log(app, d.name, 'Restarting');
-        stops.push(d.stop());
-      } else if (stale) {
-        clearTimeout(app.restartTimers.get(d.name));
-        app.restartTimers.delete(d.name);
-        app.dynos.delete(d.name);
-      }
+    const formationDynos = [...app.dynos.values()].filter((d) => !d.spec.oneOff);
+    const plan = planReconcile({
+      release, formation,
+      dynos: formationDynos.map((d) => ({ name: d.name, type: d.spec.type, state: d.state, releaseId: d.spec.release.id, command: d.spec.command, size: d.spec.size.name })),
+      // Preboot: up web dynos of an older release keep serving (out of the list) while their successors boot.
+      preboot: app.features.has('preboot') && release !== undefined && this.preboot.serving(app.id) === undefined,
+      backingOff: new Set(app.restartTimers.keys()),
+    });
+    app.webQuantity = plan.desired.filter((d) => d.type === 'web').length;
+    const byName = new Map(formationDynos.map((d) => [d.name, d]));
+    const handOver = plan.handOver.map((name) => byName.get(name)!);
+    for (const d of handOver) {
+      this.replaced.add(d);
+      app.dynos.delete(d.name);
     }
     if (handOver.length > 0) this.preboot.begin(app.id, handOver);
+    const stops = plan.stop.map(({ name, restart }) => {
+      const d = byName.get(name)!;
+      if (restart) this.log(app, name, 'Restarting');
+      return d.stop();
+    });
+    for (const name of plan.drop) this.forget(app, name);
     // Replacements start as soon as the old dynos have been signalled (Heroku's order for restarts).
-    for (const [name, want] of desired) {
-      const existing = app.dynos.get(name);
-      // An asleep dyno of the current release stays asleep until a request wakes it.
-      if (existing && existing.spec.release.id === release!.id && existing.spec.command === want.command && existing.spec.size.name === want.size) continue;
-      if (app.restartTimers.has(name)) continue;
-      await this.launch(app, release!, { name, type: want.type, command: want.command, oneOff: false, size: want.size });
-    }
+    for (const want of plan.start) await this.launch(app, release!, { ...want, oneOff: false });
     await Promise.all(stops);
   }
 
-  private async launch(app: AppEntry, release: CurrentRelease, d: { name: string; type: string; command: string; oneOff: boolean; size?: string; startedBy?: string; onOutput?: (line: string) => void }, deferStart = false): Promise<Dyno> {
+  /** Drops a crashed dyno from the list with its pending back-off restart. */
+  private forget(app: AppEntry, name: string): void {
+    clearTimeout(app.restartTimers.get(name));
+    app.restartTimers.delete(name);
+    app.dynos.delete(name);
+  }
+
+  private async launch(app: AppEntry, release: CurrentRelease, d: LaunchSpec, deferStart = false): Promise<Dyno> {
     const slugDir = join(this.o.dataDir, 'slugs', release.blob);
     await unpackSlug(this.o.blobs.path(release.blob), slugDir);
     const port = d.type === 'web' ? await freePort() : undefined;
@@ -443,14 +352,14 @@ export class DynoManager implements RouteTable {
     }, {
       runtime: this.o.runtime, logs: this.o.logs, bootTimeoutMs: this.o.bootTimeoutMs, stopGraceMs: this.o.stopGraceMs,
       containerPrefix: this.o.containerPrefix, hangupIntervalMs: this.o.hangupIntervalMs,
-      onStateChange: () => { this.changed(); this.preboot.check(app.id); },
+      onStateChange: () => { this.routes.changed(); this.preboot.check(app.id); },
       onExit: (dy, _code, requested) => this.exited(app, dy, requested),
     });
     const previous = app.dynos.get(d.name);
     app.dynos.set(d.name, dyno);
     if (previous && previous !== dyno) this.replaced.add(previous);
     if (!deferStart) await dyno.start();
-    this.cycleAt.set(dyno, Date.now() + this.o.cycleMs + Math.random() * this.o.cycleJitterMs);
+    this.idling.started(dyno);
     return dyno;
   }
 
@@ -464,41 +373,6 @@ export class DynoManager implements RouteTable {
       HEROKU_SLUG_DESCRIPTION: release.description, HEROKU_BUILD_DESCRIPTION: release.description,
     };
   }
-
-  /** Wakes a sleeping web dyno: a fresh boot of the same release, the router holding the request meanwhile. */
-  private unidle(app: AppEntry, d: Dyno): void {
-    if (this.replaced.has(d) || app.dynos.get(d.name) !== d) return;
-    this.replaced.add(d);
-    this.log(app, d.name, 'Unidling');
-    this.log(app, d.name, 'State changed from idle to starting');
-    app.dynos.delete(d.name);
-    this.wake(app.id);
-  }
-
-  /** Idling and daily cycling, checked on one timer. */
-  private housekeep(): void {
-    if (this.shuttingDown) return;
-    const now = Date.now();
-    for (const app of this.apps.values()) {
-      const web = [...app.dynos.values()].filter((d) => d.spec.type === 'web' && !d.spec.oneOff);
-      if (app.webQuantity === 1 && app.webSize === 'eco' && web.length === 1 && web[0]!.state === 'up'
-        && now - app.lastRequestAt >= this.o.idleAfterMs) {
-        void web[0]!.stop({ idle: true });
-        continue;
-      }
-      for (const d of app.dynos.values()) {
-        const due = this.cycleAt.get(d);
-        if (due === undefined || now < due || d.state !== 'up') continue;
-        this.cycleAt.delete(d);
-        this.log(app, d.name, 'Cycling');
-        d.restartRequested = true;
-        void d.stop();
-      }
-    }
-  }
-
-  /** Dynos whose name was taken over by a replacement while they shut down. */
-  private readonly replaced = new WeakSet<Dyno>();
 
   private exited(app: AppEntry, dyno: Dyno, requested: boolean): void {
     if (this.replaced.has(dyno)) return;
@@ -530,50 +404,6 @@ export class DynoManager implements RouteTable {
   private log(app: AppEntry, dyno: string, message: string): void {
     this.o.logs.emit(app.id, 'heroku', dyno, message);
   }
-
-  /** Process types of the release dynos run (what formation entries' commands are). */
-  async processTypes(appId: string): Promise<Record<string, string>> {
-    return (await this.currentRelease(appId))?.processTypes ?? {};
-  }
-
-  /** The release dynos run (the newest succeeded), or the given one whatever its status. */
-  private async currentRelease(appId: string, releaseId?: string): Promise<CurrentRelease | undefined> {
-    let q = this.o.db.selectFrom('releases').innerJoin('slugs', 'slugs.id', 'releases.slug_id')
-      .select(['releases.id', 'releases.version', 'releases.config', 'releases.created_at', 'releases.description', 'slugs.blob', 'slugs.process_types', 'slugs.commit'])
-      .where('releases.app_id', '=', appId);
-    q = releaseId ? q.where('releases.id', '=', releaseId) : q.where('releases.status', '=', 'succeeded');
-    const r = await q.orderBy('releases.version', 'desc').limit(1).executeTakeFirst();
-    if (!r) return undefined;
-    return {
-      id: r.id, version: r.version, blob: r.blob, config: this.o.decodeConfig(r.config), processTypes: JSON.parse(r.process_types),
-      createdAt: r.created_at, description: r.description, commit: r.commit,
-    };
-  }
-}
-
-interface CurrentRelease {
-  id: string;
-  version: number;
-  blob: string;
-  config: Record<string, string>;
-  processTypes: Record<string, string>;
-  createdAt: string;
-  description: string;
-  commit: string | null;
-}
-
-export interface OneOffOptions {
-  size?: string;
-  env?: Record<string, string>;
-  attach?: boolean;
-  type?: string;
-  /** Run on this release instead of the current one (the release phase runs on the pending release). */
-  releaseId?: string;
-  onOutput?: (line: string) => void;
-}
-
-export class NoReleaseError extends Error {
-  constructor() { super('App has no release yet: push code first (git push slipway main).'); }
 }
 
 /** Asks the kernel for a free loopback port for a web dyno's $PORT. */

@@ -1,7 +1,8 @@
 // What a push does, called from the repository's pre-receive hook: pushes to main/master build and
 // release; other branches are stored but not deployed; the build's output streams back to the pusher.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BuildRejected, type Builder } from '../build/index.ts';
+import { BuildRejected } from '../build/index.ts';
+import type { Deployer } from '../deploy/index.ts';
 import type { GitHttp } from './http.ts';
 import type { Repos } from './repos.ts';
 
@@ -11,37 +12,7 @@ const ZERO = /^0+$/;
 const DEPLOY_REFS = ['refs/heads/main', 'refs/heads/master'];
 
 export class PushHandler {
-  /**
-   * Per app, when the latest push is completely done. A push holds its app from its hook's start until
-   * its `receive-pack` has exited, because git moves the ref only after the hook: the next push must not
-   * build before then, or it would build on a branch that is about to move.
-   */
-  private readonly lastPush = new Map<string, Promise<void>>();
-
-  constructor(private readonly o: {
-    git: GitHttp; repos: Repos; builder: Builder; remoteName: string;
-    /** Streams a pending release's release-phase output until it settles. */
-    followRelease: (releaseId: string, out: (s: string) => void) => Promise<'succeeded' | 'failed'>;
-  }) {}
-
-  /**
-   * Runs `work` once the app's pushes and builds before it are done, holding the app until it ends (the
-   * Builds API and the build cache purge queue behind pushes this way).
-   */
-  async exclusive<T>(appId: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.lastPush.get(appId);
-    let done!: () => void;
-    const mine = new Promise<void>((r) => { done = r; });
-    const chained = previous ? previous.then(() => mine) : mine;
-    this.lastPush.set(appId, chained);
-    void chained.then(() => { if (this.lastPush.get(appId) === chained) this.lastPush.delete(appId); });
-    try {
-      if (previous) await previous;
-      return await work();
-    } finally {
-      done();
-    }
-  }
+  constructor(private readonly o: { git: GitHttp; repos: Repos; deployer: Deployer; remoteName: string }) {}
 
   /** The hook's POST: answers with the output, then NUL and the hook's exit status. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -57,10 +28,9 @@ export class PushHandler {
     const { refs, env } = JSON.parse(raw) as { refs: RefUpdate[]; env: Record<string, string> };
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-cache' });
     const out = (s: string) => { if (!res.destroyed) res.write(s.replace(/\0/g, '')); };
-    const previous = this.lastPush.get(push.app.id);
-    const mine = previous ? previous.then(() => push.finished) : push.finished;
-    this.lastPush.set(push.app.id, mine);
-    void mine.then(() => { if (this.lastPush.get(push.app.id) === mine) this.lastPush.delete(push.app.id); });
+    // A push holds its app from its hook's start until its `receive-pack` has exited: git moves the
+    // ref only after the hook, so the next push must not build on a branch that is about to move.
+    const previous = this.o.deployer.queue.enter(push.app.id, push.finished);
     if (previous) {
       out('-----> Waiting for the app\'s build in progress to finish...\n');
       await previous;
@@ -86,8 +56,8 @@ export class PushHandler {
       out(` !     Deleting ${d.ref.replace('refs/heads/', '')} is not allowed: it is the app's deploy branch.\n`);
       return 1;
     }
-    const result = await this.o.builder.build({
-      app, user, commit: d.new, output: out,
+    const result = await this.o.deployer.deploy({
+      app, user, commit: d.new, output: out, gitPush: true,
       checkout: async (dir) => {
         // Serialized pushes: if another push moved the branch while this one waited, git would refuse
         // the ref update after we had released; refuse before building instead.
@@ -98,21 +68,6 @@ export class PushHandler {
         await this.o.repos.checkout(app.id, d.new, dir, env);
       },
     });
-    if (result.build.status === 'succeeded') {
-      out('Verifying deploy... done.\n');
-      if (!result.release?.pending) return 0;
-      // The release phase: its output streams here; a failed release declines the push (nothing went live).
-      out('Running release command...\n\n');
-      const status = await this.o.followRelease(result.release.id, out);
-      if (status === 'succeeded') {
-        out('Waiting for release.... done.\n');
-        return 0;
-      }
-      out(`Waiting for release.... failed.\n\n !     Release v${result.release.version} failed; ${app.name} keeps running its previous release.\n`);
-      out(` !     Its output: slipway releases:output v${result.release.version} -a ${app.name}\n\n`);
-      return 1;
-    }
-    out(`Verifying deploy...\n\n!\tPush rejected to ${app.name}.\n\n`);
-    return 1;
+    return result.ok ? 0 : 1;
   }
 }

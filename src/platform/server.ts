@@ -11,6 +11,7 @@ import { webUrl } from '../api/deps.ts';
 import { createApiServer } from '../api/server.ts';
 import { Addons } from '../addons/index.ts';
 import { Builder } from '../build/index.ts';
+import { Deployer } from '../deploy/index.ts';
 import { DynoManager } from '../dynos/manager.ts';
 import { GitHttp } from '../git/http.ts';
 import { PushHandler } from '../git/push.ts';
@@ -18,8 +19,7 @@ import { Repos } from '../git/repos.ts';
 import { authenticate } from '../api/auth.ts';
 import { Drains, Logplex } from '../logs/index.ts';
 import { attachmentVars } from '../addons/catalog.ts';
-import { ConfigCipher, Releases, type ReleaseRow } from '../releases/index.ts';
-import type { FormationEntry } from '../build/appjson.ts';
+import { ConfigCipher, Releases } from '../releases/index.ts';
 import { Housekeeping } from '../releases/housekeeping.ts';
 import { OutputStore } from '../releases/output.ts';
 import { CertTable, HaproxyController, haproxyAvailable, KEEP_MINUTES, MINUTE, Router, RouterMetrics } from '../router/index.ts';
@@ -80,7 +80,8 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   const releases = new Releases({
     db, logs, cipher, blobs, outputs: releaseOutputs, releaseTimeoutMs: config.releaseTimeoutMs,
     runReleaseCommand: (r) => dynos.runReleaseCommand({ ...r, releaseId: r.release.id }),
-    onRelease: (appId, release) => goLive(appId, release),
+    // A release going live: the dyno manager makes the formation follow it and replaces the dynos.
+    onRelease: async (appId, release) => { await dynos.goLive(appId, release); housekeeping.schedule(); },
     // A rollback leaves add-ons' vars as they are now: add-ons are not rolled back.
     managedKeys: async (appId) => {
       const rows = await db.selectFrom('addon_attachments').innerJoin('addons', 'addons.id', 'addon_attachments.addon_id')
@@ -88,21 +89,6 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
       return new Set(rows.flatMap((r) => Object.keys(attachmentVars(r.name, JSON.parse(r.config) as Record<string, string>))));
     },
   });
-  // A release going live: the formation follows its slug's process types (first, so a failed release
-  // never touched it), then the dyno manager replaces the dynos. One app's releases go live in order.
-  const firstFormation = new Map<string, Record<string, FormationEntry>>(); // app.json's, by slug id
-  const goingLive = new Map<string, Promise<void>>();
-  function goLive(appId: string, release: ReleaseRow): Promise<void> {
-    const step = (goingLive.get(appId) ?? Promise.resolve()).then(async () => {
-      const slug = release.slug_id ? await db.selectFrom('slugs').select('process_types').where('id', '=', release.slug_id).executeTakeFirst() : undefined;
-      if (slug) await dynos.syncFormation(appId, JSON.parse(slug.process_types), firstFormation.get(release.slug_id!));
-      dynos.released(appId);
-      housekeeping.schedule();
-    }).catch((err) => console.error(`release v${release.version} of app ${appId}: going live failed:`, err));
-    goingLive.set(appId, step);
-    void step.then(() => { if (goingLive.get(appId) === step) goingLive.delete(appId); });
-    return step;
-  }
   await releases.recover();
   // Add-on servers come up before any dyno that may connect to them, and go down after the last one.
   const addons = new Addons({
@@ -115,21 +101,10 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     db, runtime, blobs, logs, dataDir: config.dataDir, builtinRoot: join(ROOT, 'buildpacks'),
     runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, containerPrefix, webUrl: (name) => webUrl(urls, name),
     release: async ({ appId, user, slug, description, formation }) => {
-      firstFormation.set(slug.id, formation);
-      const r = await releases.create({ appId, user, slugId: slug.id, description });
-      void releases.settled(r).then(() => firstFormation.delete(slug.id));
+      const r = await releases.create({ appId, user, slugId: slug.id, description, formation });
       return { id: r.id, version: r.version, pending: r.status === 'pending' };
     },
     configVars: (appId) => releases.configVars(appId),
-    // A push's build output goes where the Builds API's goes (that route records its own builds).
-    recordOutput: (id) => {
-      if (buildOutputs.isLive(id)) return { write: () => undefined, end: async () => undefined };
-      const opened = buildOutputs.open(id);
-      return {
-        write: (text) => void opened.then(() => buildOutputs.write(id, text)),
-        end: async () => { await opened; await buildOutputs.close(id); },
-      };
-    },
   });
   await builder.cleanup();
   const repos = new Repos(join(config.dataDir, 'repos'));
@@ -139,13 +114,8 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     findApp: (name) => db.selectFrom('apps').select(['id', 'name']).where('name', '=', name).executeTakeFirst(),
     hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`,
   });
-  const push = new PushHandler({
-    git, repos, builder, remoteName: 'slipway',
-    followRelease: async (id, out) => {
-      await releaseOutputs.follow(id, out);
-      return releases.settled({ id });
-    },
-  });
+  const deployer = new Deployer({ builder, buildOutputs, releaseOutputs, settled: (id) => releases.settled({ id }) });
+  const push = new PushHandler({ git, repos, deployer, remoteName: 'slipway' });
   // One certificate from the platform's CA for the API's rendezvous and the router's default TLS host.
   const tls = await ensureServerCert(join(config.dataDir, 'tls'), [new URL(config.publicUrl).hostname, 'localhost', '127.0.0.1', hostname(), config.domain, `*.${config.domain}`]);
   const rendezvous = new Rendezvous({
@@ -173,7 +143,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
       rendezvous, certs, routerMetrics, addons,
-      db, releases, dynos, builder, repos, logs, push, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
+      db, releases, dynos, builder, deployer, repos, logs, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
       publicUrl: config.publicUrl, domain: config.domain,
       routerPort: config.routerPort, stack: runtime.stack,
       logSessions: { create: (appId, o) => logs.createSession(appId, o), forget: (appId) => logs.forget(appId) },
@@ -193,7 +163,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   }
   await housekeeping.start();
   const router = new Router({
-    port: config.routerPort, domain: config.domain, routes: dynos, logs,
+    port: config.routerPort, domain: config.domain, routes: dynos.routes, logs,
     requestTimeoutMs: config.routerRequestTimeoutMs, bootHoldMs: config.routerBootHoldMs, clientKeepAliveMs: config.routerClientTimeoutMs,
     onRequest: recordRequest,
     ...(engine === 'haproxy' ? { socketPath: fallbackSocket, behindProxy: true } : {}),
@@ -201,7 +171,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   const haproxy = engine === 'haproxy' ? new HaproxyController({
     tls: config.routerTlsPort ? { port: config.routerTlsPort, defaultPem: `${tls.cert.trim()}\n${tls.key.trim()}\n`, certs } : undefined,
     onRequest: recordRequest,
-    threads: config.routerThreads || undefined, dir: routerDir, listen: { host: '0.0.0.0', port: config.routerPort }, domain: config.domain, routes: dynos, logs, fallbackSocket,
+    threads: config.routerThreads || undefined, dir: routerDir, listen: { host: '0.0.0.0', port: config.routerPort }, domain: config.domain, routes: dynos.routes, logs, fallbackSocket,
     timeouts: { connectMs: config.routerConnectTimeoutMs, backlogPerDyno: config.routerBacklog, queueMs: 1, serverMs: config.routerRequestTimeoutMs, idleMs: config.routerIdleTimeoutMs, clientKeepAliveMs: config.routerClientTimeoutMs },
   }) : undefined;
 

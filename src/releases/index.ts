@@ -51,6 +51,8 @@ export interface NewRelease {
   config?: Record<string, string>;
   /** False for releases that must not run the release command (add-ons' own config changes). */
   releasePhase?: boolean;
+  /** A deploy's app.json formation: where the app's formation starts if this is its first release to go live. */
+  formation?: Record<string, { quantity: number; size?: string }>;
 }
 
 export interface ConfigChangeOptions {
@@ -203,7 +205,7 @@ export class Releases {
       const row: ReleaseRow = {
         id: randomUUID(), app_id: appId, version: Number(last?.v ?? 0) + 1, slug_id: r.slugId,
         config: this.o.cipher.encryptMap(config), description: r.description, status: waits ? 'pending' : 'succeeded',
-        user_id: user.id, created_at: t, updated_at: t,
+        user_id: user.id, formation: r.formation ? JSON.stringify(r.formation) : null, created_at: t, updated_at: t,
       };
       await trx.insertInto('releases').values(row).execute();
       if (!waits) await trx.updateTable('apps').set({ released_at: t, updated_at: t }).where('id', '=', appId).execute();

@@ -72,6 +72,11 @@ export interface ReleasesTable {
   description: string;
   status: 'pending' | 'succeeded' | 'failed';
   user_id: string;
+  /**
+   * A deploy's release: JSON {type: {quantity, size?}} of the app.json `formation` its build found, which
+   * the app's formation starts from when this release is its first to go live; null otherwise.
+   */
+  formation: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -277,5 +282,8 @@ export const MIGRATIONS: string[] = [
   CREATE TABLE log_drains (
     id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, url TEXT NOT NULL,
     token TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (app_id, url));
+  `,
+  `
+  ALTER TABLE releases ADD COLUMN formation TEXT;
   `,
 ];

@@ -2,7 +2,6 @@
 // the tarball to its blob URL), and the build cache (DELETE empties it, as builds:cache:purge does).
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { fetchSource } from '../../build/source.ts';
 import { now } from '../../store/index.ts';
 import type { BuildsTable, SlugsTable } from '../../store/schema.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -52,50 +51,19 @@ export function buildRoutes(api: FastifyInstance, d: ApiDeps): void {
       throw invalid('source_blob.checksum must look like "SHA256:<64 hex digits>".');
     }
     if (src.version != null && typeof src.version !== 'string') throw invalid('source_blob.version must be a string.');
-    const url = src.url;
-    const checksum = (src.checksum as string | undefined) ?? null;
-    const version = (src.version as string | undefined) ?? null;
-    const id = randomUUID();
-    const user = req.account;
-    const sourceBlob = { url, checksum, version_description: (src.version_description as string | undefined) ?? null };
-    // Recorded now, so the answer is immediate even when the build waits behind a push in progress.
-    const t = now();
-    const b: BuildsTable = {
-      id, app_id: a.id, user_id: user.id, status: 'pending', source_version: version, slug_id: null, release_id: null,
-      stack: d.stack, buildpacks: null, source_blob: JSON.stringify(sourceBlob), created_at: t, updated_at: t,
+    const source = {
+      url: src.url, checksum: (src.checksum as string | undefined) ?? null, version: (src.version as string | undefined) ?? null,
+      version_description: (src.version_description as string | undefined) ?? null,
     };
-    await d.db.insertInto('builds').values(b).execute();
-    await d.buildOutputs.open(id);
-    const out = (text: string) => d.buildOutputs.write(id, text);
-    void d.push.exclusive(a.id, async () => {
-      const result = await d.builder.build({
-        id, app: { id: a.id, name: a.name }, user, output: out, sourceBlob,
-        commit: version ?? '', description: version ? `Deploy ${version}` : 'Deploy from a source tarball',
-        checkout: async (dir) => {
-          out(`-----> Fetching source from ${redact(url)}\n`);
-          await fetchSource(url, dir, checksum ?? undefined);
-        },
-      });
-      if (result.release?.pending) {
-        out('Running release command...\n\n');
-        await d.releaseOutputs.follow(result.release.id, out);
-        const status = await d.releases.settled({ id: result.release.id });
-        out(status === 'succeeded' ? 'Waiting for release.... done.\n' : 'Waiting for release.... failed.\n');
-      }
-    }).catch(async (err) => {
-      console.error(`build ${id} of ${a.name} failed:`, err);
-      out(` !     Build failed: platform error (${(err as Error).message}).\n`);
-      await d.db.updateTable('builds').set({ status: 'failed', updated_at: now() }).where('id', '=', id).where('status', '=', 'pending').execute()
-        .catch(() => undefined); // the database is closing: the next start fails pending builds
-    }).finally(() => d.buildOutputs.close(id));
+    const b = await d.deployer.buildFromSource({ app: { id: a.id, name: a.name }, user: req.account, source });
     reply.status(201);
-    return s.build(a, b, user, outputUrl(id));
+    return s.build(a, b, req.account, outputUrl(b.id));
   });
 
   api.delete<{ Params: Params }>('/apps/:app/build-cache', async (req) => {
     const a = await findApp(d, req.params.app);
     // Not while a build of the app uses the cache: it waits behind pushes and builds in progress.
-    const freed = await d.push.exclusive(a.id, () => d.housekeeping.purgeCache(a.id));
+    const freed = await d.deployer.queue.exclusive(a.id, () => d.housekeeping.purgeCache(a.id));
     d.logs.emit(a.id, 'app', 'api', `Build cache purged by user ${req.account.email}`);
     return { freed_bytes: freed };
   });
@@ -129,14 +97,4 @@ export function buildRoutes(api: FastifyInstance, d: ApiDeps): void {
     if (!sl) throw notFound('slug', "Couldn't find that slug.");
     return s.slug(a, sl, sl.blob ? { method: 'GET', url: d.blobs.has(sl.blob) ? slugBlobUrl(d, sl.id) : null } : { method: 'PUT', url: slugBlobUrl(d, sl.id) });
   });
-}
-
-/** A URL as it may be printed: without credentials or query (presigned URLs carry secrets there). */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return 'the source URL';
-  }
 }

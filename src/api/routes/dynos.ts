@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { NoReleaseError } from '../../dynos/manager.ts';
-import { findSize, DYNO_SIZES } from '../../dynos/sizes.ts';
+import { FormationError, type FormationUpdate } from '../../dynos/formation.ts';
+import { findSize } from '../../dynos/sizes.ts';
 import { now } from '../../store/index.ts';
 import type { ApiDeps } from '../deps.ts';
 import { invalid, notFound } from '../errors.ts';
@@ -10,16 +11,11 @@ import * as s from '../serialize.ts';
 import { findApp } from './common.ts';
 
 type Params = { app: string };
-interface Update { type?: unknown; quantity?: unknown; size?: unknown; dyno_size?: unknown }
-
-/** Most dynos a process type may be scaled to (Heroku's default cap for an app is 100). */
-const MAX_QUANTITY = 100;
 
 export function dynoRoutes(api: FastifyInstance, d: ApiDeps): void {
   const formationList = async (a: { id: string; name: string }) => {
     const types = await d.dynos.processTypes(a.id);
-    const rows = await d.db.selectFrom('formation').selectAll().where('app_id', '=', a.id).orderBy('type').execute();
-    return rows.map((f) => s.formation(a, f, types[f.type] ?? ''));
+    return (await d.dynos.formation.list(a.id)).map((f) => s.formation(a, f, types[f.type] ?? ''));
   };
 
   api.get<{ Params: Params }>('/apps/:app/formation', async (req) => formationList(await findApp(d, req.params.app)));
@@ -30,53 +26,25 @@ export function dynoRoutes(api: FastifyInstance, d: ApiDeps): void {
     return f;
   });
 
-  const scale = async (a: { id: string; name: string }, updates: Update[], user: { email: string }) => {
-    const rows = await d.db.selectFrom('formation').selectAll().where('app_id', '=', a.id).execute();
-    const planned = updates.map((u, i) => {
-      const row = rows.find((r) => r.type === u.type || r.id === u.type);
-      if (!row) {
-        const known = rows.map((r) => r.type).join(', ') || 'none yet (push code first)';
-        throw notFound('formation', `Couldn't find that process type (${String(u.type)}). Process types of ${a.name}: ${known}.`);
-      }
-      let quantity = row.quantity;
-      if (u.quantity !== undefined) {
-        const q = String(u.quantity).trim();
-        if (!/^[+-]?\d+$/.test(q)) throw invalid(`updates[${i}].quantity must be a number of dynos (or +N / -N), got ${JSON.stringify(u.quantity)}.`);
-        quantity = /^[+-]/.test(q) ? row.quantity + Number(q) : Number(q);
-        if (quantity < 0) quantity = 0;
-        if (quantity > MAX_QUANTITY) throw invalid(`Cannot scale ${row.type} to ${quantity}: at most ${MAX_QUANTITY} dynos per process type.`);
-        if (row.type === 'release' && quantity > 0) {
-          throw invalid('The release process type runs once per release (the release phase), not as formation dynos; it cannot be scaled. ps:type release=SIZE sets its size.');
-        }
-      }
-      let size = row.size;
-      const sizeName = typeof u.size === 'string' ? u.size : (u.dyno_size as { name?: string } | undefined)?.name;
-      if (sizeName !== undefined) {
-        const found = findSize(sizeName);
-        if (!found) throw invalid(`Unknown dyno size ${sizeName}. Sizes: ${DYNO_SIZES.map((x) => x.display).join(', ')}.`);
-        size = found.name;
-      }
-      return { row, quantity, size };
-    });
-    for (const p of planned) {
-      await d.db.updateTable('formation').set({ quantity: p.quantity, size: p.size, updated_at: now() }).where('id', '=', p.row.id).execute();
+  const scale = async (a: { id: string; name: string }, updates: FormationUpdate[], user: { email: string }) => {
+    try {
+      const changed = await d.dynos.scale(a.id, a.name, updates, user);
+      return (await formationList(a)).filter((f) => changed.some((c) => c.id === f.id));
+    } catch (err) {
+      if (err instanceof FormationError) throw err.id === 'not_found' ? notFound('formation', err.message) : invalid(err.message);
+      throw err;
     }
-    const summary = planned.map((p) => `${p.row.type}@${p.quantity}:${findSize(p.size)!.display}`).join(' ');
-    d.logs.emit(a.id, 'app', 'api', `Scaled to ${summary} by user ${user.email}`);
-    d.dynos.wake(a.id);
-    const list = await formationList(a);
-    return list.filter((f) => planned.some((p) => p.row.id === f.id));
   };
 
   api.patch<{ Params: Params }>('/apps/:app/formation', async (req) => {
     const a = await findApp(d, req.params.app);
     const updates = (req.body as { updates?: unknown })?.updates;
     if (!Array.isArray(updates) || updates.length === 0) throw invalid('Expected {"updates": [{"type": "web", "quantity": 2, "size": "standard-1X"}]}.');
-    return scale(a, updates as Update[], req.account);
+    return scale(a, updates as FormationUpdate[], req.account);
   });
   api.patch<{ Params: Params & { type: string } }>('/apps/:app/formation/:type', async (req) => {
     const a = await findApp(d, req.params.app);
-    const body = (req.body ?? {}) as Update;
+    const body = (req.body ?? {}) as FormationUpdate;
     return (await scale(a, [{ ...body, type: req.params.type }], req.account))[0];
   });
 
