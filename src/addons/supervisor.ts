@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { commIs, running, stopChild, stopLeftover as stopPidFile, waitReady as poll } from '../supervise/index.ts';
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
@@ -80,12 +81,7 @@ export class Supervisor {
     if (!entry) return;
     entry.stopping = true;
     if (entry.restartTimer) clearTimeout(entry.restartTimer);
-    if (entry.child.exitCode === null && entry.child.signalCode === null) {
-      entry.child.kill(entry.spec.stopSignal);
-      const timer = setTimeout(() => entry.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      await entry.exited;
-      clearTimeout(timer);
-    }
+    await stopChild(entry.child, entry.exited, entry.spec.stopSignal, STOP_TIMEOUT_MS);
     this.servers.delete(name);
   }
 
@@ -121,31 +117,19 @@ export class Supervisor {
   }
 }
 
-async function waitReady(spec: ServerSpec, entry: Running): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (entry.child.exitCode !== null || entry.child.signalCode !== null) throw new Error(`it exited (${entry.child.signalCode ?? `status ${entry.child.exitCode}`})`);
-    if (await spec.ready().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`not ready within ${READY_TIMEOUT_MS / 1000} s`);
+function waitReady(spec: ServerSpec, entry: Running): Promise<void> {
+  return poll(() => spec.ready(), {
+    timeoutMs: READY_TIMEOUT_MS, intervalMs: 200, what: 'not ready',
+    gone: () => (running(entry.child) ? undefined : `it exited (${entry.child.signalCode ?? `status ${entry.child.exitCode}`})`),
+  });
 }
 
 /**
  * A server left running by a platform that was killed: stopped before a new one takes its files, and
  * also when no add-on needs it any more (providers call this for every server dir they find).
  */
-export async function stopLeftover(spec: Pick<ServerSpec, 'pidFile' | 'comm' | 'stopSignal'>): Promise<void> {
-  const pid = Number((await readFile(spec.pidFile, 'utf8').catch(() => '')).split('\n')[0]);
-  if (!(pid > 1)) return;
-  const comm = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
-  if (!comm.startsWith(spec.comm)) return;
-  const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
-  process.kill(pid, spec.stopSignal);
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (alive()) process.kill(pid, 'SIGKILL');
-  for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+export function stopLeftover(spec: Pick<ServerSpec, 'pidFile' | 'comm' | 'stopSignal'>): Promise<void> {
+  return stopPidFile({ pidFile: spec.pidFile, ours: (pid) => commIs(pid, spec.comm), signal: spec.stopSignal, graceMs: STOP_TIMEOUT_MS });
 }
 
 /** Runs every start, one after the other; one that fails does not keep the others down. */

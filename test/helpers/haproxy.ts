@@ -1,17 +1,10 @@
 // HAProxy's own view of a test platform's router (its runtime API), for tests and the router bench.
-import { connect } from 'node:net';
 import { join } from 'node:path';
+import { haproxyCommand } from '../../src/router/haproxy/sockets.ts';
 
 /** Addresses (`host:port`) of the active server slots: pointed at a dyno (unused ones point at port 1), not in maintenance (bit 1) or draining (bit 8). */
 export async function activeSlots(dataDir: string): Promise<string[]> {
-  const out = await new Promise<string>((resolve, reject) => {
-    const s = connect(join(dataDir, 'router', 'haproxy.sock'));
-    let o = '';
-    s.on('data', (d) => (o += d));
-    s.on('error', reject);
-    s.on('close', () => resolve(o));
-    s.end('show servers state\n');
-  });
+  const out = await haproxyCommand(join(dataDir, 'router', 'haproxy.sock'), 'show servers state');
   const lines = out.split('\n');
   const cols = (lines.find((l) => l.startsWith('# be_id')) ?? '').slice(2).split(' ');
   const at = (f: string[], name: string) => f[cols.indexOf(name)];

@@ -7,11 +7,12 @@
 //     reloads (SIGUSR2 to the master; old workers finish their requests).
 //   - Log lines arrive over TCP on loopback (HAProxy's log ring forwards them, newline-delimited);
 //     each becomes one `heroku[router]` line in the app's stream and marks the app as requested (idling).
-// One sync runs at a time; changes arriving meanwhile coalesce into one more pass.
+// One sync runs at a time; changes arriving meanwhile coalesce into one more pass. Which slot serves
+// which dyno is slots.ts (pure); HAProxy's sockets are spoken to by sockets.ts; starting and stopping
+// the process (leftovers, grace, readiness) is the platform's shared supervision (supervise/).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { LogSink } from '../../logs/types.ts';
 import { hcode } from '../hcodes.ts';
@@ -19,9 +20,13 @@ import { lookupHost } from '../hosts.ts';
 import { formatRouterLine } from '../logline.ts';
 import { appPages, APPLICATION_ERROR_PAGE } from '../pages.ts';
 import type { RouteSnapshotApp } from '../types.ts';
+import type { UpDyno } from './slots.ts';
 import type { CertTable, ServedCert } from '../certs.ts';
-import { backendName, crtList, haproxyConfig, hostsMap, SLOTS_PER_APP, type HaproxyApp, type HaproxyTimeouts } from './config.ts';
+import { cmdlineHas, running, stopChild, stopLeftover, waitReady } from '../../supervise/index.ts';
+import { crtList, haproxyConfig, hostsMap, type HaproxyApp, type HaproxyTimeouts } from './config.ts';
 import { parseLogLine, routerFields } from './logline.ts';
+import { haproxyCommand } from './sockets.ts';
+import { DRAIN_MS, SlotTable } from './slots.ts';
 
 export interface RouteSource {
   routeSnapshot(): RouteSnapshotApp[];
@@ -53,17 +58,6 @@ const START_TIMEOUT_MS = 10_000;
 function errorResponse(page: string): string {
   return `HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(page)}\r\nCache-Control: no-cache, no-store\r\nConnection: close\r\n\r\n${page}`;
 }
-/** How long a leaving dyno's slot rests (its requests in flight finishing) before it can serve another dyno. */
-const DRAIN_TO_MAINT_MS = 2000;
-
-interface Slot {
-  name: string;
-  state: 'free' | 'ready' | 'draining';
-  addr?: string;
-  dyno?: string;
-  /** When it entered its state (free slots are reused oldest first). */
-  since: number;
-}
 
 /** Whether an `haproxy` binary runs here (SLIPWAY_ROUTER=auto picks HAProxy then). */
 export function haproxyAvailable(binary = 'haproxy'): Promise<boolean> {
@@ -81,8 +75,8 @@ export class HaproxyController {
   private logPort = 0;
   /** What the running worker has: its config's shape, and each slot's address (`host:port`). */
   private appliedShape = '';
-  /** Per backend, its server slots as the running worker has them. */
-  private readonly slots = new Map<string, Slot[]>();
+  /** The server slots as the running worker has them. */
+  private readonly slots = new SlotTable();
   private drainTimer?: NodeJS.Timeout;
   /** Host → app id, as the running config maps them (for lines of requests that never reached a backend). */
   private readonly hostApps = new Map<string, string>();
@@ -107,14 +101,8 @@ export class HaproxyController {
   private get masterSocket() { return join(this.o.dir, 'master.sock'); }
 
   /** An HAProxy this data dir started before a crash of the platform: stopped before ours starts. */
-  private async stopLeftover(): Promise<void> {
-    const pid = Number((await readFile(this.pidFile, 'utf8').catch(() => '')).trim());
-    if (!pid) return;
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (!cmdline.includes(this.configFile)) return;
-    process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 50));
-    if (existsSync(`/proc/${pid}`)) process.kill(pid, 'SIGKILL');
+  private stopLeftover(): Promise<void> {
+    return stopLeftover({ pidFile: this.pidFile, ours: (pid) => cmdlineHas(pid, this.configFile), signal: 'SIGTERM', graceMs: 5000, pollMs: 50 });
   }
 
   async start(): Promise<void> {
@@ -159,12 +147,7 @@ export class HaproxyController {
     this.closed = true;
     this.unsubscribe?.();
     clearTimeout(this.drainTimer);
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill('SIGTERM');
-      const late = setTimeout(() => this.child?.kill('SIGKILL'), 5000);
-      await this.exited;
-      clearTimeout(late);
-    }
+    if (this.child) await stopChild(this.child, this.exited ?? Promise.resolve(), 'SIGTERM', 5000);
     for (const s of this.logSockets) s.destroy();
     await new Promise((r) => this.logServer?.close(r) ?? r(undefined));
     await rm(this.paths.statsSocket, { force: true });
@@ -191,28 +174,14 @@ export class HaproxyController {
   }
 
   /** The apps as the route source sees them, each up dyno with the slot it has (or gets) in HAProxy. */
-  private desired(): (HaproxyApp & { wanted: { dyno: string; addr: string }[]; errorPageUrl?: string })[] {
+  private desired(): (HaproxyApp & { up: UpDyno[]; errorPageUrl?: string })[] {
     return this.o.routes.routeSnapshot().map((a) => {
-      const slots = this.slots.get(backendName(a.id));
-      const wanted = a.up.map((u) => ({ dyno: u.dyno, addr: `${u.host}:${u.port}` }));
-      // For a config being written: dynos keep their slot; new ones take free slots in order.
-      const taken = new Set<string>();
-      const servers = a.up.map((u) => {
-        const addr = `${u.host}:${u.port}`;
-        const slot = slots?.find((x) => x.state === 'ready' && x.addr === addr)?.name;
-        if (slot) taken.add(slot);
-        return { dyno: u.dyno, host: u.host, port: u.port, slot };
-      });
-      let next = 1;
-      for (const sv of servers) {
-        if (sv.slot) continue;
-        while (taken.has(`s${next}`)) next++;
-        sv.slot = `s${next}`;
-        taken.add(sv.slot);
-      }
       // The app's own error page (ERROR_PAGE_URL) becomes its backend's error file.
       const errorFile = a.errorPageUrl ? join(this.o.dir, 'pages', `${a.id}.http`) : undefined;
-      return { id: a.id, maintenance: a.maintenance, hosts: [`${a.name}.${this.o.domain}`.toLowerCase(), ...a.domains], servers: servers as HaproxyApp['servers'], wanted, errorFile, errorPageUrl: a.errorPageUrl };
+      return {
+        id: a.id, maintenance: a.maintenance, hosts: [`${a.name}.${this.o.domain}`.toLowerCase(), ...a.domains],
+        servers: this.slots.assign(a.id, a.up), up: a.up, errorFile, errorPageUrl: a.errorPageUrl,
+      };
     });
   }
 
@@ -226,60 +195,20 @@ export class HaproxyController {
     this.appliedShape = shape;
     this.hostApps.clear();
     for (const a of apps) for (const h of a.hosts) this.hostApps.set(h, a.id);
-    this.slots.clear();
-    for (const a of apps) {
-      const slots: Slot[] = [];
-      for (let i = 1; i <= SLOTS_PER_APP; i++) slots.push({ name: `s${i}`, state: 'free', since: 0 });
-      for (const sv of a.servers) Object.assign(slots[Number(sv.slot.slice(1)) - 1]!, { state: 'ready', addr: `${sv.host}:${sv.port}`, dyno: sv.dyno });
-      this.slots.set(backendName(a.id), slots);
-    }
+    this.slots.loaded(apps);
   }
 
-  /**
-   * Slots follow the dynos through the runtime API: an arriving dyno takes a free slot (the one free
-   * longest); a leaving one's slot goes to maintenance (no new request, its pooled connections
-   * dropped, those in flight finish) and rests DRAIN_TO_MAINT_MS before serving another dyno. A slot
-   * is never re-pointed in place.
-   */
+  /** Slots follow the dynos through the runtime API (slots.ts); apps, hosts or certificates changed: a reload. */
   private async sync(): Promise<void> {
     const apps = this.desired();
-    const now = Date.now();
-    const commands: string[] = [];
-    let draining = false;
-    const present = new Set(apps.map((a) => backendName(a.id)));
-    for (const [backend, slots] of this.slots) {
-      const app = apps.find((a) => backendName(a.id) === backend);
-      const wanted = new Map((app?.wanted ?? []).map((w) => [w.addr, w.dyno]));
-      for (const slot of slots) {
-        if (slot.state === 'ready' && !wanted.has(slot.addr!)) {
-          // Maintenance at once: no new request goes there and, were it the app's last dyno, the
-          // backup (the Node router: hold, H14, H10) takes over; requests in flight finish.
-          commands.push(`set server ${backend}/${slot.name} state maint`);
-          Object.assign(slot, { state: 'draining', since: now });
-        } else if (slot.state === 'ready') {
-          slot.dyno = wanted.get(slot.addr!);
-        }
-        if (slot.state === 'draining' && now - slot.since >= DRAIN_TO_MAINT_MS) Object.assign(slot, { state: 'free', since: now });
-        if (slot.state === 'draining') draining = true;
-      }
-      if (!present.has(backend)) continue;
-      for (const [addr, dyno] of wanted) {
-        if (slots.some((x) => x.state === 'ready' && x.addr === addr)) continue;
-        const free = slots.filter((x) => x.state === 'free').sort((a, b) => a.since - b.since)[0]
-          ?? slots.filter((x) => x.state === 'draining').sort((a, b) => a.since - b.since)[0];
-        if (!free) break;
-        const [host, port] = addr.split(':');
-        commands.push(`set server ${backend}/${free.name} addr ${host} port ${port}`, `set server ${backend}/${free.name} state ready`);
-        Object.assign(free, { state: 'ready', addr, dyno, since: now });
-      }
-    }
+    const { commands, draining } = this.slots.update(new Map(apps.map((a) => [a.id, a.up])), Date.now());
     if (commands.length > 0) {
       const reply = await this.runtime(commands);
       if (/No such (server|backend)|Require|Unknown/i.test(reply)) throw new Error(`haproxy runtime API refused an update: ${reply.trim()}`);
     }
     if (draining) {
       clearTimeout(this.drainTimer);
-      this.drainTimer = setTimeout(() => this.schedule(), DRAIN_TO_MAINT_MS + 10);
+      this.drainTimer = setTimeout(() => this.schedule(), DRAIN_MS + 10);
     }
     if (this.shape(apps, this.certs()) !== this.appliedShape) {
       console.log('router: apps, domains or certificates changed: reloading HAProxy');
@@ -291,11 +220,6 @@ export class HaproxyController {
       await this.reload();
       this.remember(fresh, this.shape(fresh, certs));
     }
-  }
-
-  /** The dyno a slot serves, for the log line (`dyno=web.1`). */
-  private dynoOf(backend: string, slot: string): string | undefined {
-    return this.slots.get(backend)?.[Number(slot.slice(1)) - 1]?.dyno; // slot `sN` is entry N-1
   }
 
   private certs(): ServedCert[] {
@@ -330,17 +254,9 @@ export class HaproxyController {
     await writeFile(this.configFile, cfg);
   }
 
-  /** Sends commands to the runtime API (one connection, `;`-separated) and returns its answer. */
+  /** Sends commands to the runtime API (one connection) and returns its answer. */
   private runtime(commands: string[]): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const s = connect(this.paths.statsSocket);
-      let out = '';
-      s.setEncoding('utf8');
-      s.on('data', (d) => (out += d));
-      s.once('error', reject);
-      s.once('close', () => resolve(out));
-      s.end(`${commands.join(';')}\n`);
-    });
+    return haproxyCommand(this.paths.statsSocket, commands);
   }
 
   private async workerPid(): Promise<string | undefined> {
@@ -378,15 +294,7 @@ export class HaproxyController {
   }
 
   private async masterStatus(): Promise<{ reloads: number; failed: number; worker?: string }> {
-    const out = await new Promise<string>((resolve, reject) => {
-      const s = connect(this.masterSocket);
-      let o = '';
-      s.setEncoding('utf8');
-      s.on('data', (d) => (o += d));
-      s.once('error', reject);
-      s.once('close', () => resolve(o));
-      s.end('show proc\n');
-    });
+    const out = await haproxyCommand(this.masterSocket, 'show proc');
     const master = /^\d+\s+master\s+(\d+) \[failed: (\d+)\]/m.exec(out);
     const worker = /^(\d+)\s+worker\s+0\s/m.exec(out)?.[1];
     if (!master) throw new Error(`unexpected answer from HAProxy's master: ${out.slice(0, 200)}`);
@@ -394,15 +302,12 @@ export class HaproxyController {
   }
 
   /** Waits until a worker (other than `previous`) answers on the runtime socket. */
-  private async waitForWorker(previous: string | undefined, output: () => string, timeoutMs = START_TIMEOUT_MS): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (this.child?.exitCode !== null || this.child?.signalCode !== null) break;
-      const pid = await this.workerPid();
-      if (pid && pid !== previous) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`haproxy did not start serving within ${timeoutMs / 1000} s:\n${output()}`);
+  private async waitForWorker(previous: string | undefined, output: () => string): Promise<void> {
+    const failed = `haproxy did not start serving within ${START_TIMEOUT_MS / 1000} s:\n`;
+    await waitReady(async () => { const pid = await this.workerPid(); return pid !== undefined && pid !== previous; }, {
+      timeoutMs: START_TIMEOUT_MS, intervalMs: 25, what: 'haproxy did not start serving',
+      gone: () => (this.child && running(this.child) ? undefined : `${failed}${output()}`),
+    }).catch((err: Error) => { throw err.message.startsWith(failed) ? err : new Error(`${failed}${output()}`); });
   }
 
   /** One connection per HAProxy worker; lines end with a newline (HAProxy escapes any inside a field). */
@@ -428,7 +333,7 @@ export class HaproxyController {
     const fields = parsed && routerFields(parsed, (host) => lookupHost(this.hostApps, host));
     if (!fields) return;
     const { appId, ...rest } = fields;
-    if (rest.dyno) rest.dyno = this.dynoOf(parsed.backend, rest.dyno) ?? rest.dyno;
+    if (rest.dyno) rest.dyno = this.slots.dynoOf(parsed.backend, rest.dyno) ?? rest.dyno;
     this.o.logs.emit(appId, 'heroku', 'router', formatRouterLine(rest));
     this.o.routes.touched(appId);
     const status = rest.status ?? (rest.code ? hcode(rest.code).status : undefined);
