@@ -86,8 +86,8 @@ export class Builder {
   constructor(private readonly o: BuilderOptions) {}
 
   /**
-   * Runs one build. Callers serialize builds of one app (git/push.ts holds an app from a push's hook
-   * until git has moved the ref, which only it can see); builds of different apps run side by side.
+   * Runs one build. Callers serialize builds of one app (the deploy path's per-app turns, which a push
+   * holds until git has moved the ref); builds of different apps run side by side.
    */
   async build(req: BuildRequest): Promise<BuildOutcome> {
     const { db, logs } = this.o;

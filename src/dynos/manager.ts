@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
 import type { LogSink } from '../logs/types.ts';
 import type { Runtime } from '../runtime/types.ts';
 import { BlobStore, unpackSlug } from '../slugs/index.ts';
@@ -18,7 +17,7 @@ import { currentRelease, type CurrentRelease } from './current-release.ts';
 import { Dyno } from './dyno.ts';
 import { Formation, type FormationRow, type FormationUpdate } from './formation.ts';
 import { Idling } from './idling.ts';
-import { OneOffs, type OneOffOptions } from './one-off.ts';
+import { OneOffs } from './one-off.ts';
 import { Preboot } from './preboot.ts';
 import { planReconcile } from './reconcile.ts';
 import { DynoRouteTable } from './route-table.ts';
@@ -66,12 +65,14 @@ export class DynoManager {
   readonly formation: Formation;
   /** What the router sees (Host → app → up web dynos). */
   readonly routes: DynoRouteTable;
+  /** One-off dynos (`run.N`, attached or not) and the release phase's `release.N`. */
+  readonly oneOffs: OneOffs;
   private readonly apps = new Map<string, AppEntry>();
   private shuttingDown = false;
   private readonly sampler: Sampler;
   private readonly preboot: Preboot;
   private readonly idling: Idling;
-  private readonly oneOffs: OneOffs;
+
   private readonly goingLive = new Map<string, Promise<void>>();
   /** Dynos whose name was taken over by a replacement while they shut down. */
   private readonly replaced = new WeakSet<Dyno>();
@@ -250,26 +251,6 @@ export class DynoManager {
   dynos(appId: string): Dyno[] {
     const app = this.apps.get(appId);
     return app ? [...app.dynos.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true })) : [];
-  }
-
-  /** A one-off dyno `run.N` (see one-off.ts). */
-  runOneOff(appId: string, command: string, user: string, o: OneOffOptions = {}): Promise<Dyno> {
-    return this.oneOffs.run(appId, command, user, o);
-  }
-
-  /** The release phase's `release.N` (see one-off.ts); resolves with the exit status. */
-  runReleaseCommand(r: Parameters<OneOffs['runReleaseCommand']>[0]): Promise<number> {
-    return this.oneOffs.runReleaseCommand(r);
-  }
-
-  /** The client of an attached one-off has connected: boot it with its terminal. */
-  attach(dyno: Dyno, client: { stream: Duplex; tty: boolean; columns?: number; lines?: number }): void {
-    this.oneOffs.attach(dyno, client);
-  }
-
-  /** No client came for an attached one-off: R13, and it is gone. */
-  attachTimedOut(dyno: Dyno): void {
-    this.oneOffs.attachTimedOut(dyno);
   }
 
   /** Stops every dyno (SIGTERM, grace period, SIGKILL) and leaves no container behind. */

@@ -79,7 +79,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   const housekeeping = new Housekeeping({ db, blobs, dataDir: config.dataDir, keep: config.releasesKept, graceMs: config.slugGraceMs, say: (l) => say(`housekeeping: ${l}`) });
   const releases = new Releases({
     db, logs, cipher, blobs, outputs: releaseOutputs, releaseTimeoutMs: config.releaseTimeoutMs,
-    runReleaseCommand: (r) => dynos.runReleaseCommand({ ...r, releaseId: r.release.id }),
+    runReleaseCommand: (r) => dynos.oneOffs.runReleaseCommand({ ...r, releaseId: r.release.id }),
     // A release going live: the dyno manager makes the formation follow it and replaces the dynos.
     onRelease: async (appId, release) => { await dynos.goLive(appId, release); housekeeping.schedule(); },
     // A rollback leaves add-ons' vars as they are now: add-ons are not rolled back.

@@ -72,13 +72,13 @@ export function dynoRoutes(api: FastifyInstance, d: ApiDeps): void {
     }
     const attach = body.attach === true;
     try {
-      const dyno = await d.dynos.runOneOff(a.id, body.command, req.account.email, { size: body.size as string | undefined, env, attach, type: body.type as string | undefined });
+      const dyno = await d.dynos.oneOffs.run(a.id, body.command, req.account.email, { size: body.size as string | undefined, env, attach, type: body.type as string | undefined });
       reply.status(201);
       if (!attach) return s.dyno(a, dyno);
       const tty = body.force_no_tty !== true;
       const secret = d.rendezvous.expect(
-        (stream) => d.dynos.attach(dyno, { stream, tty, columns: Number(env.COLUMNS) || undefined, lines: Number(env.LINES) || undefined }),
-        () => d.dynos.attachTimedOut(dyno),
+        (stream) => d.dynos.oneOffs.attach(dyno, { stream, tty, columns: Number(env.COLUMNS) || undefined, lines: Number(env.LINES) || undefined }),
+        () => d.dynos.oneOffs.attachTimedOut(dyno),
       );
       return { ...s.dyno(a, dyno), attach_url: `${d.rendezvous.url}/${secret}` };
     } catch (err) {
