@@ -1,9 +1,11 @@
 // The store's migrations on real SQLite files: a fresh data dir, an old one upgraded with its rows kept,
 // a newer one refused untouched, and a failing migration rolled back to the version before it.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import Sqlite from 'better-sqlite3';
 import { openStore } from './index.ts';
@@ -95,4 +97,20 @@ test('a failing migration is rolled back whole and the schema stays at the versi
   assert.equal(schemaVersion(sqlite), MIGRATIONS.length + 3);
   assert.deepEqual(migrate(sqlite, list), []);
   sqlite.close();
+});
+
+test('`slipway server` on such a data dir refuses to start, says why, and exits non-zero', async () => {
+  const dataDir = join(dir, 'newer-dir');
+  await mkdir(dataDir);
+  const newer = new Sqlite(join(dataDir, 'slipway.db'));
+  newer.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+  newer.close();
+  const bin = fileURLToPath(new URL('../../bin/slipway', import.meta.url));
+  // It stops at the store, before listening; the ports are only there in case it did not.
+  const env = { ...process.env, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_API_PORT: '1', SLIPWAY_ROUTER_PORT: '2' };
+  const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    execFile(bin, ['server'], { env, timeout: 60_000 }, (err, _out, stderr) => resolve({ code: err ? (err as { code?: number }).code ?? null : 0, stderr }));
+  });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`Slipway could not start: this data dir was written by a newer Slipway \\(schema ${MIGRATIONS.length + 1}, this one knows ${MIGRATIONS.length}\\); upgrade Slipway`));
 });
