@@ -53,6 +53,8 @@ export interface DynoManagerOptions {
   containerPrefix: string;
   /** A release's stored config snapshot → its vars (the releases component encrypts them at rest). */
   decodeConfig: (stored: string) => Record<string, string>;
+  /** How a Host matches the custom domains (exact, then wildcard): the router's rule, passed in. */
+  lookupHost: (domains: ReadonlyMap<string, string>, hostname: string) => string | undefined;
 }
 
 /** App features (labs) the dyno manager acts on. */
@@ -81,7 +83,7 @@ export class DynoManager {
     this.formation = new Formation(o.db);
     const host = { app: (id: string) => this.apps.get(id), apps: () => this.apps.values() };
     const log = (app: AppEntry, dyno: string, line: string) => this.log(app, dyno, line);
-    this.routes = new DynoRouteTable({ ...host, serving: (id) => this.preboot.serving(id), unidle: (app, d) => this.idling.unidle(app, d) }, o.domain);
+    this.routes = new DynoRouteTable({ ...host, serving: (id) => this.preboot.serving(id), unidle: (app, d) => this.idling.unidle(app, d) }, o.domain, o.lookupHost);
     this.idling = new Idling({
       ...host, log, wake: (id) => this.wake(id), replace: (d) => this.replaced.add(d), isReplaced: (d) => this.replaced.has(d),
     }, { idleAfterMs: o.idleAfterMs, cycleMs: o.cycleMs, cycleJitterMs: o.cycleJitterMs });

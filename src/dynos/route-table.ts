@@ -2,7 +2,6 @@
 // domain) → the up web dynos, maintenance and the app's pages; and a snapshot of every app for a data
 // path that keeps its own copy (HAProxy), with change notifications. A lookup is a request: it keeps an
 // eco app awake, or wakes it.
-import { lookupHost } from '../router/hosts.ts';
 import type { AppRoute, RouteSnapshotApp, RouteTable, RouteTarget } from '../router/types.ts';
 import { webDynos, type AppEntry } from './app-entry.ts';
 import type { Dyno } from './dyno.ts';
@@ -22,7 +21,12 @@ export class DynoRouteTable implements RouteTable {
   private readonly domains = new Map<string, string>();
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly host: RouteTableHost, private readonly domain: string) {}
+  constructor(
+    private readonly host: RouteTableHost,
+    private readonly domain: string,
+    /** How a Host matches the custom domains (exact, then wildcard): the router's rule. */
+    private readonly lookupHost: (domains: ReadonlyMap<string, string>, hostname: string) => string | undefined,
+  ) {}
 
   /** An app appeared (or was renamed from `previousName`). */
   named(app: AppEntry, previousName?: string): void {
@@ -76,7 +80,7 @@ export class DynoRouteTable implements RouteTable {
   /** The router's view; every lookup is a request, which keeps an eco app awake or wakes it. */
   lookup(hostname: string): AppRoute | undefined {
     const suffix = `.${this.domain}`;
-    const id = (hostname.endsWith(suffix) ? this.byName.get(hostname.slice(0, -suffix.length)) : undefined) ?? lookupHost(this.domains, hostname);
+    const id = (hostname.endsWith(suffix) ? this.byName.get(hostname.slice(0, -suffix.length)) : undefined) ?? this.lookupHost(this.domains, hostname);
     const app = id ? this.host.app(id) : undefined;
     if (!app) return undefined;
     app.lastRequestAt = Date.now();

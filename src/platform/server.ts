@@ -22,7 +22,7 @@ import { attachmentVars } from '../addons/catalog.ts';
 import { ConfigCipher, Releases } from '../releases/index.ts';
 import { Housekeeping } from '../releases/housekeeping.ts';
 import { OutputStore } from '../releases/output.ts';
-import { CertTable, HaproxyController, haproxyAvailable, KEEP_MINUTES, MINUTE, Router, RouterMetrics } from '../router/index.ts';
+import { CertTable, HaproxyController, haproxyAvailable, KEEP_MINUTES, lookupHost, MINUTE, Router, RouterMetrics } from '../router/index.ts';
 import { createRuntime } from '../runtime/index.ts';
 import { BlobStore } from '../slugs/index.ts';
 import { openStore } from '../store/index.ts';
@@ -74,7 +74,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     db, runtime, logs, blobs, dataDir: config.dataDir, domain: config.domain, bootTimeoutMs: config.bootTimeoutMs,
     stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs, cycleMs: config.cycleMs,
     cycleJitterMs: config.cycleJitterMs, idleAfterMs: config.idleAfterMs, hangupIntervalMs: config.hangupIntervalMs, metricsIntervalMs: config.metricsIntervalMs,
-    containerPrefix, decodeConfig: (stored) => cipher.decryptMap(stored),
+    containerPrefix, decodeConfig: (stored) => cipher.decryptMap(stored), lookupHost,
   });
   const housekeeping = new Housekeeping({ db, blobs, dataDir: config.dataDir, keep: config.releasesKept, graceMs: config.slugGraceMs, say: (l) => say(`housekeeping: ${l}`) });
   const releases = new Releases({
