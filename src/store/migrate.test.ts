@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import Sqlite from 'better-sqlite3';
 import { openStore } from './index.ts';
-import { migrate, MigrationError, schemaVersion, SchemaTooNewError } from './migrate.ts';
+import { migrate, type Migration, MigrationError, schemaVersion, SchemaTooNewError } from './migrate.ts';
 import { MIGRATIONS } from './schema.ts';
 
 let dir: string;
@@ -33,7 +33,7 @@ test('a data dir of an older Slipway (schema 4) is upgraded and keeps its rows',
   const file = join(dir, 'old.db');
   const old = new Sqlite(file);
   // What a Slipway that knew four migrations left: their tables, user_version 4, an app in them.
-  for (const m of MIGRATIONS.slice(0, 4)) old.exec(m);
+  for (const m of MIGRATIONS.slice(0, 4)) old.exec(m as string);
   old.pragma('user_version = 4');
   const t = '2026-11-01T00:00:00.000Z';
   old.prepare('INSERT INTO accounts VALUES (?, ?, ?, ?, ?)').run('acc', 'op@example.com', 'hash', t, t);
@@ -56,7 +56,7 @@ test('a data dir of an older Slipway (schema 4) is upgraded and keeps its rows',
 test('a data dir written by a newer Slipway is refused, and left as it was', () => {
   const file = join(dir, 'newer.db');
   const newer = new Sqlite(file);
-  for (const m of MIGRATIONS) newer.exec(m);
+  migrate(newer, MIGRATIONS);
   newer.exec('CREATE TABLE from_the_future (x TEXT)');
   newer.pragma(`user_version = ${MIGRATIONS.length + 3}`);
   newer.close();
@@ -74,15 +74,15 @@ test('a data dir written by a newer Slipway is refused, and left as it was', () 
 
 test('a failing migration is rolled back whole and the schema stays at the version before it', () => {
   const sqlite = new Sqlite(join(dir, 'failing.db'));
-  const list = [...MIGRATIONS,
+  const list: Migration[] = [...MIGRATIONS,
     'CREATE TABLE added_next (x TEXT); INSERT INTO added_next VALUES (\'a\');',
-    // Its first statement succeeds, its second fails: neither may remain.
-    'CREATE TABLE half_done (x TEXT); INSERT INTO no_such_table VALUES (1);',
+    // A data migration: its first write succeeds, then it fails; neither may remain.
+    (db) => { db.exec('CREATE TABLE half_done (x TEXT)'); db.prepare('UPDATE added_next SET x = ?').run('changed'); throw new Error('the data was not as expected'); },
     'CREATE TABLE never_reached (x TEXT);'];
   assert.throws(() => migrate(sqlite, list), (err: Error) => {
     assert.ok(err instanceof MigrationError);
     assert.equal(err.version, MIGRATIONS.length + 2);
-    assert.match(err.message, new RegExp(`migration ${MIGRATIONS.length + 2} failed .*schema stays at ${MIGRATIONS.length + 1}.*no such table: no_such_table`));
+    assert.match(err.message, new RegExp(`migration ${MIGRATIONS.length + 2} failed .*schema stays at ${MIGRATIONS.length + 1}.*the data was not as expected`));
     return true;
   });
   assert.equal(schemaVersion(sqlite), MIGRATIONS.length + 1);
@@ -90,12 +90,22 @@ test('a failing migration is rolled back whole and the schema stays at the versi
   assert.ok(names.includes('added_next'));
   assert.ok(!names.includes('half_done'));
   assert.ok(!names.includes('never_reached'));
+  assert.deepEqual(sqlite.prepare('SELECT x FROM added_next').all(), [{ x: 'a' }], 'the data change was rolled back too');
 
   // Fixed, it runs from where it stopped; migrations already run are not run again.
   list[MIGRATIONS.length + 1] = 'CREATE TABLE half_done (x TEXT);';
   assert.deepEqual(migrate(sqlite, list), [MIGRATIONS.length + 2, MIGRATIONS.length + 3]);
   assert.equal(schemaVersion(sqlite), MIGRATIONS.length + 3);
   assert.deepEqual(migrate(sqlite, list), []);
+  sqlite.close();
+});
+
+test('a migration whose SQL fails half-way leaves none of its statements', () => {
+  const sqlite = new Sqlite(join(dir, 'failing-sql.db'));
+  migrate(sqlite, MIGRATIONS);
+  assert.throws(() => migrate(sqlite, [...MIGRATIONS, 'CREATE TABLE first_half (x TEXT); INSERT INTO no_such_table VALUES (1);']), /no such table: no_such_table/);
+  assert.equal(schemaVersion(sqlite), MIGRATIONS.length);
+  assert.ok(!tables(sqlite).includes('first_half'));
   sqlite.close();
 });
 

@@ -5,8 +5,11 @@
 // before anything is written: an older Slipway must not run on data a newer one shaped.
 import type Sqlite from 'better-sqlite3';
 
-/** A migration: SQL statements, run as one transaction. */
-export type Migration = string;
+/**
+ * A migration: SQL statements, or for a data change SQL cannot express, a function given the database
+ * (synchronous: it runs inside the transaction). Either way it is one transaction with the version.
+ */
+export type Migration = string | ((sqlite: Sqlite.Database) => void);
 
 /** The data dir holds a schema this code does not know; the operator must upgrade Slipway. */
 export class SchemaTooNewError extends Error {
@@ -37,7 +40,9 @@ export function migrate(sqlite: Sqlite.Database, migrations: readonly Migration[
       // IMMEDIATE takes the write lock first; another process that ran it meanwhile is seen here.
       done = sqlite.transaction(() => {
         if (schemaVersion(sqlite) >= v) return false;
-        sqlite.exec(migrations[v - 1]!);
+        const m = migrations[v - 1]!;
+        if (typeof m === 'string') sqlite.exec(m);
+        else m(sqlite);
         sqlite.pragma(`user_version = ${v}`);
         return true;
       }).immediate();

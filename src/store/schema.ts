@@ -1,4 +1,5 @@
 // The control-plane tables, as Kysely sees them, and the migrations that create them.
+import type { Migration } from './migrate.ts';
 // Releases are append-only: only their `status` is ever updated.
 export interface AccountsTable {
   id: string;
@@ -208,11 +209,12 @@ export interface Database {
 
 /**
  * The numbered migrations: entry N (1-based) takes the schema from version N-1 to N, once, in its own
- * transaction (store/migrate.ts). To change the schema, append an entry at the END and update the
+ * transaction (store/migrate.ts): SQL, or a synchronous function for data changes SQL cannot express.
+ * To change the schema, append an entry at the END and update the
  * table interfaces above; never edit, reorder or remove an entry that has shipped (data dirs out there
  * are at its version).
  */
-export const MIGRATIONS: string[] = [
+export const MIGRATIONS: Migration[] = [
   `
   CREATE TABLE accounts (
     id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, api_key_hash TEXT NOT NULL UNIQUE,
