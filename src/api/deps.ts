@@ -1,10 +1,14 @@
 // What the API is handed by the composition root: the components it serves, and the public addresses.
+// Each route file takes only the part it uses (`Pick<ApiDeps, ...>`), so its tests pass narrow fakes.
+import type { Accounts } from '../accounts/index.ts';
 import type { Addons } from '../addons/index.ts';
+import type { Apps, Domains, Features, SniEndpoints } from '../apps/index.ts';
+import type { BuildpackInstallations } from '../build/installations.ts';
+import type { BuildRecords, SlugRecords } from '../build/records.ts';
 import type { Builder } from '../build/index.ts';
 import type { DynoManager } from '../dynos/manager.ts';
-import type { CertTable } from '../router/certs.ts';
 import type { RouterMetrics } from '../router/metrics.ts';
-import type { Repos } from '../git/repos.ts';
+import type { RouterMetricsStore } from '../router/metrics-store.ts';
 import type { PushHandler } from '../git/push.ts';
 import type { ConfigCipher, Releases } from '../releases/index.ts';
 import type { Housekeeping } from '../releases/housekeeping.ts';
@@ -33,18 +37,26 @@ export interface RendezvousApi {
 
 export interface ApiDeps {
   rendezvous: RendezvousApi;
+  /** Only for the Builds API's POST and the formation handlers, until they move with the deploy path. */
   db: Db;
+  accounts: Pick<Accounts, 'users' | 'authenticate'>;
+  apps: Apps;
+  domains: Domains;
+  /** Custom domains' certificates (SNI endpoints), served by the router. */
+  sniEndpoints: SniEndpoints;
+  features: Features;
+  buildpacks: BuildpackInstallations;
+  builds: BuildRecords;
+  slugs: SlugRecords;
   addons: Addons;
   releases: Releases;
   dynos: DynoManager;
-  /** Certificates the router serves by SNI (custom domains' SNI endpoints). */
-  certs: CertTable;
-  /** Requests per app and minute, as the router saw them. */
-  routerMetrics: RouterMetrics;
+  /** Requests per app and minute, as the router saw them: the minute in progress, and the stored ones. */
+  routerMetrics: Pick<RouterMetrics, 'currentMinute'>;
+  routerMetricsStore: Pick<RouterMetricsStore, 'since'>;
   builder: Builder;
   /** Serializes an app's builds with its pushes. */
   push: PushHandler;
-  repos: Repos;
   blobs: BlobStore;
   /** Signs slug blob URLs (capability URLs, as Heroku's presigned ones). */
   cipher: ConfigCipher;

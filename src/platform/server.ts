@@ -6,23 +6,24 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureOperator } from '../api/auth.ts';
+import { Accounts } from '../accounts/index.ts';
 import { webUrl } from '../api/deps.ts';
 import { createApiServer } from '../api/server.ts';
-import { Addons } from '../addons/index.ts';
+import { Addons, managedKeys } from '../addons/index.ts';
+import { Apps, Domains, Features, SniEndpoints } from '../apps/index.ts';
 import { Builder } from '../build/index.ts';
+import { BuildpackInstallations } from '../build/installations.ts';
+import { BuildRecords, SlugRecords } from '../build/records.ts';
 import { DynoManager } from '../dynos/manager.ts';
 import { GitHttp } from '../git/http.ts';
 import { PushHandler } from '../git/push.ts';
 import { Repos } from '../git/repos.ts';
-import { authenticate } from '../api/auth.ts';
 import { Drains, Logplex } from '../logs/index.ts';
-import { attachmentVars } from '../addons/catalog.ts';
 import { ConfigCipher, Releases, type ReleaseRow } from '../releases/index.ts';
 import type { FormationEntry } from '../build/appjson.ts';
 import { Housekeeping } from '../releases/housekeeping.ts';
 import { OutputStore } from '../releases/output.ts';
-import { CertTable, HaproxyController, haproxyAvailable, KEEP_MINUTES, MINUTE, Router, RouterMetrics } from '../router/index.ts';
+import { CertTable, HaproxyController, haproxyAvailable, inspectCertificate, Router, RouterMetrics, RouterMetricsStore } from '../router/index.ts';
 import { createRuntime } from '../runtime/index.ts';
 import { BlobStore } from '../slugs/index.ts';
 import { openStore } from '../store/index.ts';
@@ -45,7 +46,8 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   const store = openStore(join(config.dataDir, 'slipway.db'));
   const db = store.db;
 
-  const op = await ensureOperator(db, config.operatorEmail, config.operatorKey, () => randomBytes(24).toString('hex'));
+  const accounts = new Accounts({ db });
+  const op = await accounts.ensureOperator(config.operatorEmail, config.operatorKey, () => randomBytes(24).toString('hex'));
   const keyFile = join(config.dataDir, 'operator.key');
   if (op.key || (config.operatorKey && !existsSync(keyFile))) {
     await writeFile(keyFile, `${op.key ?? config.operatorKey}\n`, { mode: 0o600 });
@@ -82,11 +84,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     runReleaseCommand: (r) => dynos.runReleaseCommand({ ...r, releaseId: r.release.id }),
     onRelease: (appId, release) => goLive(appId, release),
     // A rollback leaves add-ons' vars as they are now: add-ons are not rolled back.
-    managedKeys: async (appId) => {
-      const rows = await db.selectFrom('addon_attachments').innerJoin('addons', 'addons.id', 'addon_attachments.addon_id')
-        .select(['addon_attachments.name', 'addons.config']).where('addon_attachments.app_id', '=', appId).execute();
-      return new Set(rows.flatMap((r) => Object.keys(attachmentVars(r.name, JSON.parse(r.config) as Record<string, string>))));
-    },
+    managedKeys: (appId) => managedKeys(db, appId),
   });
   // A release going live: the formation follows its slug's process types (first, so a failed release
   // never touched it), then the dyno manager replaces the dynos. One app's releases go live in order.
@@ -133,10 +131,14 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   });
   await builder.cleanup();
   const repos = new Repos(join(config.dataDir, 'repos'));
+  const apps = new Apps({
+    db, stack: runtime.stack, repos, dynos, addons,
+    forget: (appId) => { logs.forget(appId); drains.forget(appId); },
+  });
   const git = new GitHttp({
     repos,
-    authenticate: (req) => authenticate(db, req),
-    findApp: (name) => db.selectFrom('apps').select(['id', 'name']).where('name', '=', name).executeTakeFirst(),
+    authenticate: (req) => accounts.authenticate(req),
+    findApp: (name) => apps.byName(name),
     hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`,
   });
   const push = new PushHandler({
@@ -154,26 +156,23 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   });
   // Certificates of custom domains (SNI endpoints) the router serves, from the store.
   const certs = new CertTable();
-  const attached = await db.selectFrom('domains').select(['hostname', 'sni_endpoint_id']).execute();
-  for (const e of await db.selectFrom('sni_endpoints').selectAll().execute()) {
-    certs.set({ name: e.name, pem: `${e.certificate_chain.trim()}\n${e.private_key.trim()}\n`, hostnames: attached.filter((x) => x.sni_endpoint_id === e.id).map((x) => x.hostname) });
-  }
+  const sniEndpoints = new SniEndpoints({ db, table: certs, check: inspectCertificate });
+  await sniEndpoints.publish();
+  const domains = new Domains({ db, domain: config.domain, routes: dynos, certs: sniEndpoints });
   // Router metrics: finished minutes go to the store, which keeps the last 24 hours.
-  const routerMetrics = new RouterMetrics({
-    persist: (appId, m) => void db.insertInto('router_metrics').values({ app_id: appId, minute: m.minute, data: JSON.stringify(m) })
-      .onConflict((oc) => oc.columns(['app_id', 'minute']).doUpdateSet({ data: JSON.stringify(m) })).execute()
-      // An app destroyed within the minute has nothing left to store it under.
-      .catch((err) => { if (!/FOREIGN KEY/.test(err.message)) console.error('router metrics: storing a minute failed:', err.message); }),
-  });
+  const routerMetricsStore = new RouterMetricsStore({ db, onError: (message) => console.error(message) });
+  const routerMetrics = new RouterMetrics({ persist: (appId, m) => routerMetricsStore.save(appId, m) });
   const metricsTimer = setInterval(() => {
     routerMetrics.flush();
-    void db.deleteFrom('router_metrics').where('minute', '<', new Date(Date.now() - KEEP_MINUTES * MINUTE).toISOString()).execute().catch(() => undefined);
+    void routerMetricsStore.prune();
   }, 10_000);
   const recordRequest = (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined) => routerMetrics.record(appId, status, ms, bytes);
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
-      rendezvous, certs, routerMetrics, addons,
-      db, releases, dynos, builder, repos, logs, push, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
+      rendezvous, routerMetrics, routerMetricsStore, addons, accounts, apps, domains, sniEndpoints,
+      features: new Features({ db, dynos }), buildpacks: new BuildpackInstallations({ db }), builds: new BuildRecords({ db }),
+      slugs: new SlugRecords({ db, stack: runtime.stack, blobs }),
+      db, releases, dynos, builder, logs, push, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
       publicUrl: config.publicUrl, domain: config.domain,
       routerPort: config.routerPort, stack: runtime.stack,
       logSessions: { create: (appId, o) => logs.createSession(appId, o), forget: (appId) => logs.forget(appId) },

@@ -7,3 +7,4 @@ export type { AppRoute, RouteTable, RouteTarget } from './types.ts';
 export { HaproxyController, haproxyAvailable } from './haproxy/controller.ts';
 export { CertTable, certCovers, inspectCertificate, type ServedCert } from './certs.ts';
 export { RouterMetrics, KEEP_MINUTES, MINUTE, type MinuteMetrics } from './metrics.ts';
+export { RouterMetricsStore } from './metrics-store.ts';
