@@ -90,19 +90,24 @@ export async function createHttpApi(o: HttpApiOptions): Promise<Api> {
   return app;
 }
 
-type Node = { properties?: Record<string, Node>; items?: Node; additionalProperties?: Node | boolean; anyOf?: Node[]; [ERROR_MESSAGE]?: string };
+type Node = {
+  properties?: Record<string, Node>; patternProperties?: Record<string, Node>; items?: Node; additionalProperties?: Node | boolean;
+  anyOf?: Node[]; [ERROR_MESSAGE]?: string;
+};
 
-/** The schema node describing the value at a JSON pointer into the input (through objects, arrays and unions). */
-function nodeAt(root: Node | undefined, pointer: string): Node | undefined {
+/** The schema nodes describing the value at a JSON pointer into the input and each value around it, outermost first. */
+function nodesAt(root: Node | undefined, pointer: string): (Node | undefined)[] {
+  const nodes = [root];
   let node = root;
   for (const raw of pointer.split('/').slice(1)) {
     const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
     const step = (n: Node): Node | undefined =>
-      n.properties?.[key] ?? (/^\d+$/.test(key) ? n.items : undefined) ?? (typeof n.additionalProperties === 'object' ? n.additionalProperties : undefined)
-      ?? n.anyOf?.map(step).find((x) => x !== undefined);
+      n.properties?.[key] ?? (/^\d+$/.test(key) ? n.items : undefined) ?? Object.values(n.patternProperties ?? {})[0]
+      ?? (typeof n.additionalProperties === 'object' ? n.additionalProperties : undefined) ?? n.anyOf?.map(step).find((x) => x !== undefined);
     node = node && step(node);
+    nodes.push(node);
   }
-  return node;
+  return nodes;
 }
 
 const WHERE: Record<string, string> = { body: 'request body', querystring: 'query string', params: 'path', headers: 'headers' };
@@ -114,15 +119,16 @@ const WHERE: Record<string, string> = { body: 'request body', querystring: 'quer
 export function validationMessage(err: FastifyError, schema: unknown): string {
   const first = err.validation![0]!;
   const field = (pointer: string) => pointer.split('/').slice(1).map((k) => (/^\d+$/.test(k) ? `[${k}]` : `.${k}`)).join('').replace(/^\./, '');
-  const node = nodeAt(schema as Node, first.instancePath);
+  const nodes = nodesAt(schema as Node, first.instancePath);
+  // The message of the innermost field that has one: a value inside a field is that field's problem.
+  const said = (extra?: Node) => [...nodes, extra].reverse().find((n) => n?.[ERROR_MESSAGE])?.[ERROR_MESSAGE];
   if (first.keyword === 'required') {
     const missing = String((first.params as { missingProperty?: string }).missingProperty);
-    const own = node?.properties?.[missing]?.[ERROR_MESSAGE] ?? node?.[ERROR_MESSAGE];
+    const own = said(nodes.at(-1)?.properties?.[missing]);
     if (own) return own;
-    const path = field(`${first.instancePath}/${missing}`);
-    return `${path} is required in the ${WHERE[err.validationContext ?? 'body']}.`;
+    return `${field(`${first.instancePath}/${missing}`)} is required in the ${WHERE[err.validationContext ?? 'body']}.`;
   }
-  const own = node?.[ERROR_MESSAGE];
+  const own = said();
   if (own) return own;
   const path = field(first.instancePath);
   const anyOf = err.validation!.find((e) => e.keyword === 'anyOf' && e.instancePath === first.instancePath);
