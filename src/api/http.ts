@@ -23,7 +23,7 @@ export interface HttpApiOptions {
   authenticate: (req: IncomingMessage) => Promise<Account | undefined>;
   serverFactory?: FastifyServerFactory;
   /** Where an unexpected error (a 500) is reported; the client gets no detail. */
-  onInternalError?: (err: Error) => void;
+  onInternalError: (err: Error) => void;
 }
 
 /** Paths anyone may ask without a key. */
@@ -79,7 +79,7 @@ export async function createHttpApi(o: HttpApiOptions): Promise<Api> {
       return reply.status(422).send({ id: 'invalid_params', message: validationMessage(err, schema) });
     }
     if (err.statusCode && err.statusCode < 500) return reply.status(err.statusCode).send({ id: 'bad_request', message: err.message });
-    (o.onInternalError ?? ((e) => console.error('api: internal error:', e)))(err);
+    o.onInternalError(err);
     return reply.status(500).send({ id: 'internal_server_error', message: 'Internal server error; the platform log has the details.' });
   });
   app.setNotFoundHandler((req, reply) => {

@@ -30,12 +30,15 @@ export interface ApiServerOptions {
   dataDir: string;
   /** Serves GET /sessions/<id> (the logplex_url of a log session). */
   sessionStream: (req: IncomingMessage, res: ServerResponse, id: string) => void;
+  /** Where an unexpected error in a route (a 500) is reported. */
+  onInternalError: (err: Error) => void;
 }
 
 export async function createApiServer(o: ApiServerOptions) {
   const server = createServer();
   const app = await createHttpApi({
     authenticate: (req) => o.deps.accounts.authenticate(req),
+    onInternalError: o.onInternalError,
     serverFactory: (handler) => {
       server.on('request', (req, res) => {
         if (o.git.handle(req, res)) return;

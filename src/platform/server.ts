@@ -180,6 +180,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     },
     git, push, dataDir: config.dataDir,
     sessionStream: (req, res, id) => void logs.handleSessionRequest(req, res, id),
+    onInternalError: (err) => console.error('api: internal error:', err),
   });
   // The data path: HAProxy in front (when installed, or SLIPWAY_ROUTER=haproxy), the Node router behind
   // it on a private socket for what HAProxy cannot decide; or the Node router alone on the port.
