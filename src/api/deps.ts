@@ -21,8 +21,6 @@ import type { LogSink } from '../logs/types.ts';
 export interface LogSessionsApi {
   /** Creates a one-shot log session; returns its id (served at GET /sessions/<id>). */
   create(appId: string, o: { lines?: number; tail?: boolean; dyno?: string; source?: 'app' | 'heroku' }): { id: string };
-  /** Drops an app's buffered lines (app destroyed). */
-  forget(appId: string): void;
 }
 
 /** Where attached one-offs meet their clients (the `run` rendezvous). */
@@ -65,7 +63,7 @@ export interface ApiDeps {
   housekeeping: Housekeeping;
   logs: LogSink;
   logSessions: LogSessionsApi;
-  drains: Pick<Drains, 'list' | 'find' | 'add' | 'remove' | 'forget'>;
+  drains: Pick<Drains, 'list' | 'find' | 'add' | 'remove'>;
   /** Base URL users reach the API and git at, e.g. http://localhost:5000. */
   publicUrl: string;
   /** Apps are served at http://<app>.<domain>:<routerPort>/. */

@@ -175,7 +175,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
       db, releases, dynos, builder, logs, push, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
       publicUrl: config.publicUrl, domain: config.domain,
       routerPort: config.routerPort, stack: runtime.stack,
-      logSessions: { create: (appId, o) => logs.createSession(appId, o), forget: (appId) => logs.forget(appId) },
+      logSessions: { create: (appId, o) => logs.createSession(appId, o) },
       drains,
     },
     git, push, dataDir: config.dataDir,
