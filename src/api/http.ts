@@ -121,14 +121,15 @@ export function validationMessage(err: FastifyError, schema: unknown): string {
   const field = (pointer: string) => pointer.split('/').slice(1).map((k) => (/^\d+$/.test(k) ? `[${k}]` : `.${k}`)).join('').replace(/^\./, '');
   const nodes = nodesAt(schema as Node, first.instancePath);
   // The message of the innermost field that has one: a value inside a field is that field's problem.
-  const said = (extra?: Node) => [...nodes, extra].reverse().find((n) => n?.[ERROR_MESSAGE])?.[ERROR_MESSAGE];
+  // `{field}` in a message names the value refused, with its place in a list (`updates[1].buildpack`).
+  const said = (at: string, extra?: Node) => [...nodes, extra].reverse().find((n) => n?.[ERROR_MESSAGE])?.[ERROR_MESSAGE]?.replace('{field}', field(at));
   if (first.keyword === 'required') {
     const missing = String((first.params as { missingProperty?: string }).missingProperty);
-    const own = said(nodes.at(-1)?.properties?.[missing]);
+    const own = said(`${first.instancePath}/${missing}`, nodes.at(-1)?.properties?.[missing]);
     if (own) return own;
     return `${field(`${first.instancePath}/${missing}`)} is required in the ${WHERE[err.validationContext ?? 'body']}.`;
   }
-  const own = said();
+  const own = said(first.instancePath);
   if (own) return own;
   const path = field(first.instancePath);
   const anyOf = err.validation!.find((e) => e.keyword === 'anyOf' && e.instancePath === first.instancePath);

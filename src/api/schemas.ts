@@ -6,7 +6,7 @@ import { Type, type TSchema } from 'typebox';
 /** The schema keyword holding a field's refusal message (an OpenAPI extension, so the description stays valid). */
 export const ERROR_MESSAGE = 'x-error-message';
 
-/** Options giving a field its refusal message. */
+/** Options giving a field its refusal message; `{field}` in it becomes the refused value's path (`updates[1].buildpack`). */
 export const said = (message: string) => ({ [ERROR_MESSAGE]: message });
 
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);

@@ -87,8 +87,10 @@ test('PUT buildpack-installations hands the URLs over in order, and refuses upda
   assert.deepEqual(ok.body.map((b: { buildpack: { url: string } }) => b.buildpack.url), ['heroku/nodejs', 'https://example.com/bp.git']);
   const notList = await call(await api, 'PUT', '/apps/my-app/buildpack-installations', { updates: 'heroku/nodejs' });
   assert.deepEqual(notList.body, { id: 'invalid_params', message: 'Expected {"updates": [{"buildpack": "<url or name>"}, ...]}.' });
-  const number = await call(await api, 'PUT', '/apps/my-app/buildpack-installations', { updates: [{ buildpack: 7 }] });
-  assert.deepEqual(number.body, { id: 'invalid_params', message: 'Each updates[].buildpack must be a buildpack URL or name.' });
+  const number = await call(await api, 'PUT', '/apps/my-app/buildpack-installations', { updates: [{ buildpack: 'heroku/nodejs' }, { buildpack: 7 }] });
+  assert.deepEqual(number.body, { id: 'invalid_params', message: 'updates[1].buildpack must be a buildpack URL or name.' });
+  const missing = await call(await api, 'PUT', '/apps/my-app/buildpack-installations', { updates: [{ url: 'heroku/nodejs' }] });
+  assert.deepEqual(missing.body, { id: 'invalid_params', message: 'updates[0].buildpack must be a buildpack URL or name.' });
 });
 
 test('every route asks for the key; a wrong one gets Heroku\'s unauthorized body; bad JSON is a bad request', async () => {

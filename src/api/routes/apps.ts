@@ -19,8 +19,8 @@ const UpdateBody = Type.Object({
 });
 const BuildpacksBody = Type.Object({
   updates: Type.Array(Type.Object({
-    buildpack: Type.String({ minLength: 1, ...said('Each updates[].buildpack must be a buildpack URL or name.') }),
-  }, said('Each entry of updates must be {"buildpack": "<url or name>"}.')), said('Expected {"updates": [{"buildpack": "<url or name>"}, ...]}.')),
+    buildpack: Type.String({ minLength: 1, ...said('{field} must be a buildpack URL or name.') }),
+  }, said('{field} must be {"buildpack": "<url or name>"}.')), said('Expected {"updates": [{"buildpack": "<url or name>"}, ...]}.')),
 }, said('Expected {"updates": [{"buildpack": "<url or name>"}, ...]}.'));
 
 export function appRoutes(api: Api, d: AppRouteDeps): void {

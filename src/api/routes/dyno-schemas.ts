@@ -7,7 +7,7 @@ export const TypeParams = Type.Object({ app: AppName, type: Type.String({ descri
 export const DynoParams = Type.Object({ app: AppName, dyno: Type.String({ description: 'dyno name or id (or a process type)' }) });
 export const FormationUpdate = Type.Object({
   type: Type.Optional(Type.String(said('type must be a process type name.'))),
-  quantity: Type.Optional(Type.Union([Type.Number(), Type.String()], said('quantity must be a number of dynos (or +N / -N).'))),
+  quantity: Type.Optional(Type.Union([Type.Number(), Type.String()], said('{field} must be a number of dynos (or +N / -N).'))),
   size: Maybe(Type.String(), 'size must be a dyno size name, e.g. standard-1X.'),
   dyno_size: Maybe(Type.Object({ name: Type.Optional(Type.String()) }), 'dyno_size must be {"name": "<size>"}.'),
 });

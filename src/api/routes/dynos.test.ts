@@ -63,7 +63,7 @@ test('scaling refuses updates that are not a list of formation changes', async (
     assert.deepEqual(r.body, { id: 'invalid_params', message: 'Expected {"updates": [{"type": "web", "quantity": 2, "size": "standard-1X"}]}.' });
   }
   const q = await call(await api, 'PATCH', '/apps/my-app/formation', { updates: [{ type: 'web', quantity: [2] }] });
-  assert.deepEqual(q.body, { id: 'invalid_params', message: 'quantity must be a number of dynos (or +N / -N).' });
+  assert.deepEqual(q.body, { id: 'invalid_params', message: 'updates[0].quantity must be a number of dynos (or +N / -N).' });
   const resize = await call(await api, 'POST', '/apps/my-app/dynos/run.1/actions/resize', { columns: 80.5, lines: 24 });
   assert.deepEqual(resize.body, { id: 'invalid_params', message: 'columns and lines must be whole numbers.' });
 });
