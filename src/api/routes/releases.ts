@@ -7,7 +7,7 @@ import type { ApiDeps } from '../deps.ts';
 import { invalid, notFound } from '../errors.ts';
 import type { Api } from '../http.ts';
 import { paginate, parseRange, type Page } from '../range.ts';
-import { AppName, AppParams, Maybe, Ref, refOf, said } from '../schemas.ts';
+import { AppName, AppParams, Maybe, Ref, refOf } from '../schemas.ts';
 import * as s from '../serialize.ts';
 
 export type ReleaseRouteDeps = Pick<ApiDeps, 'apps' | 'accounts' | 'releases' | 'slugs' | 'releaseOutputs' | 'publicUrl'>;
