@@ -31,6 +31,7 @@ export * from './types.ts';
 export { SERVICES, findService, hourlyPrice, monthlyPrice } from './catalog.ts';
 export { DEFAULT_ADDONS_POOL } from './network.ts';
 export { backupName, type BackupRow, type BlobStoreApi } from './backups.ts';
+export { managedKeys } from './managed.ts';
 
 export type AddonRow = AddonsTable;
 export type AttachmentRow = AddonAttachmentsTable;

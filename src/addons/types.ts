@@ -1,6 +1,7 @@
 // The add-on component's public face: services and plans (the catalogue), and the one interface every
 // provider implements. A provider owns real servers (PostgreSQL, Redis) and the resources inside them;
 // the add-on manager (index.ts) owns the rows, attachments, config vars and releases around them.
+import { PlatformError } from '../errors.ts';
 
 export interface Plan {
   /** Short name, e.g. `essential-0`; the API's plan name is `<service>:<plan>`. */
@@ -80,8 +81,5 @@ export interface AddonProvider {
   info(r: Resource): Promise<InfoLine[]>;
 }
 
-export class AddonError extends Error {
-  constructor(readonly status: number, readonly id: string, message: string) {
-    super(message);
-  }
-}
+/** The add-on component's refusals, each with its status and Heroku's id (the API answers them as they are). */
+export class AddonError extends PlatformError {}

@@ -1,24 +1,26 @@
 // What the API is handed by the composition root: the components it serves, and the public addresses.
+// Each route file takes only the part it uses (`Pick<ApiDeps, ...>`), so its tests pass narrow fakes.
+import type { Accounts } from '../accounts/index.ts';
 import type { Addons } from '../addons/index.ts';
+import type { Apps, Domains, Features, SniEndpoints } from '../apps/index.ts';
+import type { BuildpackInstallations } from '../build/installations.ts';
+import type { BuildRecords, SlugRecords } from '../build/records.ts';
 import type { Builder } from '../build/index.ts';
 import type { Deployer } from '../deploy/index.ts';
 import type { DynoManager } from '../dynos/manager.ts';
-import type { CertTable } from '../router/certs.ts';
 import type { RouterMetrics } from '../router/metrics.ts';
 import type { Repos } from '../git/repos.ts';
+import type { RouterMetricsStore } from '../router/metrics-store.ts';
 import type { ConfigCipher, Releases } from '../releases/index.ts';
 import type { Housekeeping } from '../releases/housekeeping.ts';
 import type { OutputStore } from '../releases/output.ts';
 import type { BlobStore } from '../slugs/index.ts';
-import type { Db } from '../store/index.ts';
 import type { Drains } from '../logs/drains/index.ts';
 import type { LogSink } from '../logs/types.ts';
 
 export interface LogSessionsApi {
   /** Creates a one-shot log session; returns its id (served at GET /sessions/<id>). */
   create(appId: string, o: { lines?: number; tail?: boolean; dyno?: string; source?: 'app' | 'heroku' }): { id: string };
-  /** Drops an app's buffered lines (app destroyed). */
-  forget(appId: string): void;
 }
 
 /** Where attached one-offs meet their clients (the `run` rendezvous). */
@@ -33,14 +35,21 @@ export interface RendezvousApi {
 
 export interface ApiDeps {
   rendezvous: RendezvousApi;
-  db: Db;
+  accounts: Pick<Accounts, 'users' | 'authenticate'>;
+  apps: Apps;
+  domains: Domains;
+  /** Custom domains' certificates (SNI endpoints), served by the router. */
+  sniEndpoints: SniEndpoints;
+  features: Features;
+  buildpacks: BuildpackInstallations;
+  builds: BuildRecords;
+  slugs: SlugRecords;
   addons: Addons;
   releases: Releases;
   dynos: DynoManager;
-  /** Certificates the router serves by SNI (custom domains' SNI endpoints). */
-  certs: CertTable;
-  /** Requests per app and minute, as the router saw them. */
-  routerMetrics: RouterMetrics;
+  /** Requests per app and minute, as the router saw them: the minute in progress, and the stored ones. */
+  routerMetrics: Pick<RouterMetrics, 'currentMinute'>;
+  routerMetricsStore: Pick<RouterMetricsStore, 'since'>;
   builder: Builder;
   /** The deploy path (the Builds API), and the per-app turn builds and cache purges take with pushes. */
   deployer: Deployer;
@@ -53,7 +62,7 @@ export interface ApiDeps {
   housekeeping: Housekeeping;
   logs: LogSink;
   logSessions: LogSessionsApi;
-  drains: Pick<Drains, 'list' | 'find' | 'add' | 'remove' | 'forget'>;
+  drains: Pick<Drains, 'list' | 'find' | 'add' | 'remove'>;
   /** Base URL users reach the API and git at, e.g. http://localhost:5000. */
   publicUrl: string;
   /** Apps are served at http://<app>.<domain>:<routerPort>/. */

@@ -1,5 +1,6 @@
 // Heroku's list paging: `Range: <field> [start]..[end][; max=N][, order=asc|desc]` in, `Content-Range`,
 // `Next-Range` and 206 out. Pure: parse a header, then page an already-loaded list.
+import { PlatformError } from '../errors.ts';
 
 export interface RangeSpec {
   field: string;
@@ -13,7 +14,9 @@ export interface RangeSpec {
 export const DEFAULT_MAX = 200;
 export const MAX_MAX = 1000;
 
-export class RangeError416 extends Error {}
+export class RangeError416 extends PlatformError {
+  constructor(message: string) { super(416, 'requested_range_not_satisfiable', message); }
+}
 
 /** Parses a Range header leniently (the CLI sends `version ..; max=15, order=desc` and `number ..; order=desc,max=1`). */
 export function parseRange(header: string | undefined, fields: string[], defaultField: string): RangeSpec {

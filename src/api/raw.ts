@@ -60,17 +60,17 @@ async function serveStream(d: ApiDeps, store: ApiDeps['releaseOutputs'], id: str
 }
 
 async function download(d: ApiDeps, id: string, res: ServerResponse): Promise<void> {
-  const slug = await d.db.selectFrom('slugs').select('blob').where('id', '=', id).executeTakeFirst();
-  if (!slug?.blob || !d.blobs.has(slug.blob)) return plain(res, 404, 'This slug has no stored tarball.\n');
+  const blob = await d.slugs.blobOf(id);
+  if (!blob || !d.blobs.has(blob)) return plain(res, 404, 'This slug has no stored tarball.\n');
   res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
-  await pipeline(createReadStream(d.blobs.path(slug.blob)), res);
+  await pipeline(createReadStream(d.blobs.path(blob)), res);
 }
 
 /** PUT: the tarball streams to a temp file (500 MB at most), is checked and moved into the blob store. */
 async function upload(d: ApiDeps, dataDir: string, id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const slug = await d.db.selectFrom('slugs').select(['blob']).where('id', '=', id).executeTakeFirst();
-  if (!slug) return plain(res, 404, 'No such slug.\n');
-  if (slug.blob) return plain(res, 409, 'This slug already has its tarball; create a new slug to upload another.\n');
+  const blob = await d.slugs.blobOf(id);
+  if (blob === undefined) return plain(res, 404, 'No such slug.\n');
+  if (blob) return plain(res, 409, 'This slug already has its tarball; create a new slug to upload another.\n');
   const dir = join(dataDir, 'uploads');
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `${id}.tgz`);
@@ -97,7 +97,7 @@ async function upload(d: ApiDeps, dataDir: string, id: string, req: IncomingMess
     // Heroku's slugs hold the app under ./app/; ours are the app's own files: such a tarball is repacked.
     const file = await normalizeSlug(tmp, entries);
     const { sha256, size } = await d.blobs.put(file);
-    await d.db.updateTable('slugs').set({ blob: sha256, size }).where('id', '=', id).where('blob', '=', '').execute();
+    await d.slugs.setBlob(id, sha256, size);
     plain(res, 200, '');
   } finally {
     await rm(tmp, { force: true });

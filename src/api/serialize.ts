@@ -1,14 +1,14 @@
 // Database rows → Heroku Platform API v3 JSON shapes (field names and nesting as Heroku's schema has them).
 import type { Dyno } from '../dynos/dyno.ts';
 import { sizeOrDefault } from '../dynos/sizes.ts';
-import type { AppsTable, BuildsTable, FormationTable, LogDrainsTable, ReleasesTable, SlugsTable } from '../store/schema.ts';
+import type { AppsTable, BuildsTable, DomainsTable, FormationTable, LogDrainsTable, ReleasesTable, SlugsTable } from '../store/schema.ts';
+import { apiTime as iso } from '../store/time.ts';
 import type { ApiDeps } from './deps.ts';
 import { webUrl } from './deps.ts';
 
 const stackRef = (name: string) => ({ id: name, name });
-const iso = (t: string | Date | null) => (t === null ? null : new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
-export function app(d: ApiDeps, a: AppsTable, owner: { id: string; email: string }, slugSize: number | null) {
+export function app(d: Pick<ApiDeps, 'publicUrl' | 'domain' | 'routerPort'>, a: AppsTable, owner: { id: string; email: string }, slugSize: number | null) {
   return {
     id: a.id, name: a.name, created_at: iso(a.created_at), updated_at: iso(a.updated_at), released_at: iso(a.released_at),
     git_url: `${d.publicUrl}/${a.name}.git`, web_url: webUrl(d, a.name), maintenance: a.maintenance === 1,
@@ -75,5 +75,14 @@ export function logDrain(a: { id: string; name: string }, r: LogDrainsTable) {
   return {
     id: r.id, url: r.url, token: r.token, addon: null, app: { id: a.id, name: a.name },
     created_at: iso(r.created_at), updated_at: iso(r.updated_at),
+  };
+}
+
+/** A custom domain (`kind: custom`), or with `row` null the app's default host (`kind: heroku`). */
+export function domain(a: AppsTable, hostname: string, row: DomainsTable | null, sni: { id: string; name: string } | null) {
+  return {
+    acm_status: null, acm_status_reason: null, app: { id: a.id, name: a.name }, cname: row ? row.cname : null,
+    created_at: iso(row ? row.created_at : a.created_at), updated_at: iso(row ? row.updated_at : a.updated_at), hostname,
+    id: row ? row.id : a.id, kind: row ? 'custom' : 'heroku', status: 'none', sni_endpoint: sni,
   };
 }

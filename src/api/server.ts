@@ -1,31 +1,26 @@
-// The Platform API v3 over HTTP: Fastify for the JSON routes, with git's smart HTTP, the pre-receive
-// hook endpoint and log-session streams answered on the same port before Fastify sees them.
+// The Platform API v3 over HTTP: Fastify for the JSON routes (http.ts sets it up), with git's smart HTTP,
+// the pre-receive hook endpoint and log-session streams answered on the same port before Fastify sees them.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { GitHttp } from '../git/http.ts';
 import type { PushHandler } from '../git/push.ts';
-import { authenticate, type Account } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
-import { ApiError } from './errors.ts';
-import { RangeError416 } from './range.ts';
+import { createHttpApi, type Api } from './http.ts';
+import { handleRaw } from './raw.ts';
 import { addonBackupRoutes } from './routes/addon-backups.ts';
+import { addonCatalogRoutes } from './routes/addon-catalog.ts';
+import { addonDataRoutes } from './routes/addon-data.ts';
 import { addonRoutes } from './routes/addons.ts';
 import { appRoutes } from './routes/apps.ts';
+import { buildRoutes } from './routes/builds.ts';
+import { certRoutes } from './routes/certs.ts';
+import { configVarRoutes } from './routes/config-vars.ts';
+import { domainRoutes } from './routes/domains.ts';
 import { drainRoutes } from './routes/drains.ts';
 import { dynoRoutes } from './routes/dynos.ts';
-import { certRoutes } from './routes/certs.ts';
-import { domainRoutes } from './routes/domains.ts';
-import { metricsRoutes } from './routes/metrics.ts';
 import { featureRoutes } from './routes/features.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { releaseRoutes } from './routes/releases.ts';
-import { buildRoutes } from './routes/builds.ts';
-import { configVarRoutes } from './routes/config-vars.ts';
-import { handleRaw } from './raw.ts';
-
-declare module 'fastify' {
-  interface FastifyRequest { account: Account }
-}
+import { accountRoutes } from './routes/account.ts';
 
 export interface ApiServerOptions {
   deps: ApiDeps;
@@ -35,13 +30,15 @@ export interface ApiServerOptions {
   dataDir: string;
   /** Serves GET /sessions/<id> (the logplex_url of a log session). */
   sessionStream: (req: IncomingMessage, res: ServerResponse, id: string) => void;
+  /** Where an unexpected error in a route (a 500) is reported. */
+  onInternalError: (err: Error) => void;
 }
 
 export async function createApiServer(o: ApiServerOptions) {
   const server = createServer();
-  const app: FastifyInstance = Fastify({
-    logger: false,
-    bodyLimit: 5 * 1024 * 1024,
+  const app = await createHttpApi({
+    authenticate: (req) => o.deps.accounts.authenticate(req),
+    onInternalError: o.onInternalError,
     serverFactory: (handler) => {
       server.on('request', (req, res) => {
         if (o.git.handle(req, res)) return;
@@ -62,61 +59,26 @@ export async function createApiServer(o: ApiServerOptions) {
       return server;
     },
   });
-
-  // Heroku accepts JSON bodies on every verb, DELETE included (the CLI sends them); an empty body is `{}`.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    const text = String(body ?? '').trim();
-    if (!text) return done(null, {});
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new ApiError(400, 'bad_request', 'Request body is not valid JSON.'), undefined);
-    }
-  });
-
-  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    reply.header('Request-Id', randomUUID());
-    if (req.url === '/' || req.url.startsWith('/schema')) return;
-    const account = await authenticate(o.deps.db, req.raw);
-    if (!account) throw new ApiError(401, 'unauthorized', 'Invalid credentials provided: pass your API key as `Authorization: Bearer <key>` (slipway login stores it).');
-    req.account = account;
-  });
-
-  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, _req, reply) => {
-    if (err instanceof ApiError) {
-      return reply.status(err.status).send({ id: err.id, message: err.message, ...(err.resource ? { resource: err.resource } : {}) });
-    }
-    if (err instanceof RangeError416) return reply.status(416).send({ id: 'requested_range_not_satisfiable', message: err.message });
-    if (err.statusCode && err.statusCode < 500) return reply.status(err.statusCode).send({ id: 'bad_request', message: err.message });
-    console.error('api: internal error:', err);
-    return reply.status(500).send({ id: 'internal_server_error', message: 'Internal server error; the platform log has the details.' });
-  });
-  app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({ id: 'not_found', message: `The requested API endpoint was not found: ${req.method} ${req.url.split('?')[0]}.` });
-  });
-
-  app.get('/', async () => ({ name: 'slipway', api: 'Heroku Platform API v3' }));
-  app.get('/account', async (req) => account(req.account));
-  app.get('/users/~', async (req) => account(req.account));
-  app.get('/rendezvous/ca.pem', async (_req, reply) => reply.type('application/x-pem-file').send(o.deps.rendezvous.caPem));
-
-  appRoutes(app, o.deps);
-  releaseRoutes(app, o.deps);
-  buildRoutes(app, o.deps);
-  configVarRoutes(app, o.deps);
-  dynoRoutes(app, o.deps);
-  featureRoutes(app, o.deps);
-  domainRoutes(app, o.deps);
-  certRoutes(app, o.deps);
-  metricsRoutes(app, o.deps);
-  addonRoutes(app, o.deps);
-  addonBackupRoutes(app, o.deps);
-  drainRoutes(app, o.deps);
+  registerRoutes(app, o.deps);
   await app.ready();
   return { server, app };
 }
 
-function account(a: Account) {
-  return { id: a.id, email: a.email, name: a.email.split('@')[0], verified: true, two_factor_authentication: false, allow_tracking: false, beta: false };
+/** Every route of the API, each file given the components it serves. */
+export function registerRoutes(app: Api, d: ApiDeps): void {
+  accountRoutes(app, d);
+  appRoutes(app, d);
+  releaseRoutes(app, d);
+  buildRoutes(app, d);
+  configVarRoutes(app, d);
+  dynoRoutes(app, d);
+  featureRoutes(app, d);
+  domainRoutes(app, d);
+  certRoutes(app, d);
+  metricsRoutes(app, d);
+  addonCatalogRoutes(app);
+  addonRoutes(app, d);
+  addonDataRoutes(app, d);
+  addonBackupRoutes(app, d);
+  drainRoutes(app, d);
 }

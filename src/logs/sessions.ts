@@ -16,6 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { formatLine } from './format.ts';
 import type { LogLine, LogReader, LogSession, LogSessionOptions } from './types.ts';
+import { apiTime } from '../store/time.ts';
 
 export interface LogSessionsOptions {
   ttlMs: number;
@@ -27,11 +28,6 @@ export interface LogSessionsOptions {
   heartbeatMs: number;
   /** Bytes a tail's response may hold unsent before the tail counts as busy. */
   tailBufferBytes: number;
-}
-
-/** `2026-11-24T15:19:10Z`, the Platform API's timestamp shape. */
-function apiTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** One SSE event per line. A stray `\r` would end an SSE line early, so it splits the data instead. */

@@ -6,23 +6,24 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureOperator } from '../api/auth.ts';
+import { Accounts } from '../accounts/index.ts';
 import { webUrl } from '../api/deps.ts';
 import { createApiServer } from '../api/server.ts';
-import { Addons } from '../addons/index.ts';
+import { Addons, managedKeys } from '../addons/index.ts';
+import { Apps, Domains, Features, SniEndpoints } from '../apps/index.ts';
 import { Builder } from '../build/index.ts';
+import { BuildpackInstallations } from '../build/installations.ts';
+import { BuildRecords, SlugRecords } from '../build/records.ts';
 import { Deployer } from '../deploy/index.ts';
 import { DynoManager } from '../dynos/manager.ts';
 import { GitHttp } from '../git/http.ts';
 import { PushHandler } from '../git/push.ts';
 import { Repos } from '../git/repos.ts';
-import { authenticate } from '../api/auth.ts';
 import { Drains, Logplex } from '../logs/index.ts';
-import { attachmentVars } from '../addons/catalog.ts';
 import { ConfigCipher, Releases } from '../releases/index.ts';
 import { Housekeeping } from '../releases/housekeeping.ts';
 import { OutputStore } from '../releases/output.ts';
-import { CertTable, HaproxyController, haproxyAvailable, KEEP_MINUTES, lookupHost, MINUTE, Router, RouterMetrics } from '../router/index.ts';
+import { CertTable, HaproxyController, haproxyAvailable, inspectCertificate, KEEP_MINUTES, lookupHost, MINUTE, Router, RouterMetrics, RouterMetricsStore } from '../router/index.ts';
 import { createRuntime } from '../runtime/index.ts';
 import { BlobStore } from '../slugs/index.ts';
 import { openStore } from '../store/index.ts';
@@ -45,7 +46,8 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   const store = openStore(join(config.dataDir, 'slipway.db'));
   const db = store.db;
 
-  const op = await ensureOperator(db, config.operatorEmail, config.operatorKey, () => randomBytes(24).toString('hex'));
+  const accounts = new Accounts({ db });
+  const op = await accounts.ensureOperator(config.operatorEmail, config.operatorKey, () => randomBytes(24).toString('hex'));
   const keyFile = join(config.dataDir, 'operator.key');
   if (op.key || (config.operatorKey && !existsSync(keyFile))) {
     await writeFile(keyFile, `${op.key ?? config.operatorKey}\n`, { mode: 0o600 });
@@ -83,11 +85,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     // A release going live: the dyno manager makes the formation follow it and replaces the dynos.
     onRelease: async (appId, release) => { await dynos.goLive(appId, release); housekeeping.schedule(); },
     // A rollback leaves add-ons' vars as they are now: add-ons are not rolled back.
-    managedKeys: async (appId) => {
-      const rows = await db.selectFrom('addon_attachments').innerJoin('addons', 'addons.id', 'addon_attachments.addon_id')
-        .select(['addon_attachments.name', 'addons.config']).where('addon_attachments.app_id', '=', appId).execute();
-      return new Set(rows.flatMap((r) => Object.keys(attachmentVars(r.name, JSON.parse(r.config) as Record<string, string>))));
-    },
+    managedKeys: (appId) => managedKeys(db, appId),
   });
   await releases.recover();
   // Add-on servers come up before any dyno that may connect to them, and go down after the last one.
@@ -108,10 +106,14 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   });
   await builder.cleanup();
   const repos = new Repos(join(config.dataDir, 'repos'));
+  const apps = new Apps({
+    db, stack: runtime.stack, repos, dynos, addons,
+    forget: (appId) => { logs.forget(appId); drains.forget(appId); },
+  });
   const git = new GitHttp({
     repos,
-    authenticate: (req) => authenticate(db, req),
-    findApp: (name) => db.selectFrom('apps').select(['id', 'name']).where('name', '=', name).executeTakeFirst(),
+    authenticate: (req) => accounts.authenticate(req),
+    findApp: (name) => apps.byName(name),
     hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`,
   });
   const deployer = new Deployer({ builder, buildOutputs, releaseOutputs, settled: (id) => releases.settled({ id }) });
@@ -124,33 +126,31 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   });
   // Certificates of custom domains (SNI endpoints) the router serves, from the store.
   const certs = new CertTable();
-  const attached = await db.selectFrom('domains').select(['hostname', 'sni_endpoint_id']).execute();
-  for (const e of await db.selectFrom('sni_endpoints').selectAll().execute()) {
-    certs.set({ name: e.name, pem: `${e.certificate_chain.trim()}\n${e.private_key.trim()}\n`, hostnames: attached.filter((x) => x.sni_endpoint_id === e.id).map((x) => x.hostname) });
-  }
+  const sniEndpoints = new SniEndpoints({ db, table: certs, check: inspectCertificate });
+  await sniEndpoints.publish();
+  const domains = new Domains({ db, domain: config.domain, routes: dynos, certs: sniEndpoints });
   // Router metrics: finished minutes go to the store, which keeps the last 24 hours.
-  const routerMetrics = new RouterMetrics({
-    persist: (appId, m) => void db.insertInto('router_metrics').values({ app_id: appId, minute: m.minute, data: JSON.stringify(m) })
-      .onConflict((oc) => oc.columns(['app_id', 'minute']).doUpdateSet({ data: JSON.stringify(m) })).execute()
-      // An app destroyed within the minute has nothing left to store it under.
-      .catch((err) => { if (!/FOREIGN KEY/.test(err.message)) console.error('router metrics: storing a minute failed:', err.message); }),
-  });
+  const routerMetricsStore = new RouterMetricsStore({ db, onError: (message) => console.error(message) });
+  const routerMetrics = new RouterMetrics({ persist: (appId, m) => routerMetricsStore.save(appId, m) });
   const metricsTimer = setInterval(() => {
     routerMetrics.flush();
-    void db.deleteFrom('router_metrics').where('minute', '<', new Date(Date.now() - KEEP_MINUTES * MINUTE).toISOString()).execute().catch(() => undefined);
+    void routerMetricsStore.prune();
   }, 10_000);
   const recordRequest = (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined) => routerMetrics.record(appId, status, ms, bytes);
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
-      rendezvous, certs, routerMetrics, addons,
-      db, releases, dynos, builder, deployer, repos, logs, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
+      rendezvous, routerMetrics, routerMetricsStore, addons, accounts, apps, domains, sniEndpoints,
+      features: new Features({ db, dynos }), buildpacks: new BuildpackInstallations({ db }), builds: new BuildRecords({ db }),
+      slugs: new SlugRecords({ db, stack: runtime.stack, blobs }),
+      releases, dynos, builder, deployer, repos, logs, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
       publicUrl: config.publicUrl, domain: config.domain,
       routerPort: config.routerPort, stack: runtime.stack,
-      logSessions: { create: (appId, o) => logs.createSession(appId, o), forget: (appId) => logs.forget(appId) },
+      logSessions: { create: (appId, o) => logs.createSession(appId, o) },
       drains,
     },
     git, push, dataDir: config.dataDir,
     sessionStream: (req, res, id) => void logs.handleSessionRequest(req, res, id),
+    onInternalError: (err) => console.error('api: internal error:', err),
   });
   // The data path: HAProxy in front (when installed, or SLIPWAY_ROUTER=haproxy), the Node router behind
   // it on a private socket for what HAProxy cannot decide; or the Node router alone on the port.

@@ -1,10 +1,13 @@
 // Heroku's rules for config vars (pure): names, values and the total size. Each problem is named with
 // what to do about it, and a whole change is checked before anything is stored.
+import { PlatformError } from '../errors.ts';
 
 /** Heroku's limit: all keys plus all values of an app together. */
 export const CONFIG_MAX_BYTES = 32 * 1024;
 
-export class ConfigVarError extends Error {}
+export class ConfigVarError extends PlatformError {
+  constructor(message: string) { super(422, 'invalid_params', message); }
+}
 
 /**
  * A name Heroku accepts: word characters only (`^\w+$` in its schema; ASCII letters, digits and `_`,

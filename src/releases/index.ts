@@ -12,6 +12,7 @@ import { ConfigCipher } from './cipher.ts';
 import { applyChanges, checkChanges, describeChanges } from './config-vars.ts';
 import type { OutputStore } from './output.ts';
 import { ReleasePhase, type ReleaseCommandRunner } from './phase.ts';
+import { PlatformError } from '../errors.ts';
 
 export { ConfigCipher } from './cipher.ts';
 export { ConfigVarError, checkChanges } from './config-vars.ts';
@@ -65,7 +66,10 @@ export interface ConfigChangeOptions {
 }
 
 /** A refused rollback or slug release, with a message the user can act on. */
-export class ReleaseError extends Error {}
+/** A release that cannot be made (e.g. a rollback to a release whose slug is gone): the user's to fix, 422. */
+export class ReleaseError extends PlatformError {
+  constructor(message: string) { super(422, 'invalid_params', message); }
+}
 
 export class Releases {
   readonly phase: ReleasePhase;

@@ -8,3 +8,4 @@ export { HaproxyController, haproxyAvailable } from './haproxy/controller.ts';
 export { CertTable, certCovers, inspectCertificate, type ServedCert } from './certs.ts';
 export { RouterMetrics, KEEP_MINUTES, MINUTE, type MinuteMetrics } from './metrics.ts';
 export { lookupHost } from './hosts.ts';
+export { RouterMetricsStore } from './metrics-store.ts';

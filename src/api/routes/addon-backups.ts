@@ -1,12 +1,12 @@
 // Postgres backups of an app (Slipway's paths; Heroku serves PGBackups from its data API):
 // capture, list, show and restore. The database is an attachment or add-on name, DATABASE by default.
-import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import { backupName, type BackupRow } from '../../addons/index.ts';
 import type { ApiDeps } from '../deps.ts';
-import { findApp } from './common.ts';
-import { guard } from './addons.ts';
+import type { Api } from '../http.ts';
+import { AppName, AppParams, Maybe } from '../schemas.ts';
 
-type Params = { app: string };
+export type BackupRouteDeps = Pick<ApiDeps, 'apps' | 'addons'>;
 
 function backupJson(b: BackupRow) {
   return {
@@ -16,32 +16,31 @@ function backupJson(b: BackupRow) {
   };
 }
 
-export function addonBackupRoutes(api: FastifyInstance, d: ApiDeps): void {
-  const database = async (appId: string, ref: unknown) => d.addons.get(typeof ref === 'string' && ref ? ref : 'DATABASE', appId);
+const BackupParams = Type.Object({ app: AppName, name: Type.String({ description: 'backup name (b001), or latest' }) });
+const DatabaseBody = Type.Object({ addon: Maybe(Type.String(), 'addon must be an add-on or attachment name, e.g. "DATABASE".') });
 
-  api.get<{ Params: Params }>('/apps/:app/pg-backups', async (req) => {
-    const a = await findApp(d, req.params.app);
+export function addonBackupRoutes(api: Api, d: BackupRouteDeps): void {
+  const database = async (appId: string, ref: string | null | undefined) => d.addons.get(ref || 'DATABASE', appId);
+
+  api.get('/apps/:app/pg-backups', { schema: { params: AppParams } }, async (req) => {
+    const a = await d.apps.find(req.params.app);
     return (await d.addons.backups.list(a.id)).map(backupJson);
   });
-  api.get<{ Params: Params & { name: string } }>('/apps/:app/pg-backups/:name', async (req) => {
-    const a = await findApp(d, req.params.app);
-    return guard(async () => backupJson(await d.addons.backups.find(a.id, req.params.name)));
+  api.get('/apps/:app/pg-backups/:name', { schema: { params: BackupParams } }, async (req) => {
+    const a = await d.apps.find(req.params.app);
+    return backupJson(await d.addons.backups.find(a.id, req.params.name));
   });
-  api.post<{ Params: Params }>('/apps/:app/pg-backups', async (req, reply) => {
-    const a = await findApp(d, req.params.app);
-    return guard(async () => {
-      const addon = await database(a.id, (req.body as { addon?: unknown } | undefined)?.addon);
-      reply.status(201);
-      return backupJson(await d.addons.backups.capture(a.id, addon));
-    });
+  api.post('/apps/:app/pg-backups', { schema: { summary: 'Capture a backup', params: AppParams, body: DatabaseBody } }, async (req, reply) => {
+    const a = await d.apps.find(req.params.app);
+    const addon = await database(a.id, req.body.addon);
+    reply.status(201);
+    return backupJson(await d.addons.backups.capture(a.id, addon));
   });
-  api.post<{ Params: Params & { name: string } }>('/apps/:app/pg-backups/:name/actions/restore', async (req, reply) => {
-    const a = await findApp(d, req.params.app);
-    return guard(async () => {
-      const addon = await database(a.id, (req.body as { addon?: unknown } | undefined)?.addon);
-      const backup = req.params.name === 'latest' ? await d.addons.backups.latest(a.id) : await d.addons.backups.find(a.id, req.params.name);
-      reply.status(201);
-      return backupJson(await d.addons.backups.restore(a.id, backup, addon));
-    });
+  api.post('/apps/:app/pg-backups/:name/actions/restore', { schema: { summary: 'Restore a backup', params: BackupParams, body: DatabaseBody } }, async (req, reply) => {
+    const a = await d.apps.find(req.params.app);
+    const addon = await database(a.id, req.body.addon);
+    const backup = req.params.name === 'latest' ? await d.addons.backups.latest(a.id) : await d.addons.backups.find(a.id, req.params.name);
+    reply.status(201);
+    return backupJson(await d.addons.backups.restore(a.id, backup, addon));
   });
 }

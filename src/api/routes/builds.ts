@@ -1,46 +1,64 @@
 // Builds (list, one, and the Builds API: POST with a source_blob tarball URL), slugs (create, then PUT
 // the tarball to its blob URL), and the build cache (DELETE empties it, as builds:cache:purge does).
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import { now } from '../../store/index.ts';
-import type { BuildsTable, SlugsTable } from '../../store/schema.ts';
+import type { BuildsTable } from '../../store/schema.ts';
 import type { ApiDeps } from '../deps.ts';
-import { invalid, notFound } from '../errors.ts';
+import { invalid } from '../errors.ts';
+import type { Api } from '../http.ts';
 import { paginate, parseRange } from '../range.ts';
+import { AnyBody, AppName, AppParams, Maybe, said } from '../schemas.ts';
 import * as s from '../serialize.ts';
-import { findApp, users, unknownUser } from './common.ts';
+import { findApp } from './common.ts';
 import { sendPage } from './releases.ts';
 
-type Params = { app: string };
+const OneParams = Type.Object({ app: AppName, id: Type.String() });
+const SOURCE_TEXT = 'source_blob.url is required: an http(s) URL of a .tar.gz of the app source, e.g. {"source_blob": {"url": "https://.../app.tgz", "version": "v1.2"}}.';
+const BuildBody = Type.Object({
+  source_blob: Type.Object({
+    url: Type.String(said(SOURCE_TEXT)),
+    checksum: Maybe(Type.String(), 'source_blob.checksum must look like "SHA256:<64 hex digits>".'),
+    version: Maybe(Type.String(), 'source_blob.version must be a string.'),
+    version_description: Maybe(Type.String(), 'source_blob.version_description must be a string.'),
+  }, said(SOURCE_TEXT)),
+}, said(SOURCE_TEXT));
+const STRING_OR_NULL = (f: string) => Maybe(Type.String(), `${f} must be a string.`);
+const SlugBody = Type.Object({
+  process_types: Type.Record(Type.String(), Type.String(), said('process_types is required: an object such as {"web": "node index.js"}, each value a command string.')),
+  commit: STRING_OR_NULL('commit'),
+  commit_description: STRING_OR_NULL('commit_description'),
+  buildpack_provided_description: STRING_OR_NULL('buildpack_provided_description'),
+  stack: Maybe(Type.Union([Type.String(), Type.Object({ name: Type.Optional(Type.String()) })]), 'stack must be a stack name.'),
+});
 
 /** How long a slug blob URL works, as Heroku's presigned URLs expire (asking for the slug gives a new one). */
 export const SLUG_URL_TTL_S = 3600;
 
 /** The capability URL a slug's tarball is uploaded to and downloaded from (like Heroku's presigned URLs). */
-export function slugBlobUrl(d: ApiDeps, slugId: string): string {
+export function slugBlobUrl(d: Pick<ApiDeps, 'publicUrl' | 'cipher'>, slugId: string): string {
   const expires = Math.floor(Date.now() / 1000) + SLUG_URL_TTL_S;
   return `${d.publicUrl}/slug-blobs/${slugId}?expires=${expires}&signature=${d.cipher.sign(`slug:${slugId}:${expires}`)}`;
 }
 
-export function buildRoutes(api: FastifyInstance, d: ApiDeps): void {
+export function buildRoutes(api: Api, d: ApiDeps): void {
   const outputUrl = (id: string) => (d.buildOutputs.has(id) ? `${d.publicUrl}/streams/builds/${id}` : null);
 
-  api.get<{ Params: Params }>('/apps/:app/builds', async (req, reply) => {
-    const a = await findApp(d, req.params.app);
-    const rows = await d.db.selectFrom('builds').selectAll().where('app_id', '=', a.id).orderBy('created_at').execute();
+  api.get('/apps/:app/builds', { schema: { summary: 'List builds (Range: created_at ..)', params: AppParams } }, async (req, reply) => {
+    const a = await d.apps.find(req.params.app);
+    const rows = await d.builds.list(a.id);
     const fields = ['id', 'created_at'];
     const page = paginate(rows, parseRange(req.headers.range, fields, 'created_at'), (r, f) => (f === 'id' ? r.id : r.created_at));
-    const byId = await users(d, page.items.map((r) => r.user_id));
-    return sendPage(reply, fields, { ...page, items: page.items.map((b) => s.build(a, b, byId.get(b.user_id) ?? unknownUser(b.user_id), outputUrl(b.id))) });
+    const byId = await d.accounts.users(page.items.map((r) => r.user_id));
+    return sendPage(reply, fields, { ...page, items: page.items.map((b) => s.build(a, b, byId.get(b.user_id)!, outputUrl(b.id))) });
   });
-  api.get<{ Params: Params & { id: string } }>('/apps/:app/builds/:id', async (req) => {
-    const a = await findApp(d, req.params.app);
-    const b = await d.db.selectFrom('builds').selectAll().where('app_id', '=', a.id).where('id', '=', req.params.id).executeTakeFirst();
-    if (!b) throw notFound('build', "Couldn't find that build.");
-    return s.build(a, b, (await users(d, [b.user_id])).get(b.user_id) ?? unknownUser(b.user_id), outputUrl(b.id));
+  api.get('/apps/:app/builds/:id', { schema: { params: OneParams } }, async (req) => {
+    const a = await d.apps.find(req.params.app);
+    const b = await d.builds.find(a.id, req.params.id);
+    return s.build(a, b, (await d.accounts.users([b.user_id])).get(b.user_id)!, outputUrl(b.id));
   });
 
-  api.post<{ Params: Params }>('/apps/:app/builds', async (req, reply) => {
+  api.post('/apps/:app/builds', { schema: { summary: 'Build from a source tarball URL', params: AppParams, body: BuildBody } }, async (req, reply) => {
     const a = await findApp(d, req.params.app);
     const body = (req.body ?? {}) as { source_blob?: { url?: unknown; checksum?: unknown; version?: unknown; version_description?: unknown } };
     const src = body.source_blob;
@@ -60,41 +78,33 @@ export function buildRoutes(api: FastifyInstance, d: ApiDeps): void {
     return s.build(a, b, req.account, outputUrl(b.id));
   });
 
-  api.delete<{ Params: Params }>('/apps/:app/build-cache', async (req) => {
-    const a = await findApp(d, req.params.app);
+  api.delete('/apps/:app/build-cache', { schema: { summary: 'Empty the build cache', params: AppParams, body: AnyBody } }, async (req) => {
+    const a = await d.apps.find(req.params.app);
     // Not while a build of the app uses the cache: it waits behind pushes and builds in progress.
     const freed = await d.deployer.queue.exclusive(a.id, () => d.housekeeping.purgeCache(a.id));
     d.logs.emit(a.id, 'app', 'api', `Build cache purged by user ${req.account.email}`);
     return { freed_bytes: freed };
   });
 
-  api.post<{ Params: Params }>('/apps/:app/slugs', async (req, reply) => {
-    const a = await findApp(d, req.params.app);
-    const body = (req.body ?? {}) as { process_types?: unknown; commit?: unknown; commit_description?: unknown; buildpack_provided_description?: unknown; stack?: unknown };
-    const types = body.process_types;
-    if (!types || typeof types !== 'object' || Array.isArray(types)) throw invalid('process_types is required: an object such as {"web": "node index.js"}.');
-    for (const [k, v] of Object.entries(types)) {
+  api.post('/apps/:app/slugs', { schema: { summary: 'Create a slug, then PUT its tarball to blob.url', params: AppParams, body: SlugBody } }, async (req, reply) => {
+    const a = await d.apps.find(req.params.app);
+    const body = req.body;
+    for (const [k, v] of Object.entries(body.process_types)) {
       if (!/^[-\w]{1,128}$/.test(k)) throw invalid(`Process type ${JSON.stringify(k)} is invalid: use letters, digits, "-" and "_".`);
-      if (typeof v !== 'string' || !v.trim()) throw invalid(`process_types.${k} must be a command string.`);
+      if (!v.trim()) throw invalid(`process_types.${k} must be a command string.`);
     }
-    for (const f of ['commit', 'commit_description', 'buildpack_provided_description'] as const) {
-      if (body[f] != null && typeof body[f] !== 'string') throw invalid(`${f} must be a string.`);
-    }
-    const stack = typeof body.stack === 'string' ? body.stack : (body.stack as { name?: string } | undefined)?.name;
+    const stack = typeof body.stack === 'string' ? body.stack : body.stack?.name;
     if (stack !== undefined && stack !== d.stack) throw invalid(`Stack ${stack} is not available; this platform runs ${d.stack}.`);
-    const slug: SlugsTable = {
-      id: randomUUID(), app_id: a.id, blob: '', size: 0, process_types: JSON.stringify(types), commit: (body.commit as string) ?? null,
-      commit_description: (body.commit_description as string) ?? null, stack: d.stack,
-      buildpack_provided_description: (body.buildpack_provided_description as string) ?? null, created_at: now(),
-    };
-    await d.db.insertInto('slugs').values(slug).execute();
+    const slug = await d.slugs.create(a.id, {
+      processTypes: body.process_types, commit: body.commit, commitDescription: body.commit_description,
+      buildpackProvidedDescription: body.buildpack_provided_description,
+    });
     reply.status(201);
     return s.slug(a, slug, { method: 'PUT', url: slugBlobUrl(d, slug.id) });
   });
-  api.get<{ Params: Params & { id: string } }>('/apps/:app/slugs/:id', async (req) => {
-    const a = await findApp(d, req.params.app);
-    const sl = await d.db.selectFrom('slugs').selectAll().where('app_id', '=', a.id).where('id', '=', req.params.id).executeTakeFirst();
-    if (!sl) throw notFound('slug', "Couldn't find that slug.");
-    return s.slug(a, sl, sl.blob ? { method: 'GET', url: d.blobs.has(sl.blob) ? slugBlobUrl(d, sl.id) : null } : { method: 'PUT', url: slugBlobUrl(d, sl.id) });
+  api.get('/apps/:app/slugs/:id', { schema: { params: OneParams } }, async (req) => {
+    const a = await d.apps.find(req.params.app);
+    const sl = await d.slugs.find(a.id, req.params.id);
+    return s.slug(a, sl, sl.blob ? { method: 'GET', url: d.slugs.stored(sl) ? slugBlobUrl(d, sl.id) : null } : { method: 'PUT', url: slugBlobUrl(d, sl.id) });
   });
 }

@@ -1,104 +1,63 @@
-// SNI endpoints (`certs:add`): an app's uploaded certificate and key, served by the router's TLS port
-// for the custom domains attached to it (PATCH /apps/A/domains/H {sni_endpoint}). The certificate is
-// checked on upload (PEM, key matches); the key never leaves the API again.
-import { randomInt, randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+// SNI endpoints (`certs:add`): an app's certificates for its custom domains; apps/certs.ts owns them.
+// The private key is never shown again.
+import { Type } from 'typebox';
+import type { AppRow, SniEndpointRow } from '../../apps/index.ts';
 import { inspectCertificate } from '../../router/certs.ts';
-import type { AppsTable, SniEndpointsTable } from '../../store/schema.ts';
+import { apiTime as iso } from '../../store/time.ts';
 import type { ApiDeps } from '../deps.ts';
-import { invalid, notFound } from '../errors.ts';
-import { findApp } from './common.ts';
+import type { Api } from '../http.ts';
+import { AnyBody, AppName, AppParams, said } from '../schemas.ts';
 
-type Params = { app: string };
+export type CertRouteDeps = Pick<ApiDeps, 'apps' | 'sniEndpoints'>;
 
-const iso = (t: string) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
-const WORDS = ['akita', 'ankylosaurus', 'brachiosaurus', 'diplodocus', 'kyoto', 'nagano', 'osaka', 'sapporo', 'stegosaurus', 'tokyo', 'triceratops', 'yamagata'];
+const EndpointParams = Type.Object({ app: AppName, id: Type.String({ description: 'SNI endpoint id or name' }) });
+const PEM_TEXT = 'certificate_chain and private_key are required, each as PEM text.';
+const CertBody = Type.Object({
+  certificate_chain: Type.String(said(PEM_TEXT)),
+  private_key: Type.String(said(PEM_TEXT)),
+}, said(PEM_TEXT));
 
-/** Puts the app's endpoints, with the domains now attached to each, into the router's table. */
-export async function publishCerts(d: ApiDeps, appId: string): Promise<void> {
-  const endpoints = await d.db.selectFrom('sni_endpoints').selectAll().where('app_id', '=', appId).execute();
-  const domains = await d.db.selectFrom('domains').select(['hostname', 'sni_endpoint_id']).where('app_id', '=', appId).execute();
-  for (const e of endpoints) {
-    const pem = `${e.certificate_chain.trim()}\n${e.private_key.trim()}\n`;
-    d.certs.set({ name: e.name, pem, hostnames: domains.filter((x) => x.sni_endpoint_id === e.id).map((x) => x.hostname) });
-  }
-}
-
-export function certRoutes(api: FastifyInstance, d: ApiDeps): void {
-  const show = async (a: AppsTable, e: SniEndpointsTable) => {
+export function certRoutes(api: Api, d: CertRouteDeps): void {
+  const show = async (a: AppRow, e: SniEndpointRow) => {
     const details = inspectCertificate(e.certificate_chain, e.private_key);
-    const domains = await d.db.selectFrom('domains').select('id').where('sni_endpoint_id', '=', e.id).execute();
     return {
       id: e.id, name: e.name, display_name: null, certificate_chain: e.certificate_chain, app: { id: a.id, name: a.name },
-      domains: domains.map((x) => x.id), created_at: iso(e.created_at), updated_at: iso(e.updated_at),
+      domains: await d.sniEndpoints.domainIds(e), created_at: iso(e.created_at), updated_at: iso(e.updated_at),
       ssl_cert: {
         cert_domains: details.certDomains, starts_at: details.startsAt, expires_at: details.expiresAt,
         issuer: details.issuer, subject: details.subject, acm: false, 'ca_signed?': !details.selfSigned, 'self_signed?': details.selfSigned,
       },
     };
   };
-  const find = async (a: AppsTable, key: string) => {
-    const e = await d.db.selectFrom('sni_endpoints').selectAll().where('app_id', '=', a.id)
-      .where((eb) => eb.or([eb('id', '=', key), eb('name', '=', key)])).executeTakeFirst();
-    if (!e) throw notFound('sni_endpoint', `Couldn't find SNI endpoint ${key} on ${a.name}. Its certificates: slipway certs -a ${a.name}.`);
-    return e;
-  };
-  const body = (raw: unknown) => {
-    const b = (raw ?? {}) as { certificate_chain?: unknown; private_key?: unknown };
-    if (typeof b.certificate_chain !== 'string' || typeof b.private_key !== 'string') {
-      throw invalid('certificate_chain and private_key are required, each as PEM text.');
-    }
-    try {
-      inspectCertificate(b.certificate_chain, b.private_key);
-    } catch (err) {
-      throw invalid((err as Error).message);
-    }
-    return { chain: b.certificate_chain, key: b.private_key };
-  };
 
-  api.get<{ Params: Params }>('/apps/:app/sni-endpoints', async (req) => {
-    const a = await findApp(d, req.params.app);
-    const rows = await d.db.selectFrom('sni_endpoints').selectAll().where('app_id', '=', a.id).orderBy('created_at').execute();
-    return Promise.all(rows.map((e) => show(a, e)));
+  api.get('/apps/:app/sni-endpoints', { schema: { params: AppParams } }, async (req) => {
+    const a = await d.apps.find(req.params.app);
+    return Promise.all((await d.sniEndpoints.list(a)).map((e) => show(a, e)));
   });
 
-  api.get<{ Params: Params & { id: string } }>('/apps/:app/sni-endpoints/:id', async (req) => {
-    const a = await findApp(d, req.params.app);
-    return show(a, await find(a, req.params.id));
+  api.get('/apps/:app/sni-endpoints/:id', { schema: { params: EndpointParams } }, async (req) => {
+    const a = await d.apps.find(req.params.app);
+    return show(a, await d.sniEndpoints.find(a, req.params.id));
   });
 
-  api.post<{ Params: Params }>('/apps/:app/sni-endpoints', async (req, reply) => {
-    const a = await findApp(d, req.params.app);
-    const { chain, key } = body(req.body);
-    let name: string;
-    do name = `${WORDS[randomInt(WORDS.length)]}-${randomInt(10000, 100000)}`;
-    while (await d.db.selectFrom('sni_endpoints').select('id').where('name', '=', name).executeTakeFirst());
-    const t = new Date().toISOString();
-    const row: SniEndpointsTable = { id: randomUUID(), app_id: a.id, name, certificate_chain: chain, private_key: key, created_at: t, updated_at: t };
-    await d.db.insertInto('sni_endpoints').values(row).execute();
-    await publishCerts(d, a.id);
+  api.post('/apps/:app/sni-endpoints', { schema: { summary: 'Add a certificate and its key', params: AppParams, body: CertBody } }, async (req, reply) => {
+    const a = await d.apps.find(req.params.app);
+    const row = await d.sniEndpoints.add(a, req.body.certificate_chain, req.body.private_key);
     reply.code(201);
     return show(a, row);
   });
 
-  api.patch<{ Params: Params & { id: string } }>('/apps/:app/sni-endpoints/:id', async (req) => {
-    const a = await findApp(d, req.params.app);
-    const e = await find(a, req.params.id);
-    const { chain, key } = body(req.body);
-    e.certificate_chain = chain;
-    e.private_key = key;
-    e.updated_at = new Date().toISOString();
-    await d.db.updateTable('sni_endpoints').set({ certificate_chain: chain, private_key: key, updated_at: e.updated_at }).where('id', '=', e.id).execute();
-    await publishCerts(d, a.id);
-    return show(a, e);
+  api.patch('/apps/:app/sni-endpoints/:id', { schema: { summary: 'Replace a certificate and its key', params: EndpointParams, body: CertBody } }, async (req) => {
+    const a = await d.apps.find(req.params.app);
+    const e = await d.sniEndpoints.find(a, req.params.id);
+    return show(a, await d.sniEndpoints.update(e, req.body.certificate_chain, req.body.private_key));
   });
 
-  api.delete<{ Params: Params & { id: string } }>('/apps/:app/sni-endpoints/:id', async (req) => {
-    const a = await findApp(d, req.params.app);
-    const e = await find(a, req.params.id);
+  api.delete('/apps/:app/sni-endpoints/:id', { schema: { params: EndpointParams, body: AnyBody } }, async (req) => {
+    const a = await d.apps.find(req.params.app);
+    const e = await d.sniEndpoints.find(a, req.params.id);
     const shown = await show(a, e);
-    await d.db.deleteFrom('sni_endpoints').where('id', '=', e.id).execute();
-    d.certs.delete(e.name);
+    await d.sniEndpoints.remove(e);
     return shown;
   });
 }

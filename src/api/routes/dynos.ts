@@ -1,5 +1,4 @@
 // Formation (scale), dynos (list, restart, stop, one-off run) and log sessions of an app.
-import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { NoReleaseError } from '../../dynos/manager.ts';
 import { FormationError, type FormationUpdate } from '../../dynos/formation.ts';
@@ -7,19 +6,22 @@ import { findSize } from '../../dynos/sizes.ts';
 import { now } from '../../store/index.ts';
 import type { ApiDeps } from '../deps.ts';
 import { invalid, notFound } from '../errors.ts';
+import type { Api } from '../http.ts';
+import { AnyBody, AppParams } from '../schemas.ts';
 import * as s from '../serialize.ts';
 import { findApp } from './common.ts';
+import { DynoParams, FormationUpdate as FormationUpdateBody, LogSessionBody, ResizeBody, RunBody, ScaleBody, TypeParams } from './dyno-schemas.ts';
 
 type Params = { app: string };
 
-export function dynoRoutes(api: FastifyInstance, d: ApiDeps): void {
+export function dynoRoutes(api: Api, d: ApiDeps): void {
   const formationList = async (a: { id: string; name: string }) => {
     const types = await d.dynos.processTypes(a.id);
     return (await d.dynos.formation.list(a.id)).map((f) => s.formation(a, f, types[f.type] ?? ''));
   };
 
-  api.get<{ Params: Params }>('/apps/:app/formation', async (req) => formationList(await findApp(d, req.params.app)));
-  api.get<{ Params: Params & { type: string } }>('/apps/:app/formation/:type', async (req) => {
+  api.get('/apps/:app/formation', { schema: { params: AppParams } }, async (req) => formationList(await findApp(d, req.params.app)));
+  api.get('/apps/:app/formation/:type', { schema: { params: TypeParams } }, async (req) => {
     const a = await findApp(d, req.params.app);
     const f = (await formationList(a)).find((x) => x.type === req.params.type || x.id === req.params.type);
     if (!f) throw notFound('formation', `Couldn't find that process type (${req.params.type}).`);
@@ -36,30 +38,30 @@ export function dynoRoutes(api: FastifyInstance, d: ApiDeps): void {
     }
   };
 
-  api.patch<{ Params: Params }>('/apps/:app/formation', async (req) => {
+  api.patch('/apps/:app/formation', { schema: { summary: 'Scale or resize process types', params: AppParams, body: ScaleBody } }, async (req) => {
     const a = await findApp(d, req.params.app);
     const updates = (req.body as { updates?: unknown })?.updates;
     if (!Array.isArray(updates) || updates.length === 0) throw invalid('Expected {"updates": [{"type": "web", "quantity": 2, "size": "standard-1X"}]}.');
     return scale(a, updates as FormationUpdate[], req.account);
   });
-  api.patch<{ Params: Params & { type: string } }>('/apps/:app/formation/:type', async (req) => {
+  api.patch('/apps/:app/formation/:type', { schema: { summary: 'Scale or resize one process type', params: TypeParams, body: FormationUpdateBody } }, async (req) => {
     const a = await findApp(d, req.params.app);
     const body = (req.body ?? {}) as FormationUpdate;
     return (await scale(a, [{ ...body, type: req.params.type }], req.account))[0];
   });
 
-  api.get<{ Params: Params }>('/apps/:app/dynos', async (req) => {
+  api.get('/apps/:app/dynos', { schema: { params: AppParams } }, async (req) => {
     const a = await findApp(d, req.params.app);
     return d.dynos.dynos(a.id).map((x) => s.dyno(a, x));
   });
-  api.get<{ Params: Params & { dyno: string } }>('/apps/:app/dynos/:dyno', async (req) => {
+  api.get('/apps/:app/dynos/:dyno', { schema: { params: DynoParams } }, async (req) => {
     const a = await findApp(d, req.params.app);
     const x = d.dynos.dynos(a.id).find((y) => y.name === req.params.dyno || y.id === req.params.dyno);
     if (!x) throw notFound('dyno', `Couldn't find that dyno (${req.params.dyno}).`);
     return s.dyno(a, x);
   });
 
-  api.post<{ Params: Params }>('/apps/:app/dynos', async (req, reply) => {
+  api.post('/apps/:app/dynos', { schema: { summary: 'Run a one-off dyno (attach: true for a terminal)', params: AppParams, body: RunBody } }, async (req, reply) => {
     const a = await findApp(d, req.params.app);
     const body = (req.body ?? {}) as { command?: unknown; attach?: unknown; size?: unknown; env?: unknown; force_no_tty?: unknown; type?: unknown };
     if (body.type !== undefined && (typeof body.type !== 'string' || !/^[\w-]{1,64}$/.test(body.type))) throw invalid('type must be a process type name (letters, digits, "-", "_").');
@@ -88,7 +90,7 @@ export function dynoRoutes(api: FastifyInstance, d: ApiDeps): void {
   });
 
   // Slipway's addition for `slipway run`: the attached terminal was resized.
-  api.post<{ Params: Params & { dyno: string } }>('/apps/:app/dynos/:dyno/actions/resize', async (req) => {
+  api.post('/apps/:app/dynos/:dyno/actions/resize', { schema: { params: DynoParams, body: ResizeBody } }, async (req) => {
     const a = await findApp(d, req.params.app);
     const dyno = d.dynos.dynos(a.id).find((x) => x.name === req.params.dyno);
     if (!dyno) throw notFound('dyno', `Couldn't find that dyno (${req.params.dyno}).`);
@@ -104,19 +106,19 @@ export function dynoRoutes(api: FastifyInstance, d: ApiDeps): void {
     if (target && n === 0) throw notFound('dyno', `Couldn't find that dyno or process type (${target}).`);
     return {};
   };
-  api.delete<{ Params: Params }>('/apps/:app/dynos', async (req) => restart(req.params.app));
-  api.delete<{ Params: Params & { dyno: string } }>('/apps/:app/dynos/:dyno', async (req) => restart(req.params.app, req.params.dyno));
-  api.delete<{ Params: Params & { type: string } }>('/apps/:app/formations/:type', async (req) => restart(req.params.app, req.params.type));
+  api.delete('/apps/:app/dynos', { schema: { summary: 'Restart every dyno', params: AppParams, body: AnyBody } }, async (req) => restart(req.params.app));
+  api.delete('/apps/:app/dynos/:dyno', { schema: { summary: 'Restart a dyno (or a process type)', params: DynoParams, body: AnyBody } }, async (req) => restart(req.params.app, req.params.dyno));
+  api.delete('/apps/:app/formations/:type', { schema: { summary: 'Restart a process type', params: TypeParams, body: AnyBody } }, async (req) => restart(req.params.app, req.params.type));
 
   const stop = async (app: string, target: string) => {
     const a = await findApp(d, app);
     if ((await d.dynos.stopDynos(a.id, target)) === 0) throw notFound('dyno', `Couldn't find that dyno or process type (${target}).`);
     return {};
   };
-  api.post<{ Params: Params & { dyno: string } }>('/apps/:app/dynos/:dyno/actions/stop', async (req) => stop(req.params.app, req.params.dyno));
-  api.post<{ Params: Params & { type: string } }>('/apps/:app/formations/:type/actions/stop', async (req) => stop(req.params.app, req.params.type));
+  api.post('/apps/:app/dynos/:dyno/actions/stop', { schema: { params: DynoParams, body: AnyBody } }, async (req) => stop(req.params.app, req.params.dyno));
+  api.post('/apps/:app/formations/:type/actions/stop', { schema: { params: TypeParams, body: AnyBody } }, async (req) => stop(req.params.app, req.params.type));
 
-  api.post<{ Params: Params }>('/apps/:app/log-sessions', async (req, reply) => {
+  api.post('/apps/:app/log-sessions', { schema: { summary: 'Open a log session (its logplex_url streams the lines)', params: AppParams, body: LogSessionBody } }, async (req, reply) => {
     const a = await findApp(d, req.params.app);
     const b = (req.body ?? {}) as { lines?: unknown; tail?: unknown; dyno?: unknown; dyno_name?: unknown; type?: unknown; source?: unknown };
     const lines = b.lines === undefined ? 100 : Number(b.lines);

@@ -10,13 +10,16 @@ import { Drain, type DrainOptions } from './drain.ts';
 import { HttpDrain } from './http.ts';
 import { SyslogDrain } from './syslog.ts';
 import { DrainUrlError, parseDrainUrl, redactDrainUrl } from './url.ts';
+import { PlatformError } from '../../errors.ts';
 
 export { DrainUrlError, parseDrainUrl, redactDrainUrl } from './url.ts';
 export { drainOverflowMessage, httpFrame, syslogFrame } from './frame.ts';
 export type DrainRow = LogDrainsTable;
 
 /** A drain that cannot be added; the message says why and what to do. */
-export class DrainError extends Error {}
+export class DrainError extends PlatformError {
+  constructor(message: string) { super(422, 'invalid_params', message); }
+}
 
 /** What drains need of logplex: to follow an app's stream and to write notices into it. */
 export interface DrainSource {
