@@ -2,7 +2,7 @@
 // hook endpoint and log-session streams answered on the same port before Fastify sees them.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { GitHttp } from '../git/http.ts';
 import type { PushHandler } from '../git/push.ts';
 import { authenticate, type Account } from './auth.ts';
@@ -22,6 +22,7 @@ import { releaseRoutes } from './routes/releases.ts';
 import { buildRoutes } from './routes/builds.ts';
 import { configVarRoutes } from './routes/config-vars.ts';
 import { handleRaw } from './raw.ts';
+import { componentLogger, type Logger } from '../logger/index.ts';
 
 declare module 'fastify' {
   interface FastifyRequest { account: Account }
@@ -35,23 +36,31 @@ export interface ApiServerOptions {
   dataDir: string;
   /** Serves GET /sessions/<id> (the logplex_url of a log session). */
   sessionStream: (req: IncomingMessage, res: ServerResponse, id: string) => void;
+  /** The platform's log; Fastify logs through it, each request's lines with its `request_id`. */
+  logger?: Logger;
 }
 
 export async function createApiServer(o: ApiServerOptions) {
   const server = createServer();
+  const logger = componentLogger(o.logger, 'api');
   const app: FastifyInstance = Fastify({
-    logger: false,
+    loggerInstance: logger as FastifyBaseLogger,
+    // The id Heroku's clients see as Request-Id; a request's lines carry it. One line per request
+    // (below) at debug, so the operator's log is not a request log unless asked for.
+    genReqId: () => randomUUID(),
+    requestIdLogLabel: 'request_id',
+    disableRequestLogging: true,
     bodyLimit: 5 * 1024 * 1024,
     serverFactory: (handler) => {
       server.on('request', (req, res) => {
         if (o.git.handle(req, res)) return;
-        if (handleRaw(o.deps, o.dataDir, req, res)) return;
+        if (handleRaw(o.deps, o.dataDir, req, res, logger)) return;
         const path = (req.url ?? '').split('?')[0]!;
         const session = /^\/sessions\/([0-9a-f-]{36})$/.exec(path);
         if (session && req.method === 'GET') return o.sessionStream(req, res, session[1]!);
         if (path === '/internal/hooks/pre-receive' && req.method === 'POST') {
           void o.push.handle(req, res).catch((err) => {
-            console.error('push failed:', err);
+            logger.error({ err }, 'push failed');
             if (!res.headersSent) res.writeHead(500);
             res.end('\n !     Platform error during the push; nothing was released.\n\x001');
           });
@@ -76,20 +85,24 @@ export async function createApiServer(o: ApiServerOptions) {
   });
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    reply.header('Request-Id', randomUUID());
+    reply.header('Request-Id', req.id);
     if (req.url === '/' || req.url.startsWith('/schema')) return;
     const account = await authenticate(o.deps.db, req.raw);
     if (!account) throw new ApiError(401, 'unauthorized', 'Invalid credentials provided: pass your API key as `Authorization: Bearer <key>` (slipway login stores it).');
     req.account = account;
   });
 
-  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, _req, reply) => {
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request completed');
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
     if (err instanceof ApiError) {
       return reply.status(err.status).send({ id: err.id, message: err.message, ...(err.resource ? { resource: err.resource } : {}) });
     }
     if (err instanceof RangeError416) return reply.status(416).send({ id: 'requested_range_not_satisfiable', message: err.message });
     if (err.statusCode && err.statusCode < 500) return reply.status(err.statusCode).send({ id: 'bad_request', message: err.message });
-    console.error('api: internal error:', err);
+    req.log.error({ err }, 'internal error');
     return reply.status(500).send({ id: 'internal_server_error', message: 'Internal server error; the platform log has the details.' });
   });
   app.setNotFoundHandler((req, reply) => {

@@ -19,6 +19,7 @@ import { BuildpackError, builtinBuildpacks, materialize, resolveBuildpack, type 
 import { describeProcessTypes, parseProcfile, ProcfileError } from './procfile.ts';
 import { AppJsonError, parseAppJsonFormation, type FormationEntry } from './appjson.ts';
 import { runStep } from './run-step.ts';
+import { componentLogger, type Logger } from '../logger/index.ts';
 
 export interface BuilderOptions {
   db: Db;
@@ -42,6 +43,7 @@ export interface BuilderOptions {
   webUrl: (appName: string) => string;
   /** Records a build's output for its output_stream_url (`builds:output`); unset: not recorded here. */
   recordOutput?: (buildId: string) => { write(text: string): void; end(): Promise<void> };
+  logger?: Logger;
 }
 
 export interface User { id: string; email: string }
@@ -85,7 +87,11 @@ const execFileP = promisify(execFile);
 const STACK_ENV_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export class Builder {
-  constructor(private readonly o: BuilderOptions) {}
+  private readonly logger: Logger;
+
+  constructor(private readonly o: BuilderOptions) {
+    this.logger = componentLogger(o.logger, 'build');
+  }
 
   /**
    * Runs one build. Callers serialize builds of one app (git/push.ts holds an app from a push's hook
@@ -150,7 +156,7 @@ export class Builder {
       return { build, release };
     } catch (err) {
       const known = err instanceof BuildFailure || err instanceof BuildpackError || err instanceof ProcfileError || err instanceof SlugTooLargeError || err instanceof AppJsonError;
-      if (!known) console.error(`build ${build.id} of ${req.app.name} failed:`, err);
+      if (!known) this.logger.error({ err, app: req.app.name, build: build.id }, 'build failed');
       const message = known ? (err as Error).message : `Build failed: platform error (${(err as Error).message}).`;
       out(`\n${message.split('\n').map((l) => ` !     ${l}`).join('\n')}\n\n !     Push failed\n`);
       Object.assign(build, { status: 'failed', updated_at: now() });

@@ -16,6 +16,7 @@ import { Dyno } from './dyno.ts';
 import { Preboot } from './preboot.ts';
 import { DEFAULT_SIZE, sizeOrDefault } from './sizes.ts';
 import { Sampler } from './sampler.ts';
+import { componentLogger, type Logger } from '../logger/index.ts';
 
 export interface DynoManagerOptions {
   db: Db;
@@ -44,6 +45,7 @@ export interface DynoManagerOptions {
   containerPrefix: string;
   /** A release's stored config snapshot → its vars (the releases component encrypts them at rest). */
   decodeConfig: (stored: string) => Record<string, string>;
+  logger?: Logger;
 }
 
 /** App features (labs) the dyno manager acts on. */
@@ -84,9 +86,12 @@ export class DynoManager implements RouteTable {
   private readonly listeners = new Set<() => void>();
 
   private readonly preboot: Preboot;
+  private readonly logger: Logger;
 
   constructor(private readonly o: DynoManagerOptions) {
+    this.logger = componentLogger(o.logger, 'dynos');
     this.sampler = new Sampler({
+      logger: this.logger,
       apps: () => this.apps.values(),
       log: (appId, dyno, line) => { const app = this.apps.get(appId); if (app) this.log(app, dyno, line); },
       intervalMs: o.metricsIntervalMs,
@@ -181,7 +186,7 @@ export class DynoManager implements RouteTable {
 
   private changed(): void {
     for (const l of this.listeners) {
-      try { l(); } catch (err) { console.error('dyno manager: change listener failed:', err); }
+      try { l(); } catch (err) { this.logger.error({ err }, 'change listener failed'); }
     }
   }
 
@@ -209,7 +214,7 @@ export class DynoManager implements RouteTable {
         do {
           app.again = false;
           // A failed pass is reported and does not swallow a wake that arrived meanwhile.
-          await this.reconcile(app).catch((err) => console.error(`dyno manager: reconciling ${app.name} failed:`, err));
+          await this.reconcile(app).catch((err) => this.logger.error({ err, app: app.name }, 'reconciling failed'));
         } while (app.again && !this.shuttingDown);
       } finally {
         app.running = false;
@@ -441,7 +446,7 @@ export class DynoManager implements RouteTable {
       release: { id: release.id, version: release.version }, size: sizeOrDefault(d.size), slugDir,
       env, port, startedBy: d.startedBy, onOutput: d.onOutput,
     }, {
-      runtime: this.o.runtime, logs: this.o.logs, bootTimeoutMs: this.o.bootTimeoutMs, stopGraceMs: this.o.stopGraceMs,
+      runtime: this.o.runtime, logs: this.o.logs, logger: this.logger, bootTimeoutMs: this.o.bootTimeoutMs, stopGraceMs: this.o.stopGraceMs,
       containerPrefix: this.o.containerPrefix, hangupIntervalMs: this.o.hangupIntervalMs,
       onStateChange: () => { this.changed(); this.preboot.check(app.id); },
       onExit: (dy, _code, requested) => this.exited(app, dy, requested),

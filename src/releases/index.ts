@@ -12,6 +12,7 @@ import { ConfigCipher } from './cipher.ts';
 import { applyChanges, checkChanges, describeChanges } from './config-vars.ts';
 import type { OutputStore } from './output.ts';
 import { ReleasePhase, type ReleaseCommandRunner } from './phase.ts';
+import { componentLogger, type Logger } from '../logger/index.ts';
 
 export { ConfigCipher } from './cipher.ts';
 export { ConfigVarError, checkChanges } from './config-vars.ts';
@@ -40,6 +41,7 @@ export interface ReleasesOptions {
    * on Heroku). None by default; the add-ons component supplies its own.
    */
   managedKeys?: (appId: string) => Promise<Set<string>>;
+  logger?: Logger;
 }
 
 export interface NewRelease {
@@ -67,9 +69,11 @@ export class ReleaseError extends Error {}
 
 export class Releases {
   readonly phase: ReleasePhase;
+  private readonly logger: Logger;
 
   constructor(private readonly o: ReleasesOptions) {
-    this.phase = new ReleasePhase({
+    this.logger = componentLogger(o.logger, 'releases');
+    this.phase = new ReleasePhase({ logger: this.logger,
       db: o.db, logs: o.logs, outputs: o.outputs, run: o.runReleaseCommand, timeoutMs: o.releaseTimeoutMs,
       onLive: (appId, r) => o.onRelease(appId, r),
     });
@@ -222,7 +226,7 @@ export class Releases {
     else {
       // Queued at once (releases settle in version order); its output stream is open before anyone learns of it.
       const opened = command === undefined ? Promise.resolve()
-        : this.o.outputs.open(release.id).catch((err) => console.error(`release v${release.version}: output stream:`, err));
+        : this.o.outputs.open(release.id).catch((err) => this.logger.error({ err, app: appId, release: `v${release.version}` }, 'output stream failed'));
       this.phase.enqueue(release, user, command, opened);
       await opened;
     }

@@ -83,7 +83,7 @@ export function buildRoutes(api: FastifyInstance, d: ApiDeps): void {
         out(status === 'succeeded' ? 'Waiting for release.... done.\n' : 'Waiting for release.... failed.\n');
       }
     }).catch(async (err) => {
-      console.error(`build ${id} of ${a.name} failed:`, err);
+      req.log.error({ err, component: 'build', app: a.name, build: id }, 'build failed');
       out(` !     Build failed: platform error (${(err as Error).message}).\n`);
       await d.db.updateTable('builds').set({ status: 'failed', updated_at: now() }).where('id', '=', id).where('status', '=', 'pending').execute()
         .catch(() => undefined); // the database is closing: the next start fails pending builds

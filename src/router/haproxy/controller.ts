@@ -22,6 +22,7 @@ import type { RouteSnapshotApp } from '../types.ts';
 import type { CertTable, ServedCert } from '../certs.ts';
 import { backendName, crtList, haproxyConfig, hostsMap, SLOTS_PER_APP, type HaproxyApp, type HaproxyTimeouts } from './config.ts';
 import { parseLogLine, routerFields } from './logline.ts';
+import { componentLogger, type Logger } from '../../logger/index.ts';
 
 export interface RouteSource {
   routeSnapshot(): RouteSnapshotApp[];
@@ -45,6 +46,7 @@ export interface HaproxyControllerOptions {
   /** Each request HAProxy finished (status, ms, bytes), for the router metrics. */
   onRequest?: (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined) => void;
   binary?: string;
+  logger?: Logger;
 }
 
 const START_TIMEOUT_MS = 10_000;
@@ -92,7 +94,11 @@ export class HaproxyController {
   private unsubscribe?: () => void;
   private exited?: Promise<void>;
 
-  constructor(private readonly o: HaproxyControllerOptions) {}
+  private readonly logger: Logger;
+
+  constructor(private readonly o: HaproxyControllerOptions) {
+    this.logger = componentLogger(o.logger, 'router');
+  }
 
   private get paths() {
     const d = this.o.dir;
@@ -142,10 +148,10 @@ export class HaproxyController {
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-      if (!this.closed) console.error(`router: haproxy exited (${signal ?? code}); the router port no longer answers:\n${output}`);
+      if (!this.closed) this.logger.error(`haproxy exited (${signal ?? code}); the router port no longer answers:\n${output}`);
       resolve();
     }));
-    child.once('error', (err) => console.error('router: could not run haproxy:', err.message));
+    child.once('error', (err) => this.logger.error(`could not run haproxy: ${err.message}`));
     await this.waitForWorker(undefined, () => output);
     this.remember(apps, this.shape(apps, certs));
     const offRoutes = this.o.routes.onChange(() => this.schedule());
@@ -184,7 +190,7 @@ export class HaproxyController {
         await this.sync();
       } while (this.again && !this.closed);
     } catch (err) {
-      if (!this.closed) console.error('router: updating haproxy failed:', err);
+      if (!this.closed) this.logger.error({ err }, 'updating haproxy failed');
     } finally {
       this.syncing = false;
     }
@@ -282,7 +288,7 @@ export class HaproxyController {
       this.drainTimer = setTimeout(() => this.schedule(), DRAIN_TO_MAINT_MS + 10);
     }
     if (this.shape(apps, this.certs()) !== this.appliedShape) {
-      console.log('router: apps, domains or certificates changed: reloading HAProxy');
+      this.logger.info('apps, domains or certificates changed: reloading HAProxy');
       // One snapshot for the config and for what is remembered: a change arriving while HAProxy
       // reloads is then seen as a change by the next pass.
       const fresh = this.desired();
