@@ -53,7 +53,7 @@ function plain(res: ServerResponse, status: number, text: string): void {
   res.end(text);
 }
 
-async function serveStream(d: ApiDeps, store: ApiDeps['releaseOutputs'], id: string, res: ServerResponse): Promise<void> {
+async function serveStream(_d: ApiDeps, store: ApiDeps['releaseOutputs'], id: string, res: ServerResponse): Promise<void> {
   if (!store.has(id)) return plain(res, 404, 'No such output stream.\n');
   res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
   await store.follow(id, (chunk) => { if (!res.destroyed) res.write(chunk); });

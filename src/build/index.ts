@@ -11,7 +11,7 @@ import type { LogSink } from '../logs/types.ts';
 import type { ContainerSpec, Runtime } from '../runtime/types.ts';
 import { DYNO_GID, DYNO_UID } from '../runtime/types.ts';
 import { unmountUnder } from '../runtime/index.ts';
-import { BlobStore, formatSize, layerCacheDir, packSlug, SlugTooLargeError } from '../slugs/index.ts';
+import { type BlobStore, formatSize, layerCacheDir, packSlug, SlugTooLargeError } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
 import { now } from '../store/index.ts';
 import type { BuildsTable, SlugsTable } from '../store/schema.ts';

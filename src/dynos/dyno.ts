@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { LineAssembler } from '../logs/lines.ts';
 import type { LogSink } from '../logs/types.ts';
 import type { Container, Runtime } from '../runtime/types.ts';
-import type { DynoSize } from './sizes.ts';
+import type { DynoSize } from '../runtime/sizes.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 
 /** Heroku cuts dyno output lines longer than this many bytes into pieces. */

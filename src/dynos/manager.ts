@@ -6,15 +6,14 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { LogSink } from '../logs/types.ts';
-import { lookupHost } from '../router/hosts.ts';
-import type { AppRoute, RouteSnapshotApp, RouteTable } from '../router/types.ts';
+import type { AppRoute, RouteSnapshotApp, RouteTable } from './routes.ts';
 import type { Runtime } from '../runtime/types.ts';
-import { BlobStore, unpackSlug } from '../slugs/index.ts';
+import { type BlobStore, unpackSlug } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
 import { crashRestartDelayMs } from './backoff.ts';
 import { Dyno } from './dyno.ts';
 import { Preboot } from './preboot.ts';
-import { DEFAULT_SIZE, sizeOrDefault } from './sizes.ts';
+import { DEFAULT_SIZE, sizeOrDefault } from '../runtime/sizes.ts';
 import { Sampler } from './sampler.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 
@@ -45,6 +44,8 @@ export interface DynoManagerOptions {
   containerPrefix: string;
   /** A release's stored config snapshot → its vars (the releases component encrypts them at rest). */
   decodeConfig: (stored: string) => Record<string, string>;
+  /** How a Host matches the custom domains (exact, then wildcard): the router's rule, passed in. */
+  lookupHost: (domains: ReadonlyMap<string, string>, hostname: string) => string | undefined;
   logger?: Logger;
 }
 
@@ -355,7 +356,7 @@ export class DynoManager implements RouteTable {
   /** The router's view; every lookup is a request, which keeps an eco app awake or wakes it. */
   lookup(hostname: string): AppRoute | undefined {
     const suffix = `.${this.o.domain}`;
-    const id = (hostname.endsWith(suffix) ? this.byName.get(hostname.slice(0, -suffix.length)) : undefined) ?? lookupHost(this.domains, hostname);
+    const id = (hostname.endsWith(suffix) ? this.byName.get(hostname.slice(0, -suffix.length)) : undefined) ?? this.o.lookupHost(this.domains, hostname);
     const app = id ? this.apps.get(id) : undefined;
     if (!app) return undefined;
     app.lastRequestAt = Date.now();

@@ -22,7 +22,7 @@ import { ConfigCipher, Releases, type ReleaseRow } from '../releases/index.ts';
 import type { FormationEntry } from '../build/appjson.ts';
 import { Housekeeping } from '../releases/housekeeping.ts';
 import { OutputStore } from '../releases/output.ts';
-import { CertTable, HaproxyController, haproxyAvailable, KEEP_MINUTES, MINUTE, Router, RouterMetrics } from '../router/index.ts';
+import { CertTable, HaproxyController, haproxyAvailable, KEEP_MINUTES, lookupHost, MINUTE, Router, RouterMetrics } from '../router/index.ts';
 import { cgroupLayout, createRuntime } from '../runtime/index.ts';
 import { BlobStore } from '../slugs/index.ts';
 import { openStore } from '../store/index.ts';
@@ -79,7 +79,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     db, runtime, logs, blobs, dataDir: config.dataDir, domain: config.domain, bootTimeoutMs: config.bootTimeoutMs,
     stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs, cycleMs: config.cycleMs,
     cycleJitterMs: config.cycleJitterMs, idleAfterMs: config.idleAfterMs, hangupIntervalMs: config.hangupIntervalMs, metricsIntervalMs: config.metricsIntervalMs,
-    containerPrefix, decodeConfig: (stored) => cipher.decryptMap(stored), logger: log,
+    containerPrefix, decodeConfig: (stored) => cipher.decryptMap(stored), lookupHost, logger: log,
   });
   const housekeeping = new Housekeeping({ db, blobs, dataDir: config.dataDir, keep: config.releasesKept, graceMs: config.slugGraceMs, logger: log });
   const releases = new Releases({

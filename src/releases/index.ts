@@ -158,7 +158,7 @@ export class Releases {
     if (!r.slug_id) return `v${r.version} has no slug (it was made before the app's first deploy); there is no code to roll back to.`;
     if (r.status === 'failed') return `v${r.version} failed (its release command did not succeed), so it cannot be rolled back to; pick a release that went live.`;
     const slug = await this.o.db.selectFrom('slugs').select('blob').where('id', '=', r.slug_id).executeTakeFirst();
-    if (!slug || !slug.blob || !this.o.blobs.has(slug.blob)) {
+    if (!slug?.blob || !this.o.blobs.has(slug.blob)) {
       return `v${r.version}'s slug is no longer stored (slugs beyond the newest releases are removed), so it cannot be rolled back to. Deploy that code again instead.`;
     }
     return undefined;

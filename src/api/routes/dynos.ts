@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { NoReleaseError } from '../../dynos/manager.ts';
-import { findSize, DYNO_SIZES } from '../../dynos/sizes.ts';
+import { findSize, DYNO_SIZES } from '../../runtime/sizes.ts';
 import { now } from '../../store/index.ts';
 import type { ApiDeps } from '../deps.ts';
 import { invalid, notFound } from '../errors.ts';

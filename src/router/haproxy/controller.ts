@@ -18,7 +18,7 @@ import { hcode } from '../hcodes.ts';
 import { lookupHost } from '../hosts.ts';
 import { formatRouterLine } from '../logline.ts';
 import { appPages, APPLICATION_ERROR_PAGE } from '../pages.ts';
-import type { RouteSnapshotApp } from '../types.ts';
+import type { RouteSnapshotApp } from '../../dynos/routes.ts';
 import type { CertTable, ServedCert } from '../certs.ts';
 import { backendName, crtList, haproxyConfig, hostsMap, SLOTS_PER_APP, type HaproxyApp, type HaproxyTimeouts } from './config.ts';
 import { parseLogLine, routerFields } from './logline.ts';

@@ -1,0 +1,75 @@
+// The "may import" table of docs/architecture.md ("Components"), checked by `npm run deps` (test.sh runs
+// it before the tests). One line per folder under src/: the other folders its files may import, type-only
+// imports included. Every component may import `logger/` (the platform's own log). Change a line here in
+// the same commit as the table.
+const MAY_IMPORT = {
+  store: [],
+  slugs: [],
+  runtime: [],
+  logger: [],
+  logs: ['store'],
+  releases: ['store', 'slugs', 'logs'],
+  git: ['build', 'store'],
+  build: ['slugs', 'runtime', 'logs', 'store'],
+  dynos: ['runtime', 'releases', 'slugs', 'logs', 'store'],
+  // The read-only view of dynos (types only) and nothing else of the dyno manager.
+  router: ['logs', 'dynos/routes.ts'],
+  addons: ['releases', 'store'],
+  api: ['store', 'git', 'build', 'slugs', 'releases', 'dynos', 'runtime', 'router', 'logs', 'addons'],
+  cli: [],
+  platform: ['*'],
+};
+
+const escapeRegex = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const rules = Object.entries(MAY_IMPORT)
+  .filter(([, allowed]) => !allowed.includes('*'))
+  .map(([from, allowed]) => {
+    const folders = [from, 'logger', ...allowed.filter((a) => !a.includes('.'))];
+    const files = allowed.filter((a) => a.includes('.'));
+    return {
+      name: `${from}-may-import`,
+      comment: `src/${from}/ may import ${allowed.length ? allowed.join(', ') : 'nothing of ours'} (and logger/): docs/architecture.md`,
+      severity: 'error',
+      from: { path: `^src/${from}/` },
+      to: {
+        path: '^src/',
+        pathNot: [`^src/(${folders.join('|')})/`, ...files.map((f) => `^src/${escapeRegex(f)}$`)],
+      },
+    };
+  });
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    ...rules,
+    {
+      name: 'nothing-imports-api-cli-platform',
+      comment: 'api/, cli/ and platform/ are the outermost parts: only the entry (src/main.ts) and platform/ reach them',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/(api|cli|platform)/', '^src/main\\.ts$'] },
+      to: { path: '^src/(api|cli|platform)/' },
+    },
+    {
+      name: 'no-cycles-between-components',
+      comment: 'a cycle between two folders means neither is below the other in the table',
+      severity: 'error',
+      from: { path: '^src/([^/]+)/' },
+      to: { circular: true, path: '^src/', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'resolvable',
+      comment: 'every import resolves (a moved file is not left behind)',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'] },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
