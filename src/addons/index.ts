@@ -63,7 +63,6 @@ export interface AddonsOptions {
 export class Addons {
   readonly supervisor: Supervisor;
   readonly network: AddonNetwork;
-  readonly postgresql: PostgresProvider;
   readonly backups: Backups;
   private readonly providers: Map<string, AddonProvider>;
   private unavailable?: string;
@@ -76,9 +75,12 @@ export class Addons {
     this.logger = componentLogger(o.logger, 'addons');
     this.supervisor = new Supervisor((line) => this.logger.warn(line));
     this.network = new AddonNetwork({ dir: o.dir, pool: o.pool, id: o.id });
-    this.postgresql = new PostgresProvider({ dir: join(o.dir, 'postgresql'), network: this.network, supervisor: this.supervisor });
-    const redis = new RedisProvider({ dir: join(o.dir, 'redis'), network: this.network, supervisor: this.supervisor });
-    this.providers = new Map<string, AddonProvider>([[this.postgresql.name, this.postgresql], [redis.name, redis]]);
+    const servers = { network: this.network, supervisor: this.supervisor };
+    const providers: AddonProvider[] = [
+      new PostgresProvider({ dir: join(o.dir, 'postgresql'), ...servers }),
+      new RedisProvider({ dir: join(o.dir, 'redis'), ...servers }),
+    ];
+    this.providers = new Map(providers.map((p) => [p.name, p]));
     this.backups = new Backups({ db: o.db, addons: this, blobs: o.blobs, tmpDir: join(o.dir, 'tmp') });
   }
 
@@ -112,7 +114,7 @@ export class Addons {
     }
     for (const [name, resources] of byProvider) {
       const provider = this.providers.get(name)!;
-      if (provider instanceof PostgresProvider) provider.reserve(resources);
+      provider.reserve?.(resources);
       // A server that cannot start is reported and the platform runs on: other apps need not wait for it.
       await provider.start(resources.filter((r) => rows.find((x) => x.id === r.addonId)?.state === 'provisioned'))
         .catch((err) => this.logger.error(`${name}: ${(err as Error).message}`));
@@ -145,8 +147,9 @@ export class Addons {
     this.checking = true;
     try {
       for (const row of await this.list()) {
-        if (row.service !== 'heroku-postgresql' || row.state !== 'provisioned') continue;
-        const next = await this.postgresql.enforce(this.resource(row)).catch((err) => {
+        const provider = this.provider(row);
+        if (!provider.enforce || row.state !== 'provisioned') continue;
+        const next = await provider.enforce(this.resource(row)).catch((err) => {
           this.logger.error(`${row.name}: measuring it failed: ${(err as Error).message}`);
           return undefined;
         });
@@ -345,7 +348,8 @@ export class Addons {
 
   // ---- internals ----
 
-  private provider(row: AddonRow): AddonProvider {
+  /** The provider that serves the add-on's service. */
+  provider(row: AddonRow): AddonProvider {
     return this.providers.get(this.serviceOf(row).service.provider)!;
   }
 
