@@ -87,7 +87,8 @@ test('v2: the container is one directory under the root; leftovers are found the
   assert.deepEqual(await cgroupDirs('slipway-00c0ffee-dyno-web', V2), [`${V2}/slipway/slipway-00c0ffee-dyno-web`]);
   assert.deepEqual(await cgroupDirs('slipway-00c0ffee-dyno-gone', V2), []);
   assert.deepEqual((await leftoverCgroupIds('slipway-00c0ffee-', V2)).sort(), ['slipway-00c0ffee-dyno-oom', 'slipway-00c0ffee-dyno-web']);
-  assert.equal(await hasMemsw(V2), true);
+  assert.equal(await hasMemsw(V2), true, 'init.scope has memory.swap.max: swap accounting is on');
+  assert.equal(await hasMemsw(fixture('cgroup2-noswap')), false, 'no memory.swap.max anywhere: no swap accounting');
 });
 
 test('hybrid and v1: the container has a directory per controller; the OOM record is memory.oom_control', async () => {

@@ -35,13 +35,17 @@ function memoryDir(layout: CgroupLayout, id: string, root: string): string {
 }
 
 /**
- * Whether swap can be capped at the memory limit (OCI `swap` = memory+swap = limit). On v1 only with
- * memory+swap accounting; on v2 runc turns it into `memory.swap.max` = 0 and skips that file where the
- * kernel has no swap accounting, so it is always safe to ask.
+ * Whether swap can be capped at the memory limit (OCI `swap` = memory+swap = limit): with the kernel's
+ * swap accounting, which v1 shows as memory.memsw.* in the memory controller and v2 as memory.swap.max
+ * in every cgroup but the root (runc writes 0 there, and fails the start if the file is missing).
  */
 export async function hasMemsw(root = CGROUP_ROOT): Promise<boolean> {
-  if ((await cgroupLayout(root)) === 'unified') return true;
-  return exists(path.join(root, 'memory', 'memory.memsw.limit_in_bytes'));
+  if ((await cgroupLayout(root)) !== 'unified') return exists(path.join(root, 'memory', 'memory.memsw.limit_in_bytes'));
+  // systemd's own cgroups are always there to look at.
+  for (const child of ['init.scope', 'system.slice']) {
+    if (await exists(path.join(root, child, 'memory.swap.max'))) return true;
+  }
+  return false;
 }
 
 export interface MemoryRecord {
