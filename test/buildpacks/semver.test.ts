@@ -9,7 +9,7 @@ import semver from 'semver';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { BUILDPACKS_DIR } from './helpers.ts';
+import { BUILDPACKS_DIR } from '../helpers/buildpacks.ts';
 
 const LIB = join(BUILDPACKS_DIR, 'nodejs', 'lib');
 
