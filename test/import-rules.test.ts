@@ -1,6 +1,7 @@
 // The import table of docs/architecture.md as `npm run deps` enforces it: dependency-cruiser with the
 // project's own config over a small tree that makes the three imports the table once let slip (dynos →
-// router, build → dynos, cli → platform) and a few it allows. Each break must be reported, nothing allowed
+// router, build → dynos, cli → platform), a few more it forbids (a folder with no line in the table
+// imports nothing of ours) and a few it allows. Each break must be reported, nothing allowed
 // may be, or the check in test.sh would pass whatever the code does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,6 +30,8 @@ test('the import rules report each break of the table and nothing it allows', ()
       'src/platform/server.ts': "import { m } from '../dynos/manager.ts';\nimport { main } from '../cli/main.ts';\nexport const p = [m, main];\n",
       'src/api/server.ts': "import { m } from '../dynos/manager.ts';\nexport const a = m;\n",
       'src/releases/index.ts': "import { a } from '../api/server.ts';\nexport const r = a;\n",
+      'src/api/bad.ts': "import { p } from '../platform/server.ts';\nexport const a = p;\n",
+      'src/apps/index.ts': "import { a } from '../api/server.ts';\nimport { log } from '../logger/index.ts';\nexport const x = [a, log];\n",
     };
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
@@ -43,7 +46,10 @@ test('the import rules report each break of the table and nothing it allows', ()
     const found = (JSON.parse(r.stdout) as { summary: { violations: { from: string; to: string; rule: { name: string } }[] } })
       .summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`).sort();
     assert.deepEqual(found, [
+      'api-may-import: src/api/bad.ts → src/platform/server.ts',
       'build-may-import: src/build/index.ts → src/dynos/manager.ts',
+      'folder-in-the-table: src/apps/index.ts → src/api/server.ts',
+      'nothing-imports-api-cli-platform: src/apps/index.ts → src/api/server.ts',
       'cli-may-import: src/cli/main.ts → src/platform/server.ts',
       'dynos-may-import: src/dynos/manager.ts → src/router/hosts.ts',
       'no-cycles-between-components: src/cli/main.ts → src/platform/server.ts',
