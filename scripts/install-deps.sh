@@ -27,6 +27,17 @@ if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-loc
   echo "-----> Installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# Which cgroup hierarchy the kernel mounted (as runc tells them apart): dyno memory samples (R14) and
+# OOM detection (R15) read it, and both layouts work; the README says what each means.
+case "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" in
+  cgroup2fs) echo "-----> cgroups: unified (cgroup v2 only)" ;;
+  tmpfs) if [[ $(stat -fc %T /sys/fs/cgroup/unified 2>/dev/null) == cgroup2fs ]]; then
+      echo "-----> cgroups: hybrid (cgroup v1 controllers, an empty cgroup v2 at /sys/fs/cgroup/unified)"
+    else
+      echo "-----> cgroups: v1 (cgroup v1 controllers only)"
+    fi ;;
+  *) echo "-----> cgroups: none mounted at /sys/fs/cgroup; runc cannot limit dynos here" ;;
+esac
 # Only the runc runtime roots builds and dynos in the stack, and making it needs root.
 if [[ $(id -u) == 0 && ${SLIPWAY_RUNTIME:-auto} != process ]]; then
   ./bin/slipway stack:make

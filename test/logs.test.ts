@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { HttpReceiver, makeTls, removeTls, SyslogReceiver, type SyslogMessage, type Tls } from '../src/logs/drains/test-support.ts';
+import { HttpReceiver, makeTls, removeTls, SyslogReceiver, type SyslogMessage, type Tls } from '../src/logs/drains/test-helpers.ts';
 import { makeRepo, SLIPWAY, sleep, TestPlatform } from './helpers/platform.ts';
 
 const WEB = `

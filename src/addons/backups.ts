@@ -11,7 +11,7 @@ import type { Db } from '../store/index.ts';
 import { now } from '../store/index.ts';
 import type { AddonBackupsTable } from '../store/schema.ts';
 import type { Addons, AddonRow } from './index.ts';
-import { AddonError } from './types.ts';
+import { AddonError, type AddonProvider } from './types.ts';
 
 export type BackupRow = AddonBackupsTable;
 
@@ -52,7 +52,7 @@ export class Backups {
     const file = join(this.o.tmpDir, `${row.id}.dump`);
     try {
       await mkdir(this.o.tmpDir, { recursive: true, mode: 0o700 });
-      await this.o.addons.postgresql.dump(this.o.addons.resource(addon), file);
+      await this.backupsOf(addon).dump(this.o.addons.resource(addon), file);
       const { sha256, size } = await this.o.blobs.put(file);
       return await this.finish(row, { status: 'succeeded', blob: sha256, size });
     } catch (err) {
@@ -66,7 +66,7 @@ export class Backups {
     if (backup.status !== 'succeeded' || !backup.blob) throw new AddonError(422, 'invalid_params', `Backup ${backupName(backup)} did not complete; choose another.`);
     const row = await this.begin(appId, addon, 'r', backupName(backup));
     try {
-      await this.o.addons.postgresql.restore(this.o.addons.resource(addon), this.o.blobs.path(backup.blob));
+      await this.backupsOf(addon).restore(this.o.addons.resource(addon), this.o.blobs.path(backup.blob));
       return await this.finish(row, { status: 'succeeded', size: backup.size });
     } catch (err) {
       return this.finish(row, { status: 'failed', error: (err as Error).message });
@@ -75,7 +75,14 @@ export class Backups {
 
   private postgres(addon: AddonRow): void {
     this.o.addons.checkAvailable();
-    if (addon.service !== 'heroku-postgresql') throw new AddonError(422, 'invalid_params', `${addon.name} is not a heroku-postgresql database; backups are for Postgres.`);
+    this.backupsOf(addon);
+  }
+
+  /** The add-on's provider as a backup source; only Postgres is one. */
+  private backupsOf(addon: AddonRow): AddonProvider & Required<Pick<AddonProvider, 'dump' | 'restore'>> {
+    const provider = this.o.addons.provider(addon);
+    if (!provider.dump || !provider.restore) throw new AddonError(422, 'invalid_params', `${addon.name} is not a heroku-postgresql database; backups are for Postgres.`);
+    return provider as AddonProvider & Required<Pick<AddonProvider, 'dump' | 'restore'>>;
   }
 
   private begin(appId: string, addon: AddonRow, kind: string, source: string | null): Promise<BackupRow> {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import {
   attachmentVars, defaultAttachmentName, findService, generateAddonName, hourlyPrice, monthlyPrice, normalizeAttachmentName, resolvePlan,
 } from './catalog.ts';
-import { AddonError } from './types.ts';
+import type { AddonError } from './types.ts';
 
 test('a bare service takes its default plan; service:plan picks one', () => {
   assert.equal(resolvePlan('heroku-postgresql').plan.name, 'essential-0');

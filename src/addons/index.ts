@@ -26,6 +26,7 @@ import { PostgresProvider } from './postgresql/index.ts';
 import { RedisProvider } from './redis/index.ts';
 import { Supervisor } from './supervisor.ts';
 import { AddonError, type AddonProvider, type InfoLine, type Plan, type Resource, type Service } from './types.ts';
+import { componentLogger, type Logger } from '../logger/index.ts';
 
 export * from './types.ts';
 export { SERVICES, findService, hourlyPrice, monthlyPrice } from './catalog.ts';
@@ -57,26 +58,30 @@ export interface AddonsOptions {
   blobs: BlobStoreApi;
   /** How often Postgres databases are measured against their plans' limits (and restricted when over). */
   checkIntervalMs: number;
-  say: (line: string) => void;
+  logger?: Logger;
 }
 
 export class Addons {
   readonly supervisor: Supervisor;
   readonly network: AddonNetwork;
-  readonly postgresql: PostgresProvider;
   readonly backups: Backups;
   private readonly providers: Map<string, AddonProvider>;
   private unavailable?: string;
   private checkTimer?: NodeJS.Timeout;
   private checking = false;
   private networkUp?: Promise<void>;
+  private readonly logger: Logger;
 
   constructor(private readonly o: AddonsOptions) {
-    this.supervisor = new Supervisor(o.say);
+    this.logger = componentLogger(o.logger, 'addons');
+    this.supervisor = new Supervisor((line) => this.logger.warn(line));
     this.network = new AddonNetwork({ dir: o.dir, pool: o.pool, id: o.id });
-    this.postgresql = new PostgresProvider({ dir: join(o.dir, 'postgresql'), network: this.network, supervisor: this.supervisor });
-    const redis = new RedisProvider({ dir: join(o.dir, 'redis'), network: this.network, supervisor: this.supervisor });
-    this.providers = new Map<string, AddonProvider>([[this.postgresql.name, this.postgresql], [redis.name, redis]]);
+    const servers = { network: this.network, supervisor: this.supervisor };
+    const providers: AddonProvider[] = [
+      new PostgresProvider({ dir: join(o.dir, 'postgresql'), ...servers }),
+      new RedisProvider({ dir: join(o.dir, 'redis'), ...servers }),
+    ];
+    this.providers = new Map(providers.map((p) => [p.name, p]));
     this.backups = new Backups({ db: o.db, addons: this, blobs: o.blobs, tmpDir: join(o.dir, 'tmp') });
   }
 
@@ -88,7 +93,7 @@ export class Addons {
   async start(): Promise<void> {
     if (process.getuid?.() !== 0) {
       this.unavailable = 'Add-ons need the platform to run as root (their servers run in their own network namespace as their own users).';
-      this.o.say(`addons: unavailable: ${this.unavailable}`);
+      this.logger.warn(`unavailable: ${this.unavailable}`);
       return;
     }
     this.checkTimer = setInterval(() => void this.checkLimits(), this.o.checkIntervalMs);
@@ -100,7 +105,7 @@ export class Addons {
       await this.ensureNetwork();
     } catch (err) {
       this.unavailable = (err as Error).message;
-      this.o.say(`addons: ${this.unavailable}`);
+      this.logger.error(this.unavailable);
       return;
     }
     const byProvider = new Map<string, Resource[]>();
@@ -110,14 +115,14 @@ export class Addons {
     }
     for (const [name, resources] of byProvider) {
       const provider = this.providers.get(name)!;
-      if (provider instanceof PostgresProvider) provider.reserve(resources);
+      provider.reserve?.(resources);
       // A server that cannot start is reported and the platform runs on: other apps need not wait for it.
       await provider.start(resources.filter((r) => rows.find((x) => x.id === r.addonId)?.state === 'provisioned'))
-        .catch((err) => this.o.say(`addons: ${name}: ${(err as Error).message}`));
+        .catch((err) => this.logger.error(`${name}: ${(err as Error).message}`));
     }
     for (const row of rows.filter((r) => r.state !== 'provisioned')) {
-      this.o.say(`addons: ${row.name} was left ${row.state}; removing it`);
-      await this.provider(row).deprovision(this.resource(row)).catch((err) => this.o.say(`addons: ${row.name}: ${(err as Error).message}`));
+      this.logger.warn(`${row.name} was left ${row.state}; removing it`);
+      await this.provider(row).deprovision(this.resource(row)).catch((err) => this.logger.error(`${row.name}: ${(err as Error).message}`));
       await this.o.db.deleteFrom('addons').where('id', '=', row.id).execute();
     }
     await this.reconcileVars();
@@ -143,9 +148,10 @@ export class Addons {
     this.checking = true;
     try {
       for (const row of await this.list()) {
-        if (row.service !== 'heroku-postgresql' || row.state !== 'provisioned') continue;
-        const next = await this.postgresql.enforce(this.resource(row)).catch((err) => {
-          this.o.say(`addons: ${row.name}: measuring it failed: ${(err as Error).message}`);
+        const provider = this.provider(row);
+        if (!provider.enforce || row.state !== 'provisioned') continue;
+        const next = await provider.enforce(this.resource(row)).catch((err) => {
+          this.logger.error(`${row.name}: measuring it failed: ${(err as Error).message}`);
           return undefined;
         });
         if (!next) continue;
@@ -154,7 +160,7 @@ export class Addons {
         if (!fresh) continue;
         const resource = JSON.stringify({ ...JSON.parse(fresh.resource), restricted: next.restricted });
         await this.o.db.updateTable('addons').set({ resource, updated_at: now() }).where('id', '=', row.id).execute();
-        this.o.say(`addons: ${row.name} ${next.restricted ? 'is over its plan\'s limits: access restricted to reading, DELETE and TRUNCATE' : 'is within its plan\'s limits again: full access restored'}`);
+        this.logger.info(`${row.name} ${next.restricted ? 'is over its plan\'s limits: access restricted to reading, DELETE and TRUNCATE' : 'is within its plan\'s limits again: full access restored'}`);
       }
     } finally {
       this.checking = false;
@@ -165,7 +171,7 @@ export class Addons {
     if (this.checkTimer) clearInterval(this.checkTimer);
     await this.supervisor.stopAll();
     if (this.networkUp && (await this.networkUp.then(() => true, () => false))) {
-      await this.network.down().catch((err) => this.o.say(`addons: ${(err as Error).message}`));
+      await this.network.down().catch((err) => this.logger.error((err as Error).message));
     }
   }
 
@@ -343,7 +349,8 @@ export class Addons {
 
   // ---- internals ----
 
-  private provider(row: AddonRow): AddonProvider {
+  /** The provider that serves the add-on's service. */
+  provider(row: AddonRow): AddonProvider {
     return this.providers.get(this.serviceOf(row).service.provider)!;
   }
 

@@ -97,7 +97,7 @@ export class Supervisor {
     entry.child = child;
     entry.exited = new Promise((resolve) => {
       child.once('error', (err) => {
-        this.say(`addons: ${spec.name}: ${err.message}`);
+        this.say(`${spec.name}: ${err.message}`);
         resolve();
       });
       child.once('exit', (code, signal) => {
@@ -105,7 +105,7 @@ export class Supervisor {
         if (entry.stopping || !entry.started) return;
         entry.failures++;
         const delay = Math.min(1000 * 2 ** (entry.failures - 1), MAX_RESTART_DELAY_MS);
-        this.say(`addons: ${spec.name} exited (${signal ?? `status ${code}`}); restarting in ${delay / 1000} s (log: ${spec.logFile})`);
+        this.say(`${spec.name} exited (${signal ?? `status ${code}`}); restarting in ${delay / 1000} s (log: ${spec.logFile})`);
         entry.restartTimer = setTimeout(() => {
           if (entry.stopping) return;
           this.spawn(spec, entry);

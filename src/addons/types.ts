@@ -79,6 +79,19 @@ export interface AddonProvider {
   rotateCredentials(r: Resource): Promise<Provisioned>;
   /** Live facts for `pg:info` / `redis:info`. */
   info(r: Resource): Promise<InfoLine[]>;
+
+  // Abilities only some providers have; the add-on manager asks for them by presence, never by class.
+
+  /** Told every add-on it holds, half-done ones too, before start(): the names and ports they use stay taken. */
+  reserve?(resources: Resource[]): void;
+  /**
+   * Measures the resource against its plan's limits and restricts or restores access when that
+   * changed (run every few minutes); the new state then, else undefined.
+   */
+  enforce?(r: Resource): Promise<(ResourceState & { restricted?: boolean }) | undefined>;
+  /** Backups: a dump of the resource's data into `file`, and a restore of one over it. */
+  dump?(r: Resource, file: string): Promise<void>;
+  restore?(r: Resource, file: string): Promise<void>;
 }
 
 /** The add-on component's refusals, each with its status and Heroku's id (the API answers them as they are). */

@@ -24,6 +24,8 @@ export interface HttpApiOptions {
   serverFactory?: FastifyServerFactory;
   /** Where an unexpected error (a 500) is reported; the client gets no detail. */
   onInternalError: (err: Error) => void;
+  /** The platform's log (none: Fastify logs nothing). A request's lines carry its `request_id`. */
+  logger?: FastifyBaseLogger;
 }
 
 /** Paths anyone may ask without a key. */
@@ -31,7 +33,12 @@ const PUBLIC_PATHS = new Set(['/', '/openapi.json']);
 
 export async function createHttpApi(o: HttpApiOptions): Promise<Api> {
   const app = Fastify({
-    logger: false,
+    ...(o.logger ? { loggerInstance: o.logger } : { logger: false }),
+    // The id Heroku's clients see as Request-Id; a request's lines carry it. One line per request
+    // (below) at debug, so the operator's log is not a request log unless asked for.
+    genReqId: () => randomUUID(),
+    requestIdLogLabel: 'request_id',
+    disableRequestLogging: true,
     bodyLimit: 5 * 1024 * 1024,
     ...(o.serverFactory ? { serverFactory: o.serverFactory } : {}),
     // Bodies are checked as sent: no type coercion (a "true" is not a boolean), unknown keys kept and ignored.
@@ -59,11 +66,14 @@ export async function createHttpApi(o: HttpApiOptions): Promise<Api> {
   });
 
   app.addHook('onRequest', async (req, reply) => {
-    reply.header('Request-Id', randomUUID());
+    reply.header('Request-Id', req.id);
     if (PUBLIC_PATHS.has(req.url.split('?')[0]!)) return;
     const account = await o.authenticate(req.raw);
     if (!account) throw new PlatformError(401, 'unauthorized', 'Invalid credentials provided: pass your API key as `Authorization: Bearer <key>` (slipway login stores it).');
     req.account = account;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request completed');
   });
   // A request without a body (or with `null`) is read as `{}`, as the CLI's bodiless DELETEs and POSTs expect.
   app.addHook('preValidation', async (req) => {

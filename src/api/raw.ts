@@ -11,13 +11,14 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { listSlug, normalizeSlug, SLUG_MAX_BYTES } from '../slugs/index.ts';
 import type { ApiDeps } from './deps.ts';
+import type { Logger } from '../logger/index.ts';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const STREAM = new RegExp(`^/streams/(releases|builds)/(${UUID})$`);
 const SLUG_BLOB = new RegExp(`^/slug-blobs/(${UUID})$`);
 
 /** Answers the request if it is one of ours; returns false to let the API have it. */
-export function handleRaw(d: ApiDeps, dataDir: string, req: IncomingMessage, res: ServerResponse): boolean {
+export function handleRaw(d: ApiDeps, dataDir: string, req: IncomingMessage, res: ServerResponse, logger: Logger): boolean {
   const url = new URL(req.url ?? '/', 'http://x');
   const stream = STREAM.exec(url.pathname);
   if (stream && req.method === 'GET') {
@@ -38,7 +39,7 @@ export function handleRaw(d: ApiDeps, dataDir: string, req: IncomingMessage, res
     }
     const work = req.method === 'PUT' ? upload(d, dataDir, id, req, res) : download(d, id, res);
     void work.catch((err) => {
-      console.error(`slug blob ${id}: ${req.method} failed:`, err);
+      logger.error({ err, slug_blob: id, method: req.method }, 'slug blob transfer failed');
       if (!res.headersSent) plain(res, 500, 'Platform error; the platform log has the details.\n');
       else res.destroy();
     });
@@ -52,7 +53,7 @@ function plain(res: ServerResponse, status: number, text: string): void {
   res.end(text);
 }
 
-async function serveStream(d: ApiDeps, store: ApiDeps['releaseOutputs'], id: string, res: ServerResponse): Promise<void> {
+async function serveStream(_d: ApiDeps, store: ApiDeps['releaseOutputs'], id: string, res: ServerResponse): Promise<void> {
   if (!store.has(id)) return plain(res, 404, 'No such output stream.\n');
   res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
   await store.follow(id, (chunk) => { if (!res.destroyed) res.write(chunk); });

@@ -1,6 +1,6 @@
 // Database rows → Heroku Platform API v3 JSON shapes (field names and nesting as Heroku's schema has them).
 import type { Dyno } from '../dynos/dyno.ts';
-import { sizeOrDefault } from '../dynos/sizes.ts';
+import { sizeOrDefault } from '../runtime/sizes.ts';
 import type { AppsTable, BuildsTable, DomainsTable, FormationTable, LogDrainsTable, ReleasesTable, SlugsTable } from '../store/schema.ts';
 import { apiTime as iso } from '../store/time.ts';
 import type { ApiDeps } from './deps.ts';

@@ -21,6 +21,7 @@ import { featureRoutes } from './routes/features.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { releaseRoutes } from './routes/releases.ts';
 import { accountRoutes } from './routes/account.ts';
+import { componentLogger, type Logger } from '../logger/index.ts';
 
 export interface ApiServerOptions {
   deps: ApiDeps;
@@ -30,25 +31,29 @@ export interface ApiServerOptions {
   dataDir: string;
   /** Serves GET /sessions/<id> (the logplex_url of a log session). */
   sessionStream: (req: IncomingMessage, res: ServerResponse, id: string) => void;
-  /** Where an unexpected error in a route (a 500) is reported. */
-  onInternalError: (err: Error) => void;
+  /** Where an unexpected error in a route (a 500) is reported (default: the API's log, at error). */
+  onInternalError?: (err: Error) => void;
+  /** The platform's log; Fastify logs through it, each request's lines with its `request_id`. */
+  logger?: Logger;
 }
 
 export async function createApiServer(o: ApiServerOptions) {
   const server = createServer();
+  const logger = componentLogger(o.logger, 'api');
   const app = await createHttpApi({
     authenticate: (req) => o.deps.accounts.authenticate(req),
-    onInternalError: o.onInternalError,
+    onInternalError: o.onInternalError ?? ((err) => logger.error({ err }, 'internal error')),
+    logger,
     serverFactory: (handler) => {
       server.on('request', (req, res) => {
         if (o.git.handle(req, res)) return;
-        if (handleRaw(o.deps, o.dataDir, req, res)) return;
+        if (handleRaw(o.deps, o.dataDir, req, res, logger)) return;
         const path = (req.url ?? '').split('?')[0]!;
         const session = /^\/sessions\/([0-9a-f-]{36})$/.exec(path);
         if (session && req.method === 'GET') return o.sessionStream(req, res, session[1]!);
         if (path === '/internal/hooks/pre-receive' && req.method === 'POST') {
           void o.push.handle(req, res).catch((err) => {
-            console.error('push failed:', err);
+            logger.error({ err }, 'push failed');
             if (!res.headersSent) res.writeHead(500);
             res.end('\n !     Platform error during the push; nothing was released.\n\x001');
           });

@@ -1,6 +1,6 @@
 // The `formation` section of an app's app.json: quantities and sizes per process type for the first
 // deploy (later deploys keep the formation as scaled). Pure; errors name the file and the problem.
-import { findSize, DYNO_SIZES } from '../dynos/sizes.ts';
+import { findSize, DYNO_SIZES } from '../runtime/sizes.ts';
 
 export interface FormationEntry { quantity: number; size?: string }
 

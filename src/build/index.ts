@@ -11,7 +11,7 @@ import type { LogSink } from '../logs/types.ts';
 import type { ContainerSpec, Runtime } from '../runtime/types.ts';
 import { DYNO_GID, DYNO_UID } from '../runtime/types.ts';
 import { unmountUnder } from '../runtime/index.ts';
-import { BlobStore, formatSize, layerCacheDir, packSlug, SlugTooLargeError } from '../slugs/index.ts';
+import { type BlobStore, formatSize, layerCacheDir, packSlug, SlugTooLargeError } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
 import { now } from '../store/index.ts';
 import type { BuildsTable, SlugsTable } from '../store/schema.ts';
@@ -19,6 +19,7 @@ import { BuildpackError, builtinBuildpacks, materialize, resolveBuildpack, type 
 import { describeProcessTypes, parseProcfile, ProcfileError } from './procfile.ts';
 import { AppJsonError, parseAppJsonFormation, type FormationEntry } from './appjson.ts';
 import { runStep } from './run-step.ts';
+import { componentLogger, type Logger } from '../logger/index.ts';
 
 export interface BuilderOptions {
   db: Db;
@@ -40,6 +41,7 @@ export interface BuilderOptions {
   configVars: (appId: string) => Promise<Record<string, string>>;
   /** The app's URL, printed after `Released vN`. */
   webUrl: (appName: string) => string;
+  logger?: Logger;
 }
 
 export interface User { id: string; email: string }
@@ -83,7 +85,11 @@ const execFileP = promisify(execFile);
 const STACK_ENV_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export class Builder {
-  constructor(private readonly o: BuilderOptions) {}
+  private readonly logger: Logger;
+
+  constructor(private readonly o: BuilderOptions) {
+    this.logger = componentLogger(o.logger, 'build');
+  }
 
   /**
    * Runs one build. Callers serialize builds of one app (the deploy path's per-app turns, which a push
@@ -138,7 +144,7 @@ export class Builder {
       return { build, release };
     } catch (err) {
       const known = err instanceof BuildFailure || err instanceof BuildpackError || err instanceof ProcfileError || err instanceof SlugTooLargeError || err instanceof AppJsonError;
-      if (!known) console.error(`build ${build.id} of ${req.app.name} failed:`, err);
+      if (!known) this.logger.error({ err, app: req.app.name, build: build.id }, 'build failed');
       const message = known ? (err as Error).message : `Build failed: platform error (${(err as Error).message}).`;
       out(`\n${message.split('\n').map((l) => ` !     ${l}`).join('\n')}\n\n !     Push failed\n`);
       Object.assign(build, { status: 'failed', updated_at: now() });

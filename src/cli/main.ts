@@ -1,4 +1,5 @@
-// The `slipway` entry point: `server` goes to the platform; everything else is a CLI command run here.
+// The `slipway` CLI: parses a command line and runs the command against the API. The executable's
+// entry (src/main.ts) hands it every word but the platform's own commands (`server`, `stack:*`).
 
 import { ApiClient } from './api.ts';
 import { inferApp } from './app.ts';
@@ -9,15 +10,6 @@ import { apiBase, credentials, userAgent } from './config.ts';
 import { CliError, renderError } from './errors.ts';
 import { commandHelp, suggest } from './help.ts';
 import { Ui } from './ux.ts';
-
-/**
- * `slipway server` is the platform's composition root (src/platform/, not the CLI's): imported only for that
- * command, so every other command starts without loading the platform.
- */
-async function runServer(argv: string[]): Promise<void> {
-  const { runServer: run } = await import('../platform/server.ts');
-  await run(argv);
-}
 
 function unknownCommand(word: string): CliError {
   const guess = suggest(word, commands);
@@ -70,16 +62,6 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (first === undefined || first === '--help' || first === '-h') [first, rest] = ['help', []];
   if (first === '--version' || first === '-v') first = 'version';
   try {
-    if (first === 'server') {
-      await runServer(rest);
-      return 0;
-    }
-    if (first === 'stack:make' || first === 'stack:prune') {
-      // Like `server`, platform commands on this machine: make the stack (the install step runs it), or
-      // remove stack versions nothing uses any more.
-      const { runStackMake, runStackPrune } = await import('../platform/stack-command.ts');
-      return await (first === 'stack:make' ? runStackMake(rest) : runStackPrune(rest));
-    }
     const cmd = findCommand(first);
     if (!cmd) throw unknownCommand(first);
     await runCommand(cmd, rest, env, ui);
@@ -90,12 +72,3 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return exitCode;
   }
 }
-
-// A closed pipe (`slipway logs | head`) ends the command quietly, as for any Unix tool.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(0);
-  throw err;
-});
-
-// Set, not process.exit(): pending output flushes, and `server` keeps running on its own handles.
-process.exitCode = await main(process.argv.slice(2));

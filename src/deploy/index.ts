@@ -10,6 +10,7 @@ import { fetchSource } from '../build/source.ts';
 import type { OutputStore } from '../releases/output.ts';
 import type { BuildsTable } from '../store/schema.ts';
 import { AppQueue } from './queue.ts';
+import { componentLogger, type Logger } from '../logger/index.ts';
 
 export { AppQueue } from './queue.ts';
 
@@ -21,6 +22,7 @@ export interface DeployerOptions {
   releaseOutputs: Pick<OutputStore, 'follow'>;
   /** Resolves when the release has gone live or failed. */
   settled: (releaseId: string) => Promise<'succeeded' | 'failed'>;
+  logger?: Logger;
 }
 
 export interface DeployRequest extends BuildRequest {
@@ -40,7 +42,11 @@ export class Deployer {
   /** One deploy per app at a time (pushes, Builds API builds, build cache purges take turns). */
   readonly queue = new AppQueue();
 
-  constructor(private readonly o: DeployerOptions) {}
+  private readonly logger: Logger;
+
+  constructor(private readonly o: DeployerOptions) {
+    this.logger = componentLogger(o.logger, 'deploy');
+  }
 
   /** Deploys now (the caller holds the app's turn): build → release → release phase. Never throws. */
   async deploy(req: DeployRequest): Promise<DeployOutcome> {
@@ -75,7 +81,7 @@ export class Deployer {
       }
       return { ...result, ok: false };
     } catch (err) {
-      console.error(`build ${id} of ${app.name} failed:`, err);
+      this.logger.error({ err, app: app.name, build: id }, 'build failed');
       say(` !     Build failed: platform error (${(err as Error).message}).\n`);
       // The database may be closing (platform stopping): the next start fails builds left pending.
       await this.o.builder.fail(id).catch(() => undefined);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { crashRestartDelayMs } from './backoff.ts';
-import { findSize, sizeOrDefault } from './sizes.ts';
+import { findSize, sizeOrDefault } from '../runtime/sizes.ts';
 
 test('crash restarts follow the documented cool-off steps', () => {
   assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 50].map((n) => crashRestartDelayMs(n, 1)), [0, 20, 40, 60, 180, 320, 320, 320]);

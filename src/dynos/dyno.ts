@@ -6,7 +6,8 @@ import type { Duplex } from 'node:stream';
 import { LineAssembler } from '../logs/lines.ts';
 import type { LogSink } from '../logs/types.ts';
 import type { Container, Runtime } from '../runtime/types.ts';
-import type { DynoSize } from './sizes.ts';
+import type { DynoSize } from '../runtime/sizes.ts';
+import { componentLogger, type Logger } from '../logger/index.ts';
 
 /** Heroku cuts dyno output lines longer than this many bytes into pieces. */
 const MAX_LINE_BYTES = 10_000;
@@ -39,6 +40,8 @@ export interface DynoSpec {
 export interface DynoDeps {
   runtime: Runtime;
   logs: LogSink;
+  /** The platform's log (the dyno's lines carry its app, name and release). */
+  logger?: Logger;
   bootTimeoutMs: number;
   stopGraceMs: number;
   /** This platform's container id prefix (`slipway-<instance>-`). */
@@ -203,7 +206,8 @@ export class Dyno {
     if (this.spec.oneOff) this.setState('complete');
     else if (this.idling) this.idling = false; // stays `idle`: asleep, not stopped
     else this.setState(requested ? 'down' : 'crashed');
-    await this.container?.destroy().catch((err) => console.error(`dyno ${this.spec.appName} ${this.name}: cleanup failed:`, err));
+    await this.container?.destroy().catch((err) => componentLogger(this.deps.logger, 'dynos')
+      .error({ err, app: this.spec.appName, dyno: this.name, release: `v${this.spec.release.version}` }, 'cleanup failed'));
     this.markExited();
     this.resolveStatus(code);
     this.deps.onExit(this, code, requested);

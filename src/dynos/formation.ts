@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/index.ts';
 import type { FormationTable } from '../store/schema.ts';
-import { DEFAULT_SIZE, DYNO_SIZES, findSize } from './sizes.ts';
+import { DEFAULT_SIZE, DYNO_SIZES, findSize } from '../runtime/sizes.ts';
 
 /** Most dynos a process type may be scaled to (Heroku's default cap for an app is 100). */
 export const MAX_QUANTITY = 100;

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { LogSink } from '../logs/types.ts';
 import type { Runtime } from '../runtime/types.ts';
-import { BlobStore, unpackSlug } from '../slugs/index.ts';
+import { type BlobStore, unpackSlug } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
 import { newAppEntry, webDynos, type AppEntry } from './app-entry.ts';
 import { crashRestartDelayMs } from './backoff.ts';
@@ -22,7 +22,8 @@ import { Preboot } from './preboot.ts';
 import { planReconcile } from './reconcile.ts';
 import { DynoRouteTable } from './route-table.ts';
 import { Sampler } from './sampler.ts';
-import { findSize, sizeOrDefault } from './sizes.ts';
+import { findSize, sizeOrDefault } from '../runtime/sizes.ts';
+import { componentLogger, type Logger } from '../logger/index.ts';
 
 export { NoReleaseError, type OneOffOptions } from './one-off.ts';
 
@@ -55,6 +56,7 @@ export interface DynoManagerOptions {
   decodeConfig: (stored: string) => Record<string, string>;
   /** How a Host matches the custom domains (exact, then wildcard): the router's rule, passed in. */
   lookupHost: (domains: ReadonlyMap<string, string>, hostname: string) => string | undefined;
+  logger?: Logger;
 }
 
 /** App features (labs) the dyno manager acts on. */
@@ -79,11 +81,14 @@ export class DynoManager {
   /** Dynos whose name was taken over by a replacement while they shut down. */
   private readonly replaced = new WeakSet<Dyno>();
 
+  private readonly logger: Logger;
+
   constructor(private readonly o: DynoManagerOptions) {
+    this.logger = componentLogger(o.logger, 'dynos');
     this.formation = new Formation(o.db);
     const host = { app: (id: string) => this.apps.get(id), apps: () => this.apps.values() };
     const log = (app: AppEntry, dyno: string, line: string) => this.log(app, dyno, line);
-    this.routes = new DynoRouteTable({ ...host, serving: (id) => this.preboot.serving(id), unidle: (app, d) => this.idling.unidle(app, d) }, o.domain, o.lookupHost);
+    this.routes = new DynoRouteTable({ ...host, serving: (id) => this.preboot.serving(id), unidle: (app, d) => this.idling.unidle(app, d) }, o.domain, o.lookupHost, this.logger);
     this.idling = new Idling({
       ...host, log, wake: (id) => this.wake(id), replace: (d) => this.replaced.add(d), isReplaced: (d) => this.replaced.has(d),
     }, { idleAfterMs: o.idleAfterMs, cycleMs: o.cycleMs, cycleJitterMs: o.cycleJitterMs });
@@ -92,6 +97,7 @@ export class DynoManager {
       formationSize: (id, type) => this.formation.size(id, type), launch: (app, r, d, defer) => this.launch(app, r, d, defer),
     });
     this.sampler = new Sampler({
+      logger: this.logger,
       apps: () => this.apps.values(),
       log: (appId, dyno, line) => { const app = this.apps.get(appId); if (app) this.log(app, dyno, line); },
       intervalMs: o.metricsIntervalMs,
@@ -175,7 +181,7 @@ export class DynoManager {
         do {
           app.again = false;
           // A failed pass is reported and does not swallow a wake that arrived meanwhile.
-          await this.reconcile(app).catch((err) => console.error(`dyno manager: reconciling ${app.name} failed:`, err));
+          await this.reconcile(app).catch((err) => this.logger.error({ err, app: app.name }, 'reconciling failed'));
         } while (app.again && !this.shuttingDown);
       } finally {
         app.running = false;
@@ -193,7 +199,7 @@ export class DynoManager {
       const slug = await this.formation.ofRelease(release);
       if (slug) await this.formation.follow(appId, slug.processTypes, slug.initial);
       this.released(appId);
-    }).catch((err) => console.error(`release v${release.version} of app ${appId}: going live failed:`, err));
+    }).catch((err) => this.logger.error({ err, app: appId, release: `v${release.version}` }, 'going live failed'));
     this.goingLive.set(appId, step);
     void step.then(() => { if (this.goingLive.get(appId) === step) this.goingLive.delete(appId); });
     return step;
@@ -333,7 +339,7 @@ export class DynoManager {
       release: { id: release.id, version: release.version }, size: sizeOrDefault(d.size), slugDir,
       env, port, startedBy: d.startedBy, onOutput: d.onOutput,
     }, {
-      runtime: this.o.runtime, logs: this.o.logs, bootTimeoutMs: this.o.bootTimeoutMs, stopGraceMs: this.o.stopGraceMs,
+      runtime: this.o.runtime, logs: this.o.logs, logger: this.logger, bootTimeoutMs: this.o.bootTimeoutMs, stopGraceMs: this.o.stopGraceMs,
       containerPrefix: this.o.containerPrefix, hangupIntervalMs: this.o.hangupIntervalMs,
       onStateChange: () => { this.routes.changed(); this.preboot.check(app.id); },
       onExit: (dy, _code, requested) => this.exited(app, dy, requested),

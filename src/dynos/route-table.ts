@@ -2,7 +2,8 @@
 // domain) → the up web dynos, maintenance and the app's pages; and a snapshot of every app for a data
 // path that keeps its own copy (HAProxy), with change notifications. A lookup is a request: it keeps an
 // eco app awake, or wakes it.
-import type { AppRoute, RouteSnapshotApp, RouteTable, RouteTarget } from '../router/types.ts';
+import { componentLogger, type Logger } from '../logger/index.ts';
+import type { AppRoute, RouteSnapshotApp, RouteTable, RouteTarget } from './routes.ts';
 import { webDynos, type AppEntry } from './app-entry.ts';
 import type { Dyno } from './dyno.ts';
 
@@ -26,6 +27,7 @@ export class DynoRouteTable implements RouteTable {
     private readonly domain: string,
     /** How a Host matches the custom domains (exact, then wildcard): the router's rule. */
     private readonly lookupHost: (domains: ReadonlyMap<string, string>, hostname: string) => string | undefined,
+    private readonly logger: Pick<Logger, 'error'> = componentLogger(undefined, 'dynos'),
   ) {}
 
   /** An app appeared (or was renamed from `previousName`). */
@@ -57,7 +59,7 @@ export class DynoRouteTable implements RouteTable {
 
   changed(): void {
     for (const l of this.listeners) {
-      try { l(); } catch (err) { console.error('dyno manager: change listener failed:', err); }
+      try { l(); } catch (err) { this.logger.error({ err }, 'change listener failed'); }
     }
   }
 

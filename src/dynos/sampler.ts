@@ -2,6 +2,7 @@
 // memory quota, and Heroku's `log-runtime-metrics` lines where the app enabled that feature.
 import type { Dyno } from './dyno.ts';
 import { dynoRef, memoryQuotaLines, nextLoad, runtimeMetricsLines, type LoadAverages } from './metrics.ts';
+import { componentLogger, type Logger } from '../logger/index.ts';
 
 export interface SampledApp {
   id: string;
@@ -16,6 +17,7 @@ export interface SamplerOptions {
   log: (appId: string, dyno: string, line: string) => void;
   /** Heroku samples about every 20 s. */
   intervalMs: number;
+  logger?: Logger;
 }
 
 export class Sampler {
@@ -24,10 +26,14 @@ export class Sampler {
   private timer?: NodeJS.Timeout;
   private sampling = false;
 
-  constructor(private readonly o: SamplerOptions) {}
+  private readonly logger: Logger;
+
+  constructor(private readonly o: SamplerOptions) {
+    this.logger = o.logger ?? componentLogger(undefined, 'dynos');
+  }
 
   start(): void {
-    this.timer = setInterval(() => void this.sample().catch((err) => console.error('dyno manager: sampling failed:', err)), this.o.intervalMs);
+    this.timer = setInterval(() => void this.sample().catch((err) => this.logger.error({ err }, 'sampling failed')), this.o.intervalMs);
   }
 
   stop(): void {
@@ -45,7 +51,7 @@ export class Sampler {
           try {
             s = await d.stats();
           } catch (err) {
-            console.error(`dyno manager: sampling ${app.name} ${d.name} failed:`, err);
+            this.logger.error({ err, app: app.name, dyno: d.name }, 'sampling failed');
           }
           if (!s) continue;
           const load = nextLoad(this.loads.get(d), s.runnable, this.o.intervalMs);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import type { Repos } from './repos.ts';
+import { componentLogger, type Logger } from '../logger/index.ts';
 
 export interface GitUser { id: string; email: string }
 export interface GitApp { id: string; name: string }
@@ -24,6 +25,7 @@ export interface GitHttpOptions {
   findApp: (name: string) => Promise<GitApp | undefined>;
   /** Where the pre-receive hook posts the pushed refs (the platform's internal hook endpoint). */
   hookUrl: string;
+  logger?: Logger;
 }
 
 const HOOKS_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'hooks');
@@ -33,14 +35,18 @@ export class GitHttp {
   /** Pushes in flight, by the one-time token their hook presents. */
   readonly pushes = new Map<string, PushContext>();
 
-  constructor(private readonly o: GitHttpOptions) {}
+  private readonly logger: Logger;
+
+  constructor(private readonly o: GitHttpOptions) {
+    this.logger = componentLogger(o.logger, 'git');
+  }
 
   /** True when the request was a git request (and has been answered). */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const url = new URL(req.url ?? '/', 'http://x');
     if (!url.pathname.endsWith('.git') && !url.pathname.includes('.git/')) return false;
     void this.serve(req, res, url).catch((err) => {
-      console.error('git: request failed:', err);
+      this.logger.error({ err }, 'request failed');
       if (!res.headersSent) text(res, 500, 'Internal error\n');
       else res.destroy();
     });

@@ -2,6 +2,7 @@
 // environment variable (documented in the README).
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { LOG_LEVELS, parseLevel, type LoggerOptions } from '../logger/index.ts';
 
 export interface PlatformConfig {
   dataDir: string;
@@ -114,3 +115,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
 }
 
 export class ConfigError extends Error {}
+
+/**
+ * The platform log's settings (read before the rest, so a bad setting is itself logged):
+ * SLIPWAY_LOG_LEVEL (info) and SLIPWAY_LOG_FORMAT (text, or json for a log shipper).
+ */
+export function loadLogConfig(env: NodeJS.ProcessEnv = process.env): LoggerOptions {
+  const level = env.SLIPWAY_LOG_LEVEL ? parseLevel(env.SLIPWAY_LOG_LEVEL) : 'info';
+  const format = env.SLIPWAY_LOG_FORMAT || 'text';
+  if (format !== 'text' && format !== 'json') throw new ConfigError(`SLIPWAY_LOG_FORMAT must be text or json, got ${JSON.stringify(format)}.`);
+  if (!level) throw new ConfigError(`SLIPWAY_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} or silent, got ${JSON.stringify(env.SLIPWAY_LOG_LEVEL)}.`);
+  return { level, format };
+}

@@ -23,11 +23,12 @@ import { Drains, Logplex } from '../logs/index.ts';
 import { ConfigCipher, Releases } from '../releases/index.ts';
 import { Housekeeping } from '../releases/housekeeping.ts';
 import { OutputStore } from '../releases/output.ts';
-import { CertTable, HaproxyController, haproxyAvailable, inspectCertificate, KEEP_MINUTES, lookupHost, MINUTE, Router, RouterMetrics, RouterMetricsStore } from '../router/index.ts';
-import { createRuntime } from '../runtime/index.ts';
+import { CertTable, HaproxyController, haproxyAvailable, inspectCertificate, lookupHost, Router, RouterMetrics, RouterMetricsStore } from '../router/index.ts';
+import { cgroupLayout, createRuntime } from '../runtime/index.ts';
 import { BlobStore } from '../slugs/index.ts';
 import { openStore } from '../store/index.ts';
-import { ConfigError, loadConfig, type PlatformConfig } from './config.ts';
+import { ConfigError, loadConfig, loadLogConfig, type PlatformConfig } from './config.ts';
+import { createLogger, type Logger } from '../logger/index.ts';
 import { ensureServerCert } from './tls.ts';
 import { Rendezvous } from '../api/rendezvous.ts';
 import { hostname } from 'node:os';
@@ -41,7 +42,9 @@ export interface Platform {
 }
 
 /** Starts everything; resolves once the API and router are listening. */
-export async function startPlatform(config: PlatformConfig, say: (line: string) => void = (l) => console.log(l)): Promise<Platform> {
+export async function startPlatform(config: PlatformConfig, log: Logger = createLogger()): Promise<Platform> {
+  // The platform's announcements (banner, operator key, stack progress) are its log's info lines.
+  const say = (line: string): void => log.info(line);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = openStore(join(config.dataDir, 'slipway.db'));
   const db = store.db;
@@ -58,7 +61,9 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     say(`    ${op.key}`);
   }
 
-  const runtime = createRuntime({ kind: config.runtime, stackDir: config.stackDir, stateDir: join(config.dataDir, 'runtime') });
+  const runtimeLog = log.child({ component: 'runtime' });
+  const runtime = createRuntime({ kind: config.runtime, stackDir: config.stackDir, stateDir: join(config.dataDir, 'runtime'), warn: (l) => runtimeLog.warn(l) });
+  if (runtime.name === 'runc') runtimeLog.info(`cgroup hierarchy: ${await cgroupLayout()}`);
   // Every container of this platform is named with this prefix; other platforms on the machine (a test
   // suite beside a running one) have their own, so cleaning up ours never touches theirs.
   const containerPrefix = `slipway-${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 8)}-`;
@@ -70,17 +75,17 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   await drains.start();
   const blobs = new BlobStore({ dir: join(config.dataDir, 'blobs') });
   const cipher = await ConfigCipher.open(join(config.dataDir, 'secrets', 'config.key'));
-  const releaseOutputs = new OutputStore(join(config.dataDir, 'output', 'releases'));
-  const buildOutputs = new OutputStore(join(config.dataDir, 'output', 'builds'));
+  const releaseOutputs = new OutputStore(join(config.dataDir, 'output', 'releases'), log);
+  const buildOutputs = new OutputStore(join(config.dataDir, 'output', 'builds'), log);
   const dynos = new DynoManager({
     db, runtime, logs, blobs, dataDir: config.dataDir, domain: config.domain, bootTimeoutMs: config.bootTimeoutMs,
     stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs, cycleMs: config.cycleMs,
     cycleJitterMs: config.cycleJitterMs, idleAfterMs: config.idleAfterMs, hangupIntervalMs: config.hangupIntervalMs, metricsIntervalMs: config.metricsIntervalMs,
-    containerPrefix, decodeConfig: (stored) => cipher.decryptMap(stored), lookupHost,
+    containerPrefix, decodeConfig: (stored) => cipher.decryptMap(stored), lookupHost, logger: log,
   });
-  const housekeeping = new Housekeeping({ db, blobs, dataDir: config.dataDir, keep: config.releasesKept, graceMs: config.slugGraceMs, say: (l) => say(`housekeeping: ${l}`) });
+  const housekeeping = new Housekeeping({ db, blobs, dataDir: config.dataDir, keep: config.releasesKept, graceMs: config.slugGraceMs, logger: log });
   const releases = new Releases({
-    db, logs, cipher, blobs, outputs: releaseOutputs, releaseTimeoutMs: config.releaseTimeoutMs,
+    db, logs, cipher, blobs, outputs: releaseOutputs, releaseTimeoutMs: config.releaseTimeoutMs, logger: log,
     runReleaseCommand: (r) => dynos.oneOffs.runReleaseCommand({ ...r, releaseId: r.release.id }),
     // A release going live: the dyno manager makes the formation follow it and replaces the dynos.
     onRelease: async (appId, release) => { await dynos.goLive(appId, release); housekeeping.schedule(); },
@@ -91,13 +96,13 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   // Add-on servers come up before any dyno that may connect to them, and go down after the last one.
   const addons = new Addons({
     db, releases, blobs, dir: join(config.dataDir, 'addons'), id: containerPrefix, pool: config.addonsPool,
-    checkIntervalMs: config.addonsCheckIntervalMs, say,
+    checkIntervalMs: config.addonsCheckIntervalMs, logger: log,
   });
   await addons.start();
   const urls = { domain: config.domain, routerPort: config.routerPort };
   const builder = new Builder({
     db, runtime, blobs, logs, dataDir: config.dataDir, builtinRoot: join(ROOT, 'buildpacks'),
-    runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, containerPrefix, webUrl: (name) => webUrl(urls, name),
+    runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, containerPrefix, webUrl: (name) => webUrl(urls, name), logger: log,
     release: async ({ appId, user, slug, description, formation }) => {
       const r = await releases.create({ appId, user, slugId: slug.id, description, formation });
       return { id: r.id, version: r.version, pending: r.status === 'pending' };
@@ -114,9 +119,9 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     repos,
     authenticate: (req) => accounts.authenticate(req),
     findApp: (name) => apps.byName(name),
-    hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`,
+    hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`, logger: log,
   });
-  const deployer = new Deployer({ builder, buildOutputs, releaseOutputs, settled: (id) => releases.settled({ id }) });
+  const deployer = new Deployer({ builder, buildOutputs, releaseOutputs, settled: (id) => releases.settled({ id }), logger: log });
   const push = new PushHandler({ git, repos, deployer, remoteName: 'slipway' });
   // One certificate from the platform's CA for the API's rendezvous and the router's default TLS host.
   const tls = await ensureServerCert(join(config.dataDir, 'tls'), [new URL(config.publicUrl).hostname, 'localhost', '127.0.0.1', hostname(), config.domain, `*.${config.domain}`]);
@@ -130,7 +135,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   await sniEndpoints.publish();
   const domains = new Domains({ db, domain: config.domain, routes: dynos, certs: sniEndpoints });
   // Router metrics: finished minutes go to the store, which keeps the last 24 hours.
-  const routerMetricsStore = new RouterMetricsStore({ db, onError: (message) => console.error(message) });
+  const routerMetricsStore = new RouterMetricsStore({ db, onError: (message) => log.error({ component: 'router' }, message) });
   const routerMetrics = new RouterMetrics({ persist: (appId, m) => routerMetricsStore.save(appId, m) });
   const metricsTimer = setInterval(() => {
     routerMetrics.flush();
@@ -148,9 +153,8 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
       logSessions: { create: (appId, o) => logs.createSession(appId, o) },
       drains,
     },
-    git, push, dataDir: config.dataDir,
+    git, push, dataDir: config.dataDir, logger: log,
     sessionStream: (req, res, id) => void logs.handleSessionRequest(req, res, id),
-    onInternalError: (err) => console.error('api: internal error:', err),
   });
   // The data path: HAProxy in front (when installed, or SLIPWAY_ROUTER=haproxy), the Node router behind
   // it on a private socket for what HAProxy cannot decide; or the Node router alone on the port.
@@ -171,7 +175,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   const haproxy = engine === 'haproxy' ? new HaproxyController({
     tls: config.routerTlsPort ? { port: config.routerTlsPort, defaultPem: `${tls.cert.trim()}\n${tls.key.trim()}\n`, certs } : undefined,
     onRequest: recordRequest,
-    threads: config.routerThreads || undefined, dir: routerDir, listen: { host: '0.0.0.0', port: config.routerPort }, domain: config.domain, routes: dynos.routes, logs, fallbackSocket,
+    threads: config.routerThreads || undefined, logger: log, dir: routerDir, listen: { host: '0.0.0.0', port: config.routerPort }, domain: config.domain, routes: dynos.routes, logs, fallbackSocket,
     timeouts: { connectMs: config.routerConnectTimeoutMs, backlogPerDyno: config.routerBacklog, queueMs: 1, serverMs: config.routerRequestTimeoutMs, idleMs: config.routerIdleTimeoutMs, clientKeepAliveMs: config.routerClientTimeoutMs },
   }) : undefined;
 
@@ -218,30 +222,33 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
 /** The `slipway server` command. */
 export async function runServer(_argv: string[]): Promise<void> {
   let config: PlatformConfig;
+  // Until the log's own settings are read, a mistake in them is told in the default format.
+  let log = createLogger({ format: process.env.SLIPWAY_LOG_FORMAT === 'json' ? 'json' : 'text' });
   try {
+    log = createLogger(loadLogConfig());
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(` ▸    ${err.message}`);
+      log.fatal(err.message);
       process.exit(1);
     }
     throw err;
   }
   let platform: Platform;
   try {
-    platform = await startPlatform(config);
+    platform = await startPlatform(config, log);
   } catch (err) {
-    console.error(` ▸    Slipway could not start: ${(err as Error).message}`);
+    log.fatal(`Slipway could not start: ${(err as Error).message}`);
     process.exit(1);
   }
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     if (++signals > 1) {
-      console.error(`Second ${sig}: exiting now; containers left running are cleaned up at the next start.`);
+      log.warn(`Second ${sig}: exiting now; containers left running are cleaned up at the next start.`);
       process.exit(1);
     }
     void platform.stop().then(() => process.exit(0), (err) => {
-      console.error('Stopping failed:', err);
+      log.error({ err }, 'Stopping failed');
       process.exit(1);
     });
   };

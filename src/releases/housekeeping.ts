@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { BlobStore } from '../slugs/index.ts';
 import { formatSize, layerCacheDir } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
+import { componentLogger, type Logger } from '../logger/index.ts';
 
 const PERIOD_MS = 60 * 60 * 1000;
 const DEBOUNCE_MS = 2000;
@@ -24,7 +25,7 @@ export interface HousekeepingOptions {
    * slug whose row is being written.
    */
   graceMs: number;
-  say: (line: string) => void;
+  logger?: Logger;
 }
 
 export class Housekeeping {
@@ -32,7 +33,11 @@ export class Housekeeping {
   private soon?: NodeJS.Timeout;
   private running?: Promise<unknown>;
 
-  constructor(private readonly o: HousekeepingOptions) {}
+  private readonly logger: Logger;
+
+  constructor(private readonly o: HousekeepingOptions) {
+    this.logger = componentLogger(o.logger, 'housekeeping');
+  }
 
   /** At start, before the API listens: slug uploads a crash interrupted are dropped. */
   async start(): Promise<void> {
@@ -51,7 +56,7 @@ export class Housekeeping {
     if (this.soon) return;
     this.soon = setTimeout(() => {
       this.soon = undefined;
-      void this.collectSlugs().catch((err) => console.error('housekeeping: slug collection failed:', err));
+      void this.collectSlugs().catch((err) => this.logger.error({ err }, 'slug collection failed'));
     }, DEBOUNCE_MS);
   }
 
@@ -98,7 +103,7 @@ export class Housekeeping {
       await rm(join(this.o.dataDir, 'slugs', name), { recursive: true, force: true });
       removed++;
     }
-    if (removed) this.o.say(`removed ${removed} slug${removed === 1 ? '' : 's'} no release needs (beyond each app's newest ${this.o.keep} releases), freed ${formatSize(freed)}`);
+    if (removed) this.logger.info(`removed ${removed} slug${removed === 1 ? '' : 's'} no release needs (beyond each app's newest ${this.o.keep} releases), freed ${formatSize(freed)}`);
     await this.collectOutputs();
     return { removed, freed };
   }

@@ -13,6 +13,7 @@ import { applyChanges, checkChanges, describeChanges } from './config-vars.ts';
 import type { OutputStore } from './output.ts';
 import { ReleasePhase, type ReleaseCommandRunner } from './phase.ts';
 import { PlatformError } from '../errors.ts';
+import { componentLogger, type Logger } from '../logger/index.ts';
 
 export { ConfigCipher } from './cipher.ts';
 export { ConfigVarError, checkChanges } from './config-vars.ts';
@@ -41,6 +42,7 @@ export interface ReleasesOptions {
    * on Heroku). None by default; the add-ons component supplies its own.
    */
   managedKeys?: (appId: string) => Promise<Set<string>>;
+  logger?: Logger;
 }
 
 export interface NewRelease {
@@ -73,9 +75,11 @@ export class ReleaseError extends PlatformError {
 
 export class Releases {
   readonly phase: ReleasePhase;
+  private readonly logger: Logger;
 
   constructor(private readonly o: ReleasesOptions) {
-    this.phase = new ReleasePhase({
+    this.logger = componentLogger(o.logger, 'releases');
+    this.phase = new ReleasePhase({ logger: this.logger,
       db: o.db, logs: o.logs, outputs: o.outputs, run: o.runReleaseCommand, timeoutMs: o.releaseTimeoutMs,
       onLive: (appId, r) => o.onRelease(appId, r),
     });
@@ -160,7 +164,7 @@ export class Releases {
     if (!r.slug_id) return `v${r.version} has no slug (it was made before the app's first deploy); there is no code to roll back to.`;
     if (r.status === 'failed') return `v${r.version} failed (its release command did not succeed), so it cannot be rolled back to; pick a release that went live.`;
     const slug = await this.o.db.selectFrom('slugs').select('blob').where('id', '=', r.slug_id).executeTakeFirst();
-    if (!slug || !slug.blob || !this.o.blobs.has(slug.blob)) {
+    if (!slug?.blob || !this.o.blobs.has(slug.blob)) {
       return `v${r.version}'s slug is no longer stored (slugs beyond the newest releases are removed), so it cannot be rolled back to. Deploy that code again instead.`;
     }
     return undefined;
@@ -228,7 +232,7 @@ export class Releases {
     else {
       // Queued at once (releases settle in version order); its output stream is open before anyone learns of it.
       const opened = command === undefined ? Promise.resolve()
-        : this.o.outputs.open(release.id).catch((err) => console.error(`release v${release.version}: output stream:`, err));
+        : this.o.outputs.open(release.id).catch((err) => this.logger.error({ err, app: appId, release: `v${release.version}` }, 'output stream failed'));
       this.phase.enqueue(release, user, command, opened);
       await opened;
     }

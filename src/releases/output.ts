@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { componentLogger, type Logger } from '../logger/index.ts';
 
 export const MAX_BYTES = 10 * 1024 * 1024;
 
@@ -22,7 +23,11 @@ interface Live {
 export class OutputStore {
   private readonly live = new Map<string, Live>();
 
-  constructor(private readonly dir: string) {}
+  private readonly logger: Logger;
+
+  constructor(private readonly dir: string, logger?: Logger) {
+    this.logger = componentLogger(logger, 'releases');
+  }
 
   private file(id: string): string {
     return join(this.dir, `${id}.log`);
@@ -45,7 +50,7 @@ export class OutputStore {
     }
     s.bytes += Buffer.byteLength(chunk);
     s.chunks.push(chunk);
-    s.writing = s.writing.then(() => appendFile(this.file(id), chunk)).catch((err) => console.error(`output ${id}: write failed:`, err));
+    s.writing = s.writing.then(() => appendFile(this.file(id), chunk)).catch((err) => this.logger.error({ err, output: id }, 'writing output failed'));
     for (const r of s.readers) r(chunk);
   }
 

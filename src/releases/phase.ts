@@ -7,6 +7,7 @@ import type { Db } from '../store/index.ts';
 import { now } from '../store/index.ts';
 import type { ReleasesTable } from '../store/schema.ts';
 import type { OutputStore } from './output.ts';
+import { componentLogger, type Logger } from '../logger/index.ts';
 
 export type ReleaseStatus = 'succeeded' | 'failed';
 
@@ -28,6 +29,7 @@ export interface ReleasePhaseOptions {
   run: ReleaseCommandRunner;
   timeoutMs: number;
   onLive: (appId: string, release: ReleasesTable) => void | Promise<void>;
+  logger?: Logger;
 }
 
 export class ReleasePhase {
@@ -35,7 +37,11 @@ export class ReleasePhase {
   private readonly queues = new Map<string, { tail: Promise<void>; count: number }>();
   private readonly waiting = new Map<string, Promise<ReleaseStatus>>();
 
-  constructor(private readonly o: ReleasePhaseOptions) {}
+  private readonly logger: Logger;
+
+  constructor(private readonly o: ReleasePhaseOptions) {
+    this.logger = o.logger ?? componentLogger(undefined, 'releases');
+  }
 
   busy(appId: string): boolean {
     return (this.queues.get(appId)?.count ?? 0) > 0;
@@ -61,7 +67,7 @@ export class ReleasePhase {
   enqueue(release: ReleasesTable, user: { email: string }, command: string | undefined, ready: Promise<void>): void {
     const q = this.queues.get(release.app_id)!;
     const result = q.tail.then(() => ready).then(() => this.settle(release, user, command)).catch(async (err) => {
-      console.error(`release v${release.version} of app ${release.app_id}: release phase failed:`, err);
+      this.logger.error({ err, app: release.app_id, release: `v${release.version}` }, 'release phase failed');
       // If even that cannot be recorded (the database is closing), the next start fails it.
       return this.finish(release, 'failed').catch(() => 'failed' as const);
     });

@@ -76,13 +76,3 @@ export function inspectCertificate(chain: string, key: string): CertDetails {
     selfSigned: cert.subject === cert.issuer,
   };
 }
-
-/** Whether `hostname` is covered by one of the certificate's names (`*.example.com` covers one label). */
-export function certCovers(certDomains: readonly string[], hostname: string): boolean {
-  const h = hostname.toLowerCase();
-  return certDomains.some((d) => {
-    const n = d.toLowerCase();
-    if (n.startsWith('*.')) return h.endsWith(n.slice(1)) && !h.slice(0, -(n.length - 1)).includes('.');
-    return n === h;
-  });
-}

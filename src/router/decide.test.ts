@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decide, pickTarget } from './decide.ts';
-import type { AppRoute, RouteTarget } from './types.ts';
+import type { AppRoute, RouteTarget } from '../dynos/routes.ts';
 
 const web = (n: number): RouteTarget => ({ dyno: `web.${n}`, host: '127.0.0.1', port: 5000 + n });
 const route = (over: Partial<AppRoute>): AppRoute => ({ appId: 'a1', appName: 'demo', up: [], webQuantity: 1, crashed: false, ...over });

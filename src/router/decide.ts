@@ -1,7 +1,7 @@
 // The router's routing decision for one request, pure: given what the route table says about the
 // app, proxy to a random up web dyno, fail with H14/H10, or hold the request while dynos boot.
 // Kept apart from the proxy I/O so another data path (HAProxy) can share it.
-import type { AppRoute, RouteTarget } from './types.ts';
+import type { AppRoute, RouteTarget } from '../dynos/routes.ts';
 
 export type RouteDecision =
   | { kind: 'no-such-app' }

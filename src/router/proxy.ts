@@ -17,7 +17,7 @@ import type { Duplex } from 'node:stream';
 import { clientResponseHeaders, responseHeadBytes } from './headers.ts';
 import type { HCode } from './hcodes.ts';
 import { rawHead, sendPage, sendRawPage } from './respond.ts';
-import type { RouteTarget } from './types.ts';
+import type { RouteTarget } from '../dynos/routes.ts';
 
 /** How one exchange ended, for the router line. */
 export interface Outcome {

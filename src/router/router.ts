@@ -22,7 +22,7 @@ import { formatRouterLine } from './logline.ts';
 import { appPages, noSuchAppPage } from './pages.ts';
 import { forwardHttp, forwardUpgrade, type ForwardOptions, type Outcome } from './proxy.ts';
 import { sendPage, sendRawPage } from './respond.ts';
-import type { AppRoute, RouteTable, RouteTarget } from './types.ts';
+import type { AppRoute, RouteTable, RouteTarget } from '../dynos/routes.ts';
 
 export interface RouterOptions {
   port: number;

@@ -6,7 +6,7 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { LogSink, LogSource } from '../logs/types.ts';
 import { Router, type RouterOptions } from './router.ts';
-import type { AppRoute, RouteTable, RouteTarget } from './types.ts';
+import type { AppRoute, RouteTable, RouteTarget } from '../dynos/routes.ts';
 
 export interface Upstream {
   port: number;

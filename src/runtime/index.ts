@@ -14,6 +14,7 @@ export { ProcessRuntime, PROCESS_RUNTIME_WARNING, translate, type ProcessContain
 export { STACK_NAME, STACK_VERSION, DEFAULT_STACK_DIR, defaultStackDir, ensureStack, stackRoot, StackError } from './stack.ts';
 export { pruneStacks } from './stack-prune.ts';
 export { mountsUnder, unmountUnder } from './mounts.ts';
+export { cgroupLayout, type CgroupLayout } from './cgroups.ts';
 export { DEFAULT_POOL, DEFAULT_CHAIN_PREFIX } from './netplan.ts';
 
 export interface CreateRuntimeOptions {
@@ -29,7 +30,7 @@ export interface CreateRuntimeOptions {
   addressPool?: string;
   allowHostPorts?: number[];
   firewallChainPrefix?: string;
-  /** process only: where its not-isolated warnings go (default: console.error). */
+  /** process only: where its not-isolated warnings go (default: the runtime's log, warn level). */
   warn?: (line: string) => void;
 }
 

@@ -14,7 +14,7 @@ import { RuncRuntime } from './runc.ts';
 import { defaultStackDir, ensureStack } from './stack.ts';
 import { runcCanRun } from './index.ts';
 import type { ContainerStats } from './types.ts';
-import { containerHarness, hostLeftovers, testNetwork, within } from './test-support.ts';
+import { containerHarness, hostLeftovers, testNetwork, within } from './test-helpers.ts';
 
 const run = promisify(execFile);
 const prefix = `slipway-ltest-${process.pid}-`;

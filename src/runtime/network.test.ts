@@ -16,7 +16,7 @@ import { defaultStackDir, ensureStack } from './stack.ts';
 import { runcCanRun } from './index.ts';
 import { ipToNumber, numberToIp, parsePool } from './netplan.ts';
 import type { ContainerSpec } from './types.ts';
-import { containerHarness, firewallLines, hostLeftovers, testNetwork, within } from './test-support.ts';
+import { containerHarness, firewallLines, hostLeftovers, testNetwork, within } from './test-helpers.ts';
 
 const run = promisify(execFile);
 const prefix = `slipway-ntest-${process.pid}-`;

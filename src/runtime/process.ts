@@ -14,6 +14,7 @@ import { procState } from './cgroups.ts';
 import { normalizeDest, validateSpec } from './bundle.ts';
 import { STACK_NAME } from './stack.ts';
 import { outputEnded, relay } from './streams.ts';
+import { componentLogger } from '../logger/index.ts';
 
 const run = promisify(execFile);
 
@@ -22,7 +23,7 @@ export const PROCESS_RUNTIME_WARNING = 'WARNING: process runtime: dynos and buil
 export interface ProcessRuntimeOptions {
   /** Where per-container dirs (the /app copy, the pid record) live. */
   stateDir: string;
-  /** Where the warnings go. Default: console.error. */
+  /** Where the warnings go. Default: the runtime's log, warn level. */
   warn?: (line: string) => void;
 }
 
@@ -47,7 +48,7 @@ export class ProcessRuntime implements Runtime {
 
   constructor(options: ProcessRuntimeOptions) {
     this.stateDir = path.resolve(options.stateDir);
-    this.warn = options.warn ?? ((line) => console.error(line));
+    this.warn = options.warn ?? ((line) => componentLogger(undefined, 'runtime').warn(line));
     this.warn(PROCESS_RUNTIME_WARNING);
   }
 

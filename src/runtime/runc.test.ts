@@ -14,7 +14,7 @@ import { RuncRuntime } from './runc.ts';
 import { defaultStackDir, ensureStack } from './stack.ts';
 import { runcCanRun } from './index.ts';
 import type { ContainerSpec } from './types.ts';
-import { collect, exists, firewallLines, hostLeftovers, settledLeftovers, testNetwork, within, containerHarness } from './test-support.ts';
+import { collect, exists, firewallLines, hostLeftovers, settledLeftovers, testNetwork, within, containerHarness } from './test-helpers.ts';
 
 const prefix = `slipway-rtest-${process.pid}-`;
 const network = testNetwork();

@@ -18,7 +18,7 @@ import { createAptCondenser, createProgressCondenser, formatSeconds } from './st
 import { locate, parseMountinfo, planPrune, pruneStacks, stackUsers } from './stack-prune.ts';
 import { RuncRuntime } from './runc.ts';
 import { runcCanRun } from './index.ts';
-import { collect, testNetwork, within } from './test-support.ts';
+import { collect, testNetwork, within } from './test-helpers.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

@@ -5,7 +5,7 @@ import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import YAML from 'yaml';
-import { BUILDPACK_NAMES, BUILDPACKS_DIR, Sandbox, compile, detect, release, type BuildpackName } from './helpers.ts';
+import { BUILDPACK_NAMES, BUILDPACKS_DIR, Sandbox, compile, detect, release, type BuildpackName } from '../helpers/buildpacks.ts';
 
 const sb = new Sandbox();
 after(() => sb.cleanup());

@@ -6,7 +6,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, w
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import YAML from 'yaml';
-import { BUILDPACKS_DIR, Sandbox, compile, detect, release } from './helpers.ts';
+import { BUILDPACKS_DIR, Sandbox, compile, detect, release } from '../helpers/buildpacks.ts';
 
 const sb = new Sandbox();
 after(() => sb.cleanup());

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Sandbox, compile, headers, type RunResult } from './helpers.ts';
+import { Sandbox, compile, headers, type RunResult } from '../helpers/buildpacks.ts';
 
 const sb = new Sandbox();
 after(() => sb.cleanup());

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { Sandbox, compile, headers } from './helpers.ts';
+import { Sandbox, compile, headers } from '../helpers/buildpacks.ts';
 
 const sb = new Sandbox();
 after(() => sb.cleanup());

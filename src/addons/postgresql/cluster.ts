@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AddonNetwork } from '../network.ts';
 import type { Supervisor } from '../supervisor.ts';
+import { systemUser } from '../system-user.ts';
 
 const run = promisify(execFile);
 export const PG_USER = 'postgres';
@@ -49,7 +50,7 @@ export class Cluster {
 
   async ensureInitialized(): Promise<void> {
     if (existsSync(join(this.o.dir, 'data', 'PG_VERSION'))) return;
-    const { uid, gid } = await ids(PG_USER);
+    const { uid, gid } = await systemUser(PG_USER);
     await rm(this.o.dir, { recursive: true, force: true });
     await mkdir(join(this.o.dir, 'run'), { recursive: true, mode: 0o700 });
     await chown(this.o.dir, uid, gid);
@@ -140,11 +141,3 @@ export class Cluster {
     await rm(this.o.dir, { recursive: true, force: true });
   }
 }
-
-async function ids(user: string): Promise<{ uid: number; gid: number }> {
-  const [uid, gid] = await Promise.all([run('id', ['-u', user]), run('id', ['-g', user])]).catch(() => {
-    throw new Error(`the ${user} user does not exist (install Debian's ${user === 'postgres' ? 'postgresql-15' : 'redis-server'} package)`);
-  });
-  return { uid: Number(uid.stdout), gid: Number(gid.stdout) };
-}
-export { ids as systemUser };

@@ -12,7 +12,7 @@ import { chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AddonNetwork } from '../network.ts';
-import { systemUser } from '../postgresql/cluster.ts';
+import { systemUser } from '../system-user.ts';
 import { startEach, stopLeftover, type Supervisor } from '../supervisor.ts';
 import type { AddonProvider, InfoLine, Plan, Provisioned, Resource } from '../types.ts';
 

@@ -60,7 +60,7 @@ test('the component\'s own refusals reach the user as they are (one error type, 
 
 test('PATCH /apps/:app passes a rename and maintenance on, and refuses a maintenance that is not a boolean', async () => {
   const seen: unknown[] = [];
-  const { row, api } = setup({ update: async (a: unknown, o: unknown) => { seen.push(o); return { ...row, maintenance: 1 }; } });
+  const { row, api } = setup({ update: async (_a: unknown, o: unknown) => { seen.push(o); return { ...row, maintenance: 1 }; } });
   const on = await call(await api, 'PATCH', '/apps/my-app', { maintenance: true });
   assert.equal(on.status, 200);
   assert.equal(on.body.maintenance, true);

@@ -1,9 +1,5 @@
-// Builds (list, one, and the Builds API: POST with a source_blob tarball URL), slugs (create, then PUT
-// the tarball to its blob URL), and the build cache (DELETE empties it, as builds:cache:purge does).
-import { randomUUID } from 'node:crypto';
+
 import { Type } from 'typebox';
-import { now } from '../../store/index.ts';
-import type { BuildsTable } from '../../store/schema.ts';
 import type { ApiDeps } from '../deps.ts';
 import { invalid } from '../errors.ts';
 import type { Api } from '../http.ts';

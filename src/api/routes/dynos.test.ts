@@ -11,7 +11,7 @@ function setup() {
   const d = fake<ApiDeps>({
     apps: appsOf(appRow('my-app')).apps as unknown as ApiDeps['apps'],
     publicUrl: 'http://localhost:5000',
-    logSessions: { create: (appId: string, o: unknown) => { sessions.push(o); return { id: '11111111-2222-4333-8444-555555555555' }; } },
+    logSessions: { create: (_appId: string, o: unknown) => { sessions.push(o); return { id: '11111111-2222-4333-8444-555555555555' }; } },
     dynos: fake<ApiDeps['dynos']>({}, 'dynos'),
   }, 'deps');
   return { sessions, api: apiWith((api) => dynoRoutes(api, d)) };

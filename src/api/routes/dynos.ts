@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { NoReleaseError } from '../../dynos/manager.ts';
 import { FormationError, type FormationUpdate } from '../../dynos/formation.ts';
-import { findSize } from '../../dynos/sizes.ts';
+import { findSize } from '../../runtime/sizes.ts';
 import { now } from '../../store/index.ts';
 import type { ApiDeps } from '../deps.ts';
 import { invalid, notFound } from '../errors.ts';
@@ -11,8 +11,6 @@ import { AnyBody, AppParams } from '../schemas.ts';
 import * as s from '../serialize.ts';
 import { findApp } from './common.ts';
 import { DynoParams, FormationUpdate as FormationUpdateBody, LogSessionBody, ResizeBody, RunBody, ScaleBody, TypeParams } from './dyno-schemas.ts';
-
-type Params = { app: string };
 
 export function dynoRoutes(api: Api, d: ApiDeps): void {
   const formationList = async (a: { id: string; name: string }) => {

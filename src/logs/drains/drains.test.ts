@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { openStore, type OpenedStore } from '../../store/index.ts';
 import { Logplex } from '../logplex.ts';
 import { Drains } from './index.ts';
-import { HttpReceiver, makeTls, removeTls, SyslogReceiver, type SyslogMessage, type Tls } from './test-support.ts';
+import { HttpReceiver, makeTls, removeTls, SyslogReceiver, type SyslogMessage, type Tls } from './test-helpers.ts';
 
 const APP = '6f1c1e7e-0000-4000-8000-000000000001';
 

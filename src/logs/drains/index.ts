@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../store/index.ts';
 import type { LogDrainsTable } from '../../store/schema.ts';
 import type { LogLine } from '../types.ts';
-import { Drain, type DrainOptions } from './drain.ts';
+import type { Drain, DrainOptions } from './drain.ts';
 import { HttpDrain } from './http.ts';
 import { SyslogDrain } from './syslog.ts';
 import { DrainUrlError, parseDrainUrl, redactDrainUrl } from './url.ts';

@@ -19,7 +19,7 @@ import { hcode } from '../hcodes.ts';
 import { lookupHost } from '../hosts.ts';
 import { formatRouterLine } from '../logline.ts';
 import { appPages, APPLICATION_ERROR_PAGE } from '../pages.ts';
-import type { RouteSnapshotApp } from '../types.ts';
+import type { RouteSnapshotApp } from '../../dynos/routes.ts';
 import type { UpDyno } from './slots.ts';
 import type { CertTable, ServedCert } from '../certs.ts';
 import { cmdlineHas, running, stopChild, stopLeftover, waitReady } from '../../supervise/index.ts';
@@ -27,6 +27,7 @@ import { crtList, haproxyConfig, hostsMap, type HaproxyApp, type HaproxyTimeouts
 import { parseLogLine, routerFields } from './logline.ts';
 import { haproxyCommand } from './sockets.ts';
 import { DRAIN_MS, SlotTable } from './slots.ts';
+import { componentLogger, type Logger } from '../../logger/index.ts';
 
 export interface RouteSource {
   routeSnapshot(): RouteSnapshotApp[];
@@ -50,6 +51,7 @@ export interface HaproxyControllerOptions {
   /** Each request HAProxy finished (status, ms, bytes), for the router metrics. */
   onRequest?: (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined) => void;
   binary?: string;
+  logger?: Logger;
 }
 
 const START_TIMEOUT_MS = 10_000;
@@ -86,7 +88,11 @@ export class HaproxyController {
   private unsubscribe?: () => void;
   private exited?: Promise<void>;
 
-  constructor(private readonly o: HaproxyControllerOptions) {}
+  private readonly logger: Logger;
+
+  constructor(private readonly o: HaproxyControllerOptions) {
+    this.logger = componentLogger(o.logger, 'router');
+  }
 
   private get paths() {
     const d = this.o.dir;
@@ -130,10 +136,10 @@ export class HaproxyController {
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-      if (!this.closed) console.error(`router: haproxy exited (${signal ?? code}); the router port no longer answers:\n${output}`);
+      if (!this.closed) this.logger.error(`haproxy exited (${signal ?? code}); the router port no longer answers:\n${output}`);
       resolve();
     }));
-    child.once('error', (err) => console.error('router: could not run haproxy:', err.message));
+    child.once('error', (err) => this.logger.error(`could not run haproxy: ${err.message}`));
     await this.waitForWorker(undefined, () => output);
     this.remember(apps, this.shape(apps, certs));
     const offRoutes = this.o.routes.onChange(() => this.schedule());
@@ -167,7 +173,7 @@ export class HaproxyController {
         await this.sync();
       } while (this.again && !this.closed);
     } catch (err) {
-      if (!this.closed) console.error('router: updating haproxy failed:', err);
+      if (!this.closed) this.logger.error({ err }, 'updating haproxy failed');
     } finally {
       this.syncing = false;
     }
@@ -211,7 +217,7 @@ export class HaproxyController {
       this.drainTimer = setTimeout(() => this.schedule(), DRAIN_MS + 10);
     }
     if (this.shape(apps, this.certs()) !== this.appliedShape) {
-      console.log('router: apps, domains or certificates changed: reloading HAProxy');
+      this.logger.info('apps, domains or certificates changed: reloading HAProxy');
       // One snapshot for the config and for what is remembered: a change arriving while HAProxy
       // reloads is then seen as a change by the next pass.
       const fresh = this.desired();

@@ -3,11 +3,10 @@
 // prompt would (PATCH /apps/A/domains/H {sni_endpoint}).
 
 import { readFile } from 'node:fs/promises';
-import { certCovers } from '../../../router/certs.ts';
 import { appFlags, defineCommand, flag } from '../../command.ts';
 import { CliError } from '../../errors.ts';
 import type { Domain } from '../domains/index.ts';
-import { utc, type SniEndpoint } from './index.ts';
+import { certCovers, utc, type SniEndpoint } from './index.ts';
 
 export default defineCommand({
   id: 'certs:add',

@@ -13,6 +13,16 @@ export interface SniEndpoint {
 
 export const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
+/** Whether `hostname` is covered by one of the certificate's names (`*.example.com` covers one label). */
+export function certCovers(certDomains: readonly string[], hostname: string): boolean {
+  const h = hostname.toLowerCase();
+  return certDomains.some((d) => {
+    const n = d.toLowerCase();
+    if (n.startsWith('*.')) return h.endsWith(n.slice(1)) && !h.slice(0, -(n.length - 1)).includes('.');
+    return n === h;
+  });
+}
+
 export default defineCommand({
   id: 'certs',
   description: 'list SSL certificates for an app',

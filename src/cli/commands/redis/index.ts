@@ -3,7 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { appFlags, defineCommand, flag, jsonFlag } from '../../command.ts';
-import { type Addon, type Attachment } from '../../addons.ts';
+import type { Addon, Attachment } from '../../addons.ts';
 import { CliError } from '../../errors.ts';
 import { styledObject } from '../../ux.ts';
 

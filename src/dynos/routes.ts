@@ -1,4 +1,5 @@
-// What the router reads: a read-only view of apps and their web dynos, owned by the dyno manager.
+// What the router reads: a read-only view of apps and their web dynos, owned by the dyno manager. The
+// one file of dynos/ the router imports (types only), so the router never depends on how dynos run.
 
 export interface RouteTarget {
   /** Dyno name, `web.1`. */
