@@ -31,7 +31,16 @@ export class Rendezvous {
 
   constructor(private readonly o: RendezvousOptions) {
     this.caPem = o.caPem;
-    this.server = createServer({ key: o.key, cert: o.cert }, (socket) => this.connected(socket));
+    this.server = createServer({ key: o.key, cert: o.cert }, (socket) => {
+      try {
+        this.connected(socket);
+      } catch (err) {
+        console.error('rendezvous: a connection failed:', err);
+        socket.destroy();
+      }
+    });
+    // A client that is not speaking TLS (or gives up mid-handshake) is dropped; nothing to report.
+    this.server.on('tlsClientError', () => undefined);
   }
 
   /** `rendezvous://host:port`, the base of every attach_url (valid once listening). */
@@ -105,8 +114,13 @@ export class Rendezvous {
       // before any of the dyno's output can.
       // The socket stays paused: the consumer resumes it once it listens, so no keystroke is lost.
       socket.write('rendezvous\r\n', () => setTimeout(() => {
-        if (rest.length) socket.unshift(rest);
-        p.onAttach(socket);
+        try {
+          if (rest.length) socket.unshift(rest);
+          p.onAttach(socket);
+        } catch (err) {
+          console.error('rendezvous: attaching a client failed:', err);
+          socket.destroy();
+        }
       }, 50));
     };
     socket.on('data', onData);

@@ -43,7 +43,22 @@ export async function createApiServer(o: ApiServerOptions) {
     logger: false,
     bodyLimit: 5 * 1024 * 1024,
     serverFactory: (handler) => {
+      // Anything a client sends is answered, never thrown out of here: a fault in a handler becomes a
+      // 400 (or a cut connection once the answer began), and the process goes on serving.
+      server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+        if (err.code === 'ECONNRESET' || !socket.writable) socket.destroy();
+        else socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      });
       server.on('request', (req, res) => {
+        try {
+          route(req, res);
+        } catch (err) {
+          console.error(`api: ${req.method} request failed:`, err);
+          if (res.headersSent) res.destroy();
+          else res.writeHead(400, { 'Content-Type': 'application/json' }).end(JSON.stringify({ id: 'bad_request', message: 'The request could not be read.' }));
+        }
+      });
+      const route = (req: IncomingMessage, res: ServerResponse) => {
         if (o.git.handle(req, res)) return;
         if (handleRaw(o.deps, o.dataDir, req, res)) return;
         const path = (req.url ?? '').split('?')[0]!;
@@ -58,7 +73,7 @@ export async function createApiServer(o: ApiServerOptions) {
           return;
         }
         handler(req, res);
-      });
+      };
       return server;
     },
   });

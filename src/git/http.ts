@@ -37,7 +37,7 @@ export class GitHttp {
 
   /** True when the request was a git request (and has been answered). */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = new URL(req.url ?? '/', 'http://x');
+    const url = requestTarget(req.url);
     if (!url.pathname.endsWith('.git') && !url.pathname.includes('.git/')) return false;
     void this.serve(req, res, url).catch((err) => {
       console.error('git: request failed:', err);
@@ -47,7 +47,7 @@ export class GitHttp {
     return true;
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  private async serve(req: IncomingMessage, res: ServerResponse, url: RequestTarget): Promise<void> {
     const m = PATH.exec(url.pathname);
     if (!m) return text(res, 404, 'Repository not found. App repositories are at /<app>.git\n');
     const [, name, action] = m as unknown as [string, string, string];
@@ -68,10 +68,15 @@ export class GitHttp {
       const header = `# service=${service}\n`;
       res.write(`${(header.length + 4).toString(16).padStart(4, '0')}${header}0000`);
       const p = spawn('git', [service.slice(4), '--stateless-rpc', '--advertise-refs', repo], { stdio: ['ignore', 'pipe', 'inherit'] });
+      p.on('error', (err) => { console.error(`git: ${service} failed to start:`, err.message); res.destroy(); });
       p.stdout.pipe(res);
       return;
     }
     const service = action;
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding !== 'gzip' && encoding !== 'identity') {
+      return text(res, 415, `Content-Encoding ${JSON.stringify(String(encoding).slice(0, 40))} is not supported; send gzip or no encoding.\n`);
+    }
     const token = randomBytes(24).toString('hex');
     const env: NodeJS.ProcessEnv = { ...process.env, GIT_PROTOCOL: String(req.headers['git-protocol'] ?? '') };
     let finish = () => undefined as void;
@@ -85,16 +90,44 @@ export class GitHttp {
       : ['upload-pack', '--stateless-rpc', repo];
     res.writeHead(200, { 'Content-Type': `application/x-${service}-result`, 'Cache-Control': 'no-cache' });
     const p = spawn('git', args, { env, stdio: ['pipe', 'pipe', 'inherit'] });
-    const body = req.headers['content-encoding'] === 'gzip' ? req.pipe(createGunzip()) : req;
+    const done = () => {
+      this.pushes.delete(token);
+      finish();
+    };
+    // git's answer has begun (200), so a fault from here on can only cut the response short: the
+    // client's git reports the broken stream. None of them may throw out of this listener.
+    const fail = (what: string) => (err: Error) => {
+      console.error(`git: ${service} of ${app.name}: ${what}: ${err.message}`);
+      if (p.exitCode === null && p.pid !== undefined) p.kill('SIGTERM');
+      res.destroy();
+    };
+    p.on('error', (err) => { fail('git could not run')(err); done(); });
+    req.on('error', fail('the request broke off'));
+    let body: NodeJS.ReadableStream = req;
+    if (encoding === 'gzip') {
+      const gunzip = createGunzip();
+      gunzip.on('error', fail('the gzip request body is invalid'));
+      body = req.pipe(gunzip);
+    }
     body.pipe(p.stdin);
     p.stdin.on('error', () => undefined);
     p.stdout.pipe(res);
-    p.on('close', () => {
-      this.pushes.delete(token);
-      finish();
-    });
-    res.on('close', () => { if (p.exitCode === null) p.kill('SIGTERM'); });
+    p.on('close', done);
+    res.on('close', () => { if (p.exitCode === null && p.pid !== undefined) p.kill('SIGTERM'); });
   }
+}
+
+/** A request's path and query, parsed without `new URL` (which throws on targets like `//x:99999/`). */
+export interface RequestTarget { pathname: string; searchParams: URLSearchParams }
+
+/**
+ * Splits a request target into its raw path (not percent-decoded: routes match it exactly) and query.
+ * Never throws, whatever the client sent.
+ */
+export function requestTarget(target: string | undefined): RequestTarget {
+  const raw = target ?? '/';
+  const q = raw.indexOf('?');
+  return { pathname: q < 0 ? raw : raw.slice(0, q), searchParams: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)) };
 }
 
 function text(res: ServerResponse, status: number, body: string): void {

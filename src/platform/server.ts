@@ -31,6 +31,7 @@ import { ensureServerCert } from './tls.ts';
 import { Rendezvous } from '../api/rendezvous.ts';
 import { hostname } from 'node:os';
 import { listen } from './listen.ts';
+import { keepServingOnFaults } from './last-resort.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -68,8 +69,8 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   await drains.start();
   const blobs = new BlobStore({ dir: join(config.dataDir, 'blobs') });
   const cipher = await ConfigCipher.open(join(config.dataDir, 'secrets', 'config.key'));
-  const releaseOutputs = new OutputStore(join(config.dataDir, 'output', 'releases'));
-  const buildOutputs = new OutputStore(join(config.dataDir, 'output', 'builds'));
+  const releaseOutputs = new OutputStore(join(config.dataDir, 'output', 'releases'), { kind: 'releases', db, ttlMs: config.streamTtlMs });
+  const buildOutputs = new OutputStore(join(config.dataDir, 'output', 'builds'), { kind: 'builds', db, ttlMs: config.streamTtlMs });
   const dynos = new DynoManager({
     db, runtime, logs, blobs, dataDir: config.dataDir, domain: config.domain, bootTimeoutMs: config.bootTimeoutMs,
     stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs, cycleMs: config.cycleMs,
@@ -258,6 +259,7 @@ export async function runServer(_argv: string[]): Promise<void> {
     throw err;
   }
   let platform: Platform;
+  keepServingOnFaults();
   try {
     platform = await startPlatform(config);
   } catch (err) {

@@ -3,11 +3,34 @@
 // followed live by any number of readers. Bound: a stream keeps its first MAX_BYTES; what follows is
 // dropped and a note says so (Heroku caps build and release output too). Readers are plain callbacks:
 // a slow HTTP reader buffers in its own socket, never in the writer.
+//
+// A stream's URL (`/streams/<kind>/<id>?secret=...`) is a capability: the official CLI fetches it with
+// no key, so the URL alone grants the read. Its secret is 192 random bits of its own (the id is in API
+// answers and logs), kept in the store so it outlives a restart, compared in constant time, and good
+// until `ttlMs` after the output ended.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Db } from '../store/index.ts';
 
 export const MAX_BYTES = 10 * 1024 * 1024;
+
+/** How long a stream URL works after its output ended, unless the operator says otherwise (SLIPWAY_STREAM_TTL). */
+export const STREAM_TTL_MS = 3600_000;
+
+export interface OutputStoreOptions {
+  /** `builds` or `releases`: the stream URL's path segment. */
+  kind: string;
+  /** Where stream secrets are kept; without one they live in memory only (tests). */
+  db?: Db;
+  ttlMs?: number;
+}
+
+/** Whether a stream URL's secret lets its holder read the stream. */
+export type StreamAccess = 'ok' | 'denied' | 'expired';
+
+interface Secret { secret: string; endedAt: number | null }
 
 interface Live {
   bytes: number;
@@ -21,17 +44,25 @@ interface Live {
 
 export class OutputStore {
   private readonly live = new Map<string, Live>();
+  private readonly secrets = new Map<string, Secret>();
+  private readonly o: Required<Omit<OutputStoreOptions, 'db'>> & { db?: Db };
 
-  constructor(private readonly dir: string) {}
+  constructor(private readonly dir: string, opts: OutputStoreOptions = { kind: 'builds' }) {
+    this.o = { ttlMs: STREAM_TTL_MS, ...opts };
+  }
 
   private file(id: string): string {
     return join(this.dir, `${id}.log`);
   }
 
-  /** Starts a stream (empty). */
+  /** Starts a stream (empty), with a new secret for its URL. */
   async open(id: string): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     await writeFile(this.file(id), '');
+    const secret = randomBytes(24).toString('base64url');
+    await this.o.db?.insertInto('output_streams').values({ id, secret, ended_at: null })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ secret, ended_at: null })).execute();
+    this.secrets.set(id, { secret, endedAt: null });
     this.live.set(id, { bytes: 0, truncated: false, chunks: [], writing: Promise.resolve(), readers: new Set() });
   }
 
@@ -56,6 +87,40 @@ export class OutputStore {
     await s.writing;
     this.live.delete(id);
     for (const r of s.readers) r(null);
+    const endedAt = Date.now();
+    const known = this.secrets.get(id);
+    if (known) known.endedAt = endedAt;
+    await this.o.db?.updateTable('output_streams').set({ ended_at: new Date(endedAt).toISOString() }).where('id', '=', id).execute()
+      .catch((err) => console.error(`output ${id}: recording its end failed:`, err));
+  }
+
+  /** The stream's capability URL under `base` (the platform's public URL), or null when there is no stream. */
+  async url(base: string, id: string): Promise<string | null> {
+    if (!this.has(id)) return null;
+    const s = await this.secretOf(id);
+    return s ? `${base}/streams/${this.o.kind}/${id}?secret=${s.secret}` : null;
+  }
+
+  /** Checks a presented secret (constant time) and the stream's expiry. */
+  async access(id: string, presented: string): Promise<StreamAccess> {
+    const s = await this.secretOf(id);
+    if (!s || !this.has(id)) return 'denied';
+    const digest = (v: string) => createHash('sha256').update(v).digest();
+    if (!timingSafeEqual(digest(s.secret), digest(presented))) return 'denied';
+    if (this.live.has(id)) return 'ok';
+    // A stream cut off by a platform crash never recorded its end: its file's last write is the end.
+    const ended = s.endedAt ?? (await stat(this.file(id)).then((st) => st.mtimeMs, () => 0));
+    return Date.now() < ended + this.o.ttlMs ? 'ok' : 'expired';
+  }
+
+  private async secretOf(id: string): Promise<Secret | undefined> {
+    const known = this.secrets.get(id);
+    if (known || !this.o.db) return known;
+    const row = await this.o.db.selectFrom('output_streams').select(['secret', 'ended_at']).where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    const s = { secret: row.secret, endedAt: row.ended_at ? Date.parse(row.ended_at) : null };
+    this.secrets.set(id, s);
+    return s;
   }
 
   has(id: string): boolean {
@@ -97,5 +162,7 @@ export class OutputStore {
 
   async remove(id: string): Promise<void> {
     await rm(this.file(id), { force: true });
+    this.secrets.delete(id);
+    await this.o.db?.deleteFrom('output_streams').where('id', '=', id).execute();
   }
 }

@@ -1,11 +1,16 @@
 // Slugs: a tar.gz of the built app (what /app holds in a dyno), stored in a content-addressed blob store
 // (named by sha256, shared by every app that produced the same bytes), and unpacked once per release.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, lstatSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ArchiveRefused as ArchiveRefusedError, checkArchive } from './archive.ts';
+import { readBuildFile } from './build-file.ts';
 import { concatenate, layerMember, tarStream } from './layers.ts';
+
+export { ArchiveRefused, checkArchive, unpackLimits } from './archive.ts';
+export { BuildFileError } from './build-file.ts';
 
 /** Heroku's hard limit for a compressed slug. */
 export const SLUG_MAX_BYTES = 500 * 1024 * 1024;
@@ -110,10 +115,9 @@ export interface PackedSlug {
  */
 export async function packSlug(appDir: string, outFile: string, opts: PackOptions = {}): Promise<PackedSlug> {
   const maxBytes = opts.maxBytes ?? SLUG_MAX_BYTES;
-  const ignore = existsSync(join(appDir, '.slugignore'))
-    ? slugignorePatterns(await readFile(join(appDir, '.slugignore'), 'utf8'))
-    : [];
-  const common = ['--format=gnu', '--sort=name', '-C', appDir, '--exclude=./.git', ...ignore.map((p) => `--exclude=${p}`)];
+  const ignore = slugignorePatterns((await readBuildFile(join(appDir, '.slugignore'), '.slugignore')) ?? '');
+  // Hard links are stored as files of their own: an unpack refuses hard links (archive.ts).
+  const common = ['--format=gnu', '--sort=name', '--hard-dereference', '-C', appDir, '--exclude=./.git', ...ignore.map((p) => `--exclude=${p}`)];
   const cache = opts.layerCache;
   const layers = cache ? (opts.layers ?? []).filter((p) => isRealDirectory(appDir, p)) : [];
   const rest = [...common, ...layers.map((p) => `--exclude=./${p}`), '.'];
@@ -161,26 +165,53 @@ function isRealDirectory(root: string, rel: string): boolean {
 }
 
 /**
- * Unpacks a slug into `dir` once (a release's read-only lower layer, shared by all its dynos).
- * Unpacks into a temp dir and renames, so a crash never leaves a half-unpacked release behind.
+ * Unpacks of this process in progress, by target dir: a second launch of the same slug (a one-off beside
+ * the web dyno of a new release, or two apps sharing a blob) waits on the first instead of unpacking it
+ * again. Process-wide on purpose: the target dir is the shared resource, whoever asks for it.
  */
-export async function unpackSlug(slugFile: string, dir: string): Promise<void> {
+const unpacking = new Map<string, Promise<void>>();
+
+/**
+ * Unpacks a slug into `dir` once (a release's read-only lower layer, shared by all its dynos), after
+ * checking it (archive.ts: its symlinks may point anywhere, since they resolve inside the dyno; no hard
+ * links, devices, setuid bits, root-owned entries, or more than the unpack limits). Unpacks into a temp
+ * dir and renames, so a crash never leaves a half-unpacked release behind.
+ */
+export function unpackSlug(slugFile: string, dir: string): Promise<void> {
+  const running = unpacking.get(dir);
+  if (running) return running;
+  const work = unpackOnce(slugFile, dir).finally(() => unpacking.delete(dir));
+  unpacking.set(dir, work);
+  return work;
+}
+
+async function unpackOnce(slugFile: string, dir: string): Promise<void> {
   // Only complete unpacks are ever renamed into place, so the directory existing means it is whole.
   if (existsSync(dir)) return;
-  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  await checkArchive(slugFile, { symlinks: 'any' });
+  const tmp = `${dir}.tmp-${process.pid}-${randomUUID()}`;
   await mkdir(tmp, { recursive: true });
   try {
     await run('tar', ['-xzf', slugFile, '-C', tmp, '--same-owner', '--numeric-owner']);
-    await rename(tmp, dir);
+    try {
+      await rename(tmp, dir);
+    } catch (err) {
+      // Another process unpacked the same slug meanwhile: its copy is as good as ours.
+      if (!existsSync(dir)) throw err;
+      await rm(tmp, { recursive: true, force: true });
+    }
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;
   }
 }
 
-/** The entry names of a slug tarball (fails when it is not a gzipped tar). */
-export async function listSlug(file: string): Promise<string[]> {
-  return (await run('tar', ['-tzf', file])).split('\n').filter(Boolean);
+/**
+ * The entry names of a slug tarball handed in by a user, checked as every such archive is (its links
+ * must stay inside it): ArchiveRefused names what is wrong; a plain Error when it is not a gzipped tar.
+ */
+export function listSlug(file: string): Promise<string[]> {
+  return checkArchive(file);
 }
 
 /** Whether a tarball holds the app under `./app/`, as Heroku's slugs do. */
@@ -198,6 +229,8 @@ export async function normalizeSlug(file: string, entries: readonly string[]): P
   const tmp = await mkdtemp(`${file}.unpack-`);
   try {
     await run('tar', ['-xzf', file, '-C', tmp, '--same-owner', '--numeric-owner']);
+    // `app` itself must be a directory, not a link to one: packing starts inside it.
+    if (!isRealDirectory(tmp, 'app')) throw new ArchiveRefusedError('"app" is not a directory.');
     const out = `${file}.repacked.tgz`;
     await packSlug(join(tmp, 'app'), out);
     return out;

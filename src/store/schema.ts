@@ -182,7 +182,15 @@ export interface LogDrainsTable {
   updated_at: string;
 }
 
+/** The secret of a build's or release phase's output stream URL, and when that output ended. */
+export interface OutputStreamsTable {
+  id: string;
+  secret: string;
+  ended_at: string | null;
+}
+
 export interface Database {
+  output_streams: OutputStreamsTable;
   addons: AddonsTable;
   addon_attachments: AddonAttachmentsTable;
   addon_backups: AddonBackupsTable;
@@ -272,5 +280,8 @@ export const MIGRATIONS: string[] = [
   CREATE TABLE log_drains (
     id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, url TEXT NOT NULL,
     token TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (app_id, url));
+  `,
+  `
+  CREATE TABLE output_streams (id TEXT PRIMARY KEY, secret TEXT NOT NULL, ended_at TEXT);
   `,
 ];

@@ -11,20 +11,12 @@ import { paginate, parseRange } from '../range.ts';
 import * as s from '../serialize.ts';
 import { findApp, users, unknownUser } from './common.ts';
 import { sendPage } from './releases.ts';
+import { slugBlobUrl } from '../raw.ts';
 
 type Params = { app: string };
 
-/** How long a slug blob URL works, as Heroku's presigned URLs expire (asking for the slug gives a new one). */
-export const SLUG_URL_TTL_S = 3600;
-
-/** The capability URL a slug's tarball is uploaded to and downloaded from (like Heroku's presigned URLs). */
-export function slugBlobUrl(d: ApiDeps, slugId: string): string {
-  const expires = Math.floor(Date.now() / 1000) + SLUG_URL_TTL_S;
-  return `${d.publicUrl}/slug-blobs/${slugId}?expires=${expires}&signature=${d.cipher.sign(`slug:${slugId}:${expires}`)}`;
-}
-
 export function buildRoutes(api: FastifyInstance, d: ApiDeps): void {
-  const outputUrl = (id: string) => (d.buildOutputs.has(id) ? `${d.publicUrl}/streams/builds/${id}` : null);
+  const outputUrl = (id: string) => d.buildOutputs.url(d.publicUrl, id);
 
   api.get<{ Params: Params }>('/apps/:app/builds', async (req, reply) => {
     const a = await findApp(d, req.params.app);
@@ -32,13 +24,13 @@ export function buildRoutes(api: FastifyInstance, d: ApiDeps): void {
     const fields = ['id', 'created_at'];
     const page = paginate(rows, parseRange(req.headers.range, fields, 'created_at'), (r, f) => (f === 'id' ? r.id : r.created_at));
     const byId = await users(d, page.items.map((r) => r.user_id));
-    return sendPage(reply, fields, { ...page, items: page.items.map((b) => s.build(a, b, byId.get(b.user_id) ?? unknownUser(b.user_id), outputUrl(b.id))) });
+    return sendPage(reply, fields, { ...page, items: await Promise.all(page.items.map(async (b) => s.build(a, b, byId.get(b.user_id) ?? unknownUser(b.user_id), await outputUrl(b.id)))) });
   });
   api.get<{ Params: Params & { id: string } }>('/apps/:app/builds/:id', async (req) => {
     const a = await findApp(d, req.params.app);
     const b = await d.db.selectFrom('builds').selectAll().where('app_id', '=', a.id).where('id', '=', req.params.id).executeTakeFirst();
     if (!b) throw notFound('build', "Couldn't find that build.");
-    return s.build(a, b, (await users(d, [b.user_id])).get(b.user_id) ?? unknownUser(b.user_id), outputUrl(b.id));
+    return s.build(a, b, (await users(d, [b.user_id])).get(b.user_id) ?? unknownUser(b.user_id), await outputUrl(b.id));
   });
 
   api.post<{ Params: Params }>('/apps/:app/builds', async (req, reply) => {
@@ -89,7 +81,7 @@ export function buildRoutes(api: FastifyInstance, d: ApiDeps): void {
         .catch(() => undefined); // the database is closing: the next start fails pending builds
     }).finally(() => d.buildOutputs.close(id));
     reply.status(201);
-    return s.build(a, b, user, outputUrl(id));
+    return s.build(a, b, user, await outputUrl(id));
   });
 
   api.delete<{ Params: Params }>('/apps/:app/build-cache', async (req) => {
@@ -121,13 +113,13 @@ export function buildRoutes(api: FastifyInstance, d: ApiDeps): void {
     };
     await d.db.insertInto('slugs').values(slug).execute();
     reply.status(201);
-    return s.slug(a, slug, { method: 'PUT', url: slugBlobUrl(d, slug.id) });
+    return s.slug(a, slug, { method: 'PUT', url: slugBlobUrl(d, slug.id, 'PUT') });
   });
   api.get<{ Params: Params & { id: string } }>('/apps/:app/slugs/:id', async (req) => {
     const a = await findApp(d, req.params.app);
     const sl = await d.db.selectFrom('slugs').selectAll().where('app_id', '=', a.id).where('id', '=', req.params.id).executeTakeFirst();
     if (!sl) throw notFound('slug', "Couldn't find that slug.");
-    return s.slug(a, sl, sl.blob ? { method: 'GET', url: d.blobs.has(sl.blob) ? slugBlobUrl(d, sl.id) : null } : { method: 'PUT', url: slugBlobUrl(d, sl.id) });
+    return s.slug(a, sl, sl.blob ? { method: 'GET', url: d.blobs.has(sl.blob) ? slugBlobUrl(d, sl.id, 'GET') : null } : { method: 'PUT', url: slugBlobUrl(d, sl.id, 'PUT') });
   });
 }
 
