@@ -78,7 +78,10 @@ function check(e: Entry, policy: ArchivePolicy): void {
     const kind = { c: 'a character device', b: 'a block device', p: 'a FIFO', s: 'a socket' }[e.type] ?? `an entry of type ${JSON.stringify(e.type)}`;
     throw new ArchiveRefused(`${what} is ${kind}; only files, directories and symlinks are accepted.`);
   }
-  if (/[sS]/.test(e.mode[2]! + e.mode[5]!)) throw new ArchiveRefused(`${what} has the setuid or setgid bit; clear it (chmod ug-s).`);
+  if (/[sS]/.test(e.mode[3]! + e.mode[6]!)) throw new ArchiveRefused(`${what} has the setuid or setgid bit; clear it (chmod ug-s).`);
+  if (e.type === 'l' && (policy.symlinks ?? 'inside') === 'inside' && e.link?.startsWith('/')) {
+    throw new ArchiveRefused(`${what} points to the absolute path ${JSON.stringify(e.link.slice(0, 200))}; links must stay inside the archive.`);
+  }
   if (!policy.rootOwned && (e.uid === 0 || e.gid === 0)) {
     throw new ArchiveRefused(`${what} is owned by root (uid ${e.uid}, gid ${e.gid}); make the archive as your own user or with tar --owner=1000 --group=1000.`);
   }
