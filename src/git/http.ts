@@ -88,18 +88,19 @@ export class GitHttp {
     const args = service === 'git-receive-pack'
       ? ['-c', `core.hooksPath=${HOOKS_DIR}`, 'receive-pack', '--stateless-rpc', repo]
       : ['upload-pack', '--stateless-rpc', repo];
-    res.writeHead(200, { 'Content-Type': `application/x-${service}-result`, 'Cache-Control': 'no-cache' });
     const p = spawn('git', args, { env, stdio: ['pipe', 'pipe', 'inherit'] });
     const done = () => {
       this.pushes.delete(token);
       finish();
     };
-    // git's answer has begun (200), so a fault from here on can only cut the response short: the
-    // client's git reports the broken stream. None of them may throw out of this listener.
+    // The 200 goes out with git's first byte: a request git could not read (a broken gzip body, git
+    // failing to run) is answered 400 while it still can be; later, a fault can only cut the answer
+    // short, and the client's git reports the broken stream. None may throw out of this listener.
     const fail = (what: string) => (err: Error) => {
       console.error(`git: ${service} of ${app.name}: ${what}: ${err.message}`);
       if (p.exitCode === null && p.pid !== undefined) p.kill('SIGTERM');
-      res.destroy();
+      if (res.headersSent) res.destroy();
+      else text(res, 400, `Bad request: ${what}.\n`);
     };
     p.on('error', (err) => { fail('git could not run')(err); done(); });
     req.on('error', fail('the request broke off'));
@@ -111,8 +112,17 @@ export class GitHttp {
     }
     body.pipe(p.stdin);
     p.stdin.on('error', () => undefined);
-    p.stdout.pipe(res);
-    p.on('close', done);
+    p.stdout.once('data', (first: Buffer) => {
+      p.stdout.pause();
+      if (res.writableEnded || res.destroyed) return;
+      res.writeHead(200, { 'Content-Type': `application/x-${service}-result`, 'Cache-Control': 'no-cache' });
+      res.write(first);
+      p.stdout.pipe(res);
+    });
+    p.on('close', (code) => {
+      done();
+      if (!res.headersSent && !res.writableEnded) text(res, 400, `Bad request: git could not read it (${service} exited ${code}).\n`);
+    });
     res.on('close', () => { if (p.exitCode === null && p.pid !== undefined) p.kill('SIGTERM'); });
   }
 }
