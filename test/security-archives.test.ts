@@ -10,7 +10,7 @@ import { chmod, link, mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ArchiveRefused, checkArchive, unpackSlug } from '../src/slugs/index.ts';
+import { ArchiveRefused, checkArchive, packSlug, unpackSlug } from '../src/slugs/index.ts';
 import { appFiles } from './helpers/apps.ts';
 import { makeRepo, TestPlatform } from './helpers/platform.ts';
 
@@ -131,6 +131,31 @@ describe('archives the platform unpacks', () => {
     await refused(tgz(zeros, join(work, 'zeros.tgz')), /unpacks to more than 2 MB/, { maxBytes: 2 * 1024 * 1024 });
     const many = await tree(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, ''])));
     await refused(tgz(many, join(work, 'many.tgz')), /more than 20 entries/, { maxEntries: 20 });
+  });
+
+  test('a build that leaves a FIFO, a setuid file or a root-owned file gets no slug; its hard links become files', async () => {
+    const fifo = await tree();
+    execFileSync('mkfifo', [join(fifo, 'pipe')]);
+    execFileSync('chown', ['-hR', '1000:1000', fifo]);
+    await assert.rejects(packSlug(fifo, join(work, 'fifo-slug.tgz')), (e: Error) => e instanceof ArchiveRefused && /The build left "pipe" in the app/.test(e.message));
+    const suid = await tree();
+    await chmod(join(suid, 'index.js'), 0o4755);
+    execFileSync('chown', ['-hR', '1000:1000', suid]);
+    await chmod(join(suid, 'index.js'), 0o4755);
+    await assert.rejects(packSlug(suid, join(work, 'suid-slug.tgz')), /The build left "index\.js" in the app/);
+    if (root) {
+      const owned = await tree();
+      await assert.rejects(packSlug(owned, join(work, 'root-slug.tgz')), /The build left "\." in the app/);
+    }
+    const hard = await tree();
+    await link(join(hard, 'index.js'), join(hard, 'again.js'));
+    execFileSync('chown', ['-hR', '1000:1000', hard]);
+    const slug = join(work, 'hard-slug.tgz');
+    await packSlug(hard, slug);
+    await checkArchive(slug, { symlinks: 'any' });
+    const dest = join(work, 'hard-unpacked');
+    await unpackSlug(slug, dest);
+    assert.equal(await readFile(join(dest, 'again.js'), 'utf8'), 'ok');
   });
 
   test('an unpack of a refused slug writes nothing', async () => {

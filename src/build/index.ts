@@ -11,7 +11,7 @@ import type { LogSink } from '../logs/types.ts';
 import type { ContainerSpec, Runtime } from '../runtime/types.ts';
 import { DYNO_GID, DYNO_UID } from '../runtime/types.ts';
 import { unmountUnder } from '../runtime/index.ts';
-import { BlobStore, BuildFileError, formatSize, layerCacheDir, packSlug, SlugTooLargeError } from '../slugs/index.ts';
+import { ArchiveRefused, BlobStore, BuildFileError, formatSize, layerCacheDir, packSlug, SlugTooLargeError } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
 import { now } from '../store/index.ts';
 import type { BuildsTable, SlugsTable } from '../store/schema.ts';
@@ -148,7 +148,7 @@ export class Builder {
       logs.emit(req.app.id, 'app', 'api', 'Build succeeded');
       return { build, release };
     } catch (err) {
-      const known = err instanceof BuildFailure || err instanceof BuildpackError || err instanceof ProcfileError || err instanceof SlugTooLargeError || err instanceof AppJsonError || err instanceof BuildFileError;
+      const known = err instanceof BuildFailure || err instanceof BuildpackError || err instanceof ProcfileError || err instanceof SlugTooLargeError || err instanceof AppJsonError || err instanceof BuildFileError || err instanceof ArchiveRefused;
       if (!known) console.error(`build ${build.id} of ${req.app.name} failed:`, err);
       const message = known ? (err as Error).message : `Build failed: platform error (${(err as Error).message}).`;
       out(`\n${message.split('\n').map((l) => ` !     ${l}`).join('\n')}\n\n !     Push failed\n`);

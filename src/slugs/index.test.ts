@@ -12,7 +12,7 @@ import { BlobStore, formatSize, hasAppRoot, listSlug, normalizeSlug, packSlug, S
  * entries: trees made here by a root test process are handed to that user first, as the builder does.
  */
 function ownAsBuild(dir: string): void {
-  if (process.getuid?.() === 0) execFileSync('chown', ['-R', '1000:1000', dir]);
+  if (process.getuid?.() === 0) execFileSync('chown', ['-hR', '1000:1000', dir]);
 }
 
 test('slugignore lines become tar exclusions', () => {
@@ -54,6 +54,7 @@ test('a slug over the limit is refused with the sizes named, and no file is left
   const app = join(root, 'app');
   await mkdir(app);
   await writeFile(join(app, 'noise.bin'), randomBytes(3 * 1024 * 1024));
+  ownAsBuild(app);
   const out = join(root, 'slug.tgz');
   await assert.rejects(packSlug(app, out, { maxBytes: 1024 * 1024 }), (e: Error) => e instanceof SlugTooLargeError && /Compiled slug size: 3\.0M is too large \(max is 1M\)\./.test(e.message));
   assert.deepEqual((await readdir(root)).sort(), ['app']);
@@ -168,6 +169,7 @@ test('a slug with a layer reuses its compressed .jdk while it is unchanged, and 
   await mkdir(join(root, 'outside', 'lib'), { recursive: true });
   await writeFile(join(root, 'outside', 'lib', 'secret'), 'not for the slug');
   await symlink(join(root, 'outside'), join(app, 'vendor'));
+  ownAsBuild(app);
   const out = join(root, 'linked.tgz');
   const linked = await packSlug(app, out, { layers: ['vendor/lib'], layerCache: cache });
   assert.deepEqual(linked.reused, []);

@@ -116,6 +116,7 @@ export interface PackedSlug {
 export async function packSlug(appDir: string, outFile: string, opts: PackOptions = {}): Promise<PackedSlug> {
   const maxBytes = opts.maxBytes ?? SLUG_MAX_BYTES;
   const ignore = slugignorePatterns((await readBuildFile(join(appDir, '.slugignore'), '.slugignore')) ?? '');
+  await refuseSpecialFiles(appDir);
   // Hard links are stored as files of their own: an unpack refuses hard links (archive.ts).
   const common = ['--format=gnu', '--sort=name', '--hard-dereference', '-C', appDir, '--exclude=./.git', ...ignore.map((p) => `--exclude=${p}`)];
   const cache = opts.layerCache;
@@ -144,6 +145,21 @@ export async function packSlug(appDir: string, outFile: string, opts: PackOption
   } finally {
     if (restFile !== outFile) await rm(restFile, { force: true });
   }
+}
+
+/**
+ * What an unpack would refuse (archive.ts), refused when the slug is made, so the push says so instead of
+ * the release's dynos failing to start: devices, FIFOs, setuid/setgid bits and root-owned entries. `find`
+ * walks the tree without following links. (Hard links are packed as files; the unpacked size is checked
+ * at the unpack.)
+ */
+async function refuseSpecialFiles(appDir: string): Promise<void> {
+  const found = await run('find', [appDir, '-path', join(appDir, '.git'), '-prune', '-o',
+    '(', '-type', 'p', '-o', '-type', 'b', '-o', '-type', 'c', '-o', '-perm', '/6000', '-o', '-uid', '0', '-o', '-gid', '0', ')', '-print', '-quit']);
+  const path = found.split('\n')[0];
+  if (!path) return;
+  const rel = path === appDir ? '.' : path.slice(appDir.length + 1);
+  throw new ArchiveRefusedError(`The build left ${JSON.stringify(rel.slice(0, 200))} in the app: a device, a FIFO, a setuid or setgid file, or a file owned by root. A slug holds only files, directories and links of the app's user.`);
 }
 
 /**
