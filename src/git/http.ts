@@ -86,7 +86,8 @@ export class GitHttp {
       Object.assign(env, { SLIPWAY_HOOK_URL: this.o.hookUrl, SLIPWAY_HOOK_TOKEN: token });
     }
     const args = service === 'git-receive-pack'
-      ? ['-c', `core.hooksPath=${HOOKS_DIR}`, 'receive-pack', '--stateless-rpc', repo]
+      // fsck: a crafted tree (duplicate entries, `.git` paths) is refused before it is ever checked out.
+      ? ['-c', `core.hooksPath=${HOOKS_DIR}`, '-c', 'receive.fsckObjects=true', 'receive-pack', '--stateless-rpc', repo]
       : ['upload-pack', '--stateless-rpc', repo];
     const p = spawn('git', args, { env, stdio: ['pipe', 'pipe', 'inherit'] });
     const done = () => {
