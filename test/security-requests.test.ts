@@ -32,6 +32,28 @@ function raw(port: number, bytes: Buffer | string, ms = 3000): Promise<string> {
 /** The status of the first HTTP answer in `text`, if any. */
 const statusOf = (text: string) => Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0);
 
+const id = randomUUID();
+const targets = [
+  '//x:99999/', '//[::1/', '/%zz', '//a@b:c/', '/apps/%00', '/victim.git/info/refs?service=git-upload-pack%',
+  '/victim.git/info/refs?service=git-receive-pack', '//victim.git/info/refs', '/victim.git/../../../etc/passwd',
+  `/streams/builds/${id}`, `/streams/builds/${id}?secret=%zz`, `/streams/releases/${id}?secret=`, `/sessions/%zz`,
+  `/slug-blobs/${id}?expires=abc&signature=%`, `/slug-blobs/${id}?expires=99999999999999999999&signature=x`,
+  '*', 'http://x:99999/', 'http://[::1/', `/${'a'.repeat(20_000)}`, '/apps?%%%=%%%', '/\u00ff\u00fe', '/apps/%E0%A4%A',
+];
+
+const lines: (string | Buffer)[] = [
+  'GARBAGE\r\n\r\n', 'GET\r\n\r\n', 'GET / HTTP/9.9\r\n\r\n', 'GET / HTTP/1.1\r\n\r\n', Buffer.from([0, 1, 2, 255, 13, 10, 13, 10]),
+  'GET / HTTP/1.1\r\nHost: [::1\r\n\r\n', 'GET / HTTP/1.1\r\nHost: victim.localhost:99999\r\n\r\n',
+  'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 'GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n',
+  `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(100_000)}\r\n\r\n`, 'GET / HTTP/1.1\r\nHost: x\r\nX-Ctl: a\u0001b\r\n\r\n',
+  'POST /apps HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n', 'POST /apps HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n',
+  'POST /apps HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+  'POST /apps HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nnothex\r\nabc\r\n0\r\n\r\n',
+  'POST /apps HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nshort', 'GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %%%%\r\n\r\n',
+  `GET /apps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'k'.repeat(8000)}\r\n\r\n`,
+  'GET /victim.git/info/refs?service=git-upload-pack HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \u00ff\u00ff\r\n\r\n',
+];
+
 describe('malformed requests to every listener', () => {
   const p = new TestPlatform();
   let work: string;
@@ -62,14 +84,6 @@ describe('malformed requests to every listener', () => {
     assert.match(app.body, /victim-ok/, `the router stopped serving after ${after}`);
   };
 
-  const id = randomUUID();
-  const targets = [
-    '//x:99999/', '//[::1/', '/%zz', '//a@b:c/', '/apps/%00', '/victim.git/info/refs?service=git-upload-pack%',
-    '/victim.git/info/refs?service=git-receive-pack', '//victim.git/info/refs', '/victim.git/../../../etc/passwd',
-    `/streams/builds/${id}`, `/streams/builds/${id}?secret=%zz`, `/streams/releases/${id}?secret=`, `/sessions/%zz`,
-    `/slug-blobs/${id}?expires=abc&signature=%`, `/slug-blobs/${id}?expires=99999999999999999999&signature=x`,
-    '*', 'http://x:99999/', 'http://[::1/', `/${'a'.repeat(20_000)}`, '/apps?%%%=%%%', '/\u00ff\u00fe', '/apps/%E0%A4%A',
-  ];
 
   test('malformed targets, unauthenticated and authenticated, on the API port', async () => {
     for (const t of targets) {
@@ -87,18 +101,6 @@ describe('malformed requests to every listener', () => {
     }
   });
 
-  const lines: (string | Buffer)[] = [
-    'GARBAGE\r\n\r\n', 'GET\r\n\r\n', 'GET / HTTP/9.9\r\n\r\n', 'GET / HTTP/1.1\r\n\r\n', Buffer.from([0, 1, 2, 255, 13, 10, 13, 10]),
-    'GET / HTTP/1.1\r\nHost: [::1\r\n\r\n', 'GET / HTTP/1.1\r\nHost: victim.localhost:99999\r\n\r\n',
-    'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 'GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n',
-    `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(100_000)}\r\n\r\n`, 'GET / HTTP/1.1\r\nHost: x\r\nX-Ctl: a\u0001b\r\n\r\n',
-    'POST /apps HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n', 'POST /apps HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n',
-    'POST /apps HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
-    'POST /apps HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nnothex\r\nabc\r\n0\r\n\r\n',
-    'POST /apps HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nshort', 'GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %%%%\r\n\r\n',
-    `GET /apps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'k'.repeat(8000)}\r\n\r\n`,
-    'GET /victim.git/info/refs?service=git-upload-pack HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \u00ff\u00ff\r\n\r\n',
-  ];
 
   test('malformed request lines, headers and bodies on the API port and the router', async () => {
     for (const port of [p.apiPort, p.routerPort]) {
@@ -170,5 +172,42 @@ describe('malformed requests to every listener', () => {
 
   test('the platform log shows it kept serving, and nothing was left uncaught', () => {
     assert.doesNotMatch(p.output, /uncaught exception|unhandled rejection/i, p.output.split('\n').filter((l) => /uncaught|unhandled/i.test(l)).join('\n'));
+  });
+});
+
+describe('malformed requests to the Node router alone (SLIPWAY_ROUTER=node)', () => {
+  const p = new TestPlatform();
+  let work: string;
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'slipway-sec-noderouter-'));
+    await p.start({ SLIPWAY_ROUTER: 'node' });
+    await p.request('POST', '/apps', { name: 'victim' });
+    const dir = join(work, 'victim');
+    await makeRepo(dir, appFiles('victim-ok'));
+    const push = await p.push(dir, 'victim');
+    assert.equal(push.code, 0, push.output);
+    await p.waitFor('victim', 'victim-ok');
+  });
+  after(async () => {
+    await p.cleanup();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  test('bad request lines, targets, Hosts, headers and bodies are answered, and it keeps routing', async () => {
+    const cases: (string | Buffer)[] = [
+      ...lines.map((l) => (typeof l === 'string' ? l.replace('Host: x\r\n', 'Host: victim.localhost\r\n') : l)),
+      ...targets.slice(0, 10).flatMap((t) => ['[::1', 'victim.localhost:99999', '%zz.localhost', 'victim.localhost'].map((h) => `GET ${t} HTTP/1.1\r\nHost: ${h}\r\nConnection: close\r\n\r\n`)),
+      'GET / HTTP/1.1\r\nHost: victim.localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %%%\r\n\r\n',
+      'GET //x:99999/ HTTP/1.1\r\nHost: [::1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+    ];
+    for (const c of cases) {
+      const answer = await raw(p.routerPort, c);
+      const status = statusOf(answer);
+      const what = JSON.stringify(String(c).slice(0, 60));
+      if (!/Host: victim\.localhost\r/.test(String(c))) assert.ok(status === 0 || status < 500, `${what} answered ${answer.slice(0, 200)}`);
+      assert.equal((await p.request('GET', '/apps')).status, 200, `the API after ${what}`);
+      assert.match((await p.route('victim')).body, /victim-ok/, `the router after ${what}`);
+    }
+    assert.doesNotMatch(p.output, /uncaught exception|unhandled rejection/i);
   });
 });
