@@ -10,7 +10,7 @@ import { chmod, link, mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ArchiveRefused, checkArchive, packSlug, unpackSlug } from '../src/slugs/index.ts';
+import { ArchiveRefused, checkArchive, listSlug, normalizeSlug, packSlug, unpackSlug } from '../src/slugs/index.ts';
 import { appFiles } from './helpers/apps.ts';
 import { makeRepo, TestPlatform } from './helpers/platform.ts';
 
@@ -156,6 +156,28 @@ describe('archives the platform unpacks', () => {
     const dest = join(work, 'hard-unpacked');
     await unpackSlug(slug, dest);
     assert.equal(await readFile(join(dest, 'again.js'), 'utf8'), 'ok');
+  });
+
+  test('a Heroku-layout upload of files alone (no directory entries) repacks with no root-owned entry', async () => {
+    const src = await tree();
+    await mkdir(join(src, 'app', 'lib'), { recursive: true });
+    await writeFile(join(src, 'app', 'web.py'), 'print(1)\n');
+    await writeFile(join(src, 'app', 'lib', 'x.txt'), 'x');
+    const file = join(work, 'files-only.tgz');
+    execFileSync('tar', ['-czf', file, '--owner=1000', '--group=1000', '-C', src, 'app/web.py', 'app/lib/x.txt']);
+    const out = await normalizeSlug(file, await listSlug(file));
+    await checkArchive(out, { symlinks: 'any' });
+    const dest = join(work, 'files-only-unpacked');
+    await unpackSlug(out, dest);
+    assert.deepEqual((await readdir(dest)).sort(), ['lib', 'web.py']);
+  });
+
+  test('a Heroku-layout upload whose app is a link (app -> .) is refused', async () => {
+    const src = await tree();
+    await symlink('.', join(src, 'app'));
+    const file = join(work, 'app-link.tgz');
+    execFileSync('tar', ['-czf', file, '--owner=1000', '--group=1000', '-C', src, 'app', 'index.js']);
+    await assert.rejects(async () => normalizeSlug(file, ['app', 'app/index.js']), /"app" is not a directory/);
   });
 
   test('an unpack of a refused slug writes nothing', async () => {

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, lstatSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArchiveRefused as ArchiveRefusedError, checkArchive } from './archive.ts';
 import { readBuildFile } from './build-file.ts';
@@ -247,12 +247,25 @@ export async function normalizeSlug(file: string, entries: readonly string[]): P
     await run('tar', ['-xzf', file, '-C', tmp, '--same-owner', '--numeric-owner']);
     // `app` itself must be a directory, not a link to one: packing starts inside it.
     if (!isRealDirectory(tmp, 'app')) throw new ArchiveRefusedError('"app" is not a directory.');
+    // The archive holds no root-owned entry (checked); a directory it did not list (`app/` itself in a
+    // tarball of files only) was made by tar as root: it takes the owner of the archive's files.
+    const owner = await firstOwner(join(tmp, 'app'));
+    if (owner) await run('chown', ['-hR', '--from=0:0', `${owner.uid}:${owner.gid}`, join(tmp, 'app')]);
     const out = `${file}.repacked.tgz`;
     await packSlug(join(tmp, 'app'), out);
     return out;
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** The owner of the first entry under `dir` that root does not own, if any. */
+async function firstOwner(dir: string): Promise<{ uid: number; gid: number } | undefined> {
+  for (const rel of await readdir(dir, { recursive: true })) {
+    const st = await lstat(join(dir, rel));
+    if (st.uid !== 0 && st.gid !== 0) return { uid: st.uid, gid: st.gid };
+  }
+  return undefined;
 }
 
 function run(cmd: string, args: string[]): Promise<string> {
