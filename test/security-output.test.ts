@@ -88,10 +88,10 @@ describe('output stream secrets', () => {
       outputs.write('b1', 'hello\n');
       const url = (await outputs.url('https://p.example', 'b1'))!;
       const secret = /^https:\/\/p\.example\/streams\/builds\/b1\?secret=([A-Za-z0-9_-]+)$/.exec(url)?.[1];
-      assert.ok(secret && Buffer.from(secret, 'base64url').length >= 16, `at least 128 random bits: ${url}`);
+      assert.ok(secret && Buffer.from(secret, 'base64url').length >= 16, `at least 128 bits: ${url}`);
       assert.equal(await outputs.access('b1', secret), 'ok');
       assert.equal(await outputs.access('b1', ''), 'denied');
-      assert.equal(await outputs.access('b1', `${secret.slice(0, -1)}A`), 'denied');
+      assert.equal(await outputs.access('b1', `${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`), 'denied');
       await outputs.open('b2');
       assert.notEqual(await outputs.url('x', 'b2'), (await outputs.url('x', 'b1'))!.replace('b1', 'b2'), 'each stream has its own secret');
       await outputs.close('b1');
@@ -102,6 +102,16 @@ describe('output stream secrets', () => {
       await sleep(400);
       assert.equal(await again.access('b1', secret), 'expired');
       assert.equal(await again.access('nope', secret), 'denied');
+      // Asked again through the API later (an old build's builds:output): a URL of its own expiry.
+      const fresh = new URL((await again.url('https://p.example', 'b1'))!);
+      const expires = fresh.searchParams.get('expires')!;
+      assert.ok(Number(expires) * 1000 > Date.now(), fresh.href);
+      const freshSecret = fresh.searchParams.get('secret')!;
+      assert.equal(await again.access('b1', freshSecret, expires), 'ok');
+      assert.equal(await again.access('b1', freshSecret, String(Number(expires) + 3600)), 'denied', 'its expiry is covered by its secret');
+      assert.equal(await again.access('b1', secret, expires), 'denied');
+      await sleep(1500);
+      assert.equal(await again.access('b1', freshSecret, expires), 'expired');
     } finally {
       await store.close();
     }
@@ -151,6 +161,13 @@ describe('the Procfile link attack against a running platform', () => {
     await sleep(7000);
     const late = await fetch(url);
     assert.equal(late.status, 410, 'past SLIPWAY_STREAM_TTL after the output ended');
+    // The owner asks the API again (builds:output of an old build): a fresh URL, with its own expiry.
+    const again: string = (await p.request('GET', '/apps/leaky/builds')).body[0].output_stream_url;
+    assert.match(again, /\?expires=\d+&secret=[A-Za-z0-9_-]{32,}$/);
+    const reread = await fetch(again);
+    assert.equal(reread.status, 200);
+    assert.ok(!(await reread.text()).includes(p.key));
+    assert.equal((await fetch(again.replace(/expires=(\d+)/, (_, n: string) => `expires=${Number(n) + 86400}`))).status, 404, 'its expiry cannot be stretched');
   });
 
   test('a release phase output URL has a secret of its own too', async () => {

@@ -35,7 +35,7 @@ export function handleRaw(d: ApiDeps, dataDir: string, req: IncomingMessage, res
   const stream = STREAM.exec(url.pathname);
   if (stream && req.method === 'GET') {
     const store = stream[1] === 'releases' ? d.releaseOutputs : d.buildOutputs;
-    void serveStream(store, stream[2]!, url.searchParams.get('secret') ?? '', res).catch((err) => {
+    void serveStream(store, stream[2]!, url.searchParams, res).catch((err) => {
       console.error(`output stream ${stream[2]}: failed:`, err);
       if (!res.headersSent) plain(res, 500, 'Platform error; the platform log has the details.\n');
       else res.destroy();
@@ -70,10 +70,10 @@ function plain(res: ServerResponse, status: number, text: string): void {
   res.end(text);
 }
 
-async function serveStream(store: ApiDeps['releaseOutputs'], id: string, secret: string, res: ServerResponse): Promise<void> {
-  const access = await store.access(id, secret);
+async function serveStream(store: ApiDeps['releaseOutputs'], id: string, query: URLSearchParams, res: ServerResponse): Promise<void> {
+  const access = await store.access(id, query.get('secret') ?? '', query.get('expires') ?? undefined);
   if (access === 'denied') return plain(res, 404, 'No such output stream, or its URL lacks the secret: ask the API for the build or release again.\n');
-  if (access === 'expired') return plain(res, 410, 'This output stream URL has expired; the output is still shown by `slipway builds:output` or `slipway releases:output`.\n');
+  if (access === 'expired') return plain(res, 410, 'This output stream URL has expired; ask the API for the build or release again (`slipway builds:output`, `slipway releases:output`) for a fresh one.\n');
   res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
   await store.follow(id, (chunk) => { if (!res.destroyed) res.write(chunk); });
   res.end();

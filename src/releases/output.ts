@@ -5,10 +5,13 @@
 // a slow HTTP reader buffers in its own socket, never in the writer.
 //
 // A stream's URL (`/streams/<kind>/<id>?secret=...`) is a capability: the official CLI fetches it with
-// no key, so the URL alone grants the read. Its secret is 192 random bits of its own (the id is in API
-// answers and logs), kept in the store so it outlives a restart, compared in constant time, and good
-// until `ttlMs` after the output ended.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+// no key, so the URL alone grants the read. Each stream has a key of its own, 192 random bits kept in the
+// store (so it outlives a restart); the URL's secret is an HMAC of the id under that key (256 bits),
+// compared in constant time. A URL handed out while the output runs, or within `ttlMs` after it ended,
+// is good until `ttlMs` after the end. One handed out later (an authenticated `builds:output` of an old
+// build) carries `expires=<now + ttl>`, covered by its secret, so old output stays readable by those the
+// API lets ask while no URL lives on unbounded.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,6 +32,8 @@ export interface OutputStoreOptions {
 
 /** Whether a stream URL's secret lets its holder read the stream. */
 export type StreamAccess = 'ok' | 'denied' | 'expired';
+
+const mac = (key: string, claim: string) => createHmac('sha256', key).update(claim).digest('base64url');
 
 interface Secret { secret: string; endedAt: number | null }
 
@@ -98,19 +103,29 @@ export class OutputStore {
   async url(base: string, id: string): Promise<string | null> {
     if (!this.has(id)) return null;
     const s = await this.secretOf(id);
-    return s ? `${base}/streams/${this.o.kind}/${id}?secret=${s.secret}` : null;
+    if (!s) return null;
+    const path = `${base}/streams/${this.o.kind}/${id}`;
+    const ended = this.live.has(id) ? null : await this.endOf(id, s);
+    if (ended === null || Date.now() < ended + this.o.ttlMs) return `${path}?secret=${mac(s.secret, id)}`;
+    const expires = Math.ceil((Date.now() + this.o.ttlMs) / 1000);
+    return `${path}?expires=${expires}&secret=${mac(s.secret, `${id}:${expires}`)}`;
   }
 
-  /** Checks a presented secret (constant time) and the stream's expiry. */
-  async access(id: string, presented: string): Promise<StreamAccess> {
+  /** Checks a presented secret (constant time) and the URL's expiry; `expires` as the URL carries it. */
+  async access(id: string, presented: string, expires?: string): Promise<StreamAccess> {
     const s = await this.secretOf(id);
     if (!s || !this.has(id)) return 'denied';
-    const digest = (v: string) => createHash('sha256').update(v).digest();
-    if (!timingSafeEqual(digest(s.secret), digest(presented))) return 'denied';
+    const want = Buffer.from(mac(s.secret, expires === undefined ? id : `${id}:${expires}`));
+    const got = Buffer.from(presented);
+    if (want.length !== got.length || !timingSafeEqual(want, got)) return 'denied';
+    if (expires !== undefined) return Date.now() < Number(expires) * 1000 ? 'ok' : 'expired';
     if (this.live.has(id)) return 'ok';
-    // A stream cut off by a platform crash never recorded its end: its file's last write is the end.
-    const ended = s.endedAt ?? (await stat(this.file(id)).then((st) => st.mtimeMs, () => 0));
-    return Date.now() < ended + this.o.ttlMs ? 'ok' : 'expired';
+    return Date.now() < (await this.endOf(id, s)) + this.o.ttlMs ? 'ok' : 'expired';
+  }
+
+  /** When the output ended; one cut off by a platform crash never recorded it: its file's last write is the end. */
+  private async endOf(id: string, s: Secret): Promise<number> {
+    return s.endedAt ?? (await stat(this.file(id)).then((st) => st.mtimeMs, () => 0));
   }
 
   private async secretOf(id: string): Promise<Secret | undefined> {
