@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
+import { createServer } from 'node:http';
+import { GitHttp } from '../src/git/http.ts';
+import { Repos } from '../src/git/repos.ts';
 import { appFiles } from './helpers/apps.ts';
 import { makeRepo, TestPlatform } from './helpers/platform.ts';
 
@@ -209,5 +212,38 @@ describe('malformed requests to the Node router alone (SLIPWAY_ROUTER=node)', ()
       assert.match((await p.route('victim')).body, /victim-ok/, `the router after ${what}`);
     }
     assert.doesNotMatch(p.output, /uncaught exception|unhandled rejection/i);
+  });
+});
+
+describe('git smart HTTP when git itself cannot run', () => {
+  // The fault is real: git is not on the PATH of the process while the requests are served.
+  test('a spawn error is answered (400, or a cut connection once the 200 went out), never thrown', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-sec-nogit-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const repos = new Repos(join(dir, 'repos'));
+    await repos.create('a1');
+    const git = new GitHttp({
+      repos, authenticate: async () => ({ id: 'u1', email: 'u@example.com' }), findApp: async (name) => ({ id: 'a1', name }),
+      hookUrl: 'http://127.0.0.1:9/internal/hooks/pre-receive',
+    });
+    const server = createServer((req, res) => { if (!git.handle(req, res)) res.writeHead(404).end(); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.after(() => new Promise<void>((r) => server.close(() => r())));
+    const port = (server.address() as { port: number }).port;
+    const path = process.env.PATH;
+    process.env.PATH = join(dir, 'empty');
+    try {
+      for (const service of ['git-upload-pack', 'git-receive-pack']) {
+        const answer = await raw(port, `POST /victim.git/${service} HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nConnection: close\r\n\r\n0000`);
+        assert.match(answer, /^HTTP\/1\.1 400 [\s\S]*git could not run/, `${service}: ${answer.slice(0, 200)}`);
+      }
+      const refs = await raw(port, 'GET /victim.git/info/refs?service=git-upload-pack HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      assert.ok(!/^HTTP\/1\.1 5/.test(refs), refs.slice(0, 200));
+      assert.equal(git.pushes.size, 0, 'no push is left waiting for a hook');
+    } finally {
+      process.env.PATH = path;
+    }
+    const ok = await raw(port, 'GET /victim.git/info/refs?service=git-upload-pack HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.match(ok, /^HTTP\/1\.1 200[\s\S]*# service=git-upload-pack/, 'with git back, it serves');
   });
 });
