@@ -6,7 +6,7 @@
 // nowhere the pusher or a holder of the stream URL can read.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -168,6 +168,25 @@ describe('the Procfile link attack against a running platform', () => {
     assert.equal(reread.status, 200);
     assert.ok(!(await reread.text()).includes(p.key));
     assert.equal((await fetch(again.replace(/expires=(\d+)/, (_, n: string) => `expires=${Number(n) + 86400}`))).status, 404, 'its expiry cannot be stretched');
+  });
+
+  test('a pushed link to a host directory is never followed as root: nothing there changes owner', async () => {
+    // The host directory stands in for /etc: root's files, outside every app.
+    const host = join(work, 'host-etc');
+    await mkdir(host);
+    await writeFile(join(host, 'shadow'), 'root:*:1::::::\n');
+    await p.request('POST', '/apps', { name: 'linker' });
+    const dir = join(work, 'linker');
+    await makeRepo(dir, appFiles('linker-ok'));
+    await symlink(host, join(dir, 'etc'));
+    await makeRepo(dir, {}, 'a link to the host');
+    const push = await p.push(dir, 'linker');
+    assert.equal(push.code, 0, push.output);
+    await p.waitFor('linker', 'linker-ok');
+    for (const path of [host, join(host, 'shadow')]) {
+      const st = await lstat(path);
+      assert.deepEqual([st.uid, st.gid], [process.getuid?.() ?? 0, process.getgid?.() ?? 0], `${path} keeps its owner`);
+    }
   });
 
   test('a release phase output URL has a secret of its own too', async () => {

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
-import { chown, lchown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { LogSink } from '../logs/types.ts';
@@ -304,12 +304,12 @@ export class BuildRejected extends BuildFailure {}
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
+/**
+ * Hands a tree to the dyno user without following a link: the tree is the app's (a pushed `etc -> /etc`
+ * must not chown the host's /etc). Not Node's recursive readdir, which descends into linked
+ * directories; chown -R -h never traverses a link and changes the link itself.
+ */
 async function chownTree(dirs: string[]): Promise<void> {
   if (process.getuid?.() !== 0) return;
-  for (const dir of dirs) {
-    await chown(dir, DYNO_UID, DYNO_GID);
-    for (const entry of await readdir(dir, { recursive: true })) {
-      await lchown(join(dir, entry), DYNO_UID, DYNO_GID);
-    }
-  }
+  await execFileP('chown', ['-R', '-h', '-P', `${DYNO_UID}:${DYNO_GID}`, '--', ...dirs]);
 }

@@ -259,11 +259,17 @@ export async function normalizeSlug(file: string, entries: readonly string[]): P
   }
 }
 
-/** The owner of the first entry under `dir` that root does not own, if any. */
+/**
+ * The owner of the first entry under `dir` that root does not own, if any. Walked by hand: Node's
+ * recursive readdir descends into linked directories.
+ */
 async function firstOwner(dir: string): Promise<{ uid: number; gid: number } | undefined> {
-  for (const rel of await readdir(dir, { recursive: true })) {
-    const st = await lstat(join(dir, rel));
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    const st = await lstat(path);
     if (st.uid !== 0 && st.gid !== 0) return { uid: st.uid, gid: st.gid };
+    const below = entry.isDirectory() ? await firstOwner(path) : undefined;
+    if (below) return below;
   }
   return undefined;
 }
