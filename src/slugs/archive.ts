@@ -144,15 +144,19 @@ export function parseListing(line: string): Entry | undefined {
   };
 }
 
+/** A C-quoted name (tar runs in the C locale, so every byte past ASCII is an octal escape) as UTF-8 text. */
 function unquote(s: string): string {
   const simple: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"', '?': '?', "'": "'" };
-  return s.replace(/\\([0-7]{1,3}|.)/g, (_, c: string) => (/^[0-7]/.test(c) ? String.fromCharCode(parseInt(c, 8)) : simple[c] ?? c));
+  const bytes = s.replace(/\\([0-7]{1,3}|.)/g, (_, c: string) => (/^[0-7]/.test(c) ? String.fromCharCode(parseInt(c, 8) & 0xff) : simple[c] ?? c));
+  return Buffer.from(bytes, 'latin1').toString('utf8');
 }
 
 function listVerbose(file: string, onLine: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     // -P: names as stored (tar would otherwise strip a leading `/` from what it shows).
-    const p = spawn('tar', ['-tvz', '-P', '--full-time', '--numeric-owner', '--quoting-style=c', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('tar', ['-tvz', '-P', '--full-time', '--numeric-owner', '--quoting-style=c', '-f', file], {
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' },
+    });
     let rest = '';
     let err = '';
     let failed: Error | undefined;
@@ -167,7 +171,7 @@ function listVerbose(file: string, onLine: (line: string) => void): Promise<void
       rest = lines.pop()!;
       if (rest.length > 64 * 1024) return fail(new ArchiveRefused('tar listed an entry name longer than 64 KB.'));
       try {
-        for (const l of lines) if (l) onLine(Buffer.from(l, 'latin1').toString('utf8'));
+        for (const l of lines) if (l) onLine(l);
       } catch (e) {
         fail(e as Error);
       }
