@@ -44,11 +44,8 @@ export async function createApiServer(o: ApiServerOptions) {
     bodyLimit: 5 * 1024 * 1024,
     serverFactory: (handler) => {
       // Anything a client sends is answered, never thrown out of here: a fault in a handler becomes a
-      // 400 (or a cut connection once the answer began), and the process goes on serving.
-      server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-        if (err.code === 'ECONNRESET' || !socket.writable) socket.destroy();
-        else socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      });
+      // 400 (or a cut connection once the answer began), and the process goes on serving. What Node's
+      // parser refuses (a bad request line, header or chunk) it answers itself (400, 431, 408).
       server.on('request', (req, res) => {
         try {
           route(req, res);
