@@ -54,6 +54,25 @@ describe('deploys that survive a crash, and run right after a push', () => {
     await p.waitFor('crashy', 'crashy-ok');
   });
 
+  test('a crafted tree (the same name as a link to /etc and as a directory) is refused at the push', async () => {
+    await p.request('POST', '/apps', { name: 'crafted' });
+    const dir = join(work, 'crafted');
+    await makeRepo(dir, appFiles('crafted-ok'));
+    const git = (args: string[], input?: Buffer) => execFileSync('git', args, { cwd: dir, input }).toString().trim();
+    const link = git(['hash-object', '-w', '--stdin'], Buffer.from('/etc'));
+    const sub = git(['write-tree']);
+    const hex = (h: string) => Buffer.from(h, 'hex');
+    const tree = git(['hash-object', '-t', 'tree', '-w', '--literally', '--stdin'],
+      Buffer.concat([Buffer.from('120000 etc\0'), hex(link), Buffer.from('40000 etc\0'), hex(sub)]));
+    const commit = git(['-c', 'user.email=a@b', '-c', 'user.name=a', 'commit-tree', tree, '-m', 'crafted']);
+    git(['update-ref', 'refs/heads/main', commit]);
+    const push = await p.push(dir, 'crafted');
+    assert.notEqual(push.code, 0, push.output);
+    assert.match(push.output, /duplicateEntries/);
+    assert.equal(remoteMain('crafted'), '', 'main did not move');
+    assert.equal((await p.request('GET', '/apps/crafted/builds')).body.length, 0, 'nothing was built');
+  });
+
   test('run right after a push starts its one-off while the web dyno unpacks the same slug', async () => {
     await p.request('POST', '/apps', { name: 'runner' });
     const dir = join(work, 'runner');

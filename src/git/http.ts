@@ -27,6 +27,14 @@ export interface GitHttpOptions {
 }
 
 const HOOKS_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'hooks');
+/**
+ * Pushed objects are checked: a crafted tree (duplicate entries, `.git` or `..` names) is refused before
+ * it is ever checked out. Malformed author and committer lines, which old tools wrote into real
+ * histories and which are harmless here, are only warned about.
+ */
+const FSCK = ['-c', 'receive.fsckObjects=true', ...['badDate', 'badDateOverflow', 'badEmail', 'badName', 'badTimezone', 'missingEmail',
+  'missingNameBeforeEmail', 'missingSpaceBeforeDate', 'missingSpaceBeforeEmail', 'zeroPaddedDate', 'zeroPaddedFilemode']
+  .flatMap((id) => ['-c', `receive.fsck.${id}=warn`])];
 const PATH = /^\/([a-z][a-z0-9-]{1,28}[a-z0-9])\.git\/(info\/refs|git-receive-pack|git-upload-pack)$/;
 
 export class GitHttp {
@@ -86,8 +94,7 @@ export class GitHttp {
       Object.assign(env, { SLIPWAY_HOOK_URL: this.o.hookUrl, SLIPWAY_HOOK_TOKEN: token });
     }
     const args = service === 'git-receive-pack'
-      // fsck: a crafted tree (duplicate entries, `.git` paths) is refused before it is ever checked out.
-      ? ['-c', `core.hooksPath=${HOOKS_DIR}`, '-c', 'receive.fsckObjects=true', 'receive-pack', '--stateless-rpc', repo]
+      ? ['-c', `core.hooksPath=${HOOKS_DIR}`, ...FSCK, 'receive-pack', '--stateless-rpc', repo]
       : ['upload-pack', '--stateless-rpc', repo];
     const p = spawn('git', args, { env, stdio: ['pipe', 'pipe', 'inherit'] });
     const done = () => {
