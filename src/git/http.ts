@@ -110,7 +110,7 @@ export class GitHttp {
       if (res.headersSent) res.destroy();
       else text(res, 400, `Bad request: ${what}.\n`);
     };
-    p.on('error', (err) => { fail('git could not run')(err); done(); });
+    p.on('error', fail('git could not run'));
     req.on('error', fail('the request broke off'));
     let body: NodeJS.ReadableStream = req;
     if (encoding === 'gzip') {
@@ -129,7 +129,9 @@ export class GitHttp {
     });
     p.on('close', (code) => {
       done();
-      if (!res.headersSent && !res.writableEnded) text(res, 400, `Bad request: git could not read it (${service} exited ${code}).\n`);
+      if (res.headersSent || res.writableEnded) return;
+      if (code === 0) res.writeHead(200, { 'Content-Type': `application/x-${service}-result`, 'Cache-Control': 'no-cache' }).end();
+      else text(res, 400, `Bad request: git could not read it (${service} exited ${code}).\n`);
     });
     res.on('close', () => { if (p.exitCode === null && p.pid !== undefined) p.kill('SIGTERM'); });
   }
