@@ -133,7 +133,7 @@ describe('archives the platform unpacks', () => {
     await refused(tgz(many, join(work, 'many.tgz')), /more than 20 entries/, { maxEntries: 20 });
   });
 
-  test('a build that leaves a FIFO, a setuid file or a root-owned file gets no slug; its hard links become files', async () => {
+  test('a build that leaves a FIFO, a setuid or root-owned file, or a sparse 64 GB file gets no slug; its hard links become files', async () => {
     const fifo = await tree();
     execFileSync('mkfifo', [join(fifo, 'pipe')]);
     execFileSync('chown', ['-hR', '1000:1000', fifo]);
@@ -147,6 +147,11 @@ describe('archives the platform unpacks', () => {
       const owned = await tree();
       await assert.rejects(packSlug(owned, join(work, 'root-slug.tgz')), /The build left "\." in the app/);
     }
+    const sparse = await tree();
+    await writeFile(join(sparse, 'hole'), '');
+    await truncate(join(sparse, 'hole'), 64 * 1024 ** 3);
+    execFileSync('chown', ['-hR', '1000:1000', sparse]);
+    await assert.rejects(packSlug(sparse, join(work, 'sparse-slug.tgz')), /The app is 65536\.0M unpacked; a slug may unpack to 4096\.0M at most/);
     const hard = await tree();
     await link(join(hard, 'index.js'), join(hard, 'again.js'));
     execFileSync('chown', ['-hR', '1000:1000', hard]);

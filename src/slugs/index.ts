@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, lstatSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ArchiveRefused as ArchiveRefusedError, checkArchive } from './archive.ts';
+import { ArchiveRefused as ArchiveRefusedError, checkArchive, unpackLimits } from './archive.ts';
 import { readBuildFile } from './build-file.ts';
 import { concatenate, layerMember, tarStream } from './layers.ts';
 
@@ -116,7 +116,7 @@ export interface PackedSlug {
 export async function packSlug(appDir: string, outFile: string, opts: PackOptions = {}): Promise<PackedSlug> {
   const maxBytes = opts.maxBytes ?? SLUG_MAX_BYTES;
   const ignore = slugignorePatterns((await readBuildFile(join(appDir, '.slugignore'), '.slugignore')) ?? '');
-  await refuseSpecialFiles(appDir);
+  await refuseWhatUnpackRefuses(appDir);
   // Hard links are stored as files of their own: an unpack refuses hard links (archive.ts).
   const common = ['--format=gnu', '--sort=name', '--hard-dereference', '-C', appDir, '--exclude=./.git', ...ignore.map((p) => `--exclude=${p}`)];
   const cache = opts.layerCache;
@@ -149,17 +149,23 @@ export async function packSlug(appDir: string, outFile: string, opts: PackOption
 
 /**
  * What an unpack would refuse (archive.ts), refused when the slug is made, so the push says so instead of
- * the release's dynos failing to start: devices, FIFOs, setuid/setgid bits and root-owned entries. `find`
- * walks the tree without following links. (Hard links are packed as files; the unpacked size is checked
- * at the unpack.)
+ * the release's dynos failing to start: devices, FIFOs, setuid/setgid bits, root-owned entries, and more
+ * than the unpack limit in all (apparent sizes, so sparse files count whole). `find` and `du` walk the
+ * tree without following links. (Hard links are packed as files.)
  */
-async function refuseSpecialFiles(appDir: string): Promise<void> {
+async function refuseWhatUnpackRefuses(appDir: string): Promise<void> {
   const found = await run('find', [appDir, '-path', join(appDir, '.git'), '-prune', '-o',
     '(', '-type', 'p', '-o', '-type', 'b', '-o', '-type', 'c', '-o', '-perm', '/6000', '-o', '-uid', '0', '-o', '-gid', '0', ')', '-print', '-quit']);
   const path = found.split('\n')[0];
-  if (!path) return;
-  const rel = path === appDir ? '.' : path.slice(appDir.length + 1);
-  throw new ArchiveRefusedError(`The build left ${JSON.stringify(rel.slice(0, 200))} in the app: a device, a FIFO, a setuid or setgid file, or a file owned by root. A slug holds only files, directories and links of the app's user.`);
+  if (path) {
+    const rel = path === appDir ? '.' : path.slice(appDir.length + 1);
+    throw new ArchiveRefusedError(`The build left ${JSON.stringify(rel.slice(0, 200))} in the app: a device, a FIFO, a setuid or setgid file, or a file owned by root. A slug holds only files, directories and links of the app's user.`);
+  }
+  const { maxBytes } = unpackLimits();
+  const bytes = Number((await run('du', ['-s', '--apparent-size', '-B1', `--exclude=${join(appDir, '.git')}`, appDir])).split(/\s/)[0]);
+  if (bytes > maxBytes) {
+    throw new ArchiveRefusedError(`The app is ${formatSize(bytes)} unpacked; a slug may unpack to ${formatSize(maxBytes)} at most (SLIPWAY_UNPACK_MAX_BYTES).`);
+  }
 }
 
 /**
