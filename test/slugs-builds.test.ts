@@ -50,7 +50,8 @@ describe('slugs, promotion and the Builds API', () => {
     assert.equal((await p.request('POST', '/apps', { name: 'made' })).status, 201);
     await writeTree(join(work, 'slug', 'app'), appFiles('uploaded-slug-token'));
     const tgz = join(work, 'slug.tgz');
-    await run('tar', ['-czf', tgz, '-C', join(work, 'slug'), './app']);
+    // Made as a user would make it (root-owned entries are refused: this test runs as root).
+    await run('tar', ['-czf', tgz, '--owner=1000', '--group=1000', '-C', join(work, 'slug'), './app']);
 
     const created = await p.request('POST', '/apps/made/slugs', { process_types: { web: 'python3 app.py' }, commit: 'abc1234def' });
     assert.equal(created.status, 201, JSON.stringify(created.body));

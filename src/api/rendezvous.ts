@@ -5,8 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
+import { componentLogger, type Logger } from '../logger/index.ts';
 
 export interface RendezvousOptions {
+  logger?: Logger;
   /** The port to listen on; `fallbackToAny` lets it take a free one when this is taken. */
   port: number;
   fallbackToAny?: boolean;
@@ -29,9 +31,21 @@ export class Rendezvous {
   private readonly sockets = new Set<TLSSocket>();
   readonly caPem: string;
 
+  private readonly logger: Logger;
+
   constructor(private readonly o: RendezvousOptions) {
+    this.logger = componentLogger(o.logger, 'rendezvous');
     this.caPem = o.caPem;
-    this.server = createServer({ key: o.key, cert: o.cert }, (socket) => this.connected(socket));
+    this.server = createServer({ key: o.key, cert: o.cert }, (socket) => {
+      try {
+        this.connected(socket);
+      } catch (err) {
+        this.logger.error({ err }, 'a connection failed');
+        socket.destroy();
+      }
+    });
+    // A client that is not speaking TLS (or gives up mid-handshake) is dropped; nothing to report.
+    this.server.on('tlsClientError', () => undefined);
   }
 
   /** `rendezvous://host:port`, the base of every attach_url (valid once listening). */
@@ -105,8 +119,13 @@ export class Rendezvous {
       // before any of the dyno's output can.
       // The socket stays paused: the consumer resumes it once it listens, so no keystroke is lost.
       socket.write('rendezvous\r\n', () => setTimeout(() => {
-        if (rest.length) socket.unshift(rest);
-        p.onAttach(socket);
+        try {
+          if (rest.length) socket.unshift(rest);
+          p.onAttach(socket);
+        } catch (err) {
+          this.logger.error({ err }, 'attaching a client failed');
+          socket.destroy();
+        }
       }, 50));
     };
     socket.on('data', onData);

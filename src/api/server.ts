@@ -45,7 +45,19 @@ export async function createApiServer(o: ApiServerOptions) {
     onInternalError: o.onInternalError ?? ((err) => logger.error({ err }, 'internal error')),
     logger,
     serverFactory: (handler) => {
+      // Anything a client sends is answered, never thrown out of here: a fault in a handler becomes a
+      // 400 (or a cut connection once the answer began), and the process goes on serving. What Node's
+      // parser refuses (a bad request line, header or chunk) it answers itself (400, 431, 408).
       server.on('request', (req, res) => {
+        try {
+          route(req, res);
+        } catch (err) {
+          logger.error({ err, method: req.method }, 'request failed');
+          if (res.headersSent) res.destroy();
+          else res.writeHead(400, { 'Content-Type': 'application/json' }).end(JSON.stringify({ id: 'bad_request', message: 'The request could not be read.' }));
+        }
+      });
+      const route = (req: IncomingMessage, res: ServerResponse) => {
         if (o.git.handle(req, res)) return;
         if (handleRaw(o.deps, o.dataDir, req, res, logger)) return;
         const path = (req.url ?? '').split('?')[0]!;
@@ -60,7 +72,7 @@ export async function createApiServer(o: ApiServerOptions) {
           return;
         }
         handler(req, res);
-      });
+      };
       return server;
     },
   });

@@ -4,20 +4,20 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
-import { chown, lchown, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { LogSink } from '../logs/types.ts';
 import type { ContainerSpec, Runtime } from '../runtime/types.ts';
 import { DYNO_GID, DYNO_UID } from '../runtime/types.ts';
 import { unmountUnder } from '../runtime/index.ts';
-import { type BlobStore, formatSize, layerCacheDir, packSlug, SlugTooLargeError } from '../slugs/index.ts';
+import { ArchiveRefused, type BlobStore, BuildFileError, formatSize, layerCacheDir, packSlug, SlugTooLargeError } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
 import { now } from '../store/index.ts';
 import type { BuildsTable, SlugsTable } from '../store/schema.ts';
 import { BuildpackError, builtinBuildpacks, materialize, resolveBuildpack, type BuildpackSource } from './buildpacks.ts';
-import { describeProcessTypes, parseProcfile, ProcfileError } from './procfile.ts';
-import { AppJsonError, parseAppJsonFormation, type FormationEntry } from './appjson.ts';
+import { describeProcessTypes, ProcfileError, readProcfile } from './procfile.ts';
+import { AppJsonError, readAppJsonFormation, type FormationEntry } from './appjson.ts';
 import { runStep } from './run-step.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 
@@ -124,11 +124,10 @@ export class Builder {
       }
       const defaults = await this.defaultProcessTypes(ctx, packs.length);
       out('-----> Discovering process types\n');
-      const procfile = await this.readProcfile(ctx);
+      const procfile = await readProcfile(ctx.hostBuildDir);
       for (const line of describeProcessTypes(procfile, defaults)) out(`${line}\n`);
       const processTypes = { ...defaults, ...(procfile ?? {}) };
-      const appJson = join(ctx.hostBuildDir, 'app.json');
-      const formation = existsSync(appJson) ? parseAppJsonFormation(await readFile(appJson, 'utf8')) : {};
+      const formation = await readAppJsonFormation(ctx.hostBuildDir);
       out('\n-----> Compressing...\n');
       const slug = await this.packSlug(ctx, processTypes);
       out(`       Done: ${formatSize(slug.size)}\n`);
@@ -143,7 +142,7 @@ export class Builder {
       logs.emit(req.app.id, 'app', 'api', 'Build succeeded');
       return { build, release };
     } catch (err) {
-      const known = err instanceof BuildFailure || err instanceof BuildpackError || err instanceof ProcfileError || err instanceof SlugTooLargeError || err instanceof AppJsonError;
+      const known = err instanceof BuildFailure || err instanceof BuildpackError || err instanceof ProcfileError || err instanceof SlugTooLargeError || err instanceof AppJsonError || err instanceof BuildFileError || err instanceof ArchiveRefused;
       if (!known) this.logger.error({ err, app: req.app.name, build: build.id }, 'build failed');
       const message = known ? (err as Error).message : `Build failed: platform error (${(err as Error).message}).`;
       out(`\n${message.split('\n').map((l) => ` !     ${l}`).join('\n')}\n\n !     Push failed\n`);
@@ -255,11 +254,6 @@ export class Builder {
     return Object.fromEntries(Object.entries(types).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
   }
 
-  private async readProcfile(ctx: Ctx): Promise<Record<string, string> | null> {
-    const file = join(ctx.hostBuildDir, 'Procfile');
-    return existsSync(file) ? parseProcfile(await readFile(file, 'utf8')) : null;
-  }
-
   private async packSlug(ctx: Ctx, processTypes: Record<string, string>): Promise<SlugsTable> {
     const tmp = join(this.o.dataDir, 'builds', `${ctx.build.id}.slug.tgz`);
     const packed = await packSlug(ctx.hostBuildDir, tmp, { layers: SLUG_LAYERS, layerCache: layerCacheDir(this.o.dataDir, ctx.req.app.id) });
@@ -323,12 +317,12 @@ export class BuildRejected extends BuildFailure {}
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
+/**
+ * Hands a tree to the dyno user without following a link: the tree is the app's (a pushed `etc -> /etc`
+ * must not chown the host's /etc). Not Node's recursive readdir, which descends into linked
+ * directories; chown -R -h never traverses a link and changes the link itself.
+ */
 async function chownTree(dirs: string[]): Promise<void> {
   if (process.getuid?.() !== 0) return;
-  for (const dir of dirs) {
-    await chown(dir, DYNO_UID, DYNO_GID);
-    for (const entry of await readdir(dir, { recursive: true })) {
-      await lchown(join(dir, entry), DYNO_UID, DYNO_GID);
-    }
-  }
+  await execFileP('chown', ['-R', '-h', '-P', `${DYNO_UID}:${DYNO_GID}`, '--', ...dirs]);
 }

@@ -1,6 +1,15 @@
-// Procfile parsing: `<type>: <command>` per line, as Heroku reads it. Pure; errors name the bad line.
+// Procfile parsing: `<type>: <command>` per line, as Heroku reads it. Errors name the bad line with a
+// short excerpt of it at most; reading goes through readBuildFile (no links, regular files, bounded).
+import { join } from 'node:path';
+import { excerpt, readBuildFile } from '../slugs/build-file.ts';
 
 export class ProcfileError extends Error {}
+
+/** The Procfile of a built app dir, parsed; null when it has none. */
+export async function readProcfile(appDir: string): Promise<Record<string, string> | null> {
+  const text = await readBuildFile(join(appDir, 'Procfile'), 'Procfile', { asError: (m) => new ProcfileError(m) });
+  return text === undefined ? null : parseProcfile(text);
+}
 
 const LINE = /^([A-Za-z0-9_-]{1,128})\s*:\s*(.*)$/;
 
@@ -12,7 +21,7 @@ export function parseProcfile(text: string): Record<string, string> {
     if (!line || line.startsWith('#')) return;
     const m = LINE.exec(line);
     if (!m) {
-      throw new ProcfileError(`Procfile line ${i + 1} is not of the form "<process type>: <command>": ${JSON.stringify(raw)}. Process type names may use letters, digits, "-" and "_".`);
+      throw new ProcfileError(`Procfile line ${i + 1} is not of the form "<process type>: <command>": ${excerpt(raw)}. Process type names may use letters, digits, "-" and "_".`);
     }
     const [, type, command] = m as unknown as [string, string, string];
     if (!command.trim()) throw new ProcfileError(`Procfile line ${i + 1} gives process type "${type}" no command.`);

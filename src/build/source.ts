@@ -1,13 +1,16 @@
 // The Builds API's source: a .tar.gz fetched from a URL (checksum verified when given) and unpacked into
 // the build dir. A tarball whose entries all sit under one top-level directory (GitHub's archives do)
-// is unpacked from inside that directory, as Heroku does.
+// is unpacked from inside that directory, as Heroku does. The tarball is checked before it is unpacked
+// (slugs/archive.ts: no links leading out, no hard links, devices, FIFOs, setuid bits, `..` or absolute
+// names, bounded size); its owners are not kept, so root-owned entries (GitHub's) are fine.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ArchiveRefused, checkArchive } from '../slugs/index.ts';
 import { BuildRejected } from './index.ts';
 
 /** Largest source tarball accepted (Heroku's checkout limit is 1 GB uncompressed; this is compressed). */
@@ -24,6 +27,10 @@ export async function fetchSource(url: string, dir: string, checksum?: string): 
     if (checksum && checksum.toLowerCase() !== `sha256:${sha256}`) {
       throw new SourceError(`The source tarball's checksum is SHA256:${sha256}, not the ${checksum} the build asked for; nothing was built.`);
     }
+    await checkArchive(file, { rootOwned: true }).catch((err: Error) => {
+      if (err instanceof ArchiveRefused) throw new SourceError(`The source tarball was refused: ${err.message}`);
+      throw new SourceError(`The source is not a gzipped tar archive (${err.message.split('\n')[0]}).`);
+    });
     const tree = join(work, 'tree');
     await run('mkdir', ['-p', tree]);
     await run('tar', ['-xzf', file, '-C', tree, '--no-same-owner', '--no-same-permissions']).catch((err: Error) => {
@@ -31,7 +38,7 @@ export async function fetchSource(url: string, dir: string, checksum?: string): 
     });
     let root = tree;
     const top = await readdir(tree);
-    if (top.length === 1 && (await stat(join(tree, top[0]!))).isDirectory()) root = join(tree, top[0]!);
+    if (top.length === 1 && (await lstat(join(tree, top[0]!))).isDirectory()) root = join(tree, top[0]!);
     for (const entry of await readdir(root)) await rename(join(root, entry), join(dir, entry));
   } finally {
     await rm(work, { recursive: true, force: true });

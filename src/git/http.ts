@@ -29,6 +29,14 @@ export interface GitHttpOptions {
 }
 
 const HOOKS_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'hooks');
+/**
+ * Pushed objects are checked: a crafted tree (duplicate entries, `.git` or `..` names) is refused before
+ * it is ever checked out. Malformed author and committer lines, which old tools wrote into real
+ * histories and which are harmless here, are only warned about.
+ */
+const FSCK = ['-c', 'receive.fsckObjects=true', ...['badDate', 'badDateOverflow', 'badEmail', 'badName', 'badTimezone', 'missingEmail',
+  'missingNameBeforeEmail', 'missingSpaceBeforeDate', 'missingSpaceBeforeEmail', 'zeroPaddedDate', 'zeroPaddedFilemode']
+  .flatMap((id) => ['-c', `receive.fsck.${id}=warn`])];
 const PATH = /^\/([a-z][a-z0-9-]{1,28}[a-z0-9])\.git\/(info\/refs|git-receive-pack|git-upload-pack)$/;
 
 export class GitHttp {
@@ -43,7 +51,7 @@ export class GitHttp {
 
   /** True when the request was a git request (and has been answered). */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = new URL(req.url ?? '/', 'http://x');
+    const url = requestTarget(req.url);
     if (!url.pathname.endsWith('.git') && !url.pathname.includes('.git/')) return false;
     void this.serve(req, res, url).catch((err) => {
       this.logger.error({ err }, 'request failed');
@@ -53,7 +61,7 @@ export class GitHttp {
     return true;
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  private async serve(req: IncomingMessage, res: ServerResponse, url: RequestTarget): Promise<void> {
     const m = PATH.exec(url.pathname);
     if (!m) return text(res, 404, 'Repository not found. App repositories are at /<app>.git\n');
     const [, name, action] = m as unknown as [string, string, string];
@@ -74,10 +82,15 @@ export class GitHttp {
       const header = `# service=${service}\n`;
       res.write(`${(header.length + 4).toString(16).padStart(4, '0')}${header}0000`);
       const p = spawn('git', [service.slice(4), '--stateless-rpc', '--advertise-refs', repo], { stdio: ['ignore', 'pipe', 'inherit'] });
+      p.on('error', (err) => { this.logger.error(`${service} failed to start: ${err.message}`); res.destroy(); });
       p.stdout.pipe(res);
       return;
     }
     const service = action;
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding !== 'gzip' && encoding !== 'identity') {
+      return text(res, 415, `Content-Encoding ${JSON.stringify(String(encoding).slice(0, 40))} is not supported; send gzip or no encoding.\n`);
+    }
     const token = randomBytes(24).toString('hex');
     const env: NodeJS.ProcessEnv = { ...process.env, GIT_PROTOCOL: String(req.headers['git-protocol'] ?? '') };
     let finish = () => undefined as void;
@@ -87,20 +100,60 @@ export class GitHttp {
       Object.assign(env, { SLIPWAY_HOOK_URL: this.o.hookUrl, SLIPWAY_HOOK_TOKEN: token });
     }
     const args = service === 'git-receive-pack'
-      ? ['-c', `core.hooksPath=${HOOKS_DIR}`, 'receive-pack', '--stateless-rpc', repo]
+      ? ['-c', `core.hooksPath=${HOOKS_DIR}`, ...FSCK, 'receive-pack', '--stateless-rpc', repo]
       : ['upload-pack', '--stateless-rpc', repo];
-    res.writeHead(200, { 'Content-Type': `application/x-${service}-result`, 'Cache-Control': 'no-cache' });
     const p = spawn('git', args, { env, stdio: ['pipe', 'pipe', 'inherit'] });
-    const body = req.headers['content-encoding'] === 'gzip' ? req.pipe(createGunzip()) : req;
-    body.pipe(p.stdin);
-    p.stdin.on('error', () => undefined);
-    p.stdout.pipe(res);
-    p.on('close', () => {
+    const done = () => {
       this.pushes.delete(token);
       finish();
+    };
+    // The 200 goes out with git's first byte: a request git could not read (a broken gzip body, git
+    // failing to run) is answered 400 while it still can be; later, a fault can only cut the answer
+    // short, and the client's git reports the broken stream. None may throw out of this listener.
+    const fail = (what: string) => (err: Error) => {
+      this.logger.error({ app: app.name }, `${service}: ${what}: ${err.message}`);
+      if (p.exitCode === null && p.pid !== undefined) p.kill('SIGTERM');
+      if (res.headersSent) res.destroy();
+      else text(res, 400, `Bad request: ${what}.\n`);
+    };
+    p.on('error', fail('git could not run'));
+    req.on('error', fail('the request broke off'));
+    let body: NodeJS.ReadableStream = req;
+    if (encoding === 'gzip') {
+      const gunzip = createGunzip();
+      gunzip.on('error', fail('the gzip request body is invalid'));
+      body = req.pipe(gunzip);
+    }
+    body.pipe(p.stdin);
+    p.stdin.on('error', () => undefined);
+    p.stdout.once('data', (first: Buffer) => {
+      p.stdout.pause();
+      if (res.writableEnded || res.destroyed) return;
+      res.writeHead(200, { 'Content-Type': `application/x-${service}-result`, 'Cache-Control': 'no-cache' });
+      res.write(first);
+      p.stdout.pipe(res);
     });
-    res.on('close', () => { if (p.exitCode === null) p.kill('SIGTERM'); });
+    p.on('close', (code) => {
+      done();
+      if (res.headersSent || res.writableEnded) return;
+      if (code === 0) res.writeHead(200, { 'Content-Type': `application/x-${service}-result`, 'Cache-Control': 'no-cache' }).end();
+      else text(res, 400, `Bad request: git could not read it (${service} exited ${code}).\n`);
+    });
+    res.on('close', () => { if (p.exitCode === null && p.pid !== undefined) p.kill('SIGTERM'); });
   }
+}
+
+/** A request's path and query, parsed without `new URL` (which throws on targets like `//x:99999/`). */
+export interface RequestTarget { pathname: string; searchParams: URLSearchParams }
+
+/**
+ * Splits a request target into its raw path (not percent-decoded: routes match it exactly) and query.
+ * Never throws, whatever the client sent.
+ */
+export function requestTarget(target: string | undefined): RequestTarget {
+  const raw = target ?? '/';
+  const q = raw.indexOf('?');
+  return { pathname: q < 0 ? raw : raw.slice(0, q), searchParams: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)) };
 }
 
 function text(res: ServerResponse, status: number, body: string): void {

@@ -2,9 +2,21 @@
 // The pre-receive hook of every app repository. git runs it with the pushed ref updates on stdin and the
 // new objects still in quarantine; it hands both to the platform, which builds and releases, and relays
 // the build's output to the pusher (stderr becomes git's `remote:` lines). The platform ends its answer
-// with a NUL byte and the hook's exit status: non-zero declines the push.
+// with a NUL byte and the hook's exit status: non-zero declines the push. Only that explicit trailer
+// accepts it: the exit status is 1 until the trailer says otherwise, so a platform killed mid-build (the
+// connection cut, or the hook left with nothing to wait on) never lets git move the branch.
 'use strict';
 const http = require('node:http');
+
+process.exitCode = 1;
+let settled = false;
+function finish(code, note) {
+  if (settled) return;
+  settled = true;
+  if (note) process.stderr.write(note);
+  process.exit(code);
+}
+const CUT = '\n !     The connection to the platform broke before the build finished; nothing was released.\n';
 
 const url = process.env.SLIPWAY_HOOK_URL;
 const token = process.env.SLIPWAY_HOOK_TOKEN;
@@ -39,18 +51,18 @@ process.stdin.on('end', () => {
       tail = all.subarray(cut);
     });
     res.on('end', () => {
-      const m = /^\0(\d+)\s*$/.exec(tail.toString('utf8'));
+      const m = res.complete ? /^\0(\d+)\s*$/.exec(tail.toString('utf8')) : null;
       if (!m) {
         process.stderr.write(tail);
-        process.stderr.write('\n !     The platform ended the build without a result; nothing was released.\n');
-        process.exit(1);
+        finish(1, '\n !     The platform ended the build without a result; nothing was released.\n');
+        return;
       }
-      process.exit(Number(m[1]));
+      finish(Number(m[1]));
     });
+    res.on('aborted', () => finish(1, CUT));
+    res.on('error', () => finish(1, CUT));
+    res.on('close', () => { if (!res.complete) finish(1, CUT); });
   });
-  req.on('error', (e) => {
-    process.stderr.write(` !     Could not reach the Slipway platform: ${e.message}\n`);
-    process.exit(1);
-  });
+  req.on('error', (e) => finish(1, ` !     Could not reach the Slipway platform: ${e.message}\n`));
   req.end(body);
 });

@@ -45,6 +45,10 @@ export class Repos {
         if (code !== 0) failed = true;
         if (--pending === 0) failed ? reject(new Error(`checkout of ${commit} failed: ${err.trim()}`)) : resolve();
       };
+      // A spawn that fails (no git, no tar) or a tar that dies early must fail the checkout, not the process.
+      archive.on('error', (e) => { err += e.message; });
+      tar.on('error', (e) => { err += e.message; });
+      tar.stdin.on('error', () => undefined);
       archive.on('close', done);
       tar.on('close', done);
     });

@@ -59,6 +59,8 @@ export interface PlatformConfig {
   releasesKept: number;
   /** Slugs younger than this are never removed (uploaded, not yet released). */
   slugGraceMs: number;
+  /** How long a build's or release's output stream URL works after the output ended (SLIPWAY_STREAM_TTL, seconds). */
+  streamTtlMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
@@ -111,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     releaseTimeoutMs: num('SLIPWAY_RELEASE_TIMEOUT', 3600) * 1000,
     releasesKept: Math.max(1, Math.floor(num('SLIPWAY_RELEASES_KEPT', 100))),
     slugGraceMs: num('SLIPWAY_SLUG_GRACE', 3600) * 1000,
+    streamTtlMs: num('SLIPWAY_STREAM_TTL', 3600) * 1000,
   };
 }
 

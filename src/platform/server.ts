@@ -33,6 +33,7 @@ import { ensureServerCert } from './tls.ts';
 import { Rendezvous } from '../api/rendezvous.ts';
 import { hostname } from 'node:os';
 import { listen } from './listen.ts';
+import { keepServingOnFaults } from './last-resort.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -75,8 +76,8 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   await drains.start();
   const blobs = new BlobStore({ dir: join(config.dataDir, 'blobs') });
   const cipher = await ConfigCipher.open(join(config.dataDir, 'secrets', 'config.key'));
-  const releaseOutputs = new OutputStore(join(config.dataDir, 'output', 'releases'), log);
-  const buildOutputs = new OutputStore(join(config.dataDir, 'output', 'builds'), log);
+  const releaseOutputs = new OutputStore(join(config.dataDir, 'output', 'releases'), { kind: 'releases', db, ttlMs: config.streamTtlMs, logger: log });
+  const buildOutputs = new OutputStore(join(config.dataDir, 'output', 'builds'), { kind: 'builds', db, ttlMs: config.streamTtlMs, logger: log });
   const dynos = new DynoManager({
     db, runtime, logs, blobs, dataDir: config.dataDir, domain: config.domain, bootTimeoutMs: config.bootTimeoutMs,
     stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs, cycleMs: config.cycleMs,
@@ -127,7 +128,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const tls = await ensureServerCert(join(config.dataDir, 'tls'), [new URL(config.publicUrl).hostname, 'localhost', '127.0.0.1', hostname(), config.domain, `*.${config.domain}`]);
   const rendezvous = new Rendezvous({
     port: config.rendezvousPort ?? config.apiPort + 1, fallbackToAny: config.rendezvousPort === undefined, publicHost: new URL(config.publicUrl).hostname, key: tls.key, cert: tls.cert,
-    caPem: await readFile(tls.caFile, 'utf8'), attachTimeoutMs: config.attachTimeoutMs,
+    caPem: await readFile(tls.caFile, 'utf8'), attachTimeoutMs: config.attachTimeoutMs, logger: log,
   });
   // Certificates of custom domains (SNI endpoints) the router serves, from the store.
   const certs = new CertTable();
@@ -235,6 +236,7 @@ export async function runServer(_argv: string[]): Promise<void> {
     throw err;
   }
   let platform: Platform;
+  keepServingOnFaults(log);
   try {
     platform = await startPlatform(config, log);
   } catch (err) {

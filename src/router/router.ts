@@ -121,8 +121,25 @@ export class Router {
     this.options = resolveRouterOptions(options);
     this.server = http.createServer({ keepAliveTimeout: this.options.clientKeepAliveMs });
     this.server.on('connection', (socket: Socket) => this.track(socket));
-    this.server.on('request', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res));
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    // A request the router cannot make sense of is answered 400, never thrown out of the listener.
+    this.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      try {
+        this.onRequest(req, res);
+      } catch (err) {
+        process.stderr.write(`router: request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        if (res.headersSent) res.destroy();
+        else res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' }).end('Bad Request\n');
+      }
+    });
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      try {
+        this.onUpgrade(req, socket, head);
+      } catch (err) {
+        process.stderr.write(`router: upgrade failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        socket.on('error', () => undefined);
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      }
+    });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
       if (err.code === 'ECONNRESET' || !socket.writable) socket.destroy();
       else socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

@@ -7,6 +7,14 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { BlobStore, formatSize, hasAppRoot, listSlug, normalizeSlug, packSlug, SlugTooLargeError, slugignorePatterns, unpackSlug } from './index.ts';
 
+/**
+ * A build dir is owned by the dyno user (uid 1000), never root, and an unpack refuses root-owned
+ * entries: trees made here by a root test process are handed to that user first, as the builder does.
+ */
+function ownAsBuild(dir: string): void {
+  if (process.getuid?.() === 0) execFileSync('chown', ['-hR', '1000:1000', dir]);
+}
+
 test('slugignore lines become tar exclusions', () => {
   assert.deepEqual(slugignorePatterns('# docs\n\n*.psd\n/spec\nlog/\ndoc/big\n'), ['*.psd', './spec', 'log', './doc/big']);
 });
@@ -26,6 +34,7 @@ test('a slug honours .slugignore, is stored by content and unpacks whole', async
   await writeFile(join(app, 'spec', 'a_spec.rb'), 'x');
   await writeFile(join(app, '.slugignore'), '*.psd\n/spec\n');
   const out = join(root, 'slug.tgz');
+  ownAsBuild(app);
   const { size, reused } = await packSlug(app, out);
   assert.ok(size > 0);
   assert.deepEqual(reused, []);
@@ -45,6 +54,7 @@ test('a slug over the limit is refused with the sizes named, and no file is left
   const app = join(root, 'app');
   await mkdir(app);
   await writeFile(join(app, 'noise.bin'), randomBytes(3 * 1024 * 1024));
+  ownAsBuild(app);
   const out = join(root, 'slug.tgz');
   await assert.rejects(packSlug(app, out, { maxBytes: 1024 * 1024 }), (e: Error) => e instanceof SlugTooLargeError && /Compiled slug size: 3\.0M is too large \(max is 1M\)\./.test(e.message));
   assert.deepEqual((await readdir(root)).sort(), ['app']);
@@ -62,6 +72,7 @@ test('a Heroku-layout slug (./app/...) is recognised and repacked with the app a
   await writeFile(join(root, 'src', 'app', 'Procfile'), 'web: ./web\n');
   await writeFile(join(root, 'src', 'app', 'lib', 'x.txt'), 'x');
   const tgz = join(root, 'heroku.tgz');
+  ownAsBuild(join(root, 'src'));
   execFileSync('tar', ['-czf', tgz, '-C', join(root, 'src'), './app']);
   const entries = await listSlug(tgz);
   const out = await normalizeSlug(tgz, entries);
@@ -101,6 +112,7 @@ test('a slug with a layer reuses its compressed .jdk while it is unchanged, and 
   await writeFile(join(app, 'Procfile'), 'web: java -jar app.jar\n');
   await writeFile(join(app, 'app.jar'), randomBytes(1024));
   await writeFile(join(app, '.slugignore'), '*.psd\n');
+  ownAsBuild(app);
   const cache = join(root, 'layers');
   const pack = async (name: string, layerCache = cache) => {
     const out = join(root, `${name}.tgz`);
@@ -157,6 +169,7 @@ test('a slug with a layer reuses its compressed .jdk while it is unchanged, and 
   await mkdir(join(root, 'outside', 'lib'), { recursive: true });
   await writeFile(join(root, 'outside', 'lib', 'secret'), 'not for the slug');
   await symlink(join(root, 'outside'), join(app, 'vendor'));
+  ownAsBuild(app);
   const out = join(root, 'linked.tgz');
   const linked = await packSlug(app, out, { layers: ['vendor/lib'], layerCache: cache });
   assert.deepEqual(linked.reused, []);

@@ -1,11 +1,16 @@
 // Slugs: a tar.gz of the built app (what /app holds in a dyno), stored in a content-addressed blob store
 // (named by sha256, shared by every app that produced the same bytes), and unpacked once per release.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, lstatSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ArchiveRefused as ArchiveRefusedError, checkArchive, unpackLimits } from './archive.ts';
+import { readBuildFile } from './build-file.ts';
 import { concatenate, layerMember, tarStream } from './layers.ts';
+
+export { ArchiveRefused, checkArchive, unpackLimits } from './archive.ts';
+export { BuildFileError } from './build-file.ts';
 
 /** Heroku's hard limit for a compressed slug. */
 export const SLUG_MAX_BYTES = 500 * 1024 * 1024;
@@ -110,10 +115,10 @@ export interface PackedSlug {
  */
 export async function packSlug(appDir: string, outFile: string, opts: PackOptions = {}): Promise<PackedSlug> {
   const maxBytes = opts.maxBytes ?? SLUG_MAX_BYTES;
-  const ignore = existsSync(join(appDir, '.slugignore'))
-    ? slugignorePatterns(await readFile(join(appDir, '.slugignore'), 'utf8'))
-    : [];
-  const common = ['--format=gnu', '--sort=name', '-C', appDir, '--exclude=./.git', ...ignore.map((p) => `--exclude=${p}`)];
+  const ignore = slugignorePatterns((await readBuildFile(join(appDir, '.slugignore'), '.slugignore')) ?? '');
+  await refuseWhatUnpackRefuses(appDir);
+  // Hard links are stored as files of their own: an unpack refuses hard links (archive.ts).
+  const common = ['--format=gnu', '--sort=name', '--hard-dereference', '-C', appDir, '--exclude=./.git', ...ignore.map((p) => `--exclude=${p}`)];
   const cache = opts.layerCache;
   const layers = cache ? (opts.layers ?? []).filter((p) => isRealDirectory(appDir, p)) : [];
   const rest = [...common, ...layers.map((p) => `--exclude=./${p}`), '.'];
@@ -143,6 +148,27 @@ export async function packSlug(appDir: string, outFile: string, opts: PackOption
 }
 
 /**
+ * What an unpack would refuse (archive.ts), refused when the slug is made, so the push says so instead of
+ * the release's dynos failing to start: devices, FIFOs, setuid/setgid bits, root-owned entries, and more
+ * than the unpack limit in all (apparent sizes, so sparse files count whole). `find` and `du` walk the
+ * tree without following links. (Hard links are packed as files.)
+ */
+async function refuseWhatUnpackRefuses(appDir: string): Promise<void> {
+  const found = await run('find', [appDir, '-path', join(appDir, '.git'), '-prune', '-o',
+    '(', '-type', 'p', '-o', '-type', 'b', '-o', '-type', 'c', '-o', '-perm', '/6000', '-o', '-uid', '0', '-o', '-gid', '0', ')', '-print', '-quit']);
+  const path = found.split('\n')[0];
+  if (path) {
+    const rel = path === appDir ? '.' : path.slice(appDir.length + 1);
+    throw new ArchiveRefusedError(`The build left ${JSON.stringify(rel.slice(0, 200))} in the app: a device, a FIFO, a setuid or setgid file, or a file owned by root. A slug holds only files, directories and links of the app's user.`);
+  }
+  const { maxBytes } = unpackLimits();
+  const bytes = Number((await run('du', ['-s', '--apparent-size', '-B1', `--exclude=${join(appDir, '.git')}`, appDir])).split(/\s/)[0]);
+  if (bytes > maxBytes) {
+    throw new ArchiveRefusedError(`The app is ${formatSize(bytes)} unpacked; a slug may unpack to ${formatSize(maxBytes)} at most (SLIPWAY_UNPACK_MAX_BYTES).`);
+  }
+}
+
+/**
  * Whether `rel` is a directory of `root` reached through directories only: tar follows symlinks on the
  * way to an operand, and a build could point one anywhere on the platform's machine.
  */
@@ -161,26 +187,53 @@ function isRealDirectory(root: string, rel: string): boolean {
 }
 
 /**
- * Unpacks a slug into `dir` once (a release's read-only lower layer, shared by all its dynos).
- * Unpacks into a temp dir and renames, so a crash never leaves a half-unpacked release behind.
+ * Unpacks of this process in progress, by target dir: a second launch of the same slug (a one-off beside
+ * the web dyno of a new release, or two apps sharing a blob) waits on the first instead of unpacking it
+ * again. Process-wide on purpose: the target dir is the shared resource, whoever asks for it.
  */
-export async function unpackSlug(slugFile: string, dir: string): Promise<void> {
+const unpacking = new Map<string, Promise<void>>();
+
+/**
+ * Unpacks a slug into `dir` once (a release's read-only lower layer, shared by all its dynos), after
+ * checking it (archive.ts: its symlinks may point anywhere, since they resolve inside the dyno; no hard
+ * links, devices, setuid bits, root-owned entries, or more than the unpack limits). Unpacks into a temp
+ * dir and renames, so a crash never leaves a half-unpacked release behind.
+ */
+export function unpackSlug(slugFile: string, dir: string): Promise<void> {
+  const running = unpacking.get(dir);
+  if (running) return running;
+  const work = unpackOnce(slugFile, dir).finally(() => unpacking.delete(dir));
+  unpacking.set(dir, work);
+  return work;
+}
+
+async function unpackOnce(slugFile: string, dir: string): Promise<void> {
   // Only complete unpacks are ever renamed into place, so the directory existing means it is whole.
   if (existsSync(dir)) return;
-  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  await checkArchive(slugFile, { symlinks: 'any' });
+  const tmp = `${dir}.tmp-${process.pid}-${randomUUID()}`;
   await mkdir(tmp, { recursive: true });
   try {
     await run('tar', ['-xzf', slugFile, '-C', tmp, '--same-owner', '--numeric-owner']);
-    await rename(tmp, dir);
+    try {
+      await rename(tmp, dir);
+    } catch (err) {
+      // Another process unpacked the same slug meanwhile: its copy is as good as ours.
+      if (!existsSync(dir)) throw err;
+      await rm(tmp, { recursive: true, force: true });
+    }
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;
   }
 }
 
-/** The entry names of a slug tarball (fails when it is not a gzipped tar). */
-export async function listSlug(file: string): Promise<string[]> {
-  return (await run('tar', ['-tzf', file])).split('\n').filter(Boolean);
+/**
+ * The entry names of a slug tarball handed in by a user, checked as every such archive is (its links
+ * must stay inside it): ArchiveRefused names what is wrong; a plain Error when it is not a gzipped tar.
+ */
+export function listSlug(file: string): Promise<string[]> {
+  return checkArchive(file);
 }
 
 /** Whether a tarball holds the app under `./app/`, as Heroku's slugs do. */
@@ -198,12 +251,33 @@ export async function normalizeSlug(file: string, entries: readonly string[]): P
   const tmp = await mkdtemp(`${file}.unpack-`);
   try {
     await run('tar', ['-xzf', file, '-C', tmp, '--same-owner', '--numeric-owner']);
+    // `app` itself must be a directory, not a link to one: packing starts inside it.
+    if (!isRealDirectory(tmp, 'app')) throw new ArchiveRefusedError('"app" is not a directory.');
+    // The archive holds no root-owned entry (checked); a directory it did not list (`app/` itself in a
+    // tarball of files only) was made by tar as root: it takes the owner of the archive's files.
+    const owner = await firstOwner(join(tmp, 'app'));
+    if (owner) await run('chown', ['-hR', '--from=0:0', `${owner.uid}:${owner.gid}`, join(tmp, 'app')]);
     const out = `${file}.repacked.tgz`;
     await packSlug(join(tmp, 'app'), out);
     return out;
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * The owner of the first entry under `dir` that root does not own, if any. Walked by hand: Node's
+ * recursive readdir descends into linked directories.
+ */
+async function firstOwner(dir: string): Promise<{ uid: number; gid: number } | undefined> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    const st = await lstat(path);
+    if (st.uid !== 0 && st.gid !== 0) return { uid: st.uid, gid: st.gid };
+    const below = entry.isDirectory() ? await firstOwner(path) : undefined;
+    if (below) return below;
+  }
+  return undefined;
 }
 
 function run(cmd: string, args: string[]): Promise<string> {

@@ -188,7 +188,15 @@ export interface LogDrainsTable {
   updated_at: string;
 }
 
+/** The secret of a build's or release phase's output stream URL, and when that output ended. */
+export interface OutputStreamsTable {
+  id: string;
+  secret: string;
+  ended_at: string | null;
+}
+
 export interface Database {
+  output_streams: OutputStreamsTable;
   addons: AddonsTable;
   addon_attachments: AddonAttachmentsTable;
   addon_backups: AddonBackupsTable;
@@ -287,5 +295,8 @@ export const MIGRATIONS: Migration[] = [
   `,
   `
   ALTER TABLE releases ADD COLUMN formation TEXT;
+  `,
+  `
+  CREATE TABLE output_streams (id TEXT PRIMARY KEY, secret TEXT NOT NULL, ended_at TEXT);
   `,
 ];

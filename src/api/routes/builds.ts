@@ -8,6 +8,7 @@ import { AnyBody, AppName, AppParams, Maybe, said } from '../schemas.ts';
 import * as s from '../serialize.ts';
 import { findApp } from './common.ts';
 import { sendPage } from './releases.ts';
+import { slugBlobUrl } from '../raw.ts';
 
 const OneParams = Type.Object({ app: AppName, id: Type.String() });
 const SOURCE_TEXT = 'source_blob.url is required: an http(s) URL of a .tar.gz of the app source, e.g. {"source_blob": {"url": "https://.../app.tgz", "version": "v1.2"}}.';
@@ -28,17 +29,8 @@ const SlugBody = Type.Object({
   stack: Maybe(Type.Union([Type.String(), Type.Object({ name: Type.Optional(Type.String()) })]), 'stack must be a stack name.'),
 });
 
-/** How long a slug blob URL works, as Heroku's presigned URLs expire (asking for the slug gives a new one). */
-export const SLUG_URL_TTL_S = 3600;
-
-/** The capability URL a slug's tarball is uploaded to and downloaded from (like Heroku's presigned URLs). */
-export function slugBlobUrl(d: Pick<ApiDeps, 'publicUrl' | 'cipher'>, slugId: string): string {
-  const expires = Math.floor(Date.now() / 1000) + SLUG_URL_TTL_S;
-  return `${d.publicUrl}/slug-blobs/${slugId}?expires=${expires}&signature=${d.cipher.sign(`slug:${slugId}:${expires}`)}`;
-}
-
 export function buildRoutes(api: Api, d: ApiDeps): void {
-  const outputUrl = (id: string) => (d.buildOutputs.has(id) ? `${d.publicUrl}/streams/builds/${id}` : null);
+  const outputUrl = (id: string) => d.buildOutputs.url(d.publicUrl, id);
 
   api.get('/apps/:app/builds', { schema: { summary: 'List builds (Range: created_at ..)', params: AppParams } }, async (req, reply) => {
     const a = await d.apps.find(req.params.app);
@@ -46,12 +38,12 @@ export function buildRoutes(api: Api, d: ApiDeps): void {
     const fields = ['id', 'created_at'];
     const page = paginate(rows, parseRange(req.headers.range, fields, 'created_at'), (r, f) => (f === 'id' ? r.id : r.created_at));
     const byId = await d.accounts.users(page.items.map((r) => r.user_id));
-    return sendPage(reply, fields, { ...page, items: page.items.map((b) => s.build(a, b, byId.get(b.user_id)!, outputUrl(b.id))) });
+    return sendPage(reply, fields, { ...page, items: await Promise.all(page.items.map(async (b) => s.build(a, b, byId.get(b.user_id)!, await outputUrl(b.id)))) });
   });
   api.get('/apps/:app/builds/:id', { schema: { params: OneParams } }, async (req) => {
     const a = await d.apps.find(req.params.app);
     const b = await d.builds.find(a.id, req.params.id);
-    return s.build(a, b, (await d.accounts.users([b.user_id])).get(b.user_id)!, outputUrl(b.id));
+    return s.build(a, b, (await d.accounts.users([b.user_id])).get(b.user_id)!, await outputUrl(b.id));
   });
 
   api.post('/apps/:app/builds', { schema: { summary: 'Build from a source tarball URL', params: AppParams, body: BuildBody } }, async (req, reply) => {
@@ -71,7 +63,7 @@ export function buildRoutes(api: Api, d: ApiDeps): void {
     };
     const b = await d.deployer.buildFromSource({ app: { id: a.id, name: a.name }, user: req.account, source });
     reply.status(201);
-    return s.build(a, b, req.account, outputUrl(b.id));
+    return s.build(a, b, req.account, await outputUrl(b.id));
   });
 
   api.delete('/apps/:app/build-cache', { schema: { summary: 'Empty the build cache', params: AppParams, body: AnyBody } }, async (req) => {
@@ -96,11 +88,11 @@ export function buildRoutes(api: Api, d: ApiDeps): void {
       buildpackProvidedDescription: body.buildpack_provided_description,
     });
     reply.status(201);
-    return s.slug(a, slug, { method: 'PUT', url: slugBlobUrl(d, slug.id) });
+    return s.slug(a, slug, { method: 'PUT', url: slugBlobUrl(d, slug.id, 'PUT') });
   });
   api.get('/apps/:app/slugs/:id', { schema: { params: OneParams } }, async (req) => {
     const a = await d.apps.find(req.params.app);
     const sl = await d.slugs.find(a.id, req.params.id);
-    return s.slug(a, sl, sl.blob ? { method: 'GET', url: d.slugs.stored(sl) ? slugBlobUrl(d, sl.id) : null } : { method: 'PUT', url: slugBlobUrl(d, sl.id) });
+    return s.slug(a, sl, sl.blob ? { method: 'GET', url: d.slugs.stored(sl) ? slugBlobUrl(d, sl.id, 'GET') : null } : { method: 'PUT', url: slugBlobUrl(d, sl.id, 'PUT') });
   });
 }

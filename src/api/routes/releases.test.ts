@@ -19,7 +19,7 @@ function setup(o: Partial<Record<keyof Releases, unknown>>) {
   const d = fake<ApiDeps>({
     apps: base.apps as unknown as ApiDeps['apps'], accounts: base.accounts as unknown as ApiDeps['accounts'],
     releases: fake<Releases>({ current: async () => v(2), rollbackProblem: async () => undefined, list: async () => [v(1), v(2)], ...o }, 'releases'),
-    slugs: fake<ApiDeps['slugs']>({}, 'slugs'), releaseOutputs: fake<ApiDeps['releaseOutputs']>({ has: () => false }, 'outputs'), publicUrl: 'http://localhost:5000',
+    slugs: fake<ApiDeps['slugs']>({}, 'slugs'), releaseOutputs: fake<ApiDeps['releaseOutputs']>({ url: async () => null }, 'outputs'), publicUrl: 'http://localhost:5000',
   }, 'deps');
   return apiWith((api) => { releaseRoutes(api, d); configVarRoutes(api, d); });
 }

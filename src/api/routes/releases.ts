@@ -30,7 +30,7 @@ export function releaseRoutes(api: Api, d: ReleaseRouteDeps): void {
     const current = (await d.releases.current(a.id))?.id;
     const byId = await d.accounts.users(rows.map((r) => r.user_id));
     return Promise.all(rows.map(async (r) => s.release(a, r, byId.get(r.user_id)!, r.id === current, {
-      outputStreamUrl: d.releaseOutputs.has(r.id) ? `${d.publicUrl}/streams/releases/${r.id}` : null,
+      outputStreamUrl: await d.releaseOutputs.url(d.publicUrl, r.id),
       eligibleForRollback: (await d.releases.rollbackProblem(r)) === undefined,
     })));
   };
