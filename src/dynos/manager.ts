@@ -2,7 +2,7 @@
 // running dynos. Every trigger (new release, scale, restart, crash) only wakes the loop, which starts
 // what is missing and stops what is not wanted. Also the router's read-only view of web dynos.
 import { randomInt, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { LogSink } from '../logs/types.ts';
@@ -43,7 +43,7 @@ export interface DynoManagerOptions {
   /** Container ids of this platform start with it, so cleanups never touch another platform's. */
   containerPrefix: string;
   /** A release's stored config snapshot → its vars (the releases component encrypts them at rest). */
-  decodeConfig: (stored: string) => Record<string, string>;
+  decodeConfig: (stored: string, release: { app_id: string; id: string }) => Record<string, string>;
 }
 
 /** App features (labs) the dyno manager acts on. */
@@ -286,6 +286,12 @@ export class DynoManager implements RouteTable {
     const chosen = [...app.dynos.values()].filter((d) => d.name === target || d.spec.type === target);
     await Promise.all(chosen.map((d) => d.stop()));
     return chosen.length;
+  }
+
+  /** The slug blobs the dynos of every app run on (housekeeping keeps them). */
+  slugsInUse(): Set<string> {
+    const dynos = [...this.apps.values()].flatMap((a) => [...a.dynos.values(), ...(this.preboot.serving(a.id) ?? [])]);
+    return new Set(dynos.map((d) => basename(d.spec.slugDir)));
   }
 
   dynos(appId: string): Dyno[] {
@@ -545,7 +551,7 @@ export class DynoManager implements RouteTable {
     const r = await q.orderBy('releases.version', 'desc').limit(1).executeTakeFirst();
     if (!r) return undefined;
     return {
-      id: r.id, version: r.version, blob: r.blob, config: this.o.decodeConfig(r.config), processTypes: JSON.parse(r.process_types),
+      id: r.id, version: r.version, blob: r.blob, config: this.o.decodeConfig(r.config, { app_id: appId, id: r.id }), processTypes: JSON.parse(r.process_types),
       createdAt: r.created_at, description: r.description, commit: r.commit,
     };
   }

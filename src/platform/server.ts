@@ -18,7 +18,8 @@ import { Repos } from '../git/repos.ts';
 import { authenticate } from '../api/auth.ts';
 import { Drains, Logplex } from '../logs/index.ts';
 import { attachmentVars } from '../addons/catalog.ts';
-import { ConfigCipher, Releases, type ReleaseRow } from '../releases/index.ts';
+import { aad, ConfigCipher, Releases, type ReleaseRow } from '../releases/index.ts';
+import { migrateSecrets } from '../releases/secrets-migration.ts';
 import type { FormationEntry } from '../build/appjson.ts';
 import { Housekeeping } from '../releases/housekeeping.ts';
 import { OutputStore } from '../releases/output.ts';
@@ -27,6 +28,7 @@ import { createRuntime } from '../runtime/index.ts';
 import { BlobStore } from '../slugs/index.ts';
 import { openStore } from '../store/index.ts';
 import { ConfigError, loadConfig, type PlatformConfig } from './config.ts';
+import { confineEnvironment } from './environment.ts';
 import { ensureServerCert } from './tls.ts';
 import { Rendezvous } from '../api/rendezvous.ts';
 import { hostname } from 'node:os';
@@ -44,6 +46,10 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = openStore(join(config.dataDir, 'slipway.db'));
   const db = store.db;
+  // Secrets at rest: opened (and older data migrated) before anything reads them.
+  const cipher = await ConfigCipher.open(join(config.dataDir, 'secrets', 'config.key'));
+  const migrated = await migrateSecrets(db, cipher);
+  if (migrated) say(`Encrypted ${migrated} stored secret${migrated === 1 ? '' : 's'} in the current format (each bound to its row).`);
 
   const op = await ensureOperator(db, config.operatorEmail, config.operatorKey, () => randomBytes(24).toString('hex'));
   const keyFile = join(config.dataDir, 'operator.key');
@@ -51,8 +57,9 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     await writeFile(keyFile, `${op.key ?? config.operatorKey}\n`, { mode: 0o600 });
     await chmod(keyFile, 0o600);
   }
-  if (op.created && op.key && !config.operatorKey) {
-    say(`Created the operator account ${config.operatorEmail}. Its API key (shown once; also in ${keyFile}):`);
+  if (op.replaced) say(`The operator is now ${config.operatorEmail} (was ${op.replaced}); the previous operator key no longer works.`);
+  if (op.key && !config.operatorKey) {
+    say(`${op.created ? 'Created the operator account' : 'A new key for the operator account'} ${config.operatorEmail}. Its API key (shown once; also in ${keyFile}):`);
     say(`    ${op.key}`);
   }
 
@@ -64,19 +71,18 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   await runtime.prepare((line) => say(`stack: ${line}`));
 
   const logs = new Logplex();
-  const drains = new Drains({ db, logs });
+  const drains = new Drains({ db, logs, urls: { seal: (row, url) => cipher.encrypt(url, aad.drainUrl(row)), open: (row) => cipher.decrypt(row.url, aad.drainUrl(row)) } });
   await drains.start();
   const blobs = new BlobStore({ dir: join(config.dataDir, 'blobs') });
-  const cipher = await ConfigCipher.open(join(config.dataDir, 'secrets', 'config.key'));
   const releaseOutputs = new OutputStore(join(config.dataDir, 'output', 'releases'));
   const buildOutputs = new OutputStore(join(config.dataDir, 'output', 'builds'));
   const dynos = new DynoManager({
     db, runtime, logs, blobs, dataDir: config.dataDir, domain: config.domain, bootTimeoutMs: config.bootTimeoutMs,
     stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs, cycleMs: config.cycleMs,
     cycleJitterMs: config.cycleJitterMs, idleAfterMs: config.idleAfterMs, hangupIntervalMs: config.hangupIntervalMs, metricsIntervalMs: config.metricsIntervalMs,
-    containerPrefix, decodeConfig: (stored) => cipher.decryptMap(stored),
+    containerPrefix, decodeConfig: (stored, release) => cipher.decryptMap(stored, aad.releaseConfig(release)),
   });
-  const housekeeping = new Housekeeping({ db, blobs, dataDir: config.dataDir, keep: config.releasesKept, graceMs: config.slugGraceMs, say: (l) => say(`housekeeping: ${l}`) });
+  const housekeeping = new Housekeeping({ db, blobs, dataDir: config.dataDir, keep: config.releasesKept, graceMs: config.slugGraceMs, inUse: () => dynos.slugsInUse(), say: (l) => say(`housekeeping: ${l}`) });
   const releases = new Releases({
     db, logs, cipher, blobs, outputs: releaseOutputs, releaseTimeoutMs: config.releaseTimeoutMs,
     runReleaseCommand: (r) => dynos.runReleaseCommand({ ...r, releaseId: r.release.id }),
@@ -84,8 +90,8 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     // A rollback leaves add-ons' vars as they are now: add-ons are not rolled back.
     managedKeys: async (appId) => {
       const rows = await db.selectFrom('addon_attachments').innerJoin('addons', 'addons.id', 'addon_attachments.addon_id')
-        .select(['addon_attachments.name', 'addons.config']).where('addon_attachments.app_id', '=', appId).execute();
-      return new Set(rows.flatMap((r) => Object.keys(attachmentVars(r.name, JSON.parse(r.config) as Record<string, string>))));
+        .select(['addon_attachments.name', 'addons.id', 'addons.app_id', 'addons.config']).where('addon_attachments.app_id', '=', appId).execute();
+      return new Set(rows.flatMap((r) => Object.keys(attachmentVars(r.name, JSON.parse(cipher.decrypt(r.config, aad.addon(r, 'config'))) as Record<string, string>))));
     },
   });
   // A release going live: the formation follows its slug's process types (first, so a failed release
@@ -107,7 +113,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   // Add-on servers come up before any dyno that may connect to them, and go down after the last one.
   const addons = new Addons({
     db, releases, blobs, dir: join(config.dataDir, 'addons'), id: containerPrefix, pool: config.addonsPool,
-    checkIntervalMs: config.addonsCheckIntervalMs, say,
+    checkIntervalMs: config.addonsCheckIntervalMs, sealer: cipher, say,
   });
   await addons.start();
   const urls = { domain: config.domain, routerPort: config.routerPort };
@@ -156,7 +162,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   const certs = new CertTable();
   const attached = await db.selectFrom('domains').select(['hostname', 'sni_endpoint_id']).execute();
   for (const e of await db.selectFrom('sni_endpoints').selectAll().execute()) {
-    certs.set({ name: e.name, pem: `${e.certificate_chain.trim()}\n${e.private_key.trim()}\n`, hostnames: attached.filter((x) => x.sni_endpoint_id === e.id).map((x) => x.hostname) });
+    certs.set({ name: e.name, pem: `${e.certificate_chain.trim()}\n${cipher.decrypt(e.private_key, aad.sniKey(e)).trim()}\n`, hostnames: attached.filter((x) => x.sni_endpoint_id === e.id).map((x) => x.hostname) });
   }
   // Router metrics: finished minutes go to the store, which keeps the last 24 hours.
   const routerMetrics = new RouterMetrics({
@@ -250,6 +256,7 @@ export async function runServer(_argv: string[]): Promise<void> {
   let config: PlatformConfig;
   try {
     config = loadConfig();
+    confineEnvironment();
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(` ▸    ${err.message}`);

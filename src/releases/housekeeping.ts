@@ -1,7 +1,11 @@
-// Housekeeping of what releases leave on disk: slugs no release needs any more (outside every app's
-// newest `keep` releases, which stay restorable by rollback) are removed from the blob store with their
-// unpacked copies, and the space freed is logged; so are the outputs of destroyed apps' builds and
-// releases; `builds:cache:purge` empties one app's build cache.
+// Housekeeping of what releases leave on disk: blobs nothing needs any more are removed from the blob
+// store with their unpacked copies, and the space freed is logged; so are the outputs of destroyed apps'
+// builds and releases; `builds:cache:purge` empties one app's build cache.
+// What is needed, and so never removed: the slugs of each app's newest `keep` releases and of its newest
+// `keep` releases that went live (the current one and those a rollback may return to, however many
+// failed or pending releases came after them), of every pending release, of every dyno running (a
+// preboot's old dynos too), every Postgres backup's dump (backups live in the same store), and any
+// blob younger than the grace period (an upload not released yet, a build's slug being recorded).
 // Runs shortly after releases (coalesced) and every hour; one pass at a time.
 import { existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
@@ -24,6 +28,8 @@ export interface HousekeepingOptions {
    * slug whose row is being written.
    */
   graceMs: number;
+  /** The slug blobs running dynos use (their unpacked trees are mounted under /app). */
+  inUse: () => Iterable<string>;
   say: (line: string) => void;
 }
 
@@ -69,15 +75,23 @@ export class Housekeeping {
 
   private async pass(): Promise<{ removed: number; freed: number }> {
     const { db, blobs } = this.o;
-    const needed = new Set<string>();
+    const needed = new Set<string>(this.o.inUse());
     const releases = await db.selectFrom('releases').innerJoin('slugs', 'slugs.id', 'releases.slug_id')
-      .select(['releases.app_id', 'releases.version', 'slugs.blob']).orderBy('releases.version', 'desc').execute();
-    const seen = new Map<string, number>();
+      .select(['releases.app_id', 'releases.status', 'slugs.blob']).orderBy('releases.version', 'desc').execute();
+    const newest = new Map<string, number>();
+    const live = new Map<string, number>();
+    const count = (m: Map<string, number>, app: string) => {
+      const n = (m.get(app) ?? 0) + 1;
+      m.set(app, n);
+      return n;
+    };
     for (const r of releases) {
-      const n = (seen.get(r.app_id) ?? 0) + 1;
-      seen.set(r.app_id, n);
-      if (n <= this.o.keep) needed.add(r.blob);
+      if (count(newest, r.app_id) <= this.o.keep) needed.add(r.blob);
+      if (r.status === 'succeeded' && count(live, r.app_id) <= this.o.keep) needed.add(r.blob);
+      if (r.status === 'pending') needed.add(r.blob);
     }
+    const backups = await db.selectFrom('addon_backups').select('blob').where('blob', 'is not', null).execute();
+    for (const b of backups) needed.add(b.blob!);
     const referenced = new Set(releases.map((r) => r.blob));
     const cutoff = new Date(Date.now() - this.o.graceMs).toISOString();
     for (const s of await db.selectFrom('slugs').select(['blob', 'created_at']).execute()) {
@@ -98,7 +112,7 @@ export class Housekeeping {
       await rm(join(this.o.dataDir, 'slugs', name), { recursive: true, force: true });
       removed++;
     }
-    if (removed) this.o.say(`removed ${removed} slug${removed === 1 ? '' : 's'} no release needs (beyond each app's newest ${this.o.keep} releases), freed ${formatSize(freed)}`);
+    if (removed) this.o.say(`removed ${removed} slug${removed === 1 ? '' : 's'} no release needs (beyond each app's newest ${this.o.keep} releases and live releases), freed ${formatSize(freed)}`);
     await this.collectOutputs();
     return { removed, freed };
   }

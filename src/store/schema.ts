@@ -182,7 +182,15 @@ export interface LogDrainsTable {
   updated_at: string;
 }
 
+/** The platform's own records: who the operator is, which one-time data migrations have run. */
+export interface PlatformStateTable {
+  name: string;
+  value: string;
+  updated_at: string;
+}
+
 export interface Database {
+  platform_state: PlatformStateTable;
   addons: AddonsTable;
   addon_attachments: AddonAttachmentsTable;
   addon_backups: AddonBackupsTable;
@@ -272,5 +280,8 @@ export const MIGRATIONS: string[] = [
   CREATE TABLE log_drains (
     id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, url TEXT NOT NULL,
     token TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (app_id, url));
+  `,
+  `
+  CREATE TABLE platform_state (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
   `,
 ];

@@ -3,6 +3,7 @@
 // checked on upload (PEM, key matches); the key never leaves the API again.
 import { randomInt, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { aad } from '../../releases/index.ts';
 import { inspectCertificate } from '../../router/certs.ts';
 import type { AppsTable, SniEndpointsTable } from '../../store/schema.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -14,9 +15,13 @@ type Params = { app: string };
 const iso = (t: string) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const WORDS = ['akita', 'ankylosaurus', 'brachiosaurus', 'diplodocus', 'kyoto', 'nagano', 'osaka', 'sapporo', 'stegosaurus', 'tokyo', 'triceratops', 'yamagata'];
 
+/** A stored endpoint with its private key decrypted (stored encrypted, bound to the endpoint). */
+export const unsealEndpoint = (d: Pick<ApiDeps, 'cipher'>, e: SniEndpointsTable): SniEndpointsTable => ({ ...e, private_key: d.cipher.decrypt(e.private_key, aad.sniKey(e)) });
+const sealKey = (d: ApiDeps, e: Pick<SniEndpointsTable, 'id' | 'app_id'>, key: string) => d.cipher.encrypt(key, aad.sniKey(e));
+
 /** Puts the app's endpoints, with the domains now attached to each, into the router's table. */
 export async function publishCerts(d: ApiDeps, appId: string): Promise<void> {
-  const endpoints = await d.db.selectFrom('sni_endpoints').selectAll().where('app_id', '=', appId).execute();
+  const endpoints = (await d.db.selectFrom('sni_endpoints').selectAll().where('app_id', '=', appId).execute()).map((e) => unsealEndpoint(d, e));
   const domains = await d.db.selectFrom('domains').select(['hostname', 'sni_endpoint_id']).where('app_id', '=', appId).execute();
   for (const e of endpoints) {
     const pem = `${e.certificate_chain.trim()}\n${e.private_key.trim()}\n`;
@@ -41,7 +46,7 @@ export function certRoutes(api: FastifyInstance, d: ApiDeps): void {
     const e = await d.db.selectFrom('sni_endpoints').selectAll().where('app_id', '=', a.id)
       .where((eb) => eb.or([eb('id', '=', key), eb('name', '=', key)])).executeTakeFirst();
     if (!e) throw notFound('sni_endpoint', `Couldn't find SNI endpoint ${key} on ${a.name}. Its certificates: slipway certs -a ${a.name}.`);
-    return e;
+    return unsealEndpoint(d, e);
   };
   const body = (raw: unknown) => {
     const b = (raw ?? {}) as { certificate_chain?: unknown; private_key?: unknown };
@@ -59,7 +64,7 @@ export function certRoutes(api: FastifyInstance, d: ApiDeps): void {
   api.get<{ Params: Params }>('/apps/:app/sni-endpoints', async (req) => {
     const a = await findApp(d, req.params.app);
     const rows = await d.db.selectFrom('sni_endpoints').selectAll().where('app_id', '=', a.id).orderBy('created_at').execute();
-    return Promise.all(rows.map((e) => show(a, e)));
+    return Promise.all(rows.map((e) => show(a, unsealEndpoint(d, e))));
   });
 
   api.get<{ Params: Params & { id: string } }>('/apps/:app/sni-endpoints/:id', async (req) => {
@@ -75,7 +80,7 @@ export function certRoutes(api: FastifyInstance, d: ApiDeps): void {
     while (await d.db.selectFrom('sni_endpoints').select('id').where('name', '=', name).executeTakeFirst());
     const t = new Date().toISOString();
     const row: SniEndpointsTable = { id: randomUUID(), app_id: a.id, name, certificate_chain: chain, private_key: key, created_at: t, updated_at: t };
-    await d.db.insertInto('sni_endpoints').values(row).execute();
+    await d.db.insertInto('sni_endpoints').values({ ...row, private_key: sealKey(d, row, key) }).execute();
     await publishCerts(d, a.id);
     reply.code(201);
     return show(a, row);
@@ -88,7 +93,7 @@ export function certRoutes(api: FastifyInstance, d: ApiDeps): void {
     e.certificate_chain = chain;
     e.private_key = key;
     e.updated_at = new Date().toISOString();
-    await d.db.updateTable('sni_endpoints').set({ certificate_chain: chain, private_key: key, updated_at: e.updated_at }).where('id', '=', e.id).execute();
+    await d.db.updateTable('sni_endpoints').set({ certificate_chain: chain, private_key: sealKey(d, e, key), updated_at: e.updated_at }).where('id', '=', e.id).execute();
     await publishCerts(d, a.id);
     return show(a, e);
   });
