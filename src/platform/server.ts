@@ -28,7 +28,7 @@ import { createRuntime } from '../runtime/index.ts';
 import { BlobStore } from '../slugs/index.ts';
 import { openStore } from '../store/index.ts';
 import { ConfigError, loadConfig, type PlatformConfig } from './config.ts';
-import { confineEnvironment } from './environment.ts';
+import { confineEnvironment, receiveOperatorKey } from './environment.ts';
 import { ensureServerCert } from './tls.ts';
 import { Rendezvous } from '../api/rendezvous.ts';
 import { hostname } from 'node:os';
@@ -255,6 +255,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
 export async function runServer(_argv: string[]): Promise<void> {
   let config: PlatformConfig;
   try {
+    receiveOperatorKey();
     config = loadConfig();
     confineEnvironment();
   } catch (err) {
