@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
-import { chown, lchown, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chown, cp, lchown, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { LogSink } from '../logs/types.ts';
@@ -19,6 +19,7 @@ import { BuildpackError, builtinBuildpacks, materialize, resolveBuildpack, type 
 import { describeProcessTypes, parseProcfile, ProcfileError } from './procfile.ts';
 import { AppJsonError, parseAppJsonFormation, type FormationEntry } from './appjson.ts';
 import { runStep } from './run-step.ts';
+import { filledDir, sealRuntimeCache, verifyRuntimeCache } from './runtime-cache.ts';
 
 export interface BuilderOptions {
   db: Db;
@@ -29,7 +30,7 @@ export interface BuilderOptions {
   dataDir: string;
   /** The repository's buildpacks/ folder. */
   builtinRoot: string;
-  /** Machine-wide cache of downloaded language runtimes, shared by every app's builds. */
+  /** Machine-wide cache of downloaded language runtimes, shared by every app's builds (read-only in them; filled by trusted steps). */
   runtimeCacheDir: string;
   timeoutMs: number;
   /** This platform's container id prefix (`slipway-<instance>-`). */
@@ -85,7 +86,12 @@ const execFileP = promisify(execFile);
 const STACK_ENV_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export class Builder {
-  constructor(private readonly o: BuilderOptions) {}
+  /** The part of the runtime cache builds see (read-only) and fills write (runtime-cache.ts). */
+  private readonly runtimeCache: string;
+
+  constructor(private readonly o: BuilderOptions) {
+    this.runtimeCache = filledDir(o.runtimeCacheDir);
+  }
 
   /**
    * Runs one build. Callers serialize builds of one app (git/push.ts holds an app from a push's hook
@@ -121,6 +127,8 @@ export class Builder {
       const packs = await this.chooseBuildpacks(ctx);
       build.buildpacks = JSON.stringify(packs.map((p) => ({ url: p.url, name: p.name })));
       out(`-----> ${ctx.detected} app detected\n`);
+      await this.fillRuntimeCache(ctx, packs);
+      await verifyRuntimeCache(this.runtimeCache, (l) => console.error(l));
       const exports: string[] = [];
       for (let i = 0; i < packs.length; i++) {
         const r = await this.step(ctx, i, `bin/compile ${ctx.buildDir} /tmp/cache /tmp/env`, exports, out, false);
@@ -181,7 +189,7 @@ export class Builder {
       // is written uses memory; the size caps a runaway build.
       await execFileP('mount', ['-t', 'tmpfs', '-o', `size=${BUILD_TMPFS_BYTES},mode=0755`, 'slipway-build', work]);
     }
-    for (const d of [ctx.hostBuildDir, ctx.hostEnvDir, ctx.hostBuildpacks, ctx.hostCache, this.o.runtimeCacheDir]) await mkdir(d, { recursive: true });
+    for (const d of [ctx.hostBuildDir, ctx.hostEnvDir, ctx.hostBuildpacks, ctx.hostCache, this.runtimeCache]) await mkdir(d, { recursive: true });
     await ctx.req.checkout(ctx.hostBuildDir);
     const config = await this.o.configVars(ctx.req.app.id);
     for (const [key, value] of Object.entries(config)) await writeFile(join(ctx.hostEnvDir, key), value);
@@ -189,7 +197,7 @@ export class Builder {
     // Builds run as the dyno user: it must own what it compiles, caches and downloads.
     // The caches' contents were written by that user already; only their roots may be new.
     await chownTree([ctx.hostBuildDir, ctx.hostBuildpacks]);
-    if (process.getuid?.() === 0) for (const d of [ctx.hostCache, this.o.runtimeCacheDir]) await chown(d, DYNO_UID, DYNO_GID);
+    if (process.getuid?.() === 0) for (const d of [ctx.hostCache, this.runtimeCache]) await chown(d, DYNO_UID, DYNO_GID);
   }
 
   private async chooseBuildpacks(ctx: Ctx): Promise<BuildpackSource[]> {
@@ -261,8 +269,37 @@ export class Builder {
     return slug;
   }
 
-  /** Runs `script` of buildpack `index` in a build container, after sourcing earlier buildpacks' exports. */
-  private step(ctx: Ctx, index: number, script: string, exports: string[], onOutput: ((s: string) => void) | undefined, capture: boolean) {
+  /**
+   * The machine-wide runtime cache is read-only in every build: what one app's build code wrote there,
+   * another app's build would run. It is filled here instead, before the build's own steps, by the
+   * built-in buildpacks' `bin/fill` (their compile up to the runtime being cached, so none of the app
+   * runs), on a copy of the source, without config vars, each in a container of its own with the cache
+   * writable. Third-party buildpacks never fill it. A fill that fails only costs the build a download.
+   */
+  private async fillRuntimeCache(ctx: Ctx, packs: BuildpackSource[]): Promise<void> {
+    const fillers = packs.map((p, i) => ({ p, i })).filter(({ p }) => p.kind === 'builtin' && existsSync(join(p.dir, 'bin', 'fill')));
+    if (fillers.length === 0) return;
+    const work = join(this.o.dataDir, 'builds', ctx.build.id, 'fill');
+    const fill = { buildDir: join(work, 'app'), cacheDir: join(work, 'cache'), envDir: join(work, 'env') };
+    for (const { i } of fillers) {
+      await rm(work, { recursive: true, force: true });
+      await mkdir(fill.cacheDir, { recursive: true });
+      await mkdir(fill.envDir, { recursive: true });
+      await cp(ctx.hostBuildDir, fill.buildDir, { recursive: true, verbatimSymlinks: true });
+      await chownTree([work]);
+      let said = '';
+      const r = await this.step(ctx, i, `bin/fill ${ctx.buildDir} /tmp/cache /tmp/env`, [], (s) => void (said = (said + s).slice(-2000)), false, fill);
+      await sealRuntimeCache(this.runtimeCache);
+      if (r.code !== 0 && !r.timedOut) ctx.req.output(`       (the runtime cache could not be filled: ${lastLine(said) || `status ${r.code}`}; this build downloads its runtime itself)\n`);
+    }
+    await rm(work, { recursive: true, force: true });
+  }
+
+  /**
+   * Runs `script` of buildpack `index` in a build container, after sourcing earlier buildpacks' exports;
+   * `fill` runs a runtime-cache fill instead: its own copy of the source, cache and env, the runtime cache writable.
+   */
+  private step(ctx: Ctx, index: number, script: string, exports: string[], onOutput: ((s: string) => void) | undefined, capture: boolean, fill?: { buildDir: string; cacheDir: string; envDir: string }) {
     const bp = `/tmp/buildpacks/${index}`;
     const sources = exports.map((e) => `. ${e}; `).join('');
     const spec: ContainerSpec = {
@@ -275,11 +312,11 @@ export class Builder {
       },
       cwd: '/tmp',
       mounts: [
-        { source: ctx.hostBuildDir, destination: ctx.buildDir, readonly: false },
-        { source: ctx.hostCache, destination: '/tmp/cache', readonly: false },
-        { source: ctx.hostEnvDir, destination: '/tmp/env', readonly: true },
-        { source: ctx.hostBuildpacks, destination: '/tmp/buildpacks', readonly: false },
-        { source: this.o.runtimeCacheDir, destination: '/tmp/runtimes', readonly: false },
+        { source: fill?.buildDir ?? ctx.hostBuildDir, destination: ctx.buildDir, readonly: false },
+        { source: fill?.cacheDir ?? ctx.hostCache, destination: '/tmp/cache', readonly: false },
+        { source: fill?.envDir ?? ctx.hostEnvDir, destination: '/tmp/env', readonly: true },
+        { source: ctx.hostBuildpacks, destination: '/tmp/buildpacks', readonly: !!fill },
+        { source: this.runtimeCache, destination: '/tmp/runtimes', readonly: !fill },
       ],
       memoryLimitBytes: 4 * 1024 ** 3,
       pidsLimit: 4096,
@@ -309,6 +346,7 @@ class BuildFailure extends Error {}
 export class BuildRejected extends BuildFailure {}
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const lastLine = (s: string) => s.trim().split('\n').at(-1)?.replace(/^[\s!>-]+/, '').slice(0, 200) ?? '';
 
 async function chownTree(dirs: string[]): Promise<void> {
   if (process.getuid?.() !== 0) return;
