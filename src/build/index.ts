@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
-import { chown, cp, lchown, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chown, cp, lchown, mkdir, readFile, readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { LogSink } from '../logs/types.ts';
@@ -19,6 +19,7 @@ import { BuildpackError, builtinBuildpacks, materialize, resolveBuildpack, type 
 import { describeProcessTypes, parseProcfile, ProcfileError } from './procfile.ts';
 import { AppJsonError, parseAppJsonFormation, type FormationEntry } from './appjson.ts';
 import { runStep } from './run-step.ts';
+import { mountBuildCache, unmountBuildCache } from './cache-disk.ts';
 import { filledDir, sealRuntimeCache, verifyRuntimeCache } from './runtime-cache.ts';
 
 export interface BuilderOptions {
@@ -33,6 +34,10 @@ export interface BuilderOptions {
   /** Machine-wide cache of downloaded language runtimes, shared by every app's builds (read-only in them; filled by trusted steps). */
   runtimeCacheDir: string;
   timeoutMs: number;
+  /** Size of each app's build cache filesystem (cache-disk.ts). */
+  cacheQuotaBytes: number;
+  /** A build is refused while the data dir's disk has less free than this. */
+  minFreeDiskBytes: number;
   /** This platform's container id prefix (`slipway-<instance>-`). */
   containerPrefix: string;
   /** Turns a finished slug into a release; `pending` when its release phase is still to run. */
@@ -122,6 +127,7 @@ export class Builder {
     };
     const out = req.output;
     try {
+      await this.checkFreeDisk();
       await this.prepareDirs(ctx);
       out(`-----> Building on the ${capitalize(stack)} stack\n`);
       const packs = await this.chooseBuildpacks(ctx);
@@ -167,6 +173,7 @@ export class Builder {
       return { build };
     } finally {
       await recording?.end();
+      await unmountBuildCache(ctx.hostCache).catch((err) => console.error(`build ${build.id}: unmounting its cache failed:`, err));
       await unmountUnder(work);
       await rm(work, { recursive: true, force: true });
     }
@@ -178,6 +185,8 @@ export class Builder {
     const dir = join(this.o.dataDir, 'builds');
     await unmountUnder(dir);
     await rm(dir, { recursive: true, force: true });
+    // Build caches a killed platform left mounted.
+    await unmountUnder(join(this.o.dataDir, 'cache'));
   }
 
   private async prepareDirs(ctx: Ctx): Promise<void> {
@@ -189,7 +198,8 @@ export class Builder {
       // is written uses memory; the size caps a runaway build.
       await execFileP('mount', ['-t', 'tmpfs', '-o', `size=${BUILD_TMPFS_BYTES},mode=0755`, 'slipway-build', work]);
     }
-    for (const d of [ctx.hostBuildDir, ctx.hostEnvDir, ctx.hostBuildpacks, ctx.hostCache, this.runtimeCache]) await mkdir(d, { recursive: true });
+    for (const d of [ctx.hostBuildDir, ctx.hostEnvDir, ctx.hostBuildpacks, this.runtimeCache]) await mkdir(d, { recursive: true });
+    await mountBuildCache(ctx.hostCache, this.o.cacheQuotaBytes);
     await ctx.req.checkout(ctx.hostBuildDir);
     const config = await this.o.configVars(ctx.req.app.id);
     for (const [key, value] of Object.entries(config)) await writeFile(join(ctx.hostEnvDir, key), value);
@@ -198,6 +208,15 @@ export class Builder {
     // The caches' contents were written by that user already; only their roots may be new.
     await chownTree([ctx.hostBuildDir, ctx.hostBuildpacks]);
     if (process.getuid?.() === 0) for (const d of [ctx.hostCache, this.runtimeCache]) await chown(d, DYNO_UID, DYNO_GID);
+  }
+
+  /** Refuses the build, saying why, while the data dir's disk is nearly full. */
+  private async checkFreeDisk(): Promise<void> {
+    const fs = await statfs(this.o.dataDir);
+    const free = fs.bavail * fs.bsize;
+    if (free < this.o.minFreeDiskBytes) {
+      throw new BuildFailure(`The platform's disk is nearly full (${formatSize(free)} free; builds need ${formatSize(this.o.minFreeDiskBytes)}, SLIPWAY_BUILD_MIN_FREE_DISK), so this build was not started.\nNothing was changed: push again once the operator has freed space.`);
+    }
   }
 
   private async chooseBuildpacks(ctx: Ctx): Promise<BuildpackSource[]> {
@@ -257,7 +276,13 @@ export class Builder {
 
   private async packSlug(ctx: Ctx, processTypes: Record<string, string>): Promise<SlugsTable> {
     const tmp = join(this.o.dataDir, 'builds', `${ctx.build.id}.slug.tgz`);
-    const packed = await packSlug(ctx.hostBuildDir, tmp, { layers: SLUG_LAYERS, layerCache: layerCacheDir(this.o.dataDir, ctx.req.app.id) });
+    // The pack reads what the build left (a sparse file of terabytes compresses to little): it gets the
+    // build's deadline, and stops writing at the slug size limit.
+    const signal = AbortSignal.timeout(Math.max(1, ctx.deadline - Date.now()));
+    const packed = await packSlug(ctx.hostBuildDir, tmp, { layers: SLUG_LAYERS, layerCache: layerCacheDir(this.o.dataDir, ctx.req.app.id), signal }).catch((err) => {
+      if (signal.aborted) throw new BuildFailure(`Timed out compressing the slug (the build timeout is ${Math.round(this.o.timeoutMs / 1000)} s).`);
+      throw err;
+    });
     for (const l of packed.reused) ctx.req.output(`       Reused the compressed ${l.path} of the previous build (unchanged, ${formatSize(l.bytes)})\n`);
     const { sha256, size } = await this.o.blobs.put(tmp);
     const slug: SlugsTable = {

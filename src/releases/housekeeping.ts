@@ -131,12 +131,21 @@ export class Housekeeping {
     }
   }
 
-  /** Empties the app's build cache, with the slug layers kept for its next build; returns the bytes freed. */
+  /**
+   * Empties the app's build cache, with the slug layers kept for its next build; returns the bytes freed.
+   * The cache is a filesystem image (`<app>.img`, build/cache-disk.ts) mounted only during builds.
+   */
   async purgeCache(appId: string): Promise<number> {
     let freed = 0;
-    for (const dir of [join(this.o.dataDir, 'cache', appId), layerCacheDir(this.o.dataDir, appId)]) {
+    const cache = join(this.o.dataDir, 'cache', appId);
+    for (const dir of [cache, layerCacheDir(this.o.dataDir, appId)]) {
       freed += await du(dir);
       await rm(dir, { recursive: true, force: true });
+    }
+    const image = await stat(`${cache}.img`).catch(() => undefined);
+    if (image) {
+      freed += image.blocks * 512;
+      await rm(`${cache}.img`, { force: true });
     }
     return freed;
   }
