@@ -5,6 +5,7 @@
 // (the quota changed) or none (a plain directory from before) is made anew, empty: it is a cache.
 import { existsSync } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { appDiskImageBytes, makeDiskImage, mountDiskImage } from '../runtime/disk.ts';
 import { mountsUnder, unmountUnder } from '../runtime/index.ts';
 
@@ -21,6 +22,7 @@ export async function mountBuildCache(dir: string, quotaBytes: number): Promise<
   const image = cacheImage(dir);
   if ((await stat(image).catch(() => undefined))?.size !== appDiskImageBytes(quotaBytes)) {
     await rm(dir, { recursive: true, force: true });
+    await mkdir(dirname(dir), { recursive: true, mode: 0o700 });
     await makeDiskImage(image, quotaBytes, 'slipway-cache');
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -53,7 +53,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
 
   const op = await ensureOperator(db, config.operatorEmail, config.operatorKey, () => randomBytes(24).toString('hex'));
   const keyFile = join(config.dataDir, 'operator.key');
-  if (op.key || (config.operatorKey && !existsSync(keyFile))) {
+  if (op.key || (config.operatorKey && (op.replaced || !existsSync(keyFile)))) {
     await writeFile(keyFile, `${op.key ?? config.operatorKey}\n`, { mode: 0o600 });
     await chmod(keyFile, 0o600);
   }
