@@ -1,7 +1,7 @@
 // Issue #9, disks filled on purpose: an app's build writing past its build cache quota fails cleanly;
 // a build leaving a sparse file of terabytes for the slug pack is stopped at the build's deadline;
 // with too little free disk (the threshold set above what the machine has) a push is refused with a
-// message saying so. Another app serves throughout, and the API answers.
+// message saying so; a destroyed app's build cache goes. Another app serves throughout.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { appFiles } from './helpers/apps.ts';
-import { makeRepo, TestPlatform } from './helpers/platform.ts';
+import { makeRepo, sleep, TestPlatform } from './helpers/platform.ts';
 
 const QUOTA_MB = 32;
 
@@ -76,6 +76,18 @@ describe('security: disks filled on purpose', () => {
     assert.match(r.output, /Timed out compressing the slug \(the build timeout is 90 s\)/);
     assert.equal(existsSync(join(p.dataDir, 'builds')) ? (await import('node:fs')).readdirSync(join(p.dataDir, 'builds')).length : 0, 0, 'nothing of the build is left');
     await serves();
+  });
+
+  test('a destroyed app leaves no build cache behind', async () => {
+    const filler = (await p.request('GET', '/apps/filler')).body as { id: string };
+    const image = join(p.dataDir, 'cache', `${filler.id}.img`);
+    assert.ok(existsSync(image), 'the app has a build cache image');
+    assert.equal((await p.request('DELETE', '/apps/filler')).status, 200);
+    // Housekeeping runs after releases and at start.
+    await p.restart();
+    for (let i = 0; i < 60 && existsSync(image); i++) await sleep(500);
+    assert.equal(existsSync(image), false);
+    assert.match(p.output, /removed the build caches of 1 destroyed app/);
   });
 
   test('with the data disk below the threshold, a push is refused saying so', async () => {

@@ -34,6 +34,8 @@ export interface BuilderOptions {
   /** Machine-wide cache of downloaded language runtimes, shared by every app's builds (read-only in them; filled by trusted steps). */
   runtimeCacheDir: string;
   timeoutMs: number;
+  /** What the runtime cache's entries may hold together (runtime-cache.ts). */
+  runtimeCacheQuotaBytes: number;
   /** Size of each app's build cache filesystem (cache-disk.ts). */
   cacheQuotaBytes: number;
   /** A build is refused while the data dir's disk has less free than this. */
@@ -314,7 +316,7 @@ export class Builder {
       await chownTree([work]);
       let said = '';
       const r = await this.step(ctx, i, `bin/fill ${ctx.buildDir} /tmp/cache /tmp/env`, [], (s) => void (said = (said + s).slice(-2000)), false, fill);
-      await sealRuntimeCache(this.runtimeCache);
+      await sealRuntimeCache(this.runtimeCache, this.o.runtimeCacheQuotaBytes, (l) => console.error(l));
       if (r.code !== 0 && !r.timedOut) ctx.req.output(`       (the runtime cache could not be filled: ${lastLine(said) || `status ${r.code}`}; this build downloads its runtime itself)\n`);
     }
     await rm(work, { recursive: true, force: true });

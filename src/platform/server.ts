@@ -119,7 +119,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   const urls = { domain: config.domain, routerPort: config.routerPort };
   const builder = new Builder({
     db, runtime, blobs, logs, dataDir: config.dataDir, builtinRoot: join(ROOT, 'buildpacks'),
-    runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, cacheQuotaBytes: config.buildCacheQuotaBytes, minFreeDiskBytes: config.buildMinFreeDiskBytes, containerPrefix, webUrl: (name) => webUrl(urls, name),
+    runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, cacheQuotaBytes: config.buildCacheQuotaBytes, runtimeCacheQuotaBytes: config.runtimeCacheQuotaBytes, minFreeDiskBytes: config.buildMinFreeDiskBytes, containerPrefix, webUrl: (name) => webUrl(urls, name),
     release: async ({ appId, user, slug, description, formation }) => {
       firstFormation.set(slug.id, formation);
       const r = await releases.create({ appId, user, slugId: slug.id, description });

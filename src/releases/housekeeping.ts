@@ -1,6 +1,6 @@
 // Housekeeping of what releases leave on disk: blobs nothing needs any more are removed from the blob
 // store with their unpacked copies, and the space freed is logged; so are the outputs of destroyed apps'
-// builds and releases; `builds:cache:purge` empties one app's build cache.
+// builds and releases, and their build caches; `builds:cache:purge` empties one app's build cache.
 // What is needed, and so never removed: the slugs of each app's newest `keep` releases and of its newest
 // `keep` releases that went live (the current one and those a rollback may return to, however many
 // failed or pending releases came after them), of every pending release, of every dyno running (a
@@ -8,7 +8,7 @@
 // blob younger than the grace period (an upload not released yet, a build's slug being recorded).
 // Runs shortly after releases (coalesced) and every hour; one pass at a time.
 import { existsSync } from 'node:fs';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore } from '../slugs/index.ts';
 import { formatSize, layerCacheDir } from '../slugs/index.ts';
@@ -97,6 +97,7 @@ export class Housekeeping {
     for (const s of await db.selectFrom('slugs').select(['blob', 'created_at']).execute()) {
       if (!referenced.has(s.blob) && s.created_at > cutoff) needed.add(s.blob);
     }
+    await this.collectCaches();
     const dir = join(this.o.dataDir, 'blobs', 'sha256');
     if (!existsSync(dir)) return { removed: 0, freed: 0 };
     let removed = 0;
@@ -115,6 +116,25 @@ export class Housekeeping {
     if (removed) this.o.say(`removed ${removed} slug${removed === 1 ? '' : 's'} no release needs (beyond each app's newest ${this.o.keep} releases and live releases), freed ${formatSize(freed)}`);
     await this.collectOutputs();
     return { removed, freed };
+  }
+
+  /** Build caches and slug layers of apps that are gone (destroyed), unless a build still has one mounted. */
+  private async collectCaches(): Promise<void> {
+    const ids = new Set<string>();
+    for (const d of ['cache', 'slug-cache']) {
+      for (const f of await readdir(join(this.o.dataDir, d)).catch(() => [] as string[])) ids.add(f.replace(/\.img$/, ''));
+    }
+    if (ids.size === 0) return;
+    const apps = new Set((await this.o.db.selectFrom('apps').select('id').execute()).map((a) => a.id));
+    const mounted = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+    let freed = 0;
+    let removed = 0;
+    for (const id of ids) {
+      if (apps.has(id) || !/^[0-9a-f-]{36}$/.test(id) || mounted.includes(join(this.o.dataDir, 'cache', id))) continue;
+      freed += await this.purgeCache(id);
+      removed++;
+    }
+    if (removed) this.o.say(`removed the build caches of ${removed} destroyed app${removed === 1 ? '' : 's'}, freed ${formatSize(freed)}`);
   }
 
   /** Output streams of builds and releases that are gone (their app was destroyed). */
