@@ -309,15 +309,21 @@ export class Builder {
     const work = join(this.o.dataDir, 'builds', ctx.build.id, 'fill');
     const fill = { buildDir: join(work, 'app'), cacheDir: join(work, 'cache'), envDir: join(work, 'env') };
     for (const { i } of fillers) {
-      await rm(work, { recursive: true, force: true });
-      await mkdir(fill.cacheDir, { recursive: true });
-      await mkdir(fill.envDir, { recursive: true });
-      await cp(ctx.hostBuildDir, fill.buildDir, { recursive: true, verbatimSymlinks: true });
-      await chownTree([work]);
       let said = '';
-      const r = await this.step(ctx, i, `bin/fill ${ctx.buildDir} /tmp/cache /tmp/env`, [], (s) => void (said = (said + s).slice(-2000)), false, fill);
+      try {
+        await rm(work, { recursive: true, force: true });
+        await mkdir(fill.cacheDir, { recursive: true });
+        await mkdir(fill.envDir, { recursive: true });
+        await cp(ctx.hostBuildDir, fill.buildDir, { recursive: true, verbatimSymlinks: true });
+        await chownTree([work]);
+        const r = await this.step(ctx, i, `bin/fill ${ctx.buildDir} /tmp/cache /tmp/env`, [], (s) => void (said = (said + s).slice(-2000)), false, fill);
+        if (r.code !== 0 && !r.timedOut) said ||= `status ${r.code}`;
+        else said = '';
+      } catch (err) {
+        said = (err as Error).message;
+      }
       await sealRuntimeCache(this.runtimeCache, this.o.runtimeCacheQuotaBytes, (l) => console.error(l));
-      if (r.code !== 0 && !r.timedOut) ctx.req.output(`       (the runtime cache could not be filled: ${lastLine(said) || `status ${r.code}`}; this build downloads its runtime itself)\n`);
+      if (said) ctx.req.output(`       (the runtime cache could not be filled: ${lastLine(said)}; this build fetches its runtime itself)\n`);
     }
     await rm(work, { recursive: true, force: true });
   }
