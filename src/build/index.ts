@@ -322,7 +322,9 @@ export class Builder {
       } catch (err) {
         said = (err as Error).message;
       }
-      await sealRuntimeCache(this.runtimeCache, this.o.runtimeCacheQuotaBytes, (l) => console.error(l));
+      // An entry another build removed meanwhile (over the quota, or pruned by its fill) is no failure of this one.
+      await sealRuntimeCache(this.runtimeCache, this.o.runtimeCacheQuotaBytes, (l) => console.error(l))
+        .catch((err) => console.error(`runtime cache: recording what a fill added failed: ${(err as Error).message}`));
       if (said) ctx.req.output(`       (the runtime cache could not be filled: ${lastLine(said)}; this build fetches its runtime itself)\n`);
     }
     await rm(work, { recursive: true, force: true });

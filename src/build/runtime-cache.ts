@@ -13,7 +13,7 @@
 // Records: `.slipway-sums/<entry, / as %>.json`, written whole (rename). The entries together stay
 // within a quota (`SLIPWAY_RUNTIME_CACHE_QUOTA`): apps choose their runtime versions, so fills could
 // otherwise be steered into filling the disk.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
@@ -59,32 +59,35 @@ export async function sealRuntimeCache(root: string, quotaBytes = Infinity, say:
 /** Before a build: every entry matches its record, or is removed (and said). Returns the entries removed. */
 export async function verifyRuntimeCache(root: string, say: (line: string) => void): Promise<string[]> {
   const removed: string[] = [];
-  const live = new Set<string>();
   for (const rel of await entries(root)) {
     const dir = join(root, rel);
-    live.add(recordFile(root, rel));
-    const record = await readRecord(root, rel);
-    if (!record) {
-      const age = Date.now() - (await stat(dir).catch(() => undefined))!.ctimeMs;
-      if (age < UNSEALED_GRACE_MS) continue;
-      say(`runtime cache: ${rel} was never recorded by a fill; removed`);
-    } else {
-      const files = await walk(dir);
-      const fp = fingerprint(files);
-      if (fp === record.fingerprint) continue;
-      if (await digest(dir, files) === record.digest) {
-        await writeRecord(root, rel, { ...record, fingerprint: fp });
-        continue;
+    try {
+      const record = await readRecord(root, rel);
+      if (!record) {
+        if (Date.now() - (await stat(dir)).ctimeMs < UNSEALED_GRACE_MS) continue;
+        say(`runtime cache: ${rel} was never recorded by a fill; removed`);
+      } else {
+        const files = await walk(dir);
+        const fp = fingerprint(files);
+        if (fp === record.fingerprint) continue;
+        if (await digest(dir, files) === record.digest) {
+          await writeRecord(root, rel, { ...record, fingerprint: fp });
+          continue;
+        }
+        say(`runtime cache: ${rel} changed since it was filled; removed (it is fetched again)`);
       }
-      say(`runtime cache: ${rel} changed since it was filled; removed (it is fetched again)`);
+    } catch (err) {
+      // Removed meanwhile (another build's fill pruned it): nothing left to check.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
     }
     await rm(dir, { recursive: true, force: true });
     await rm(recordFile(root, rel), { force: true });
     removed.push(rel);
   }
-  // Records of entries a fill pruned.
+  // Records of entries that are gone (a fill pruned them).
   for (const f of await readdir(join(root, SUMS)).catch(() => [] as string[])) {
-    if (f.endsWith('.json') && !live.has(join(root, SUMS, f))) await rm(join(root, SUMS, f), { force: true });
+    if (f.endsWith('.json') && !existsSync(join(root, f.slice(0, -5).replaceAll('%', '/')))) await rm(join(root, SUMS, f), { force: true });
   }
   return removed;
 }
@@ -115,7 +118,7 @@ async function readRecord(root: string, rel: string): Promise<Record | undefined
 async function writeRecord(root: string, rel: string, r: Record): Promise<void> {
   await mkdir(join(root, SUMS), { recursive: true, mode: 0o755 });
   const file = recordFile(root, rel);
-  const tmp = `${file}.tmp-${process.pid}`;
+  const tmp = `${file}.tmp-${randomUUID()}`; // two builds may record one entry at once
   await writeFile(tmp, JSON.stringify(r), { mode: 0o644 });
   await rename(tmp, file);
 }
