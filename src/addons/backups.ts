@@ -18,6 +18,7 @@ export type BackupRow = AddonBackupsTable;
 /** Where dumps are kept: a content-addressed store (the slugs' blob store). */
 export interface BlobStoreApi {
   path(sha256: string): string;
+  has(sha256: string): boolean;
   put(file: string): Promise<{ sha256: string; size: number }>;
 }
 
@@ -64,6 +65,10 @@ export class Backups {
   async restore(appId: string, backup: BackupRow, addon: AddonRow): Promise<BackupRow> {
     this.postgres(addon);
     if (backup.status !== 'succeeded' || !backup.blob) throw new AddonError(422, 'invalid_params', `Backup ${backupName(backup)} did not complete; choose another.`);
+    // Housekeeping keeps every backup's dump; one lost anyway (a disk restored from elsewhere) is said so.
+    if (!this.o.blobs.has(backup.blob)) {
+      throw new AddonError(422, 'invalid_params', `Backup ${backupName(backup)}'s dump is no longer stored on the platform, so it cannot be restored; choose another (pg:backups lists them).`);
+    }
     const row = await this.begin(appId, addon, 'r', backupName(backup));
     try {
       await this.backupsOf(addon).restore(this.o.addons.resource(addon), this.o.blobs.path(backup.blob));

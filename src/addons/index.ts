@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Transaction } from 'kysely';
-import type { ConfigChangeOptions, ReleaseRow } from '../releases/index.ts';
+import { aad, type ConfigChangeOptions, type ReleaseRow, type Sealer } from '../releases/index.ts';
 import type { Database, Db } from '../store/index.ts';
 import { now } from '../store/index.ts';
 import type { AddonAttachmentsTable, AddonsTable } from '../store/schema.ts';
@@ -59,6 +59,8 @@ export interface AddonsOptions {
   /** How often Postgres databases are measured against their plans' limits (and restricted when over). */
   checkIntervalMs: number;
   logger?: Logger;
+  /** Encrypts the rows' `config` and `resource` (credentials) at rest, each bound to its add-on. */
+  sealer: Sealer;
 }
 
 export class Addons {
@@ -98,7 +100,7 @@ export class Addons {
     }
     this.checkTimer = setInterval(() => void this.checkLimits(), this.o.checkIntervalMs);
     this.checkTimer.unref();
-    const rows = await this.o.db.selectFrom('addons').selectAll().execute();
+    const rows = (await this.o.db.selectFrom('addons').selectAll().execute()).map((r) => this.unseal(r));
     // The network comes up with the first add-on: a platform without any leaves no trace on the host.
     if (rows.length === 0) return;
     try {
@@ -158,7 +160,7 @@ export class Addons {
         // The row may have changed meanwhile (a rotation): only the flag is taken from this pass.
         const fresh = await this.find(row.id);
         if (!fresh) continue;
-        const resource = JSON.stringify({ ...JSON.parse(fresh.resource), restricted: next.restricted });
+        const resource = this.seal(fresh, 'resource', JSON.stringify({ ...JSON.parse(fresh.resource), restricted: next.restricted }));
         await this.o.db.updateTable('addons').set({ resource, updated_at: now() }).where('id', '=', row.id).execute();
         this.logger.info(`${row.name} ${next.restricted ? 'is over its plan\'s limits: access restricted to reading, DELETE and TRUNCATE' : 'is within its plan\'s limits again: full access restored'}`);
       }
@@ -177,24 +179,24 @@ export class Addons {
 
   // ---- reads ----
 
-  list(appId?: string): Promise<AddonRow[]> {
+  async list(appId?: string): Promise<AddonRow[]> {
     let q = this.o.db.selectFrom('addons').selectAll().where('state', '!=', 'deprovisioning');
     if (appId) q = q.where('app_id', '=', appId);
-    return q.orderBy('created_at').execute();
+    return (await q.orderBy('created_at').execute()).map((r) => this.unseal(r));
   }
 
   /** Add-ons owned by the app or attached to it. */
   async listForApp(appId: string): Promise<AddonRow[]> {
     const attached = this.o.db.selectFrom('addon_attachments').select('addon_id').where('app_id', '=', appId);
-    return this.o.db.selectFrom('addons').selectAll().where('state', '!=', 'deprovisioning')
-      .where((eb) => eb.or([eb('app_id', '=', appId), eb('id', 'in', attached)])).orderBy('created_at').execute();
+    return (await this.o.db.selectFrom('addons').selectAll().where('state', '!=', 'deprovisioning')
+      .where((eb) => eb.or([eb('app_id', '=', appId), eb('id', 'in', attached)])).orderBy('created_at').execute()).map((r) => this.unseal(r));
   }
 
   /** By id or name; with `appId`, also by an attachment name on that app (`DATABASE`). */
   async find(idOrName: string, appId?: string): Promise<AddonRow | undefined> {
     const direct = await this.o.db.selectFrom('addons').selectAll().where('state', '!=', 'deprovisioning')
       .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)])).executeTakeFirst();
-    if (direct || !appId) return direct;
+    if (direct || !appId) return direct && this.unseal(direct);
     const name = normalizeAttachmentName(idOrName.replace(/_URL$/i, ''));
     if (!name) return undefined;
     const att = await this.o.db.selectFrom('addon_attachments').select('addon_id').where('app_id', '=', appId).where('name', '=', name).executeTakeFirst();
@@ -251,7 +253,7 @@ export class Addons {
     };
     const provider = this.provider(row);
     row.resource = JSON.stringify(await provider.prepare({ addonId: row.id, addonName: name, service, plan }));
-    await this.o.db.insertInto('addons').values(row).execute();
+    await this.o.db.insertInto('addons').values({ ...row, config: this.seal(row, 'config', row.config), resource: this.seal(row, 'resource', row.resource) }).execute();
     try {
       const made = await provider.provision(this.resource(row));
       row.resource = JSON.stringify(made.state);
@@ -263,7 +265,7 @@ export class Addons {
     row.state = 'provisioned';
     try {
       await this.attachRelease(row, o.app, attachment, o.user, async (trx) => {
-        await trx.updateTable('addons').set({ state: 'provisioned', resource: row.resource, config: row.config, updated_at: now() }).where('id', '=', row.id).execute();
+        await trx.updateTable('addons').set({ state: 'provisioned', resource: this.seal(row, 'resource', row.resource), config: this.seal(row, 'config', row.config), updated_at: now() }).where('id', '=', row.id).execute();
       });
     } catch (err) {
       await provider.deprovision(this.resource(row)).catch(() => undefined);
@@ -319,7 +321,7 @@ export class Addons {
     if (plan.name === addon.plan) throw new AddonError(422, 'invalid_params', `${addon.name} is already on ${service.name}:${plan.name}.`);
     const made = await this.provider(addon).changePlan(this.resource(addon), plan);
     const updated = { ...addon, plan: plan.name, resource: JSON.stringify(made.state), config: JSON.stringify(made.config), updated_at: now() };
-    await this.o.db.updateTable('addons').set({ plan: updated.plan, resource: updated.resource, config: updated.config, updated_at: updated.updated_at }).where('id', '=', addon.id).execute();
+    await this.o.db.updateTable('addons').set({ plan: updated.plan, resource: this.seal(addon, 'resource', updated.resource), config: this.seal(addon, 'config', updated.config), updated_at: updated.updated_at }).where('id', '=', addon.id).execute();
     await this.publish(updated, user, `Upgrade @ref:${addon.name} to ${service.name}:${plan.name}`);
     return updated;
   }
@@ -329,7 +331,7 @@ export class Addons {
     this.checkAvailable();
     const made = await this.provider(addon).rotateCredentials(this.resource(addon));
     const updated = { ...addon, resource: JSON.stringify(made.state), config: JSON.stringify(made.config), updated_at: now() };
-    await this.o.db.updateTable('addons').set({ resource: updated.resource, config: updated.config, updated_at: updated.updated_at }).where('id', '=', addon.id).execute();
+    await this.o.db.updateTable('addons').set({ resource: this.seal(addon, 'resource', updated.resource), config: this.seal(addon, 'config', updated.config), updated_at: updated.updated_at }).where('id', '=', addon.id).execute();
     await this.publish(updated, user);
   }
 
@@ -348,6 +350,16 @@ export class Addons {
   }
 
   // ---- internals ----
+
+  /** A stored row with its credentials decrypted (every read goes through here). */
+  private unseal(row: AddonRow): AddonRow {
+    return { ...row, config: this.o.sealer.decrypt(row.config, aad.addon(row, 'config')), resource: this.o.sealer.decrypt(row.resource, aad.addon(row, 'resource')) };
+  }
+
+  /** A column's JSON as stored: encrypted, bound to the add-on. */
+  private seal(row: Pick<AddonRow, 'id' | 'app_id'>, column: 'config' | 'resource', json: string): string {
+    return this.o.sealer.encrypt(json, aad.addon(row, column));
+  }
 
   /** The provider that serves the add-on's service. */
   provider(row: AddonRow): AddonProvider {

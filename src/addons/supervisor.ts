@@ -15,6 +15,11 @@ import { commIs, running, stopChild, stopLeftover as stopPidFile, waitReady as p
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
 const MAX_RESTART_DELAY_MS = 30_000;
+/**
+ * All a server gets of the platform's environment: a fixed PATH and locale. Nothing of the platform's
+ * own (its operator key, an operator's shell variables) reaches a process other tenants connect to.
+ */
+export const SERVER_ENV: Readonly<Record<string, string>> = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' };
 
 export interface ServerSpec {
   /** Unique key and log label, e.g. `postgresql shared`. */
@@ -91,7 +96,7 @@ export class Supervisor {
 
   private spawn(spec: ServerSpec, previous?: Running): Running {
     const fd = openSync(spec.logFile, 'a', 0o600);
-    const child = spawn(spec.command[0], spec.command[1], { detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(spec.command[0], spec.command[1], { detached: true, stdio: ['ignore', fd, fd], env: { ...SERVER_ENV } });
     closeSync(fd);
     const entry: Running = previous ?? { spec, child, exited: Promise.resolve(), stopping: false, started: false, failures: 0 };
     entry.child = child;

@@ -2,7 +2,9 @@
 // app reaches, with the other components' parts it calls recorded.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { randomBytes } from 'node:crypto';
 import { PlatformError } from '../errors.ts';
+import { ConfigCipher } from '../releases/index.ts';
 import { openStore } from '../store/index.ts';
 import { Apps, Domains, SniEndpoints } from './index.ts';
 
@@ -25,7 +27,7 @@ async function setup() {
   });
   const served: string[] = [];
   const certs = new SniEndpoints({
-    db: store.db, table: { set: (c) => served.push(`${c.name}:${c.hostnames.join(',')}`), delete: (n) => served.push(`-${n}`) },
+    db: store.db, sealer: ConfigCipher.fromKey(randomBytes(32)), table: { set: (c) => served.push(`${c.name}:${c.hostnames.join(',')}`), delete: (n) => served.push(`-${n}`) },
     check: (chain) => { if (!chain.includes('BEGIN CERTIFICATE')) throw new Error('certificate_chain is not a PEM certificate.'); },
   });
   const routed = new Map<string, string[]>();

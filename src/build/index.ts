@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chown, cp, mkdir, rm, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { LogSink } from '../logs/types.ts';
@@ -20,6 +20,8 @@ import { describeProcessTypes, ProcfileError, readProcfile } from './procfile.ts
 import { AppJsonError, readAppJsonFormation, type FormationEntry } from './appjson.ts';
 import { runStep } from './run-step.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
+import { mountBuildCache, unmountBuildCache } from './cache-disk.ts';
+import { filledDir, sealRuntimeCache, verifyRuntimeCache } from './runtime-cache.ts';
 
 export interface BuilderOptions {
   db: Db;
@@ -30,9 +32,15 @@ export interface BuilderOptions {
   dataDir: string;
   /** The repository's buildpacks/ folder. */
   builtinRoot: string;
-  /** Machine-wide cache of downloaded language runtimes, shared by every app's builds. */
+  /** Machine-wide cache of downloaded language runtimes, shared by every app's builds (read-only in them; filled by trusted steps). */
   runtimeCacheDir: string;
   timeoutMs: number;
+  /** What the runtime cache's entries may hold together (runtime-cache.ts). */
+  runtimeCacheQuotaBytes: number;
+  /** Size of each app's build cache filesystem (cache-disk.ts). */
+  cacheQuotaBytes: number;
+  /** A build is refused while the data dir's disk has less free than this. */
+  minFreeDiskBytes: number;
   /** This platform's container id prefix (`slipway-<instance>-`). */
   containerPrefix: string;
   /** Turns a finished slug into a release; `pending` when its release phase is still to run. */
@@ -86,9 +94,12 @@ const STACK_ENV_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:
 
 export class Builder {
   private readonly logger: Logger;
+  /** The part of the runtime cache builds see (read-only) and fills write (runtime-cache.ts). */
+  private readonly runtimeCache: string;
 
   constructor(private readonly o: BuilderOptions) {
     this.logger = componentLogger(o.logger, 'build');
+    this.runtimeCache = filledDir(o.runtimeCacheDir);
   }
 
   /**
@@ -110,11 +121,14 @@ export class Builder {
     };
     const out = req.output;
     try {
+      await this.checkFreeDisk();
       await this.prepareDirs(ctx);
       out(`-----> Building on the ${capitalize(stack)} stack\n`);
       const packs = await this.chooseBuildpacks(ctx);
       build.buildpacks = JSON.stringify(packs.map((p) => ({ url: p.url, name: p.name })));
       out(`-----> ${ctx.detected} app detected\n`);
+      await this.fillRuntimeCache(ctx, packs);
+      await verifyRuntimeCache(this.runtimeCache, (l) => this.logger.warn(`runtime cache: ${l}`));
       const exports: string[] = [];
       for (let i = 0; i < packs.length; i++) {
         const r = await this.step(ctx, i, `bin/compile ${ctx.buildDir} /tmp/cache /tmp/env`, exports, out, false);
@@ -151,6 +165,7 @@ export class Builder {
       logs.emit(req.app.id, 'app', 'api', `Build failed -- check your build output: builds:info ${build.id}`);
       return { build };
     } finally {
+      await unmountBuildCache(ctx.hostCache).catch((err) => this.logger.error({ err, build: build.id }, 'unmounting the build cache failed'));
       await unmountUnder(work);
       await rm(work, { recursive: true, force: true });
     }
@@ -182,6 +197,8 @@ export class Builder {
     const dir = join(this.o.dataDir, 'builds');
     await unmountUnder(dir);
     await rm(dir, { recursive: true, force: true });
+    // Build caches a killed platform left mounted.
+    await unmountUnder(join(this.o.dataDir, 'cache'));
   }
 
   private async prepareDirs(ctx: Ctx): Promise<void> {
@@ -193,7 +210,8 @@ export class Builder {
       // is written uses memory; the size caps a runaway build.
       await execFileP('mount', ['-t', 'tmpfs', '-o', `size=${BUILD_TMPFS_BYTES},mode=0755`, 'slipway-build', work]);
     }
-    for (const d of [ctx.hostBuildDir, ctx.hostEnvDir, ctx.hostBuildpacks, ctx.hostCache, this.o.runtimeCacheDir]) await mkdir(d, { recursive: true });
+    for (const d of [ctx.hostBuildDir, ctx.hostEnvDir, ctx.hostBuildpacks, this.runtimeCache]) await mkdir(d, { recursive: true });
+    await mountBuildCache(ctx.hostCache, this.o.cacheQuotaBytes);
     await ctx.req.checkout(ctx.hostBuildDir, ctx.req.output);
     const config = await this.o.configVars(ctx.req.app.id);
     for (const [key, value] of Object.entries(config)) await writeFile(join(ctx.hostEnvDir, key), value);
@@ -201,7 +219,16 @@ export class Builder {
     // Builds run as the dyno user: it must own what it compiles, caches and downloads.
     // The caches' contents were written by that user already; only their roots may be new.
     await chownTree([ctx.hostBuildDir, ctx.hostBuildpacks]);
-    if (process.getuid?.() === 0) for (const d of [ctx.hostCache, this.o.runtimeCacheDir]) await chown(d, DYNO_UID, DYNO_GID);
+    if (process.getuid?.() === 0) for (const d of [ctx.hostCache, this.runtimeCache]) await chown(d, DYNO_UID, DYNO_GID);
+  }
+
+  /** Refuses the build, saying why, while the data dir's disk is nearly full. */
+  private async checkFreeDisk(): Promise<void> {
+    const fs = await statfs(this.o.dataDir);
+    const free = fs.bavail * fs.bsize;
+    if (free < this.o.minFreeDiskBytes) {
+      throw new BuildFailure(`The platform's disk is nearly full (${formatSize(free)} free; builds need ${formatSize(this.o.minFreeDiskBytes)}, SLIPWAY_BUILD_MIN_FREE_DISK), so this build was not started.\nNothing was changed: push again once the operator has freed space.`);
+    }
   }
 
   private async chooseBuildpacks(ctx: Ctx): Promise<BuildpackSource[]> {
@@ -256,7 +283,13 @@ export class Builder {
 
   private async packSlug(ctx: Ctx, processTypes: Record<string, string>): Promise<SlugsTable> {
     const tmp = join(this.o.dataDir, 'builds', `${ctx.build.id}.slug.tgz`);
-    const packed = await packSlug(ctx.hostBuildDir, tmp, { layers: SLUG_LAYERS, layerCache: layerCacheDir(this.o.dataDir, ctx.req.app.id) });
+    // The pack reads what the build left (a sparse file of terabytes compresses to little): it gets the
+    // build's deadline, and stops writing at the slug size limit.
+    const signal = AbortSignal.timeout(Math.max(1, ctx.deadline - Date.now()));
+    const packed = await packSlug(ctx.hostBuildDir, tmp, { layers: SLUG_LAYERS, layerCache: layerCacheDir(this.o.dataDir, ctx.req.app.id), signal }).catch((err) => {
+      if (signal.aborted) throw new BuildFailure(`Timed out compressing the slug (the build timeout is ${Math.round(this.o.timeoutMs / 1000)} s).`);
+      throw err;
+    });
     for (const l of packed.reused) ctx.req.output(`       Reused the compressed ${l.path} of the previous build (unchanged, ${formatSize(l.bytes)})\n`);
     const { sha256, size } = await this.o.blobs.put(tmp);
     const slug: SlugsTable = {
@@ -268,8 +301,45 @@ export class Builder {
     return slug;
   }
 
-  /** Runs `script` of buildpack `index` in a build container, after sourcing earlier buildpacks' exports. */
-  private step(ctx: Ctx, index: number, script: string, exports: string[], onOutput: ((s: string) => void) | undefined, capture: boolean) {
+  /**
+   * The machine-wide runtime cache is read-only in every build: what one app's build code wrote there,
+   * another app's build would run. It is filled here instead, before the build's own steps, by the
+   * built-in buildpacks' `bin/fill` (their compile up to the runtime being cached, so none of the app
+   * runs), on a copy of the source, without config vars, each in a container of its own with the cache
+   * writable. Third-party buildpacks never fill it. A fill that fails only costs the build a download.
+   */
+  private async fillRuntimeCache(ctx: Ctx, packs: BuildpackSource[]): Promise<void> {
+    const fillers = packs.map((p, i) => ({ p, i })).filter(({ p }) => p.kind === 'builtin' && existsSync(join(p.dir, 'bin', 'fill')));
+    if (fillers.length === 0) return;
+    const work = join(this.o.dataDir, 'builds', ctx.build.id, 'fill');
+    const fill = { buildDir: join(work, 'app'), cacheDir: join(work, 'cache'), envDir: join(work, 'env') };
+    for (const { i } of fillers) {
+      let said = '';
+      try {
+        await rm(work, { recursive: true, force: true });
+        await mkdir(fill.cacheDir, { recursive: true });
+        await mkdir(fill.envDir, { recursive: true });
+        await cp(ctx.hostBuildDir, fill.buildDir, { recursive: true, verbatimSymlinks: true });
+        await chownTree([work]);
+        const r = await this.step(ctx, i, `bin/fill ${ctx.buildDir} /tmp/cache /tmp/env`, [], (s) => void (said = (said + s).slice(-2000)), false, fill);
+        if (r.code !== 0 && !r.timedOut) said ||= `status ${r.code}`;
+        else said = '';
+      } catch (err) {
+        said = (err as Error).message;
+      }
+      // An entry another build removed meanwhile (over the quota, or pruned by its fill) is no failure of this one.
+      await sealRuntimeCache(this.runtimeCache, this.o.runtimeCacheQuotaBytes, (l) => this.logger.info(`runtime cache: ${l}`))
+        .catch((err) => this.logger.error({ err }, 'runtime cache: recording what a fill added failed'));
+      if (said) ctx.req.output(`       (the runtime cache could not be filled: ${lastLine(said)}; this build fetches its runtime itself)\n`);
+    }
+    await rm(work, { recursive: true, force: true });
+  }
+
+  /**
+   * Runs `script` of buildpack `index` in a build container, after sourcing earlier buildpacks' exports;
+   * `fill` runs a runtime-cache fill instead: its own copy of the source, cache and env, the runtime cache writable.
+   */
+  private step(ctx: Ctx, index: number, script: string, exports: string[], onOutput: ((s: string) => void) | undefined, capture: boolean, fill?: { buildDir: string; cacheDir: string; envDir: string }) {
     const bp = `/tmp/buildpacks/${index}`;
     const sources = exports.map((e) => `. ${e}; `).join('');
     const spec: ContainerSpec = {
@@ -282,11 +352,11 @@ export class Builder {
       },
       cwd: '/tmp',
       mounts: [
-        { source: ctx.hostBuildDir, destination: ctx.buildDir, readonly: false },
-        { source: ctx.hostCache, destination: '/tmp/cache', readonly: false },
-        { source: ctx.hostEnvDir, destination: '/tmp/env', readonly: true },
-        { source: ctx.hostBuildpacks, destination: '/tmp/buildpacks', readonly: false },
-        { source: this.o.runtimeCacheDir, destination: '/tmp/runtimes', readonly: false },
+        { source: fill?.buildDir ?? ctx.hostBuildDir, destination: ctx.buildDir, readonly: false },
+        { source: fill?.cacheDir ?? ctx.hostCache, destination: '/tmp/cache', readonly: false },
+        { source: fill?.envDir ?? ctx.hostEnvDir, destination: '/tmp/env', readonly: true },
+        { source: ctx.hostBuildpacks, destination: '/tmp/buildpacks', readonly: !!fill },
+        { source: this.runtimeCache, destination: '/tmp/runtimes', readonly: !fill },
       ],
       memoryLimitBytes: 4 * 1024 ** 3,
       pidsLimit: 4096,
@@ -316,6 +386,7 @@ class BuildFailure extends Error {}
 export class BuildRejected extends BuildFailure {}
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const lastLine = (s: string) => s.trim().split('\n').at(-1)?.replace(/^[\s!>-]+/, '').slice(0, 200) ?? '';
 
 /**
  * Hands a tree to the dyno user without following a link: the tree is the app's (a pushed `etc -> /etc`

@@ -6,7 +6,7 @@
 // (sampler.ts).
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { LogSink } from '../logs/types.ts';
 import type { Runtime } from '../runtime/types.ts';
 import { type BlobStore, unpackSlug } from '../slugs/index.ts';
@@ -53,7 +53,7 @@ export interface DynoManagerOptions {
   /** Container ids of this platform start with it, so cleanups never touch another platform's. */
   containerPrefix: string;
   /** A release's stored config snapshot → its vars (the releases component encrypts them at rest). */
-  decodeConfig: (stored: string) => Record<string, string>;
+  decodeConfig: (stored: string, release: { app_id: string; id: string }) => Record<string, string>;
   /** How a Host matches the custom domains (exact, then wildcard): the router's rule, passed in. */
   lookupHost: (domains: ReadonlyMap<string, string>, hostname: string) => string | undefined;
   logger?: Logger;
@@ -254,6 +254,12 @@ export class DynoManager {
     const chosen = [...app.dynos.values()].filter((d) => d.name === target || d.spec.type === target);
     await Promise.all(chosen.map((d) => d.stop()));
     return chosen.length;
+  }
+
+  /** The slug blobs the dynos of every app run on (housekeeping keeps them). */
+  slugsInUse(): Set<string> {
+    const dynos = [...this.apps.values()].flatMap((a) => [...a.dynos.values(), ...(this.preboot.serving(a.id) ?? [])]);
+    return new Set(dynos.map((d) => basename(d.spec.slugDir)));
   }
 
   dynos(appId: string): Dyno[] {

@@ -22,6 +22,12 @@ export interface PlatformConfig {
   stackDir?: string;
   runtimeCacheDir: string;
   buildTimeoutMs: number;
+  /** What the machine-wide runtime cache's entries may hold; past it the least recently used go. */
+  runtimeCacheQuotaBytes: number;
+  /** Each app's build cache lives on a filesystem of this size: a build writing more fails with ENOSPC. */
+  buildCacheQuotaBytes: number;
+  /** Builds are refused while the data dir's disk has less free than this. */
+  buildMinFreeDiskBytes: number;
   bootTimeoutMs: number;
   stopGraceMs: number;
   /** Length of one "minute" of the crash back-off (tests shorten it). */
@@ -91,6 +97,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     stackDir: env.SLIPWAY_STACK_DIR || undefined,
     runtimeCacheDir: env.SLIPWAY_RUNTIME_CACHE_DIR || '/var/cache/slipway/runtimes',
     buildTimeoutMs: num('SLIPWAY_BUILD_TIMEOUT', 15 * 60) * 1000,
+    runtimeCacheQuotaBytes: num('SLIPWAY_RUNTIME_CACHE_QUOTA', 10240) * 1024 * 1024,
+    buildCacheQuotaBytes: Math.max(16, num('SLIPWAY_BUILD_CACHE_QUOTA', 2048)) * 1024 * 1024,
+    buildMinFreeDiskBytes: num('SLIPWAY_BUILD_MIN_FREE_DISK', 2048) * 1024 * 1024,
     bootTimeoutMs: num('SLIPWAY_BOOT_TIMEOUT', 60) * 1000,
     stopGraceMs: num('SLIPWAY_STOP_GRACE', 30) * 1000,
     crashBackoffMinuteMs: num('SLIPWAY_CRASH_BACKOFF_MINUTE', 60) * 1000,

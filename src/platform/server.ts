@@ -20,7 +20,8 @@ import { GitHttp } from '../git/http.ts';
 import { PushHandler } from '../git/push.ts';
 import { Repos } from '../git/repos.ts';
 import { Drains, Logplex } from '../logs/index.ts';
-import { ConfigCipher, Releases } from '../releases/index.ts';
+import { aad, ConfigCipher, Releases } from '../releases/index.ts';
+import { migrateSecrets } from '../releases/secrets-migration.ts';
 import { Housekeeping } from '../releases/housekeeping.ts';
 import { OutputStore } from '../releases/output.ts';
 import { CertTable, HaproxyController, haproxyAvailable, inspectCertificate, lookupHost, Router, RouterMetrics, RouterMetricsStore } from '../router/index.ts';
@@ -29,6 +30,7 @@ import { BlobStore } from '../slugs/index.ts';
 import { openStore } from '../store/index.ts';
 import { ConfigError, loadConfig, loadLogConfig, type PlatformConfig } from './config.ts';
 import { createLogger, type Logger } from '../logger/index.ts';
+import { confineEnvironment, receiveOperatorKey } from './environment.ts';
 import { ensureServerCert } from './tls.ts';
 import { Rendezvous } from '../api/rendezvous.ts';
 import { hostname } from 'node:os';
@@ -49,16 +51,21 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = openStore(join(config.dataDir, 'slipway.db'));
   const db = store.db;
+  // Secrets at rest: opened (and older data migrated) before anything reads them.
+  const cipher = await ConfigCipher.open(join(config.dataDir, 'secrets', 'config.key'));
+  const migrated = await migrateSecrets(db, cipher);
+  if (migrated) say(`Encrypted ${migrated} stored secret${migrated === 1 ? '' : 's'} in the current format (each bound to its row).`);
 
   const accounts = new Accounts({ db });
   const op = await accounts.ensureOperator(config.operatorEmail, config.operatorKey, () => randomBytes(24).toString('hex'));
   const keyFile = join(config.dataDir, 'operator.key');
-  if (op.key || (config.operatorKey && !existsSync(keyFile))) {
+  if (op.key || (config.operatorKey && (op.replaced || !existsSync(keyFile)))) {
     await writeFile(keyFile, `${op.key ?? config.operatorKey}\n`, { mode: 0o600 });
     await chmod(keyFile, 0o600);
   }
-  if (op.created && op.key && !config.operatorKey) {
-    say(`Created the operator account ${config.operatorEmail}. Its API key (shown once; also in ${keyFile}):`);
+  if (op.replaced) say(`The operator is now ${config.operatorEmail} (was ${op.replaced}); the previous operator key no longer works.`);
+  if (op.key && !config.operatorKey) {
+    say(`${op.created ? 'Created the operator account' : 'A new key for the operator account'} ${config.operatorEmail}. Its API key (shown once; also in ${keyFile}):`);
     say(`    ${op.key}`);
   }
 
@@ -72,38 +79,37 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   await runtime.prepare((line) => say(`stack: ${line}`));
 
   const logs = new Logplex();
-  const drains = new Drains({ db, logs });
+  const drains = new Drains({ db, logs, urls: { seal: (row, url) => cipher.encrypt(url, aad.drainUrl(row)), open: (row) => cipher.decrypt(row.url, aad.drainUrl(row)) } });
   await drains.start();
   const blobs = new BlobStore({ dir: join(config.dataDir, 'blobs') });
-  const cipher = await ConfigCipher.open(join(config.dataDir, 'secrets', 'config.key'));
   const releaseOutputs = new OutputStore(join(config.dataDir, 'output', 'releases'), { kind: 'releases', db, ttlMs: config.streamTtlMs, logger: log });
   const buildOutputs = new OutputStore(join(config.dataDir, 'output', 'builds'), { kind: 'builds', db, ttlMs: config.streamTtlMs, logger: log });
   const dynos = new DynoManager({
     db, runtime, logs, blobs, dataDir: config.dataDir, domain: config.domain, bootTimeoutMs: config.bootTimeoutMs,
     stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs, cycleMs: config.cycleMs,
     cycleJitterMs: config.cycleJitterMs, idleAfterMs: config.idleAfterMs, hangupIntervalMs: config.hangupIntervalMs, metricsIntervalMs: config.metricsIntervalMs,
-    containerPrefix, decodeConfig: (stored) => cipher.decryptMap(stored), lookupHost, logger: log,
+    containerPrefix, decodeConfig: (stored, release) => cipher.decryptMap(stored, aad.releaseConfig(release)), lookupHost, logger: log,
   });
-  const housekeeping = new Housekeeping({ db, blobs, dataDir: config.dataDir, keep: config.releasesKept, graceMs: config.slugGraceMs, logger: log });
+  const housekeeping = new Housekeeping({ db, blobs, dataDir: config.dataDir, keep: config.releasesKept, graceMs: config.slugGraceMs, inUse: () => dynos.slugsInUse(), logger: log });
   const releases = new Releases({
     db, logs, cipher, blobs, outputs: releaseOutputs, releaseTimeoutMs: config.releaseTimeoutMs, logger: log,
     runReleaseCommand: (r) => dynos.oneOffs.runReleaseCommand({ ...r, releaseId: r.release.id }),
     // A release going live: the dyno manager makes the formation follow it and replaces the dynos.
     onRelease: async (appId, release) => { await dynos.goLive(appId, release); housekeeping.schedule(); },
     // A rollback leaves add-ons' vars as they are now: add-ons are not rolled back.
-    managedKeys: (appId) => managedKeys(db, appId),
+    managedKeys: (appId) => managedKeys(db, cipher, appId),
   });
   await releases.recover();
   // Add-on servers come up before any dyno that may connect to them, and go down after the last one.
   const addons = new Addons({
     db, releases, blobs, dir: join(config.dataDir, 'addons'), id: containerPrefix, pool: config.addonsPool,
-    checkIntervalMs: config.addonsCheckIntervalMs, logger: log,
+    checkIntervalMs: config.addonsCheckIntervalMs, sealer: cipher, logger: log,
   });
   await addons.start();
   const urls = { domain: config.domain, routerPort: config.routerPort };
   const builder = new Builder({
     db, runtime, blobs, logs, dataDir: config.dataDir, builtinRoot: join(ROOT, 'buildpacks'),
-    runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, containerPrefix, webUrl: (name) => webUrl(urls, name), logger: log,
+    runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, cacheQuotaBytes: config.buildCacheQuotaBytes, runtimeCacheQuotaBytes: config.runtimeCacheQuotaBytes, minFreeDiskBytes: config.buildMinFreeDiskBytes, containerPrefix, webUrl: (name) => webUrl(urls, name), logger: log,
     release: async ({ appId, user, slug, description, formation }) => {
       const r = await releases.create({ appId, user, slugId: slug.id, description, formation });
       return { id: r.id, version: r.version, pending: r.status === 'pending' };
@@ -132,7 +138,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   });
   // Certificates of custom domains (SNI endpoints) the router serves, from the store.
   const certs = new CertTable();
-  const sniEndpoints = new SniEndpoints({ db, table: certs, check: inspectCertificate });
+  const sniEndpoints = new SniEndpoints({ db, sealer: cipher, table: certs, check: inspectCertificate });
   await sniEndpoints.publish();
   const domains = new Domains({ db, domain: config.domain, routes: dynos, certs: sniEndpoints });
   // Router metrics: finished minutes go to the store, which keeps the last 24 hours.
@@ -227,7 +233,9 @@ export async function runServer(_argv: string[]): Promise<void> {
   let log = createLogger({ format: process.env.SLIPWAY_LOG_FORMAT === 'json' ? 'json' : 'text' });
   try {
     log = createLogger(loadLogConfig());
+    receiveOperatorKey();
     config = loadConfig();
+    confineEnvironment();
   } catch (err) {
     if (err instanceof ConfigError) {
       log.fatal(err.message);

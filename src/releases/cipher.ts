@@ -1,18 +1,50 @@
-// Config var values at rest: AES-256-GCM under a platform key kept in the data dir (`secrets/config.key`,
-// mode 0600, made on first start). Stored values read `enc:v1:<iv>:<tag>:<ciphertext>` (base64), so a
-// copy of the database alone reveals no value; the key file and the database together do.
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+// The platform's secrets at rest: config vars, release snapshots, add-on credentials, SNI private keys
+// and drain URLs are AES-256-GCM ciphertexts under keys derived (HKDF-SHA256) from one 32-byte platform
+// secret kept in the data dir (`secrets/config.key`, mode 0600, made on first start): one key encrypts,
+// another signs capability URLs, so neither use can stand in for the other. Each ciphertext carries its
+// row's identity as associated data (`aad` below: the table, the app's id and the row's name or key), so
+// a value copied onto another row, or another app's, fails to decrypt instead of being read there.
+// Stored values read `enc:v2:<iv>:<tag>:<ciphertext>` (base64): a copy of the database alone reveals no
+// value; the key file and the database together do. `enc:v1:` (the raw secret as key, no associated data)
+// and plain values are what older versions stored; only the one-time migration (secrets-migration.ts)
+// reads them.
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-const PREFIX = 'enc:v1:';
+const PREFIX = 'enc:v2:';
+const LEGACY_PREFIX = 'enc:v1:';
 const KEY_BYTES = 32;
 
-export class ConfigCipher {
-  private constructor(private readonly key: Buffer) {}
+/** The associated data of each kind of stored secret: where it lives, so it reads nowhere else. */
+export const aad = {
+  configVar: (appId: string, key: string) => `config_vars:${appId}:${key}`,
+  releaseConfig: (r: { app_id: string; id: string }) => `releases:${r.app_id}:${r.id}`,
+  addon: (r: { app_id: string; id: string }, column: 'config' | 'resource') => `addons:${r.app_id}:${r.id}:${column}`,
+  sniKey: (r: { app_id: string; id: string }) => `sni_endpoints:${r.app_id}:${r.id}:private_key`,
+  drainUrl: (r: { app_id: string; id: string }) => `log_drains:${r.app_id}:${r.id}:url`,
+};
 
-  /** Loads the key file, or makes it (written aside and renamed, so a crash never leaves half a key). */
+/** What components that store secrets need (logs and add-ons take this, not the class). */
+export interface Sealer {
+  encrypt(plain: string, aad: string): string;
+  decrypt(stored: string, aad: string): string;
+}
+
+/** A stored value that did not decrypt: tampered, moved from another row, or under another key. */
+export class SecretError extends Error {}
+
+export class ConfigCipher implements Sealer {
+  private readonly encKey: Buffer;
+  private readonly signKey: Buffer;
+
+  private constructor(private readonly secret: Buffer) {
+    this.encKey = derive(secret, 'slipway encryption at rest v2');
+    this.signKey = derive(secret, 'slipway capability url signing v2');
+  }
+
+  /** Loads the secret file, or makes it (written aside and renamed, so a crash never leaves half a key). */
   static async open(file: string): Promise<ConfigCipher> {
     if (!existsSync(file)) {
       await mkdir(dirname(file), { recursive: true, mode: 0o700 });
@@ -31,43 +63,64 @@ export class ConfigCipher {
     return new ConfigCipher(key);
   }
 
+  /** Whether `stored` is in the current format (what the migration leaves everywhere). */
   static isEncrypted(stored: string): boolean {
     return stored.startsWith(PREFIX);
   }
 
-  encrypt(plain: string): string {
+  encrypt(plain: string, aad: string): string {
     const iv = randomBytes(12);
-    const c = createCipheriv('aes-256-gcm', this.key, iv);
+    const c = createCipheriv('aes-256-gcm', this.encKey, iv);
+    c.setAAD(Buffer.from(aad, 'utf8'));
     const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
     return `${PREFIX}${iv.toString('base64')}:${c.getAuthTag().toString('base64')}:${body.toString('base64')}`;
   }
 
-  /** Decrypts a stored value; a value written before encryption existed is returned as it is. */
-  decrypt(stored: string): string {
-    if (!ConfigCipher.isEncrypted(stored)) return stored;
-    const [iv, tag, body] = stored.slice(PREFIX.length).split(':') as [string, string, string];
-    const d = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
-    d.setAuthTag(Buffer.from(tag, 'base64'));
-    return Buffer.concat([d.update(Buffer.from(body, 'base64')), d.final()]).toString('utf8');
+  /** Decrypts a value stored for the row `aad` names; anything else (another row's, tampered, old format) throws SecretError. */
+  decrypt(stored: string, aad: string): string {
+    if (!ConfigCipher.isEncrypted(stored)) throw new SecretError(`a stored secret of ${aad} is not encrypted in the current format`);
+    return open(this.encKey, stored.slice(PREFIX.length), aad);
   }
 
   /** A whole config map, stored as one encrypted JSON document (release snapshots). */
-  encryptMap(vars: Record<string, string>): string {
-    return this.encrypt(JSON.stringify(vars));
+  encryptMap(vars: Record<string, string>, aad: string): string {
+    return this.encrypt(JSON.stringify(vars), aad);
   }
 
-  decryptMap(stored: string): Record<string, string> {
-    return JSON.parse(this.decrypt(stored)) as Record<string, string>;
+  decryptMap(stored: string, aad: string): Record<string, string> {
+    return JSON.parse(this.decrypt(stored, aad)) as Record<string, string>;
+  }
+
+  /** For the migration only: a value as older versions stored it (`enc:v1:` under the raw secret, or plain). */
+  decryptLegacy(stored: string): string {
+    if (!stored.startsWith(LEGACY_PREFIX)) return stored;
+    return open(this.secret, stored.slice(LEGACY_PREFIX.length), undefined);
   }
 
   /** An unguessable signature for a capability URL (slug blob uploads), bound to `purpose`. */
   sign(purpose: string): string {
-    return createHmac('sha256', this.key).update(`url:${purpose}`).digest('base64url');
+    return createHmac('sha256', this.signKey).update(`url:${purpose}`).digest('base64url');
   }
 
   verify(purpose: string, signature: string): boolean {
     const want = Buffer.from(this.sign(purpose));
     const got = Buffer.from(signature);
     return want.length === got.length && timingSafeEqual(want, got);
+  }
+}
+
+function derive(secret: Buffer, info: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), info, KEY_BYTES));
+}
+
+function open(key: Buffer, body: string, aad: string | undefined): string {
+  const [iv, tag, data] = body.split(':') as [string, string?, string?];
+  try {
+    const d = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
+    if (aad !== undefined) d.setAAD(Buffer.from(aad, 'utf8'));
+    d.setAuthTag(Buffer.from(tag ?? '', 'base64'));
+    return Buffer.concat([d.update(Buffer.from(data ?? '', 'base64')), d.final()]).toString('utf8');
+  } catch {
+    throw new SecretError(`a stored secret${aad ? ` of ${aad}` : ''} does not decrypt: it was altered, belongs to another row, or was made with another platform key`);
   }
 }

@@ -1,10 +1,14 @@
-// Housekeeping of what releases leave on disk: slugs no release needs any more (outside every app's
-// newest `keep` releases, which stay restorable by rollback) are removed from the blob store with their
-// unpacked copies, and the space freed is logged; so are the outputs of destroyed apps' builds and
-// releases; `builds:cache:purge` empties one app's build cache.
+// Housekeeping of what releases leave on disk: blobs nothing needs any more are removed from the blob
+// store with their unpacked copies, and the space freed is logged; so are the outputs of destroyed apps'
+// builds and releases, and their build caches; `builds:cache:purge` empties one app's build cache.
+// What is needed, and so never removed: the slugs of each app's newest `keep` releases and of its newest
+// `keep` releases that went live (the current one and those a rollback may return to, however many
+// failed or pending releases came after them), of every pending release, of every dyno running (a
+// preboot's old dynos too), every Postgres backup's dump (backups live in the same store), and any
+// blob younger than the grace period (an upload not released yet, a build's slug being recorded).
 // Runs shortly after releases (coalesced) and every hour; one pass at a time.
 import { existsSync } from 'node:fs';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore } from '../slugs/index.ts';
 import { formatSize, layerCacheDir } from '../slugs/index.ts';
@@ -26,6 +30,8 @@ export interface HousekeepingOptions {
    */
   graceMs: number;
   logger?: Logger;
+  /** The slug blobs running dynos use (their unpacked trees are mounted under /app). */
+  inUse: () => Iterable<string>;
 }
 
 export class Housekeeping {
@@ -74,20 +80,29 @@ export class Housekeeping {
 
   private async pass(): Promise<{ removed: number; freed: number }> {
     const { db, blobs } = this.o;
-    const needed = new Set<string>();
+    const needed = new Set<string>(this.o.inUse());
     const releases = await db.selectFrom('releases').innerJoin('slugs', 'slugs.id', 'releases.slug_id')
-      .select(['releases.app_id', 'releases.version', 'slugs.blob']).orderBy('releases.version', 'desc').execute();
-    const seen = new Map<string, number>();
+      .select(['releases.app_id', 'releases.status', 'slugs.blob']).orderBy('releases.version', 'desc').execute();
+    const newest = new Map<string, number>();
+    const live = new Map<string, number>();
+    const count = (m: Map<string, number>, app: string) => {
+      const n = (m.get(app) ?? 0) + 1;
+      m.set(app, n);
+      return n;
+    };
     for (const r of releases) {
-      const n = (seen.get(r.app_id) ?? 0) + 1;
-      seen.set(r.app_id, n);
-      if (n <= this.o.keep) needed.add(r.blob);
+      if (count(newest, r.app_id) <= this.o.keep) needed.add(r.blob);
+      if (r.status === 'succeeded' && count(live, r.app_id) <= this.o.keep) needed.add(r.blob);
+      if (r.status === 'pending') needed.add(r.blob);
     }
+    const backups = await db.selectFrom('addon_backups').select('blob').where('blob', 'is not', null).execute();
+    for (const b of backups) needed.add(b.blob!);
     const referenced = new Set(releases.map((r) => r.blob));
     const cutoff = new Date(Date.now() - this.o.graceMs).toISOString();
     for (const s of await db.selectFrom('slugs').select(['blob', 'created_at']).execute()) {
       if (!referenced.has(s.blob) && s.created_at > cutoff) needed.add(s.blob);
     }
+    await this.collectCaches();
     const dir = join(this.o.dataDir, 'blobs', 'sha256');
     if (!existsSync(dir)) return { removed: 0, freed: 0 };
     let removed = 0;
@@ -103,9 +118,28 @@ export class Housekeeping {
       await rm(join(this.o.dataDir, 'slugs', name), { recursive: true, force: true });
       removed++;
     }
-    if (removed) this.logger.info(`removed ${removed} slug${removed === 1 ? '' : 's'} no release needs (beyond each app's newest ${this.o.keep} releases), freed ${formatSize(freed)}`);
+    if (removed) this.logger.info(`removed ${removed} slug${removed === 1 ? '' : 's'} no release needs (beyond each app's newest ${this.o.keep} releases and live releases), freed ${formatSize(freed)}`);
     await this.collectOutputs();
     return { removed, freed };
+  }
+
+  /** Build caches and slug layers of apps that are gone (destroyed), unless a build still has one mounted. */
+  private async collectCaches(): Promise<void> {
+    const ids = new Set<string>();
+    for (const d of ['cache', 'slug-cache']) {
+      for (const f of await readdir(join(this.o.dataDir, d)).catch(() => [] as string[])) ids.add(f.replace(/\.img$/, ''));
+    }
+    if (ids.size === 0) return;
+    const apps = new Set((await this.o.db.selectFrom('apps').select('id').execute()).map((a) => a.id));
+    const mounted = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+    let freed = 0;
+    let removed = 0;
+    for (const id of ids) {
+      if (apps.has(id) || !/^[0-9a-f-]{36}$/.test(id) || mounted.includes(join(this.o.dataDir, 'cache', id))) continue;
+      freed += await this.purgeCache(id);
+      removed++;
+    }
+    if (removed) this.logger.info(`removed the build caches of ${removed} destroyed app${removed === 1 ? '' : 's'}, freed ${formatSize(freed)}`);
   }
 
   /** Output streams of builds and releases that are gone (their app was destroyed). */
@@ -122,12 +156,21 @@ export class Housekeeping {
     }
   }
 
-  /** Empties the app's build cache, with the slug layers kept for its next build; returns the bytes freed. */
+  /**
+   * Empties the app's build cache, with the slug layers kept for its next build; returns the bytes freed.
+   * The cache is a filesystem image (`<app>.img`, build/cache-disk.ts) mounted only during builds.
+   */
   async purgeCache(appId: string): Promise<number> {
     let freed = 0;
-    for (const dir of [join(this.o.dataDir, 'cache', appId), layerCacheDir(this.o.dataDir, appId)]) {
+    const cache = join(this.o.dataDir, 'cache', appId);
+    for (const dir of [cache, layerCacheDir(this.o.dataDir, appId)]) {
       freed += await du(dir);
       await rm(dir, { recursive: true, force: true });
+    }
+    const image = await stat(`${cache}.img`).catch(() => undefined);
+    if (image) {
+      freed += image.blocks * 512;
+      await rm(`${cache}.img`, { force: true });
     }
     return freed;
   }

@@ -8,14 +8,14 @@ import type { BlobStore } from '../slugs/index.ts';
 import type { Database, Db } from '../store/index.ts';
 import { now } from '../store/index.ts';
 import type { ReleasesTable } from '../store/schema.ts';
-import { ConfigCipher } from './cipher.ts';
+import { aad, type ConfigCipher } from './cipher.ts';
 import { applyChanges, checkChanges, describeChanges } from './config-vars.ts';
 import type { OutputStore } from './output.ts';
 import { ReleasePhase, type ReleaseCommandRunner } from './phase.ts';
 import { PlatformError } from '../errors.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 
-export { ConfigCipher } from './cipher.ts';
+export { aad, ConfigCipher, SecretError, type Sealer } from './cipher.ts';
 export { ConfigVarError, checkChanges } from './config-vars.ts';
 export type { ReleaseCommandRunner } from './phase.ts';
 
@@ -85,34 +85,19 @@ export class Releases {
     });
   }
 
-  /**
-   * At start: encrypts values stored before encryption existed, and fails releases a platform crash
-   * left pending (their release command was ended with the platform; their dynos never started).
-   */
+  /** At start: fails releases a platform crash left pending (their release command was ended with the platform; their dynos never started). */
   async recover(): Promise<void> {
-    const { db, cipher } = this.o;
-    await db.transaction().execute(async (trx) => {
-      for (const row of await trx.selectFrom('config_vars').selectAll().execute()) {
-        if (ConfigCipher.isEncrypted(row.value)) continue;
-        await trx.updateTable('config_vars').set({ value: cipher.encrypt(row.value) })
-          .where('app_id', '=', row.app_id).where('key', '=', row.key).execute();
-      }
-      for (const row of await trx.selectFrom('releases').select(['id', 'config']).execute()) {
-        if (ConfigCipher.isEncrypted(row.config)) continue;
-        await trx.updateTable('releases').set({ config: cipher.encrypt(row.config) }).where('id', '=', row.id).execute();
-      }
-    });
     await this.phase.recover();
   }
 
   async configVars(appId: string, trx: Db | Trx = this.o.db): Promise<Record<string, string>> {
     const rows = await trx.selectFrom('config_vars').select(['key', 'value']).where('app_id', '=', appId).orderBy('key').execute();
-    return Object.fromEntries(rows.map((r) => [r.key, this.o.cipher.decrypt(r.value)]));
+    return Object.fromEntries(rows.map((r) => [r.key, this.o.cipher.decrypt(r.value, aad.configVar(appId, r.key))]));
   }
 
   /** A release's config snapshot, decrypted. */
-  config(r: Pick<ReleaseRow, 'config'>): Record<string, string> {
-    return this.o.cipher.decryptMap(r.config);
+  config(r: Pick<ReleaseRow, 'config' | 'app_id' | 'id'>): Record<string, string> {
+    return this.o.cipher.decryptMap(r.config, aad.releaseConfig(r));
   }
 
   /**
@@ -181,7 +166,7 @@ export class Releases {
         await trx.deleteFrom('config_vars').where('app_id', '=', appId).where('key', '=', key).execute();
         continue;
       }
-      const value = this.o.cipher.encrypt(next[key]!);
+      const value = this.o.cipher.encrypt(next[key]!, aad.configVar(appId, key));
       await trx.insertInto('config_vars').values({ app_id: appId, key, value })
         .onConflict((oc) => oc.columns(['app_id', 'key']).doUpdateSet({ value })).execute();
     }
@@ -210,9 +195,10 @@ export class Releases {
       // Held from here (synchronously with the check), so a release committed right after this one sees it.
       if (waits) held = this.phase.hold(appId);
       const t = now();
+      const id = randomUUID();
       const row: ReleaseRow = {
-        id: randomUUID(), app_id: appId, version: Number(last?.v ?? 0) + 1, slug_id: r.slugId,
-        config: this.o.cipher.encryptMap(config), description: r.description, status: waits ? 'pending' : 'succeeded',
+        id, app_id: appId, version: Number(last?.v ?? 0) + 1, slug_id: r.slugId,
+        config: this.o.cipher.encryptMap(config, aad.releaseConfig({ app_id: appId, id })), description: r.description, status: waits ? 'pending' : 'succeeded',
         user_id: user.id, formation: r.formation ? JSON.stringify(r.formation) : null, created_at: t, updated_at: t,
       };
       await trx.insertInto('releases').values(row).execute();

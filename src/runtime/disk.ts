@@ -45,15 +45,26 @@ export function appDiskImageBytes(appDiskBytes: number): number {
 export async function mountAppDisk(bundle: string, appDiskBytes: number): Promise<string> {
   const image = path.join(bundle, APP_DISK_IMAGE);
   const mountPoint = path.join(bundle, APP_DISK_MOUNT);
+  await makeDiskImage(image, appDiskBytes, 'slipway-app');
+  await mkdir(mountPoint, { mode: 0o700 });
+  await mountDiskImage(image, mountPoint);
+  return mountPoint;
+}
+
+/** A sparse ext4 image at `image` with at least `bytes` free for files (replacing any file there). */
+export async function makeDiskImage(image: string, bytes: number, label: string): Promise<void> {
   await writeFile(image, '', { mode: 0o600 });
-  await truncate(image, appDiskImageBytes(appDiskBytes));
+  await truncate(image, appDiskImageBytes(bytes));
   // Fixed geometry (mke2fs would pick 1 KiB blocks and 2.5x the inodes below 512 MiB) so the overhead
   // is predictable; no reserved blocks (they only serve root, and dynos never run as root).
   await tool('mkfs.ext4', [
     '-q', '-F', '-b', '4096', '-i', '16384', '-I', '256', '-O', '^has_journal,^resize_inode', '-m', '0',
-    '-L', 'slipway-app', '-E', 'lazy_itable_init=1,nodiscard,assume_storage_prezeroed=1', image,
+    '-L', label, '-E', 'lazy_itable_init=1,nodiscard,assume_storage_prezeroed=1', image,
   ]);
-  await mkdir(mountPoint, { mode: 0o700 });
+}
+
+/** Loop-mounts an image made by makeDiskImage (nosuid, nodev); the loop device goes with the unmount. */
+export async function mountDiskImage(image: string, mountPoint: string): Promise<void> {
   const device = (await tool('losetup', ['--find', '--show', '--direct-io=on', image])).trim();
   try {
     await tool('mount', ['-t', 'ext4', '-o', 'noinit_itable,nosuid,nodev,noatime', device, mountPoint]);
@@ -61,7 +72,6 @@ export async function mountAppDisk(bundle: string, appDiskBytes: number): Promis
     // Mounted: the kernel frees the device at unmount (autoclear). Not mounted: freed now.
     await tool('losetup', ['--detach', device]);
   }
-  return mountPoint;
 }
 
 export interface LoopDevice {

@@ -7,7 +7,7 @@ import { lstat, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promis
 import { join } from 'node:path';
 import { ArchiveRefused as ArchiveRefusedError, checkArchive, unpackLimits } from './archive.ts';
 import { readBuildFile } from './build-file.ts';
-import { concatenate, layerMember, tarStream } from './layers.ts';
+import { concatenate, layerMember, PackTooLargeError, tarStream } from './layers.ts';
 
 export { ArchiveRefused, checkArchive, unpackLimits } from './archive.ts';
 export { BuildFileError } from './build-file.ts';
@@ -16,8 +16,9 @@ export { BuildFileError } from './build-file.ts';
 export const SLUG_MAX_BYTES = 500 * 1024 * 1024;
 
 export class SlugTooLargeError extends Error {
-  constructor(readonly size: number, maxBytes = SLUG_MAX_BYTES) {
-    super(`Compiled slug size: ${formatSize(size)} is too large (max is ${Math.round(maxBytes / (1024 * 1024))}M).`);
+  /** `over`: the pack stopped writing at the limit, so the size is only known to be past it. */
+  constructor(readonly size: number, maxBytes = SLUG_MAX_BYTES, over = false) {
+    super(`Compiled slug size: ${over ? 'over ' : ''}${formatSize(size)} is too large (max is ${Math.round(maxBytes / (1024 * 1024))}M).`);
   }
 }
 
@@ -99,6 +100,8 @@ export interface PackOptions {
   layers?: readonly string[];
   /** Where layers' members are kept between builds of one app: the platform's alone, never a build's. */
   layerCache?: string;
+  /** Ends the pack (the build's deadline); it rejects with the signal's reason and leaves no file. */
+  signal?: AbortSignal;
 }
 
 export interface PackedSlug {
@@ -111,7 +114,7 @@ export interface PackedSlug {
  * Packs `appDir` (the build dir after compile) into `outFile` as a slug: a gzipped tar whose entries are
  * `./...`, owned as the files are, `.slugignore` honoured. With layers, the slug is their gzip members
  * followed by one of the rest of the app (a tar.gz all the same; see layers.ts). Fails with
- * SlugTooLargeError past 500 MB, leaving no file.
+ * SlugTooLargeError past 500 MB, leaving no file (it stops writing there).
  */
 export async function packSlug(appDir: string, outFile: string, opts: PackOptions = {}): Promise<PackedSlug> {
   const maxBytes = opts.maxBytes ?? SLUG_MAX_BYTES;
@@ -127,10 +130,12 @@ export async function packSlug(appDir: string, outFile: string, opts: PackOption
     // The rest is compressed while the layers are hashed (or compressed): two cores, two jobs.
     // Settled, not all: none may still be writing when a failure's clean-up runs.
     const [restDone, ...layerDone] = await Promise.allSettled([
-      tarStream(rest, { gzipTo: restFile }),
-      ...layers.map((p) => layerMember(p, [...common, `./${p}`], cache!)),
+      tarStream(rest, { gzipTo: restFile, maxBytes, signal: opts.signal }),
+      ...layers.map((p) => layerMember(p, [...common, `./${p}`], cache!, { maxBytes, signal: opts.signal })),
     ]);
     const failed = [restDone, ...layerDone].find((r) => r.status === 'rejected');
+    // Stopped while writing: it is past the limit at least.
+    if (failed?.reason instanceof PackTooLargeError) throw new SlugTooLargeError(maxBytes, maxBytes, true);
     if (failed) throw failed.reason;
     const parts = layerDone.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
     if (layers.length) await concatenate([...parts.map((m) => m.file), restFile], outFile);

@@ -33,11 +33,20 @@ export interface TarStream {
   bytes: number;
 }
 
+/** More compressed bytes than a slug may have: the pack stops writing at once. */
+export class PackTooLargeError extends Error {
+  constructor(readonly bytes: number) {
+    super(`the compressed slug passed ${bytes} bytes`);
+  }
+}
+
 /**
  * Runs `tar -cf - ...args`, hashes what it writes and gzips it into `gzipTo` (when given). With `body`,
  * the end-of-archive marker is left out, so that more tar entries may follow in a later gzip member.
+ * `maxBytes` caps what is written to `gzipTo` (PackTooLargeError past it); `signal` ends it early (the
+ * build's deadline): either way tar is killed and the caller removes the file.
  */
-export async function tarStream(args: readonly string[], opts: { gzipTo?: string; body?: boolean } = {}): Promise<TarStream> {
+export async function tarStream(args: readonly string[], opts: { gzipTo?: string; body?: boolean; maxBytes?: number; signal?: AbortSignal } = {}): Promise<TarStream> {
   const tar = spawn('tar', ['-cf', '-', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   tar.stderr.on('data', (d) => (stderr += d));
@@ -50,12 +59,20 @@ export async function tarStream(args: readonly string[], opts: { gzipTo?: string
   const stages: NodeJS.ReadWriteStream[] = [];
   if (opts.body) stages.push(new TarBody());
   stages.push(new Transform({ transform(chunk: Buffer, _e, done) { hash.update(chunk); bytes += chunk.length; done(null, chunk); } }));
-  const sink = opts.gzipTo ? [createGzip({ level: GZIP_LEVEL }), createWriteStream(opts.gzipTo)] : [new Writable({ write(_c, _e, done) { done(); } })];
+  let written = 0;
+  const cap = new Transform({
+    transform(chunk: Buffer, _e, done) {
+      written += chunk.length;
+      done(opts.maxBytes !== undefined && written > opts.maxBytes ? new PackTooLargeError(opts.maxBytes) : null, chunk);
+    },
+  });
+  const sink = opts.gzipTo ? [createGzip({ level: GZIP_LEVEL }), cap, createWriteStream(opts.gzipTo)] : [new Writable({ write(_c, _e, done) { done(); } })];
   try {
-    await pipeline([tar.stdout, ...stages, ...sink]);
+    await pipeline([tar.stdout, ...stages, ...sink], { signal: opts.signal });
   } catch (err) {
-    tar.kill();
+    tar.kill('SIGKILL');
     const code = await exited;
+    if (err instanceof PackTooLargeError || opts.signal?.aborted) throw err;
     // tar's own complaint (it stopped) says more than the stream cut short; else the sink failed.
     throw stderr.trim() ? tarError(code, stderr) : err;
   }
@@ -82,7 +99,7 @@ export interface LayerMember {
  * `cacheDir` when the entries are unchanged, else a fresh one, kept there instead. Null when the layer
  * has no entries (all of it excluded). Callers serialize calls per cache dir (builds of one app are).
  */
-export async function layerMember(path: string, args: readonly string[], cacheDir: string): Promise<LayerMember | null> {
+export async function layerMember(path: string, args: readonly string[], cacheDir: string, limits: { maxBytes?: number; signal?: AbortSignal } = {}): Promise<LayerMember | null> {
   const dir = join(cacheDir, encodeURIComponent(path));
   await mkdir(dir, { recursive: true });
   const names = await readdir(dir);
@@ -91,14 +108,14 @@ export async function layerMember(path: string, args: readonly string[], cacheDi
   const kept = names.filter((n) => /^[0-9a-f]{64}\.gz$/.test(n));
   if (kept.length) {
     // Hashing is a tenth of compressing: worth it only when there is a member to reuse.
-    const now = await tarStream(args, { body: true });
+    const now = await tarStream(args, { body: true, signal: limits.signal });
     if (!now.bytes) return null;
     const file = join(dir, `${now.sha256}.gz`);
     if (kept.includes(`${now.sha256}.gz`) && (await gzipLength(file)) === now.bytes % 2 ** 32) return { path, file, reused: true };
   }
   const tmp = join(dir, `.tmp-${randomUUID()}`);
   try {
-    const made = await tarStream(args, { body: true, gzipTo: tmp });
+    const made = await tarStream(args, { body: true, gzipTo: tmp, ...limits });
     if (!made.bytes) return null;
     const file = join(dir, `${made.sha256}.gz`);
     await rename(tmp, file);

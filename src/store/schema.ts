@@ -195,8 +195,16 @@ export interface OutputStreamsTable {
   ended_at: string | null;
 }
 
+/** The platform's own records: who the operator is, which one-time data migrations have run. */
+export interface PlatformStateTable {
+  name: string;
+  value: string;
+  updated_at: string;
+}
+
 export interface Database {
   output_streams: OutputStreamsTable;
+  platform_state: PlatformStateTable;
   addons: AddonsTable;
   addon_attachments: AddonAttachmentsTable;
   addon_backups: AddonBackupsTable;
@@ -298,5 +306,8 @@ export const MIGRATIONS: Migration[] = [
   `,
   `
   CREATE TABLE output_streams (id TEXT PRIMARY KEY, secret TEXT NOT NULL, ended_at TEXT);
+  `,
+  `
+  CREATE TABLE platform_state (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
   `,
 ];

@@ -27,13 +27,16 @@ export function freePort(): Promise<number> {
 export interface ApiResponse<T = any> { status: number; body: T; headers: Headers }
 
 export class TestPlatform {
-  readonly key = `test-key-${Math.random().toString(36).slice(2)}`;
+  /** The operator key: the platform's SLIPWAY_OPERATOR_KEY, what requests present. */
+  key = `test-key-${Math.random().toString(36).slice(2)}`;
   apiPort = 0;
   routerPort = 0;
   routerTlsPort = 0;
   dataDir = '';
   output = '';
   private proc?: ChildProcess;
+  /** The `slipway` command it runs (an older version's, to test an upgrade of its data dir). */
+  bin = SLIPWAY;
 
   get api(): string { return `http://127.0.0.1:${this.apiPort}`; }
 
@@ -64,9 +67,18 @@ export class TestPlatform {
     await this.launch();
   }
 
+  /** Stops the platform (as ctrl-C would) and starts it again on the same data dir and ports, with `env` over the first start's. */
+  async restart(env: Record<string, string> = {}): Promise<void> {
+    await this.stop();
+    this.env = { ...this.env, ...env };
+    if (env.SLIPWAY_OPERATOR_KEY) this.key = env.SLIPWAY_OPERATOR_KEY;
+    this.output = '';
+    await this.launch();
+  }
+
   private async launch(): Promise<void> {
     const env = this.env;
-    this.proc = spawn(SLIPWAY, ['server'], {
+    this.proc = spawn(this.bin, ['server'], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {

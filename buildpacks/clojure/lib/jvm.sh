@@ -49,6 +49,8 @@ jvm_tree() {
   shift 2
   DEBIAN_TREE_KEY=$(sha256sum "$BP_DIR/lib/CaCerts.java" "$BP_DIR/lib/jvm.sh")
   debian_tree "$name" "$hook" -- "openjdk-$JVM_MAJOR-jdk-headless" "$@"
+  # The platform's runtime-cache fill (bin/fill) ends here, before anything of the app runs.
+  [ -z "${SLIPWAY_RUNTIME_FILL:-}" ] || exit 0
   export JAVA_HOME="$DEBIAN_TREE/$JVM_DIR_REL"
   export PATH="$JAVA_HOME/bin:$DEBIAN_TREE/usr/bin:$PATH"
 }

@@ -18,9 +18,17 @@
 
 DEBIAN_LISTS_MAX_AGE=${SLIPWAY_APT_LISTS_MAX_AGE:-21600}   # seconds before the package lists are refreshed
 
+# In a build the shared cache is read-only: the platform fills it before the build in a step that runs
+# none of the app (bin/fill). A build uses a tree found there as it is, and makes one that is not in
+# its app's own cache (CACHE_DIR/.runtimes; DEBIAN_PRIVATE set from then on).
 debian_root() {
-  local base=${SLIPWAY_RUNTIME_CACHE:-${CACHE_DIR:?}/.runtimes}
+  local base=${SLIPWAY_RUNTIME_CACHE:-}
+  if [ -z "$base" ] || [ -n "${DEBIAN_PRIVATE:-}" ]; then base=${CACHE_DIR:?}/.runtimes; fi
   echo "$base/debian-12"
+}
+
+_debian_shared_readonly() {
+  [ -n "${SLIPWAY_RUNTIME_CACHE:-}" ] && [ -z "${DEBIAN_PRIVATE:-}" ] && [ ! -w "$SLIPWAY_RUNTIME_CACHE" ]
 }
 
 # _debian_apt apt-get|apt-cache ARGS...: apt with its state in the cache.
@@ -64,6 +72,10 @@ check that builds can reach it, then push again."
 # debian_prepare: the cache's directories, and package lists fresh enough (debian_update).
 debian_prepare() {
   local root lock
+  if _debian_shared_readonly; then
+    [ -n "$(find "$(debian_root)/apt/lists" -maxdepth 1 -name '*_Packages*' 2>/dev/null | head -n1)" ] && return 0
+    DEBIAN_PRIVATE=1
+  fi
   root=$(debian_root)
   mkdir -p "$root/apt/lists/partial" "$root/apt/archives/partial" "$root/trees"
   exec {lock}>"$root/apt/lock"
@@ -159,13 +171,17 @@ debian_tree() {
   shift
   if [ "$1" != -- ]; then hook=$1; shift; fi
   shift
+  if _debian_shared_readonly; then
+    _debian_shared_tree "$name" "$hook" "$@" && return 0
+    DEBIAN_PRIVATE=1
+  fi
   root=$(debian_root)
   debian_prepare
   exec {lock}>"$root/apt/lock"
   flock "$lock"
   debian_fetch "$@"
   exec {lock}>&-
-  key=$( { printf '%s\n' "${DEBIAN_DEBS[@]##*/}" | sort; [ -n "$hook" ] && declare -f "$hook"; echo "${DEBIAN_TREE_KEY:-}"; } | sha256sum | cut -c1-16)
+  key=$(_debian_tree_key "$hook")
   DEBIAN_TREE="$root/trees/$name-$key"
   if [ -f "$DEBIAN_TREE/.slipway-tree" ]; then
     touch "$DEBIAN_TREE/.slipway-tree"
@@ -183,6 +199,27 @@ debian_tree() {
   # Another build may have published the same tree meanwhile: then keep theirs.
   mv -T "$tmp" "$DEBIAN_TREE" 2>/dev/null || rm -rf "$tmp"
   debian_prune "$name"
+}
+
+# _debian_tree_key HOOK: a tree's cache key, from DEBIAN_DEBS, the hook's body and $DEBIAN_TREE_KEY.
+_debian_tree_key() {
+  { printf '%s\n' "${DEBIAN_DEBS[@]##*/}" | sort; [ -n "$1" ] && declare -f "$1"; echo "${DEBIAN_TREE_KEY:-}"; } | sha256sum | cut -c1-16
+}
+
+# _debian_shared_tree NAME HOOK PACKAGE...: the tree the read-only shared cache holds for these
+# packages (apt's answer and the tree, both as the platform's fill left them), in DEBIAN_TREE.
+_debian_shared_tree() {
+  local name=$1 hook=$2 c resolved deb
+  shift 2
+  c="$(debian_root)/apt"
+  resolved="$c/resolved/$(_debian_resolution_key "$@")"
+  [ -f "$resolved" ] || return 1
+  DEBIAN_DEBS=()
+  while IFS= read -r deb; do DEBIAN_DEBS+=("$c/archives/$deb"); done <"$resolved"
+  (( ${#DEBIAN_DEBS[@]} )) || return 1
+  DEBIAN_TREE="$(debian_root)/trees/$name-$(_debian_tree_key "$hook")"
+  [ -f "$DEBIAN_TREE/.slipway-tree" ] || return 1
+  info "Using cached $name (${#DEBIAN_DEBS[@]} Debian packages)"
 }
 
 # debian_prune NAME: a new tree usually replaces an older one (a Debian update, a changed hook). Trees

@@ -213,6 +213,11 @@ install_npm() {
   mkdir -p "$NODE_HOME/lib/node_modules/npm"
   cp -a "$PKG_DIR/." "$NODE_HOME/lib/node_modules/npm/"
   link_bins "$NODE_HOME/lib/node_modules/npm" npm "$NODE_HOME/bin" ../lib/node_modules/npm
+  # The runtime-cache fill (bin/fill) runs nothing the app's .npmrc could steer (npm 6 ran its onload-script).
+  if [ -n "${SLIPWAY_RUNTIME_FILL:-}" ]; then
+    info "Installed npm $RESOLVED_VERSION"
+    return 0
+  fi
   info "Installed npm $(npm --version 2>/dev/null || echo "$RESOLVED_VERSION")"
 }
 

@@ -12,7 +12,7 @@ import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AddonNetwork } from '../network.ts';
-import type { Supervisor } from '../supervisor.ts';
+import { SERVER_ENV, type Supervisor } from '../supervisor.ts';
 import { systemUser } from '../system-user.ts';
 
 const run = promisify(execFile);
@@ -61,7 +61,7 @@ export class Cluster {
     const [cmd, args] = this.o.network.wrap(PG_USER, this.o.dir, [join(this.bin, 'initdb'), '-D', '/mnt/data', '-U', 'postgres',
       '--auth-local=peer', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8']);
     try {
-      await run(cmd, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' } });
+      await run(cmd, args, { env: { ...SERVER_ENV } });
     } catch (err) {
       throw new Error(`initdb failed: ${((err as { stderr?: string }).stderr || (err as Error).message).trim()}`);
     }
@@ -119,7 +119,7 @@ export class Cluster {
   tool(name: string, args: string[], input?: string | NodeJS.ReadableStream, output?: NodeJS.WritableStream): Promise<string> {
     return new Promise((resolve, reject) => {
       const child = spawn(join(this.bin, name), ['-h', this.socketDir, '-p', String(this.o.port), '-U', 'postgres', ...args], {
-        stdio: ['pipe', output ? 'pipe' : 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', PGAPPNAME: 'slipway' },
+        stdio: ['pipe', output ? 'pipe' : 'pipe', 'pipe'], env: { ...SERVER_ENV, PGAPPNAME: 'slipway' },
       });
       let out = '';
       let err = '';
@@ -130,7 +130,14 @@ export class Cluster {
       child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`${name}: ${err.trim() || `exit ${code}`}`))));
       child.stdin.on('error', () => undefined);
       if (typeof input === 'string') child.stdin.end(input);
-      else if (input) input.pipe(child.stdin);
+      else if (input) {
+        // A dump file gone or unreadable fails the tool, never the platform (an unhandled stream error).
+        input.on('error', (e) => {
+          child.kill('SIGKILL');
+          reject(e);
+        });
+        input.pipe(child.stdin);
+      }
       else child.stdin.end();
     });
   }

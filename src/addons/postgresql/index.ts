@@ -9,7 +9,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { AddonNetwork } from '../network.ts';
-import { startEach, stopLeftover, type Supervisor } from '../supervisor.ts';
+import { SERVER_ENV, startEach, stopLeftover, type Supervisor } from '../supervisor.ts';
 import type { AddonProvider, InfoLine, Plan, Provisioned, Resource } from '../types.ts';
 import { Cluster } from './cluster.ts';
 import { lift, overLimits, ownerRole, restrict, usage } from './limits.ts';
@@ -243,8 +243,8 @@ export class PostgresProvider implements AddonProvider {
 async function copyDatabase(from: Cluster, into: Cluster, database: string, role: string): Promise<void> {
   // Streamed: pg_dump's stdout feeds pg_restore's stdin.
   const args = (c: Cluster) => ['-h', c.socketDir, '-p', String(c.o.port), '-U', 'postgres'];
-  const dumper = spawn(join(from.bin, 'pg_dump'), [...args(from), '-Fc', '--no-owner', '--no-acl', '-d', database], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const restorer = spawn(join(into.bin, 'pg_restore'), [...args(into), '--no-owner', '--no-acl', '--role', role, '-d', database], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const dumper = spawn(join(from.bin, 'pg_dump'), [...args(from), '-Fc', '--no-owner', '--no-acl', '-d', database], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...SERVER_ENV } });
+  const restorer = spawn(join(into.bin, 'pg_restore'), [...args(into), '--no-owner', '--no-acl', '--role', role, '-d', database], { stdio: ['pipe', 'ignore', 'pipe'], env: { ...SERVER_ENV } });
   let err = '';
   dumper.stderr.on('data', (d) => (err += d));
   restorer.stderr.on('data', (d) => (err += d));

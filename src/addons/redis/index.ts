@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AddonNetwork } from '../network.ts';
 import { systemUser } from '../system-user.ts';
-import { startEach, stopLeftover, type Supervisor } from '../supervisor.ts';
+import { SERVER_ENV, startEach, stopLeftover, type Supervisor } from '../supervisor.ts';
 import type { AddonProvider, InfoLine, Plan, Provisioned, Resource } from '../types.ts';
 
 const run = promisify(execFile);
@@ -185,7 +185,7 @@ export class RedisProvider implements AddonProvider {
     const s = r.state as RedisState;
     return new Promise((resolve, reject) => {
       const child = spawn('redis-cli', ['-s', join(this.dirOf(r), 'redis.sock'), '--user', 'slipway', '--no-auth-warning'], {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', REDISCLI_AUTH: s.adminPassword }, stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...SERVER_ENV, REDISCLI_AUTH: s.adminPassword }, stdio: ['pipe', 'pipe', 'pipe'],
       });
       let out = '';
       let err = '';

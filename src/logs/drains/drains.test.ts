@@ -9,6 +9,8 @@ import { Drains } from './index.ts';
 import { HttpReceiver, makeTls, removeTls, SyslogReceiver, type SyslogMessage, type Tls } from './test-helpers.ts';
 
 const APP = '6f1c1e7e-0000-4000-8000-000000000001';
+/** The store's encryption is the platform's (tested with the cipher); these tests are about delivery. */
+const plainUrls = { seal: (_row: unknown, url: string) => url, open: (row: { url: string }) => row.url };
 
 function seqMessages(ms: SyslogMessage[]): number[] {
   return ms.filter((m) => m.procId === 'worker.1').map((m) => Number(/^line (\d+)\n$/.exec(m.message)?.[1]));
@@ -26,7 +28,7 @@ describe('drains', () => {
     await store.db.insertInto('accounts').values({ id: 'acct', email: 'ops@example.com', api_key_hash: 'x', created_at: t, updated_at: t }).execute();
     await store.db.insertInto('apps').values({ id: APP, name: 'drained', owner_id: 'acct', stack: 's', maintenance: 0, buildpack_provided_description: null, released_at: null, created_at: t, updated_at: t }).execute();
     logs = new Logplex();
-    drains = new Drains({ db: store.db, logs, minBackoffMs: 50, maxBackoffMs: 200, reportError: () => undefined });
+    drains = new Drains({ db: store.db, logs, urls: plainUrls, minBackoffMs: 50, maxBackoffMs: 200, reportError: () => undefined });
     tls = await makeTls();
   });
   after(async () => {
@@ -205,7 +207,7 @@ describe('drains', () => {
     await rx.start();
     const row = await drains.add(APP, `syslog://127.0.0.1:${rx.port}`);
     const nextLogs = new Logplex();
-    const next = new Drains({ db: store.db, logs: nextLogs, minBackoffMs: 50, reportError: () => undefined });
+    const next = new Drains({ db: store.db, logs: nextLogs, urls: plainUrls, minBackoffMs: 50, reportError: () => undefined });
     try {
       await drains.close();
       await next.start();

@@ -27,9 +27,16 @@ export interface DrainSource {
   emit(appId: string, source: 'app' | 'heroku', dyno: string, message: string): void;
 }
 
+/** How drain URLs (which may carry credentials) are stored: encrypted, each bound to its row. */
+export interface DrainUrlCipher {
+  seal(row: Pick<DrainRow, 'app_id' | 'id'>, url: string): string;
+  open(row: DrainRow): string;
+}
+
 export interface DrainsOptions {
   db: Db;
   logs: DrainSource;
+  urls: DrainUrlCipher;
   maxPerApp?: number;
   /** Backlog bound of each drain in lines. Default 1024. */
   bufferLines?: number;
@@ -55,11 +62,12 @@ export class Drains {
   /** Starts a drain for every stored row (platform start). */
   async start(): Promise<void> {
     const rows = await this.o.db.selectFrom('log_drains').selectAll().execute();
-    for (const row of rows) this.run(row);
+    for (const row of rows) this.run({ ...row, url: this.o.urls.open(row) });
   }
 
-  list(appId: string): Promise<DrainRow[]> {
-    return this.o.db.selectFrom('log_drains').selectAll().where('app_id', '=', appId).orderBy('created_at').execute();
+  async list(appId: string): Promise<DrainRow[]> {
+    const rows = await this.o.db.selectFrom('log_drains').selectAll().where('app_id', '=', appId).orderBy('created_at').execute();
+    return rows.map((row) => ({ ...row, url: this.o.urls.open(row) }));
   }
 
   /** One drain of the app by id, URL or token. */
@@ -82,7 +90,7 @@ export class Drains {
     const t = new Date().toISOString();
     const row: DrainRow = { id: randomUUID(), app_id: appId, url, token: `d.${randomUUID()}`, created_at: t, updated_at: t };
     try {
-      await this.o.db.insertInto('log_drains').values(row).execute();
+      await this.o.db.insertInto('log_drains').values({ ...row, url: this.o.urls.seal(row, url) }).execute();
     } catch (err) {
       if (/UNIQUE/.test(String(err))) throw new DrainError(`Url has already been taken: this app already drains to ${redactDrainUrl(url)}.`);
       throw err;
