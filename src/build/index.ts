@@ -4,12 +4,11 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
-import { chown, lchown, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chown, lchown, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { LogSink } from '../logs/types.ts';
 import type { ContainerSpec, Runtime } from '../runtime/types.ts';
-import { DYNO_GID, DYNO_UID } from '../runtime/types.ts';
 import { unmountUnder } from '../runtime/index.ts';
 import { BlobStore, formatSize, layerCacheDir, packSlug, SlugTooLargeError } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
@@ -113,6 +112,8 @@ export class Builder {
       hostBuildDir: join(work, 'app'), hostEnvDir: join(work, 'env'), hostBuildpacks: join(work, 'buildpacks'),
       hostCache: join(this.o.dataDir, 'cache', req.app.id),
       buildDir: `/tmp/build_${short}`, detected: '',
+      // Per app while builds write it: with a uid per app, one app's build cannot write what another's made.
+      hostRuntimes: join(this.o.runtimeCacheDir, `app-${req.app.id}`),
     };
     const out = req.output;
     try {
@@ -175,21 +176,23 @@ export class Builder {
   private async prepareDirs(ctx: Ctx): Promise<void> {
     const work = join(this.o.dataDir, 'builds', ctx.build.id);
     await mkdir(work, { recursive: true });
+    ctx.user = await this.o.runtime.userFor(ctx.req.app.id);
     if (process.getuid?.() === 0 && process.platform === 'linux') {
       // The build's work dir (source, buildpacks, ENV_DIR) lives in memory: a build creates and packs
       // thousands of small files, and on a virtual disk that costs ten times what tmpfs does. Only what
       // is written uses memory; the size caps a runaway build.
       await execFileP('mount', ['-t', 'tmpfs', '-o', `size=${BUILD_TMPFS_BYTES},mode=0755`, 'slipway-build', work]);
     }
-    for (const d of [ctx.hostBuildDir, ctx.hostEnvDir, ctx.hostBuildpacks, ctx.hostCache, this.o.runtimeCacheDir]) await mkdir(d, { recursive: true });
+    for (const d of [ctx.hostBuildDir, ctx.hostEnvDir, ctx.hostBuildpacks, ctx.hostCache, ctx.hostRuntimes]) await mkdir(d, { recursive: true });
     await ctx.req.checkout(ctx.hostBuildDir);
     const config = await this.o.configVars(ctx.req.app.id);
     for (const [key, value] of Object.entries(config)) await writeFile(join(ctx.hostEnvDir, key), value);
     ctx.buildpackUrlVar = config.BUILDPACK_URL;
-    // Builds run as the dyno user: it must own what it compiles, caches and downloads.
-    // The caches' contents were written by that user already; only their roots may be new.
-    await chownTree([ctx.hostBuildDir, ctx.hostBuildpacks]);
-    if (process.getuid?.() === 0) for (const d of [ctx.hostCache, this.o.runtimeCacheDir]) await chown(d, DYNO_UID, DYNO_GID);
+    // Builds run as the app's own user (runtime tenants): it must own what it compiles, caches and
+    // downloads. The caches' contents were written by that user already unless their root says
+    // otherwise (new, or from before apps had uids of their own).
+    await chownTree([ctx.hostBuildDir, ctx.hostBuildpacks], ctx.user);
+    for (const d of [ctx.hostCache, ctx.hostRuntimes]) if ((await stat(d)).uid !== ctx.user.uid) await chownTree([d], ctx.user);
   }
 
   private async chooseBuildpacks(ctx: Ctx): Promise<BuildpackSource[]> {
@@ -202,14 +205,14 @@ export class Builder {
       for (let i = 0; i < candidates.length; i++) {
         await materialize(candidates[i]!, join(ctx.hostBuildpacks, String(i)));
       }
-      await chownTree([ctx.hostBuildpacks]);
+      await chownTree([ctx.hostBuildpacks], ctx.user);
       for (let i = 0; i < candidates.length; i++) {
         const r = await this.step(ctx, i, `bin/detect ${ctx.buildDir}`, [], undefined, true);
         if (r.code === 0) {
           ctx.detected = r.stdout.trim().split('\n')[0] || candidates[i]!.name;
           await rm(ctx.hostBuildpacks, { recursive: true });
           await materialize(candidates[i]!, join(ctx.hostBuildpacks, '0'));
-          await chownTree([ctx.hostBuildpacks]);
+          await chownTree([ctx.hostBuildpacks], ctx.user);
           return [candidates[i]!];
         }
       }
@@ -223,7 +226,7 @@ export class Builder {
     if (packs.length === 1) out(`-----> Using buildpack: ${packs[0]!.name}\n`);
     else out(`-----> Using buildpacks:\n${packs.map((p, i) => `       ${i + 1}. ${p.name}\n`).join('')}`);
     for (let i = 0; i < packs.length; i++) await materialize(packs[i]!, join(ctx.hostBuildpacks, String(i)));
-    await chownTree([ctx.hostBuildpacks]);
+    await chownTree([ctx.hostBuildpacks], ctx.user);
     const last = packs.length - 1;
     const r = await this.step(ctx, last, `bin/detect ${ctx.buildDir}`, [], undefined, true);
     if (r.code !== 0) throw new BuildFailure(`App not compatible with buildpack: ${packs[last]!.name}`);
@@ -279,11 +282,12 @@ export class Builder {
         { source: ctx.hostCache, destination: '/tmp/cache', readonly: false },
         { source: ctx.hostEnvDir, destination: '/tmp/env', readonly: true },
         { source: ctx.hostBuildpacks, destination: '/tmp/buildpacks', readonly: false },
-        { source: this.o.runtimeCacheDir, destination: '/tmp/runtimes', readonly: false },
+        { source: ctx.hostRuntimes, destination: '/tmp/runtimes', readonly: false },
       ],
       memoryLimitBytes: 4 * 1024 ** 3,
       pidsLimit: 4096,
       tmpBytes: 2 * 1024 ** 3,
+      tenant: ctx.req.app.id,
     };
     return runStep({ runtime: this.o.runtime, spec, onOutput, captureStdout: capture, deadline: ctx.deadline });
   }
@@ -301,6 +305,9 @@ interface Ctx {
   buildDir: string;
   detected: string;
   buildpackUrlVar?: string;
+  /** The app's own uid and gid (runtime tenants); set first thing in prepareDirs. */
+  user?: { uid: number; gid: number };
+  hostRuntimes: string;
 }
 
 class BuildFailure extends Error {}
@@ -310,12 +317,13 @@ export class BuildRejected extends BuildFailure {}
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-async function chownTree(dirs: string[]): Promise<void> {
+async function chownTree(dirs: string[], user: { uid: number; gid: number } | undefined): Promise<void> {
   if (process.getuid?.() !== 0) return;
+  if (!user) throw new Error('the build\'s user is not known yet');
   for (const dir of dirs) {
-    await chown(dir, DYNO_UID, DYNO_GID);
+    await chown(dir, user.uid, user.gid);
     for (const entry of await readdir(dir, { recursive: true })) {
-      await lchown(join(dir, entry), DYNO_UID, DYNO_GID);
+      await lchown(join(dir, entry), user.uid, user.gid);
     }
   }
 }
