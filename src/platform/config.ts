@@ -2,6 +2,7 @@
 // environment variable (documented in the README).
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ALLOW_SETTING, parseAllowedTargets, type EgressPolicy } from '../egress/index.ts';
 
 export interface PlatformConfig {
   dataDir: string;
@@ -58,6 +59,11 @@ export interface PlatformConfig {
   releasesKept: number;
   /** Slugs younger than this are never removed (uploaded, not yet released). */
   slugGraceMs: number;
+  /** Internal addresses tenants' traffic and the platform's connections for them may reach (egress/). */
+  allowPrivateTargets: EgressPolicy;
+  /** IPv4 CIDR dynos' and builds' /30s come from; and the prefix of the firewall chains for it. */
+  dynoPool?: string;
+  firewallPrefix?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
@@ -110,6 +116,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     releaseTimeoutMs: num('SLIPWAY_RELEASE_TIMEOUT', 3600) * 1000,
     releasesKept: Math.max(1, Math.floor(num('SLIPWAY_RELEASES_KEPT', 100))),
     slugGraceMs: num('SLIPWAY_SLUG_GRACE', 3600) * 1000,
+    allowPrivateTargets: (() => {
+      try { return parseAllowedTargets(env[ALLOW_SETTING]); } catch (err) { throw new ConfigError(`${(err as Error).message}.`); }
+    })(),
+    dynoPool: env.SLIPWAY_DYNO_POOL || undefined,
+    firewallPrefix: env.SLIPWAY_FIREWALL_PREFIX || undefined,
   };
 }
 

@@ -56,7 +56,11 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
     say(`    ${op.key}`);
   }
 
-  const runtime = createRuntime({ kind: config.runtime, stackDir: config.stackDir, stateDir: join(config.dataDir, 'runtime') });
+  const runtime = createRuntime({
+    kind: config.runtime, stackDir: config.stackDir, stateDir: join(config.dataDir, 'runtime'),
+    addressPool: config.dynoPool, firewallChainPrefix: config.firewallPrefix,
+    openTargets: [config.addonsPool], allowPrivate: config.allowPrivateTargets,
+  });
   // Every container of this platform is named with this prefix; other platforms on the machine (a test
   // suite beside a running one) have their own, so cleaning up ours never touches theirs.
   const containerPrefix = `slipway-${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 8)}-`;
@@ -64,7 +68,7 @@ export async function startPlatform(config: PlatformConfig, say: (line: string) 
   await runtime.prepare((line) => say(`stack: ${line}`));
 
   const logs = new Logplex();
-  const drains = new Drains({ db, logs });
+  const drains = new Drains({ db, logs, egress: config.allowPrivateTargets });
   await drains.start();
   const blobs = new BlobStore({ dir: join(config.dataDir, 'blobs') });
   const cipher = await ConfigCipher.open(join(config.dataDir, 'secrets', 'config.key'));

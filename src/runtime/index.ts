@@ -29,6 +29,9 @@ export interface CreateRuntimeOptions {
   addressPool?: string;
   allowHostPorts?: number[];
   firewallChainPrefix?: string;
+  /** runc only: CIDRs containers may always reach over TCP (the add-on pool); internal ranges the operator allowed. */
+  openTargets?: string[];
+  allowPrivate?: { all: boolean; ipv4: string[] };
   /** process only: where its not-isolated warnings go (default: console.error). */
   warn?: (line: string) => void;
 }
@@ -44,6 +47,8 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
     addressPool: options.addressPool,
     allowHostPorts: options.allowHostPorts,
     firewallChainPrefix: options.firewallChainPrefix,
+    openTargets: options.openTargets,
+    allowPrivate: options.allowPrivate,
   });
 }
 

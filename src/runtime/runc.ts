@@ -45,6 +45,10 @@ export interface RuncRuntimeOptions {
   firewallChainPrefix?: string;
   /** The machine-wide registry of tenants' uids (tenants.ts). Default /var/lib/slipway/tenants. */
   tenantDir?: string;
+  /** CIDRs isolated containers may always open TCP connections to (the add-on pool). */
+  openTargets?: string[];
+  /** Internal IPv4 ranges isolated containers may reach (SLIPWAY_ALLOW_PRIVATE_TARGETS); default none. */
+  allowPrivate?: { all: boolean; ipv4: string[] };
 }
 
 /** runc only needs standard tools; nothing of the platform's environment reaches it. */
@@ -81,6 +85,7 @@ export class RuncRuntime implements Runtime, RuncOperations {
     this.tenants = new TenantUids(options.tenantDir ?? DEFAULT_TENANT_DIR);
     this.network = new HostNetwork({
       pool: options.addressPool, allowHostPorts: options.allowHostPorts, chainPrefix: options.firewallChainPrefix,
+      resolvConf: this.resolvConf, openTargets: options.openTargets, allowPrivate: options.allowPrivate,
     });
   }
 

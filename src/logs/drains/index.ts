@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../store/index.ts';
 import type { LogDrainsTable } from '../../store/schema.ts';
 import type { LogLine } from '../types.ts';
+import type { EgressPolicy } from '../../egress/index.ts';
 import { Drain, type DrainOptions } from './drain.ts';
 import { HttpDrain } from './http.ts';
 import { SyslogDrain } from './syslog.ts';
@@ -33,6 +34,8 @@ export interface DrainsOptions {
   minBackoffMs?: number;
   maxBackoffMs?: number;
   reportError?: (err: unknown, context: string) => void;
+  /** Which addresses drains may connect to (egress/); default: the operator's setting. */
+  egress?: EgressPolicy;
 }
 
 interface Live {
@@ -124,6 +127,7 @@ export class Drains {
       bufferLines: this.o.bufferLines, minBackoffMs: this.o.minBackoffMs, maxBackoffMs: this.o.maxBackoffMs,
       notice: (message) => this.o.logs.emit(row.app_id, 'heroku', 'logplex', message),
       reportError: (err, context) => this.report(err, context),
+      egress: this.o.egress,
     };
     const drain = target.kind === 'syslog' ? new SyslogDrain({ ...opts, target }) : new HttpDrain({ ...opts, target });
     const unfollow = this.o.logs.follow(row.app_id, (line) => drain.accept(line));
