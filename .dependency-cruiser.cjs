@@ -7,13 +7,14 @@
 const MAY_IMPORT = {
   store: [],
   slugs: [],
-  runtime: [],
+  egress: [],
+  runtime: ['egress'],
   logger: [],
   supervise: [],
-  logs: ['store'],
+  logs: ['store', 'egress'],
   releases: ['store', 'slugs', 'logs'],
   git: ['deploy', 'build', 'store'],
-  build: ['slugs', 'runtime', 'logs', 'store'],
+  build: ['slugs', 'runtime', 'logs', 'store', 'egress'],
   deploy: ['build', 'releases', 'store'],
   dynos: ['runtime', 'releases', 'slugs', 'logs', 'store'],
   // The read-only view of dynos (types only) and nothing else of the dyno manager.

@@ -56,7 +56,8 @@ describe('logplex end to end', () => {
     https = new HttpReceiver(tls);
     await Promise.all([syslog.start(), syslogTls.start(), https.start()]);
     // The platform checks drain certificates against the system CAs plus NODE_EXTRA_CA_CERTS.
-    await p.start({ NODE_EXTRA_CA_CERTS: tls.caFile });
+    // The receivers are the test's own, on loopback: the operator's setting allows them.
+    await p.start({ NODE_EXTRA_CA_CERTS: tls.caFile, SLIPWAY_ALLOW_PRIVATE_TARGETS: '127.0.0.1' });
     assert.equal((await p.request('POST', '/apps', { name: 'logdemo' })).status, 201);
     for (const url of [`syslog://127.0.0.1:${syslog.port}`, `syslog+tls://localhost:${syslogTls.port}`, `https://user:pw@localhost:${https.port}/drain`]) {
       const r = await cli(['drains:add', url]);

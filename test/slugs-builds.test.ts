@@ -28,7 +28,8 @@ describe('slugs, promotion and the Builds API', () => {
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'slipway-slugs-'));
-    await p.start();
+    // Source tarballs and git buildpacks come from the test's own servers on loopback: allowed by the operator's setting.
+    await p.start({ SLIPWAY_ALLOW_PRIVATE_TARGETS: '127.0.0.1' });
     // A plain file server on loopback, standing in for wherever a source tarball lives.
     filesPort = await freePort();
     files = createServer((req, res) => {

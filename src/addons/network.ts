@@ -14,7 +14,12 @@
 // runtime masquerades towards it); the host-side veth is named `sa<8 hex of the subnet>`, so the link
 // table is the allocation record, as with dynos. A platform keeps its /30 in `network.json` under its
 // add-on dir because the address is written into config vars.
-import { execFile } from 'node:child_process';
+//
+// Why the servers reach nothing. Their namespace's own firewall (inside it, so it goes with the
+// namespace and no other platform's rules touch it) lets out only loopback traffic and replies to
+// connections made to the servers; anything a server opens — to the host's ports (the API, git, other
+// platforms' services), or anywhere else — is refused. The servers run unprivileged and cannot change it.
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -83,6 +88,7 @@ export class AddonNetwork {
       await ip(['-n', this.netns, 'address', 'add', `${this.address}/30`, 'dev', 'eth0']);
       await ip(['-n', this.netns, 'link', 'set', 'dev', 'eth0', 'up']);
       await ip(['-n', this.netns, 'link', 'set', 'dev', 'lo', 'up']);
+      await closeOutbound(this.netns);
     } catch (err) {
       await this.down().catch(() => undefined);
       throw new Error(`cannot set up the add-on network: ${(err as Error).message}`);
@@ -117,6 +123,31 @@ export class AddonNetwork {
     }
     throw new Error(`the add-on address pool ${this.o.pool} is full`);
   }
+}
+
+/** The namespace's filter table, replaced whole in one iptables-restore (see the header for why). */
+export const OUTBOUND_RULES = [
+  '*filter',
+  ':INPUT ACCEPT [0:0]',
+  ':FORWARD DROP [0:0]',
+  ':OUTPUT DROP [0:0]',
+  '-A OUTPUT -o lo -j ACCEPT',
+  '-A OUTPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+  '-A OUTPUT -j REJECT --reject-with icmp-admin-prohibited',
+  'COMMIT',
+  '',
+].join('\n');
+
+function closeOutbound(netns: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', netns, 'iptables-restore', '-w'], { env: TOOL_ENV, stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`iptables-restore in ${netns}: ${stderr.trim() || `exit ${code}`}`))));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(OUTBOUND_RULES);
+  });
 }
 
 async function ip(args: string[]): Promise<void> {

@@ -3,7 +3,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp } from 'node:fs/promises';
+import { isIPv6 } from 'node:net';
 import { isAbsolute, join } from 'node:path';
+import { checkedAddress, type EgressPolicy, egressFromEnv } from '../egress/index.ts';
 
 /**
  * Built-ins in detection order (Heroku's: Ruby, Node.js, Clojure, Python, Java, Scala; so a Rails app
@@ -59,12 +61,15 @@ export function builtinBuildpacks(builtinRoot: string): BuildpackSource[] {
 }
 
 /** Copies (or clones) a buildpack into `dest`, a private writable copy: buildpacks may write `export` beside themselves. */
-export async function materialize(bp: BuildpackSource, dest: string): Promise<void> {
+export async function materialize(bp: BuildpackSource, dest: string, egress: EgressPolicy = egressFromEnv()): Promise<void> {
   if (bp.kind !== 'git') {
     await cp(bp.dir, dest, { recursive: true });
     return;
   }
-  const args = ['clone', '--quiet', '--depth', '1', ...(bp.ref ? ['--branch', bp.ref] : []), bp.repo, dest];
+  const pin = await pinnedGitOptions(bp.repo, egress).catch((err: Error) => {
+    throw new BuildpackError(`Could not fetch buildpack ${bp.name}: ${redactUrl(err.message)}`);
+  });
+  const args = [...pin, 'clone', '--quiet', '--depth', '1', ...(bp.ref ? ['--branch', bp.ref] : []), bp.repo, dest];
   await new Promise<void>((resolve, reject) => {
     const p = spawn('git', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
     let err = '';
@@ -73,4 +78,20 @@ export async function materialize(bp: BuildpackSource, dest: string): Promise<vo
     p.on('close', (code) => (code === 0 ? resolve() : reject(new BuildpackError(`Could not fetch buildpack ${bp.name}: ${redactUrl(err.trim())}`))));
   });
   if (!existsSync(join(dest, 'bin', 'compile'))) throw new BuildpackError(`Buildpack ${bp.name} has no bin/compile.`);
+}
+
+/**
+ * The buildpack host's address, checked by the egress guard (never loopback, link-local or private
+ * unless the operator allowed it); for http(s) also git options that make the clone connect to exactly
+ * that address and follow no redirect elsewhere. ssh and git:// URLs are checked, but git resolves
+ * their host again itself.
+ */
+async function pinnedGitOptions(repo: string, egress: EgressPolicy): Promise<string[]> {
+  const scp = /^[\w.-]+@([\w.-]+):/.exec(repo);
+  const url = scp ? undefined : new URL(repo);
+  const host = scp ? scp[1]! : url!.hostname.replace(/^\[(.*)\]$/, '$1');
+  const address = await checkedAddress(host, egress);
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return [];
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return ['-c', `http.curloptResolve=${host}:${port}:${isIPv6(address) ? `[${address}]` : address}`, '-c', 'http.followRedirects=false'];
 }

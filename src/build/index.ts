@@ -4,12 +4,11 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
-import { chown, cp, mkdir, rm, statfs, writeFile } from 'node:fs/promises';
+import { cp, mkdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { LogSink } from '../logs/types.ts';
 import type { ContainerSpec, Runtime } from '../runtime/types.ts';
-import { DYNO_GID, DYNO_UID } from '../runtime/types.ts';
 import { unmountUnder } from '../runtime/index.ts';
 import { ArchiveRefused, type BlobStore, BuildFileError, formatSize, layerCacheDir, packSlug, SlugTooLargeError } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
@@ -118,6 +117,7 @@ export class Builder {
       hostBuildDir: join(work, 'app'), hostEnvDir: join(work, 'env'), hostBuildpacks: join(work, 'buildpacks'),
       hostCache: join(this.o.dataDir, 'cache', req.app.id),
       buildDir: `/tmp/build_${short}`, detected: '',
+      // Per app while builds write it: with a uid per app, one app's build cannot write what another's made.
     };
     const out = req.output;
     try {
@@ -204,6 +204,7 @@ export class Builder {
   private async prepareDirs(ctx: Ctx): Promise<void> {
     const work = join(this.o.dataDir, 'builds', ctx.build.id);
     await mkdir(work, { recursive: true });
+    ctx.user = await this.o.runtime.userFor(ctx.req.app.id);
     if (process.getuid?.() === 0 && process.platform === 'linux') {
       // The build's work dir (source, buildpacks, ENV_DIR) lives in memory: a build creates and packs
       // thousands of small files, and on a virtual disk that costs ten times what tmpfs does. Only what
@@ -216,10 +217,12 @@ export class Builder {
     const config = await this.o.configVars(ctx.req.app.id);
     for (const [key, value] of Object.entries(config)) await writeFile(join(ctx.hostEnvDir, key), value);
     ctx.buildpackUrlVar = config.BUILDPACK_URL;
-    // Builds run as the dyno user: it must own what it compiles, caches and downloads.
-    // The caches' contents were written by that user already; only their roots may be new.
-    await chownTree([ctx.hostBuildDir, ctx.hostBuildpacks]);
-    if (process.getuid?.() === 0) for (const d of [ctx.hostCache, this.runtimeCache]) await chown(d, DYNO_UID, DYNO_GID);
+    // Builds run as the app's own user (runtime tenants): it must own what it compiles, caches and
+    // downloads. The cache's contents were written by that user already unless its root says
+    // otherwise (new, or from before apps had uids of their own). The runtime cache belongs to the
+    // fill user (builds only read it).
+    await chownTree([ctx.hostBuildDir, ctx.hostBuildpacks], ctx.user);
+    if (process.getuid?.() === 0 && (await stat(ctx.hostCache)).uid !== ctx.user!.uid) await chownTree([ctx.hostCache], ctx.user);
   }
 
   /** Refuses the build, saying why, while the data dir's disk is nearly full. */
@@ -241,14 +244,14 @@ export class Builder {
       for (let i = 0; i < candidates.length; i++) {
         await materialize(candidates[i]!, join(ctx.hostBuildpacks, String(i)));
       }
-      await chownTree([ctx.hostBuildpacks]);
+      await chownTree([ctx.hostBuildpacks], ctx.user);
       for (let i = 0; i < candidates.length; i++) {
         const r = await this.step(ctx, i, `bin/detect ${ctx.buildDir}`, [], undefined, true);
         if (r.code === 0) {
           ctx.detected = r.stdout.trim().split('\n')[0] || candidates[i]!.name;
           await rm(ctx.hostBuildpacks, { recursive: true });
           await materialize(candidates[i]!, join(ctx.hostBuildpacks, '0'));
-          await chownTree([ctx.hostBuildpacks]);
+          await chownTree([ctx.hostBuildpacks], ctx.user);
           return [candidates[i]!];
         }
       }
@@ -262,7 +265,7 @@ export class Builder {
     if (packs.length === 1) out(`-----> Using buildpack: ${packs[0]!.name}\n`);
     else out(`-----> Using buildpacks:\n${packs.map((p, i) => `       ${i + 1}. ${p.name}\n`).join('')}`);
     for (let i = 0; i < packs.length; i++) await materialize(packs[i]!, join(ctx.hostBuildpacks, String(i)));
-    await chownTree([ctx.hostBuildpacks]);
+    await chownTree([ctx.hostBuildpacks], ctx.user);
     const last = packs.length - 1;
     const r = await this.step(ctx, last, `bin/detect ${ctx.buildDir}`, [], undefined, true);
     if (r.code !== 0) throw new BuildFailure(`App not compatible with buildpack: ${packs[last]!.name}`);
@@ -320,7 +323,10 @@ export class Builder {
         await mkdir(fill.cacheDir, { recursive: true });
         await mkdir(fill.envDir, { recursive: true });
         await cp(ctx.hostBuildDir, fill.buildDir, { recursive: true, verbatimSymlinks: true });
-        await chownTree([work]);
+        // Fills run as a tenant of their own, which owns the runtime cache: no app's uid can write it.
+        const filler = await this.o.runtime.userFor(FILL_TENANT);
+        await chownTree([work], filler);
+        if (process.getuid?.() === 0 && (await stat(this.runtimeCache)).uid !== filler.uid) await chownTree([this.runtimeCache], filler);
         const r = await this.step(ctx, i, `bin/fill ${ctx.buildDir} /tmp/cache /tmp/env`, [], (s) => void (said = (said + s).slice(-2000)), false, fill);
         if (r.code !== 0 && !r.timedOut) said ||= `status ${r.code}`;
         else said = '';
@@ -361,6 +367,7 @@ export class Builder {
       memoryLimitBytes: 4 * 1024 ** 3,
       pidsLimit: 4096,
       tmpBytes: 2 * 1024 ** 3,
+      tenant: fill ? FILL_TENANT : ctx.req.app.id,
     };
     return runStep({ runtime: this.o.runtime, spec, onOutput, captureStdout: capture, deadline: ctx.deadline });
   }
@@ -378,7 +385,12 @@ interface Ctx {
   buildDir: string;
   detected: string;
   buildpackUrlVar?: string;
+  /** The app's own uid and gid (runtime tenants); set first thing in prepareDirs. */
+  user?: { uid: number; gid: number };
 }
+
+/** The runtime tenant that runs runtime-cache fills and owns the cache (never an app's). */
+const FILL_TENANT = 'slipway:runtime-fill';
 
 class BuildFailure extends Error {}
 
@@ -389,11 +401,12 @@ const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const lastLine = (s: string) => s.trim().split('\n').at(-1)?.replace(/^[\s!>-]+/, '').slice(0, 200) ?? '';
 
 /**
- * Hands a tree to the dyno user without following a link: the tree is the app's (a pushed `etc -> /etc`
+ * Hands a tree to a user without following a link: the tree is the app's (a pushed `etc -> /etc`
  * must not chown the host's /etc). Not Node's recursive readdir, which descends into linked
  * directories; chown -R -h never traverses a link and changes the link itself.
  */
-async function chownTree(dirs: string[]): Promise<void> {
+async function chownTree(dirs: string[], user: { uid: number; gid: number } | undefined): Promise<void> {
   if (process.getuid?.() !== 0) return;
-  await execFileP('chown', ['-R', '-h', '-P', `${DYNO_UID}:${DYNO_GID}`, '--', ...dirs]);
+  if (!user) throw new Error('the build\'s user is not known yet');
+  await execFileP('chown', ['-R', '-h', '-P', `${user.uid}:${user.gid}`, '--', ...dirs]);
 }

@@ -8,9 +8,10 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { lstat, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { ArchiveRefused, checkArchive } from '../slugs/index.ts';
+import { egressFromEnv, guardedGet, type EgressPolicy } from '../egress/index.ts';
 import { BuildRejected } from './index.ts';
 
 /** Largest source tarball accepted (Heroku's checkout limit is 1 GB uncompressed; this is compressed). */
@@ -19,11 +20,11 @@ const FETCH_TIMEOUT_MS = 10 * 60_000;
 
 export class SourceError extends BuildRejected {}
 
-export async function fetchSource(url: string, dir: string, checksum?: string): Promise<void> {
+export async function fetchSource(url: string, dir: string, checksum?: string, egress: EgressPolicy = egressFromEnv()): Promise<void> {
   const work = await mkdtemp(join(dirname(dir), 'source-'));
   try {
     const file = join(work, 'source.tgz');
-    const sha256 = await download(url, file);
+    const sha256 = await download(url, file, egress);
     if (checksum && checksum.toLowerCase() !== `sha256:${sha256}`) {
       throw new SourceError(`The source tarball's checksum is SHA256:${sha256}, not the ${checksum} the build asked for; nothing was built.`);
     }
@@ -45,17 +46,23 @@ export async function fetchSource(url: string, dir: string, checksum?: string): 
   }
 }
 
-async function download(url: string, file: string): Promise<string> {
-  let res: Response;
+async function download(url: string, file: string, egress: EgressPolicy): Promise<string> {
+  let res: IncomingMessage;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'follow' });
+    // Through the egress guard: never to loopback, link-local or private addresses unless allowed.
+    res = await guardedGet(url, egress, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
   } catch (err) {
-    throw new SourceError(`Could not fetch the source tarball: ${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message}.`);
+    const e = err as NodeJS.ErrnoException;
+    throw new SourceError(`Could not fetch the source tarball: ${e.code === 'EGRESS_REFUSED' ? e.message : e.code ?? e.message}.`);
   }
-  if (!res.ok || !res.body) throw new SourceError(`Fetching the source tarball answered HTTP ${res.status}; check source_blob.url.`);
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status >= 300) {
+    res.resume();
+    throw new SourceError(`Fetching the source tarball answered HTTP ${status}; check source_blob.url.`);
+  }
   const hash = createHash('sha256');
   let bytes = 0;
-  const counted = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream).on('data', (chunk: Buffer) => {
+  const counted = res.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
     hash.update(chunk);
     if (bytes > SOURCE_MAX_BYTES) counted.destroy(new SourceError(`The source tarball is larger than ${SOURCE_MAX_BYTES / 1024 / 1024} MB.`));

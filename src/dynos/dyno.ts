@@ -134,7 +134,7 @@ export class Dyno {
       this.container = await deps.runtime.start({
         id: `${deps.containerPrefix}dyno-${this.id}`, hostname: spec.name, argv, env, cwd: '/app', stdin: client !== undefined,
         app: { lower: spec.slugDir }, mounts: [], memoryLimitBytes: spec.size.hardLimitBytes, pidsLimit: spec.size.pids,
-        cpuShares: spec.size.cpuShares, appDiskBytes: spec.size.diskBytes, tmpBytes: spec.size.tmpBytes, network: 'isolated',
+        cpuShares: spec.size.cpuShares, appDiskBytes: spec.size.diskBytes, tmpBytes: spec.size.tmpBytes, network: 'isolated', tenant: spec.appId,
       });
       this.startedAt = new Date();
     } catch (err) {

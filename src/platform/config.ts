@@ -3,6 +3,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LOG_LEVELS, parseLevel, type LoggerOptions } from '../logger/index.ts';
+import { ALLOW_SETTING, parseAllowedTargets, type EgressPolicy } from '../egress/index.ts';
 
 export interface PlatformConfig {
   dataDir: string;
@@ -67,6 +68,11 @@ export interface PlatformConfig {
   slugGraceMs: number;
   /** How long a build's or release's output stream URL works after the output ended (SLIPWAY_STREAM_TTL, seconds). */
   streamTtlMs: number;
+  /** Internal addresses tenants' traffic and the platform's connections for them may reach (egress/). */
+  allowPrivateTargets: EgressPolicy;
+  /** IPv4 CIDR dynos' and builds' /30s come from; and the prefix of the firewall chains for it. */
+  dynoPool?: string;
+  firewallPrefix?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
@@ -123,6 +129,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     releasesKept: Math.max(1, Math.floor(num('SLIPWAY_RELEASES_KEPT', 100))),
     slugGraceMs: num('SLIPWAY_SLUG_GRACE', 3600) * 1000,
     streamTtlMs: num('SLIPWAY_STREAM_TTL', 3600) * 1000,
+    allowPrivateTargets: (() => {
+      try { return parseAllowedTargets(env[ALLOW_SETTING]); } catch (err) { throw new ConfigError(`${(err as Error).message}.`); }
+    })(),
+    dynoPool: env.SLIPWAY_DYNO_POOL || undefined,
+    firewallPrefix: env.SLIPWAY_FIREWALL_PREFIX || undefined,
   };
 }
 

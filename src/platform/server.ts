@@ -70,7 +70,11 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   }
 
   const runtimeLog = log.child({ component: 'runtime' });
-  const runtime = createRuntime({ kind: config.runtime, stackDir: config.stackDir, stateDir: join(config.dataDir, 'runtime'), warn: (l) => runtimeLog.warn(l) });
+  const runtime = createRuntime({
+    kind: config.runtime, stackDir: config.stackDir, stateDir: join(config.dataDir, 'runtime'), warn: (l) => runtimeLog.warn(l),
+    addressPool: config.dynoPool, firewallChainPrefix: config.firewallPrefix,
+    openTargets: [config.addonsPool], allowPrivate: config.allowPrivateTargets,
+  });
   if (runtime.name === 'runc') runtimeLog.info(`cgroup hierarchy: ${await cgroupLayout()}`);
   // Every container of this platform is named with this prefix; other platforms on the machine (a test
   // suite beside a running one) have their own, so cleaning up ours never touches theirs.
@@ -79,7 +83,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   await runtime.prepare((line) => say(`stack: ${line}`));
 
   const logs = new Logplex();
-  const drains = new Drains({ db, logs, urls: { seal: (row, url) => cipher.encrypt(url, aad.drainUrl(row)), open: (row) => cipher.decrypt(row.url, aad.drainUrl(row)) } });
+  const drains = new Drains({ db, logs, egress: config.allowPrivateTargets, urls: { seal: (row, url) => cipher.encrypt(url, aad.drainUrl(row)), open: (row) => cipher.decrypt(row.url, aad.drainUrl(row)) } });
   await drains.start();
   const blobs = new BlobStore({ dir: join(config.dataDir, 'blobs') });
   const releaseOutputs = new OutputStore(join(config.dataDir, 'output', 'releases'), { kind: 'releases', db, ttlMs: config.streamTtlMs, logger: log });

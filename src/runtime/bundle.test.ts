@@ -29,13 +29,14 @@ function input(over: Partial<BundleInput> = {}): BundleInput {
     resolvConf: '/etc/resolv.conf',
     memsw: true,
     netnsPath: '/run/netns/slipway-app-web.1-abc',
+    user: { uid: 1_500_000_123, gid: 1_500_000_123 },
     ...over,
   };
 }
 
-test('process: uid/gid 1000, no capabilities, no new privileges, NOFILE limit, env and argv as given', () => {
+test('process: the tenant\'s uid/gid, no capabilities, no new privileges, NOFILE limit, env and argv as given', () => {
   const c = ociConfig(input());
-  assert.deepEqual(c.process.user, { uid: 1000, gid: 1000, additionalGids: [1000] });
+  assert.deepEqual(c.process.user, { uid: 1_500_000_123, gid: 1_500_000_123, additionalGids: [1_500_000_123] });
   for (const set of Object.values(c.process.capabilities)) assert.deepEqual(set, []);
   assert.equal(c.process.noNewPrivileges, true);
   assert.equal(c.process.terminal, false);
@@ -154,7 +155,7 @@ test('exec process: the container\'s credentials and limits, new argv and cwd, i
   const base = ociConfig(input()).process;
   const inherited = execProcess(base, ['stty', '-F', '/dev/pts/0', 'rows', '40'], '/app');
   assert.deepEqual(inherited, { ...base, args: ['stty', '-F', '/dev/pts/0', 'rows', '40'], cwd: '/app' });
-  assert.deepEqual(inherited.user, { uid: 1000, gid: 1000, additionalGids: [1000] });
+  assert.deepEqual(inherited.user, { uid: 1_500_000_123, gid: 1_500_000_123, additionalGids: [1_500_000_123] });
   const given = execProcess(base, ['env'], '/tmp', { ONLY: 'this' });
   assert.deepEqual(given.env, ['ONLY=this']);
   assert.equal(given.cwd, '/tmp');
@@ -162,4 +163,31 @@ test('exec process: the container\'s credentials and limits, new argv and cwd, i
   assert.deepEqual(base.args, ['bash', '-c', 'exec node server.js'], 'the container\'s own process is not changed');
   assert.throws(() => execProcess(base, [], '/app'), /argv is empty/);
   assert.throws(() => execProcess(base, ['true'], '/app', { 'A=B': '1' }), /bad environment/);
+});
+
+test('seccomp: the default profile denies user namespaces, keyrings, bpf, mounts and module loading, for every ABI', () => {
+  const { seccomp } = ociConfig(input()).linux;
+  assert.equal(seccomp.defaultAction, 'SCMP_ACT_ALLOW');
+  if (process.arch === 'x64') assert.deepEqual(seccomp.architectures, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32']);
+  const denied = seccomp.syscalls.filter((r) => !r.args).flatMap((r) => r.names);
+  for (const name of ['unshare', 'setns', 'keyctl', 'add_key', 'request_key', 'bpf', 'userfaultfd', 'perf_event_open', 'mount',
+    'umount2', 'pivot_root', 'kexec_load', 'init_module', 'finit_module', 'open_by_handle_at', 'io_uring_setup', 'clone3']) {
+    assert.ok(denied.includes(name), `${name} is denied`);
+  }
+  const clone3 = seccomp.syscalls.find((r) => r.names.includes('clone3'))!;
+  assert.equal(clone3.errnoRet, 38, 'clone3 answers ENOSYS so libc falls back to clone');
+  // clone itself stays allowed (every fork uses it) except with a namespace flag, CLONE_NEWUSER among them.
+  assert.ok(!denied.includes('clone'));
+  const cloneFlags = seccomp.syscalls.filter((r) => r.names.includes('clone')).map((r) => r.args![0]!);
+  assert.ok(cloneFlags.some((a) => a.index === 0 && a.value === 0x10000000 && a.valueTwo === 0x10000000 && a.op === 'SCMP_CMP_MASKED_EQ'));
+  assert.equal(cloneFlags.length, 7);
+  assert.ok(!denied.includes('ptrace'), 'ptrace stays allowed (Docker allows it from kernel 4.8); uids keep apps apart');
+});
+
+test('accounts: the tenant\'s passwd and group files are bound read-only over the stack\'s', () => {
+  const c = ociConfig(input({ accounts: { passwd: '/b/passwd', group: '/b/group' } }));
+  const m = (d: string) => c.linux && c.mounts.find((x) => x.destination === d);
+  assert.deepEqual(m('/etc/passwd'), { destination: '/etc/passwd', type: 'bind', source: '/b/passwd', options: ['rbind', 'ro', 'nosuid', 'nodev'] });
+  assert.deepEqual(m('/etc/group')?.source, '/b/group');
+  assert.equal(ociConfig(input()).mounts.find((x) => x.destination === '/etc/passwd'), undefined);
 });

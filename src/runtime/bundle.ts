@@ -2,8 +2,9 @@
 // namespaces, mounts, limits and credentials a build or dyno gets. No I/O here; runc.ts writes it.
 import path from 'node:path';
 import type { ContainerSpec } from './types.ts';
-import { DYNO_GID, DYNO_UID } from './types.ts';
 import { MIN_APP_DISK_BYTES } from './disk.ts';
+import { seccompProfile, type SeccompProfile } from './seccomp.ts';
+import type { TenantUser } from './tenants.ts';
 
 /** /tmp's size when the spec does not say (Heroku dynos have a comparable scratch space). */
 export const DEFAULT_TMP_BYTES = 512 * 1024 * 1024;
@@ -29,6 +30,10 @@ export interface BundleInput {
   memsw: boolean;
   /** The network namespace to join (a path under /run/netns); required unless spec.network is `host`. */
   netnsPath?: string;
+  /** The tenant's uid and gid (tenants.ts): the process runs as them. */
+  user: TenantUser;
+  /** Files bound read-only at /etc/passwd and /etc/group, naming the tenant's uid `dyno`. */
+  accounts?: { passwd: string; group: string };
 }
 
 export interface OciMount {
@@ -68,6 +73,7 @@ export interface OciConfig {
     };
     maskedPaths: string[];
     readonlyPaths: string[];
+    seccomp: SeccompProfile;
   };
 }
 
@@ -135,7 +141,7 @@ export function ociConfig(input: BundleInput): OciConfig {
     ociVersion: '1.0.2',
     process: {
       terminal: false,
-      user: { uid: DYNO_UID, gid: DYNO_GID, additionalGids: [DYNO_GID] },
+      user: { uid: input.user.uid, gid: input.user.gid, additionalGids: [input.user.gid] },
       args: [...spec.argv],
       env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
       cwd: spec.cwd,
@@ -171,6 +177,7 @@ export function ociConfig(input: BundleInput): OciConfig {
         '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi',
       ],
       readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+      seccomp: seccompProfile(),
     },
   };
 }
@@ -196,6 +203,7 @@ function mounts(input: BundleInput): OciMount[] {
     bind(input.resolvConf, '/etc/resolv.conf', true),
     bind(input.hostsFile, '/etc/hosts', true),
     ...(input.caBundle ? [bind(input.caBundle, '/etc/ssl/certs/ca-certificates.crt', true)] : []),
+    ...(input.accounts ? [bind(input.accounts.passwd, '/etc/passwd', true), bind(input.accounts.group, '/etc/group', true)] : []),
   ];
   if (spec.app && input.appLayer) {
     // Mounted by runc inside the container's mount namespace, so it vanishes with the container

@@ -30,6 +30,9 @@ export interface CreateRuntimeOptions {
   addressPool?: string;
   allowHostPorts?: number[];
   firewallChainPrefix?: string;
+  /** runc only: CIDRs containers may always reach over TCP (the add-on pool); internal ranges the operator allowed. */
+  openTargets?: string[];
+  allowPrivate?: { all: boolean; ipv4: string[] };
   /** process only: where its not-isolated warnings go (default: the runtime's log, warn level). */
   warn?: (line: string) => void;
 }
@@ -45,6 +48,8 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
     addressPool: options.addressPool,
     allowHostPorts: options.allowHostPorts,
     firewallChainPrefix: options.firewallChainPrefix,
+    openTargets: options.openTargets,
+    allowPrivate: options.allowPrivate,
   });
 }
 

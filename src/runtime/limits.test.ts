@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { RuncRuntime } from './runc.ts';
 import { defaultStackDir, ensureStack } from './stack.ts';
 import { runcCanRun } from './index.ts';
-import type { ContainerStats } from './types.ts';
+import { NO_TENANT, type ContainerStats } from './types.ts';
 import { containerHarness, hostLeftovers, testNetwork, within } from './test-helpers.ts';
 
 const run = promisify(execFile);
@@ -24,6 +24,7 @@ describe('container limits, stats, stdin and exec', { skip: !runcCanRun() && 'ne
   let stateDir: string;
   let lower: string;
   let rt: RuncRuntime;
+  let owner: { uid: number; gid: number };
   const { spec, start, destroyAll } = containerHarness({
     prefix, runtime: () => rt, lower: () => lower, memoryLimitBytes: 512 << 20, pidsLimit: 128,
   });
@@ -33,8 +34,9 @@ describe('container limits, stats, stdin and exec', { skip: !runcCanRun() && 'ne
     stateDir = await mkdtemp(path.join(tmpdir(), 'slipway-limits-test-'));
     lower = path.join(stateDir, 'slug');
     await mkdir(lower);
-    await chown(lower, 1000, 1000);
     rt = new RuncRuntime({ stackDir: defaultStackDir(), stateDir, ...testNetwork() });
+    owner = await rt.userFor(NO_TENANT);
+    await chown(lower, owner.uid, owner.gid);
   }, { timeout: 15 * 60_000 });
 
   after(async () => {
@@ -150,7 +152,7 @@ describe('container limits, stats, stdin and exec', { skip: !runcCanRun() && 'ne
     const { c } = await start(spec('exec sleep 300', { env: { PATH: '/usr/bin:/bin', FOO: 'bar' } }));
     try {
       assert.equal(await c.exec(['bash', '-c', 'test "$(cat /proc/1/comm)" = sleep && exit 7']), 7);
-      assert.equal(await c.exec(['bash', '-c', '[ "$FOO" = bar ] && [ "$(id -u):$(id -g)" = 1000:1000 ] && [ "$PWD" = /app ]']), 0);
+      assert.equal(await c.exec(['bash', '-c', `[ "$FOO" = bar ] && [ "$(id -u):$(id -g)" = ${owner.uid}:${owner.gid} ] && [ "$PWD" = /app ]`]), 0);
       assert.equal(await c.exec(['bash', '-c', '[ -z "$FOO" ] && [ "$X" = y ] && [ "$(hostname)" = web.1 ]'], { PATH: '/usr/bin:/bin', X: 'y' }), 0);
       assert.equal(await c.exec(['bash', '-c', 'grep -q "^CapEff:\\s*0*$" /proc/self/status']), 0, 'no capabilities');
       assert.equal(await c.exec(['bash', '-c', 'echo from-exec > /app/x']), 0);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DEFAULT_POOL, countJumps, defaultRouteInterface, firewallInPlace, firewallRules, ipToNumber, jumps, numberToIp, parsePool, pickSubnet,
+  DEFAULT_POOL, canonicalCidr, cidrsOverlap, countJumps, defaultRouteInterface, resolversOf, firewallInPlace, firewallRules, ipToNumber, jumps, numberToIp, parsePool, pickSubnet,
   subnetAt, subnetOfVeth, validateChainPrefix, vethName,
 } from './netplan.ts';
 
@@ -64,6 +64,11 @@ test('firewall rules: exact chains and order, ports sorted and deduplicated', ()
     '-A SLIPWAY-FORWARD -s 10.213.0.0/16 -o sw+ -j REJECT --reject-with icmp-admin-prohibited',
     '-A SLIPWAY-FORWARD -d 10.213.0.0/16 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
     '-A SLIPWAY-FORWARD -d 10.213.0.0/16 -j DROP',
+    '-A SLIPWAY-FORWARD -s 10.213.0.0/16 -d 10.0.0.0/8 -j REJECT --reject-with icmp-admin-prohibited',
+    '-A SLIPWAY-FORWARD -s 10.213.0.0/16 -d 172.16.0.0/12 -j REJECT --reject-with icmp-admin-prohibited',
+    '-A SLIPWAY-FORWARD -s 10.213.0.0/16 -d 192.168.0.0/16 -j REJECT --reject-with icmp-admin-prohibited',
+    '-A SLIPWAY-FORWARD -s 10.213.0.0/16 -d 100.64.0.0/10 -j REJECT --reject-with icmp-admin-prohibited',
+    '-A SLIPWAY-FORWARD -s 10.213.0.0/16 -d 169.254.0.0/16 -j REJECT --reject-with icmp-admin-prohibited',
     '-A SLIPWAY-FORWARD -s 10.213.0.0/16 -j ACCEPT',
     'COMMIT',
     '*nat',
@@ -100,6 +105,8 @@ test('firewall check: in place exactly when our chains hold the plan in order an
     '-A SW-FORWARD -s 10.214.250.0/24 -o sw+ -j REJECT --reject-with icmp-admin-prohibited',
     '-A SW-FORWARD -d 10.214.250.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
     '-A SW-FORWARD -d 10.214.250.0/24 -j DROP',
+    ...['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16']
+      .map((r) => `-A SW-FORWARD -s 10.214.250.0/24 -d ${r} -j REJECT --reject-with icmp-admin-prohibited`),
     '-A SW-FORWARD -s 10.214.250.0/24 -j ACCEPT',
     ...(over.input ?? [
       '-A SW-INPUT -s 10.214.250.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
@@ -113,6 +120,8 @@ test('firewall check: in place exactly when our chains hold the plan in order an
   assert.equal(firewallInPlace(save(), plan), true);
   assert.equal(firewallInPlace(save(), { ...plan, allowHostPorts: [80, 443] }), false, 'a port to add');
   assert.equal(firewallInPlace(save(), { ...plan, allowHostPorts: [] }), false, 'a port to remove');
+  assert.equal(firewallInPlace(save(), { ...plan, resolvers: ['10.9.9.9'] }), false, 'a resolver to add');
+  assert.equal(firewallInPlace(save(), { ...plan, allowPrivate: { all: true, ipv4: [] } }), false, 'private ranges opened');
   assert.equal(firewallInPlace(save({ fwdJumps: 0 }), plan), false, 'jump missing');
   assert.equal(firewallInPlace(save({ fwdJumps: 2 }), plan), false, 'jump doubled');
   assert.equal(firewallInPlace(save({ input: [] }), plan), false, 'chain flushed');
@@ -137,4 +146,41 @@ test('the default route interface comes from /proc/net/route (up, 0.0.0.0/0)', (
   assert.equal(defaultRouteInterface(table.split('\n').slice(0, 2).join('\n')), undefined);
   assert.equal(defaultRouteInterface('eth0\t00000000\t010200C0\t0002\t0\t0\t0\t00000000'), undefined, 'header line skipped');
   assert.equal(defaultRouteInterface(''), undefined);
+});
+
+test('outbound: resolvers on 53, the open targets over TCP and allowed private ranges pass before the private REJECTs', () => {
+  const base = { pool: parsePool('10.213.0.0/16'), allowHostPorts: [], chainPrefix: 'S' };
+  const text = firewallRules({
+    ...base, resolvers: ['10.255.255.53'], openTargets: ['10.214.0.0/16'],
+    allowPrivate: { all: false, ipv4: ['192.168.7.9/24', '127.0.0.1/32'] },
+  });
+  const fwd = text.split('\n').filter((l) => l.startsWith('-A S-FORWARD'));
+  assert.deepEqual(fwd.slice(3), [
+    '-A S-FORWARD -s 10.213.0.0/16 -d 10.255.255.53/32 -p udp -m udp --dport 53 -j ACCEPT',
+    '-A S-FORWARD -s 10.213.0.0/16 -d 10.255.255.53/32 -p tcp -m tcp --dport 53 -j ACCEPT',
+    '-A S-FORWARD -s 10.213.0.0/16 -d 10.214.0.0/16 -p tcp -j ACCEPT',
+    // 127.0.0.1 is allowed for the platform's own connections; no dyno can route there, so no rule.
+    '-A S-FORWARD -s 10.213.0.0/16 -d 192.168.7.0/24 -j ACCEPT',
+    '-A S-FORWARD -s 10.213.0.0/16 -d 10.0.0.0/8 -j REJECT --reject-with icmp-admin-prohibited',
+    '-A S-FORWARD -s 10.213.0.0/16 -d 172.16.0.0/12 -j REJECT --reject-with icmp-admin-prohibited',
+    '-A S-FORWARD -s 10.213.0.0/16 -d 192.168.0.0/16 -j REJECT --reject-with icmp-admin-prohibited',
+    '-A S-FORWARD -s 10.213.0.0/16 -d 100.64.0.0/10 -j REJECT --reject-with icmp-admin-prohibited',
+    '-A S-FORWARD -s 10.213.0.0/16 -d 169.254.0.0/16 -j REJECT --reject-with icmp-admin-prohibited',
+    '-A S-FORWARD -s 10.213.0.0/16 -j ACCEPT',
+  ]);
+  // A resolver on the host itself answers through INPUT.
+  assert.match(text, /-A S-INPUT -s 10\.213\.0\.0\/16 -d 10\.255\.255\.53\/32 -p udp -m udp --dport 53 -j ACCEPT\n[\s\S]*-A S-INPUT -s 10\.213\.0\.0\/16 -j REJECT/);
+  const all = firewallRules({ ...base, allowPrivate: { all: true, ipv4: [] } });
+  assert.doesNotMatch(all, /-d 169\.254|-d 10\.0\.0\.0\/8/);
+  assert.throws(() => firewallRules({ ...base, resolvers: ['nope'] }), /IPv4/);
+});
+
+test('helpers: canonical CIDRs, overlap, resolv.conf nameservers (IPv4, not loopback)', () => {
+  assert.equal(canonicalCidr('192.168.7.9/24', 'x'), '192.168.7.0/24');
+  assert.equal(canonicalCidr('10.1.2.3', 'x'), '10.1.2.3/32');
+  assert.throws(() => canonicalCidr('10.1.2.3/40', 'allowed target'), /allowed target "10.1.2.3\/40" is not an IPv4 address or CIDR/);
+  assert.equal(cidrsOverlap('192.168.7.0/24', '192.168.0.0/16'), true);
+  assert.equal(cidrsOverlap('10.0.0.0/8', '10.213.4.0/30'), true);
+  assert.equal(cidrsOverlap('127.0.0.1/32', '10.0.0.0/8'), false);
+  assert.deepEqual(resolversOf('# c\nnameserver 10.255.255.53\nnameserver 127.0.0.53\nnameserver ::1\nsearch x\n nameserver 1.1.1.1 \n'), ['10.255.255.53', '1.1.1.1']);
 });

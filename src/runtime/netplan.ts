@@ -1,6 +1,7 @@
 // Pure planning for isolated container networks (network.ts applies it): the address pool and its /30
 // subnets, the host-side veth name that encodes a subnet, which subnet to take next, and the exact
 // iptables rules. No I/O here, so every rule and address is unit-tested (netplan.test.ts).
+import { PRIVATE_IPV4 } from '../egress/index.ts';
 
 /** Dynos' addresses come from here unless the runtime is told otherwise. */
 export const DEFAULT_POOL = '10.213.0.0/16';
@@ -102,6 +103,12 @@ export interface FirewallPlan {
   /** Host TCP ports containers may connect to (add-on services); everything else on the host is refused. */
   allowHostPorts: readonly number[];
   chainPrefix: string;
+  /** The host's DNS resolvers (IPv4), reachable on port 53 even at a private address. */
+  resolvers?: readonly string[];
+  /** CIDRs containers may always open TCP connections to (the add-on pool). */
+  openTargets?: readonly string[];
+  /** The operator's SLIPWAY_ALLOW_PRIVATE_TARGETS (egress/): all, or these IPv4 CIDRs. Default: none. */
+  allowPrivate?: { all: boolean; ipv4: readonly string[] };
 }
 
 export interface Jump {
@@ -150,7 +157,9 @@ export function jumps(prefix: string): Jump[] {
  *   1. a container to any container's veth (any pool): refused;
  *   2. replies to a container's own outbound connections pass;
  *   3. anything else towards a container (the LAN, other pools) is dropped silently;
- *   4. a container's outbound traffic passes (needed where FORWARD's policy is DROP, as Docker sets it).
+ *   4. DNS to the host's resolvers, TCP to the open targets (add-on pool), the operator's allowed CIDRs pass;
+ *   5. link-local and private ranges (egress PRIVATE_IPV4: the metadata address, the LAN) are refused;
+ *   6. a container's other outbound traffic passes (needed where FORWARD's policy is DROP, as Docker sets it).
  * POSTROUTING (nat)
  *   1. a container's traffic leaving the pool is masqueraded behind the host's address.
  */
@@ -159,6 +168,10 @@ export function firewallRules(plan: FirewallPlan): string {
   validatePorts(plan.allowHostPorts);
   const c = chainNames(plan.chainPrefix);
   const pool = plan.pool.cidr;
+  const resolvers = [...new Set(plan.resolvers ?? [])].map((r) => canonicalCidr(r, 'resolver'));
+  const dns = (chain: string) => resolvers.flatMap((r) => ['udp', 'tcp'].map((proto) =>
+    `-A ${chain} -s ${pool} -d ${r} -p ${proto} -m ${proto} --dport 53 -j ACCEPT`));
+  const allow = plan.allowPrivate ?? { all: false, ipv4: [] };
   const lines = [
     '*filter',
     `:${c.input} - [0:0]`,
@@ -166,10 +179,21 @@ export function firewallRules(plan: FirewallPlan): string {
     `-A ${c.input} -s ${pool} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
     ...[...new Set(plan.allowHostPorts)].sort((a, b) => a - b)
       .map((port) => `-A ${c.input} -s ${pool} -p tcp -m tcp --dport ${port} -j ACCEPT`),
+    ...dns(c.input),
     `-A ${c.input} -s ${pool} -j REJECT --reject-with icmp-admin-prohibited`,
     `-A ${c.forward} -s ${pool} -o ${VETH_WILDCARD} -j REJECT --reject-with icmp-admin-prohibited`,
     `-A ${c.forward} -d ${pool} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
     `-A ${c.forward} -d ${pool} -j DROP`,
+    ...dns(c.forward),
+    ...[...new Set(plan.openTargets ?? [])].map((t) => `-A ${c.forward} -s ${pool} -d ${canonicalCidr(t, 'open target')} -p tcp -j ACCEPT`),
+    ...(allow.all ? [] : [
+      // Only what the REJECTs below would catch: other platforms on the machine sharing these chains
+      // compute the same rules unless their settings differ where it matters.
+      ...[...new Set(allow.ipv4.map((t) => canonicalCidr(t, 'allowed target')))]
+        .filter((t) => PRIVATE_IPV4.some((r) => cidrsOverlap(t, r)))
+        .map((t) => `-A ${c.forward} -s ${pool} -d ${t} -j ACCEPT`),
+      ...PRIVATE_IPV4.map((t) => `-A ${c.forward} -s ${pool} -d ${t} -j REJECT --reject-with icmp-admin-prohibited`),
+    ]),
     `-A ${c.forward} -s ${pool} -j ACCEPT`,
     'COMMIT',
     '*nat',
@@ -178,6 +202,35 @@ export function firewallRules(plan: FirewallPlan): string {
     'COMMIT',
   ];
   return lines.join('\n') + '\n';
+}
+
+/** `a.b.c.d` or `a.b.c.d/n` as iptables-save prints it: host bits cleared, `/32` for an address. */
+export function canonicalCidr(text: string, what: string): string {
+  const [addr = '', len] = text.split('/');
+  const prefix = len === undefined ? 32 : /^\d{1,2}$/.test(len) ? Number(len) : NaN;
+  if (!(prefix >= 0 && prefix <= 32)) throw new Error(`${what} ${JSON.stringify(text)} is not an IPv4 address or CIDR`);
+  const n = ipToNumber(addr);
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return `${numberToIp((n & mask) >>> 0)}/${prefix}`;
+}
+
+/** Whether two canonical IPv4 CIDRs share an address. */
+export function cidrsOverlap(a: string, b: string): boolean {
+  const [ab = '', al] = a.split('/');
+  const [bb = '', bl] = b.split('/');
+  const len = Math.min(Number(al), Number(bl));
+  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+  return ((ipToNumber(ab) & mask) >>> 0) === ((ipToNumber(bb) & mask) >>> 0);
+}
+
+/** The IPv4 nameservers of resolv.conf text a container can use (loopback ones serve only the host). */
+export function resolversOf(resolvConf: string): string[] {
+  const out: string[] = [];
+  for (const line of resolvConf.split('\n')) {
+    const m = /^\s*nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/.exec(line);
+    if (m && !m[1]!.startsWith('127.')) out.push(m[1]!);
+  }
+  return out;
 }
 
 /**

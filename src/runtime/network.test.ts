@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { RuncRuntime } from './runc.ts';
 import { defaultStackDir, ensureStack } from './stack.ts';
 import { runcCanRun } from './index.ts';
-import { ipToNumber, numberToIp, parsePool } from './netplan.ts';
+import { ipToNumber, numberToIp, parsePool, resolversOf } from './netplan.ts';
 import type { ContainerSpec } from './types.ts';
 import { containerHarness, firewallLines, hostLeftovers, testNetwork, within } from './test-helpers.ts';
 
@@ -218,7 +218,9 @@ describe('isolated container networking', { skip: !runcCanRun() && 'needs root, 
     assert.equal(r.stdout, 'host:closed\n');
     const after = await prefixLines();
     assert.equal(after.filter((l) => l === `-A INPUT -j ${network.firewallChainPrefix}-INPUT`).length, 1);
-    assert.equal(after.filter((l) => l.startsWith(`-A ${network.firewallChainPrefix}-INPUT `)).length, 3);
+    // Replies, the allowed port, DNS (UDP and TCP) to each resolver, the REJECT.
+    const resolvers = resolversOf(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
+    assert.equal(after.filter((l) => l.startsWith(`-A ${network.firewallChainPrefix}-INPUT `)).length, 3 + 2 * resolvers.length);
   });
 
   test('start latency: isolated (and with a 512 MB /app disk) against host networking (reported)', async (t) => {

@@ -22,6 +22,8 @@
 // netplan.ts firewallRules(). In short: from the pool to any of the host's own addresses (the veth's
 // .1 included) only replies to connections the host opened (the router reaching a dyno) and the
 // allowed host ports (add-on services) pass, the rest is REJECTed; container to container is refused;
+// link-local and private ranges (the cloud metadata address, the LAN) are REJECTed, except the host's
+// resolvers on port 53, the add-on pool and what the operator allowed (SLIPWAY_ALLOW_PRIVATE_TARGETS);
 // nothing from outside may open a connection to a container. REJECT rather than DROP for what a
 // container sends, so its connect() fails at once instead of hanging for minutes; DROP for what comes
 // from outside. The rules are per pool, never per container, so starting and destroying a container
@@ -41,7 +43,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import {
   DEFAULT_CHAIN_PREFIX, DEFAULT_POOL, countJumps, defaultRouteInterface, firewallInPlace, firewallRules, jumps, chainNames, parsePool,
-  pickSubnet, subnetAt, subnetOfVeth, validateChainPrefix, validatePorts, type Pool, type Subnet,
+  pickSubnet, resolversOf, subnetAt, subnetOfVeth, validateChainPrefix, validatePorts, type FirewallPlan, type Pool, type Subnet,
 } from './netplan.ts';
 
 const run = promisify(execFile);
@@ -58,6 +60,12 @@ export interface NetworkOptions {
   allowHostPorts?: number[];
   /** Names this runtime's iptables chains; one configuration per prefix on a machine. Default SLIPWAY. */
   chainPrefix?: string;
+  /** Whose nameservers containers may always reach on port 53 (read at each check). Default /etc/resolv.conf. */
+  resolvConf?: string;
+  /** CIDRs containers may always open TCP connections to (the add-on pool). */
+  openTargets?: string[];
+  /** Internal IPv4 ranges the operator allowed (SLIPWAY_ALLOW_PRIVATE_TARGETS); default none. */
+  allowPrivate?: { all: boolean; ipv4: string[] };
 }
 
 export interface ContainerNetwork {
@@ -74,6 +82,9 @@ export class HostNetwork {
   readonly pool: Pool;
   readonly allowHostPorts: readonly number[];
   readonly chainPrefix: string;
+  private readonly resolvConf: string;
+  private readonly openTargets: readonly string[];
+  private readonly allowPrivate: { all: boolean; ipv4: readonly string[] };
   private applying?: Promise<void>;
 
   constructor(options: NetworkOptions = {}) {
@@ -82,6 +93,18 @@ export class HostNetwork {
     validatePorts(this.allowHostPorts);
     this.chainPrefix = options.chainPrefix ?? DEFAULT_CHAIN_PREFIX;
     validateChainPrefix(this.chainPrefix);
+    this.resolvConf = options.resolvConf ?? '/etc/resolv.conf';
+    this.openTargets = [...(options.openTargets ?? [])];
+    this.allowPrivate = options.allowPrivate ?? { all: false, ipv4: [] };
+    // The plan's rules validate them; fail at construction rather than at the first dyno.
+    firewallRules(this.plan([]));
+  }
+
+  private plan(resolvers: string[]): FirewallPlan {
+    return {
+      pool: this.pool, allowHostPorts: this.allowHostPorts, chainPrefix: this.chainPrefix,
+      resolvers, openTargets: this.openTargets, allowPrivate: this.allowPrivate,
+    };
   }
 
   /**
@@ -174,7 +197,7 @@ export class HostNetwork {
     if ((await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim() !== '1') {
       await writeFile('/proc/sys/net/ipv4/ip_forward', '1');
     }
-    const plan = { pool: this.pool, allowHostPorts: this.allowHostPorts, chainPrefix: this.chainPrefix };
+    const plan = this.plan(resolversOf(await readFile(this.resolvConf, 'utf8').catch(() => '')));
     if (firewallInPlace(await tool('iptables-save', []), plan)) return;
     await iptablesRestore(firewallRules(plan));
     for (const jump of jumps(this.chainPrefix)) {

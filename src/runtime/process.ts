@@ -10,6 +10,7 @@ import { constants } from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Container, ContainerSpec, ContainerStats, ExitStatus, Runtime } from './types.ts';
+import { DYNO_GID, DYNO_UID } from './types.ts';
 import { procState } from './cgroups.ts';
 import { normalizeDest, validateSpec } from './bundle.ts';
 import { STACK_NAME } from './stack.ts';
@@ -50,6 +51,11 @@ export class ProcessRuntime implements Runtime {
     this.stateDir = path.resolve(options.stateDir);
     this.warn = options.warn ?? ((line) => componentLogger(undefined, 'runtime').warn(line));
     this.warn(PROCESS_RUNTIME_WARNING);
+  }
+
+  /** Nothing runs as another user here: the stack's `dyno` account owns what builds write. */
+  async userFor(_tenant: string): Promise<{ uid: number; gid: number }> {
+    return { uid: DYNO_UID, gid: DYNO_GID };
   }
 
   async prepare(progress: (line: string) => void): Promise<void> {

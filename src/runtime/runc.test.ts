@@ -13,7 +13,7 @@ import path from 'node:path';
 import { RuncRuntime } from './runc.ts';
 import { defaultStackDir, ensureStack } from './stack.ts';
 import { runcCanRun } from './index.ts';
-import type { ContainerSpec } from './types.ts';
+import { NO_TENANT, type ContainerSpec } from './types.ts';
 import { collect, exists, firewallLines, hostLeftovers, settledLeftovers, testNetwork, within, containerHarness } from './test-helpers.ts';
 
 const prefix = `slipway-rtest-${process.pid}-`;
@@ -23,6 +23,8 @@ describe('runc runtime', { skip: !runcCanRun() && 'needs root, Linux and runc' }
   let stateDir: string;
   let lower: string;
   let rt: RuncRuntime;
+  /** The uid containers without a tenant run as. */
+  let owner: { uid: number; gid: number };
   const { spec, start, destroyAll, started } = containerHarness({
     prefix, runtime: () => rt, lower: () => lower, memoryLimitBytes: 256 << 20, pidsLimit: 128,
   });
@@ -31,12 +33,13 @@ describe('runc runtime', { skip: !runcCanRun() && 'needs root, Linux and runc' }
     await ensureStack(defaultStackDir(), (line) => console.log(`stack: ${line}`));
     stateDir = await mkdtemp(path.join(tmpdir(), 'slipway-runtime-test-'));
     rt = new RuncRuntime({ stackDir: defaultStackDir(), stateDir, ...network });
-    // A slug as the release would unpack it: owned by the dyno user.
+    owner = await rt.userFor(NO_TENANT);
+    // A slug as the release would unpack it: owned by the build's (the tenant's) user.
     lower = path.join(stateDir, 'slug');
     await mkdir(lower);
     await writeFile(path.join(lower, 'hello.txt'), 'hello from the slug\n');
-    await chown(lower, 1000, 1000);
-    await chown(path.join(lower, 'hello.txt'), 1000, 1000);
+    await chown(lower, owner.uid, owner.gid);
+    await chown(path.join(lower, 'hello.txt'), owner.uid, owner.gid);
   }, { timeout: 15 * 60_000 });
 
   after(async () => {
@@ -90,9 +93,11 @@ describe('runc runtime', { skip: !runcCanRun() && 'needs root, Linux and runc' }
     assert.ok(Number(r.stdout) < 10 && Number(r.stdout) > 0, `started ${r.stdout.trim()} threads`);
   });
 
-  test('runs as uid/gid 1000 with no capabilities', async () => {
-    const r = await runScript('id -u; id -g; grep CapEff /proc/self/status');
-    assert.equal(r.stdout, '1000\n1000\nCapEff:\t0000000000000000\n');
+  test('runs as its tenant\'s uid/gid (named dyno, not a host account) with no capabilities', async () => {
+    const r = await runScript('id -u; id -g; id -un; grep CapEff /proc/self/status');
+    assert.equal(r.stdout, `${owner.uid}\n${owner.gid}\ndyno\nCapEff:\t0000000000000000\n`);
+    assert.ok(owner.uid >= 1_500_000_000);
+    assert.ok(!(await readFile('/etc/passwd', 'utf8')).split('\n').some((l) => l.split(':')[2] === String(owner.uid)));
   });
 
   test('the stack is read-only', async () => {
@@ -129,7 +134,7 @@ describe('runc runtime', { skip: !runcCanRun() && 'needs root, Linux and runc' }
     const ro = path.join(stateDir, 'bind-ro');
     await mkdir(rw);
     await mkdir(ro);
-    await chown(rw, 1000, 1000);
+    await chown(rw, owner.uid, owner.gid);
     await writeFile(path.join(ro, 'in.txt'), 'ro-data\n');
     const r = await runScript('echo built > /tmp/build/out.txt && cat /tmp/ro/in.txt; touch /tmp/ro/x 2>/dev/null || echo ro-denied', {
       mounts: [

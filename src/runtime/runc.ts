@@ -11,7 +11,8 @@ import { chmod, chown, lstat, mkdir, readFile, readdir, rm, stat, writeFile } fr
 import path from 'node:path';
 import { existsSync, openSync } from 'node:fs';
 import type { Container, ContainerSpec, ExitStatus, Runtime } from './types.ts';
-import { DYNO_GID, DYNO_UID } from './types.ts';
+import { NO_TENANT } from './types.ts';
+import { DEFAULT_TENANT_DIR, TenantUids, tenantAccountFiles, type TenantUser } from './tenants.ts';
 import { execProcess, normalizeDest, ociConfig, validateSpec, type OciConfig } from './bundle.ts';
 import { hasMemsw, leftoverCgroupIds, readMemoryRecord, removeCgroups, wasOomKilled } from './cgroups.ts';
 import { unmountUnder } from './mounts.ts';
@@ -42,6 +43,12 @@ export interface RuncRuntimeOptions {
   allowHostPorts?: number[];
   /** Names the iptables chains (`<prefix>-INPUT` ...); one configuration per prefix. Default SLIPWAY. */
   firewallChainPrefix?: string;
+  /** The machine-wide registry of tenants' uids (tenants.ts). Default /var/lib/slipway/tenants. */
+  tenantDir?: string;
+  /** CIDRs isolated containers may always open TCP connections to (the add-on pool). */
+  openTargets?: string[];
+  /** Internal IPv4 ranges isolated containers may reach (SLIPWAY_ALLOW_PRIVATE_TARGETS); default none. */
+  allowPrivate?: { all: boolean; ipv4: string[] };
 }
 
 /** runc only needs standard tools; nothing of the platform's environment reaches it. */
@@ -66,6 +73,7 @@ export class RuncRuntime implements Runtime, RuncOperations {
   private readonly hostsFile: string;
   private readonly resolvConf: string;
   private readonly caBundle?: string;
+  private readonly tenants: TenantUids;
 
   constructor(options: RuncRuntimeOptions) {
     this.stacksDir = path.resolve(options.stackDir);
@@ -74,9 +82,15 @@ export class RuncRuntime implements Runtime, RuncOperations {
     this.hostsFile = options.hostsFile ?? '/etc/hosts';
     this.resolvConf = options.resolvConf ?? '/etc/resolv.conf';
     this.caBundle = options.caBundle ?? (existsSync(HOST_CA_BUNDLE) ? HOST_CA_BUNDLE : undefined);
+    this.tenants = new TenantUids(options.tenantDir ?? DEFAULT_TENANT_DIR);
     this.network = new HostNetwork({
       pool: options.addressPool, allowHostPorts: options.allowHostPorts, chainPrefix: options.firewallChainPrefix,
+      resolvConf: this.resolvConf, openTargets: options.openTargets, allowPrivate: options.allowPrivate,
     });
+  }
+
+  userFor(tenant: string): Promise<TenantUser> {
+    return this.tenants.userFor(tenant);
   }
 
   private get runcRoot(): string {
@@ -130,14 +144,17 @@ export class RuncRuntime implements Runtime, RuncOperations {
     }
     const destroyLeftovers = (): Promise<void> => this.removeContainer(spec.id);
     try {
+      const user = await this.userFor(spec.tenant ?? NO_TENANT);
       // Side by side (each takes 10-30 ms); both settle before a failure is handled, so the cleanup
       // never races a half-made namespace or mount.
-      const [net, layer] = await Promise.allSettled([
+      const [net, layer, accounts] = await Promise.allSettled([
         (spec.network ?? 'isolated') === 'isolated' ? this.network.create(spec.id) : Promise.resolve(undefined),
-        spec.app ? this.makeAppLayer(spec, bundle) : Promise.resolve(undefined),
+        spec.app ? this.makeAppLayer(spec, bundle, user) : Promise.resolve(undefined),
+        this.writeAccounts(bundle, user),
       ]);
       if (net.status === 'rejected') throw net.reason;
       if (layer.status === 'rejected') throw layer.reason;
+      if (accounts.status === 'rejected') throw accounts.reason;
       const config = ociConfig({
         spec,
         rootDir: this.stackDir,
@@ -147,6 +164,8 @@ export class RuncRuntime implements Runtime, RuncOperations {
         caBundle: this.caBundle,
         memsw: await hasMemsw(),
         netnsPath: net.value?.netnsPath,
+        user,
+        accounts: accounts.value,
       });
       const configFile = path.join(bundle, 'config.json');
       await writeFile(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
@@ -167,16 +186,26 @@ export class RuncRuntime implements Runtime, RuncOperations {
    * in the bundle dir. The merged /app takes its owner and mode from the upper dir: give it the lower
    * dir's mode and the dyno user, so /app itself is writable like on Heroku.
    */
-  private async makeAppLayer(spec: ContainerSpec, bundle: string): Promise<{ upper: string; work: string }> {
+  private async makeAppLayer(spec: ContainerSpec, bundle: string, user: TenantUser): Promise<{ upper: string; work: string }> {
     const lower = await stat(spec.app!.lower);
     if (!lower.isDirectory()) throw new Error(`app.lower ${spec.app!.lower} is not a directory`);
     const root = spec.appDiskBytes ? await mountAppDisk(bundle, spec.appDiskBytes) : bundle;
     const layer = { upper: path.join(root, 'upper'), work: path.join(root, 'work') };
     await mkdir(layer.upper);
     await mkdir(layer.work, { mode: 0o700 });
-    await chown(layer.upper, DYNO_UID, DYNO_GID);
+    await chown(layer.upper, user.uid, user.gid);
     await chmod(layer.upper, lower.mode & 0o7777);
     return layer;
+  }
+
+  /** The stack's /etc/passwd and /etc/group with `dyno` as the tenant's uid, in the bundle (tenants.ts). */
+  private async writeAccounts(bundle: string, user: TenantUser): Promise<{ passwd: string; group: string }> {
+    const read = (f: string) => readFile(path.join(this.stackDir, 'etc', f), 'utf8').catch(() => '');
+    const files = tenantAccountFiles(await read('passwd'), await read('group'), user);
+    const out = { passwd: path.join(bundle, 'passwd'), group: path.join(bundle, 'group') };
+    await writeFile(out.passwd, files.passwd, { mode: 0o644 });
+    await writeFile(out.group, files.group, { mode: 0o644 });
+    return out;
   }
 
   /**

@@ -55,7 +55,7 @@ export async function exists(p: string): Promise<boolean> {
  * side by side, or beside a platform on the default pool, never share a firewall chain or an address.
  */
 export function testNetwork(pid = process.pid): Pick<RuncRuntimeOptions, 'addressPool' | 'firewallChainPrefix'> {
-  return { addressPool: `10.214.${pid % 256}.0/24`, firewallChainPrefix: `SWT${pid}` };
+  return { addressPool: `10.216.${pid % 256}.0/24`, firewallChainPrefix: `SWT${pid}` };
 }
 
 /**

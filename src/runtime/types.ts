@@ -49,6 +49,12 @@ export interface ContainerSpec {
   network?: 'isolated' | 'host';
   /** Keep the container's stdin open as `Container.stdin` (attached one-off dynos). Default: no stdin. */
   stdin?: boolean;
+  /**
+   * Whose code runs (the app's id): every container of one tenant runs as that tenant's own uid
+   * (`Runtime.userFor`), never shared with another tenant nor a host login user. Containers without
+   * one share a tenant of their own (`NO_TENANT`).
+   */
+  tenant?: string;
 }
 
 export interface ContainerStats {
@@ -106,8 +112,16 @@ export interface Runtime {
   start(spec: ContainerSpec): Promise<Container>;
   /** Kills and removes every container whose id starts with `prefix` (left over from a crash). */
   cleanup(prefix: string): Promise<void>;
+  /** The uid and gid a tenant's containers run as (what its build dirs and caches must be owned by). */
+  userFor(tenant: string): Promise<{ uid: number; gid: number }>;
 }
 
-/** The user every build and dyno process runs as (never root). */
+/** The tenant of containers whose spec names none. */
+export const NO_TENANT = 'slipway:none';
+
+/**
+ * The stack's `dyno` account; the process runtime's containers are owned by it. runc containers run as
+ * their tenant's uid instead (tenants.ts).
+ */
 export const DYNO_UID = 1000;
 export const DYNO_GID = 1000;

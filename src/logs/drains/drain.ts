@@ -7,8 +7,10 @@
 // Back-off: after a failure the next attempt waits `minBackoffMs` (500 ms), doubling up to
 // `maxBackoffMs` (30 s); a success resets it. Lines keep arriving meanwhile and the backlog bound
 // decides what is kept (the newest) and what is reported dropped (L10).
+import { isIP } from 'node:net';
+import { egressFromEnv, guardedLookup, refusal, type EgressPolicy } from '../../egress/index.ts';
 import { DrainBuffer } from './buffer.ts';
-import type { DrainTarget } from './url.ts';
+import { redactDrainUrl, type DrainTarget } from './url.ts';
 import type { LogLine } from '../types.ts';
 
 export interface DrainOptions {
@@ -25,6 +27,8 @@ export interface DrainOptions {
   /** Writes a logplex notice (L14) into the app's own stream. */
   notice: (message: string) => void;
   reportError: (err: unknown, context: string) => void;
+  /** Which addresses the drain may connect to (egress/); default: the operator's setting. */
+  egress?: EgressPolicy;
 }
 
 export abstract class Drain {
@@ -40,6 +44,10 @@ export abstract class Drain {
   private scheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private backoff: number;
+  private refusalNoticed = false;
+  /** What the transport's sockets resolve the host with: internal addresses are refused (egress/). */
+  protected readonly lookup: ReturnType<typeof guardedLookup>;
+  private readonly egress: EgressPolicy;
 
   constructor(opts: DrainOptions) {
     this.opts = opts;
@@ -49,6 +57,21 @@ export abstract class Drain {
     this.capacity = opts.bufferLines ?? 1024;
     this.buffer = new DrainBuffer(this.capacity);
     this.backoff = opts.minBackoffMs ?? 500;
+    this.egress = opts.egress ?? egressFromEnv();
+    this.lookup = guardedLookup(this.egress);
+  }
+
+  /**
+   * Whether a connection to `host` must not be tried: a literal internal address (names are checked by
+   * `lookup`). Either way the app's stream is told once why its drain gets nothing.
+   */
+  protected refused(host: string, err?: NodeJS.ErrnoException): boolean {
+    const why = err?.code === 'EGRESS_REFUSED' ? err.message : isIP(host) ? refusal(host, this.egress) : undefined;
+    if (why && !this.refusalNoticed) {
+      this.refusalNoticed = true;
+      this.opts.notice(`Drain not delivered: ${why} uri="${redactDrainUrl(this.url)}"`);
+    }
+    return why !== undefined;
   }
 
   /** Takes one line of the app's stream. Never blocks, never throws. */

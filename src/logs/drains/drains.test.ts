@@ -6,11 +6,13 @@ import { after, before, describe, test } from 'node:test';
 import { openStore, type OpenedStore } from '../../store/index.ts';
 import { Logplex } from '../logplex.ts';
 import { Drains } from './index.ts';
+import { parseAllowedTargets } from '../../egress/index.ts';
 import { HttpReceiver, makeTls, removeTls, SyslogReceiver, type SyslogMessage, type Tls } from './test-helpers.ts';
 
 const APP = '6f1c1e7e-0000-4000-8000-000000000001';
 /** The store's encryption is the platform's (tested with the cipher); these tests are about delivery. */
 const plainUrls = { seal: (_row: unknown, url: string) => url, open: (row: { url: string }) => row.url };
+const LOOPBACK_ALLOWED = parseAllowedTargets('127.0.0.1');
 
 function seqMessages(ms: SyslogMessage[]): number[] {
   return ms.filter((m) => m.procId === 'worker.1').map((m) => Number(/^line (\d+)\n$/.exec(m.message)?.[1]));
@@ -28,7 +30,8 @@ describe('drains', () => {
     await store.db.insertInto('accounts').values({ id: 'acct', email: 'ops@example.com', api_key_hash: 'x', created_at: t, updated_at: t }).execute();
     await store.db.insertInto('apps').values({ id: APP, name: 'drained', owner_id: 'acct', stack: 's', maintenance: 0, buildpack_provided_description: null, released_at: null, created_at: t, updated_at: t }).execute();
     logs = new Logplex();
-    drains = new Drains({ db: store.db, logs, urls: plainUrls, minBackoffMs: 50, maxBackoffMs: 200, reportError: () => undefined });
+    // The receivers are on loopback: allowed as the operator's SLIPWAY_ALLOW_PRIVATE_TARGETS would.
+    drains = new Drains({ db: store.db, logs, urls: plainUrls, minBackoffMs: 50, maxBackoffMs: 200, reportError: () => undefined, egress: LOOPBACK_ALLOWED });
     tls = await makeTls();
   });
   after(async () => {
@@ -207,7 +210,7 @@ describe('drains', () => {
     await rx.start();
     const row = await drains.add(APP, `syslog://127.0.0.1:${rx.port}`);
     const nextLogs = new Logplex();
-    const next = new Drains({ db: store.db, logs: nextLogs, urls: plainUrls, minBackoffMs: 50, reportError: () => undefined });
+    const next = new Drains({ db: store.db, logs: nextLogs, urls: plainUrls, minBackoffMs: 50, reportError: () => undefined, egress: LOOPBACK_ALLOWED });
     try {
       await drains.close();
       await next.start();
@@ -232,5 +235,35 @@ describe('drains', () => {
     await assert.rejects(drains.add(APP, 'syslog://127.0.0.1:1000'), /already been taken/);
     for (const d of await drains.list(APP)) await drains.remove(APP, d.url);
     assert.equal((await drains.list(APP)).length, 0);
+  });
+  test('without the operator\'s setting a drain to loopback, by address or by name, gets nothing and the app is told why', async () => {
+    const rx = new SyslogReceiver();
+    const web = new HttpReceiver();
+    await rx.start();
+    await web.start();
+    const strictLogs = new Logplex();
+    const strict = new Drains({ db: store.db, logs: strictLogs, urls: plainUrls, minBackoffMs: 50, maxBackoffMs: 200, reportError: () => undefined, egress: parseAllowedTargets(undefined) });
+    const notices: string[] = [];
+    strictLogs.follow(APP, (l) => { if (l.source === 'heroku' && l.dyno === 'logplex') notices.push(l.message); });
+    // A literal address is refused when the drain is added, with what to do...
+    await assert.rejects(strict.add(APP, `syslog://127.0.0.1:${rx.port}`),
+      /^Error: Cannot drain to syslog:\/\/127\.0\.0\.1:\d+: 127\.0\.0\.1 is a loopback, link-local or private address; the operator can allow it with SLIPWAY_ALLOW_PRIVATE_TARGETS\.$/);
+    // ...a name is checked where it is resolved, at each connect.
+    const rows = [await strict.add(APP, `http://localhost:${web.port}/logs`)];
+    try {
+      for (let i = 0; i < 20; i++) {
+        strictLogs.emit(APP, 'app', 'web.1', `secret line ${i}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.deepEqual(rx.messages, [], 'the syslog receiver on 127.0.0.1 got nothing');
+      assert.deepEqual(web.posts, [], 'the HTTP receiver behind localhost got nothing');
+      assert.ok(notices.some((n) => /^Drain not delivered: refusing to connect to localhost: /.test(n)), notices.join('\n'));
+    } finally {
+      for (const row of rows) await strict.remove(APP, row.id);
+      await strict.close();
+      strictLogs.close();
+      await rx.stop();
+      await web.stop();
+    }
   });
 });

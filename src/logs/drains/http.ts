@@ -53,8 +53,8 @@ export class HttpDrain extends Drain {
     super(opts);
     this.target = opts.target;
     this.agent = opts.target.tls
-      ? new HttpsAgent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: !opts.target.insecure })
-      : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+      ? new HttpsAgent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: !opts.target.insecure, lookup: this.lookup as never })
+      : new HttpAgent({ keepAlive: true, maxSockets: 1, lookup: this.lookup as never });
   }
 
   protected canTakeNow(): boolean {
@@ -120,6 +120,10 @@ export class HttpDrain extends Drain {
         }
       };
       let req: ReturnType<typeof send>;
+      if (this.refused(url.hostname.replace(/^\[(.*)\]$/, '$1'))) {
+        settle('down');
+        return;
+      }
       try {
         req = send(url, {
           method: 'POST',
@@ -147,6 +151,7 @@ export class HttpDrain extends Drain {
       }
       req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('drain request timed out')));
       req.on('error', (err: NodeJS.ErrnoException) => {
+        this.refused('', err);
         if (this.target.tls && !this.certNoticeSent && isCertificateError(err)) {
           this.certNoticeSent = true;
           this.opts.notice(`Error L14 (certificate validation): error="${err.message}" uri="${redactDrainUrl(this.url)}"`);

@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../store/index.ts';
 import type { LogDrainsTable } from '../../store/schema.ts';
 import type { LogLine } from '../types.ts';
+import { isIP } from 'node:net';
+import { egressFromEnv, refusal, type EgressPolicy } from '../../egress/index.ts';
 import type { Drain, DrainOptions } from './drain.ts';
 import { HttpDrain } from './http.ts';
 import { SyslogDrain } from './syslog.ts';
@@ -43,6 +45,8 @@ export interface DrainsOptions {
   minBackoffMs?: number;
   maxBackoffMs?: number;
   reportError?: (err: unknown, context: string) => void;
+  /** Which addresses drains may connect to (egress/); default: the operator's setting. */
+  egress?: EgressPolicy;
 }
 
 interface Live {
@@ -76,13 +80,18 @@ export class Drains {
   }
 
   async add(appId: string, rawUrl: unknown): Promise<DrainRow> {
+    let target;
     try {
-      parseDrainUrl(rawUrl);
+      target = parseDrainUrl(rawUrl);
     } catch (err) {
       if (err instanceof DrainUrlError) throw new DrainError(err.message);
       throw err;
     }
     const url = (rawUrl as string).trim();
+    // A literal internal address is refused now; a name is checked at each connect (it may change).
+    const host = target.kind === 'http' ? target.url.hostname.replace(/^\[(.*)\]$/, '$1') : target.host;
+    const why = isIP(host) ? refusal(host, this.o.egress ?? egressFromEnv()) : undefined;
+    if (why) throw new DrainError(`Cannot drain to ${redactDrainUrl(url)}: ${why}.`);
     const existing = await this.list(appId);
     if (existing.some((d) => d.url === url)) throw new DrainError(`Url has already been taken: this app already drains to ${redactDrainUrl(url)}.`);
     const max = this.o.maxPerApp ?? 5;
@@ -135,6 +144,7 @@ export class Drains {
       bufferLines: this.o.bufferLines, minBackoffMs: this.o.minBackoffMs, maxBackoffMs: this.o.maxBackoffMs,
       notice: (message) => this.o.logs.emit(row.app_id, 'heroku', 'logplex', message),
       reportError: (err, context) => this.report(err, context),
+      egress: this.o.egress,
     };
     const drain = target.kind === 'syslog' ? new SyslogDrain({ ...opts, target }) : new HttpDrain({ ...opts, target });
     const unfollow = this.o.logs.follow(row.app_id, (line) => drain.accept(line));

@@ -76,9 +76,14 @@ export class SyslogDrain extends Drain {
   private connect(): void {
     this.connecting = true;
     const { host, port, tls, insecure } = this.target;
+    if (this.refused(host)) {
+      this.connecting = false;
+      this.retryLater();
+      return;
+    }
     const socket: Socket = tls
-      ? tlsConnect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: !insecure })
-      : netConnect({ host, port });
+      ? tlsConnect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: !insecure, lookup: this.lookup as never })
+      : netConnect({ host, port, lookup: this.lookup as never });
     this.connectingSocket = socket;
     socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(new Error(`connect timed out after ${CONNECT_TIMEOUT_MS} ms`)));
     socket.once(tls ? 'secureConnect' : 'connect', () => {
@@ -97,6 +102,7 @@ export class SyslogDrain extends Drain {
     });
     socket.on('data', () => undefined); // a receiver has nothing to say; don't let it fill our buffers
     socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.refused('', err);
       if (tls && !this.certNoticeSent && isCertificateError(err)) {
         this.certNoticeSent = true;
         this.opts.notice(`Error L14 (certificate validation): error="${err.message}" uri="${redactDrainUrl(this.url)}"`);
