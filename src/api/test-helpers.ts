@@ -29,6 +29,11 @@ export async function call(api: Api, method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 
   return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined, headers: res.headers };
 }
 
+/** A request exactly as given: no key, body or content type added (bodiless POSTs, wrong keys, public paths). */
+export function raw(api: Api, method: 'GET' | 'POST' | 'DELETE', path: string, headers: Record<string, string> = {}) {
+  return api.inject({ method, url: path, headers });
+}
+
 /** A fake of component T: the methods given, and a thrown error naming any other that is called. */
 export function fake<T>(impl: Partial<Record<keyof T, unknown>>, name = 'component'): T {
   return new Proxy(impl as object, {

@@ -6,7 +6,7 @@ import type { Accounts } from '../../accounts/index.ts';
 import type { Apps } from '../../apps/index.ts';
 import type { BuildpackInstallations } from '../../build/installations.ts';
 import { invalid } from '../../errors.ts';
-import { apiWith, appRow, appsOf, call, fake, USER } from '../test-helpers.ts';
+import { apiWith, appRow, appsOf, call, fake, raw, USER } from '../test-helpers.ts';
 import { appRoutes, type AppRouteDeps } from './apps.ts';
 
 function setup(o: Partial<Record<keyof Apps, unknown>> = {}, buildpacks: Partial<Record<keyof BuildpackInstallations, unknown>> = {}) {
@@ -30,7 +30,7 @@ test('POST /apps takes the keys the heroku CLI sends beyond the schema, and no b
   assert.equal(extra.body.name, 'my-app');
   assert.equal(extra.body.web_url, 'http://my-app.localhost:8080/');
   assert.deepEqual(seen[0], [USER, { name: 'my-app', stack: undefined }]);
-  const bare = await (await api).inject({ method: 'POST', url: '/apps', headers: { authorization: 'Bearer test-key' } });
+  const bare = await raw(await api, 'POST', '/apps', { authorization: 'Bearer test-key' });
   assert.equal(bare.statusCode, 201);
   assert.deepEqual(seen[1], [USER, { name: undefined, stack: undefined }]);
   const empty = await call(await api, 'POST', '/apps', '');
@@ -74,7 +74,7 @@ test('DELETE /apps/:app with the CLI\'s body or none destroys the app as the cal
   const destroyed: unknown[] = [];
   const { row, api } = setup({ destroy: async (a: { name: string }, user: unknown) => { destroyed.push([a.name, user]); } });
   assert.equal((await call(await api, 'DELETE', '/apps/my-app', { force: true })).status, 200);
-  const none = await (await api).inject({ method: 'DELETE', url: `/apps/${row.id}`, headers: { authorization: 'Bearer test-key' } });
+  const none = await raw(await api, 'DELETE', `/apps/${row.id}`, { authorization: 'Bearer test-key' });
   assert.equal(none.statusCode, 200);
   assert.equal(JSON.parse(none.body).name, 'my-app');
   assert.deepEqual(destroyed, [['my-app', USER], ['my-app', USER]]);
@@ -95,7 +95,7 @@ test('PUT buildpack-installations hands the URLs over in order, and refuses upda
 
 test('every route asks for the key; a wrong one gets Heroku\'s unauthorized body; bad JSON is a bad request', async () => {
   const { api } = setup();
-  const r = await (await api).inject({ method: 'GET', url: '/apps/my-app', headers: { authorization: 'Bearer wrong' } });
+  const r = await raw(await api, 'GET', '/apps/my-app', { authorization: 'Bearer wrong' });
   assert.equal(r.statusCode, 401);
   assert.equal(JSON.parse(r.body).id, 'unauthorized');
   const bad = await call(await api, 'PATCH', '/apps/my-app', '{"maintenance": tru');
@@ -105,7 +105,7 @@ test('every route asks for the key; a wrong one gets Heroku\'s unauthorized body
 
 test('GET /openapi.json describes the routes from their schemas, without a key', async () => {
   const { api } = setup();
-  const r = await (await api).inject({ method: 'GET', url: '/openapi.json' });
+  const r = await raw(await api, 'GET', '/openapi.json');
   assert.equal(r.statusCode, 200);
   const doc = JSON.parse(r.body);
   assert.match(doc.openapi, /^3\./);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ApiDeps } from '../deps.ts';
-import { apiWith, appRow, appsOf, call, fake } from '../test-helpers.ts';
+import { apiWith, appRow, appsOf, call, fake, raw } from '../test-helpers.ts';
 import { dynoRoutes } from './dynos.ts';
 
 function setup() {
@@ -24,7 +24,7 @@ test('log sessions take what each heroku CLI sends: dyno (also a process type), 
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.equal(r.body.logplex_url, 'http://localhost:5000/sessions/11111111-2222-4333-8444-555555555555');
   }
-  const none = await (await api).inject({ method: 'POST', url: '/apps/my-app/log-sessions', headers: { authorization: 'Bearer test-key' } });
+  const none = await raw(await api, 'POST', '/apps/my-app/log-sessions', { authorization: 'Bearer test-key' });
   assert.equal(none.statusCode, 201);
   assert.deepEqual(sessions.map((s) => (s as { dyno?: string }).dyno), ['web', 'web.1', 'worker', undefined, undefined]);
   assert.deepEqual((sessions[4] as { lines: number }).lines, 100);
