@@ -11,6 +11,7 @@ import type { LogSink } from '../logs/types.ts';
 import type { Runtime } from '../runtime/types.ts';
 import { type BlobStore, unpackSlug } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
+import { apiTime } from '../store/time.ts';
 import { newAppEntry, webDynos, type AppEntry } from './app-entry.ts';
 import { crashRestartDelayMs } from './backoff.ts';
 import { currentRelease, type CurrentRelease } from './current-release.ts';
@@ -363,7 +364,7 @@ export class DynoManager {
     return {
       HEROKU_APP_ID: app.id, HEROKU_APP_NAME: app.name, HEROKU_APP_DEFAULT_DOMAIN_NAME: `${app.name}.${this.o.domain}`,
       HEROKU_DYNO_ID: dynoId, HEROKU_RELEASE_VERSION: `v${release.version}`,
-      HEROKU_RELEASE_CREATED_AT: new Date(release.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      HEROKU_RELEASE_CREATED_AT: apiTime(release.createdAt),
       ...(release.commit ? { HEROKU_SLUG_COMMIT: release.commit, HEROKU_BUILD_COMMIT: release.commit } : {}),
       HEROKU_SLUG_DESCRIPTION: release.description, HEROKU_BUILD_DESCRIPTION: release.description,
     };
