@@ -1,5 +1,5 @@
 // The add-on catalogue: the services this platform offers, their plans with Heroku's names, prices and
-// limits (shared/reference/addons.md §4, §5), and the pure rules around them: plan lookup with errors
+// limits, and the pure rules around them: plan lookup with errors
 // that list the valid choices, add-on names, attachment names and price text.
 import { randomInt } from 'node:crypto';
 import { AddonError, type Plan, type Service } from './types.ts';

@@ -1,6 +1,6 @@
 // Heroku's crash-restart policy for formation dynos (Common Runtime, documented 2019 wording, see
-// docs/architecture.md): the first crash is restarted at once, then cool-offs of up to 20, 40, 60,
-// 180 and 320 minutes, then every 320 minutes. Pure.
+// docs/decisions.md, "Crash restart back-off"): the first crash is restarted at once, then cool-offs of
+// up to 20, 40, 60, 180 and 320 minutes, then every 320 minutes. Pure.
 
 const MINUTES = [0, 20, 40, 60, 180, 320];
 

@@ -1,8 +1,8 @@
-// Router metrics the dashboard draws: per app and per minute, requests by status class, response-time
-// percentiles (p50/p95/p99) and bytes sent. Times go into a log-scale histogram (buckets 5% wide), so
-// a minute costs the same memory whatever its traffic and percentiles are within 5%. Finished minutes
-// are handed to `persist` (the store keeps 24 hours); the current one is served from memory. Pure but
-// for the clock it is given.
+// Router metrics, served by the API (GET /apps/{app}/router-metrics): per app and per minute, requests
+// by status class, response-time percentiles (p50/p95/p99) and bytes sent. Times go into a log-scale
+// histogram (buckets 5% wide), so a minute costs the same memory whatever its traffic and percentiles
+// are within 5%. Finished minutes are handed to `persist` (the store keeps 24 hours); the current one
+// is served from memory. Pure but for the clock it is given.
 
 export interface MinuteMetrics {
   /** Start of the minute, ISO 8601 (UTC). */

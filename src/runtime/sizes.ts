@@ -1,8 +1,8 @@
 // Heroku's dyno sizes: memory quota (R14 above it), the hard limit where Heroku kills with R15 (twice
 // the quota for these sizes), the process+thread cap, a CPU weight growing as the names promise (1x,
 // 2x, and the performance sizes' 12x and 50x compute), and disk for /app and /tmp growing with them
-// (Heroku publishes no per-size disk figure; these are Slipway's choice, see docs/architecture.md).
-// Pure data.
+// (Heroku publishes no per-size disk figure; these are Slipway's choice, see docs/decisions.md, "Dyno
+// sizes and R14"). Pure data.
 
 export interface DynoSize {
   /** API spelling, as Heroku's CLI and app.json write it. */
