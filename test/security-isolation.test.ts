@@ -116,7 +116,15 @@ describe('security: isolation of dynos and builds', { skip: (!runcCanRun() || pr
     assert.match(out, /writes-ok \/app/);
     const apps = (await p.request('GET', '/apps')).body as { id: string; name: string }[];
     const alphaId = apps.find((a) => a.name === 'alpha')!.id;
-    assert.equal((await stat(join(p.dataDir, 'cache', alphaId))).uid, uid.alpha);
+    // The build cache is a filesystem image of the app's own, mounted for builds: look inside it.
+    const look = await mkdtemp(join(tmpdir(), 'cache-look-'));
+    await run('mount', ['-o', 'loop,ro', join(p.dataDir, 'cache', `${alphaId}.img`), look]);
+    try {
+      assert.equal((await stat(look)).uid, uid.alpha);
+    } finally {
+      await run('umount', [look]);
+      await rm(look, { recursive: true, force: true });
+    }
     const dir = join(work, 'alpha');
     await writeFile(join(dir, 'touched.txt'), 'again\n');
     await makeRepo(dir, {}, 'again');
