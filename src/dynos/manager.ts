@@ -118,6 +118,7 @@ export class DynoManager {
     for (const a of apps) this.routes.setDomains(a.id, domains.filter((d) => d.app_id === a.id).map((d) => d.hostname));
     const features = await this.o.db.selectFrom('app_features').selectAll().execute();
     for (const f of features) this.apps.get(f.app_id)?.features.add(f.name);
+    for (const a of apps) await this.recoverFormation(a.id);
     for (const a of apps) this.wake(a.id);
     // One timer for idling and cycling checks, one for memory samples; both end in shutdown().
     this.idling.start();
@@ -203,6 +204,17 @@ export class DynoManager {
     this.goingLive.set(appId, step);
     void step.then(() => { if (this.goingLive.get(appId) === step) this.goingLive.delete(appId); });
     return step;
+  }
+
+  /**
+   * At start: the formation follows the live release, as going live would have made it. A platform
+   * killed between a release's commit and its going live (a first deploy: no web row yet) is made whole.
+   */
+  private async recoverFormation(appId: string): Promise<void> {
+    const live = await this.o.db.selectFrom('releases').select(['slug_id', 'formation']).where('app_id', '=', appId)
+      .where('status', '=', 'succeeded').where('slug_id', 'is not', null).orderBy('version', 'desc').limit(1).executeTakeFirst();
+    const slug = live && await this.formation.ofRelease(live);
+    if (slug) await this.formation.follow(appId, slug.processTypes, slug.initial);
   }
 
   /** `ps:scale` / `ps:type`: changes the formation (FormationError when refused), logs it, and reconciles. */
