@@ -1,6 +1,7 @@
 // Attacks on the smaller holes of the security read (issue #9, point 10), each made for real against a
-// platform serving an app through HAProxy: a certificate chain with a junk second block, leftovers of a
-// killed platform in the data dir, and the platform's own OOM score.
+// platform serving an app through HAProxy: a certificate chain with a junk second block, a gzip bomb pushed
+// to git, a buildpack that is a command, an app flood, a one-off flood, leftovers of a killed platform in the data dir, a
+// formation that never followed its release, and the platform's own OOM score.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -25,7 +26,7 @@ describe('security: the smaller holes (point 10)', () => {
   let otherCert: string;
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'slipway-sec-small-'));
-    await p.start({ SLIPWAY_ROUTER: 'haproxy', SLIPWAY_PUSH_MAX_BYTES: String(PUSH_MAX) });
+    await p.start({ SLIPWAY_ROUTER: 'haproxy', SLIPWAY_PUSH_MAX_BYTES: String(PUSH_MAX), SLIPWAY_APPS_PER_ACCOUNT: '5', SLIPWAY_ONE_OFFS_PER_ACCOUNT: '2' });
     await p.deployFixture('router-app', 'small', work, 'router-app on web.1');
     await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=small.example.test',
       '-addext', 'subjectAltName=DNS:small.example.test', '-keyout', join(work, 'c.key'), '-out', join(work, 'c.crt')]);
@@ -116,6 +117,39 @@ describe('security: the smaller holes (point 10)', () => {
     assert.match(push.output, /only https:\/\/ git URLs are accepted/);
     assert.equal(existsSync(marker), false, 'the ext:: command never ran');
     await serves();
+  });
+
+  test('an account creating apps without end is stopped at SLIPWAY_APPS_PER_ACCOUNT (422 naming it); its apps serve on', async () => {
+    const made: number[] = [];
+    let refused: { status: number; body: { id: string; message: string } } | undefined;
+    for (let i = 0; i < 10 && !refused; i++) {
+      const r = await p.request('POST', '/apps', { name: `flood-${i}` });
+      if (r.status === 201) made.push(i);
+      else refused = r;
+    }
+    assert.ok(refused, 'creating apps was never refused');
+    assert.equal(refused.status, 422);
+    assert.equal(refused.body.id, 'invalid_params');
+    assert.match(refused.body.message, /reached the limit of 5 apps for this account \(SLIPWAY_APPS_PER_ACCOUNT\)/);
+    assert.equal((await p.request('GET', '/apps')).body.length, 5);
+    await serves();
+  });
+
+  test('one-offs past SLIPWAY_ONE_OFFS_PER_ACCOUNT are refused (422 naming it); once they stop, run works again', async () => {
+    const started: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await p.request('POST', '/apps/small/dynos', { command: 'sleep 600' });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      started.push(r.body.name);
+    }
+    const third = await p.request('POST', '/apps/small/dynos', { command: 'sleep 600' });
+    assert.equal(third.status, 422);
+    assert.match(third.body.message, /Cannot run more than 2 one-off dynos at once for this account \(SLIPWAY_ONE_OFFS_PER_ACCOUNT\)/);
+    await serves();
+    for (const name of started) assert.equal((await p.request('POST', `/apps/small/dynos/${name}/actions/stop`)).status, 200);
+    let after = await p.request('POST', '/apps/small/dynos', { command: 'true' });
+    for (let i = 0; i < 100 && after.status === 422; i++) { await sleep(200); after = await p.request('POST', '/apps/small/dynos', { command: 'true' }); }
+    assert.equal(after.status, 201, JSON.stringify(after.body));
   });
 
   test('a stored chain HAProxy rejects, leftovers of a killed platform, a release whose formation never followed: the platform starts and serves, leftovers swept, live data kept, web dyno back', async () => {

@@ -25,10 +25,12 @@ import { Sampler } from './sampler.ts';
 import { findSize, sizeOrDefault } from '../runtime/sizes.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 
-export { NoReleaseError, type OneOffOptions } from './one-off.ts';
+export { NoReleaseError, OneOffLimitError, type OneOffOptions } from './one-off.ts';
 
 export interface DynoManagerOptions {
   db: Db;
+  /** `run` dynos one account may have at once (SLIPWAY_ONE_OFFS_PER_ACCOUNT). */
+  oneOffsPerAccount?: number;
   runtime: Runtime;
   logs: LogSink;
   blobs: BlobStore;
@@ -95,7 +97,7 @@ export class DynoManager {
     this.oneOffs = new OneOffs({
       ...host, log, release: (id, releaseId) => this.currentRelease(id, releaseId),
       formationSize: (id, type) => this.formation.size(id, type), launch: (app, r, d, defer) => this.launch(app, r, d, defer),
-    });
+    }, o.oneOffsPerAccount);
     this.sampler = new Sampler({
       logger: this.logger,
       apps: () => this.apps.values(),

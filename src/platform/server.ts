@@ -96,6 +96,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs, cycleMs: config.cycleMs,
     cycleJitterMs: config.cycleJitterMs, idleAfterMs: config.idleAfterMs, hangupIntervalMs: config.hangupIntervalMs, metricsIntervalMs: config.metricsIntervalMs,
     containerPrefix, decodeConfig: (stored, release) => cipher.decryptMap(stored, aad.releaseConfig(release)), lookupHost, logger: log,
+    oneOffsPerAccount: config.oneOffsPerAccount,
   });
   // Before any dyno launches: slug unpacks a killed platform left half-done.
   const swept = await sweepUnpackLeftovers(join(config.dataDir, 'slugs'));
@@ -129,7 +130,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   await builder.cleanup();
   const repos = new Repos(join(config.dataDir, 'repos'));
   const apps = new Apps({
-    db, stack: runtime.stack, repos, dynos, addons,
+    db, stack: runtime.stack, repos, dynos, addons, maxPerAccount: config.appsPerAccount,
     forget: (appId) => { logs.forget(appId); drains.forget(appId); },
   });
   const git = new GitHttp({
