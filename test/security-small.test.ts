@@ -1,6 +1,6 @@
 // Attacks on the smaller holes of the security read (issue #9, point 10), each made for real against a
 // platform serving an app through HAProxy: a certificate chain with a junk second block, a gzip bomb pushed
-// to git, a buildpack that is a command, an app flood, a one-off flood, leftovers of a killed platform in the data dir, a
+// to git, a buildpack that is a command, an app flood, a one-off flood, a log flood, an attached one-off nobody reads, leftovers of a killed platform in the data dir, a
 // formation that never followed its release, and the platform's own OOM score.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
 import Sqlite from 'better-sqlite3';
 import { makeRepo, sleep, TestPlatform } from './helpers/platform.ts';
 
@@ -150,6 +151,37 @@ describe('security: the smaller holes (point 10)', () => {
     let after = await p.request('POST', '/apps/small/dynos', { command: 'true' });
     for (let i = 0; i < 100 && after.status === 422; i++) { await sleep(200); after = await p.request('POST', '/apps/small/dynos', { command: 'true' }); }
     assert.equal(after.status, 201, JSON.stringify(after.body));
+  });
+
+  test('a dyno printing without end is held to its app\'s log budget (L10 says how many were dropped); the platform serves', async () => {
+    const flood = await p.request('POST', '/apps/small/dynos', { command: 'yes flood-line | head -n 200000; sleep 3; echo done-flooding' });
+    assert.equal(flood.status, 201, JSON.stringify(flood.body));
+    let logs = '';
+    for (let i = 0; i < 150 && !/done-flooding/.test(logs); i++) { await sleep(200); logs = await p.logs('small', { lines: 1500 }); }
+    assert.match(logs, /heroku\[logplex\]: Error L10 \(output buffer overflow\): \d+ messages dropped since \S+\+00:00\.\n.*done-flooding/, `an L10 notice before the next line kept:\n${logs.slice(-600)}`);
+    // How many were kept and dropped is the unit test's (the history shows only the newest 1500 lines).
+    await serves();
+  });
+
+  test('an attached one-off printing without end to a client that never reads is held back: the platform\'s memory stays bounded, it serves', async () => {
+    const rss = async () => Number(/^VmRSS:\s+(\d+) kB/m.exec(await readFile(`/proc/${p.pid}/status`, 'utf8'))![1]) * 1024;
+    const r = await p.request('POST', '/apps/small/dynos', { command: 'yes 0123456789abcdef0123456789abcdef0123456789abcdef', attach: true, force_no_tty: true });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const url = new URL(r.body.attach_url.replace(/^rendezvous:/, 'https:'));
+    const before = await rss();
+    const socket = tlsConnect({ host: url.hostname, port: Number(url.port), rejectUnauthorized: false });
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.once('secureConnect', resolve));
+    socket.write(`${url.pathname.slice(1)}\r\n`);
+    // The client reads its first bytes (the dyno is running), then stops reading.
+    await new Promise((resolve) => socket.once('data', resolve));
+    socket.pause();
+    let peak = before;
+    for (let i = 0; i < 20; i++) { await sleep(250); peak = Math.max(peak, await rss()); }
+    socket.destroy();
+    // Unheld, `yes` writes hundreds of MB a second into the platform's socket buffers.
+    assert.ok(peak - before < 150 * 1024 * 1024, `the platform grew by ${Math.round((peak - before) / 1048576)} MB`);
+    await serves();
   });
 
   test('a stored chain HAProxy rejects, leftovers of a killed platform, a release whose formation never followed: the platform starts and serves, leftovers swept, live data kept, web dyno back', async () => {

@@ -252,6 +252,7 @@ export class Dyno {
   /** An attached one-off: the client's bytes in, the process's bytes out; hang-ups as Heroku handles them. */
   private pipeClient(c: Container, client: Duplex, tty: boolean): void {
     let exited = false;
+    // Back-pressure both ways: a side that does not read holds the other (nothing piles up in the platform).
     client.on('data', (chunk: Buffer) => {
       if (!c.stdin) return;
       // Without a terminal the CLI marks the end of its stdin with EOT.
@@ -260,7 +261,10 @@ export class Dyno {
         c.stdin.end(chunk.subarray(0, eot));
         return;
       }
-      c.stdin.write(chunk);
+      if (!c.stdin.write(chunk)) {
+        client.pause();
+        c.stdin.once('drain', () => client.resume());
+      }
     });
     c.stdin?.on('error', () => undefined);
     client.on('error', () => undefined);
@@ -269,10 +273,19 @@ export class Dyno {
     });
     let open = 2;
     const ended = () => { if (--open === 0) { exited = true; client.end(); } };
-    for (const stream of [c.stdout, c.stderr]) {
-      stream.on('data', (d: Buffer) => { if (!client.destroyed) client.write(d); });
+    let held = false;
+    const outputs = [c.stdout, c.stderr];
+    for (const stream of outputs) {
+      stream.on('data', (d: Buffer) => {
+        if (client.destroyed || client.write(d) || held) return;
+        held = true;
+        for (const s of outputs) s.pause();
+        client.once('drain', () => { held = false; for (const s of outputs) s.resume(); });
+      });
       stream.on('end', ended);
     }
+    // A client gone for good holds nothing any more: what the dyno prints then is dropped.
+    client.once('close', () => { for (const s of outputs) s.resume(); });
     client.resume();
   }
 
