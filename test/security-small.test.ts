@@ -237,4 +237,21 @@ describe('security: the smaller holes (point 10)', () => {
     assert.equal(run.stdout.trim(), '0');
     await serves();
   });
+
+  test('stopped while a config change restarts the dynos: no container /app disk outlives the platform', async () => {
+    const containers = join(p.dataDir, 'runtime', 'containers');
+    const mounts = async () => (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((l) => l.includes(containers));
+    assert.ok((await mounts()).length > 0, 'the running web dyno has its /app disk mounted (what this test looks for)');
+    const before = new Set(await readdir(containers));
+    // SIGTERM lands the moment the replacement dyno's container is being made (new release).
+    assert.equal((await p.request('PATCH', '/apps/small/config-vars', { RESTART_ME: randomUUID() })).status, 200);
+    let caught = false;
+    for (let i = 0; i < 2000 && !caught; i++) {
+      caught = (await readdir(containers)).some((n) => !before.has(n));
+      if (!caught) await sleep(10);
+    }
+    assert.ok(caught, 'the replacement dyno started');
+    await p.stop();
+    assert.deepEqual(await mounts(), [], 'mounts left under the runtime state dir');
+  });
 });

@@ -83,6 +83,8 @@ export class Dyno {
   /** Going to sleep: the exit that follows leaves the dyno `idle`. */
   private idling = false;
   private stopped?: Promise<void>;
+  /** While the container is being made: settles once start() has it running (or failed). */
+  private launching?: Promise<void>;
   private bootTimer?: NodeJS.Timeout;
   private probeTimer?: NodeJS.Timeout;
   private hangupTimer?: NodeJS.Timeout;
@@ -130,6 +132,17 @@ export class Dyno {
       Object.assign(env, { SLIPWAY_RUN: script, SHELL: '/bin/bash', TERM: env.TERM ?? 'xterm-256color' });
       argv = ['/usr/bin/script', '-qfec', `${size}exec /bin/bash -c "$SLIPWAY_RUN"`, '/dev/null'];
     }
+    let launched!: () => void;
+    this.launching = new Promise((r) => { launched = r; });
+    try {
+      await this.launch(deps, spec, client, argv, env);
+    } finally {
+      this.launching = undefined;
+      launched();
+    }
+  }
+
+  private async launch(deps: DynoDeps, spec: DynoSpec, client: { stream: Duplex; tty: boolean } | undefined, argv: string[], env: Record<string, string>): Promise<void> {
     try {
       this.container = await deps.runtime.start({
         id: `${deps.containerPrefix}dyno-${this.id}`, hostname: spec.name, argv, env, cwd: '/app', stdin: client !== undefined,
@@ -166,6 +179,12 @@ export class Dyno {
     this.stopRequested = true;
     this.clearTimers();
     const c = this.container;
+    if (!c && this.launching) {
+      // Stopped while its container is being made (a restart, then the platform stopping): stopped
+      // once it is there, so neither the container nor its /app disk outlives the platform.
+      this.stopped = this.launching.then(() => { this.stopped = undefined; return this.stop(opts); });
+      return this.stopped;
+    }
     if (!c || this.state === 'crashed' || this.state === 'complete' || this.state === 'down' || (this.state === 'idle' && !this.idling)) {
       this.stopped = Promise.resolve();
       return this.stopped;

@@ -179,7 +179,7 @@ export class DynoManager {
     if (!app || this.shuttingDown) return;
     if (app.running) { app.again = true; return; }
     app.running = true;
-    void (async () => {
+    const pass = (async () => {
       try {
         do {
           app.again = false;
@@ -190,6 +190,8 @@ export class DynoManager {
         app.running = false;
       }
     })();
+    this.passes.add(pass);
+    void pass.finally(() => this.passes.delete(pass));
   }
 
   /**
@@ -291,6 +293,8 @@ export class DynoManager {
       for (const t of app.restartTimers.values()) clearTimeout(t);
       for (const d of app.dynos.values()) all.push(d.stop());
     }
+    for (const launch of this.launches) all.push(launch.then((d) => d.stop(), () => undefined));
+    all.push(...this.passes);
     all.push(this.preboot.stopAll());
     await Promise.all(all);
   }
@@ -337,7 +341,10 @@ export class DynoManager {
     });
     for (const name of plan.drop) this.forget(app, name);
     // Replacements start as soon as the old dynos have been signalled (Heroku's order for restarts).
-    for (const want of plan.start) await this.launch(app, release!, { ...want, oneOff: false });
+    for (const want of plan.start) {
+      if (this.shuttingDown) break;
+      await this.launch(app, release!, { ...want, oneOff: false });
+    }
     await Promise.all(stops);
   }
 
@@ -348,7 +355,19 @@ export class DynoManager {
     app.dynos.delete(name);
   }
 
-  private async launch(app: AppEntry, release: CurrentRelease, d: LaunchSpec, deferStart = false): Promise<Dyno> {
+  /** Launches and reconcile passes under way: shutdown waits for them (and stops what they started), so
+   * no container or /app disk outlives it, not even of a dyno being replaced when it began. */
+  private readonly launches = new Set<Promise<Dyno>>();
+  private readonly passes = new Set<Promise<void>>();
+
+  private launch(app: AppEntry, release: CurrentRelease, d: LaunchSpec, deferStart = false): Promise<Dyno> {
+    const launch = this.launchNow(app, release, d, deferStart);
+    this.launches.add(launch);
+    void launch.finally(() => this.launches.delete(launch)).catch(() => undefined);
+    return launch;
+  }
+
+  private async launchNow(app: AppEntry, release: CurrentRelease, d: LaunchSpec, deferStart: boolean): Promise<Dyno> {
     const slugDir = join(this.o.dataDir, 'slugs', release.blob);
     await unpackSlug(this.o.blobs.path(release.blob), slugDir);
     const port = d.type === 'web' ? await freePort() : undefined;
