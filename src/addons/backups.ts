@@ -5,7 +5,7 @@
 // inside the request (fine for the sizes PGBackups is meant for); a failed one is kept as `failed`
 // with its error.
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../store/index.ts';
 import { now } from '../store/index.ts';
@@ -45,6 +45,13 @@ export class Backups {
       .where('status', '=', 'succeeded').orderBy('num', 'desc').limit(1).executeTakeFirst();
     if (!row) throw new AddonError(404, 'not_found', 'No backups. Capture one with pg:backups:capture.');
     return row;
+  }
+
+  /** At start, before any capture: dumps a killed platform left half-written (never stored) are removed. */
+  async sweep(): Promise<number> {
+    const names = await readdir(this.o.tmpDir).catch(() => [] as string[]);
+    for (const n of names) await rm(join(this.o.tmpDir, n), { recursive: true, force: true });
+    return names.length;
   }
 
   async capture(appId: string, addon: AddonRow): Promise<BackupRow> {

@@ -93,6 +93,8 @@ export class Addons {
    * namespaces, running servers as their own users) add-ons are unavailable and every request says why.
    */
   async start(): Promise<void> {
+    const swept = await this.backups.sweep();
+    if (swept > 0) this.logger.info(`removed ${swept} backup dump${swept === 1 ? '' : 's'} a stopped platform left unfinished`);
     if (process.getuid?.() !== 0) {
       this.unavailable = 'Add-ons need the platform to run as root (their servers run in their own network namespace as their own users).';
       this.logger.warn(`unavailable: ${this.unavailable}`);

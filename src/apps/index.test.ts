@@ -10,7 +10,7 @@ import { Apps, Domains, SniEndpoints } from './index.ts';
 
 const OWNER = { id: 'acc-1', email: 'dev@example.com' };
 
-async function setup() {
+async function setup(o: { maxPerAccount?: number } = {}) {
   const store = openStore(':memory:');
   const t = new Date().toISOString();
   await store.db.insertInto('accounts').values({ id: OWNER.id, email: OWNER.email, api_key_hash: 'h', created_at: t, updated_at: t }).execute();
@@ -24,6 +24,7 @@ async function setup() {
     },
     addons: { destroyForApp: async (_id, user) => { log.push(`addons- by ${user.email}`); } },
     forget: () => log.push('forget'),
+    ...o,
   });
   const served: string[] = [];
   const certs = new SniEndpoints({
@@ -50,6 +51,22 @@ test('create: a generated Heroku-style name, or the one asked for once; a second
   await assert.rejects(apps.create(OWNER, { stack: 'cedar-14' }), refusal(/^Stack "cedar-14" is not available; this platform runs slipway-12\.$/));
   assert.equal((await apps.create(OWNER, { stack: { name: 'slipway-12' } })).stack, 'slipway-12');
   assert.equal((await apps.list()).length, 3);
+  await store.close();
+});
+
+test('apps per account: created side by side, no more than the limit are made; a refused app leaves no repository; another account is not counted', async () => {
+  const { apps, log, store } = await setup({ maxPerAccount: 2 });
+  const results = await Promise.allSettled([1, 2, 3, 4].map((i) => apps.create(OWNER, { name: `mine-${i}` })));
+  assert.equal(results.filter((r) => r.status === 'fulfilled').length, 2);
+  for (const r of results) if (r.status === 'rejected') assert.ok(refusal(/^You've reached the limit of 2 apps for this account \(SLIPWAY_APPS_PER_ACCOUNT\)\. Delete some apps/)(r.reason), String(r.reason));
+  assert.equal(log.filter((l) => l.startsWith('repo- ')).length, 2, 'each refused app\'s repository is removed');
+  const t = new Date().toISOString();
+  const other = { id: 'acc-2', email: 'other@example.com' };
+  await store.db.insertInto('accounts').values({ id: other.id, email: other.email, api_key_hash: 'h2', created_at: t, updated_at: t }).execute();
+  assert.equal((await apps.create(other, { name: 'theirs' })).owner_id, other.id);
+  const [kept] = (await apps.list()).filter((a) => a.owner_id === OWNER.id);
+  await apps.destroy(kept!, OWNER);
+  assert.equal((await apps.create(OWNER, { name: 'mine-again' })).name, 'mine-again');
   await store.close();
 });
 

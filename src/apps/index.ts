@@ -37,8 +37,13 @@ export interface AppsOptions {
   addons: { destroyForApp(appId: string, user: User): Promise<void> };
   /** Drops what is kept in memory for a destroyed app (its log buffer, its drains). */
   forget: (appId: string) => void;
+  /** How many apps one account may own (SLIPWAY_APPS_PER_ACCOUNT; default APPS_PER_ACCOUNT). */
+  maxPerAccount?: number;
   random?: () => number;
 }
+
+/** Heroku's default for an account: 100 apps. */
+export const APPS_PER_ACCOUNT = 100;
 
 export class Apps {
   constructor(private readonly o: AppsOptions) {}
@@ -97,8 +102,16 @@ export class Apps {
       released_at: null, created_at: t, updated_at: t,
     };
     await this.o.repos.create(row.id);
+    const max = this.o.maxPerAccount ?? APPS_PER_ACCOUNT;
     try {
-      await this.o.db.insertInto('apps').values(row).execute();
+      // Counted and inserted in one transaction: apps created side by side cannot pass the limit together.
+      await this.o.db.transaction().execute(async (trx) => {
+        const owned = await trx.selectFrom('apps').select((eb) => eb.fn.countAll<number>().as('n')).where('owner_id', '=', owner.id).executeTakeFirstOrThrow();
+        if (Number(owned.n) >= max) {
+          throw invalid(`You've reached the limit of ${max} apps for this account (SLIPWAY_APPS_PER_ACCOUNT). Delete some apps (apps:destroy) or ask the operator to raise it.`);
+        }
+        await trx.insertInto('apps').values(row).execute();
+      });
     } catch (err) {
       await this.o.repos.remove(row.id);
       if (/UNIQUE/.test(String(err))) throw invalid(`Name ${name} is already taken.`);

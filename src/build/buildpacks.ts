@@ -2,10 +2,11 @@
 // (by registry name, e.g. `heroku/nodejs`), a local directory, or a git URL (`https://host/x.git#ref`).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { isIPv6 } from 'node:net';
 import { isAbsolute, join } from 'node:path';
-import { checkedAddress, type EgressPolicy, egressFromEnv } from '../egress/index.ts';
+import { checkedAddress, type EgressPolicy, egressFromEnv, parseAllowedTargets, refusal } from '../egress/index.ts';
 
 /**
  * Built-ins in detection order (Heroku's: Ruby, Node.js, Clojure, Python, Java, Scala; so a Rails app
@@ -32,17 +33,35 @@ export type BuildpackSource =
 export function resolveBuildpack(url: string, builtinRoot: string): BuildpackSource {
   const builtin = BUILTIN_BUILDPACKS.find((b) => b.names.includes(url) || url === `urn:buildpack:${b.names[0]}`);
   if (builtin) return { kind: 'builtin', url, name: builtin.names[0]!, dir: join(builtinRoot, builtin.dir) };
-  if (isAbsolute(url) || url.startsWith('file://')) {
-    const dir = url.replace(/^file:\/\//, '');
-    if (!existsSync(join(dir, 'bin', 'compile'))) throw new BuildpackError(`Buildpack ${url} has no bin/compile.`);
-    return { kind: 'path', url, name: url, dir };
+  if (isAbsolute(url)) {
+    if (!existsSync(join(url, 'bin', 'compile'))) throw new BuildpackError(`Buildpack ${url} has no bin/compile.`);
+    return { kind: 'path', url, name: url, dir: url };
   }
-  if (/^(https?|git|ssh):\/\//.test(url) || /^[\w.-]+@[\w.-]+:/.test(url)) {
+  if (/^[a-z][\w+.-]*:/i.test(url)) {
     const [repo, ref] = url.split('#', 2) as [string, string | undefined];
+    checkGitUrl(repo, url);
+    if (ref !== undefined && (!/^[\w./-]+$/.test(ref) || ref.startsWith('-'))) {
+      throw new BuildpackError(`Buildpack ${redactUrl(url)}: the ref after # must be a branch or tag name (letters, digits, . _ / -).`);
+    }
     return { kind: 'git', url, name: redactUrl(url), repo, ref: ref ?? null };
   }
   const names = BUILTIN_BUILDPACKS.map((b) => b.names[0]).join(', ');
-  throw new BuildpackError(`Unknown buildpack ${url}: use a git URL, an absolute path, or one of ${names}.`);
+  throw new BuildpackError(`Unknown buildpack ${url}: use an https:// git URL, an absolute path, or one of ${names}.`);
+}
+
+/**
+ * A buildpack's git URL must be https:// (http:// is let through here and checked once its host is known:
+ * only to an address the operator allowed). git's other transports are refused: ssh and scp-like URLs
+ * would use the platform's own keys, git:// and http:// to the internet can be altered on the way, and
+ * ext::, file:// and the like would run commands or read the platform's disk.
+ */
+export function checkGitUrl(repo: string, shown = repo): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(repo);
+  } catch { /* refused below */ }
+  if (url && (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '') return;
+  throw new BuildpackError(`Buildpack ${redactUrl(shown)}: only https:// git URLs are accepted (and registry names such as heroku/nodejs); use the https:// address of the repository.`);
 }
 
 /** A URL as it may be printed: any password in it replaced by `***`. */
@@ -69,29 +88,34 @@ export async function materialize(bp: BuildpackSource, dest: string, egress: Egr
   const pin = await pinnedGitOptions(bp.repo, egress).catch((err: Error) => {
     throw new BuildpackError(`Could not fetch buildpack ${bp.name}: ${redactUrl(err.message)}`);
   });
-  const args = [...pin, 'clone', '--quiet', '--depth', '1', ...(bp.ref ? ['--branch', bp.ref] : []), bp.repo, dest];
+  // Only the transport the URL names, nothing from the platform's environment or root's git or ssh config.
+  const protocols = ['-c', 'protocol.allow=never', '-c', `protocol.${new URL(bp.repo).protocol.slice(0, -1)}.allow=always`];
+  const args = [...protocols, ...pin, 'clone', '--quiet', '--depth', '1', ...(bp.ref ? ['--branch', bp.ref] : []), '--', bp.repo, dest];
+  const home = await mkdtemp(join(tmpdir(), 'slipway-bp-home-'));
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', LC_ALL: 'C' };
   await new Promise<void>((resolve, reject) => {
-    const p = spawn('git', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+    const p = spawn('git', args, { stdio: ['ignore', 'ignore', 'pipe'], env });
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     p.on('error', reject);
     p.on('close', (code) => (code === 0 ? resolve() : reject(new BuildpackError(`Could not fetch buildpack ${bp.name}: ${redactUrl(err.trim())}`))));
-  });
+  }).finally(() => rm(home, { recursive: true, force: true }));
   if (!existsSync(join(dest, 'bin', 'compile'))) throw new BuildpackError(`Buildpack ${bp.name} has no bin/compile.`);
 }
 
 /**
  * The buildpack host's address, checked by the egress guard (never loopback, link-local or private
  * unless the operator allowed it); for http(s) also git options that make the clone connect to exactly
- * that address and follow no redirect elsewhere. ssh and git:// URLs are checked, but git resolves
- * their host again itself.
+ * that address and follow no redirect elsewhere.
  */
 async function pinnedGitOptions(repo: string, egress: EgressPolicy): Promise<string[]> {
-  const scp = /^[\w.-]+@([\w.-]+):/.exec(repo);
-  const url = scp ? undefined : new URL(repo);
-  const host = scp ? scp[1]! : url!.hostname.replace(/^\[(.*)\]$/, '$1');
+  const url = new URL(repo);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const address = await checkedAddress(host, egress);
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return [];
+  // Plain http only within a network the operator vouched for (an internal address it allowed).
+  if (url.protocol === 'http:' && refusal(address, parseAllowedTargets(undefined)) === undefined) {
+    throw new Error(`${host} is reached over plain http://, which anyone on the way can alter; use the https:// address of the repository.`);
+  }
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   return ['-c', `http.curloptResolve=${host}:${port}:${isIPv6(address) ? `[${address}]` : address}`, '-c', 'http.followRedirects=false'];
 }

@@ -83,6 +83,8 @@ export class Dyno {
   /** Going to sleep: the exit that follows leaves the dyno `idle`. */
   private idling = false;
   private stopped?: Promise<void>;
+  /** While the container is being made: settles once start() has it running (or failed). */
+  private launching?: Promise<void>;
   private bootTimer?: NodeJS.Timeout;
   private probeTimer?: NodeJS.Timeout;
   private hangupTimer?: NodeJS.Timeout;
@@ -130,6 +132,17 @@ export class Dyno {
       Object.assign(env, { SLIPWAY_RUN: script, SHELL: '/bin/bash', TERM: env.TERM ?? 'xterm-256color' });
       argv = ['/usr/bin/script', '-qfec', `${size}exec /bin/bash -c "$SLIPWAY_RUN"`, '/dev/null'];
     }
+    let launched!: () => void;
+    this.launching = new Promise((r) => { launched = r; });
+    try {
+      await this.launch(deps, spec, client, argv, env);
+    } finally {
+      this.launching = undefined;
+      launched();
+    }
+  }
+
+  private async launch(deps: DynoDeps, spec: DynoSpec, client: { stream: Duplex; tty: boolean } | undefined, argv: string[], env: Record<string, string>): Promise<void> {
     try {
       this.container = await deps.runtime.start({
         id: `${deps.containerPrefix}dyno-${this.id}`, hostname: spec.name, argv, env, cwd: '/app', stdin: client !== undefined,
@@ -166,6 +179,12 @@ export class Dyno {
     this.stopRequested = true;
     this.clearTimers();
     const c = this.container;
+    if (!c && this.launching) {
+      // Stopped while its container is being made (a restart, then the platform stopping): stopped
+      // once it is there, so neither the container nor its /app disk outlives the platform.
+      this.stopped = this.launching.then(() => { this.stopped = undefined; return this.stop(opts); });
+      return this.stopped;
+    }
     if (!c || this.state === 'crashed' || this.state === 'complete' || this.state === 'down' || (this.state === 'idle' && !this.idling)) {
       this.stopped = Promise.resolve();
       return this.stopped;
@@ -252,6 +271,7 @@ export class Dyno {
   /** An attached one-off: the client's bytes in, the process's bytes out; hang-ups as Heroku handles them. */
   private pipeClient(c: Container, client: Duplex, tty: boolean): void {
     let exited = false;
+    // Back-pressure both ways: a side that does not read holds the other (nothing piles up in the platform).
     client.on('data', (chunk: Buffer) => {
       if (!c.stdin) return;
       // Without a terminal the CLI marks the end of its stdin with EOT.
@@ -260,7 +280,10 @@ export class Dyno {
         c.stdin.end(chunk.subarray(0, eot));
         return;
       }
-      c.stdin.write(chunk);
+      if (!c.stdin.write(chunk)) {
+        client.pause();
+        c.stdin.once('drain', () => client.resume());
+      }
     });
     c.stdin?.on('error', () => undefined);
     client.on('error', () => undefined);
@@ -269,10 +292,19 @@ export class Dyno {
     });
     let open = 2;
     const ended = () => { if (--open === 0) { exited = true; client.end(); } };
-    for (const stream of [c.stdout, c.stderr]) {
-      stream.on('data', (d: Buffer) => { if (!client.destroyed) client.write(d); });
+    let held = false;
+    const outputs = [c.stdout, c.stderr];
+    for (const stream of outputs) {
+      stream.on('data', (d: Buffer) => {
+        if (client.destroyed || client.write(d) || held) return;
+        held = true;
+        for (const s of outputs) s.pause();
+        client.once('drain', () => { held = false; for (const s of outputs) s.resume(); });
+      });
       stream.on('end', ended);
     }
+    // A client gone for good holds nothing any more: what the dyno prints then is dropped.
+    client.once('close', () => { for (const s of outputs) s.resume(); });
     client.resume();
   }
 

@@ -26,10 +26,12 @@ import { Sampler } from './sampler.ts';
 import { findSize, sizeOrDefault } from '../runtime/sizes.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 
-export { NoReleaseError, type OneOffOptions } from './one-off.ts';
+export { NoReleaseError, OneOffLimitError, type OneOffOptions } from './one-off.ts';
 
 export interface DynoManagerOptions {
   db: Db;
+  /** `run` dynos one account may have at once (SLIPWAY_ONE_OFFS_PER_ACCOUNT). */
+  oneOffsPerAccount?: number;
   runtime: Runtime;
   logs: LogSink;
   blobs: BlobStore;
@@ -96,7 +98,7 @@ export class DynoManager {
     this.oneOffs = new OneOffs({
       ...host, log, release: (id, releaseId) => this.currentRelease(id, releaseId),
       formationSize: (id, type) => this.formation.size(id, type), launch: (app, r, d, defer) => this.launch(app, r, d, defer),
-    });
+    }, o.oneOffsPerAccount);
     this.sampler = new Sampler({
       logger: this.logger,
       apps: () => this.apps.values(),
@@ -119,6 +121,7 @@ export class DynoManager {
     for (const a of apps) this.routes.setDomains(a.id, domains.filter((d) => d.app_id === a.id).map((d) => d.hostname));
     const features = await this.o.db.selectFrom('app_features').selectAll().execute();
     for (const f of features) this.apps.get(f.app_id)?.features.add(f.name);
+    for (const a of apps) await this.recoverFormation(a.id);
     for (const a of apps) this.wake(a.id);
     // One timer for idling and cycling checks, one for memory samples; both end in shutdown().
     this.idling.start();
@@ -177,7 +180,7 @@ export class DynoManager {
     if (!app || this.shuttingDown) return;
     if (app.running) { app.again = true; return; }
     app.running = true;
-    void (async () => {
+    const pass = (async () => {
       try {
         do {
           app.again = false;
@@ -188,6 +191,8 @@ export class DynoManager {
         app.running = false;
       }
     })();
+    this.passes.add(pass);
+    void pass.finally(() => this.passes.delete(pass));
   }
 
   /**
@@ -204,6 +209,17 @@ export class DynoManager {
     this.goingLive.set(appId, step);
     void step.then(() => { if (this.goingLive.get(appId) === step) this.goingLive.delete(appId); });
     return step;
+  }
+
+  /**
+   * At start: the formation follows the live release, as going live would have made it. A platform
+   * killed between a release's commit and its going live (a first deploy: no web row yet) is made whole.
+   */
+  private async recoverFormation(appId: string): Promise<void> {
+    const live = await this.o.db.selectFrom('releases').select(['slug_id', 'formation']).where('app_id', '=', appId)
+      .where('status', '=', 'succeeded').where('slug_id', 'is not', null).orderBy('version', 'desc').limit(1).executeTakeFirst();
+    const slug = live && await this.formation.ofRelease(live);
+    if (slug) await this.formation.follow(appId, slug.processTypes, slug.initial);
   }
 
   /** `ps:scale` / `ps:type`: changes the formation (FormationError when refused), logs it, and reconciles. */
@@ -278,6 +294,8 @@ export class DynoManager {
       for (const t of app.restartTimers.values()) clearTimeout(t);
       for (const d of app.dynos.values()) all.push(d.stop());
     }
+    for (const launch of this.launches) all.push(launch.then((d) => d.stop(), () => undefined));
+    all.push(...this.passes);
     all.push(this.preboot.stopAll());
     await Promise.all(all);
   }
@@ -324,7 +342,10 @@ export class DynoManager {
     });
     for (const name of plan.drop) this.forget(app, name);
     // Replacements start as soon as the old dynos have been signalled (Heroku's order for restarts).
-    for (const want of plan.start) await this.launch(app, release!, { ...want, oneOff: false });
+    for (const want of plan.start) {
+      if (this.shuttingDown) break;
+      await this.launch(app, release!, { ...want, oneOff: false });
+    }
     await Promise.all(stops);
   }
 
@@ -335,7 +356,19 @@ export class DynoManager {
     app.dynos.delete(name);
   }
 
-  private async launch(app: AppEntry, release: CurrentRelease, d: LaunchSpec, deferStart = false): Promise<Dyno> {
+  /** Launches and reconcile passes under way: shutdown waits for them (and stops what they started), so
+   * no container or /app disk outlives it, not even of a dyno being replaced when it began. */
+  private readonly launches = new Set<Promise<Dyno>>();
+  private readonly passes = new Set<Promise<void>>();
+
+  private launch(app: AppEntry, release: CurrentRelease, d: LaunchSpec, deferStart = false): Promise<Dyno> {
+    const launch = this.launchNow(app, release, d, deferStart);
+    this.launches.add(launch);
+    void launch.finally(() => this.launches.delete(launch)).catch(() => undefined);
+    return launch;
+  }
+
+  private async launchNow(app: AppEntry, release: CurrentRelease, d: LaunchSpec, deferStart: boolean): Promise<Dyno> {
     const slugDir = join(this.o.dataDir, 'slugs', release.blob);
     await unpackSlug(this.o.blobs.path(release.blob), slugDir);
     const port = d.type === 'web' ? await freePort() : undefined;

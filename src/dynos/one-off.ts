@@ -21,8 +21,19 @@ export class NoReleaseError extends Error {
   constructor() { super('App has no release yet: push code first (git push slipway main).'); }
 }
 
+/** Too many one-offs of one account at once (SLIPWAY_ONE_OFFS_PER_ACCOUNT). */
+export class OneOffLimitError extends Error {
+  constructor(max: number) {
+    super(`Cannot run more than ${max} one-off dynos at once for this account (SLIPWAY_ONE_OFFS_PER_ACCOUNT); wait for one to finish, or stop one (ps:stop run.N).`);
+  }
+}
+
+/** How many one-offs an account may have running at once by default. */
+export const ONE_OFFS_PER_ACCOUNT = 10;
+
 export interface OneOffHost {
   app(id: string): AppEntry | undefined;
+  apps(): Iterable<AppEntry>;
   release(appId: string, releaseId?: string): Promise<CurrentRelease | undefined>;
   /** The size the formation gives a process type (`ps:type release=SIZE`). */
   formationSize(appId: string, type: string): Promise<string | undefined>;
@@ -31,7 +42,21 @@ export interface OneOffHost {
 }
 
 export class OneOffs {
-  constructor(private readonly host: OneOffHost) {}
+  /** Launches under way, by account: counted with the running ones, so runs side by side cannot pass the limit. */
+  private readonly launching = new Map<string, number>();
+
+  constructor(private readonly host: OneOffHost, private readonly maxPerAccount = ONE_OFFS_PER_ACCOUNT) {}
+
+  /** The account's `run` dynos not yet ended, over every app (the release phase's are not counted). */
+  private running(user: string): number {
+    let n = this.launching.get(user) ?? 0;
+    for (const app of this.host.apps()) {
+      for (const d of app.dynos.values()) {
+        if (d.spec.oneOff && d.spec.type !== 'release' && d.spec.startedBy === user && !['complete', 'crashed', 'down'].includes(d.state)) n++;
+      }
+    }
+    return n;
+  }
 
   /**
    * Starts a one-off dyno `run.N` on the current release with its config (plus `env`). Detached, it
@@ -47,7 +72,15 @@ export class OneOffs {
     const type = o.type ?? 'run';
     do name = `${type}.${randomInt(1000, 10000)}`; while (app.dynos.has(name));
     const withEnv = o.env ? { ...release, config: { ...release.config, ...o.env } } : release;
-    return this.host.launch(app, withEnv, { name, type, command, oneOff: true, size: o.size, startedBy: user, onOutput: o.onOutput }, o.attach === true);
+    if (this.running(user) >= this.maxPerAccount) throw new OneOffLimitError(this.maxPerAccount);
+    this.launching.set(user, (this.launching.get(user) ?? 0) + 1);
+    try {
+      return await this.host.launch(app, withEnv, { name, type, command, oneOff: true, size: o.size, startedBy: user, onOutput: o.onOutput }, o.attach === true);
+    } finally {
+      const left = (this.launching.get(user) ?? 1) - 1;
+      if (left > 0) this.launching.set(user, left);
+      else this.launching.delete(user);
+    }
   }
 
   /**

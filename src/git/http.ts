@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { Repos } from './repos.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
@@ -25,8 +26,13 @@ export interface GitHttpOptions {
   findApp: (name: string) => Promise<GitApp | undefined>;
   /** Where the pre-receive hook posts the pushed refs (the platform's internal hook endpoint). */
   hookUrl: string;
+  /** The most a request body may hold once decompressed (SLIPWAY_PUSH_MAX_BYTES); past it, 413. */
+  maxPushBytes?: number;
   logger?: Logger;
 }
+
+/** Default bound of a git request body, decompressed: 1 GiB. */
+export const PUSH_MAX_BYTES = 1024 ** 3;
 
 const HOOKS_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'hooks');
 /**
@@ -91,6 +97,9 @@ export class GitHttp {
     if (encoding !== undefined && encoding !== 'gzip' && encoding !== 'identity') {
       return text(res, 415, `Content-Encoding ${JSON.stringify(String(encoding).slice(0, 40))} is not supported; send gzip or no encoding.\n`);
     }
+    const max = this.o.maxPushBytes ?? PUSH_MAX_BYTES;
+    const tooLarge = `The push is larger than ${max} bytes, the most this platform takes (SLIPWAY_PUSH_MAX_BYTES); push less at once (a few commits at a time) or ask the operator to raise it.\n`;
+    if (Number(req.headers['content-length'] ?? 0) > max && encoding !== 'gzip') return text(res, 413, tooLarge, true);
     const token = randomBytes(24).toString('hex');
     const env: NodeJS.ProcessEnv = { ...process.env, GIT_PROTOCOL: String(req.headers['git-protocol'] ?? '') };
     let finish = () => undefined as void;
@@ -124,7 +133,21 @@ export class GitHttp {
       gunzip.on('error', fail('the gzip request body is invalid'));
       body = req.pipe(gunzip);
     }
-    body.pipe(p.stdin);
+    // Bounded once decompressed: a small gzip body may unpack to any size.
+    let seen = 0;
+    const bound = new Transform({
+      transform: (chunk: Buffer, _enc, next) => {
+        seen += chunk.length;
+        if (seen <= max) return next(null, chunk);
+        this.logger.warn({ app: app.name }, `${service}: request body past ${max} bytes refused`);
+        body.unpipe(bound);
+        if (p.exitCode === null && p.pid !== undefined) p.kill('SIGTERM');
+        if (res.headersSent) res.destroy();
+        else text(res, 413, tooLarge, true);
+        next();
+      },
+    });
+    body.pipe(bound).pipe(p.stdin);
     p.stdin.on('error', () => undefined);
     p.stdout.once('data', (first: Buffer) => {
       p.stdout.pause();
@@ -156,7 +179,8 @@ export function requestTarget(target: string | undefined): RequestTarget {
   return { pathname: q < 0 ? raw : raw.slice(0, q), searchParams: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)) };
 }
 
-function text(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+/** A plain-text answer; `close`: the connection ends with it (the rest of the body is not read). */
+function text(res: ServerResponse, status: number, body: string, close = false): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...(close ? { Connection: 'close' } : {}) });
   res.end(body);
 }

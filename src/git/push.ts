@@ -9,6 +9,8 @@ import type { Repos } from './repos.ts';
 export interface RefUpdate { old: string; new: string; ref: string }
 
 const ZERO = /^0+$/;
+/** The most the hook's report (the pushed refs and git's push options) may hold. */
+export const HOOK_BODY_MAX = 8 * 1024 * 1024;
 const DEPLOY_REFS = ['refs/heads/main', 'refs/heads/master'];
 
 export class PushHandler {
@@ -24,7 +26,14 @@ export class PushHandler {
       return;
     }
     let raw = '';
-    for await (const chunk of req) raw += chunk;
+    for await (const chunk of req) {
+      raw += chunk;
+      if (raw.length > HOOK_BODY_MAX) {
+        res.writeHead(413, { 'Content-Type': 'text/plain', Connection: 'close' });
+        res.end(` !     The push names too many refs at once (over ${HOOK_BODY_MAX} bytes of them); push fewer branches or tags at a time.\n\x001`);
+        return;
+      }
+    }
     const { refs, env } = JSON.parse(raw) as { refs: RefUpdate[]; env: Record<string, string> };
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-cache' });
     const out = (s: string) => { if (!res.destroyed) res.write(s.replace(/\0/g, '')); };

@@ -153,7 +153,8 @@ describe('Logplex subscribers', () => {
   it('never lets a slow subscriber slow emit: it drops, counts, and later gets L11', async () => {
     const capacity = 100;
     const total = 20_000;
-    const logplex = new Logplex({ subscriberQueueLines: capacity });
+    // The budget of an app's output is not what this is about: it lets all of them through.
+    const logplex = new Logplex({ subscriberQueueLines: capacity, appLinesBurst: total });
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const slow: LogLine[] = [];
@@ -220,5 +221,27 @@ describe('Logplex subscribers', () => {
     assert.deepEqual(errors, ['Error: boom']);
     assert.equal(logplex.subscriberCount('a'), 1);
     unsubscribe();
+  });
+});
+
+describe('Logplex per-app output budget', () => {
+  it('drops an app\'s output past its budget, says how many with an L10 notice before the next kept line, and spares other apps and the platform\'s lines', () => {
+    let now = 1_795_533_550_000_000n;
+    const logplex = new Logplex({ clock: () => now, appLinesPerSecond: 10, appLinesBurst: 20, historyLines: 1500 });
+    // A flood: 1000 lines in one block at one instant; 20 pass (the burst), 980 are dropped.
+    logplex.emit('flood', 'app', 'web.1', Array.from({ length: 1000 }, (_, i) => `line ${i}`).join('\n'));
+    logplex.emit('flood', 'heroku', 'router', 'at=info method=GET path="/"');
+    logplex.emit('flood', 'app', 'api', 'Release v3 created by user@example.com');
+    logplex.emit('quiet', 'app', 'web.1', 'another app still logs');
+    let lines = logplex.recent('flood', 1500).map((l) => `${l.source}[${l.dyno}]: ${l.message}`);
+    assert.equal(lines.filter((l) => l.startsWith('app[web.1]')).length, 20);
+    assert.equal(lines.at(-1), 'app[api]: Release v3 created by user@example.com');
+    assert.ok(lines.includes('heroku[router]: at=info method=GET path="/"'));
+    assert.deepEqual(logplex.recent('quiet', 10).map((l) => l.message), ['another app still logs']);
+    // A second later the budget has refilled by 10 lines: the notice comes first, then the line.
+    now += 1_000_000n;
+    logplex.emit('flood', 'app', 'web.1', 'after the flood');
+    lines = logplex.recent('flood', 2).map((l) => `${l.source}[${l.dyno}]: ${l.message}`);
+    assert.deepEqual(lines, ['heroku[logplex]: Error L10 (output buffer overflow): 980 messages dropped since 2026-11-24T15:19:10+00:00.', 'app[web.1]: after the flood']);
   });
 });

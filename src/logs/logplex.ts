@@ -10,6 +10,9 @@
 // lines (and later gets an L11 notice) instead of ever slowing `emit` or other subscribers. See
 // subscription.ts for the exact policy. Followers (drains, drains/) get every line synchronously and
 // keep their own bounded backlog (drains/buffer.ts).
+// Rate: an app's own output (source `app`) spends a per-app budget (`appLinesPerSecond`, bursts of
+// `appLinesBurst`); lines past it are dropped and counted, and an L10 notice (at most one a second) says
+// how many before the next line kept, so a dyno printing without end cannot take the platform's time or other apps' logs.
 // Cost: one clock reading and one ASCII check per emitted message (a dyno's output arrives as a
 // block of many lines), and each line's timestamp text made once, in `emit`.
 // Concurrency: single event loop; `emit` is synchronous and never awaits a reader.
@@ -38,6 +41,12 @@ export interface LogplexOptions {
   sseHeartbeatMs?: number;
   /** Rendered bytes a tail's response may hold unsent before its queue takes over. Default 1 MiB. */
   tailBufferBytes?: number;
+  /**
+   * Lines a second an app's own output (source `app`) may add, on average, and how many may come at
+   * once: past them lines are dropped and an L10 notice counts them. Defaults 1000 and 10000.
+   */
+  appLinesPerSecond?: number;
+  appLinesBurst?: number;
   /** Microseconds since the epoch. Default: wall clock advanced by process.hrtime. */
   clock?: MicroClock;
   /** Where failures that have no caller to return to go (a subscriber that threw). Default: stderr. */
@@ -59,6 +68,8 @@ export function resolveLogplexOptions(options: LogplexOptions = {}): ResolvedLog
     maxSessions: options.maxSessions ?? 10_000,
     sseHeartbeatMs: options.sseHeartbeatMs ?? 15_000,
     tailBufferBytes: options.tailBufferBytes ?? 1024 * 1024,
+    appLinesPerSecond: options.appLinesPerSecond ?? 1000,
+    appLinesBurst: options.appLinesBurst ?? 10_000,
     clock: options.clock ?? createMicroClock(),
     reportError:
       options.reportError ??
@@ -75,6 +86,14 @@ interface AppLog {
   subscribers: Set<Subscription>;
   /** Synchronous listeners with their own bounded buffers (drains). */
   followers: Set<(line: LogLine) => void>;
+  /** The app's output budget (lines), refilled at `appLinesPerSecond` up to `appLinesBurst`, as of `budgetAt` (µs). */
+  budget: number;
+  budgetAt: number;
+  /** App lines dropped over budget since `droppedSince` (µs), not yet told. */
+  dropped: number;
+  droppedSince: number;
+  /** When the last L10 notice was given (µs): at most one a second, the count carried meanwhile. */
+  noticeAt: number;
 }
 
 export class Logplex implements LogSink, LogReader {
@@ -105,6 +124,19 @@ export class Logplex implements LogSink, LogReader {
     let prefix = '';
     const ascii = isAscii(message) && isAscii(dyno);
     for (const text of splitMessage(message, this.options.maxLineBytes)) {
+      // The platform's own `app[api]` lines (releases, scaling) are not the app's output.
+      if (source === 'app' && dyno !== 'api') {
+        if (!this.withinBudget(app, now)) continue;
+        if (app.dropped > 0 && now - app.noticeAt >= 1_000_000) {
+          app.noticeAt = now;
+          // Told as Logplex does when it had to drop an app's lines, just before the next line it keeps.
+          const since = formatTimestamp(new Date(Math.floor(app.droppedSince / 1000)), 0).replace(/\.\d+/, '');
+          const notice = `Error L10 (output buffer overflow): ${app.dropped} messages dropped since ${since}.`;
+          app.dropped = 0;
+          this.emit(appId, 'heroku', 'logplex', notice);
+          now = Math.max(now, app.lastStamp + 1);
+        }
+      }
       const ms = Math.floor(now / 1000);
       if (ms !== timeMs) {
         time = new Date(ms);
@@ -114,16 +146,37 @@ export class Logplex implements LogSink, LogReader {
       const micros = now - ms * 1000;
       const line: LogLine = { time: time!, micros, source, dyno, message: text, stampText: prefix + MICROS_SUFFIX[micros], ascii };
       app.lastStamp = now++;
-      app.history.push(line);
-      for (const sub of app.subscribers) {
-        if (matchesFilter(line, sub.filter)) sub.offer(line);
-      }
-      for (const follower of app.followers) {
-        try {
-          follower(line);
-        } catch (err) {
-          this.options.reportError(err, 'log follower failed on a line');
-        }
+      this.deliver(app, line);
+    }
+  }
+
+  /** Takes one line from the app's output budget; false (the line is dropped and counted) when none is left. */
+  private withinBudget(app: AppLog, now: number): boolean {
+    const { appLinesPerSecond: rate, appLinesBurst: burst } = this.options;
+    if (now > app.budgetAt) {
+      app.budget = Math.min(burst, app.budget + ((now - app.budgetAt) * rate) / 1e6);
+      app.budgetAt = now;
+    }
+    if (app.budget >= 1) {
+      app.budget -= 1;
+      return true;
+    }
+    if (app.dropped === 0) app.droppedSince = now;
+    app.dropped++;
+    return false;
+  }
+
+  /** Stores a stamped line and hands it to the app's tails and drains. */
+  private deliver(app: AppLog, line: LogLine): void {
+    app.history.push(line);
+    for (const sub of app.subscribers) {
+      if (matchesFilter(line, sub.filter)) sub.offer(line);
+    }
+    for (const follower of app.followers) {
+      try {
+        follower(line);
+      } catch (err) {
+        this.options.reportError(err, 'log follower failed on a line');
       }
     }
   }
@@ -214,7 +267,7 @@ export class Logplex implements LogSink, LogReader {
   private app(appId: string): AppLog {
     let app = this.apps.get(appId);
     if (!app) {
-      app = { history: new Ring<LogLine>(this.options.historyLines), lastStamp: 0, subscribers: new Set(), followers: new Set() };
+      app = { history: new Ring<LogLine>(this.options.historyLines), lastStamp: 0, subscribers: new Set(), followers: new Set(), budget: this.options.appLinesBurst, budgetAt: 0, dropped: 0, droppedSince: 0, noticeAt: 0 };
       this.apps.set(appId, app);
     }
     return app;

@@ -29,6 +29,15 @@ export interface PlatformConfig {
   buildCacheQuotaBytes: number;
   /** Builds are refused while the data dir's disk has less free than this. */
   buildMinFreeDiskBytes: number;
+  /** The most a push's request body may hold once decompressed (SLIPWAY_PUSH_MAX_BYTES). */
+  pushMaxBytes: number;
+  /** How many apps one account may own (SLIPWAY_APPS_PER_ACCOUNT). */
+  appsPerAccount: number;
+  /** How many `run` dynos one account may have at once (SLIPWAY_ONE_OFFS_PER_ACCOUNT). */
+  oneOffsPerAccount: number;
+  /** An app's own log lines per second and burst before lines are dropped (SLIPWAY_LOG_RATE, SLIPWAY_LOG_BURST; 0: no limit). */
+  logLinesPerSecond: number;
+  logLinesBurst: number;
   bootTimeoutMs: number;
   stopGraceMs: number;
   /** Length of one "minute" of the crash back-off (tests shorten it). */
@@ -106,6 +115,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     runtimeCacheQuotaBytes: num('SLIPWAY_RUNTIME_CACHE_QUOTA', 10240) * 1024 * 1024,
     buildCacheQuotaBytes: Math.max(16, num('SLIPWAY_BUILD_CACHE_QUOTA', 2048)) * 1024 * 1024,
     buildMinFreeDiskBytes: num('SLIPWAY_BUILD_MIN_FREE_DISK', 2048) * 1024 * 1024,
+    pushMaxBytes: Math.max(1024, num('SLIPWAY_PUSH_MAX_BYTES', 1024 ** 3)),
+    appsPerAccount: num('SLIPWAY_APPS_PER_ACCOUNT', 100),
+    oneOffsPerAccount: num('SLIPWAY_ONE_OFFS_PER_ACCOUNT', 10),
+    logLinesPerSecond: num('SLIPWAY_LOG_RATE', 1000),
+    logLinesBurst: num('SLIPWAY_LOG_BURST', 10_000),
     bootTimeoutMs: num('SLIPWAY_BOOT_TIMEOUT', 60) * 1000,
     stopGraceMs: num('SLIPWAY_STOP_GRACE', 30) * 1000,
     crashBackoffMinuteMs: num('SLIPWAY_CRASH_BACKOFF_MINUTE', 60) * 1000,

@@ -26,7 +26,8 @@ import { Housekeeping } from '../releases/housekeeping.ts';
 import { OutputStore } from '../releases/output.ts';
 import { CertTable, HaproxyController, haproxyAvailable, inspectCertificate, lookupHost, Router, RouterMetrics, RouterMetricsStore } from '../router/index.ts';
 import { cgroupLayout, createRuntime } from '../runtime/index.ts';
-import { BlobStore } from '../slugs/index.ts';
+import { protectFromOom } from './oom.ts';
+import { BlobStore, sweepUnpackLeftovers } from '../slugs/index.ts';
 import { openStore } from '../store/index.ts';
 import { ConfigError, loadConfig, loadLogConfig, type PlatformConfig } from './config.ts';
 import { createLogger, type Logger } from '../logger/index.ts';
@@ -48,6 +49,8 @@ export interface Platform {
 export async function startPlatform(config: PlatformConfig, log: Logger = createLogger()): Promise<Platform> {
   // The platform's announcements (banner, operator key, stack progress) are its log's info lines.
   const say = (line: string): void => log.info(line);
+  const oom = await protectFromOom();
+  if (oom) log.warn(`could not lower the platform's OOM score: ${oom}`);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = openStore(join(config.dataDir, 'slipway.db'));
   const db = store.db;
@@ -82,7 +85,8 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   await runtime.cleanup(containerPrefix);
   await runtime.prepare((line) => say(`stack: ${line}`));
 
-  const logs = new Logplex();
+  const unlimited = config.logLinesPerSecond === 0;
+  const logs = new Logplex({ appLinesPerSecond: unlimited ? Number.POSITIVE_INFINITY : config.logLinesPerSecond, appLinesBurst: unlimited ? Number.POSITIVE_INFINITY : config.logLinesBurst });
   const drains = new Drains({ db, logs, egress: config.allowPrivateTargets, urls: { seal: (row, url) => cipher.encrypt(url, aad.drainUrl(row)), open: (row) => cipher.decrypt(row.url, aad.drainUrl(row)) } });
   await drains.start();
   const blobs = new BlobStore({ dir: join(config.dataDir, 'blobs') });
@@ -93,7 +97,11 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs, cycleMs: config.cycleMs,
     cycleJitterMs: config.cycleJitterMs, idleAfterMs: config.idleAfterMs, hangupIntervalMs: config.hangupIntervalMs, metricsIntervalMs: config.metricsIntervalMs,
     containerPrefix, decodeConfig: (stored, release) => cipher.decryptMap(stored, aad.releaseConfig(release)), lookupHost, logger: log,
+    oneOffsPerAccount: config.oneOffsPerAccount,
   });
+  // Before any dyno launches: slug unpacks a killed platform left half-done.
+  const swept = await sweepUnpackLeftovers(join(config.dataDir, 'slugs'));
+  if (swept > 0) say(`Removed ${swept} unfinished slug unpack${swept === 1 ? '' : 's'} left by a stopped platform.`);
   const housekeeping = new Housekeeping({ db, blobs, dataDir: config.dataDir, keep: config.releasesKept, graceMs: config.slugGraceMs, inUse: () => dynos.slugsInUse(), logger: log });
   const releases = new Releases({
     db, logs, cipher, blobs, outputs: releaseOutputs, releaseTimeoutMs: config.releaseTimeoutMs, logger: log,
@@ -123,14 +131,14 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   await builder.cleanup();
   const repos = new Repos(join(config.dataDir, 'repos'));
   const apps = new Apps({
-    db, stack: runtime.stack, repos, dynos, addons,
+    db, stack: runtime.stack, repos, dynos, addons, maxPerAccount: config.appsPerAccount,
     forget: (appId) => { logs.forget(appId); drains.forget(appId); },
   });
   const git = new GitHttp({
     repos,
     authenticate: (req) => accounts.authenticate(req),
     findApp: (name) => apps.byName(name),
-    hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`, logger: log,
+    hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`, maxPushBytes: config.pushMaxBytes, logger: log,
   });
   const deployer = new Deployer({ builder, buildOutputs, releaseOutputs, settled: (id) => releases.settled({ id }), logger: log });
   const push = new PushHandler({ git, repos, deployer, remoteName: 'slipway' });

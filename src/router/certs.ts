@@ -47,19 +47,33 @@ export interface CertDetails {
   selfSigned: boolean;
 }
 
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
 /**
- * Checks a certificate chain and key as `certs:add` needs them: both PEM, the key matching the
- * first certificate. Returns the first certificate's details, or throws an Error a user can act on.
+ * Every certificate of a chain: each PEM block must parse as X.509 and nothing but whitespace may stand
+ * between or around them (HAProxy reads the whole file; one bad block would make it refuse every reload).
+ */
+export function parseChain(chain: string): X509Certificate[] {
+  const blocks = chain.match(PEM_BLOCK);
+  if (!blocks) throw new Error('The certificate is not a PEM certificate (expected -----BEGIN CERTIFICATE-----).');
+  if (chain.replace(PEM_BLOCK, '').trim() !== '') {
+    throw new Error('The certificate chain holds text outside its -----BEGIN CERTIFICATE----- blocks; upload only the PEM certificates (the key goes separately).');
+  }
+  return blocks.map((b, i) => {
+    try {
+      return new X509Certificate(b);
+    } catch (err) {
+      throw new Error(`Certificate ${i + 1} of the chain could not be read: ${(err as Error).message}. Upload the chain as PEM certificates only.`);
+    }
+  });
+}
+
+/**
+ * Checks a certificate chain and key as `certs:add` needs them: the whole chain PEM certificates, the key
+ * matching the first certificate. Returns the first certificate's details, or throws an Error a user can act on.
  */
 export function inspectCertificate(chain: string, key: string): CertDetails {
-  const blocks = chain.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
-  if (!blocks) throw new Error('The certificate is not a PEM certificate (expected -----BEGIN CERTIFICATE-----).');
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(blocks[0]!);
-  } catch (err) {
-    throw new Error(`The certificate could not be read: ${(err as Error).message}.`);
-  }
+  const cert = parseChain(chain)[0]!;
   let privateKey;
   try {
     privateKey = createPrivateKey(key);

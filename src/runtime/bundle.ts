@@ -53,6 +53,7 @@ export interface OciProcess {
   capabilities: Record<'bounding' | 'effective' | 'inheritable' | 'permitted' | 'ambient', string[]>;
   rlimits: { type: string; hard: number; soft: number }[];
   noNewPrivileges: boolean;
+  oomScoreAdj: number;
 }
 
 /** The subset of the OCI runtime spec (v1.0.2) that Slipway emits. */
@@ -150,6 +151,9 @@ export function ociConfig(input: BundleInput): OciConfig {
       capabilities: { bounding: noCaps, effective: noCaps, inheritable: noCaps, permitted: noCaps, ambient: noCaps },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: NOFILE_LIMIT, soft: NOFILE_LIMIT }],
       noNewPrivileges: true,
+      // The platform lowers its own OOM score (platform/oom.ts); a container runs at the kernel's default,
+      // so under memory pressure a tenant's process is killed before the platform.
+      oomScoreAdj: 0,
     },
     root: { path: input.rootDir, readonly: true },
     hostname: spec.hostname,

@@ -212,6 +212,16 @@ export function unpackSlug(slugFile: string, dir: string): Promise<void> {
   return work;
 }
 
+/**
+ * At start, before any dyno launches: half-unpacked slug trees (`<blob>.tmp-…`) a killed platform left
+ * behind are removed; whole unpacks (renamed into place) are kept. Returns how many were removed.
+ */
+export async function sweepUnpackLeftovers(slugsDir: string): Promise<number> {
+  const names = (await readdir(slugsDir).catch(() => [] as string[])).filter((n) => /\.tmp-\d+-[0-9a-f-]+$/.test(n));
+  for (const n of names) await rm(join(slugsDir, n), { recursive: true, force: true });
+  return names.length;
+}
+
 async function unpackOnce(slugFile: string, dir: string): Promise<void> {
   // Only complete unpacks are ever renamed into place, so the directory existing means it is whole.
   if (existsSync(dir)) return;

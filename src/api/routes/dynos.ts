@@ -1,6 +1,6 @@
 // Formation (scale), dynos (list, restart, stop, one-off run) and log sessions of an app.
 import { randomUUID } from 'node:crypto';
-import { NoReleaseError } from '../../dynos/manager.ts';
+import { NoReleaseError, OneOffLimitError } from '../../dynos/manager.ts';
 import { FormationError, type FormationUpdate } from '../../dynos/formation.ts';
 import { findSize } from '../../runtime/sizes.ts';
 import { now } from '../../store/index.ts';
@@ -82,7 +82,7 @@ export function dynoRoutes(api: Api, d: ApiDeps): void {
       );
       return { ...s.dyno(a, dyno), attach_url: `${d.rendezvous.url}/${secret}` };
     } catch (err) {
-      if (err instanceof NoReleaseError) throw invalid(err.message);
+      if (err instanceof NoReleaseError || err instanceof OneOffLimitError) throw invalid(err.message);
       throw err;
     }
   });

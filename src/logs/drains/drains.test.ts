@@ -29,7 +29,7 @@ describe('drains', () => {
     const t = new Date().toISOString();
     await store.db.insertInto('accounts').values({ id: 'acct', email: 'ops@example.com', api_key_hash: 'x', created_at: t, updated_at: t }).execute();
     await store.db.insertInto('apps').values({ id: APP, name: 'drained', owner_id: 'acct', stack: 's', maintenance: 0, buildpack_provided_description: null, released_at: null, created_at: t, updated_at: t }).execute();
-    logs = new Logplex();
+    logs = new Logplex({ appLinesBurst: 100_000 }); // floods here test the drains' own bounds, not the app's output budget
     // The receivers are on loopback: allowed as the operator's SLIPWAY_ALLOW_PRIVATE_TARGETS would.
     drains = new Drains({ db: store.db, logs, urls: plainUrls, minBackoffMs: 50, maxBackoffMs: 200, reportError: () => undefined, egress: LOOPBACK_ALLOWED });
     tls = await makeTls();

@@ -10,7 +10,7 @@
 // One sync runs at a time; changes arriving meanwhile coalesce into one more pass. Which slot serves
 // which dyno is slots.ts (pure); HAProxy's sockets are spoken to by sockets.ts; starting and stopping
 // the process (leftovers, grace, readiness) is the platform's shared supervision (supervise/).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -123,7 +123,7 @@ export class HaproxyController {
     this.logPort = (this.logServer.address() as { port: number }).port;
     const apps = this.desired();
     const certs = this.certs();
-    await this.writeConfig(apps, certs);
+    await this.writeChecked(apps, certs);
     await this.stopLeftover();
     // setpriv's parent-death signal: if the platform is killed outright, HAProxy goes with it instead
     // of holding the router port; a leftover from before that is stopped above through its pid file.
@@ -222,10 +222,39 @@ export class HaproxyController {
       // reloads is then seen as a change by the next pass.
       const fresh = this.desired();
       const certs = this.certs();
-      await this.writeConfig(fresh, certs);
+      await this.writeChecked(fresh, certs);
       await this.reload();
       this.remember(fresh, this.shape(fresh, certs));
     }
+  }
+
+  /**
+   * Writes the config and has HAProxy check it (`haproxy -c`) before it is loaded: a config HAProxy
+   * rejects is never applied. Rejected with the SNI certificates but accepted without them, it is
+   * written without them (logged) so the apps keep being served; rejected even so, this throws and
+   * the running worker keeps its previous config.
+   */
+  private async writeChecked(apps: (HaproxyApp & { errorPageUrl?: string })[], certs: ServedCert[]): Promise<void> {
+    await this.writeConfig(apps, certs);
+    const complaint = await this.checkConfig();
+    if (complaint === undefined) return;
+    if (certs.length > 0) {
+      await this.writeConfig(apps, []);
+      if ((await this.checkConfig()) === undefined) {
+        this.logger.error(`haproxy rejected the configuration with the SNI certificates (${certs.map((c) => c.name).join(', ')}); serving without them:\n${complaint}`);
+        return;
+      }
+    }
+    throw new Error(`haproxy rejected the new configuration, keeping the previous one:\n${complaint}`);
+  }
+
+  /** `haproxy -c`: undefined when the written config is valid, else HAProxy's complaint. */
+  private checkConfig(): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      execFile(this.o.binary ?? 'haproxy', ['-c', '-f', this.configFile], { timeout: START_TIMEOUT_MS, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+        resolve(err ? `${stdout}${stderr}`.trim().slice(-4000) || err.message : undefined);
+      });
+    });
   }
 
   private certs(): ServedCert[] {
