@@ -22,8 +22,9 @@ async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'slipway-bench-'));
   const p = new TestPlatform();
   try {
-    // The logplex benchmark measures the pipeline, not the per-app rate limit: lifted here.
-    await p.start({ SLIPWAY_LOG_RATE: '0' });
+    // The logplex benchmark measures the pipeline, not the per-app rate limit: lifted here; its drain
+    // receiver is on loopback, which the operator allows as SLIPWAY_ALLOW_PRIVATE_TARGETS would.
+    await p.start({ SLIPWAY_LOG_RATE: '0', SLIPWAY_ALLOW_PRIVATE_TARGETS: '127.0.0.1/32' });
     if (process.env.BENCH_ONLY === 'logs') return await logsBench(p, work);
     if (process.env.BENCH_ONLY === 'languages') return await languagesBench(p, work);
     const app = join(work, 'app');
