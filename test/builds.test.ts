@@ -29,7 +29,7 @@ describe('builds', () => {
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'slipway-builds-'));
     // Source tarballs and git buildpacks come from the test's own servers on loopback: allowed by the operator's setting.
-    await p.start({ SLIPWAY_ALLOW_PRIVATE_TARGETS: '127.0.0.1' });
+    await p.start({ SLIPWAY_ALLOW_PRIVATE_TARGETS: '127.0.0.1', SLIPWAY_LOCAL_BUILDPACKS: work });
   });
   after(async () => {
     await p.cleanup();
@@ -148,7 +148,7 @@ describe('build timeout', () => {
   let work: string;
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'slipway-timeout-'));
-    await p.start({ SLIPWAY_BUILD_TIMEOUT: '3' });
+    await p.start({ SLIPWAY_BUILD_TIMEOUT: '3', SLIPWAY_LOCAL_BUILDPACKS: work });
   });
   after(async () => {
     await p.cleanup();

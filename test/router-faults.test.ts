@@ -174,7 +174,7 @@ describe('router faults (HAProxy data path)', () => {
     // A real fault of the platform itself: the Node router's socket disappears from under HAProxy
     // (moved aside, so it can be put back; the listener stays open and works again once it is).
     assert.equal((await p.cli(['maintenance:on', '-a', 'flt'])).code, 0);
-    const sock = join(p.dataDir, 'router', 'fallback.sock');
+    const sock = join(p.dataDir, 'router', 'jail', 'run', 'fallback.sock');
     let r = await p.route('flt', '/', { fresh: true });
     for (let i = 0; i < 50 && r.status !== 503; i++) { await sleep(200); r = await p.route('flt', '/', { fresh: true }); }
     assert.match(r.body, /[Mm]aintenance/);

@@ -55,7 +55,7 @@ describe('security: shared caches', () => {
     await writeFile(join(buildpack, 'bin', 'detect'), '#!/bin/sh\necho Test\n');
     await writeFile(join(buildpack, 'bin', 'compile'), COMPILE.replaceAll('${SEED}', SEED));
     for (const f of ['detect', 'compile']) await chmod(join(buildpack, 'bin', f), 0o755);
-    await p.start({ SLIPWAY_RUNTIME_CACHE_DIR: runtimes, SLIPWAY_STOP_GRACE: '2' });
+    await p.start({ SLIPWAY_RUNTIME_CACHE_DIR: runtimes, SLIPWAY_STOP_GRACE: '2', SLIPWAY_LOCAL_BUILDPACKS: work });
     for (const name of ['attacker', 'victim']) {
       assert.equal((await p.request('POST', '/apps', { name })).status, 201);
       assert.equal((await p.request('PUT', `/apps/${name}/buildpack-installations`, { updates: [{ buildpack }] })).status, 200);

@@ -44,7 +44,7 @@ describe('security: disks filled on purpose', () => {
     for (const f of ['detect', 'compile']) await chmod(join(buildpack, 'bin', f), 0o755);
     // The unpack limit would refuse the terabyte before the pack starts (security-archives tests that):
     // raised here, so the pack itself meets the sparse file and the deadline is what stops it.
-    await p.start({ SLIPWAY_BUILD_CACHE_QUOTA: String(QUOTA_MB), SLIPWAY_BUILD_TIMEOUT: '90', SLIPWAY_STOP_GRACE: '2', SLIPWAY_UNPACK_MAX_BYTES: String(4 * 1024 ** 4) });
+    await p.start({ SLIPWAY_BUILD_CACHE_QUOTA: String(QUOTA_MB), SLIPWAY_BUILD_TIMEOUT: '90', SLIPWAY_STOP_GRACE: '2', SLIPWAY_LOCAL_BUILDPACKS: work, SLIPWAY_UNPACK_MAX_BYTES: String(4 * 1024 ** 4) });
     for (const name of ['steady', 'filler', 'sparse']) {
       assert.equal((await p.request('POST', '/apps', { name })).status, 201);
       assert.equal((await p.request('PUT', `/apps/${name}/buildpack-installations`, { updates: [{ buildpack }] })).status, 200);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -120,6 +120,29 @@ describe('security: the smaller holes (point 10)', () => {
     await serves();
   });
 
+  test('a tenant naming a host directory as its buildpack (/etc, /root/..., a real buildpack dir) is refused; through BUILDPACK_URL it never runs', async () => {
+    const marker = join(tmpdir(), `slipway-pwned-${randomUUID()}`);
+    const hostPack = join(work, 'host-buildpack');
+    await mkdir(join(hostPack, 'bin'), { recursive: true });
+    await writeFile(join(hostPack, 'bin', 'detect'), '#!/bin/sh\necho host\n', { mode: 0o755 });
+    await writeFile(join(hostPack, 'bin', 'compile'), `#!/bin/sh\ntouch ${marker}\n`, { mode: 0o755 });
+    await p.request('POST', '/apps', { name: 'hostbp' });
+    for (const buildpack of ['/etc', '/root/.ssh', hostPack, `${work}/../${work.split('/').pop()}/host-buildpack`]) {
+      const put = await p.request('PUT', '/apps/hostbp/buildpack-installations', { updates: [{ buildpack }] });
+      assert.equal(put.status, 422, buildpack);
+      assert.equal(put.body.id, 'invalid_params');
+      assert.match(put.body.message, /a directory on the platform's host is not a buildpack apps may name.*SLIPWAY_LOCAL_BUILDPACKS/);
+    }
+    assert.equal((await p.request('PATCH', '/apps/hostbp/config-vars', { BUILDPACK_URL: hostPack })).status, 200);
+    const app = join(work, 'hostbp');
+    await makeRepo(app, { 'Procfile': 'web: sleep 1000\n' });
+    const push = await p.push(app, 'hostbp');
+    assert.notEqual(push.code, 0, push.output);
+    assert.match(push.output, /a directory on the platform's host is not a buildpack apps may name/);
+    assert.equal(existsSync(marker), false, 'the host directory\'s bin/compile never ran');
+    await serves();
+  });
+
   test('an account creating apps without end is stopped at SLIPWAY_APPS_PER_ACCOUNT (422 naming it); its apps serve on', async () => {
     const made: number[] = [];
     let refused: { status: number; body: { id: string; message: string } } | undefined;
@@ -220,6 +243,33 @@ describe('security: the smaller holes (point 10)', () => {
     assert.deepEqual(await readdir(dumps), [], 'the unfinished dump is swept');
     for (const n of live) assert.ok(existsSync(join(slugs, n, 'Procfile')), `the live unpack ${n} is kept`);
     assert.match(p.output, /Removed 1 unfinished slug unpack/);
+  });
+
+  test('HAProxy\'s workers run as the router\'s own uid, chrooted to an empty directory they cannot write, after reloads too; the router serves', async () => {
+    const master = (await readFile(join(p.dataDir, 'router', 'haproxy.pid'), 'utf8')).trim();
+    const { stdout } = await promisify(execFile)('pgrep', ['-P', master]);
+    const workers = stdout.split(/\s+/).filter(Boolean);
+    assert.ok(workers.length >= 1, 'the HAProxy master has a worker');
+    const jail = join(p.dataDir, 'router', 'jail');
+    for (const pid of workers) {
+      const status = await readFile(`/proc/${pid}/status`, 'utf8');
+      for (const kind of ['Uid', 'Gid']) {
+        const ids = new RegExp(`^${kind}:\\s+(.*)$`, 'm').exec(status)?.[1].split(/\s+/).map(Number) ?? [];
+        assert.equal(ids.length, 4, status);
+        for (const id of ids) assert.ok(id > 0 && id < 1_500_000_000, `worker ${pid} ${kind} ${ids.join(' ')}: not root, not a tenant's`);
+      }
+      assert.equal(await readlink(`/proc/${pid}/root`), jail, `worker ${pid} is chrooted to the jail`);
+    }
+    const st = await stat(jail);
+    assert.equal(st.uid, 0);
+    assert.equal(st.mode & 0o777, 0o755, 'the jail is root\'s and nobody else may write it');
+    const sock = await stat(join(jail, 'run', 'fallback.sock'));
+    assert.equal(sock.mode & 0o777, 0o660, 'the Node router\'s socket: root and the router\'s group only');
+    await serves();
+    // The Node router behind HAProxy still answers through the jail (an unknown host: its 404 page).
+    const r = await p.route('no-such-app', '/');
+    assert.equal(r.status, 404);
+    assert.match(r.body, /No such app/);
   });
 
   test('the platform lowers its own OOM score; a dyno runs at the kernel default', async (t) => {

@@ -65,3 +65,20 @@ test('concurrent starts of one server share one process', async () => {
   assert.equal((await readFile(pids, 'utf8')).trim().split('\n').length, 1);
   await s.stopAll();
 });
+
+test('a server runs at the kernel\'s default OOM score, not the platform\'s lowered (or any other) one', async () => {
+  // The platform lowers its own score to -500 where the kernel lets it; this test process cannot count on
+  // that (CAP_SYS_RESOURCE), so it raises its own instead (always allowed): a server that inherited its
+  // parent's score would then show 300.
+  await writeFile('/proc/self/oom_score_adj', '300');
+  assert.equal((await readFile('/proc/self/oom_score_adj', 'utf8')).trim(), '300');
+  const s = new Supervisor(() => undefined);
+  const pids = join(dir, 'oom.pids');
+  await s.start(spec('oom', `echo $$ >> ${pids}; sleep 100 & echo $! >> ${pids}; touch ${join(dir, 'oom.ready')}; wait`));
+  try {
+    const [server, forked] = (await readFile(pids, 'utf8')).trim().split('\n');
+    for (const pid of [server, forked]) assert.equal((await readFile(`/proc/${pid}/oom_score_adj`, 'utf8')).trim(), '0', `process ${pid}`);
+  } finally {
+    await s.stopAll();
+  }
+});

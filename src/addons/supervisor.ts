@@ -96,7 +96,10 @@ export class Supervisor {
 
   private spawn(spec: ServerSpec, previous?: Running): Running {
     const fd = openSync(spec.logFile, 'a', 0o600);
-    const child = spawn(spec.command[0], spec.command[1], { detached: true, stdio: ['ignore', fd, fd], env: { ...SERVER_ENV } });
+    // Through `choom -n 0` (which then execs the server, same pid): the server and everything it forks
+    // run at the kernel's default OOM score, not the platform's lowered one (platform/oom.ts), so under
+    // memory pressure a tenant's database is no safer than its dynos. Raising a score needs no privilege.
+    const child = spawn('choom', ['-n', '0', '--', spec.command[0], ...spec.command[1]], { detached: true, stdio: ['ignore', fd, fd], env: { ...SERVER_ENV } });
     closeSync(fd);
     const entry: Running = previous ?? { spec, child, exited: Promise.resolve(), stopping: false, started: false, failures: 0 };
     entry.child = child;

@@ -1,11 +1,11 @@
 // Which buildpacks a build runs, and getting each one onto disk: the built-in folders under buildpacks/
 // (by registry name, e.g. `heroku/nodejs`), a local directory, or a git URL (`https://host/x.git#ref`).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isIPv6 } from 'node:net';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { checkedAddress, type EgressPolicy, egressFromEnv, parseAllowedTargets, refusal } from '../egress/index.ts';
 
 /**
@@ -29,11 +29,46 @@ export type BuildpackSource =
   | { kind: 'path'; url: string; name: string; dir: string }
   | { kind: 'git'; url: string; name: string; repo: string; ref: string | null };
 
-/** Resolves one buildpack-installation URL (what `buildpacks:set` stored or BUILDPACK_URL says). */
-export function resolveBuildpack(url: string, builtinRoot: string): BuildpackSource {
+/** The operator's setting naming the host directories local-path buildpacks may come from. */
+export const LOCAL_BUILDPACKS_SETTING = 'SLIPWAY_LOCAL_BUILDPACKS';
+
+const inside = (dir: string, path: string): boolean => {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+};
+
+/** A path and every link on the way to it resolved; a path that is not there yet stays as it is. */
+const real = (path: string): string => { try { return realpathSync(path); } catch { return path; } };
+
+/**
+ * A local-path buildpack is a directory on the platform's host, copied into the build as root: only
+ * one inside a directory the operator named (`SLIPWAY_LOCAL_BUILDPACKS`) is accepted, checked both as
+ * written and with its links resolved (a link in an allowed directory does not lead out of it).
+ */
+function checkLocalPath(url: string, localDirs: readonly string[]): void {
+  const path = resolve(url);
+  if (localDirs.some((d) => inside(resolve(d), path) && inside(real(resolve(d)), real(path)))) return;
+  throw new BuildpackError(localDirs.length === 0
+    ? `Buildpack ${url}: a directory on the platform's host is not a buildpack apps may name; use an https:// git URL or a registry name such as heroku/nodejs (the operator may allow local buildpacks under directories named in ${LOCAL_BUILDPACKS_SETTING}).`
+    : `Buildpack ${url}: only directories under ${localDirs.join(', ')} (${LOCAL_BUILDPACKS_SETTING}) may be named as local buildpacks; use an https:// git URL or a registry name such as heroku/nodejs.`);
+}
+
+/** The directories of `SLIPWAY_LOCAL_BUILDPACKS` (colon-separated, each absolute); none when unset. */
+export function parseLocalBuildpackDirs(value: string | undefined): string[] {
+  const dirs = (value ?? '').split(':').filter((d) => d !== '');
+  for (const d of dirs) if (!isAbsolute(d)) throw new Error(`${LOCAL_BUILDPACKS_SETTING} must list absolute directories separated by ':', got ${JSON.stringify(d)}`);
+  return dirs.map((d) => resolve(d));
+}
+
+/**
+ * Resolves one buildpack-installation URL (what `buildpacks:set` stored or BUILDPACK_URL says).
+ * `localDirs`: where local-path buildpacks may be (the operator's `SLIPWAY_LOCAL_BUILDPACKS`).
+ */
+export function resolveBuildpack(url: string, builtinRoot: string, localDirs: readonly string[] = []): BuildpackSource {
   const builtin = BUILTIN_BUILDPACKS.find((b) => b.names.includes(url) || url === `urn:buildpack:${b.names[0]}`);
   if (builtin) return { kind: 'builtin', url, name: builtin.names[0]!, dir: join(builtinRoot, builtin.dir) };
   if (isAbsolute(url)) {
+    checkLocalPath(url, localDirs);
     if (!existsSync(join(url, 'bin', 'compile'))) throw new BuildpackError(`Buildpack ${url} has no bin/compile.`);
     return { kind: 'path', url, name: url, dir: url };
   }
@@ -46,7 +81,7 @@ export function resolveBuildpack(url: string, builtinRoot: string): BuildpackSou
     return { kind: 'git', url, name: redactUrl(url), repo, ref: ref ?? null };
   }
   const names = BUILTIN_BUILDPACKS.map((b) => b.names[0]).join(', ');
-  throw new BuildpackError(`Unknown buildpack ${url}: use an https:// git URL, an absolute path, or one of ${names}.`);
+  throw new BuildpackError(`Unknown buildpack ${url}: use an https:// git URL or one of ${names}.`);
 }
 
 /**

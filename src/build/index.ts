@@ -31,6 +31,8 @@ export interface BuilderOptions {
   dataDir: string;
   /** The repository's buildpacks/ folder. */
   builtinRoot: string;
+  /** Host directories local-path buildpacks may be in (SLIPWAY_LOCAL_BUILDPACKS); none: refused. */
+  localBuildpackDirs?: readonly string[];
   /** Machine-wide cache of downloaded language runtimes, shared by every app's builds (read-only in them; filled by trusted steps). */
   runtimeCacheDir: string;
   timeoutMs: number;
@@ -261,7 +263,7 @@ export class Builder {
         '\t\t\tSet one with `slipway buildpacks:set heroku/nodejs` (or a git URL), or add a Procfile.',
       ].join('\n'));
     }
-    const packs = urls.map((u) => resolveBuildpack(u, this.o.builtinRoot));
+    const packs = urls.map((u) => resolveBuildpack(u, this.o.builtinRoot, this.o.localBuildpackDirs));
     if (packs.length === 1) out(`-----> Using buildpack: ${packs[0]!.name}\n`);
     else out(`-----> Using buildpacks:\n${packs.map((p, i) => `       ${i + 1}. ${p.name}\n`).join('')}`);
     for (let i = 0; i < packs.length; i++) await materialize(packs[i]!, join(ctx.hostBuildpacks, String(i)));

@@ -7,7 +7,8 @@ import type { Db } from '../store/index.ts';
 export interface Installation { ordinal: number; url: string; name: string }
 
 export class BuildpackInstallations {
-  constructor(private readonly o: { db: Db }) {}
+  /** `localBuildpackDirs`: where local-path buildpacks may be (SLIPWAY_LOCAL_BUILDPACKS). */
+  constructor(private readonly o: { db: Db; localBuildpackDirs?: readonly string[] }) {}
 
   async list(appId: string): Promise<Installation[]> {
     const rows = await this.o.db.selectFrom('buildpack_installations').selectAll().where('app_id', '=', appId).orderBy('ordinal').execute();
@@ -18,7 +19,7 @@ export class BuildpackInstallations {
   async set(appId: string, urls: string[]): Promise<Installation[]> {
     for (const url of urls) {
       // A path buildpack may be put in place after it is named; any other problem is the user's to fix now.
-      try { resolveBuildpack(url, '/'); } catch (e) { if (e instanceof BuildpackError && !/has no bin\/compile/.test(e.message)) throw invalid(e.message); }
+      try { resolveBuildpack(url, '/', this.o.localBuildpackDirs); } catch (e) { if (e instanceof BuildpackError && !/has no bin\/compile/.test(e.message)) throw invalid(e.message); }
     }
     if (new Set(urls).size !== urls.length) throw conflict('The same buildpack is listed twice.');
     await this.o.db.transaction().execute(async (trx) => {

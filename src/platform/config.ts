@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LOG_LEVELS, parseLevel, type LoggerOptions } from '../logger/index.ts';
 import { ALLOW_SETTING, parseAllowedTargets, type EgressPolicy } from '../egress/index.ts';
+import { LOCAL_BUILDPACKS_SETTING, parseLocalBuildpackDirs } from '../build/buildpacks.ts';
 
 export interface PlatformConfig {
   dataDir: string;
@@ -77,6 +78,8 @@ export interface PlatformConfig {
   slugGraceMs: number;
   /** How long a build's or release's output stream URL works after the output ended (SLIPWAY_STREAM_TTL, seconds). */
   streamTtlMs: number;
+  /** Host directories local-path buildpacks may be named from (SLIPWAY_LOCAL_BUILDPACKS, colon-separated); none by default. */
+  localBuildpackDirs: string[];
   /** Internal addresses tenants' traffic and the platform's connections for them may reach (egress/). */
   allowPrivateTargets: EgressPolicy;
   /** IPv4 CIDR dynos' and builds' /30s come from; and the prefix of the firewall chains for it. */
@@ -143,6 +146,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     releasesKept: Math.max(1, Math.floor(num('SLIPWAY_RELEASES_KEPT', 100))),
     slugGraceMs: num('SLIPWAY_SLUG_GRACE', 3600) * 1000,
     streamTtlMs: num('SLIPWAY_STREAM_TTL', 3600) * 1000,
+    localBuildpackDirs: (() => {
+      try { return parseLocalBuildpackDirs(env[LOCAL_BUILDPACKS_SETTING]); } catch (err) { throw new ConfigError(`${(err as Error).message}.`); }
+    })(),
     allowPrivateTargets: (() => {
       try { return parseAllowedTargets(env[ALLOW_SETTING]); } catch (err) { throw new ConfigError(`${(err as Error).message}.`); }
     })(),

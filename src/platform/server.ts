@@ -3,7 +3,7 @@
 // stops every dyno (SIGTERM, grace period, SIGKILL) and leaves no container behind.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Accounts } from '../accounts/index.ts';
@@ -24,7 +24,7 @@ import { aad, ConfigCipher, Releases } from '../releases/index.ts';
 import { migrateSecrets } from '../releases/secrets-migration.ts';
 import { Housekeeping } from '../releases/housekeeping.ts';
 import { OutputStore } from '../releases/output.ts';
-import { CertTable, HaproxyController, haproxyAvailable, inspectCertificate, lookupHost, Router, RouterMetrics, RouterMetricsStore } from '../router/index.ts';
+import { CertTable, HaproxyController, haproxyAvailable, inspectCertificate, lookupHost, prepareJail, Router, RouterMetrics, RouterMetricsStore } from '../router/index.ts';
 import { cgroupLayout, createRuntime } from '../runtime/index.ts';
 import { protectFromOom } from './oom.ts';
 import { BlobStore, sweepUnpackLeftovers } from '../slugs/index.ts';
@@ -120,7 +120,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   await addons.start();
   const urls = { domain: config.domain, routerPort: config.routerPort };
   const builder = new Builder({
-    db, runtime, blobs, logs, dataDir: config.dataDir, builtinRoot: join(ROOT, 'buildpacks'),
+    db, runtime, blobs, logs, dataDir: config.dataDir, builtinRoot: join(ROOT, 'buildpacks'), localBuildpackDirs: config.localBuildpackDirs,
     runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, cacheQuotaBytes: config.buildCacheQuotaBytes, runtimeCacheQuotaBytes: config.runtimeCacheQuotaBytes, minFreeDiskBytes: config.buildMinFreeDiskBytes, containerPrefix, webUrl: (name) => webUrl(urls, name), logger: log,
     release: async ({ appId, user, slug, description, formation }) => {
       const r = await releases.create({ appId, user, slugId: slug.id, description, formation });
@@ -164,7 +164,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
       rendezvous, routerMetrics, routerMetricsStore, addons, accounts, apps, domains, sniEndpoints,
-      features: new Features({ db, dynos }), buildpacks: new BuildpackInstallations({ db }), builds: new BuildRecords({ db }),
+      features: new Features({ db, dynos }), buildpacks: new BuildpackInstallations({ db, localBuildpackDirs: config.localBuildpackDirs }), builds: new BuildRecords({ db }),
       slugs: new SlugRecords({ db, stack: runtime.stack, blobs }),
       releases, dynos, builder, deployer, repos, logs, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
       publicUrl: config.publicUrl, domain: config.domain,
@@ -179,11 +179,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   // it on a private socket for what HAProxy cannot decide; or the Node router alone on the port.
   const engine = config.routerEngine === 'auto' ? (await haproxyAvailable() ? 'haproxy' : 'node') : config.routerEngine;
   const routerDir = join(config.dataDir, 'router');
-  const fallbackSocket = join(routerDir, 'fallback.sock');
-  if (engine === 'haproxy') {
-    await mkdir(routerDir, { recursive: true });
-    await rm(fallbackSocket, { force: true });
-  }
+  const fallbackSocket = engine === 'haproxy' ? await prepareJail(routerDir) : '';
   await housekeeping.start();
   const router = new Router({
     port: config.routerPort, domain: config.domain, routes: dynos.routes, logs,

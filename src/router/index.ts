@@ -5,6 +5,7 @@ export { formatRouterLine, type RouterLogFields } from './logline.ts';
 export { decide, pickTarget, type RouteDecision } from './decide.ts';
 export type { AppRoute, RouteTable, RouteTarget } from '../dynos/routes.ts';
 export { HaproxyController, haproxyAvailable } from './haproxy/controller.ts';
+export { prepareJail } from './haproxy/jail.ts';
 export { CertTable, inspectCertificate, type ServedCert } from './certs.ts';
 export { RouterMetrics, KEEP_MINUTES, MINUTE, type MinuteMetrics } from './metrics.ts';
 export { lookupHost } from './hosts.ts';

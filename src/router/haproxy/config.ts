@@ -24,7 +24,7 @@ export interface HaproxyApp {
 export interface HaproxyPaths {
   /** Runtime API (admin level), mode 600. */
   statsSocket: string;
-  /** The Node router's trusted listener. */
+  /** The Node router's trusted listener, as HAProxy's workers see it (inside the jail when there is one). */
   fallbackSocket: string;
   /** Host → backend map file (written next to the config). */
   hostsMap: string;
@@ -48,8 +48,17 @@ export interface HaproxyTimeouts {
   clientKeepAliveMs: number;
 }
 
+/**
+ * What HAProxy's workers are shut in: the uid and gid they run as once the master (root) has bound the
+ * ports and read every file, and the empty directory they are chrooted to. Every path the workers
+ * open later (the Node router's socket) is then a path inside it.
+ */
+export interface HaproxyJail { uid: number; gid: number; dir: string }
+
 export interface HaproxySettings {
   listen: { host: string; port: number };
+  /** Unset: the workers keep the master's uid (a platform that is not root cannot change it). */
+  jail?: HaproxyJail;
   /**
    * The TLS port: the default certificate (for `*.<domain>`) and a crt-list that picks each custom
    * domain's certificate by SNI; HTTP/2 offered by ALPN. Requests reach dynos as HTTP/1.1.
@@ -117,6 +126,7 @@ export function haproxyConfig(s: HaproxySettings, apps: readonly HaproxyApp[]): 
     'global',
     `  stats socket ${s.paths.statsSocket} mode 600 level admin`,
     '  log ring@requests len 16384 format raw local3 info',
+    ...(s.jail ? [`  uid ${s.jail.uid}`, `  gid ${s.jail.gid}`, `  chroot ${s.jail.dir}`] : []),
     ...(s.threads ? [`  nbthread ${s.threads}`] : []),
     '  maxconn 8000',
     '  tune.bufsize 32768',

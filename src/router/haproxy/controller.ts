@@ -25,6 +25,7 @@ import type { CertTable, ServedCert } from '../certs.ts';
 import { cmdlineHas, running, stopChild, stopLeftover, waitReady } from '../../supervise/index.ts';
 import { crtList, haproxyConfig, hostsMap, type HaproxyApp, type HaproxyTimeouts } from './config.ts';
 import { parseLogLine, routerFields } from './logline.ts';
+import { enterJail } from './jail.ts';
 import { haproxyCommand } from './sockets.ts';
 import { DRAIN_MS, SlotTable } from './slots.ts';
 import { componentLogger, type Logger } from '../../logger/index.ts';
@@ -44,7 +45,7 @@ export interface HaproxyControllerOptions {
   timeouts: HaproxyTimeouts;
   /** HAProxy's worker threads (SLIPWAY_ROUTER_THREADS); unset: one per core. */
   threads?: number;
-  /** Where the Node router listens for what HAProxy cannot answer itself. */
+  /** Where the Node router listens for what HAProxy cannot answer itself: inside HAProxy's jail (`prepareJail`), listening before `start`. */
   fallbackSocket: string;
   /** The TLS port and its default certificate (PEM: chain + key); certificates by SNI come from `certs`. */
   tls?: { port: number; defaultPem: string; certs: CertTable };
@@ -87,6 +88,8 @@ export class HaproxyController {
   private closed = false;
   private unsubscribe?: () => void;
   private exited?: Promise<void>;
+  /** The workers' jail, and the Node router's socket as they see it. */
+  private jail?: Awaited<ReturnType<typeof enterJail>>;
 
   private readonly logger: Logger;
 
@@ -96,7 +99,7 @@ export class HaproxyController {
 
   private get paths() {
     const d = this.o.dir;
-    return { statsSocket: join(d, 'haproxy.sock'), fallbackSocket: this.o.fallbackSocket, hostsMap: join(d, 'hosts.map'), errorFile: join(d, '503.http') };
+    return { statsSocket: join(d, 'haproxy.sock'), fallbackSocket: this.jail?.fallbackSocket ?? this.o.fallbackSocket, hostsMap: join(d, 'hosts.map'), errorFile: join(d, '503.http') };
   }
 
   private get configFile() { return join(this.o.dir, 'haproxy.cfg'); }
@@ -115,6 +118,7 @@ export class HaproxyController {
     await mkdir(this.o.dir, { recursive: true });
     await rm(this.paths.statsSocket, { force: true });
     await writeFile(this.paths.errorFile, errorResponse(APPLICATION_ERROR_PAGE));
+    this.jail = await enterJail(this.o.dir, this.o.fallbackSocket);
     this.logServer = createServer((socket) => this.readLogs(socket));
     await new Promise<void>((resolve, reject) => {
       this.logServer!.once('error', reject);
@@ -284,7 +288,7 @@ export class HaproxyController {
       await writeFile(list, crtList(served), { mode: 0o600 });
       tls = { port: this.o.tls.port, defaultPem, crtList: list };
     }
-    const cfg = haproxyConfig({ listen: this.o.listen, tls, logPort: this.logPort, threads: this.o.threads, timeouts: this.o.timeouts, paths: this.paths }, apps);
+    const cfg = haproxyConfig({ listen: this.o.listen, jail: this.jail?.jail, tls, logPort: this.logPort, threads: this.o.threads, timeouts: this.o.timeouts, paths: this.paths }, apps);
     await writeFile(this.paths.hostsMap, hostsMap(apps));
     await writeFile(this.configFile, cfg);
   }
