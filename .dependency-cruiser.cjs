@@ -8,7 +8,7 @@ const MAY_IMPORT = {
   store: [],
   slugs: [],
   egress: [],
-  runtime: ['egress'],
+  runtime: ['egress', 'slugs'],
   logger: [],
   supervise: [],
   logs: ['store', 'egress'],

@@ -15,10 +15,10 @@
 // otherwise be steered into filling the disk.
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
-import { hashFile } from '../slugs/index.ts';
+import { hashFile, walkTree } from '../slugs/index.ts';
 
 const SUMS = '.slipway-sums';
 const MARKERS = new Set(['.slipway-runtime.json', '.slipway-tree']);
@@ -39,7 +39,13 @@ export async function sealRuntimeCache(root: string, quotaBytes = Infinity, say:
   for (const rel of await entries(root)) {
     let record = await readRecord(root, rel);
     if (!record) {
-      const files = await walk(join(root, rel));
+      const files = await walk(join(root, rel)).catch(async (err: Error) => {
+        if (!(err instanceof EntryTooLarge)) throw err;
+        say(`runtime cache: ${rel} holds too many files; removed`);
+        await rm(join(root, rel), { recursive: true, force: true });
+        return undefined;
+      });
+      if (!files) continue;
       record = { digest: await digest(join(root, rel), files), fingerprint: fingerprint(files), bytes: files.reduce((n, [, st]) => n + (st.isFile() ? st.size : 0), 0) };
       await writeRecord(root, rel, record);
     }
@@ -79,7 +85,8 @@ export async function verifyRuntimeCache(root: string, say: (line: string) => vo
     } catch (err) {
       // Removed meanwhile (another build's fill pruned it): nothing left to check.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw err;
+      if (!(err instanceof EntryTooLarge)) throw err;
+      say(`runtime cache: ${rel} holds too many files; removed`);
     }
     await rm(dir, { recursive: true, force: true });
     await rm(recordFile(root, rel), { force: true });
@@ -123,10 +130,14 @@ async function writeRecord(root: string, rel: string, r: Record): Promise<void> 
   await rename(tmp, file);
 }
 
-/** Every path under `dir` (markers at its top left out), sorted, with its lstat(). */
+/** An entry with more files than an entry has any need of (the walk's bound): removed like a changed one. */
+class EntryTooLarge extends Error {}
+
+/** Every path under `dir` (markers at its top left out), sorted, with its lstat(); links are entries, never followed. */
 async function walk(dir: string): Promise<[string, Stats][]> {
-  const names = (await readdir(dir, { recursive: true })).filter((n) => !MARKERS.has(n)).sort();
-  return Promise.all(names.map(async (n) => [n, await lstat(join(dir, n))] as [string, Stats]));
+  const { entries, complete } = await walkTree(dir, { sort: true });
+  if (!complete) throw new EntryTooLarge(`${dir} holds more files than a runtime may`);
+  return entries.filter(([n]) => !MARKERS.has(n));
 }
 
 function fingerprint(files: [string, Stats][]): string {

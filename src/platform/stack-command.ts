@@ -2,17 +2,15 @@
 // root), not API clients. The install step (scripts/install-deps.sh) runs stack:make, so the stack is
 // ready before the platform or the tests start; the server's own ensureStack then finds it made.
 import { readFile, readdir } from 'node:fs/promises';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import path from 'node:path';
 import {
   STACK_NAME, STACK_VERSION, StackError, defaultStackDir, ensureStack, pruneStacks, stackRoot,
 } from '../runtime/index.ts';
 import { MARKER } from '../runtime/stack.ts';
+import { treeBytes } from '../slugs/index.ts';
 import { VERSION_PATTERN } from '../runtime/stack-definition.ts';
 import { formatSeconds } from '../runtime/stack-progress.ts';
 
-const run = promisify(execFile);
 const ARROW = ' ▸    ';
 
 interface Io {
@@ -54,7 +52,7 @@ export async function runStackMake(argv: string[], io: Io = defaultIo()): Promis
     for (const line of why.message.split('\n')) io.err(`${ARROW}${line}`);
     return 1;
   }
-  const bytes = result.bytes ?? (await duBytes(result.root));
+  const bytes = result.bytes ?? (await treeBytes(result.root));
   const packages = result.packages === undefined ? '' : `, ${result.packages} packages`;
   if (result.built) {
     io.out(`-----> Made ${result.root}: ${formatBytes(bytes)}${packages}, in ${formatSeconds((Date.now() - started) / 1000)}`);
@@ -98,10 +96,6 @@ async function olderVersions(dir: string): Promise<string[]> {
   const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => VERSION_PATTERN.test(n) && n !== STACK_VERSION);
   const legacy = await readFile(path.join(dir, MARKER), 'utf8').then((t) => t.trim() === STACK_NAME, () => false);
   return [...names.map((n) => stackRoot(dir, n)), ...(legacy ? [`${dir} (made before versions)`] : [])];
-}
-
-async function duBytes(p: string): Promise<number> {
-  return Number((await run('du', ['-sb', p]).catch(() => ({ stdout: '0' }))).stdout.split('\t')[0]) || 0;
 }
 
 export function formatBytes(n: number): string {

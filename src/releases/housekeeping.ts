@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore } from '../slugs/index.ts';
-import { formatSize, layerCacheDir } from '../slugs/index.ts';
+import { formatSize, layerCacheDir, treeBytes } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 
@@ -164,7 +164,7 @@ export class Housekeeping {
     let freed = 0;
     const cache = join(this.o.dataDir, 'cache', appId);
     for (const dir of [cache, layerCacheDir(this.o.dataDir, appId)]) {
-      freed += await du(dir);
+      freed += await treeBytes(dir);
       await rm(dir, { recursive: true, force: true });
     }
     const image = await stat(`${cache}.img`).catch(() => undefined);
@@ -174,13 +174,4 @@ export class Housekeeping {
     }
     return freed;
   }
-}
-
-async function du(dir: string): Promise<number> {
-  if (!existsSync(dir)) return 0;
-  let total = 0;
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) total += (await stat(join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name)).catch(() => ({ size: 0 }))).size;
-  }
-  return total;
 }

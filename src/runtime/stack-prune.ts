@@ -5,15 +5,12 @@
 // on an old version keeps it. The current version is never removed. Also removes the flat stack
 // that came before versions (its root was the stack dir itself) on the same terms.
 import { readFile, readdir, readlink, mkdir, rename, realpath } from 'node:fs/promises';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import path from 'node:path';
+import { treeBytes } from '../slugs/index.ts';
 import { unescapeMountPath } from './mounts.ts';
 import { STACK_NAME, VERSION_PATTERN } from './stack-definition.ts';
 import { MARKER, STACK_VERSION, isVersionLayoutName, removeTree } from './stack.ts';
 import { acquireLock } from './stack-lock.ts';
-
-const run = promisify(execFile);
 
 /** A process using something under the stack dir; `rel` is the path used, relative to the stack dir. */
 export interface StackUse {
@@ -72,7 +69,7 @@ export async function pruneStacks(
       // Renamed away first, so nothing can start on a half-removed tree.
       const to = path.join(stackDir, `.trash-${name}-${process.pid}`);
       await move(to);
-      bytes += await duBytes(to);
+      bytes += await treeBytes(to);
       await removeTree(to);
     };
     for (const version of plan.remove) {
@@ -90,10 +87,6 @@ export async function pruneStacks(
   } finally {
     await release();
   }
-}
-
-async function duBytes(p: string): Promise<number> {
-  return Number((await run('du', ['-sb', p]).catch(() => ({ stdout: '0' }))).stdout.split('\t')[0]) || 0;
 }
 
 /** One line of /proc/<pid>/mountinfo: the filesystem (major:minor), the path inside it that is mounted, where. */

@@ -11,6 +11,7 @@ import { concatenate, layerMember, PackTooLargeError, tarStream } from './layers
 
 export { ArchiveRefused, checkArchive, unpackLimits } from './archive.ts';
 export { BuildFileError } from './build-file.ts';
+export { treeBytes, walkTree, TREE_MAX_ENTRIES, type TreeWalk } from './tree.ts';
 
 /** Heroku's hard limit for a compressed slug. */
 export const SLUG_MAX_BYTES = 500 * 1024 * 1024;
