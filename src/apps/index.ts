@@ -37,6 +37,8 @@ export interface AppsOptions {
   addons: { destroyForApp(appId: string, user: User): Promise<void> };
   /** Drops what is kept in memory for a destroyed app (its log buffer, its drains). */
   forget: (appId: string) => void;
+  /** Gives the destroyed app's uid back to the runtime (once its dynos are stopped). */
+  releaseTenant?: (appId: string) => Promise<void>;
   /** How many apps one account may own (SLIPWAY_APPS_PER_ACCOUNT; default APPS_PER_ACCOUNT). */
   maxPerAccount?: number;
   random?: () => number;
@@ -147,5 +149,6 @@ export class Apps {
     await this.o.db.deleteFrom('apps').where('id', '=', a.id).execute();
     await this.o.repos.remove(a.id);
     this.o.forget(a.id);
+    await this.o.releaseTenant?.(a.id);
   }
 }

@@ -133,6 +133,10 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const apps = new Apps({
     db, stack: runtime.stack, repos, dynos, addons, maxPerAccount: config.appsPerAccount,
     forget: (appId) => { logs.forget(appId); drains.forget(appId); },
+    releaseTenant: async (appId) => {
+      const released = await runtime.releaseUser?.(appId).catch((err: Error) => { log.warn({ err, app: appId }, 'could not release the app\'s uid'); return true; });
+      if (released === false) log.warn({ app: appId }, 'a process still runs as the destroyed app\'s uid (a build?): its uid stays claimed');
+    },
   });
   const git = new GitHttp({
     repos,

@@ -103,6 +103,7 @@ export class Housekeeping {
       if (!referenced.has(s.blob) && s.created_at > cutoff) needed.add(s.blob);
     }
     await this.collectCaches();
+    await this.collectOutputs();
     const dir = join(this.o.dataDir, 'blobs', 'sha256');
     if (!existsSync(dir)) return { removed: 0, freed: 0 };
     let removed = 0;
@@ -119,7 +120,6 @@ export class Housekeeping {
       removed++;
     }
     if (removed) this.logger.info(`removed ${removed} slug${removed === 1 ? '' : 's'} no release needs (beyond each app's newest ${this.o.keep} releases and live releases), freed ${formatSize(freed)}`);
-    await this.collectOutputs();
     return { removed, freed };
   }
 
@@ -142,18 +142,34 @@ export class Housekeeping {
     if (removed) this.logger.info(`removed the build caches of ${removed} destroyed app${removed === 1 ? '' : 's'}, freed ${formatSize(freed)}`);
   }
 
-  /** Output streams of builds and releases that are gone (their app was destroyed). */
+  /**
+   * Output streams of builds and releases that are gone (their app was destroyed), once older than the
+   * grace period: the text and the stream's key row (`output_streams`); also a key row whose output
+   * ended and whose build or release is gone.
+   */
   private async collectOutputs(): Promise<void> {
+    const db = this.o.db;
     for (const table of ['releases', 'builds'] as const) {
       const dir = join(this.o.dataDir, 'output', table);
       if (!existsSync(dir)) continue;
       const ids = (await readdir(dir)).filter((f) => f.endsWith('.log')).map((f) => f.slice(0, -4));
       for (let i = 0; i < ids.length; i += 500) {
         const chunk = ids.slice(i, i + 500);
-        const kept = new Set((await this.o.db.selectFrom(table).select('id').where('id', 'in', chunk).execute()).map((r) => r.id));
-        for (const id of chunk) if (!kept.has(id)) await rm(join(dir, `${id}.log`), { force: true });
+        const kept = new Set((await db.selectFrom(table).select('id').where('id', 'in', chunk).execute()).map((r) => r.id));
+        const gone: string[] = [];
+        for (const id of chunk.filter((c) => !kept.has(c))) {
+          // A stream opens a moment before its build's row is written: a young one is left for the next pass.
+          const st = await stat(join(dir, `${id}.log`)).catch(() => undefined);
+          if (st && st.mtimeMs > Date.now() - this.o.graceMs) continue;
+          await rm(join(dir, `${id}.log`), { force: true });
+          gone.push(id);
+        }
+        if (gone.length) await db.deleteFrom('output_streams').where('id', 'in', gone).execute();
       }
     }
+    await db.deleteFrom('output_streams').where('ended_at', 'is not', null)
+      .where('id', 'not in', db.selectFrom('releases').select('id'))
+      .where('id', 'not in', db.selectFrom('builds').select('id')).execute();
   }
 
   /**

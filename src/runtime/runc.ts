@@ -93,6 +93,10 @@ export class RuncRuntime implements Runtime, RuncOperations {
     return this.tenants.userFor(tenant);
   }
 
+  releaseUser(tenant: string): Promise<boolean> {
+    return this.tenants.release(tenant);
+  }
+
   private get runcRoot(): string {
     return path.join(this.stateDir, 'runc');
   }

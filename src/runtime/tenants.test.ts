@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { TENANT_UID_BASE, TENANT_UID_SLOTS, TenantUids, firstSlot, passwdUids, tenantAccountFiles } from './tenants.ts';
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { TENANT_UID_BASE, TENANT_UID_SLOTS, TenantUids, firstSlot, passwdUids, tenantAccountFiles, uidInUse } from './tenants.ts';
 
 test('uids: one per key, the same for the same key (also from a second registry reader), all above the base', async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'tenants-'));
@@ -38,6 +40,42 @@ test('uids: a slot held by another key, or a host account, is skipped; concurren
   const got = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? x : y).userFor(`race-${i >> 1}-${i % 2}`)));
   assert.equal(new Set(got.map((g) => g.uid)).size, 20);
   await assert.rejects(x.userFor('../etc'), /tenant key/);
+});
+
+test('release: a destroyed app\'s uid is given back, never while a process runs as it, and reused without breaking a later claim\'s probe', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'tenants-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const reg = new TenantUids(dir, '/nonexistent');
+  // Two keys on one probe sequence: 'gone' holds the slot 'later' starts at (slots between them held by
+  // others), so 'later' is claimed right behind it.
+  const start = firstSlot('later');
+  let gone = '';
+  for (let i = 0; !gone; i++) { const d = (start - firstSlot(`gone-${i}`) + TENANT_UID_SLOTS) % TENANT_UID_SLOTS; if (d < 64) gone = `gone-${i}`; }
+  for (let s = firstSlot(gone); s !== start; s = (s + 1) % TENANT_UID_SLOTS) await writeFile(path.join(dir, String(TENANT_UID_BASE + s)), 'someone-else');
+  const first = TENANT_UID_BASE + start;
+  assert.equal((await reg.userFor(gone)).uid, first);
+  const later = await reg.userFor('later');
+  assert.equal(later.uid, first + 1);
+  // A process running as the uid (a build still going): the claim stays.
+  const sleeper = spawn('setpriv', [`--reuid=${first}`, `--regid=${first}`, '--clear-groups', 'sleep', '30'], { stdio: 'ignore' });
+  t.after(() => { sleeper.kill('SIGKILL'); });
+  for (let i = 0; i < 100 && !(await uidInUse(first)); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(await uidInUse(first), true);
+  assert.equal(await reg.release(gone), false);
+  assert.equal(await readFile(path.join(dir, String(first)), 'utf8'), gone);
+  sleeper.kill('SIGKILL');
+  await new Promise((r) => sleeper.once('exit', r));
+  assert.equal(await reg.release(gone), true);
+  assert.notEqual(await readFile(path.join(dir, String(first)), 'utf8'), gone, 'the claim is gone');
+  // The slot is not empty: 'later' still finds its own uid past it (a fresh reader, nothing cached).
+  assert.deepEqual(await new TenantUids(dir, '/nonexistent').userFor('later'), later);
+  // A key on that sequence (the released one, claimed anew by two readers at once) takes the released
+  // uid, once.
+  const [x, y] = await Promise.all([new TenantUids(dir, '/nonexistent').userFor(gone), new TenantUids(dir, '/nonexistent').userFor(gone)]);
+  assert.deepEqual(x, y);
+  assert.equal(x.uid, first);
+  assert.equal((await readdir(dir)).filter((f) => f.startsWith('.')).length, 0, 'no temporary file or lock is left');
+  assert.equal(await reg.release('never-claimed'), true);
 });
 
 test('passwd: host uids parsed; the container\'s files name the tenant uid dyno and keep the rest', () => {

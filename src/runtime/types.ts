@@ -114,6 +114,8 @@ export interface Runtime {
   cleanup(prefix: string): Promise<void>;
   /** The uid and gid a tenant's containers run as (what its build dirs and caches must be owned by). */
   userFor(tenant: string): Promise<{ uid: number; gid: number }>;
+  /** Gives a destroyed tenant's uid back; false while a process still runs as it (the claim then stays). */
+  releaseUser?(tenant: string): Promise<boolean>;
 }
 
 /** The tenant of containers whose spec names none. */
