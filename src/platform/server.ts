@@ -164,7 +164,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     routerMetrics.flush();
     void routerMetricsStore.prune();
   }, 10_000);
-  const recordRequest = (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined) => routerMetrics.record(appId, status, ms, bytes);
+  const recordRequest = (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined, at?: number) => routerMetrics.record(appId, status, ms, bytes, at);
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
       rendezvous, routerMetrics, routerMetricsStore, addons, accounts, apps, domains, sniEndpoints,

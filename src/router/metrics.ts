@@ -39,9 +39,12 @@ export class RouterMetrics {
 
   private now(): number { return (this.o.now ?? Date.now)(); }
 
-  /** One finished request: its status (any 1xx–5xx; 499 counts as 4xx), time in ms, bytes sent. */
-  record(appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined): void {
-    const start = Math.floor(this.now() / MINUTE) * MINUTE;
+  /**
+   * One finished request: its status (any 1xx–5xx; 499 counts as 4xx), time in ms, bytes sent; `at`,
+   * when it was seen, lets a batch of requests share one clock reading.
+   */
+  record(appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined, at = this.now()): void {
+    const start = Math.floor(at / MINUTE) * MINUTE;
     let b = this.current.get(appId);
     if (b && b.start !== start) {
       this.o.persist?.(appId, summarize(b));

@@ -80,27 +80,26 @@ export const backendName = (appId: string): string => `app-${appId}`;
 /**
  * One log line per request: the fields below, each ended by `]`. `%{+E}o` makes HAProxy escape
  * `\`, `"` and `]` inside every field with a backslash, so an unescaped `]` always ends a field,
- * whatever a client put in its headers. Parsed by `parseLogLine` in logline.ts.
+ * whatever a client put in its headers. The last four are Heroku's router line as it prints them
+ * (`method=… path="…" host=… request_id=…`): for a line with nothing escaped in it the controller
+ * copies them through rather than rebuilding them. Read by `routerLine` in logline.ts.
  */
 export const LOG_FORMAT_FIELDS = [
   '%b', // backend: app-<id> or fallback
   '%s', // server slot: s1 … (the controller knows which dyno it serves)
-  '%HM',
-  '%[capture.req.hdr(0),lower,field(1,:)]', // captured while parsing: a request cut before the rules ran still names its app
-  '%[var(txn.rid)]',
-  '%[var(txn.fwd)]',
+  '%tsc', // termination state (the H-code)
+  '%ST',
+  '%B',
+  '%Ta', // active time
   '%Th', // handshake (TLS)
   '%Tw', // queue
   '%Tc', // connect
-  '%Tr', // response time (first byte)
-  '%Ta', // active time
-  '%ST',
-  '%B',
-  '%tsc',
-  '%HV',
   '%[ssl_fc]',
-  '%[ssl_fc_protocol]',
-  '%HU',
+  '%[var(txn.fwd)]',
+  'method=%HM',
+  ' path="%HU"',
+  ' host=%[capture.req.hdr(0),lower,field(1,:)]', // captured while parsing: a request cut before the rules ran still names its app
+  ' request_id=%[var(txn.rid)]',
 ];
 
 const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`;

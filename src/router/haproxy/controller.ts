@@ -15,16 +15,14 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { LogSink } from '../../logs/types.ts';
-import { hcode } from '../hcodes.ts';
 import { lookupHost } from '../hosts.ts';
-import { formatRouterLine } from '../logline.ts';
 import { appPages, APPLICATION_ERROR_PAGE } from '../pages.ts';
 import type { RouteSnapshotApp } from '../../dynos/routes.ts';
 import type { UpDyno } from './slots.ts';
 import type { CertTable, ServedCert } from '../certs.ts';
 import { cmdlineHas, running, stopChild, stopLeftover, waitReady } from '../../supervise/index.ts';
 import { crtList, haproxyConfig, hostsMap, type HaproxyApp, type HaproxyTimeouts } from './config.ts';
-import { parseLogLine, routerFields } from './logline.ts';
+import { routerLine } from './logline.ts';
 import { enterJail } from './jail.ts';
 import { haproxyCommand } from './sockets.ts';
 import { DRAIN_MS, SlotTable } from './slots.ts';
@@ -49,8 +47,8 @@ export interface HaproxyControllerOptions {
   fallbackSocket: string;
   /** The TLS port and its default certificate (PEM: chain + key); certificates by SNI come from `certs`. */
   tls?: { port: number; defaultPem: string; certs: CertTable };
-  /** Each request HAProxy finished (status, ms, bytes), for the router metrics. */
-  onRequest?: (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined) => void;
+  /** Each request HAProxy finished (status, ms, bytes), for the router metrics; `at`: when its batch of log lines arrived. */
+  onRequest?: (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined, at?: number) => void;
   binary?: string;
   logger?: Logger;
 }
@@ -362,20 +360,28 @@ export class HaproxyController {
       if (cut < 0) { pending += chunk; return; }
       const lines = (pending + chunk.slice(0, cut)).split('\n');
       pending = chunk.slice(cut + 1);
-      for (const line of lines) this.onLog(line);
+      this.onLogs(lines);
     });
   }
 
-  private onLog(line: string): void {
-    if (!line) return;
-    const parsed = parseLogLine(line);
-    const fields = parsed && routerFields(parsed, (host) => lookupHost(this.hostApps, host));
-    if (!fields) return;
-    const { appId, ...rest } = fields;
-    if (rest.dyno) rest.dyno = this.slots.dynoOf(parsed.backend, rest.dyno) ?? rest.dyno;
-    this.o.logs.emit(appId, 'heroku', 'router', formatRouterLine(rest));
-    this.o.routes.touched(appId);
-    const status = rest.status ?? (rest.code ? hcode(rest.code).status : undefined);
-    this.o.onRequest?.(appId, status, parsed.activeMs >= 0 ? parsed.activeMs : undefined, rest.bytes);
+  /**
+   * A chunk's lines: each becomes the app's router line and a metrics sample (one clock reading for
+   * the chunk); each app requested in it is marked once.
+   */
+  private onLogs(lines: string[]): void {
+    const at = Date.now();
+    const touched = new Set<string>();
+    for (const line of lines) {
+      if (!line) continue;
+      const r = routerLine(line, this.dynoOf, this.appForHost);
+      if (!r) continue;
+      this.o.logs.emit(r.appId, 'heroku', 'router', r.line);
+      touched.add(r.appId);
+      this.o.onRequest?.(r.appId, r.status, r.ms, r.bytes, at);
+    }
+    for (const appId of touched) this.o.routes.touched(appId);
   }
+
+  private readonly dynoOf = (backend: string, slot: string): string | undefined => this.slots.dynoOf(backend, slot);
+  private readonly appForHost = (host: string): string | undefined => lookupHost(this.hostApps, host);
 }

@@ -14,31 +14,30 @@
 //   s*/S* on the Node router behind HAProxy (it cannot be reached) .. H99 Platform error
 // A `cR` before any request head arrived never reaches a log (HAProxy answers 408 and Heroku logs
 // nothing for it either).
-import type { HCode } from '../hcodes.ts';
-import type { RouterLogFields } from '../logline.ts';
+import { hcode, type HCode } from '../hcodes.ts';
+import { formatRouterLine, type RouterLogFields } from '../logline.ts';
 
 export interface HaproxyLogLine {
   backend: string;
   server: string;
-  method: string;
-  host: string;
-  requestId: string;
-  fwd: string;
+  termination: string;
+  status: number;
+  bytes: number;
+  activeMs: number;
   handshakeMs: number;
   queueMs: number;
   connectMs: number;
-  responseMs: number;
-  activeMs: number;
-  status: number;
-  bytes: number;
-  termination: string;
-  httpVersion: string;
   tls: boolean;
-  tlsVersion: string;
+  fwd: string;
+  method: string;
   uri: string;
+  host: string;
+  requestId: string;
 }
 
-const FIELD_COUNT = 18;
+const FIELD_COUNT = 15;
+/** What HAProxy writes before each of the last four fields (config.ts LOG_FORMAT_FIELDS). */
+const PREFIXES = ['method=', ' path="', ' host=', ' request_id='] as const;
 
 /** Splits on unescaped `]`, undoing HAProxy's `+E` backslash escapes; undefined if the line is not ours. */
 export function splitFields(line: string): string[] | undefined {
@@ -65,16 +64,86 @@ export function splitFields(line: string): string[] | undefined {
   return fields.length === FIELD_COUNT ? fields : undefined;
 }
 
+const num = (s: string) => (s === '' || s === '-' ? -1 : Number(s));
+
+/** The fields of a split line, each named; undefined when the last four lack what HAProxy writes before them. */
+function named(f: string[]): HaproxyLogLine | undefined {
+  for (let i = 0; i < PREFIXES.length; i++) if (!f[11 + i]!.startsWith(PREFIXES[i]!)) return undefined;
+  const path = f[12]!;
+  if (!path.endsWith('"')) return undefined;
+  return {
+    backend: f[0]!, server: f[1]!, termination: f[2]!, status: num(f[3]!), bytes: num(f[4]!), activeMs: num(f[5]!),
+    handshakeMs: num(f[6]!), queueMs: num(f[7]!), connectMs: num(f[8]!), tls: f[9] === '1', fwd: f[10]!,
+    method: f[11]!.slice(PREFIXES[0].length), uri: path.slice(PREFIXES[1].length, -1),
+    host: f[13]!.slice(PREFIXES[2].length), requestId: f[14]!.slice(PREFIXES[3].length),
+  };
+}
+
 export function parseLogLine(line: string): HaproxyLogLine | undefined {
   const f = splitFields(line);
-  if (!f) return undefined;
-  const n = (s: string) => (s === '' || s === '-' ? -1 : Number(s));
-  return {
-    backend: f[0]!, server: f[1]!, method: f[2]!, host: f[3]!, requestId: f[4]!, fwd: f[5]!,
-    handshakeMs: n(f[6]!), queueMs: n(f[7]!), connectMs: n(f[8]!), responseMs: n(f[9]!), activeMs: n(f[10]!),
-    status: n(f[11]!), bytes: n(f[12]!), termination: f[13]!, httpVersion: f[14]!, tls: f[15] === '1', tlsVersion: f[16]!,
-    uri: f[17]!,
-  };
+  return f && named(f);
+}
+
+/** One request as the controller passes it on: the app, Heroku's router line, and what the metrics count. */
+export interface RoutedRequest {
+  appId: string;
+  line: string;
+  /** The status the client got (Heroku's for an H-code). */
+  status: number | undefined;
+  ms: number | undefined;
+  bytes: number | undefined;
+}
+
+/** What must be true of the copied fields for the copy to be what formatRouterLine would print. */
+const PLAIN_TOKEN = /[\s"]/;
+const PLAIN_QUOTED = /["\x00-\x1f\x7f]/;
+const PLAIN_FWD = /[\s,"\x00-\x1f\x7f]/;
+
+/**
+ * HAProxy's log line → Heroku's router line and the request's metrics; undefined for a line that is
+ * not one (the Node router's own requests, a Host no app has). A request a dyno answered, in a line
+ * with nothing escaped, takes the short way: the middle of the line is HAProxy's text, copied
+ * (the checks above hold, so it is byte for byte what `formatRouterLine` prints); any other line is
+ * parsed into fields and formatted (`routerFields`, `formatRouterLine`).
+ */
+export function routerLine(line: string, dynoOf: (backend: string, slot: string) => string | undefined,
+  appForHost: (host: string) => string | undefined = () => undefined): RoutedRequest | undefined {
+  if (line.indexOf('\\') < 0 && line.indexOf('\n') < 0) {
+    const f = line.split(']');
+    const quick = f.length === FIELD_COUNT + 1 && quickLine(f, dynoOf);
+    if (quick) return quick;
+  }
+  const parsed = parseLogLine(line);
+  const fields = parsed && routerFields(parsed, appForHost);
+  if (!fields) return undefined;
+  const { appId, ...rest } = fields;
+  if (rest.dyno) rest.dyno = dynoOf(parsed.backend, rest.dyno) ?? rest.dyno;
+  const status = rest.status ?? (rest.code ? hcode(rest.code).status : undefined);
+  return { appId, line: formatRouterLine(rest), status, ms: parsed.activeMs >= 0 ? parsed.activeMs : undefined, bytes: rest.bytes };
+}
+
+/** The short way (see routerLine), or undefined when the line needs the long one. */
+function quickLine(f: string[], dynoOf: (backend: string, slot: string) => string | undefined): RoutedRequest | undefined {
+  const [backend, server, termination] = f as [string, string, string];
+  if (!backend.startsWith('app-') || server === 'node' || server === '' || server === '<NOSRV>' || hcodeFor(termination) !== undefined) return undefined;
+  const method = f[11]!;
+  const path = f[12]!;
+  const host = f[13]!;
+  if (!method.startsWith(PREFIXES[0]) || !path.startsWith(PREFIXES[1]) || !path.endsWith('"') || !host.startsWith(PREFIXES[2]) || !f[14]!.startsWith(PREFIXES[3])) return undefined;
+  if (PLAIN_TOKEN.test(method.slice(PREFIXES[0].length)) || PLAIN_QUOTED.test(path.slice(PREFIXES[1].length, -1)) || PLAIN_TOKEN.test(host.slice(PREFIXES[2].length))) return undefined;
+  let fwd = f[10]!;
+  if (PLAIN_FWD.test(fwd)) {
+    fwd = fwd.split(',').map((s) => s.trim()).filter(Boolean).join(',');
+    if (PLAIN_QUOTED.test(fwd)) return undefined;
+  }
+  const status = num(f[3]!);
+  const bytes = num(f[4]!);
+  const active = num(f[5]!);
+  const connect = num(f[8]!);
+  const service = active >= 0 ? Math.max(0, active - Math.max(0, num(f[6]!)) - Math.max(0, num(f[7]!)) - Math.max(0, connect)) : -1;
+  const appId = backend.slice(4);
+  const line = `at=info ${method}${path}${host}${f[14]} fwd="${fwd}" dyno=${dynoOf(backend, server) ?? server} connect=${connect >= 0 ? `${connect}ms` : ''} service=${service >= 0 ? `${service}ms` : ''} status=${status >= 0 ? status : ''} bytes=${bytes >= 0 ? bytes : ''} protocol=${f[9] === '1' ? 'https' : 'http'}`;
+  return { appId, line, status: status >= 0 ? status : undefined, ms: active >= 0 ? active : undefined, bytes: bytes >= 0 ? bytes : undefined };
 }
 
 /** Codes whose client got the router's error page, not the dyno's bytes. */
