@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { LogSink } from '../logs/types.ts';
@@ -20,7 +20,9 @@ import { AppJsonError, readAppJsonFormation, type FormationEntry } from './appjs
 import { runStep } from './run-step.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 import { mountBuildCache, unmountBuildCache } from './cache-disk.ts';
-import { filledDir, sealRuntimeCache, verifyRuntimeCache } from './runtime-cache.ts';
+import { filledDir } from './runtime-cache.ts';
+import { type FillDirs, prepareRuntimes } from './runtime-fill.ts';
+import { chownTree } from './chown.ts';
 
 export interface BuilderOptions {
   db: Db;
@@ -127,8 +129,12 @@ export class Builder {
       const packs = await this.chooseBuildpacks(ctx);
       build.buildpacks = JSON.stringify(packs.map((p) => ({ url: p.url, name: p.name })));
       out(`-----> ${ctx.detected} app detected\n`);
-      await this.fillRuntimeCache(ctx, packs);
-      await verifyRuntimeCache(this.runtimeCache, (l) => this.logger.warn(`runtime cache: ${l}`));
+      await prepareRuntimes({
+        cache: this.runtimeCache, plansDir: join(this.o.runtimeCacheDir, 'plans'), quotaBytes: this.o.runtimeCacheQuotaBytes,
+        stack, workDir: join(this.o.dataDir, 'builds', build.id), sourceDir: ctx.hostBuildDir, output: out, logger: this.logger,
+        filler: () => this.o.runtime.userFor(FILL_TENANT),
+        runFill: (i, dirs, onOutput) => this.step(ctx, i, `bin/fill ${ctx.buildDir} /tmp/cache /tmp/env`, [], onOutput, false, dirs),
+      }, packs);
       const exports: string[] = [];
       for (let i = 0; i < packs.length; i++) {
         const r = await this.step(ctx, i, `bin/compile ${ctx.buildDir} /tmp/cache /tmp/env`, exports, out, false);
@@ -305,47 +311,10 @@ export class Builder {
   }
 
   /**
-   * The machine-wide runtime cache is read-only in every build: what one app's build code wrote there,
-   * another app's build would run. It is filled here instead, before the build's own steps, by the
-   * built-in buildpacks' `bin/fill` (their compile up to the runtime being cached, so none of the app
-   * runs), on a copy of the source, without config vars, each in a container of its own with the cache
-   * writable. Third-party buildpacks never fill it. A fill that fails only costs the build a download.
-   */
-  private async fillRuntimeCache(ctx: Ctx, packs: BuildpackSource[]): Promise<void> {
-    const fillers = packs.map((p, i) => ({ p, i })).filter(({ p }) => p.kind === 'builtin' && existsSync(join(p.dir, 'bin', 'fill')));
-    if (fillers.length === 0) return;
-    const work = join(this.o.dataDir, 'builds', ctx.build.id, 'fill');
-    const fill = { buildDir: join(work, 'app'), cacheDir: join(work, 'cache'), envDir: join(work, 'env') };
-    for (const { i } of fillers) {
-      let said = '';
-      try {
-        await rm(work, { recursive: true, force: true });
-        await mkdir(fill.cacheDir, { recursive: true });
-        await mkdir(fill.envDir, { recursive: true });
-        await cp(ctx.hostBuildDir, fill.buildDir, { recursive: true, verbatimSymlinks: true });
-        // Fills run as a tenant of their own, which owns the runtime cache: no app's uid can write it.
-        const filler = await this.o.runtime.userFor(FILL_TENANT);
-        await chownTree([work], filler);
-        if (process.getuid?.() === 0 && (await stat(this.runtimeCache)).uid !== filler.uid) await chownTree([this.runtimeCache], filler);
-        const r = await this.step(ctx, i, `bin/fill ${ctx.buildDir} /tmp/cache /tmp/env`, [], (s) => void (said = (said + s).slice(-2000)), false, fill);
-        if (r.code !== 0 && !r.timedOut) said ||= `status ${r.code}`;
-        else said = '';
-      } catch (err) {
-        said = (err as Error).message;
-      }
-      // An entry another build removed meanwhile (over the quota, or pruned by its fill) is no failure of this one.
-      await sealRuntimeCache(this.runtimeCache, this.o.runtimeCacheQuotaBytes, (l) => this.logger.info(`runtime cache: ${l}`))
-        .catch((err) => this.logger.error({ err }, 'runtime cache: recording what a fill added failed'));
-      if (said) ctx.req.output(`       (the runtime cache could not be filled: ${lastLine(said)}; this build fetches its runtime itself)\n`);
-    }
-    await rm(work, { recursive: true, force: true });
-  }
-
-  /**
    * Runs `script` of buildpack `index` in a build container, after sourcing earlier buildpacks' exports;
    * `fill` runs a runtime-cache fill instead: its own copy of the source, cache and env, the runtime cache writable.
    */
-  private step(ctx: Ctx, index: number, script: string, exports: string[], onOutput: ((s: string) => void) | undefined, capture: boolean, fill?: { buildDir: string; cacheDir: string; envDir: string }) {
+  private step(ctx: Ctx, index: number, script: string, exports: string[], onOutput: ((s: string) => void) | undefined, capture: boolean, fill?: FillDirs) {
     const bp = `/tmp/buildpacks/${index}`;
     const sources = exports.map((e) => `. ${e}; `).join('');
     const spec: ContainerSpec = {
@@ -398,15 +367,3 @@ class BuildFailure extends Error {}
 export class BuildRejected extends BuildFailure {}
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-const lastLine = (s: string) => s.trim().split('\n').at(-1)?.replace(/^[\s!>-]+/, '').slice(0, 200) ?? '';
-
-/**
- * Hands a tree to a user without following a link: the tree is the app's (a pushed `etc -> /etc`
- * must not chown the host's /etc). Not Node's recursive readdir, which descends into linked
- * directories; chown -R -h never traverses a link and changes the link itself.
- */
-async function chownTree(dirs: string[], user: { uid: number; gid: number } | undefined): Promise<void> {
-  if (process.getuid?.() !== 0) return;
-  if (!user) throw new Error('the build\'s user is not known yet');
-  await execFileP('chown', ['-R', '-h', '-P', `${user.uid}:${user.gid}`, '--', ...dirs]);
-}
