@@ -70,6 +70,20 @@ describe('deploy loop', () => {
     assert.match(logs, /heroku\[web\.1\]: Starting process with command `node index\.js`/);
     assert.match(logs, /heroku\[web\.1\]: State changed from starting to up/);
     assert.match(logs, /heroku\[router\]: at=info method=GET path="\/whoami" host=demo\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.1 connect=\d+ms service=\d+ms status=200 bytes=\d+ protocol=http/);
+
+    // Where the deploy's time went is kept with the build (and printed nowhere in the push).
+    const [build] = (await p.request('GET', '/apps/demo/builds')).body;
+    const phases = await p.phases(build.id);
+    const names = phases.map((x) => x.name);
+    for (const n of ['receive', 'checkout', 'detect heroku/nodejs', 'container start (detect heroku/nodejs)', 'compile heroku/nodejs',
+      'container start (compile heroku/nodejs)', 'slug pack', 'upload', 'release', 'release → dyno start', 'dyno start → port answers',
+      'port answers → first answer through the router']) assert.ok(names.includes(n), `phase ${n} recorded: ${names.join(', ')}`);
+    const ph = (n: string) => phases.find((x) => x.name === n)!;
+    assert.ok(phases.every((x) => x.end >= x.start));
+    assert.ok(ph('receive').end <= ph('checkout').start && ph('checkout').end <= ph('compile heroku/nodejs').start);
+    assert.ok(ph('slug pack').end <= ph('upload').start && ph('upload').end <= ph('release').start);
+    assert.ok(ph('release → dyno start').end <= ph('dyno start → port answers').end);
+    assert.doesNotMatch(out, /phase|container start/i, 'the push prints nothing of it');
   });
 
   test('the dyno is isolated: non-root, read-only stack, own pid namespace, private /app', async () => {

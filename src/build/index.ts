@@ -23,6 +23,7 @@ import { mountBuildCache, unmountBuildCache } from './cache-disk.ts';
 import { filledDir } from './runtime-cache.ts';
 import { type FillDirs, prepareRuntimes } from './runtime-fill.ts';
 import { chownTree } from './chown.ts';
+import { Phases } from './phases.ts';
 
 export interface BuilderOptions {
   db: Db;
@@ -72,6 +73,8 @@ export interface BuildRequest {
   checkout: (dir: string, output: (text: string) => void) => Promise<void>;
   /** The build's output, as it happens. */
   output: (text: string) => void;
+  /** Where the deploy's phases are recorded (phases.ts); the build adds its own and stores them all. */
+  phases?: Phases;
 }
 
 export interface BuildOutcome {
@@ -118,10 +121,11 @@ export class Builder {
       req, build, deadline: Date.now() + this.o.timeoutMs, short,
       hostBuildDir: join(work, 'app'), hostEnvDir: join(work, 'env'), hostBuildpacks: join(work, 'buildpacks'),
       hostCache: join(this.o.dataDir, 'cache', req.app.id),
-      buildDir: `/tmp/build_${short}`, detected: '',
+      buildDir: `/tmp/build_${short}`, detected: '', phases: req.phases ?? new Phases(), names: [],
       // Per app while builds write it: with a uid per app, one app's build cannot write what another's made.
     };
     const out = req.output;
+    const ph = ctx.phases;
     try {
       await this.checkFreeDisk();
       await this.prepareDirs(ctx);
@@ -129,12 +133,12 @@ export class Builder {
       const packs = await this.chooseBuildpacks(ctx);
       build.buildpacks = JSON.stringify(packs.map((p) => ({ url: p.url, name: p.name })));
       out(`-----> ${ctx.detected} app detected\n`);
-      await prepareRuntimes({
+      await ph.time('runtimes (fill, check)', () => prepareRuntimes({
         cache: this.runtimeCache, plansDir: join(this.o.runtimeCacheDir, 'plans'), quotaBytes: this.o.runtimeCacheQuotaBytes,
         stack, workDir: join(this.o.dataDir, 'builds', build.id), sourceDir: ctx.hostBuildDir, output: out, logger: this.logger,
         filler: () => this.o.runtime.userFor(FILL_TENANT),
         runFill: (i, dirs, onOutput) => this.step(ctx, i, `bin/fill ${ctx.buildDir} /tmp/cache /tmp/env`, [], onOutput, false, dirs),
-      }, packs);
+      }, packs));
       const exports: string[] = [];
       for (let i = 0; i < packs.length; i++) {
         const r = await this.step(ctx, i, `bin/compile ${ctx.buildDir} /tmp/cache /tmp/env`, exports, out, false);
@@ -154,9 +158,12 @@ export class Builder {
       out('-----> Launching...\n');
       const description = req.description ?? `Deploy ${req.commit.slice(0, 7)}`;
       if (processTypes.release) out(' !     Release command declared: this new release will not be available until the command succeeds.\n');
-      const release = await this.o.release({ appId: req.app.id, user: req.user, slug, description, formation });
-      await db.updateTable('apps').set({ buildpack_provided_description: ctx.detected }).where('id', '=', req.app.id).execute();
-      Object.assign(build, { status: 'succeeded', slug_id: slug.id, release_id: release.id, updated_at: now() });
+      const release = await ph.time('release', async () => {
+        const r = await this.o.release({ appId: req.app.id, user: req.user, slug, description, formation });
+        await db.updateTable('apps').set({ buildpack_provided_description: ctx.detected }).where('id', '=', req.app.id).execute();
+        return r;
+      });
+      Object.assign(build, { status: 'succeeded', slug_id: slug.id, release_id: release.id, updated_at: now(), phases: JSON.stringify(ph) });
       await db.updateTable('builds').set(build).where('id', '=', build.id).execute();
       out(`       Released v${release.version}\n       ${this.o.webUrl(req.app.name)} deployed to Slipway\n\n`);
       logs.emit(req.app.id, 'app', 'api', 'Build succeeded');
@@ -166,7 +173,7 @@ export class Builder {
       if (!known) this.logger.error({ err, app: req.app.name, build: build.id }, 'build failed');
       const message = known ? (err as Error).message : `Build failed: platform error (${(err as Error).message}).`;
       out(`\n${message.split('\n').map((l) => ` !     ${l}`).join('\n')}\n\n !     Push failed\n`);
-      Object.assign(build, { status: 'failed', updated_at: now() });
+      Object.assign(build, { status: 'failed', updated_at: now(), phases: JSON.stringify(ph) });
       await db.updateTable('builds').set(build).where('id', '=', build.id).execute();
       logs.emit(req.app.id, 'app', 'api', `Build failed -- check your build output: builds:info ${build.id}`);
       return { build };
@@ -185,11 +192,16 @@ export class Builder {
     const t = now();
     const build: BuildsTable = {
       id: req.id, app_id: req.app.id, user_id: req.user.id, status: 'pending', source_version: req.commit || null,
-      slug_id: null, release_id: null, stack: this.o.runtime.stack, buildpacks: null,
+      slug_id: null, release_id: null, stack: this.o.runtime.stack, buildpacks: null, phases: null,
       source_blob: req.sourceBlob ? JSON.stringify(req.sourceBlob) : null, created_at: t, updated_at: t,
     };
     return this.o.db.insertInto('builds').values(build).onConflict((oc) => oc.column('id').doUpdateSet({ status: 'pending', updated_at: t }))
       .returningAll().executeTakeFirstOrThrow();
+  }
+
+  /** Stores the phases of a build's deploy (the deploy path adds those after the release). */
+  async savePhases(id: string, phases: Phases): Promise<void> {
+    await this.o.db.updateTable('builds').set({ phases: JSON.stringify(phases) }).where('id', '=', id).execute();
   }
 
   /** Marks a build a platform error ended as failed (one that finished keeps its status). */
@@ -219,7 +231,7 @@ export class Builder {
     }
     for (const d of [ctx.hostBuildDir, ctx.hostEnvDir, ctx.hostBuildpacks, this.runtimeCache]) await mkdir(d, { recursive: true });
     await mountBuildCache(ctx.hostCache, this.o.cacheQuotaBytes);
-    await ctx.req.checkout(ctx.hostBuildDir, ctx.req.output);
+    await ctx.phases.time('checkout', () => ctx.req.checkout(ctx.hostBuildDir, ctx.req.output));
     const config = await this.o.configVars(ctx.req.app.id);
     for (const [key, value] of Object.entries(config)) await writeFile(join(ctx.hostEnvDir, key), value);
     ctx.buildpackUrlVar = config.BUILDPACK_URL;
@@ -247,6 +259,7 @@ export class Builder {
     if (urls.length === 0) {
       out('-----> Determining which buildpack to use for this app\n');
       const candidates = builtinBuildpacks(this.o.builtinRoot);
+      ctx.names = candidates.map((c) => c.name);
       for (let i = 0; i < candidates.length; i++) {
         await materialize(candidates[i]!, join(ctx.hostBuildpacks, String(i)));
       }
@@ -257,6 +270,7 @@ export class Builder {
           ctx.detected = r.stdout.trim().split('\n')[0] || candidates[i]!.name;
           await rm(ctx.hostBuildpacks, { recursive: true });
           await materialize(candidates[i]!, join(ctx.hostBuildpacks, '0'));
+          ctx.names = [candidates[i]!.name];
           await chownTree([ctx.hostBuildpacks], ctx.user);
           return [candidates[i]!];
         }
@@ -268,6 +282,7 @@ export class Builder {
       ].join('\n'));
     }
     const packs = urls.map((u) => resolveBuildpack(u, this.o.builtinRoot));
+    ctx.names = packs.map((p) => p.name);
     if (packs.length === 1) out(`-----> Using buildpack: ${packs[0]!.name}\n`);
     else out(`-----> Using buildpacks:\n${packs.map((p, i) => `       ${i + 1}. ${p.name}\n`).join('')}`);
     for (let i = 0; i < packs.length; i++) await materialize(packs[i]!, join(ctx.hostBuildpacks, String(i)));
@@ -295,12 +310,12 @@ export class Builder {
     // The pack reads what the build left (a sparse file of terabytes compresses to little): it gets the
     // build's deadline, and stops writing at the slug size limit.
     const signal = AbortSignal.timeout(Math.max(1, ctx.deadline - Date.now()));
-    const packed = await packSlug(ctx.hostBuildDir, tmp, { layers: SLUG_LAYERS, layerCache: layerCacheDir(this.o.dataDir, ctx.req.app.id), signal }).catch((err) => {
+    const packed = await ctx.phases.time('slug pack', () => packSlug(ctx.hostBuildDir, tmp, { layers: SLUG_LAYERS, layerCache: layerCacheDir(this.o.dataDir, ctx.req.app.id), signal }).catch((err) => {
       if (signal.aborted) throw new BuildFailure(`Timed out compressing the slug (the build timeout is ${Math.round(this.o.timeoutMs / 1000)} s).`);
       throw err;
-    });
+    }));
     for (const l of packed.reused) ctx.req.output(`       Reused the compressed ${l.path} of the previous build (unchanged, ${formatSize(l.bytes)})\n`);
-    const { sha256, size } = await this.o.blobs.put(tmp);
+    const { sha256, size } = await ctx.phases.time('upload', () => this.o.blobs.put(tmp));
     const slug: SlugsTable = {
       id: randomUUID(), app_id: ctx.req.app.id, blob: sha256, size, process_types: JSON.stringify(processTypes),
       commit: ctx.req.commit || null, commit_description: null, stack: this.o.runtime.stack,
@@ -338,7 +353,12 @@ export class Builder {
       tmpBytes: 2 * 1024 ** 3,
       tenant: fill ? FILL_TENANT : ctx.req.app.id,
     };
-    return runStep({ runtime: this.o.runtime, spec, onOutput, captureStdout: capture, deadline: ctx.deadline });
+    const name = `${script.split(' ')[0]!.replace('bin/', '')} ${ctx.names[index] ?? index}`;
+    const start = Date.now();
+    return ctx.phases.time(name, () => runStep({
+      runtime: this.o.runtime, spec, onOutput, captureStdout: capture, deadline: ctx.deadline,
+      onStarted: () => ctx.phases.add(`container start (${name})`, start),
+    }));
   }
 }
 
@@ -354,6 +374,9 @@ interface Ctx {
   buildDir: string;
   detected: string;
   buildpackUrlVar?: string;
+  phases: Phases;
+  /** The buildpacks' names by index, for the phases. */
+  names: string[];
   /** The app's own uid and gid (runtime tenants); set first thing in prepareDirs. */
   user?: { uid: number; gid: number };
 }
