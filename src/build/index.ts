@@ -85,10 +85,12 @@ export interface BuildOutcome {
 /**
  * Directories of a built app that are packed as slug layers (slugs/layers.ts): big, and the same from
  * one build of an app to the next. `.jdk` is the JDK the JVM buildpacks copy whole from their runtime
- * cache, mtimes kept. Node's and Ruby's runtimes are not: their buildpacks put files into them at each
- * build, so a layer would only add a hashing pass that never finds its member unchanged.
+ * cache, mtimes kept; `.heroku/node` the Node runtime (node, npm, yarn or pnpm) the nodejs buildpack
+ * assembles from its runtime cache, the times of what it makes set to the node binary's. Ruby's is
+ * not: its buildpack puts files into it at each build, so a layer would only add a hashing pass that
+ * never finds its member unchanged.
  */
-const SLUG_LAYERS = ['.jdk'];
+const SLUG_LAYERS = ['.jdk', '.heroku/node'];
 
 /** Size cap of a build's in-memory work dir (source, compiled app, buildpacks). */
 const BUILD_TMPFS_BYTES = 6 * 1024 ** 3;
