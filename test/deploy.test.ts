@@ -78,7 +78,7 @@ describe('deploy loop', () => {
     const [build] = (await p.request('GET', '/apps/demo/builds')).body;
     const phases = await p.phases(build.id);
     const names = phases.map((x) => x.name);
-    for (const n of ['receive', 'checkout', 'detect heroku/nodejs', 'container start (detect heroku/nodejs)', 'compile heroku/nodejs',
+    for (const n of ['receive', 'checkout', 'detect (built-in buildpacks in turn)', 'container start (detect (built-in buildpacks in turn))', 'compile heroku/nodejs',
       'container start (compile heroku/nodejs)', 'slug pack', 'upload', 'release', 'release → dyno start', 'dyno start → port answers',
       'port answers → first answer through the router']) assert.ok(names.includes(n), `phase ${n} recorded: ${names.join(', ')}`);
     const ph = (n: string) => phases.find((x) => x.name === n)!;

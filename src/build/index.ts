@@ -266,16 +266,19 @@ export class Builder {
         await materialize(candidates[i]!, join(ctx.hostBuildpacks, String(i)));
       }
       await chownTree([ctx.hostBuildpacks], ctx.user);
-      for (let i = 0; i < candidates.length; i++) {
-        const r = await this.step(ctx, i, `bin/detect ${ctx.buildDir}`, [], undefined, true);
-        if (r.code === 0) {
-          ctx.detected = r.stdout.trim().split('\n')[0] || candidates[i]!.name;
-          await rm(ctx.hostBuildpacks, { recursive: true });
-          await materialize(candidates[i]!, join(ctx.hostBuildpacks, '0'));
-          ctx.names = [candidates[i]!.name];
-          await chownTree([ctx.hostBuildpacks], ctx.user);
-          return [candidates[i]!];
-        }
+      // Each candidate's bin/detect in turn, as separate steps would run them, in one container (a
+      // container's start costs more than most detects): the first to exit 0 is printed, index first.
+      const inTurn = candidates.map((_, i) => `if out=$(/tmp/buildpacks/${i}/bin/detect ${ctx.buildDir}); then printf '%s\\n%s\\n' ${i} "$out"; exit 0; fi; `).join('');
+      const r = await this.step(ctx, 0, `${inTurn}exit 1`, [], undefined, true, undefined, 'detect (built-in buildpacks in turn)');
+      const [first, ...printed] = r.stdout.split('\n');
+      const i = r.code === 0 && /^\d+$/.test(first ?? '') ? Number(first) : -1;
+      if (i >= 0 && i < candidates.length) {
+        ctx.detected = printed.join('\n').trim().split('\n')[0] || candidates[i]!.name;
+        await rm(ctx.hostBuildpacks, { recursive: true });
+        await materialize(candidates[i]!, join(ctx.hostBuildpacks, '0'));
+        ctx.names = [candidates[i]!.name];
+        await chownTree([ctx.hostBuildpacks], ctx.user);
+        return [candidates[i]!];
       }
       throw new BuildFailure([
         'No default language could be detected for this app.',
@@ -331,13 +334,13 @@ export class Builder {
    * Runs `script` of buildpack `index` in a build container, after sourcing earlier buildpacks' exports;
    * `fill` runs a runtime-cache fill instead: its own copy of the source, cache and env, the runtime cache writable.
    */
-  private step(ctx: Ctx, index: number, script: string, exports: string[], onOutput: ((s: string) => void) | undefined, capture: boolean, fill?: FillDirs) {
+  private step(ctx: Ctx, index: number, script: string, exports: string[], onOutput: ((s: string) => void) | undefined, capture: boolean, fill?: FillDirs, shell?: string) {
     const bp = `/tmp/buildpacks/${index}`;
     const sources = exports.map((e) => `. ${e}; `).join('');
     const spec: ContainerSpec = {
       id: `${this.o.containerPrefix}build-${ctx.short}-${randomUUID().slice(0, 6)}`,
       hostname: 'build',
-      argv: ['/bin/bash', '-c', `${sources}cd ${ctx.buildDir} && exec ${bp}/${script}`],
+      argv: ['/bin/bash', '-c', `${sources}cd ${ctx.buildDir} && ${shell ? script : `exec ${bp}/${script}`}`],
       env: {
         PATH: STACK_ENV_PATH, HOME: '/tmp/home', LANG: 'C.UTF-8', STACK: this.o.runtime.stack,
         SOURCE_VERSION: ctx.req.commit, SLIPWAY_RUNTIME_CACHE: '/tmp/runtimes',
@@ -355,7 +358,7 @@ export class Builder {
       tmpBytes: 2 * 1024 ** 3,
       tenant: fill ? FILL_TENANT : ctx.req.app.id,
     };
-    const name = `${script.split(' ')[0]!.replace('bin/', '')} ${ctx.names[index] ?? index}`;
+    const name = shell ?? `${script.split(' ')[0]!.replace('bin/', '')} ${ctx.names[index] ?? index}`;
     const start = Date.now();
     return ctx.phases.time(name, () => runStep({
       runtime: this.o.runtime, spec, onOutput, captureStdout: capture, deadline: ctx.deadline,

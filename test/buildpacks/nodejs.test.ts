@@ -127,6 +127,10 @@ describe('nodejs bin/compile', { concurrency: false }, () => {
     assert.deepEqual(nodeEntries(), [entry]);
     const r = spawnSync(join(app2, '.heroku', 'node', 'bin', 'node'), ['-e', 'console.log(require("ms")(1000))'], { cwd: app2, encoding: 'utf8' });
     assert.equal(r.stdout.trim(), '1s');
+    // The same node and npm make the same NODE_HOME, times included: a slug layer's member is reused.
+    const tree = (dir: string) => spawnSync('bash', ['-c', 'tar --sort=name --numeric-owner -cf - -C "$1" .heroku/node | sha256sum', '-', dir], { encoding: 'utf8' }).stdout;
+    assert.match(tree(app), /^[0-9a-f]{64} /);
+    assert.equal(tree(app2), tree(app), 'the two builds made byte-identical .heroku/node trees');
     t.diagnostic(`compile with download: ${first.ms} ms; with the runtime cache: ${second.ms} ms`);
   });
 
