@@ -106,6 +106,7 @@ export async function dynoBench(p: TestPlatform, work: string): Promise<void> {
   const one = await dynoMemory(p);
   console.log(`memory of one idle dyno (cgroup + runc): ${(one.bytes / MB).toFixed(1)} MB; bare process RSS: ${(bareRss / MB).toFixed(1)} MB; ratio: ${(one.bytes / bareRss).toFixed(2)}x`);
 
+  if (process.env.BENCH_ONLY === 'deploy') return;
   // Density and convergence (other apps' dynos, e.g. the deploy benchmark's, stay as they are).
   const baseline = (await p.containers()).filter((c) => c.includes('-dyno-')).length;
   for (const n of [5, 10, 20, 40, 80]) {

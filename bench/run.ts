@@ -1,13 +1,16 @@
 // `npm run bench`: git push → released for a Node app with no dependencies, next to the floor measured
-// in the same run (a plain `git push` to a bare repo plus `tar czf` of the app), then the dyno
+// in the same run (a plain `git push` to a bare repo plus `tar czf` of the app), with push → serving and
+// the deploy's recorded phases (builds.phases) for the median run, then the dyno
 // benchmarks (bench/dynos.ts), git push → serving per language (bench/languages.ts) and the logplex
-// benchmark (bench/logs.ts). `BENCH_ONLY=logs` or `BENCH_ONLY=languages` runs that one alone. Prints
+// benchmark (bench/logs.ts). `BENCH_ONLY=logs` or `BENCH_ONLY=languages` runs that one alone;
+// `BENCH_ONLY=deploy` the push rounds and the single-dyno figures (start, memory). Prints
 // each figure beside its reference and the ratio.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { formatBreakdown } from '../src/build/phases.ts';
 import { makeRepo, TestPlatform } from '../test/helpers/platform.ts';
 import { dynoBench } from './dynos.ts';
 import { languagesBench } from './languages.ts';
@@ -35,6 +38,8 @@ async function main(): Promise<void> {
     const r = await p.request('POST', '/apps', { name: 'bench' });
     if (r.status !== 201) throw new Error(`creating the app: ${r.status}`);
     const platform: number[] = [];
+    const serving: number[] = [];
+    const builds: string[] = [];
     const floor: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       await writeFile(join(app, 'index.js'), `require('http').createServer((q, s) => s.end('bench ${i + 1}')).listen(process.env.PORT)\n`);
@@ -43,6 +48,9 @@ async function main(): Promise<void> {
       const push = await p.push(app, 'bench');
       if (push.code !== 0 || !/Released v\d+/.test(push.output)) throw new Error(`push failed:\n${push.output}`);
       platform.push(performance.now() - t);
+      await p.waitFor('bench', `bench ${i + 1}`);
+      serving.push(performance.now() - t);
+      builds.push(await newBuild(p, 'bench', builds));
 
       const bare = join(work, `bare-${i}.git`);
       await run('git', ['init', '-q', '--bare', bare]);
@@ -56,8 +64,13 @@ async function main(): Promise<void> {
     console.log(`git push → released (Node app, no dependencies), median of ${ROUNDS}: ${(pm / 1000).toFixed(2)} s`);
     console.log(`floor (git push to a bare repo + tar czf), median of ${ROUNDS}:      ${(fm / 1000).toFixed(3)} s`);
     console.log(`ratio: ${(pm / fm).toFixed(1)}x the floor`);
+    console.log(`git push → serving (the same pushes, first answer with the new code through the router), median of ${ROUNDS}: ${(median(serving) / 1000).toFixed(2)} s`);
+    const m = platform.indexOf(pm);
+    console.log(`where the time went in the median run (round ${m + 1}; the build's recorded phases, builds.phases):`);
+    for (const line of formatBreakdown(await p.phases(builds[m]!))) console.log(line);
     console.log('');
     await dynoBench(p, work);
+    if (process.env.BENCH_ONLY === 'deploy') return;
     await languagesBench(p, work);
     console.log('');
     await logsBench(p, work);
@@ -65,6 +78,14 @@ async function main(): Promise<void> {
     await p.cleanup();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** The app's one build not in `known`: the push's. */
+async function newBuild(p: TestPlatform, app: string, known: string[]): Promise<string> {
+  const r = await p.request<{ id: string }[]>('GET', `/apps/${app}/builds`);
+  const fresh = r.body.filter((b) => !known.includes(b.id));
+  if (fresh.length !== 1) throw new Error(`expected one new build of ${app}, found ${fresh.length}`);
+  return fresh[0]!.id;
 }
 
 main().catch((err) => {

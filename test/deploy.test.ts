@@ -1,13 +1,16 @@
 // The deploy loop end to end, as a user meets it: create an app, git push real apps, get their pages
 // through the router, see v2 replace v1, failing builds rejected with nothing released.
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { makeRepo, ROOT, sleep, TestPlatform } from './helpers/platform.ts';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'apps');
+const run = promisify(execFile);
 
 describe('deploy loop', () => {
   const p = new TestPlatform();
@@ -70,6 +73,20 @@ describe('deploy loop', () => {
     assert.match(logs, /heroku\[web\.1\]: Starting process with command `node index\.js`/);
     assert.match(logs, /heroku\[web\.1\]: State changed from starting to up/);
     assert.match(logs, /heroku\[router\]: at=info method=GET path="\/whoami" host=demo\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.1 connect=\d+ms service=\d+ms status=200 bytes=\d+ protocol=http/);
+
+    // Where the deploy's time went is kept with the build (and printed nowhere in the push).
+    const [build] = (await p.request('GET', '/apps/demo/builds')).body;
+    const phases = await p.phases(build.id);
+    const names = phases.map((x) => x.name);
+    for (const n of ['receive', 'checkout', 'detect (built-in buildpacks in turn)', 'container start (detect (built-in buildpacks in turn))', 'compile heroku/nodejs',
+      'container start (compile heroku/nodejs)', 'slug pack', 'upload', 'release', 'release → dyno start', 'dyno start → port answers',
+      'port answers → first answer through the router']) assert.ok(names.includes(n), `phase ${n} recorded: ${names.join(', ')}`);
+    const ph = (n: string) => phases.find((x) => x.name === n)!;
+    assert.ok(phases.every((x) => x.end >= x.start));
+    assert.ok(ph('receive').end <= ph('checkout').start && ph('checkout').end <= ph('compile heroku/nodejs').start);
+    assert.ok(ph('slug pack').end <= ph('upload').start && ph('upload').end <= ph('release').start);
+    assert.ok(ph('release → dyno start').end <= ph('dyno start → port answers').end);
+    assert.doesNotMatch(out, /phase|container start/i, 'the push prints nothing of it');
   });
 
   test('the dyno is isolated: non-root, read-only stack, own pid namespace, private /app', async () => {
@@ -95,6 +112,12 @@ describe('deploy loop', () => {
 
   test('a second push makes v2 and replaces the dynos: nothing of v1 is left', async () => {
     const before = await p.containers();
+    // The Node runtime is a slug layer: v1's compressed member is kept for the next build.
+    const app = (await p.request('GET', '/apps/demo')).body;
+    const layerDir = join(p.dataDir, 'slug-cache', app.id, encodeURIComponent('.heroku/node'));
+    const [member] = await readdir(layerDir);
+    assert.match(member ?? '', /^[0-9a-f]{64}\.gz$/, 'v1 kept its compressed runtime');
+    const kept = await stat(join(layerDir, member!));
     const dir = join(work, 'demo');
     const index = join(dir, 'index.js');
     await writeFile(index, (await readFile(index, 'utf8')).replace("'node-app-v1'", "'node-app-v2'"));
@@ -103,6 +126,20 @@ describe('deploy loop', () => {
     assert.equal(push.code, 0, push.output);
     assert.match(push.output, /Released v2/);
     await p.waitFor('demo', 'node-app-v2');
+    assert.match(push.output, /Reused the compressed \.heroku\/node of the previous build \(unchanged, \d+(\.\d)?M\)/);
+    const reused = await stat(join(layerDir, member!));
+    assert.deepEqual([reused.ino, reused.mtimeMs], [kept.ino, kept.mtimeMs], 'the very member v1 made: not packed again');
+    assert.deepEqual(await readdir(layerDir), [member]);
+    // The slug a user downloads is one whole tar: the runtime layer and the rest of the app.
+    const release = (await p.request('GET', '/apps/demo/releases')).body.find((r: any) => r.version === 2);
+    const slug = (await p.request('GET', `/apps/demo/slugs/${release.slug.id}`)).body;
+    const tgz = join(work, 'v2.tgz');
+    await writeFile(tgz, Buffer.from(await (await fetch(slug.blob.url)).arrayBuffer()));
+    const listed = (await run('tar', ['-tzf', tgz], { maxBuffer: 64 * 1024 * 1024 })).stdout.split('\n');
+    for (const f of ['./.heroku/node/bin/node', './.heroku/node/lib/node_modules/npm/package.json', './index.js', './node_modules/ms/package.json', './.profile.d/nodejs.sh']) {
+      assert.ok(listed.includes(f), `the downloaded slug holds ${f}`);
+    }
+    assert.match((await run('tar', ['-xzOf', tgz, './index.js'])).stdout, /node-app-v2/);
     const releases = await p.request('GET', '/apps/demo/releases');
     assert.deepEqual(releases.body.map((r: any) => [r.version, r.current]), [[1, false], [2, true]]);
     // The v1 web dyno's container is gone (not only out of the route table).

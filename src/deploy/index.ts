@@ -9,19 +9,23 @@ import type { BuildOutcome, BuildRequest, Builder, User } from '../build/index.t
 import { fetchSource } from '../build/source.ts';
 import type { OutputStore } from '../releases/output.ts';
 import type { BuildsTable } from '../store/schema.ts';
+import { Phases } from '../build/phases.ts';
 import { AppQueue } from './queue.ts';
+import { type LiveWatch, type SubscribeLines, watchLivePhases } from './live-phases.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 
 export { AppQueue } from './queue.ts';
 
 export interface DeployerOptions {
-  builder: Pick<Builder, 'build' | 'record' | 'fail'>;
+  builder: Pick<Builder, 'build' | 'record' | 'fail' | 'savePhases'>;
   /** Build output streams, one per build id. */
   buildOutputs: OutputStore;
   /** Release-phase output streams, one per release id. */
   releaseOutputs: Pick<OutputStore, 'follow'>;
   /** Resolves when the release has gone live or failed. */
   settled: (releaseId: string) => Promise<'succeeded' | 'failed'>;
+  /** The app's live log lines, from which the phases after the release are read (live-phases.ts). */
+  subscribeLines?: SubscribeLines;
   logger?: Logger;
 }
 
@@ -58,8 +62,14 @@ export class Deployer {
     if (!buildOutputs.isLive(id)) await buildOutputs.open(id);
     const out = (text: string) => { req.output(text); buildOutputs.write(id, text); };
     const say = (text: string) => (req.gitPush ? req.output(text) : out(text));
+    const phases = req.phases ?? new Phases();
+    // Begun before the build: the release starts the new dynos before the build returns.
+    const live = this.o.subscribeLines ? watchLivePhases(this.o.subscribeLines, app.id) : undefined;
     try {
-      const result = await this.o.builder.build({ ...req, id, output: out });
+      const result = await this.o.builder.build({ ...req, id, output: out, phases });
+      const made = phases.list.find((p) => p.name === 'release');
+      if (live && made && result.build.status === 'succeeded') void this.recordLive(id, phases, live, made.start);
+      else live?.cancel();
       if (req.gitPush) await buildOutputs.close(id);
       const release = result.release;
       if (result.build.status !== 'succeeded' || !release) {
@@ -81,6 +91,7 @@ export class Deployer {
       }
       return { ...result, ok: false };
     } catch (err) {
+      live?.cancel();
       this.logger.error({ err, app: app.name, build: id }, 'build failed');
       say(` !     Build failed: platform error (${(err as Error).message}).\n`);
       // The database may be closing (platform stopping): the next start fails builds left pending.
@@ -88,6 +99,16 @@ export class Deployer {
       return { ok: false };
     } finally {
       await buildOutputs.close(id);
+    }
+  }
+
+  /** Adds the phases after the release (dyno start, first answer) once seen, and stores them. Never throws. */
+  private async recordLive(id: string, phases: Phases, live: LiveWatch, releasedAt: number): Promise<void> {
+    try {
+      for (const p of await live.released(releasedAt)) phases.add(p.name, p.start, p.end);
+      await this.o.builder.savePhases(id, phases);
+    } catch (err) {
+      this.logger.warn({ err, build: id }, 'recording the phases after the release failed');
     }
   }
 

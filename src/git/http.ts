@@ -18,6 +18,8 @@ export interface PushContext {
   user: GitUser;
   /** Settles when this push's `git receive-pack` has exited, i.e. after git moved (or refused) the refs. */
   finished: Promise<void>;
+  /** When its `receive-pack` request came (ms since the epoch): the deploy's first phase starts here. */
+  receivedAt: number;
 }
 
 export interface GitHttpOptions {
@@ -105,7 +107,7 @@ export class GitHttp {
     let finish = () => undefined as void;
     if (service === 'git-receive-pack') {
       const finished = new Promise<void>((r) => { finish = r; });
-      this.pushes.set(token, { app, user, finished });
+      this.pushes.set(token, { app, user, finished, receivedAt: Date.now() });
       Object.assign(env, { SLIPWAY_HOOK_URL: this.o.hookUrl, SLIPWAY_HOOK_TOKEN: token });
     }
     const args = service === 'git-receive-pack'

@@ -2,6 +2,7 @@
 // release; other branches are stored but not deployed; the build's output streams back to the pusher.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BuildRejected } from '../build/index.ts';
+import { Phases } from '../build/phases.ts';
 import type { Deployer } from '../deploy/index.ts';
 import type { GitHttp } from './http.ts';
 import type { Repos } from './repos.ts';
@@ -39,16 +40,18 @@ export class PushHandler {
     const out = (s: string) => { if (!res.destroyed) res.write(s.replace(/\0/g, '')); };
     // A push holds its app from its hook's start until its `receive-pack` has exited: git moves the
     // ref only after the hook, so the next push must not build on a branch that is about to move.
+    const phases = new Phases();
+    phases.add('receive', push.receivedAt);
     const previous = this.o.deployer.queue.enter(push.app.id, push.finished);
     if (previous) {
       out('-----> Waiting for the app\'s build in progress to finish...\n');
-      await previous;
+      await phases.time('waiting for the build in progress', () => previous);
     }
-    const code = await this.run(push.app, push.user, refs, env, out);
+    const code = await this.run(push.app, push.user, refs, env, out, phases);
     res.end(`\0${code}`);
   }
 
-  private async run(app: { id: string; name: string }, user: { id: string; email: string }, refs: RefUpdate[], env: Record<string, string>, out: (s: string) => void): Promise<number> {
+  private async run(app: { id: string; name: string }, user: { id: string; email: string }, refs: RefUpdate[], env: Record<string, string>, out: (s: string) => void, phases: Phases): Promise<number> {
     const deploys = refs.filter((r) => DEPLOY_REFS.includes(r.ref));
     for (const r of refs.filter((x) => !DEPLOY_REFS.includes(x.ref))) {
       const branch = r.ref.replace(/^refs\/heads\//, '');
@@ -66,7 +69,7 @@ export class PushHandler {
       return 1;
     }
     const result = await this.o.deployer.deploy({
-      app, user, commit: d.new, output: out, gitPush: true,
+      app, user, commit: d.new, output: out, gitPush: true, phases,
       checkout: async (dir) => {
         // Serialized pushes: if another push moved the branch while this one waited, git would refuse
         // the ref update after we had released; refuse before building instead.

@@ -144,7 +144,10 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     findApp: (name) => apps.byName(name),
     hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`, maxPushBytes: config.pushMaxBytes, logger: log,
   });
-  const deployer = new Deployer({ builder, buildOutputs, releaseOutputs, settled: (id) => releases.settled({ id }), logger: log });
+  const deployer = new Deployer({
+    builder, buildOutputs, releaseOutputs, settled: (id) => releases.settled({ id }), logger: log,
+    subscribeLines: (appId, onLine) => logs.subscribe(appId, {}, onLine),
+  });
   const push = new PushHandler({ git, repos, deployer, remoteName: 'slipway' });
   // One certificate from the platform's CA for the API's rendezvous and the router's default TLS host.
   const tls = await ensureServerCert(join(config.dataDir, 'tls'), [new URL(config.publicUrl).hostname, 'localhost', '127.0.0.1', hostname(), config.domain, `*.${config.domain}`]);

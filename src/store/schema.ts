@@ -60,6 +60,8 @@ export interface BuildsTable {
   buildpacks: string | null; // JSON [{url, name}]
   /** Builds API: JSON {url, checksum, version_description} of the source tarball; null for git pushes. */
   source_blob: string | null;
+  /** JSON [{name, start, end}]: where the deploy's time went (build/phases.ts); null before it ran. */
+  phases: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -309,5 +311,8 @@ export const MIGRATIONS: Migration[] = [
   `,
   `
   CREATE TABLE platform_state (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+  `,
+  `
+  ALTER TABLE builds ADD COLUMN phases TEXT;
   `,
 ];

@@ -127,7 +127,32 @@ describe('nodejs bin/compile', { concurrency: false }, () => {
     assert.deepEqual(nodeEntries(), [entry]);
     const r = spawnSync(join(app2, '.heroku', 'node', 'bin', 'node'), ['-e', 'console.log(require("ms")(1000))'], { cwd: app2, encoding: 'utf8' });
     assert.equal(r.stdout.trim(), '1s');
+    // The same node and npm make the same NODE_HOME, times included: a slug layer's member is reused.
+    const tree = (dir: string) => spawnSync('bash', ['-c', 'tar --sort=name --numeric-owner -cf - -C "$1" .heroku/node | sha256sum', '-', dir], { encoding: 'utf8' }).stdout;
+    assert.match(tree(app), /^[0-9a-f]{64} /);
+    assert.equal(tree(app2), tree(app), 'the two builds made byte-identical .heroku/node trees');
     t.diagnostic(`compile with download: ${first.ms} ms; with the runtime cache: ${second.ms} ms`);
+  });
+
+  test('an app with no dependencies and no install scripts skips npm install and prune; one with a postinstall does not', async () => {
+    const bare = sb.dir('app-nodeps');
+    writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'nodeps', engines: { node: '20.x' }, scripts: { start: 'node index.js' } }));
+    writeFileSync(join(bare, 'index.js'), "console.log('nodeps ran')\n");
+    const r = await compile(bp, bare, sb.dir('cache-nodeps'), envDir, sb.env({ SLIPWAY_RUNTIME_CACHE: runtimeCache }));
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.stdout, /^ {7}No dependencies in package\.json: nothing to install$/m);
+    assert.match(r.stdout, /^ {7}Skipping: no dependencies were installed$/m);
+    assert.doesNotMatch(r.stdout, /npm install|audited/);
+    assert.equal(existsSync(join(bare, 'package-lock.json')), false);
+    assert.equal(existsSync(join(bare, 'node_modules')), false);
+    const run = spawnSync(join(bare, '.heroku', 'node', 'bin', 'node'), ['index.js'], { cwd: bare, encoding: 'utf8' });
+    assert.equal(run.stdout, 'nodeps ran\n');
+    const hooked = sb.dir('app-postinstall');
+    writeFileSync(join(hooked, 'package.json'), JSON.stringify({ name: 'hooked', engines: { node: '20.x' }, scripts: { postinstall: 'echo postinstall-ran' } }));
+    const h = await compile(bp, hooked, sb.dir('cache-postinstall'), envDir, sb.env({ SLIPWAY_RUNTIME_CACHE: runtimeCache }));
+    assert.equal(h.code, 0, h.output);
+    assert.match(h.stdout, /Installing node modules \(no lockfile\): npm install/);
+    assert.match(h.stdout, /postinstall-ran/);
   });
 
   test('an engines.node range nothing satisfies fails, naming the range and the newest versions', async () => {

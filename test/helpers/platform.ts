@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import Sqlite from 'better-sqlite3';
+import { parsePhases, type Phase } from '../../src/build/phases.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SLIPWAY = join(ROOT, 'bin', 'slipway');
@@ -198,6 +200,26 @@ export class TestPlatform {
   }
 
   /** Waits until the app's logs contain `pattern`. */
+  /**
+   * The phases of a build's deploy as the platform stored them (builds.phases), read from its store
+   * once `until` is among them (those after the release come once the router answered) or after 10 s.
+   */
+  async phases(buildId: string, until = /first answer/): Promise<Phase[]> {
+    const db = new Sqlite(join(this.dataDir, 'slipway.db'), { readonly: true, fileMustExist: true });
+    try {
+      let phases: Phase[] = [];
+      for (let i = 0; i < 100; i++) {
+        const row = db.prepare('SELECT phases FROM builds WHERE id = ?').get(buildId) as { phases: string | null } | undefined;
+        phases = parsePhases(row?.phases ?? null);
+        if (phases.some((x) => until.test(x.name))) break;
+        await sleep(100);
+      }
+      return phases;
+    } finally {
+      db.close();
+    }
+  }
+
   async waitForLog(app: string, pattern: RegExp, seconds = 60): Promise<string> {
     const deadline = Date.now() + seconds * 1000;
     let text = '';

@@ -187,8 +187,33 @@ run_script_or_fail() {
   fi
 }
 
+# nothing_to_install: an npm app with no dependencies of any kind, no workspaces, no install scripts
+# (nor a binding.gyp, which npm builds as one), no lockfile and no node_modules: `npm install` would
+# only write a package-lock.json, and `npm prune` remove nothing; both are skipped (a second or two).
+nothing_to_install() {
+  [ "$PM" = npm ] || return 1
+  local f
+  for f in package-lock.json npm-shrinkwrap.json node_modules binding.gyp; do
+    [ ! -e "$BUILD_DIR/$f" ] && [ ! -L "$BUILD_DIR/$f" ] || return 1
+  done
+  python3 - "$BUILD_DIR/package.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+kinds = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies",
+         "bundleDependencies", "bundledDependencies", "workspaces", "overrides")
+hooks = ("preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare", "dependencies")
+scripts = doc.get("scripts") if isinstance(doc, dict) else None
+ok = isinstance(doc, dict) and not any(doc.get(k) for k in kinds) and (scripts is None or (isinstance(scripts, dict) and not any(h in scripts for h in hooks)))
+sys.exit(0 if ok else 1)
+PY
+}
+
 install_dependencies() {
   local status=0 args=()
+  if nothing_to_install; then
+    info "No dependencies in package.json: nothing to install"
+    return 0
+  fi
   case "$PM" in
     npm)
       if [ -f "$BUILD_DIR/package-lock.json" ] || [ -f "$BUILD_DIR/npm-shrinkwrap.json" ]; then
@@ -239,6 +264,10 @@ prune_dev_dependencies() {
   fi
   if [ "${NODE_SKIP_PRUNING:-}" = "true" ]; then
     info "Skipping because NODE_SKIP_PRUNING=true"
+    return 0
+  fi
+  if nothing_to_install; then
+    info "Skipping: no dependencies were installed"
     return 0
   fi
   case "$PM" in

@@ -1,0 +1,16 @@
+// Handing a build's trees to the tenant that runs it.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+
+/**
+ * Hands a tree to a user without following a link: the tree is the app's (a pushed `etc -> /etc`
+ * must not chown the host's /etc). Not Node's recursive readdir, which descends into linked
+ * directories; chown -R -h never traverses a link and changes the link itself.
+ */
+export async function chownTree(dirs: string[], user: { uid: number; gid: number } | undefined): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  if (!user) throw new Error('the build\'s user is not known yet');
+  await execFileP('chown', ['-R', '-h', '-P', `${user.uid}:${user.gid}`, '--', ...dirs]);
+}
