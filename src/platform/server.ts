@@ -7,6 +7,7 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Accounts } from '../accounts/index.ts';
+import { Dashboard } from '../dashboard/index.ts';
 import { webUrl } from '../api/deps.ts';
 import { createApiServer } from '../api/server.ts';
 import { Addons, managedKeys } from '../addons/index.ts';
@@ -173,6 +174,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
       drains,
     },
     git, push, dataDir: config.dataDir, logger: log,
+    dashboard: new Dashboard({ db, assetsDir: join(ROOT, 'dist', 'dashboard'), secure: config.publicUrl.startsWith('https:'), logger: log }),
     sessionStream: (req, res, id) => void logs.handleSessionRequest(req, res, id),
   });
   // The data path: HAProxy in front (when installed, or SLIPWAY_ROUTER=haproxy), the Node router behind

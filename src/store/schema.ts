@@ -202,7 +202,18 @@ export interface PlatformStateTable {
   updated_at: string;
 }
 
+/** A dashboard sign-in: the cookie's random id is stored only as its sha256; expires at `expires_at`. */
+export interface DashboardSessionsTable {
+  id_hash: string;
+  account_id: string;
+  /** Sent back by the dashboard's scripts as `X-CSRF-Token` on every API request. */
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
+  dashboard_sessions: DashboardSessionsTable;
   output_streams: OutputStreamsTable;
   platform_state: PlatformStateTable;
   addons: AddonsTable;
@@ -309,5 +320,11 @@ export const MIGRATIONS: Migration[] = [
   `,
   `
   CREATE TABLE platform_state (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+  `,
+  `
+  CREATE TABLE dashboard_sessions (
+    id_hash TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    csrf_token TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+  CREATE INDEX dashboard_sessions_expires ON dashboard_sessions (expires_at);
   `,
 ];

@@ -1,0 +1,15 @@
+// Builds the dashboard's browser code (ui/) into app.js and app.css under dist/dashboard with esbuild:
+// one minified ES module bundle (Preact, uPlot and the pages) and one stylesheet. Run by the install
+// step (`npm run build:dashboard`); the platform serves what it finds there.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const result = await build({
+  entryPoints: { app: `${root}src/dashboard/ui/main.tsx` },
+  outdir: `${root}dist/dashboard`,
+  bundle: true, minify: true, format: 'esm', target: ['es2022', 'chrome110', 'firefox110', 'safari16'],
+  jsx: 'automatic', jsxImportSource: 'preact', legalComments: 'none', metafile: true, logLevel: 'warning',
+});
+const sizes = Object.entries(result.metafile.outputs).map(([file, o]) => `${file.replace(/^.*\//, '')} ${(o.bytes / 1024).toFixed(1)} KB`);
+console.log(`-----> Dashboard built: ${sizes.join(', ')}`);

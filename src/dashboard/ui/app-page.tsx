@@ -1,0 +1,32 @@
+// One app: its name, status and tabs (Heroku Dashboard's: Overview, Resources, Activity, Metrics, Logs,
+// Access, Settings), each a component of its own loading what it shows from the API.
+import type { ComponentType } from 'preact';
+import { api } from './api.ts';
+import { useLoad } from './hooks.ts';
+import { Problem } from './parts.tsx';
+import { Overview } from './overview.tsx';
+
+export interface TabProps { app: any; reloadApp: () => Promise<void> }
+
+const TABS: [string, string, ComponentType<TabProps>][] = [
+  ['overview', 'Overview', Overview],
+];
+
+export function AppPage({ name, tab }: { name: string; tab: string }) {
+  const app = useLoad(() => api('GET', `/apps/${name}`), [name]);
+  const current = TABS.find(([id]) => id === tab) ?? TABS[0]!;
+  const Tab = current[2];
+  return (
+    <main>
+      <p class="crumbs"><a href="#/">Apps</a> / <strong>{name}</strong>
+        {app.data ? <> · <a href={app.data.web_url} target="_blank" rel="noopener noreferrer">Open app</a></> : null}</p>
+      <nav class="tabs" aria-label="App">
+        {TABS.map(([id, label]) => (
+          <a key={id} href={`#/apps/${name}/${id}`} aria-current={id === current[0] ? 'page' : undefined}>{label}</a>
+        ))}
+      </nav>
+      <Problem error={app.error} />
+      {app.data ? <Tab app={app.data} reloadApp={app.reload} /> : app.loading ? <p>Loading…</p> : null}
+    </main>
+  );
+}
