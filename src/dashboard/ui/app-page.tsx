@@ -4,12 +4,24 @@ import type { ComponentType } from 'preact';
 import { api } from './api.ts';
 import { useLoad } from './hooks.ts';
 import { Problem } from './parts.tsx';
+import { Access } from './access.tsx';
+import { Activity } from './activity.tsx';
+import { Logs } from './logs.tsx';
+import { Metrics } from './metrics.tsx';
 import { Overview } from './overview.tsx';
+import { Resources } from './resources.tsx';
+import { Settings } from './settings.tsx';
 
 export interface TabProps { app: any; reloadApp: () => Promise<void> }
 
 const TABS: [string, string, ComponentType<TabProps>][] = [
   ['overview', 'Overview', Overview],
+  ['resources', 'Resources', Resources],
+  ['activity', 'Activity', Activity],
+  ['metrics', 'Metrics', Metrics],
+  ['logs', 'Logs', Logs],
+  ['access', 'Access', Access],
+  ['settings', 'Settings', Settings],
 ];
 
 export function AppPage({ name, tab }: { name: string; tab: string }) {
