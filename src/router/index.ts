@@ -6,6 +6,6 @@ export { decide, pickTarget, type RouteDecision } from './decide.ts';
 export type { AppRoute, RouteTable, RouteTarget } from '../dynos/routes.ts';
 export { HaproxyController, haproxyAvailable } from './haproxy/controller.ts';
 export { CertTable, inspectCertificate, type ServedCert } from './certs.ts';
-export { RouterMetrics, KEEP_MINUTES, MINUTE, type MinuteMetrics } from './metrics.ts';
+export { RouterMetrics, KEEP_MINUTES, MINUTE, mergeMinutes, type MinuteMetrics } from './metrics.ts';
 export { lookupHost } from './hosts.ts';
 export { RouterMetricsStore } from './metrics-store.ts';

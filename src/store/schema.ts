@@ -212,7 +212,16 @@ export interface DashboardSessionsTable {
   expires_at: string;
 }
 
+/** One minute of a process type's runtime samples (JSON `DynoMinute`), kept 24 hours. */
+export interface DynoMetricsTable {
+  app_id: string;
+  minute: string;
+  type: string;
+  data: string;
+}
+
 export interface Database {
+  dyno_metrics: DynoMetricsTable;
   dashboard_sessions: DashboardSessionsTable;
   output_streams: OutputStreamsTable;
   platform_state: PlatformStateTable;
@@ -326,5 +335,10 @@ export const MIGRATIONS: Migration[] = [
     id_hash TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     csrf_token TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
   CREATE INDEX dashboard_sessions_expires ON dashboard_sessions (expires_at);
+  `,
+  `
+  CREATE TABLE dyno_metrics (
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, minute TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (app_id, minute, type));
   `,
 ];

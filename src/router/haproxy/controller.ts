@@ -49,7 +49,7 @@ export interface HaproxyControllerOptions {
   /** The TLS port and its default certificate (PEM: chain + key); certificates by SNI come from `certs`. */
   tls?: { port: number; defaultPem: string; certs: CertTable };
   /** Each request HAProxy finished (status, ms, bytes), for the router metrics. */
-  onRequest?: (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined) => void;
+  onRequest?: (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined, code: string | undefined) => void;
   binary?: string;
   logger?: Logger;
 }
@@ -372,6 +372,6 @@ export class HaproxyController {
     this.o.logs.emit(appId, 'heroku', 'router', formatRouterLine(rest));
     this.o.routes.touched(appId);
     const status = rest.status ?? (rest.code ? hcode(rest.code).status : undefined);
-    this.o.onRequest?.(appId, status, parsed.activeMs >= 0 ? parsed.activeMs : undefined, rest.bytes);
+    this.o.onRequest?.(appId, status, parsed.activeMs >= 0 ? parsed.activeMs : undefined, rest.bytes, rest.code);
   }
 }
