@@ -85,7 +85,8 @@ export class Dashboard {
     const body = gzip ? a.gzip : a.body;
     res.writeHead(200, {
       'Content-Type': a.type, 'Content-Length': body.length, 'X-Content-Type-Options': 'nosniff', Vary: 'Accept-Encoding',
-      'Cache-Control': new URL(req.url ?? '/', 'http://x').searchParams.get('v') === a.hash ? 'public, max-age=31536000, immutable' : 'no-cache',
+      // A chunk's name is its content's hash; app.js and app.css are asked for with theirs as `v`.
+      'Cache-Control': name.startsWith('chunk-') || new URL(req.url ?? '/', 'http://x').searchParams.get('v') === a.hash ? 'public, max-age=31536000, immutable' : 'no-cache',
       ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
     });
     res.end(req.method === 'HEAD' ? undefined : body);

@@ -1,18 +1,27 @@
 // One app: its name, status and tabs (Heroku Dashboard's: Overview, Resources, Activity, Metrics, Logs,
 // Access, Settings), each a component of its own loading what it shows from the API.
 import type { ComponentType } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.ts';
 import { useLoad } from './hooks.ts';
 import { Problem } from './parts.tsx';
 import { Access } from './access.tsx';
 import { Activity } from './activity.tsx';
 import { Logs } from './logs.tsx';
-import { Metrics } from './metrics.tsx';
 import { Overview } from './overview.tsx';
 import { Resources } from './resources.tsx';
 import { Settings } from './settings.tsx';
 
 export interface TabProps { app: any; reloadApp: () => Promise<void> }
+
+/** The Metrics page, loaded (with its chart library) the first time it is shown. */
+function Metrics(props: TabProps) {
+  const [page, setPage] = useState<ComponentType<TabProps>>();
+  const [error, setError] = useState<string>();
+  useEffect(() => { import('./metrics.tsx').then((m) => setPage(() => m.Metrics), (err) => setError(String(err))); }, []);
+  const Page = page;
+  return Page ? <Page {...props} /> : error ? <Problem error={error} /> : <p>Loading…</p>;
+}
 
 const TABS: [string, string, ComponentType<TabProps>][] = [
   ['overview', 'Overview', Overview],

@@ -24,6 +24,7 @@ export function Logs({ app }: TabProps) {
   const [lines, setLines] = useState<string[]>([]);
   const [error, setError] = useState<string>();
   const held = useRef<string[]>([]);
+  const [heldCount, setHeldCount] = useState(0);
   const pausedRef = useRef(false);
   pausedRef.current = paused;
   const box = useRef<HTMLDivElement>(null);
@@ -34,13 +35,16 @@ export function Logs({ app }: TabProps) {
     setLines([]);
     setError(undefined);
     held.current = [];
+    setHeldCount(0);
     const add = (text: string) => {
       const parts = (partial + text).split('\n');
       partial = parts.pop() ?? '';
       const fresh = parts.filter(Boolean);
       if (!fresh.length) return;
-      if (pausedRef.current) held.current = [...held.current, ...fresh].slice(-KEEP);
-      else setLines((old) => [...old, ...fresh].slice(-KEEP));
+      if (pausedRef.current) {
+        held.current = [...held.current, ...fresh].slice(-KEEP);
+        setHeldCount(held.current.length);
+      } else setLines((old) => [...old, ...fresh].slice(-KEEP));
     };
     (async () => {
       const s = await api('POST', `/apps/${app.name}/log-sessions`, { tail: true, lines: 200, ...(dyno ? { dyno } : {}), ...(source ? { source } : {}) });
@@ -53,6 +57,7 @@ export function Logs({ app }: TabProps) {
     if (!paused && held.current.length) {
       const more = held.current;
       held.current = [];
+      setHeldCount(0);
       setLines((old) => [...old, ...more].slice(-KEEP));
     }
   }, [paused]);
@@ -65,7 +70,7 @@ export function Logs({ app }: TabProps) {
         <label>Source <select name="source" value={source} onChange={(e) => setSource(e.currentTarget.value)}>
           <option value="">all</option><option value="app">app</option><option value="heroku">heroku (platform)</option></select></label>
         <button type="button" class="secondary" onClick={() => setPaused(!paused)} aria-pressed={paused}>{paused ? 'Resume' : 'Pause'}</button>
-        <span role="status">{paused ? `Paused (${held.current.length} new lines held)` : 'Live'}</span>
+        <span role="status">{paused ? `Paused (${heldCount} new lines held)` : 'Live'}</span>
       </form>
       <Problem error={error} />
       <div class="logs" ref={box} role="log" aria-label="Log lines" aria-live="off">
