@@ -16,7 +16,11 @@ export function Chart({ title, times, series, unit }: { title: string; times: nu
       width: box.current.clientWidth || 600, height: 220,
       scales: { x: { time: true } },
       axes: [{}, { label: unit, size: 60 }],
-      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: false, ...(s.dash ? { dash: [6, 4] } : {}) }))],
+      // A series with gaps (minutes without samples) also shows its points: a lone minute has no line to draw.
+      series: [{}, ...series.map((s) => ({
+        label: s.label, stroke: s.color, width: 2, spanGaps: false, ...(s.dash ? { dash: [6, 4] } : {}),
+        points: { show: s.values.includes(null), size: 8, fill: s.color },
+      }))],
       legend: { live: false },
     };
     plot.current = new uPlot(opts, [times, ...series.map((s) => s.values)], box.current);

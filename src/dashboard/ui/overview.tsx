@@ -33,7 +33,7 @@ export function Overview({ app }: TabProps) {
           <h2>Status</h2>
           <p><Badge status={appStatus(app, d.dynos)} /></p>
           <h2>Last hour</h2>
-          <p><strong>{d.requests}</strong> requests · <strong>{d.errors}</strong> 5xx errors</p>
+          <p><strong>{d.requests}</strong> {d.requests === 1 ? 'request' : 'requests'} · <strong>{d.errors}</strong> 5xx {d.errors === 1 ? 'error' : 'errors'}</p>
         </article>
         <article class="card">
           <h2>Dyno formation</h2>
