@@ -122,6 +122,9 @@ describe('dashboard in a browser', { timeout: 20 * 60_000 }, () => {
     await shot('settings');
     await tab('activity');
     await page.locator('.timeline li.release', { hasText: 'Set DASH_COLOR config vars' }).waitFor();
+    // The build's output, read from its output stream.
+    await page.locator('.timeline li.build').getByRole('button', { name: 'Build output' }).click();
+    await page.locator('pre.output', { hasText: '-----> ' }).waitFor();
     await shot('activity');
   });
 
@@ -182,7 +185,9 @@ describe('dashboard in a browser', { timeout: 20 * 60_000 }, () => {
     await page.selectOption('select[name=service]', 'heroku-redis');
     await page.click('form[aria-label="Create an add-on"] button[type=submit]');
     const row = page.locator('table.addons tr', { hasText: 'REDIS_URL' });
-    await row.waitFor({ timeout: 120_000 });
+    const refused = page.locator('form[aria-label="Create an add-on"] [role=alert]');
+    await row.or(refused).waitFor({ timeout: 120_000 });
+    assert.equal(await refused.count(), 0, `the add-on was refused: ${await refused.textContent().catch(() => '')}\n${p.output.split('\n').slice(-15).join('\n')}`);
     const name = (await row.locator('strong').textContent())!;
     assert.match(name, /^redis-/);
     await shot('resources-addon');

@@ -19,9 +19,9 @@ export async function api<T = any>(method: string, path: string, body?: unknown,
   let parsed: any = text;
   try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
   if (res.status === 401) {
-    // The session ended (expired or signed out elsewhere): back to the sign-in page.
-    location.assign('/');
-    throw new ApiError(401, 'unauthorized', 'Signed out.');
+    // The session ended (expired, or signed out in another tab). Said, not redirected: a reload loop
+    // would follow if the page were served but the API refused the session.
+    throw new ApiError(401, 'unauthorized', 'Your session has ended: reload the page to sign in again.');
   }
   if (!res.ok) throw new ApiError(res.status, parsed?.id ?? 'error', parsed?.message ?? `${method} ${path} answered ${res.status}`);
   return parsed as T;
