@@ -6,6 +6,7 @@ import type { Account } from '../accounts/index.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 import type { Db } from '../store/index.ts';
 import { type Asset, assetUrl, loadAssets } from './assets.ts';
+import { SignInLimiter } from './limiter.ts';
 import { shellPage, signInPage } from './pages.ts';
 import { COOKIE, DashboardSessions, SESSION_TTL_MS, sameOrigin, sameToken } from './sessions.ts';
 import { MAX_FIELD, signIn } from './sign-in.ts';
@@ -32,6 +33,7 @@ const HEADERS = {
 export class Dashboard {
   readonly sessions: DashboardSessions;
   private assets?: Map<string, Asset>;
+  private readonly limiter = new SignInLimiter();
   private readonly logger: Logger;
 
   constructor(private readonly o: DashboardOptions) {
@@ -101,9 +103,16 @@ export class Dashboard {
     if (!sameOrigin(req)) return this.html(res, 403, signInPage({ error: 'Sign in from this platform\'s own sign-in page.' }));
     if (!form) return this.html(res, 400, signInPage({ error: 'The sign-in form could not be read; try again.' }));
     const email = form.get('email') ?? '';
+    const address = req.socket.remoteAddress ?? '';
+    const wait = this.limiter.retryAfterMs(address);
+    if (wait > 0) {
+      return this.html(res, 429, signInPage({ error: `Too many failed sign-ins from here: try again in ${Math.ceil(wait / 60_000)} minute(s).`, email: email.slice(0, MAX_FIELD) }),
+        { 'Retry-After': String(Math.ceil(wait / 1000)) });
+    }
     const account = await signIn(this.o.db, email, form.get('password') ?? '');
     if (!account) {
-      this.logger.info({ email: email.slice(0, 200) }, 'dashboard sign-in refused');
+      this.limiter.failed(address);
+      this.logger.info({ email: email.slice(0, 200), address }, 'dashboard sign-in refused');
       return this.html(res, 401, signInPage({ error: 'Wrong email or password.', email: email.slice(0, MAX_FIELD) }));
     }
     const { id } = await this.sessions.create(account.id);
