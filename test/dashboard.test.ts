@@ -71,6 +71,17 @@ describe('dashboard in a browser', { timeout: 20 * 60_000 }, () => {
     // The page holds no API key anywhere a script could read it.
     assert.ok(!(await page.content()).includes(p.key));
     await shot('apps');
+    // By keyboard alone: type in the filter, tab to the app's link, open it.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('type')), 'search', 'Tab reaches the filter after the header\'s links');
+    await page.keyboard.type(APP);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), APP);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**/#/apps/${APP}`);
+    await page.goto(`${p.api}/`);
   });
 
   it('refuses API requests with the cookie but without the CSRF token, or from another origin', async () => {
