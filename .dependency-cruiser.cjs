@@ -22,6 +22,9 @@ const MAY_IMPORT = {
   addons: ['releases', 'store', 'supervise'],
   accounts: ['store'],
   apps: ['releases', 'dynos', 'addons', 'store'],
+  // The dashboard's server side (sessions, sign-in); its browser code (ui/) is a client of the API only.
+  dashboard: ['accounts', 'store'],
+  'dashboard/ui': [],
   api: ['*'],
   cli: [],
 };

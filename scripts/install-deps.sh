@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what Slipway needs on Debian 12 and is missing: git, runc, debootstrap (for the stack),
 # curl, jq, python3, haproxy (the router's data path), the add-on servers (PostgreSQL 15 and Redis, run
-# by the platform itself; their Debian services stay unused), then the npm dependencies, then makes the stack (`slipway stack:make`: a Debian 12
+# by the platform itself; their Debian services stay unused), chromium (the dashboard's browser tests drive
+# it headless), then the npm dependencies and the dashboard's assets, then makes the stack (`slipway stack:make`: a Debian 12
 # root for builds and dynos, about 2.5 minutes the first time and whenever its definition changes).
 # Safe to run again; does nothing when all is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pkg in git runc debootstrap curl jq python3 tar gzip iproute2 iptables haproxy postgresql-15 postgresql-client-15 redis-server openssl; do
+for pkg in git runc debootstrap curl jq python3 tar gzip iproute2 iptables haproxy postgresql-15 postgresql-client-15 redis-server openssl chromium; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 if ((${#need[@]})); then
@@ -27,6 +28,8 @@ if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-loc
   echo "-----> Installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# The dashboard's scripts and stylesheet, served by the platform at / (seconds; redone every time).
+npm run --silent build:dashboard
 # Which cgroup hierarchy the kernel mounted (as runc tells them apart): dyno memory samples (R14) and
 # OOM detection (R15) read it, and both layouts work; the README says what each means.
 case "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" in

@@ -8,6 +8,7 @@ import type { BuildRecords, SlugRecords } from '../build/records.ts';
 import type { Builder } from '../build/index.ts';
 import type { Deployer } from '../deploy/index.ts';
 import type { DynoManager } from '../dynos/manager.ts';
+import type { DynoMetricsHistory } from '../dynos/metrics-history.ts';
 import type { RouterMetrics } from '../router/metrics.ts';
 import type { Repos } from '../git/repos.ts';
 import type { RouterMetricsStore } from '../router/metrics-store.ts';
@@ -50,6 +51,8 @@ export interface ApiDeps {
   /** Requests per app and minute, as the router saw them: the minute in progress, and the stored ones. */
   routerMetrics: Pick<RouterMetrics, 'currentMinute'>;
   routerMetricsStore: Pick<RouterMetricsStore, 'since'>;
+  /** Dynos' memory and load per process type and minute, the last 24 hours. */
+  dynoMetrics: Pick<DynoMetricsHistory, 'since'>;
   builder: Builder;
   /** The deploy path (the Builds API), and the per-app turn builds and cache purges take with pushes. */
   deployer: Deployer;

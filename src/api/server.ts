@@ -1,6 +1,7 @@
 // The Platform API v3 over HTTP: Fastify for the JSON routes (http.ts sets it up), with git's smart HTTP,
 // the pre-receive hook endpoint and log-session streams answered on the same port before Fastify sees them.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Account } from '../accounts/index.ts';
 import type { GitHttp } from '../git/http.ts';
 import type { PushHandler } from '../git/push.ts';
 import type { ApiDeps } from './deps.ts';
@@ -35,13 +36,21 @@ export interface ApiServerOptions {
   onInternalError?: (err: Error) => void;
   /** The platform's log; Fastify logs through it, each request's lines with its `request_id`. */
   logger?: Logger;
+  /**
+   * The web dashboard: answers its own pages and assets first, and its session (cookie, CSRF token,
+   * same origin) is the API's other credential, tried when no valid key is presented.
+   */
+  dashboard?: {
+    handle(req: IncomingMessage, res: ServerResponse): boolean;
+    authenticate(req: IncomingMessage): Promise<Account | undefined>;
+  };
 }
 
 export async function createApiServer(o: ApiServerOptions) {
   const server = createServer();
   const logger = componentLogger(o.logger, 'api');
   const app = await createHttpApi({
-    authenticate: (req) => o.deps.accounts.authenticate(req),
+    authenticate: async (req) => (await o.deps.accounts.authenticate(req)) ?? (req.headers.authorization ? undefined : o.dashboard?.authenticate(req)),
     onInternalError: o.onInternalError ?? ((err) => logger.error({ err }, 'internal error')),
     logger,
     serverFactory: (handler) => {
@@ -59,6 +68,7 @@ export async function createApiServer(o: ApiServerOptions) {
       });
       const route = (req: IncomingMessage, res: ServerResponse) => {
         if (o.git.handle(req, res)) return;
+        if (o.dashboard?.handle(req, res)) return;
         if (handleRaw(o.deps, o.dataDir, req, res, logger)) return;
         const path = (req.url ?? '').split('?')[0]!;
         const session = /^\/sessions\/([0-9a-f-]{36})$/.exec(path);

@@ -22,7 +22,7 @@ import { OneOffs } from './one-off.ts';
 import { Preboot } from './preboot.ts';
 import { planReconcile } from './reconcile.ts';
 import { DynoRouteTable } from './route-table.ts';
-import { Sampler } from './sampler.ts';
+import { Sampler, type SamplerOptions } from './sampler.ts';
 import { findSize, sizeOrDefault } from '../runtime/sizes.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 
@@ -53,6 +53,8 @@ export interface DynoManagerOptions {
   prebootDrainMs?: number;
   /** Memory (R14) and runtime-metrics sampling period (Heroku: about 20 s). */
   metricsIntervalMs: number;
+  /** Each runtime sample of a dyno (the metrics history keeps them). */
+  onSample?: SamplerOptions['onSample'];
   /** Container ids of this platform start with it, so cleanups never touch another platform's. */
   containerPrefix: string;
   /** A release's stored config snapshot → its vars (the releases component encrypts them at rest). */
@@ -103,7 +105,7 @@ export class DynoManager {
       logger: this.logger,
       apps: () => this.apps.values(),
       log: (appId, dyno, line) => { const app = this.apps.get(appId); if (app) this.log(app, dyno, line); },
-      intervalMs: o.metricsIntervalMs,
+      intervalMs: o.metricsIntervalMs, onSample: o.onSample,
     });
     this.preboot = new Preboot({
       webDynos: (id) => { const app = this.apps.get(id); return app ? webDynos(app) : []; },

@@ -1,7 +1,7 @@
 // Memory and load samples of every running dyno, on one timer: R14 lines when a dyno is over its
 // memory quota, and Heroku's `log-runtime-metrics` lines where the app enabled that feature.
 import type { Dyno } from './dyno.ts';
-import { dynoRef, memoryQuotaLines, nextLoad, runtimeMetricsLines, type LoadAverages } from './metrics.ts';
+import { dynoRef, memoryQuotaLines, memoryTotal, nextLoad, runtimeMetricsLines, type LoadAverages } from './metrics.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 
 export interface SampledApp {
@@ -15,6 +15,8 @@ export interface SamplerOptions {
   apps: () => Iterable<SampledApp>;
   /** A `heroku[<dyno>]` line into the app's log. */
   log: (appId: string, dyno: string, line: string) => void;
+  /** Every sample of a dyno, for the metrics history (memory is rss + swap, as R14 counts it). */
+  onSample?: (appId: string, type: string, dyno: string, memoryBytes: number, quotaBytes: number, load1m: number) => void;
   /** Heroku samples about every 20 s. */
   intervalMs: number;
   logger?: Logger;
@@ -56,6 +58,7 @@ export class Sampler {
           if (!s) continue;
           const load = nextLoad(this.loads.get(d), s.runnable, this.o.intervalMs);
           this.loads.set(d, load);
+          this.o.onSample?.(app.id, d.spec.type, d.name, memoryTotal(s), d.spec.size.quotaBytes, load.m1);
           if (app.features.has('log-runtime-metrics')) {
             for (const line of runtimeMetricsLines(d.name, dynoRef(app.id, d.id), s, load, d.spec.size.quotaBytes)) this.o.log(app.id, d.name, line);
           }

@@ -7,6 +7,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Accounts } from '../accounts/index.ts';
+import { Dashboard } from '../dashboard/index.ts';
 import { webUrl } from '../api/deps.ts';
 import { createApiServer } from '../api/server.ts';
 import { Addons, managedKeys } from '../addons/index.ts';
@@ -16,6 +17,7 @@ import { BuildpackInstallations } from '../build/installations.ts';
 import { BuildRecords, SlugRecords } from '../build/records.ts';
 import { Deployer } from '../deploy/index.ts';
 import { DynoManager } from '../dynos/manager.ts';
+import { DynoMetricsHistory } from '../dynos/metrics-history.ts';
 import { GitHttp } from '../git/http.ts';
 import { PushHandler } from '../git/push.ts';
 import { Repos } from '../git/repos.ts';
@@ -92,7 +94,10 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const blobs = new BlobStore({ dir: join(config.dataDir, 'blobs') });
   const releaseOutputs = new OutputStore(join(config.dataDir, 'output', 'releases'), { kind: 'releases', db, ttlMs: config.streamTtlMs, logger: log });
   const buildOutputs = new OutputStore(join(config.dataDir, 'output', 'builds'), { kind: 'builds', db, ttlMs: config.streamTtlMs, logger: log });
+  // Dynos' memory and load per minute for the dashboard's charts (the store keeps 24 hours).
+  const dynoMetrics = new DynoMetricsHistory({ db, onError: (message) => log.error({ component: 'dynos' }, message) });
   const dynos = new DynoManager({
+    onSample: (...sample) => dynoMetrics.record(...sample),
     db, runtime, logs, blobs, dataDir: config.dataDir, domain: config.domain, bootTimeoutMs: config.bootTimeoutMs,
     stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs, cycleMs: config.cycleMs,
     cycleJitterMs: config.cycleJitterMs, idleAfterMs: config.idleAfterMs, hangupIntervalMs: config.hangupIntervalMs, metricsIntervalMs: config.metricsIntervalMs,
@@ -166,11 +171,13 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const metricsTimer = setInterval(() => {
     routerMetrics.flush();
     void routerMetricsStore.prune();
+    dynoMetrics.flush();
   }, 10_000);
-  const recordRequest = (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined, at?: number) => routerMetrics.record(appId, status, ms, bytes, at);
+  const recordRequest = (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined, code: string | undefined, at?: number) =>
+    routerMetrics.record(appId, status, ms, bytes, code, at);
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
-      rendezvous, routerMetrics, routerMetricsStore, addons, accounts, apps, domains, sniEndpoints,
+      rendezvous, routerMetrics, routerMetricsStore, dynoMetrics, addons, accounts, apps, domains, sniEndpoints,
       features: new Features({ db, dynos }), buildpacks: new BuildpackInstallations({ db, localBuildpackDirs: config.localBuildpackDirs }), builds: new BuildRecords({ db }),
       slugs: new SlugRecords({ db, stack: runtime.stack, blobs }),
       releases, dynos, builder, deployer, repos, logs, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
@@ -180,6 +187,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
       drains,
     },
     git, push, dataDir: config.dataDir, logger: log,
+    dashboard: new Dashboard({ db, assetsDir: join(ROOT, 'dist', 'dashboard'), secure: config.publicUrl.startsWith('https:'), logger: log }),
     sessionStream: (req, res, id) => void logs.handleSessionRequest(req, res, id),
   });
   // The data path: HAProxy in front (when installed, or SLIPWAY_ROUTER=haproxy), the Node router behind
@@ -223,6 +231,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
         await router.close();
         clearInterval(metricsTimer);
         routerMetrics.flush(true);
+        dynoMetrics.flush(true);
         await rendezvous.close();
         // Builds in flight are abandoned (their pushes are declined); their containers go first.
         await runtime.cleanup(`${containerPrefix}build-`);

@@ -7,6 +7,6 @@ export type { AppRoute, RouteTable, RouteTarget } from '../dynos/routes.ts';
 export { HaproxyController, haproxyAvailable } from './haproxy/controller.ts';
 export { prepareJail } from './haproxy/jail.ts';
 export { CertTable, inspectCertificate, type ServedCert } from './certs.ts';
-export { RouterMetrics, KEEP_MINUTES, MINUTE, type MinuteMetrics } from './metrics.ts';
+export { RouterMetrics, KEEP_MINUTES, MINUTE, mergeMinutes, type MinuteMetrics } from './metrics.ts';
 export { lookupHost } from './hosts.ts';
 export { RouterMetricsStore } from './metrics-store.ts';

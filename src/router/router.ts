@@ -55,7 +55,7 @@ export interface RouterOptions {
   /** Request ids made when the client sent no usable one. Default random UUIDv4. */
   generateRequestId?: () => string;
   /** Each request it answered (status, ms, bytes), for the router metrics. */
-  onRequest?: (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined) => void;
+  onRequest?: (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined, code: string | undefined) => void;
   /** Listen on this unix socket instead of `host:port` (behind HAProxy). */
   socketPath?: string;
   /**
@@ -351,7 +351,7 @@ export class Router {
     this.options.logs.emit(appId, 'heroku', 'router', formatRouterLine({ ...facts, ...final, protocol: facts.proto }));
     const status = final.status ?? (final.code ? hcode(final.code).status : undefined);
     const ms = final.connectMs !== undefined || final.serviceMs !== undefined ? (final.connectMs ?? 0) + (final.serviceMs ?? 0) : Date.now() - facts.acceptedAt;
-    this.options.onRequest(appId, status, ms, final.bytes);
+    this.options.onRequest(appId, status, ms, final.bytes, final.code);
   }
 
   private agentFor(target: RouteTarget): http.Agent {

@@ -204,7 +204,27 @@ export interface PlatformStateTable {
   updated_at: string;
 }
 
+/** A dashboard sign-in: the cookie's random id is stored only as its sha256; expires at `expires_at`. */
+export interface DashboardSessionsTable {
+  id_hash: string;
+  account_id: string;
+  /** Sent back by the dashboard's scripts as `X-CSRF-Token` on every API request. */
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+}
+
+/** One minute of a process type's runtime samples (JSON `DynoMinute`), kept 24 hours. */
+export interface DynoMetricsTable {
+  app_id: string;
+  minute: string;
+  type: string;
+  data: string;
+}
+
 export interface Database {
+  dyno_metrics: DynoMetricsTable;
+  dashboard_sessions: DashboardSessionsTable;
   output_streams: OutputStreamsTable;
   platform_state: PlatformStateTable;
   addons: AddonsTable;
@@ -314,5 +334,16 @@ export const MIGRATIONS: Migration[] = [
   `,
   `
   ALTER TABLE builds ADD COLUMN phases TEXT;
+  `,
+  `
+  CREATE TABLE dashboard_sessions (
+    id_hash TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    csrf_token TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+  CREATE INDEX dashboard_sessions_expires ON dashboard_sessions (expires_at);
+  `,
+  `
+  CREATE TABLE dyno_metrics (
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, minute TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (app_id, minute, type));
   `,
 ];

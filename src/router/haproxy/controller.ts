@@ -47,8 +47,8 @@ export interface HaproxyControllerOptions {
   fallbackSocket: string;
   /** The TLS port and its default certificate (PEM: chain + key); certificates by SNI come from `certs`. */
   tls?: { port: number; defaultPem: string; certs: CertTable };
-  /** Each request HAProxy finished (status, ms, bytes), for the router metrics; `at`: when its batch of log lines arrived. */
-  onRequest?: (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined, at?: number) => void;
+  /** Each request HAProxy finished (status, ms, bytes, H-code), for the router metrics; `at`: when its batch of log lines arrived. */
+  onRequest?: (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined, code: string | undefined, at?: number) => void;
   binary?: string;
   logger?: Logger;
 }
@@ -377,7 +377,7 @@ export class HaproxyController {
       if (!r) continue;
       this.o.logs.emit(r.appId, 'heroku', 'router', r.line);
       touched.add(r.appId);
-      this.o.onRequest?.(r.appId, r.status, r.ms, r.bytes, at);
+      this.o.onRequest?.(r.appId, r.status, r.ms, r.bytes, r.code, at);
     }
     for (const appId of touched) this.o.routes.touched(appId);
   }

@@ -92,6 +92,8 @@ export interface RoutedRequest {
   status: number | undefined;
   ms: number | undefined;
   bytes: number | undefined;
+  /** The H-code the router ended it with, if any (only the long way has one). */
+  code?: string;
 }
 
 /** What must be true of the copied fields for the copy to be what formatRouterLine would print. */
@@ -119,7 +121,7 @@ export function routerLine(line: string, dynoOf: (backend: string, slot: string)
   const { appId, ...rest } = fields;
   if (rest.dyno) rest.dyno = dynoOf(parsed.backend, rest.dyno) ?? rest.dyno;
   const status = rest.status ?? (rest.code ? hcode(rest.code).status : undefined);
-  return { appId, line: formatRouterLine(rest), status, ms: parsed.activeMs >= 0 ? parsed.activeMs : undefined, bytes: rest.bytes };
+  return { appId, line: formatRouterLine(rest), status, ms: parsed.activeMs >= 0 ? parsed.activeMs : undefined, bytes: rest.bytes, code: rest.code };
 }
 
 /** The short way (see routerLine), or undefined when the line needs the long one. */
