@@ -86,7 +86,7 @@ test('the line copied through from HAProxy is byte for byte the one formatted fr
   }
   // The metrics' facts: Heroku's status for an H-code, HAProxy's active time, the dyno's bytes.
   assert.deepEqual(routerLine(line(), dynoOf), { appId: '1234', line: formatted(line()).line, status: 200, ms: 15, bytes: 145 });
-  assert.deepEqual({ ...routerLine(line({ 2: 'sH--', 5: '30001', 3: '504', 4: '0' }), dynoOf), line: '' }, { appId: '1234', line: '', status: 503, ms: 30001, bytes: 0 });
+  assert.deepEqual({ ...routerLine(line({ 2: 'sH--', 5: '30001', 3: '504', 4: '0' }), dynoOf), line: '' }, { appId: '1234', line: '', status: 503, ms: 30001, bytes: 0, code: 'H12' });
   assert.equal(routerLine(line({ 0: 'fallback', 1: 'node' }), dynoOf), undefined);
   assert.equal(routerLine('junk]', dynoOf), undefined);
   assert.equal(routerLine(line({ 11: 'GET' }), dynoOf), undefined, 'a line without the field names HAProxy writes is not ours');

@@ -121,7 +121,7 @@ export function routerLine(line: string, dynoOf: (backend: string, slot: string)
   const { appId, ...rest } = fields;
   if (rest.dyno) rest.dyno = dynoOf(parsed.backend, rest.dyno) ?? rest.dyno;
   const status = rest.status ?? (rest.code ? hcode(rest.code).status : undefined);
-  return { appId, line: formatRouterLine(rest), status, ms: parsed.activeMs >= 0 ? parsed.activeMs : undefined, bytes: rest.bytes, code: rest.code };
+  return { appId, line: formatRouterLine(rest), status, ms: parsed.activeMs >= 0 ? parsed.activeMs : undefined, bytes: rest.bytes, ...(rest.code ? { code: rest.code } : {}) };
 }
 
 /** The short way (see routerLine), or undefined when the line needs the long one. */
