@@ -1,6 +1,7 @@
 // Every CLI command, for dispatch and generated help. Adding a command = one file + one line here.
 
 import type { Command } from '../command.ts';
+import { create as accountsCreate, disable as accountsDisable, enable as accountsEnable, list as accounts } from './accounts/index.ts';
 import addons from './addons/index.ts';
 import addonsAttach from './addons/attach.ts';
 import addonsCreate from './addons/create.ts';
@@ -70,6 +71,7 @@ import runDetached from './run/detached.ts';
 import version from './version.ts';
 
 export const commands: readonly Command[] = [
+  accounts, accountsCreate, accountsDisable, accountsEnable,
   addons, addonsAttach, addonsCreate, addonsDestroy, addonsDetach, addonsInfo, addonsPlans, addonsServices, addonsUpgrade,
   apps, appsCreate, appsDestroy, appsInfo, appsOpen,
   login, logout, authToken, authWhoami,
