@@ -5,7 +5,7 @@
 // nothing of theirs and change nothing. Then collaborators, teams and transfers as users use them.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -201,5 +201,75 @@ describe('teams: accounts, owners and every door', () => {
     assert.notEqual(push.code, 0);
     assert.match(push.output, /not found|404/i);
     assert.equal((await as('alice', 'GET', `/apps/${apps.alice}/builds`)).body.length, 0, 'no build started');
+  });
+
+  test('collaborators, teams and transfers through the slipway CLI; the operator reaches every app, and that is logged', async () => {
+    const cli = (who: string, args: string[]) => p.cli(args, { env: { SLIPWAY_API_KEY: tokens[who]! } });
+    const ok = async (who: string, args: string[]) => {
+      const res = await cli(who, args);
+      assert.equal(res.code, 0, `${who}: slipway ${args.join(' ')}: ${res.stderr}`);
+      return res.stdout;
+    };
+    const refused = async (who: string, args: string[], why: RegExp) => {
+      const res = await cli(who, args);
+      assert.notEqual(res.code, 0, `${who}: slipway ${args.join(' ')} should have failed: ${res.stdout}`);
+      assert.match(res.stderr, why);
+    };
+    const shared = `shared-${r}`;
+    await ok('alice', ['apps:create', shared, '--no-remote']);
+    await refused('bob', ['apps:info', '-a', shared], /Couldn't find that app/);
+    await ok('alice', ['access:add', emails.bob, '-a', shared]);
+    const access = await ok('bob', ['access', '-a', shared]);
+    assert.match(access, new RegExp(`${emails.alice}\\s+owner`));
+    assert.match(access, new RegExp(`${emails.bob}\\s+collaborator`));
+    await ok('bob', ['config:set', 'FROM_BOB=1', '-a', shared]);
+    // A collaborator uses the app but does not decide who owns or reaches it.
+    await refused('bob', ['apps:destroy', '-a', shared, '--confirm', shared], /Only the owner/);
+    await refused('bob', ['access:add', emails.carol, '-a', shared], /Only the owner/);
+    await refused('bob', ['apps:rename', `taken-${r}`, '-a', shared], /Only the owner/);
+    await ok('alice', ['apps:rename', `${shared}-2`, '-a', shared]);
+    await ok('bob', ['apps:info', '-a', `${shared}-2`]);
+    await ok('bob', ['access:remove', emails.bob, '-a', `${shared}-2`]);
+    await refused('bob', ['apps:info', '-a', `${shared}-2`], /Couldn't find that app/);
+
+    // A team: its admin adds a member, who makes a team app; the app's owner is the team's address.
+    const crew = `crew-${r}`;
+    await ok('alice', ['teams:create', crew]);
+    await ok('alice', ['members:add', emails.carol, '--team', crew, '--role', 'member']);
+    assert.match(await ok('carol', ['teams']), new RegExp(`${crew}\\s+member`));
+    assert.match(await ok('alice', ['members', '--team', crew]), new RegExp(`${emails.carol}\\s+member`));
+    await refused('carol', ['members:add', emails.bob, '--team', crew, '--role', 'admin'], /Only an admin/);
+    const crewApp = `crewapp-${r}`;
+    await ok('carol', ['apps:create', crewApp, '--team', crew, '--no-remote']);
+    assert.equal((await as('carol', 'GET', `/apps/${crewApp}`)).body.owner.email, `${crew}@herokumanager.com`);
+    assert.match(await ok('alice', ['apps', '--team', crew]), new RegExp(crewApp));
+    await refused('bob', ['apps', '--team', crew], /Couldn't find that team/);
+    await refused('bob', ['apps:info', '-a', crewApp], /Couldn't find that app/);
+    await refused('carol', ['apps:destroy', '-a', crewApp, '--confirm', crewApp], /Only the owner of .* or an admin of its team/);
+    // The team admin gives it to Bob: Bob owns it, Carol no longer reaches it.
+    await ok('alice', ['apps:transfer', emails.bob, '-a', crewApp, '--confirm', crewApp]);
+    assert.equal((await as('bob', 'GET', `/apps/${crewApp}`)).body.owner.email, emails.bob);
+    assert.equal((await as('carol', 'GET', `/apps/${crewApp}`)).status, 404);
+    await refused('bob', ['apps:transfer', crew, '-a', crewApp], /Couldn't find that team/);
+    // Bob gives it to a person: Carol owns it, Bob stays on as a collaborator (as on Heroku).
+    await ok('bob', ['apps:transfer', emails.carol, '-a', crewApp]);
+    const after = await as('carol', 'GET', `/apps/${crewApp}/collaborators`);
+    assert.deepEqual(after.body.map((c: { user: { email: string }; role: string }) => `${c.user.email}:${c.role}`).sort(), [`${emails.bob}:collaborator`, `${emails.carol}:owner`].sort());
+
+    // The operator reaches every app, and the platform log says so.
+    assert.equal((await p.request('GET', `/apps/${crewApp}`)).status, 200);
+    assert.match(p.output, new RegExp(`the operator acts on an app it does not own.*${crewApp}|${crewApp}.*the operator acts on an app it does not own`));
+
+    // slipway login with an email and password (piped), saved for the next commands.
+    const home = join(work, 'home-carol');
+    await mkdir(home);
+    const env = { HOME: home, SLIPWAY_API_KEY: '' };
+    const login = await p.cli(['login', '--email', emails.carol], { env, input: `${PASSWORD}\n` });
+    assert.equal(login.code, 0, login.stderr);
+    assert.match(login.stdout, new RegExp(`Logged in as ${emails.carol}`));
+    assert.equal((await p.cli(['auth:whoami'], { env })).stdout.trim(), emails.carol);
+    const wrong = await p.cli(['login', '--email', emails.carol], { env, input: 'not the password\n' });
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stderr, /Invalid email or password/);
   });
 });
