@@ -151,7 +151,7 @@ export class Accounts {
     return { ...a, disabled_at, updated_at: t };
   }
 
-  /** Changes the account's name, or its password (the current one must be given). */
+  /** Changes the account's name, or its password (the current one must be given, if it has one). */
   async update(a: AccountRow, o: { name?: string; password?: string; new_password?: string }): Promise<AccountRow> {
     const next = { ...a, updated_at: now() };
     if (o.name !== undefined) {
@@ -161,7 +161,8 @@ export class Accounts {
     if (o.new_password !== undefined) {
       const problem = passwordProblem(o.new_password);
       if (problem) throw invalid(problem);
-      if (typeof o.password !== 'string' || !(await checkPassword(o.password, a.password_hash))) {
+      // An account without a password yet (the operator's) sets its first one with its key alone.
+      if (a.password_hash !== null && (typeof o.password !== 'string' || !(await checkPassword(o.password, a.password_hash)))) {
         throw new PlatformError(403, 'forbidden', 'To change the password, give the current one as "password" (and the new one as "new_password").');
       }
       next.password_hash = await hashPassword(o.new_password);

@@ -60,6 +60,11 @@ test('the operator makes an account; its password logs in once given right, and 
   const locked = await call('POST', '/oauth/authorizations', basic('bob@example.com', 'correct horse battery'));
   assert.deepEqual([locked.status, locked.body.id], [429, 'rate_limit']);
   assert.equal((await call('POST', '/oauth/authorizations', basic('nobody@example.com', 'correct horse battery'))).status, 401);
+  // The operator has no password until it sets one with its key; then changing it needs the current one.
+  assert.equal((await call('PATCH', '/account', 'Bearer op-key', { new_password: 'operator password 1' })).status, 200);
+  assert.equal((await call('POST', '/oauth/authorizations', basic('op@example.com', 'operator password 1'))).status, 201);
+  const unproven = await call('PATCH', '/account', 'Bearer op-key', { new_password: 'operator password 2' });
+  assert.deepEqual([unproven.status, unproven.body.id], [403, 'forbidden']);
   // Disabled by the operator: its password no longer logs in.
   await call('POST', '/accounts', 'Bearer op-key', { email: 'carol@example.com', password: 'correct horse battery' });
   assert.equal((await call('PATCH', '/accounts/carol@example.com', 'Bearer op-key', { disabled: true })).body.disabled, true);
