@@ -201,6 +201,17 @@ describe('teams: accounts, owners and every door', () => {
     assert.notEqual(push.code, 0);
     assert.match(push.output, /not found|404/i);
     assert.equal((await as('alice', 'GET', `/apps/${apps.alice}/builds`)).body.length, 0, 'no build started');
+    // A revoked token, a bad one and a disabled account's are refused by git as by the API.
+    const extra = (await as('alice', 'POST', '/oauth/authorizations', { description: 'ci' })).body;
+    await ls(apps.alice, extra.access_token.token);
+    assert.equal((await as('alice', 'DELETE', `/oauth/authorizations/${extra.id}`)).status, 200);
+    await assert.rejects(ls(apps.alice, extra.access_token.token), /Authentication failed|401/i);
+    await assert.rejects(ls(apps.alice, 'HRKU-made-up'), /Authentication failed|401/i);
+    assert.equal((await p.request('PATCH', `/accounts/${emails.alice}`, { disabled: true })).status, 200);
+    await assert.rejects(ls(apps.alice, tokens.alice!), /Authentication failed|401/i);
+    assert.equal((await as('alice', 'GET', '/account')).status, 401);
+    assert.equal((await p.request('PATCH', `/accounts/${emails.alice}`, { disabled: false })).status, 200);
+    await ls(apps.alice, tokens.alice!);
   });
 
   test('collaborators, teams and transfers through the slipway CLI; the operator reaches every app, and that is logged', async () => {
