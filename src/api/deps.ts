@@ -47,7 +47,8 @@ export interface ApiDeps {
   teams: Teams;
   collaborators: Collaborators;
   loginThrottle: LoginThrottle;
-  rateLimiter: RateLimiter;
+  /** Each account's API calls (absent: no limit, SLIPWAY_API_RATE_LIMIT=0). */
+  rateLimiter?: RateLimiter;
   apps: Apps;
   domains: Domains;
   /** Custom domains' certificates (SNI endpoints), served by the router. */

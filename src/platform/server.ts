@@ -172,7 +172,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     deps: {
       rendezvous, routerMetrics, routerMetricsStore, addons, accounts, apps, access, teams,
       authorizations: new Authorizations({ db }), collaborators: new Collaborators({ db, maxPerAccount: config.appsPerAccount }),
-      loginThrottle: new LoginThrottle(), rateLimiter: new RateLimiter(), domains, sniEndpoints,
+      loginThrottle: new LoginThrottle(), rateLimiter: config.apiRateLimit > 0 ? new RateLimiter({ capacity: config.apiRateLimit, perMinute: config.apiRateLimit / 60 }) : undefined, domains, sniEndpoints,
       features: new Features({ db, dynos }), buildpacks: new BuildpackInstallations({ db }), builds: new BuildRecords({ db }),
       slugs: new SlugRecords({ db, stack: runtime.stack, blobs }),
       releases, dynos, builder, deployer, repos, logs, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,

@@ -87,7 +87,7 @@ export function oauthRoutes(api: Api, d: OauthRouteDeps): void {
     const b = req.body;
     return accountView(await d.accounts.update(await d.accounts.find(req.account.id), { name: b.name ?? undefined, password: b.password ?? undefined, new_password: b.new_password ?? undefined }));
   });
-  api.get('/account/rate-limits', { schema: { summary: 'API calls left (asking spends none)' } }, async (req) => ({ remaining: d.rateLimiter.remaining(req.account.id) }));
+  api.get('/account/rate-limits', { schema: { summary: 'API calls left (asking spends none)' } }, async (req) => ({ remaining: d.rateLimiter ? d.rateLimiter.remaining(req.account.id) : null }));
 
   // Logging in: HTTP Basic email:password (or an existing key) makes a new authorization.
   api.post('/oauth/authorizations', { schema: { summary: 'Create an authorization (log in with Basic email:password, or with a key)', body: CreateAuthBody } }, async (req, reply) => {
