@@ -5,6 +5,7 @@
 // nothing of theirs and change nothing. Then collaborators, teams and transfers as users use them.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { registerRoutes } from '../src/api/server.ts';
 import { makeRepo, TestPlatform } from './helpers/platform.ts';
 
 const run = promisify(execFile);
+const HEROKU = join(process.env.SLIPWAY_HEROKU_CLI_CACHE ?? '/var/cache/slipway/heroku-cli-11.10.0', 'node_modules', '.bin', 'heroku');
 const PASSWORD = 'correct horse battery staple';
 
 /** Every route the API serves, from Fastify's own table as the server builds it. */
@@ -80,8 +82,13 @@ describe('teams: accounts, owners and every door', () => {
     assert.ok(addon.id, JSON.stringify(addon));
     const attachment = (await as('alice', 'GET', `/apps/${apps.alice}/addon-attachments`)).body[0];
     const auth = (await as('alice', 'GET', '/oauth/authorizations')).body[0];
-    const redisUrl = (await as('alice', 'GET', `/apps/${apps.alice}/config-vars`)).body.REDIS_URL as string;
-    assert.ok(redisUrl);
+    // The add-on is provisioned in the background: its URL lands in the config when it is up.
+    let redisUrl = '';
+    for (let i = 0; i < 120 && !redisUrl; i++) {
+      redisUrl = (await as('alice', 'GET', `/apps/${apps.alice}/config-vars`)).body.REDIS_URL ?? '';
+      if (!redisUrl) await new Promise((res) => setTimeout(res, 500));
+    }
+    assert.ok(redisUrl, 'the heroku-redis add-on came up');
     const t = (await as('alice', 'POST', '/teams', { name: team })).body;
     assert.equal((await as('alice', 'PUT', `/teams/${team}/members`, { email: emails.carol, role: 'member' })).status, 200);
     const release = (await as('alice', 'GET', `/apps/${apps.alice}/releases`)).body.at(-1);
@@ -282,5 +289,53 @@ describe('teams: accounts, owners and every door', () => {
     const wrong = await p.cli(['login', '--email', emails.carol], { env, input: 'not the password\n' });
     assert.notEqual(wrong.code, 0);
     assert.match(wrong.stderr, /Invalid email or password/);
+  });
+
+  // The official CLI's requests for the same things (test/heroku-cli.test.ts installs it where it is missing).
+  test('the official heroku CLI: access, teams, members, team apps, transfers and authorizations', { skip: !existsSync(HEROKU) && 'the heroku CLI is not installed' }, async () => {
+    const home = join(work, 'home-hk');
+    await mkdir(home);
+    const heroku = async (who: string, args: string[]) => {
+      const env = {
+        ...process.env, HOME: home, HEROKU_HOST: `http://localhost:${p.apiPort}`, HEROKU_API_KEY: tokens[who]!,
+        HEROKU_PARTICLEBOARD_URL: `http://localhost:${p.apiPort}`, DISABLE_TELEMETRY: 'true', HEROKU_SKIP_ANALYTICS: '1',
+        HEROKU_SKIP_NEW_VERSION_CHECK: 'true', HEROKU_DISABLE_AUTOUPDATE: '1', NO_COLOR: '1', FORCE_COLOR: '0',
+      };
+      try {
+        const res = await run(HEROKU, args, { env, timeout: 90_000 });
+        return res.stdout + res.stderr;
+      } catch (e) {
+        const err = e as { stdout?: string; stderr?: string };
+        assert.fail(`heroku ${args.join(' ')} as ${who} failed: ${err.stdout ?? ''}${err.stderr ?? ''}`);
+      }
+    };
+    const hk = `hk-${r}`;
+    const squad = `squad-${r}`;
+    await heroku('alice', ['apps:create', hk, '--no-remote']);
+    await heroku('alice', ['access:add', emails.bob, '-a', hk]);
+    const access = await heroku('bob', ['access', '-a', hk]);
+    assert.match(access, new RegExp(`${emails.alice}\\s+owner`));
+    assert.match(access, new RegExp(`${emails.bob}\\s+collaborator`));
+    assert.match(await heroku('bob', ['apps']), new RegExp(`Collaborated Apps[\\s\\S]*${hk}\\s+${emails.alice}`));
+    assert.equal((await as('alice', 'POST', '/teams', { name: squad })).status, 201);
+    await heroku('alice', ['members:add', emails.carol, '--team', squad, '--role', 'member']);
+    assert.match(await heroku('alice', ['members', '--team', squad]), new RegExp(`${emails.carol}\\s+member`));
+    assert.match(await heroku('carol', ['teams']), new RegExp(`${squad}\\s+member`));
+    const teamApp = `hkteam-${r}`;
+    await heroku('carol', ['apps:create', teamApp, '--team', squad, '--no-remote']);
+    assert.match(await heroku('carol', ['apps', '--team', squad]), new RegExp(teamApp));
+    const teamAccess = await heroku('alice', ['access', '-a', teamApp]);
+    assert.match(teamAccess, new RegExp(`${emails.carol}\\s+member`));
+    assert.match(teamAccess, new RegExp(`${emails.alice}\\s+admin`));
+    await heroku('alice', ['apps:transfer', squad, '-a', hk]);
+    assert.equal((await as('carol', 'GET', `/apps/${hk}`)).body.owner.email, `${squad}@herokumanager.com`);
+    await heroku('alice', ['members:remove', emails.carol, '--team', squad]);
+    assert.equal((await as('carol', 'GET', `/apps/${teamApp}`)).status, 404);
+    assert.match(await heroku('bob', ['auth:whoami']), new RegExp(emails.bob));
+    const created = await heroku('bob', ['authorizations:create', '-d', 'hk-test']);
+    const token = /Token:\s+(\S+)/.exec(created)?.[1];
+    assert.ok(token, created);
+    assert.equal((await p.request('GET', '/account', undefined, { Authorization: `Bearer ${token}` })).body.email, emails.bob);
+    assert.match(await heroku('bob', ['authorizations']), /hk-test/);
   });
 });
