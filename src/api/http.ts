@@ -18,6 +18,8 @@ import { ERROR_MESSAGE } from './schemas.ts';
 declare module 'fastify' {
   interface FastifyRequest {
     account: Account;
+    /** The OAuth authorization whose token the caller presented (`~` in /oauth/authorizations/~). */
+    authorizationId?: string;
     /** The app a `/apps/:app/...` route names, once the caller's access to it is checked. */
     appAccess?: { app: AppRow; role: AppRole };
   }
@@ -98,7 +100,9 @@ export async function createHttpApi(o: HttpApiOptions): Promise<Api> {
       if (path === LOGIN_PATH && req.method === 'POST' && /^basic\s/i.test(req.headers.authorization ?? '')) return;
       throw new PlatformError(401, 'unauthorized', 'Invalid credentials provided: pass your API key as `Authorization: Bearer <key>` (slipway login stores it).');
     }
-    req.account = account;
+    // The account alone goes on (routes hand it on as a release's or build's user); the token's authorization apart.
+    req.account = { id: account.id, email: account.email };
+    req.authorizationId = account.authorizationId;
     const spent = !o.rateLimiter || path === RATE_LIMITS_PATH || o.rateLimiter.take(account.id);
     if (o.rateLimiter) {
       reply.header('RateLimit-Remaining', String(o.rateLimiter.remaining(account.id)));

@@ -116,19 +116,19 @@ export function oauthRoutes(api: Api, d: OauthRouteDeps): void {
     reply.status(201);
     return authorizationView(row, account, token);
   });
-  const current = (a: Account, id: string) => {
+  const current = (req: { authorizationId?: string }, id: string) => {
     if (id !== '~') return id;
-    if (!a.authorizationId) throw notFound('authorization', 'This key is the account\'s own key, not an authorization.');
-    return a.authorizationId;
+    if (!req.authorizationId) throw notFound('authorization', 'This key is the account\'s own key, not an authorization.');
+    return req.authorizationId;
   };
   api.get('/oauth/authorizations', { schema: { summary: "The caller's authorizations" } }, async (req) => (await d.authorizations.list(req.account.id)).map((r) => authorizationView(r, req.account)));
-  api.get('/oauth/authorizations/:id', { schema: { params: IdParams } }, async (req) => authorizationView(await d.authorizations.get(req.account.id, current(req.account, req.params.id)), req.account));
+  api.get('/oauth/authorizations/:id', { schema: { params: IdParams } }, async (req) => authorizationView(await d.authorizations.get(req.account.id, current(req, req.params.id)), req.account));
   api.patch('/oauth/authorizations/:id', { schema: { params: IdParams, body: DescribeBody } }, async (req) =>
-    authorizationView(await d.authorizations.describe(req.account.id, current(req.account, req.params.id), req.body.description), req.account));
+    authorizationView(await d.authorizations.describe(req.account.id, current(req, req.params.id), req.body.description), req.account));
   api.delete('/oauth/authorizations/:id', { schema: { summary: 'Revoke an authorization (its token stops working)', params: IdParams, body: AnyBody } }, async (req) =>
-    authorizationView(await d.authorizations.revoke(req.account.id, current(req.account, req.params.id)), req.account));
+    authorizationView(await d.authorizations.revoke(req.account.id, current(req, req.params.id)), req.account));
   api.post('/oauth/authorizations/:id/actions/regenerate-tokens', { schema: { summary: 'A new token for an authorization (the old one stops working)', params: IdParams, body: AnyBody } }, async (req) => {
-    const { row, token } = await d.authorizations.regenerate(req.account.id, current(req.account, req.params.id));
+    const { row, token } = await d.authorizations.regenerate(req.account.id, current(req, req.params.id));
     return authorizationView(row, req.account, token);
   });
   // `heroku logout` ends its web session; there is none here (it tolerates this 404).
