@@ -223,7 +223,7 @@ describe('git smart HTTP when git itself cannot run', () => {
     const repos = new Repos(join(dir, 'repos'));
     await repos.create('a1');
     const git = new GitHttp({
-      repos, authenticate: async () => ({ id: 'u1', email: 'u@example.com' }), findApp: async (name) => ({ id: 'a1', name }),
+      repos, authenticate: async () => ({ id: 'u1', email: 'u@example.com' }), findApp: async (_user, name) => ({ id: 'a1', name }),
       hookUrl: 'http://127.0.0.1:9/internal/hooks/pre-receive',
     });
     const server = createServer((req, res) => { if (!git.handle(req, res)) res.writeHead(404).end(); });

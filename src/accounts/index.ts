@@ -1,14 +1,51 @@
 // Accounts and their API keys. Keys are stored as sha256 hashes and presented as
 // `Authorization: Bearer <key>` or HTTP Basic with the key as password (git, and `heroku`-style `:<key>`).
-// Every door (the API, git over HTTP) asks `authenticate` who is calling.
-import { createHash, randomUUID } from 'node:crypto';
+// Every door (the API, git over HTTP) asks `authenticate` who is calling. A key is either an OAuth
+// authorization's token (authorizations.ts: `heroku login`, `authorizations:create`) or an account's own
+// key (the operator's). The operator makes the other accounts (`POST /accounts`); they log in with a
+// password (passwords.ts), and a disabled account's keys and password stop working.
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { invalid, notFound, PlatformError } from '../errors.ts';
 import type { Db } from '../store/index.ts';
 import { now } from '../store/index.ts';
+import type { AccountsTable } from '../store/schema.ts';
+import { checkPassword, hashPassword, passwordProblem } from './passwords.ts';
 
-export interface Account { id: string; email: string }
+export type AccountRow = AccountsTable;
+
+/** What is wrong with an email given for a new account, or undefined. */
+export function emailProblem(email: unknown): string | undefined {
+  if (typeof email !== 'string' || email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) {
+    return 'email must be an email address, e.g. "dev@example.com".';
+  }
+  return undefined;
+}
+
+export interface Account {
+  id: string;
+  email: string;
+  /** The OAuth authorization whose token the request presented (undefined: the account's own key). */
+  authorizationId?: string;
+}
 
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+/**
+ * Keys are found by their sha256 (an index lookup: a key is 256 random bits, so the time the lookup
+ * takes tells nothing about any stored key); the hash found is still compared in constant time.
+ */
+export function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+}
+
+/** A new secret for a key or token: 256 random bits, as `HRKU-` + 43 base64url characters. */
+export const newKey = () => `HRKU-${randomBytes(32).toString('base64url')}`;
+
+/** The longest key looked up (anything longer is refused before hashing). */
+const KEY_MAX = 256;
 
 /** The key a request presents, if any. */
 export function presentedKey(req: IncomingMessage): string | undefined {
@@ -38,8 +75,100 @@ export class Accounts {
   /** The account whose key the request presents, or undefined. */
   async authenticate(req: IncomingMessage): Promise<Account | undefined> {
     const key = presentedKey(req);
-    if (!key) return undefined;
-    return this.o.db.selectFrom('accounts').select(['id', 'email']).where('api_key_hash', '=', hashKey(key)).executeTakeFirst();
+    return key ? this.byKey(key) : undefined;
+  }
+
+  /** The enabled account a key belongs to (an unexpired authorization's token, or the account's own key). */
+  async byKey(key: string): Promise<Account | undefined> {
+    if (key.length > KEY_MAX) return undefined;
+    const h = hashKey(key);
+    const auth = await this.o.db.selectFrom('authorizations').innerJoin('accounts', 'accounts.id', 'authorizations.account_id')
+      .select(['accounts.id', 'accounts.email', 'accounts.disabled_at', 'authorizations.id as auth_id', 'authorizations.token_hash', 'authorizations.expires_at'])
+      .where('authorizations.token_hash', '=', h).executeTakeFirst();
+    if (auth && sameHash(auth.token_hash, h)) {
+      if (auth.disabled_at || (auth.expires_at && auth.expires_at <= now())) return undefined;
+      return { id: auth.id, email: auth.email, authorizationId: auth.auth_id };
+    }
+    const own = await this.o.db.selectFrom('accounts').select(['id', 'email', 'api_key_hash', 'disabled_at']).where('api_key_hash', '=', h).executeTakeFirst();
+    if (!own || own.disabled_at || !sameHash(own.api_key_hash, h)) return undefined;
+    return { id: own.id, email: own.email };
+  }
+
+  /** The enabled account with this email and password, or undefined (the same work either way). */
+  async login(email: string, password: string): Promise<Account | undefined> {
+    const row = await this.o.db.selectFrom('accounts').select(['id', 'email', 'password_hash', 'disabled_at'])
+      .where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+    const ok = await checkPassword(password, row?.password_hash);
+    return ok && row && !row.disabled_at ? { id: row.id, email: row.email } : undefined;
+  }
+
+  /** The operator's account id (the operator administers every app). */
+  async operatorId(): Promise<string | undefined> {
+    return (await this.o.db.selectFrom('platform_state').select('value').where('name', '=', OPERATOR).executeTakeFirst())?.value;
+  }
+
+  async isOperator(accountId: string): Promise<boolean> {
+    return (await this.operatorId()) === accountId;
+  }
+
+  /** A new account that logs in with `password` (the operator makes accounts: POST /accounts). */
+  async create(email: string, password: string): Promise<AccountRow> {
+    const problem = emailProblem(email) ?? passwordProblem(password);
+    if (problem) throw invalid(problem);
+    const t = now();
+    const row = {
+      id: randomUUID(), email: email.trim().toLowerCase(), api_key_hash: hashKey(newKey()), password_hash: await hashPassword(password),
+      name: null, disabled_at: null, created_at: t, updated_at: t,
+    };
+    try {
+      await this.o.db.insertInto('accounts').values(row).execute();
+    } catch (err) {
+      if (/UNIQUE/.test(String(err))) throw invalid(`An account with the email ${row.email} already exists.`);
+      throw err;
+    }
+    return row;
+  }
+
+  /** Every account, oldest first (for the operator). */
+  list(): Promise<AccountRow[]> {
+    return this.o.db.selectFrom('accounts').selectAll().orderBy('created_at').execute();
+  }
+
+  /** An account by id or email; a 404 when there is none. */
+  async find(idOrEmail: string): Promise<AccountRow> {
+    const key = idOrEmail.trim().toLowerCase();
+    const row = await this.o.db.selectFrom('accounts').selectAll().where((eb) => eb.or([eb('id', '=', key), eb('email', '=', key)])).executeTakeFirst();
+    if (!row) throw notFound('user', "Couldn't find that user.");
+    return row;
+  }
+
+  /** Disables (or enables again) an account; the operator's own account cannot be disabled. */
+  async setDisabled(a: AccountRow, disabled: boolean): Promise<AccountRow> {
+    if (disabled && await this.isOperator(a.id)) throw invalid("The operator's account cannot be disabled; change SLIPWAY_OPERATOR_EMAIL to hand the platform to another account first.");
+    const t = now();
+    const disabled_at = disabled ? (a.disabled_at ?? t) : null;
+    await this.o.db.updateTable('accounts').set({ disabled_at, updated_at: t }).where('id', '=', a.id).execute();
+    return { ...a, disabled_at, updated_at: t };
+  }
+
+  /** Changes the account's name, or its password (the current one must be given, if it has one). */
+  async update(a: AccountRow, o: { name?: string; password?: string; new_password?: string }): Promise<AccountRow> {
+    const next = { ...a, updated_at: now() };
+    if (o.name !== undefined) {
+      if (o.name.length > 100) throw invalid('name must be at most 100 characters.');
+      next.name = o.name;
+    }
+    if (o.new_password !== undefined) {
+      const problem = passwordProblem(o.new_password);
+      if (problem) throw invalid(problem);
+      // An account without a password yet (the operator's) sets its first one with its key alone.
+      if (a.password_hash !== null && (typeof o.password !== 'string' || !(await checkPassword(o.password, a.password_hash)))) {
+        throw new PlatformError(403, 'forbidden', 'To change the password, give the current one as "password" (and the new one as "new_password").');
+      }
+      next.password_hash = await hashPassword(o.new_password);
+    }
+    await this.o.db.updateTable('accounts').set({ name: next.name, password_hash: next.password_hash, updated_at: next.updated_at }).where('id', '=', a.id).execute();
+    return next;
   }
 
   /** Accounts by id, for showing who made a release or build (missing ids are `unknownUser`). */
@@ -75,7 +204,7 @@ export class Accounts {
       if (!operator) {
         const k = key ?? generate();
         const id = randomUUID();
-        await trx.insertInto('accounts').values({ id, email, api_key_hash: hashKey(k), created_at: t, updated_at: t }).execute();
+        await trx.insertInto('accounts').values({ id, email, api_key_hash: hashKey(k), password_hash: null, name: null, disabled_at: null, created_at: t, updated_at: t }).execute();
         await record(id);
         return { created: true, key: k };
       }

@@ -1,6 +1,11 @@
 // What the API is handed by the composition root: the components it serves, and the public addresses.
 // Each route file takes only the part it uses (`Pick<ApiDeps, ...>`), so its tests pass narrow fakes.
 import type { Accounts } from '../accounts/index.ts';
+import type { Authorizations } from '../accounts/authorizations.ts';
+import type { LoginThrottle, RateLimiter } from '../accounts/throttle.ts';
+import type { AppAccess } from '../apps/access.ts';
+import type { Collaborators } from '../apps/collaborators.ts';
+import type { Teams } from '../apps/teams.ts';
 import type { Addons } from '../addons/index.ts';
 import type { Apps, Domains, Features, SniEndpoints } from '../apps/index.ts';
 import type { BuildpackInstallations } from '../build/installations.ts';
@@ -36,7 +41,15 @@ export interface RendezvousApi {
 
 export interface ApiDeps {
   rendezvous: RendezvousApi;
-  accounts: Pick<Accounts, 'users' | 'authenticate'>;
+  accounts: Pick<Accounts, 'users' | 'authenticate' | 'login' | 'create' | 'list' | 'find' | 'setDisabled' | 'update' | 'isOperator'>;
+  authorizations: Authorizations;
+  /** Who may reach which app (apps/access.ts: the one decision every door asks). */
+  access: AppAccess;
+  teams: Teams;
+  collaborators: Collaborators;
+  loginThrottle: LoginThrottle;
+  /** Each account's API calls (absent: no limit, SLIPWAY_API_RATE_LIMIT=0). */
+  rateLimiter?: RateLimiter;
   apps: Apps;
   domains: Domains;
   /** Custom domains' certificates (SNI endpoints), served by the router. */

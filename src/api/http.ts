@@ -9,11 +9,26 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { Account } from '../accounts/index.ts';
+import type { RateLimiter } from '../accounts/throttle.ts';
+import type { AppRole } from '../apps/access.ts';
+import type { AppRow } from '../apps/index.ts';
 import { PlatformError } from '../errors.ts';
 import { ERROR_MESSAGE } from './schemas.ts';
 
 declare module 'fastify' {
-  interface FastifyRequest { account: Account }
+  interface FastifyRequest {
+    account: Account;
+    /** The OAuth authorization whose token the caller presented (`~` in /oauth/authorizations/~). */
+    authorizationId?: string;
+    /** The app a `/apps/:app/...` route names, once the caller's access to it is checked. */
+    appAccess?: { app: AppRow; role: AppRole };
+  }
+  interface FastifyContextConfig {
+    /** The route changes who owns or reaches the app (destroy, transfer, collaborators): owner or team admin only. */
+    manage?: boolean;
+    /** The route checks app access itself (its app is not in `:app`, or is named on the way in). */
+    ownAccessCheck?: boolean;
+  }
 }
 
 export type Api = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -26,10 +41,21 @@ export interface HttpApiOptions {
   onInternalError: (err: Error) => void;
   /** The platform's log (none: Fastify logs nothing). A request's lines carry its `request_id`. */
   logger?: FastifyBaseLogger;
+  /**
+   * Checks the caller may use the app a route's `:app` names (`manage`: may change who owns or reaches
+   * it), and returns it; throws Heroku's 404 (or 403) otherwise. Absent: route tests, every app allowed.
+   */
+  appAccess?: (account: Account, app: string, manage: boolean) => Promise<{ app: AppRow; role: AppRole }>;
+  /** Each account's calls (absent: unlimited). */
+  rateLimiter?: RateLimiter;
 }
 
 /** Paths anyone may ask without a key. */
 const PUBLIC_PATHS = new Set(['/', '/openapi.json']);
+/** Answered to a password (HTTP Basic email:password) as well as to a key: the route checks it. */
+const LOGIN_PATH = '/oauth/authorizations';
+/** Asking what is left does not spend a call (as Heroku's). */
+const RATE_LIMITS_PATH = '/account/rate-limits';
 
 export async function createHttpApi(o: HttpApiOptions): Promise<Api> {
   const app = Fastify({
@@ -67,10 +93,27 @@ export async function createHttpApi(o: HttpApiOptions): Promise<Api> {
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('Request-Id', req.id);
-    if (PUBLIC_PATHS.has(req.url.split('?')[0]!)) return;
+    const path = req.url.split('?')[0]!;
+    if (PUBLIC_PATHS.has(path)) return;
     const account = await o.authenticate(req.raw);
-    if (!account) throw new PlatformError(401, 'unauthorized', 'Invalid credentials provided: pass your API key as `Authorization: Bearer <key>` (slipway login stores it).');
-    req.account = account;
+    if (!account) {
+      if (path === LOGIN_PATH && req.method === 'POST' && /^basic\s/i.test(req.headers.authorization ?? '')) return;
+      throw new PlatformError(401, 'unauthorized', 'Invalid credentials provided: pass your API key as `Authorization: Bearer <key>` (slipway login stores it).');
+    }
+    // The account alone goes on (routes hand it on as a release's or build's user); the token's authorization apart.
+    req.account = { id: account.id, email: account.email };
+    req.authorizationId = account.authorizationId;
+    const spent = !o.rateLimiter || path === RATE_LIMITS_PATH || o.rateLimiter.take(account.id);
+    if (o.rateLimiter) {
+      reply.header('RateLimit-Remaining', String(o.rateLimiter.remaining(account.id)));
+      reply.header('RateLimit-Limit', String(o.rateLimiter.capacity));
+    }
+    if (!spent) throw new PlatformError(429, 'rate_limit', 'Your account reached the API rate limit: calls refill at 75 a minute. Wait a little and try again (GET /account/rate-limits says what is left).');
+    // A route naming an app answers only to those with access to it (`appAccess`, one decision for every
+    // door), before its body is even read: an outsider learns nothing from a validation error.
+    const name = (req.params as { app?: unknown } | undefined)?.app;
+    if (typeof name !== 'string' || !o.appAccess || req.routeOptions.config.ownAccessCheck) return;
+    req.appAccess = await o.appAccess(account, name, req.routeOptions.config.manage === true);
   });
   app.addHook('onResponse', async (req, reply) => {
     req.log.debug({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request completed');

@@ -22,6 +22,8 @@ import { featureRoutes } from './routes/features.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { releaseRoutes } from './routes/releases.ts';
 import { accountRoutes } from './routes/account.ts';
+import { oauthRoutes } from './routes/oauth.ts';
+import { teamRoutes } from './routes/teams.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 
 export interface ApiServerOptions {
@@ -51,6 +53,8 @@ export async function createApiServer(o: ApiServerOptions) {
   const logger = componentLogger(o.logger, 'api');
   const app = await createHttpApi({
     authenticate: async (req) => (await o.deps.accounts.authenticate(req)) ?? (req.headers.authorization ? undefined : o.dashboard?.authenticate(req)),
+    appAccess: (account, app, manage) => o.deps.access.appFor(account, app, manage),
+    rateLimiter: o.deps.rateLimiter,
     onInternalError: o.onInternalError ?? ((err) => logger.error({ err }, 'internal error')),
     logger,
     serverFactory: (handler) => {
@@ -94,6 +98,8 @@ export async function createApiServer(o: ApiServerOptions) {
 /** Every route of the API, each file given the components it serves. */
 export function registerRoutes(app: Api, d: ApiDeps): void {
   accountRoutes(app, d);
+  oauthRoutes(app, d);
+  teamRoutes(app, d);
   appRoutes(app, d);
   releaseRoutes(app, d);
   buildRoutes(app, d);

@@ -48,7 +48,7 @@ export function fake<T>(impl: Partial<Record<keyof T, unknown>>, name = 'compone
 export function appRow(name = 'my-app', o: Partial<AppRow> = {}): AppRow {
   const t = '2026-12-01T10:00:00.000Z';
   return {
-    id: `a0000000-0000-4000-8000-${name.length.toString().padStart(12, '0')}`, name, owner_id: USER.id, stack: 'slipway-12', maintenance: 0,
+    id: `a0000000-0000-4000-8000-${name.length.toString().padStart(12, '0')}`, name, owner_id: USER.id, team_id: null, stack: 'slipway-12', maintenance: 0,
     buildpack_provided_description: null, released_at: null, created_at: t, updated_at: t, ...o,
   };
 }

@@ -82,8 +82,8 @@ export class Apps {
     return row?.size ?? null;
   }
 
-  /** A new app owned by `owner`; a Heroku-style name is generated when none is given. */
-  async create(owner: User, o: { name?: string | null; stack?: string | { name?: string } | null } = {}): Promise<AppRow> {
+  /** A new app owned by `owner` (or by `team`, made by `owner`); a Heroku-style name is generated when none is given. */
+  async create(owner: User, o: { name?: string | null; stack?: string | { name?: string } | null; team?: { id: string; name: string } } = {}): Promise<AppRow> {
     const stack = typeof o.stack === 'string' ? o.stack : o.stack?.name;
     if (o.stack != null && stack !== this.o.stack) {
       throw invalid(`Stack ${JSON.stringify(o.stack)} is not available; this platform runs ${this.o.stack}.`);
@@ -100,7 +100,7 @@ export class Apps {
     if (await this.byName(name)) throw invalid(`Name ${name} is already taken.`);
     const t = now();
     const row: AppRow = {
-      id: randomUUID(), name, owner_id: owner.id, stack: this.o.stack, maintenance: 0, buildpack_provided_description: null,
+      id: randomUUID(), name, owner_id: owner.id, team_id: o.team?.id ?? null, stack: this.o.stack, maintenance: 0, buildpack_provided_description: null,
       released_at: null, created_at: t, updated_at: t,
     };
     await this.o.repos.create(row.id);
@@ -108,9 +108,11 @@ export class Apps {
     try {
       // Counted and inserted in one transaction: apps created side by side cannot pass the limit together.
       await this.o.db.transaction().execute(async (trx) => {
-        const owned = await trx.selectFrom('apps').select((eb) => eb.fn.countAll<number>().as('n')).where('owner_id', '=', owner.id).executeTakeFirstOrThrow();
+        // A team's apps count against the team, an account's personal apps against the account.
+        const count = trx.selectFrom('apps').select((eb) => eb.fn.countAll<number>().as('n'));
+        const owned = await (o.team ? count.where('team_id', '=', o.team.id) : count.where('owner_id', '=', owner.id).where('team_id', 'is', null)).executeTakeFirstOrThrow();
         if (Number(owned.n) >= max) {
-          throw invalid(`You've reached the limit of ${max} apps for this account (SLIPWAY_APPS_PER_ACCOUNT). Delete some apps (apps:destroy) or ask the operator to raise it.`);
+          throw invalid(`You've reached the limit of ${max} apps for this ${o.team ? `team (${o.team.name})` : 'account'} (SLIPWAY_APPS_PER_ACCOUNT). Delete some apps (apps:destroy) or ask the operator to raise it.`);
         }
         await trx.insertInto('apps').values(row).execute();
       });

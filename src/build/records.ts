@@ -61,9 +61,10 @@ export class SlugRecords {
    * A slug this app may release: its own, or another app's (promotion), which gets a row of its own here
    * pointing at the same blob (blobs are content-addressed, so nothing is copied).
    */
-  async releasable(appId: string, id: string): Promise<SlugRow> {
+  async releasable(appId: string, id: string, mayUse: (appId: string) => Promise<boolean> = async () => true): Promise<SlugRow> {
     const slug = await this.o.db.selectFrom('slugs').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!slug) throw notFound('slug', `Couldn't find that slug (${id}).`);
+    // Another app's slug (a promotion) only for those who reach that app too.
+    if (!slug || (slug.app_id !== appId && !(await mayUse(slug.app_id)))) throw notFound('slug', `Couldn't find that slug (${id}).`);
     if (!slug.blob) throw invalid(`Slug ${id} has no tarball yet: PUT it to the slug's blob.url first.`);
     if (!this.o.blobs.has(slug.blob)) throw invalid(`Slug ${id}'s tarball is no longer stored (removed by housekeeping); build it again.`);
     if (slug.app_id === appId) return slug;

@@ -16,6 +16,8 @@ export interface RequestOptions {
   partial?: boolean;
   /** Use this key instead of the configured one (`login` verifying a new key). */
   key?: string;
+  /** HTTP Basic email and password instead of a key (`login` trading a password for a token). */
+  basic?: { email: string; password: string };
 }
 
 export interface ApiClientOptions {
@@ -97,7 +99,8 @@ export class ApiClient {
     // Without a key the request still goes out: an unreachable platform is the better thing to report.
     const key = o.key ?? this.opts.key;
     const headers: Record<string, string> = { Accept: ACCEPT, 'User-Agent': this.opts.userAgent, ...extra };
-    if (key !== undefined) headers.Authorization = `Bearer ${key}`;
+    if (o.basic) headers.Authorization = `Basic ${Buffer.from(`${o.basic.email}:${o.basic.password}`).toString('base64')}`;
+    else if (key !== undefined) headers.Authorization = `Bearer ${key}`;
     const init: RequestInit = { method, headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
     if (o.body !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -122,6 +125,7 @@ export class ApiClient {
         body = text;
       }
     }
+    if (!res.ok && res.status === 401 && o.basic) throw new CliError(`Invalid email or password for ${hostLabel(this.base)}.`);
     if (!res.ok) throw this.error(res.status, method, url, body, o.key !== undefined);
     return { status: res.status, headers: res.headers, body };
   }

@@ -26,7 +26,7 @@ ${o.error ? `<p class="error" role="alert">${esc(o.error)}</p>` : ''}
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
 </form>
-<p class="hint">Until passwords arrive, the password is your API key (<code>slipway auth:token</code>).</p>
+<p class="hint">The operator may also sign in with the API key as the password (<code>slipway auth:token</code>).</p>
 </main></body></html>`;
 }
 

@@ -29,6 +29,18 @@ test('signIn takes the account\'s email with its key as the password, and nothin
   await close();
 });
 
+test('signIn takes an account\'s email and password (the same scrypt check as the API\'s login), and refuses a disabled one', async () => {
+  const { db, close } = await setup();
+  const accounts = new Accounts({ db });
+  const bob = await accounts.create('bob@example.com', 'correct horse battery staple');
+  assert.equal((await signIn(db, 'bob@example.com', 'correct horse battery staple'))?.id, bob.id);
+  assert.equal(await signIn(db, 'bob@example.com', 'correct horse battery stable'), undefined, 'a wrong password');
+  assert.equal(await signIn(db, 'op@example.com', 'correct horse battery staple'), undefined, 'another account\'s password');
+  await db.updateTable('accounts').set({ disabled_at: new Date().toISOString() }).where('id', '=', bob.id).execute();
+  assert.equal(await signIn(db, 'bob@example.com', 'correct horse battery staple'), undefined, 'a disabled account');
+  await close();
+});
+
 test('a session is the account only with its cookie, its CSRF token and from its own origin, until it expires', async () => {
   const { db, close, sessions, advance } = await setup();
   const account = (await signIn(db, 'op@example.com', 'the-operator-key'))!;

@@ -25,7 +25,8 @@ export interface PushContext {
 export interface GitHttpOptions {
   repos: Repos;
   authenticate: (req: IncomingMessage) => Promise<GitUser | undefined>;
-  findApp: (name: string) => Promise<GitApp | undefined>;
+  /** The app named, if `user` may use it (apps/access.ts decides); undefined answers as if there were none. */
+  findApp: (user: GitUser, name: string) => Promise<GitApp | undefined>;
   /** Where the pre-receive hook posts the pushed refs (the platform's internal hook endpoint). */
   hookUrl: string;
   /** The most a request body may hold once decompressed (SLIPWAY_PUSH_MAX_BYTES); past it, 413. */
@@ -78,7 +79,7 @@ export class GitHttp {
       res.setHeader('WWW-Authenticate', 'Basic realm="Slipway"');
       return text(res, 401, 'Invalid credentials: use your API key as the password (slipway login writes it to ~/.netrc).\n');
     }
-    const app = await this.o.findApp(name);
+    const app = await this.o.findApp(user, name);
     if (!app) return text(res, 404, `Couldn't find that app: ${name}.\n`);
     const repo = this.o.repos.path(app.id);
     if (action === 'info/refs') {

@@ -8,6 +8,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Accounts } from '../accounts/index.ts';
 import { Dashboard } from '../dashboard/index.ts';
+import { Authorizations } from '../accounts/authorizations.ts';
+import { LoginThrottle, RateLimiter } from '../accounts/throttle.ts';
+import { AppAccess } from '../apps/access.ts';
+import { Collaborators } from '../apps/collaborators.ts';
+import { Teams } from '../apps/teams.ts';
 import { webUrl } from '../api/deps.ts';
 import { createApiServer } from '../api/server.ts';
 import { Addons, managedKeys } from '../addons/index.ts';
@@ -62,6 +67,8 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   if (migrated) say(`Encrypted ${migrated} stored secret${migrated === 1 ? '' : 's'} in the current format (each bound to its row).`);
 
   const accounts = new Accounts({ db });
+  const access = new AppAccess({ db, logger: log });
+  const teams = new Teams({ db, isOperator: (id) => accounts.isOperator(id) });
   const op = await accounts.ensureOperator(config.operatorEmail, config.operatorKey, () => randomBytes(24).toString('hex'));
   const keyFile = join(config.dataDir, 'operator.key');
   if (op.key || (config.operatorKey && (op.replaced || !existsSync(keyFile)))) {
@@ -146,7 +153,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const git = new GitHttp({
     repos,
     authenticate: (req) => accounts.authenticate(req),
-    findApp: (name) => apps.byName(name),
+    findApp: (user, name) => access.appNamedFor(user, name, 'git'),
     hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`, maxPushBytes: config.pushMaxBytes, logger: log,
   });
   const deployer = new Deployer({
@@ -177,7 +184,9 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     routerMetrics.record(appId, status, ms, bytes, code, at);
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
-      rendezvous, routerMetrics, routerMetricsStore, dynoMetrics, addons, accounts, apps, domains, sniEndpoints,
+      rendezvous, routerMetrics, routerMetricsStore, dynoMetrics, addons, accounts, apps, access, teams,
+      authorizations: new Authorizations({ db }), collaborators: new Collaborators({ db, maxPerAccount: config.appsPerAccount }),
+      loginThrottle: new LoginThrottle(), rateLimiter: config.apiRateLimit > 0 ? new RateLimiter({ capacity: config.apiRateLimit, perMinute: config.apiRateLimit / 60 }) : undefined, domains, sniEndpoints,
       features: new Features({ db, dynos }), buildpacks: new BuildpackInstallations({ db, localBuildpackDirs: config.localBuildpackDirs }), builds: new BuildRecords({ db }),
       slugs: new SlugRecords({ db, stack: runtime.stack, blobs }),
       releases, dynos, builder, deployer, repos, logs, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,

@@ -6,6 +6,47 @@ export interface AccountsTable {
   email: string;
   /** sha256 hex of the API key; the key itself is never stored. */
   api_key_hash: string;
+  /** scrypt of the account's password (passwords.ts); null for an account that logs in with its key only. */
+  password_hash: string | null;
+  name: string | null;
+  /** Set when the operator disabled the account: its keys and password stop working. */
+  disabled_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An OAuth authorization: a token (`heroku login`, `authorizations:create`), stored as its sha256. */
+export interface AuthorizationsTable {
+  id: string;
+  account_id: string;
+  token_hash: string;
+  description: string;
+  /** When the token stops working; null: never. */
+  expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TeamsTable {
+  id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TeamMembersTable {
+  team_id: string;
+  account_id: string;
+  role: 'admin' | 'member';
+  created_at: string;
+  updated_at: string;
+}
+
+/** An app's collaborators (the owner is not one of them: apps.owner_id). */
+export interface CollaboratorsTable {
+  id: string;
+  app_id: string;
+  account_id: string;
   created_at: string;
   updated_at: string;
 }
@@ -14,6 +55,8 @@ export interface AppsTable {
   id: string;
   name: string;
   owner_id: string;
+  /** The team that owns the app; null for a personal app (owned by owner_id). */
+  team_id: string | null;
   stack: string;
   maintenance: number;
   buildpack_provided_description: string | null;
@@ -236,6 +279,10 @@ export interface Database {
   app_features: AppFeaturesTable;
   log_drains: LogDrainsTable;
   accounts: AccountsTable;
+  authorizations: AuthorizationsTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
+  collaborators: CollaboratorsTable;
   apps: AppsTable;
   buildpack_installations: BuildpackInstallationsTable;
   config_vars: ConfigVarsTable;
@@ -345,5 +392,24 @@ export const MIGRATIONS: Migration[] = [
   CREATE TABLE dyno_metrics (
     app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, minute TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
     PRIMARY KEY (app_id, minute, type));
+  `,
+  `
+  ALTER TABLE accounts ADD COLUMN password_hash TEXT;
+  ALTER TABLE accounts ADD COLUMN name TEXT;
+  ALTER TABLE accounts ADD COLUMN disabled_at TEXT;
+  CREATE TABLE authorizations (
+    id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE, description TEXT NOT NULL, expires_at TEXT,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  CREATE INDEX authorizations_account ON authorizations (account_id);
+  CREATE TABLE teams (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  CREATE TABLE team_members (
+    team_id TEXT NOT NULL REFERENCES teams(id) ON DELETE CASCADE, account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    role TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (team_id, account_id));
+  CREATE TABLE collaborators (
+    id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (app_id, account_id));
+  ALTER TABLE apps ADD COLUMN team_id TEXT REFERENCES teams(id);
   `,
 ];

@@ -5,6 +5,7 @@ import { backupName, type BackupRow } from '../../addons/index.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { Api } from '../http.ts';
 import { AppName, AppParams, Maybe } from '../schemas.ts';
+import { addonGuards } from './addons.ts';
 
 export type BackupRouteDeps = Pick<ApiDeps, 'apps' | 'addons'>;
 
@@ -20,7 +21,8 @@ const BackupParams = Type.Object({ app: AppName, name: Type.String({ description
 const DatabaseBody = Type.Object({ addon: Maybe(Type.String(), 'addon must be an add-on or attachment name, e.g. "DATABASE".') });
 
 export function addonBackupRoutes(api: Api, d: BackupRouteDeps): void {
-  const database = async (appId: string, ref: string | null | undefined) => d.addons.get(ref || 'DATABASE', appId);
+  // Only a database owned by or attached to the app: add-on names are platform-wide.
+  const database = async (appId: string, ref: string | null | undefined) => addonGuards(d).onApp(ref || 'DATABASE', appId);
 
   api.get('/apps/:app/pg-backups', { schema: { params: AppParams } }, async (req) => {
     const a = await d.apps.find(req.params.app);

@@ -5,38 +5,40 @@ import { findService } from '../../addons/index.ts';
 import { invalid, notFound } from '../errors.ts';
 import type { Api } from '../http.ts';
 import { AnyBody, IdParams } from '../schemas.ts';
-import { addonViews, type AddonRouteDeps } from './addons.ts';
+import { addonGuards, addonViews, type AddonRouteDeps } from './addons.ts';
 
 const CredParams = Type.Object({ id: Type.String(), cred: Type.String({ description: 'credential name (only "default" here)' }) });
 
 export function addonDataRoutes(api: Api, d: AddonRouteDeps): void {
   const addons = d.addons;
   const view = addonViews(d);
-  const info = async (id: string) => {
-    const addon = await addons.get(id);
+  const guard = addonGuards(d);
+  type Caller = { id: string; email: string };
+  const info = async (caller: Caller, id: string) => {
+    const addon = await guard.reachable(caller, id);
     return { addon, info: (await addons.info(addon)).map(([name, value]) => ({ name, values: [value] })) };
   };
   const url = (config: string) => (JSON.parse(config) as { URL?: string }).URL ?? null;
 
   api.get('/addons/:id/info', { schema: { params: IdParams } }, async (req) => {
-    const { addon, info: lines } = await info(req.params.id);
+    const { addon, info: lines } = await info(req.account, req.params.id);
     return { addon: await view.addon(addon), info: lines };
   });
   // Heroku's data API path for pg:info; the CLI adds the Add-on line itself.
   api.get('/client/v11/databases/:id', { schema: { params: IdParams } }, async (req) => {
-    const { addon, info: lines } = await info(req.params.id);
+    const { addon, info: lines } = await info(req.account, req.params.id);
     return { resource_url: url(addon.config), info: lines.filter((l) => l.name !== 'Add-on') };
   });
   // And its path for redis:info (by add-on name).
   api.get('/redis/v0/databases/:id', { schema: { params: IdParams } }, async (req) => {
-    const addon = await addons.get(req.params.id);
+    const addon = await guard.reachable(req.account, req.params.id);
     if (addon.service === 'heroku-postgresql') throw notFound('add_on', `${addon.name} is not a Redis add-on.`);
-    const { info: lines } = await info(addon.id);
+    const { info: lines } = await info(req.account, addon.id);
     return { resource_url: url(addon.config), plan: addon.plan, info: lines };
   });
   // And its paths for pg:credentials:rotate: the default credential (the only one here), or all of them.
-  const rotatePg = async (id: string, cred: string | undefined, user: { id: string; email: string }) => {
-    const addon = await addons.get(id);
+  const rotatePg = async (id: string, cred: string | undefined, user: Caller) => {
+    const addon = await guard.reachable(user, id, true);
     if (addon.service !== 'heroku-postgresql') throw notFound('add_on', `${addon.name} is not a heroku-postgresql database.`);
     if (cred !== undefined && cred !== 'default') throw invalid(`${addon.name} has only the default credential; rotate that one (without --name).`);
     await addons.rotateCredentials(addon, user);
@@ -47,7 +49,7 @@ export function addonDataRoutes(api: Api, d: AddonRouteDeps): void {
   api.post('/postgres/v0/databases/:id/credentials_rotation', { schema: { params: IdParams, body: AnyBody } },
     (req) => rotatePg(req.params.id, undefined, req.account));
   api.post('/addons/:id/actions/rotate-credentials', { schema: { params: IdParams, body: AnyBody } }, async (req) => {
-    const addon = await addons.get(req.params.id);
+    const addon = await guard.reachable(req.account, req.params.id, true);
     if (!findService(addon.service)) throw invalid(`${addon.name} has no credentials to rotate.`);
     await addons.rotateCredentials(addon, req.account);
     return view.addon(await addons.get(addon.id));

@@ -10,7 +10,7 @@ import { paginate, parseRange, type Page } from '../range.ts';
 import { AppName, AppParams, Maybe, Ref, refOf } from '../schemas.ts';
 import * as s from '../serialize.ts';
 
-export type ReleaseRouteDeps = Pick<ApiDeps, 'apps' | 'accounts' | 'releases' | 'slugs' | 'releaseOutputs' | 'publicUrl'>;
+export type ReleaseRouteDeps = Pick<ApiDeps, 'apps' | 'accounts' | 'releases' | 'slugs' | 'releaseOutputs' | 'publicUrl'> & Partial<Pick<ApiDeps, 'access'>>;
 
 export function sendPage<T>(reply: FastifyReply, fields: string[], page: Page<T>) {
   reply.header('Accept-Ranges', fields.join(', ')).header('Content-Range', page.contentRange).status(page.status);
@@ -69,7 +69,7 @@ export function releaseRoutes(api: Api, d: ReleaseRouteDeps): void {
       if (!target) throw notFound('release', `Couldn't find that release (${releaseRef}) of ${a.name}.`);
       created = await d.releases.rollback(a.id, req.account, target);
     } else {
-      const slug = await d.slugs.releasable(a.id, slugRef!);
+      const slug = await d.slugs.releasable(a.id, slugRef!, (appId) => (d.access ? d.access.reaches(req.account, appId) : Promise.resolve(true)));
       created = await d.releases.create({
         appId: a.id, user: req.account, slugId: slug.id,
         description: req.body.description || `Deploy ${slug.commit ? slug.commit.slice(0, 7) : slug.id.slice(0, 8)}`,

@@ -1,6 +1,7 @@
 // Every CLI command, for dispatch and generated help. Adding a command = one file + one line here.
 
 import type { Command } from '../command.ts';
+import { create as accountsCreate, disable as accountsDisable, enable as accountsEnable, list as accounts } from './accounts/index.ts';
 import addons from './addons/index.ts';
 import addonsAttach from './addons/attach.ts';
 import addonsCreate from './addons/create.ts';
@@ -9,7 +10,12 @@ import addonsDetach from './addons/detach.ts';
 import addonsInfo from './addons/info.ts';
 import { plans as addonsPlans, services as addonsServices } from './addons/services.ts';
 import addonsUpgrade from './addons/upgrade.ts';
+import { add as accessAdd, list as access, remove as accessRemove } from './access/index.ts';
 import apps from './apps/index.ts';
+import appsRename from './apps/rename.ts';
+import appsTransfer from './apps/transfer.ts';
+import { create as authorizationsCreate, list as authorizations, revoke as authorizationsRevoke, rotate as authorizationsRotate } from './authorizations/index.ts';
+import { addMember as membersAdd, create as teamsCreate, list as teams, members, removeMember as membersRemove } from './teams/index.ts';
 import appsCreate from './apps/create.ts';
 import appsDestroy from './apps/destroy.ts';
 import appsInfo from './apps/info.ts';
@@ -70,6 +76,9 @@ import runDetached from './run/detached.ts';
 import version from './version.ts';
 
 export const commands: readonly Command[] = [
+  accounts, accountsCreate, accountsDisable, accountsEnable, access, accessAdd, accessRemove,
+  authorizations, authorizationsCreate, authorizationsRevoke, authorizationsRotate,
+  teams, teamsCreate, members, membersAdd, membersRemove, appsRename, appsTransfer,
   addons, addonsAttach, addonsCreate, addonsDestroy, addonsDetach, addonsInfo, addonsPlans, addonsServices, addonsUpgrade,
   apps, appsCreate, appsDestroy, appsInfo, appsOpen,
   login, logout, authToken, authWhoami,

@@ -17,14 +17,17 @@ export default defineCommand({
     remote: flag.string({ char: 'r', helpValue: 'REMOTE', default: 'slipway', description: 'the git remote to create' }),
     'no-remote': flag.boolean({ description: 'do not create a git remote' }),
     buildpack: flag.string({ char: 'b', helpValue: 'BUILDPACK', description: 'buildpack URL or name to use for this app' }),
+    team: flag.string({ char: 't', helpValue: 'TEAM', description: 'create the app in this team' }),
     json: jsonFlag,
   },
-  examples: ['slipway apps:create', 'slipway apps:create demo --buildpack heroku/nodejs'],
+  examples: ['slipway apps:create', 'slipway apps:create demo --buildpack heroku/nodejs', 'slipway apps:create demo --team my-team'],
   async run({ flags, args, api, ui, cwd }) {
     const name = args.name;
     const app = await ui.action(
       name ? `Creating ${name}` : 'Creating app',
-      () => api.post<App>('/apps', name ? { name } : {}),
+      () => (flags.team
+        ? api.post<App>('/teams/apps', { ...(name ? { name } : {}), team: flags.team })
+        : api.post<App>('/apps', name ? { name } : {})),
       (a) => (name ? undefined : a.name),
     );
     const buildpack = flags.buildpack;

@@ -1,0 +1,117 @@
+// Two brakes on callers. Failed password logins: after a few, each further try for that email waits
+// longer, and past a limit the email's password logins are refused for a while (the key of a logged-in
+// session keeps working). API calls: a per-account token bucket as Heroku's (4500 calls, refilled at
+// 75 a minute); `RateLimit-Remaining` says what is left and an empty bucket answers 429.
+// Both live in memory: a restart forgets them, which only ever lets a caller in sooner.
+
+export interface LoginThrottleOptions {
+  /** Failures before tries are slowed (default 3). */
+  slowAfter?: number;
+  /** Failures before logins are refused (default 10). */
+  lockAfter?: number;
+  /** How long a refusal lasts (default 15 minutes). */
+  lockMs?: number;
+  /** The wait added per failure past `slowAfter` (default 1 s, at most 8 s). */
+  stepMs?: number;
+  clock?: () => number;
+}
+
+interface Failures { count: number; last: number }
+
+/** Entries kept at most (the oldest go first): an attacker cycling emails cannot grow it without bound. */
+const MAX_TRACKED = 10_000;
+
+export class LoginThrottle {
+  private readonly failures = new Map<string, Failures>();
+  private readonly clock: () => number;
+
+  constructor(private readonly o: LoginThrottleOptions = {}) {
+    this.clock = o.clock ?? Date.now;
+  }
+
+  private get lockMs() { return this.o.lockMs ?? 15 * 60_000; }
+
+  /** Before a try: how long to wait first, or how long logins stay refused. */
+  before(key: string): { waitMs: number } | { refusedForMs: number } {
+    const f = this.current(key);
+    if (!f) return { waitMs: 0 };
+    if (f.count >= (this.o.lockAfter ?? 10)) return { refusedForMs: f.last + this.lockMs - this.clock() };
+    const over = f.count - (this.o.slowAfter ?? 3);
+    return { waitMs: over < 0 ? 0 : Math.min((over + 1) * (this.o.stepMs ?? 1000), 8000) };
+  }
+
+  /** Records a failure; returns how many there have been in a row. */
+  failed(key: string): number {
+    const f = this.current(key) ?? { count: 0, last: 0 };
+    this.failures.delete(key);
+    if (this.failures.size >= MAX_TRACKED) this.failures.delete(this.failures.keys().next().value!);
+    this.failures.set(key, { count: f.count + 1, last: this.clock() });
+    return f.count + 1;
+  }
+
+  succeeded(key: string): void {
+    this.failures.delete(key);
+  }
+
+  /** The failures still counting (they are forgotten once a refusal's time has passed since the last). */
+  private current(key: string): Failures | undefined {
+    const f = this.failures.get(key);
+    if (f && this.clock() - f.last >= this.lockMs) {
+      this.failures.delete(key);
+      return undefined;
+    }
+    return f;
+  }
+}
+
+export interface RateLimitOptions {
+  /** The bucket's size (default 4500, Heroku's). */
+  capacity?: number;
+  /** Tokens added per minute (default 75, Heroku's 4500 an hour). */
+  perMinute?: number;
+  clock?: () => number;
+}
+
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly clock: () => number;
+  readonly capacity: number;
+
+  constructor(private readonly o: RateLimitOptions = {}) {
+    this.clock = o.clock ?? Date.now;
+    this.capacity = o.capacity ?? 4500;
+  }
+
+  /** What is left for the account, without spending any. */
+  remaining(id: string): number {
+    return Math.floor(this.bucket(id).tokens);
+  }
+
+  /** Spends one call; false when the bucket is empty (the caller answers 429). */
+  take(id: string): boolean {
+    const b = this.bucket(id);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  private bucket(id: string) {
+    const t = this.clock();
+    let b = this.buckets.get(id);
+    if (!b) {
+      if (this.buckets.size >= MAX_TRACKED) this.dropFull();
+      b = { tokens: this.capacity, at: t };
+      this.buckets.set(id, b);
+    }
+    b.tokens = Math.min(this.capacity, b.tokens + ((t - b.at) / 60_000) * (this.o.perMinute ?? 75));
+    b.at = t;
+    return b;
+  }
+
+  /** Forgets the buckets that have refilled (a forgotten bucket starts full, as they are). */
+  private dropFull(): void {
+    for (const [id, b] of this.buckets) {
+      if (b.tokens + ((this.clock() - b.at) / 60_000) * (this.o.perMinute ?? 75) >= this.capacity) this.buckets.delete(id);
+    }
+  }
+}
