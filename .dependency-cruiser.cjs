@@ -14,7 +14,7 @@ const MAY_IMPORT = {
   logs: ['store', 'egress'],
   releases: ['store', 'slugs', 'logs'],
   git: ['deploy', 'build', 'store'],
-  build: ['slugs', 'runtime', 'logs', 'store', 'egress'],
+  build: ['slugs', 'runtime', 'logs', 'store', 'egress', 'appjson'],
   deploy: ['build', 'releases', 'store'],
   dynos: ['runtime', 'releases', 'slugs', 'logs', 'store'],
   // The read-only view of dynos (types only) and nothing else of the dyno manager.
@@ -22,6 +22,10 @@ const MAY_IMPORT = {
   addons: ['releases', 'store', 'supervise'],
   accounts: ['store'],
   apps: ['releases', 'dynos', 'addons', 'store'],
+  appjson: ['runtime'],
+  appsetups: ['appjson', 'addons', 'apps', 'build', 'slugs', 'deploy', 'egress', 'store'],
+  pipelines: ['releases', 'store'],
+  webhooks: ['egress', 'store'],
   api: ['*'],
   cli: [],
 };

@@ -21,6 +21,9 @@ import { featureRoutes } from './routes/features.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { releaseRoutes } from './routes/releases.ts';
 import { accountRoutes } from './routes/account.ts';
+import { appSetupRoutes } from './routes/app-setups.ts';
+import { pipelineRoutes } from './routes/pipelines.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 
 export interface ApiServerOptions {
@@ -98,4 +101,7 @@ export function registerRoutes(app: Api, d: ApiDeps): void {
   addonDataRoutes(app, d);
   addonBackupRoutes(app, d);
   drainRoutes(app, d);
+  appSetupRoutes(app, d);
+  pipelineRoutes(app, d);
+  webhookRoutes(app, d);
 }

@@ -37,6 +37,10 @@ import { Rendezvous } from '../api/rendezvous.ts';
 import { hostname } from 'node:os';
 import { listen } from './listen.ts';
 import { keepServingOnFaults } from './last-resort.ts';
+import { AppSetups } from '../appsetups/index.ts';
+import { Pipelines } from '../pipelines/index.ts';
+import { Webhooks } from '../webhooks/index.ts';
+import { release as releaseShape } from '../api/serialize.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -103,11 +107,23 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const swept = await sweepUnpackLeftovers(join(config.dataDir, 'slugs'));
   if (swept > 0) say(`Removed ${swept} unfinished slug unpack${swept === 1 ? '' : 's'} left by a stopped platform.`);
   const housekeeping = new Housekeeping({ db, blobs, dataDir: config.dataDir, keep: config.releasesKept, graceMs: config.slugGraceMs, inUse: () => dynos.slugsInUse(), logger: log });
+  // App webhooks: events of an app go to its subscribed receivers (egress-guarded, signed, retried).
+  const webhooks = new Webhooks({
+    db, egress: config.allowPrivateTargets, sealer: cipher, retryBaseMs: config.webhookRetryBaseMs, maxAttempts: config.webhookAttempts, logger: log,
+  });
+  const releaseEvent = async (appId: string, r: { id: string }) => {
+    const app = await db.selectFrom('apps').select(['id', 'name']).where('id', '=', appId).executeTakeFirst();
+    const row = await db.selectFrom('releases').selectAll().where('id', '=', r.id).executeTakeFirst();
+    if (!app || !row) return;
+    const user = await db.selectFrom('accounts').select(['id', 'email']).where('id', '=', row.user_id).executeTakeFirst();
+    const actor = user ? { id: user.id, email: user.email } : { id: row.user_id, email: '' };
+    await webhooks.emit(app, 'api:release', 'create', releaseShape(app, row, actor, true, { outputStreamUrl: null, eligibleForRollback: true }), actor);
+  };
   const releases = new Releases({
     db, logs, cipher, blobs, outputs: releaseOutputs, releaseTimeoutMs: config.releaseTimeoutMs, logger: log,
     runReleaseCommand: (r) => dynos.oneOffs.runReleaseCommand({ ...r, releaseId: r.release.id }),
     // A release going live: the dyno manager makes the formation follow it and replaces the dynos.
-    onRelease: async (appId, release) => { await dynos.goLive(appId, release); housekeeping.schedule(); },
+    onRelease: async (appId, release) => { await dynos.goLive(appId, release); housekeeping.schedule(); void releaseEvent(appId, release).catch(() => undefined); },
     // A rollback leaves add-ons' vars as they are now: add-ons are not rolled back.
     managedKeys: (appId) => managedKeys(db, cipher, appId),
   });
@@ -142,6 +158,21 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   });
   const deployer = new Deployer({ builder, buildOutputs, releaseOutputs, settled: (id) => releases.settled({ id }), logger: log });
   const push = new PushHandler({ git, repos, deployer, remoteName: 'slipway' });
+  const buildpackInstallations = new BuildpackInstallations({ db });
+  const appSetups = new AppSetups({
+    db, dataDir: config.dataDir, stacks: [runtime.stack, 'heroku-24'], egress: config.allowPrivateTargets,
+    apps: { create: (o, a) => apps.create(o, a), destroy: (a, u) => apps.destroy(a, u), byId: (id) => apps.find(id).catch(() => undefined) },
+    addons: { create: (o) => addons.create(o) },
+    setConfig: (appId, user, vars) => releases.setConfig(appId, user, vars),
+    setBuildpacks: (appId, urls) => buildpackInstallations.set(appId, urls),
+    recordBuild: (r) => builder.record(r),
+    deploy: (req) => deployer.queue.exclusive(req.app.id, () => deployer.deploy(req)),
+    runOneOff: (appId, command, user, o) => dynos.oneOffs.run(appId, command, user, o),
+    postdeployTimeoutMs: config.postdeployTimeoutMs, webUrl: (name) => webUrl(urls, name), logger: log,
+  });
+  await appSetups.recover();
+  const pipelines = new Pipelines({ db, releases, logger: log });
+  await pipelines.recover();
   // One certificate from the platform's CA for the API's rendezvous and the router's default TLS host.
   const tls = await ensureServerCert(join(config.dataDir, 'tls'), [new URL(config.publicUrl).hostname, 'localhost', '127.0.0.1', hostname(), config.domain, `*.${config.domain}`]);
   const rendezvous = new Rendezvous({
@@ -164,13 +195,13 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
       rendezvous, routerMetrics, routerMetricsStore, addons, accounts, apps, domains, sniEndpoints,
-      features: new Features({ db, dynos }), buildpacks: new BuildpackInstallations({ db }), builds: new BuildRecords({ db }),
+      features: new Features({ db, dynos }), buildpacks: buildpackInstallations, builds: new BuildRecords({ db }),
       slugs: new SlugRecords({ db, stack: runtime.stack, blobs }),
       releases, dynos, builder, deployer, repos, logs, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
       publicUrl: config.publicUrl, domain: config.domain,
       routerPort: config.routerPort, stack: runtime.stack,
       logSessions: { create: (appId, o) => logs.createSession(appId, o) },
-      drains,
+      drains, appSetups, pipelines, webhooks,
     },
     git, push, dataDir: config.dataDir, logger: log,
     sessionStream: (req, res, id) => void logs.handleSessionRequest(req, res, id),
@@ -203,6 +234,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   await router.listen();
   await haproxy?.start();
   await dynos.start();
+  webhooks.start();
   say(`Slipway is running (runtime: ${runtime.name}, stack: ${runtime.stack}).`);
   say(`  API and git:  ${config.publicUrl}   (git remote: ${config.publicUrl}/<app>.git)`);
   say(`  Apps:         ${webUrl(urls, '<app>')}   (router: ${engine === 'haproxy' ? 'HAProxy, Node router behind it' : 'Node'})`);
@@ -218,6 +250,8 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
         await haproxy?.close();
         housekeeping.stop();
         await router.close();
+        await webhooks.stop();
+        await pipelines.stop();
         clearInterval(metricsTimer);
         routerMetrics.flush(true);
         await rendezvous.close();

@@ -54,6 +54,9 @@ import pgCredentialsUrl from './pg/credentials-url.ts';
 import pgInfo from './pg/info.ts';
 import pgPsql from './pg/psql.ts';
 import pipelinesPromote from './pipelines/promote.ts';
+import * as pipelines from './pipelines/index.ts';
+import * as webhooks from './webhooks/index.ts';
+import appsSetup from './apps/setup.ts';
 import ps from './ps/index.ts';
 import psRestart from './ps/restart.ts';
 import psScale from './ps/scale.ts';
@@ -71,7 +74,7 @@ import version from './version.ts';
 
 export const commands: readonly Command[] = [
   addons, addonsAttach, addonsCreate, addonsDestroy, addonsDetach, addonsInfo, addonsPlans, addonsServices, addonsUpgrade,
-  apps, appsCreate, appsDestroy, appsInfo, appsOpen,
+  apps, appsCreate, appsDestroy, appsInfo, appsOpen, appsSetup,
   login, logout, authToken, authWhoami,
   buildpacks, buildpacksAdd, buildpacksClear, buildpacksRemove, buildpacksSet,
   builds, buildsInfo, buildsOutput,
@@ -86,7 +89,8 @@ export const commands: readonly Command[] = [
   logs,
   maintenance, maintenanceOn, maintenanceOff,
   pgInfo, pgPsql, pgCredentialsRotate, pgCredentialsUrl, pgBackups, pgBackupsCapture, pgBackupsRestore,
-  pipelinesPromote,
+  pipelines.list, pipelines.create, pipelines.add, pipelines.info, pipelines.diff, pipelines.remove, pipelines.rename, pipelines.destroy, pipelinesPromote,
+  webhooks.list, webhooks.add, webhooks.info, webhooks.update, webhooks.remove, webhooks.deliveries, webhooks.deliveryInfo, webhooks.events, webhooks.eventInfo,
   ps, psRestart, psScale, psStop, psType,
   redisInfo, redisCli, redisCredentials,
   releases, releasesInfo, releasesOutput, releasesRetry, releasesRollback,
