@@ -1,0 +1,226 @@
+// An app's whole life on one platform: an App Setup from a tarball served on loopback with a full
+// app.json (generated secret, add-on, postdeploy output kept) and one with a bad app.json (refused naming
+// the field, nothing left behind); a three-stage pipeline made and promoted twice with the official heroku
+// CLI, each app serving the same slug with its own config through the router; and a sync webhook added
+// with the official CLI whose receiver (a real local HTTP server checking the HMAC) refuses the first
+// delivery and accepts the retry.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { appFiles } from './helpers/apps.ts';
+import { makeRepo, TestPlatform } from './helpers/platform.ts';
+
+const run = promisify(execFile);
+const HEROKU_VERSION = '11.10.0';
+const CACHE = process.env.SLIPWAY_HEROKU_CLI_CACHE ?? `/var/cache/slipway/heroku-cli-${HEROKU_VERSION}`;
+const HEROKU = join(CACHE, 'node_modules', '.bin', 'heroku');
+
+const until = async <T>(what: () => Promise<T | undefined | false>, seconds: number, why: string): Promise<T> => {
+  const end = Date.now() + seconds * 1000;
+  for (;;) {
+    const v = await what();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out: ${why}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+};
+
+describe('app lifecycle: app.json, App Setups, pipelines, webhooks', () => {
+  const p = new TestPlatform();
+  let work: string;
+  let files: Server;
+  let filesUrl: string;
+  const heroku = async (args: string[]) => {
+    const env = {
+      ...process.env, HOME: join(work, 'home'), HEROKU_HOST: `http://localhost:${p.apiPort}`, HEROKU_API_KEY: p.key,
+      HEROKU_PARTICLEBOARD_URL: `http://localhost:${p.apiPort}`, DISABLE_TELEMETRY: 'true', HEROKU_SKIP_ANALYTICS: '1',
+      HEROKU_SKIP_NEW_VERSION_CHECK: 'true', HEROKU_DISABLE_AUTOUPDATE: '1', NO_COLOR: '1', FORCE_COLOR: '0',
+    };
+    try {
+      const r = await run(HEROKU, args, { env, timeout: 180_000 });
+      return { code: 0, stdout: r.stdout, stderr: r.stderr };
+    } catch (e) {
+      const err = e as { code?: number; stdout?: string; stderr?: string };
+      return { code: err.code ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+    }
+  };
+  /** A source tarball of `tree`, served on loopback; its URL. */
+  const tarball = async (name: string, tree: Record<string, string>) => {
+    const dir = join(work, 'src', name);
+    await mkdir(dir, { recursive: true });
+    for (const [f, text] of Object.entries(tree)) await writeFile(join(dir, f), text);
+    await run('tar', ['-czf', join(work, 'www', `${name}.tgz`), '-C', dir, '.']);
+    return `${filesUrl}/${name}.tgz`;
+  };
+  const setup = async (body: unknown) => {
+    const r = await p.request('POST', '/app-setups', body);
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    assert.equal(r.body.status, 'pending');
+    return until(async () => {
+      const s = (await p.request('GET', `/app-setups/${r.body.id}`)).body;
+      return s.status !== 'pending' && s;
+    }, 600, 'the app setup to end');
+  };
+
+  before(async () => {
+    if (!existsSync(HEROKU)) {
+      await mkdir(CACHE, { recursive: true });
+      await run('npm', ['install', '--prefix', CACHE, '--no-audit', '--no-fund', '--loglevel=error', `heroku@${HEROKU_VERSION}`], { timeout: 600_000 });
+    }
+    work = await mkdtemp(join(tmpdir(), 'slipway-lifecycle-'));
+    await mkdir(join(work, 'home'));
+    await mkdir(join(work, 'www'));
+    files = createServer(async (req, res) => {
+      try {
+        res.end(await readFile(join(work, 'www', (req.url ?? '').replace(/[^\w.-]/g, ''))));
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
+    filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+    // Loopback receivers and tarballs: allowed as an operator would allow them. Retries a second apart.
+    await p.start({ SLIPWAY_ALLOW_PRIVATE_TARGETS: '1', SLIPWAY_WEBHOOK_RETRY_BASE: '1' });
+  });
+  after(async () => {
+    files?.close();
+    await p.cleanup();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  test('an App Setup makes the app whole from app.json; a bad app.json is refused by field and leaves nothing', async () => {
+    const appJson = {
+      name: 'lifecycle', success_url: '/welcome',
+      env: {
+        GREETING: { value: 'hi from app.json' }, SECRET_TOKEN: { generator: 'secret' },
+        API_KEY: { description: 'given at setup', required: true },
+      },
+      addons: [{ plan: 'heroku-redis', as: 'CACHE' }],
+      formation: { web: { quantity: 1 } },
+      scripts: { postdeploy: 'echo "postdeploy says $GREETING"; echo "cache at ${CACHE_URL%%:*}"; echo "key $API_KEY"' },
+    };
+    const url = await tarball('good', { ...appFiles('set-up-from-a-tarball'), 'app.json': JSON.stringify(appJson) });
+    const done = await setup({ app: { name: 'lc-setup' }, source_blob: { url }, overrides: { env: { API_KEY: 'k-123' } } });
+    assert.equal(done.status, 'succeeded', done.failure_message);
+    assert.equal(done.app.name, 'lc-setup');
+    assert.equal(done.postdeploy.exit_code, 0);
+    assert.match(done.postdeploy.output, /postdeploy says hi from app\.json/);
+    assert.match(done.postdeploy.output, /cache at redis/, 'the add-on was provisioned before postdeploy ran');
+    assert.match(done.postdeploy.output, /key k-123/, 'overrides.env filled the required var');
+    assert.equal(done.build.status, 'succeeded');
+    assert.match(done.resolved_success_url, /^http:\/\/lc-setup\.localhost:\d+\/welcome$/);
+    await p.waitFor('lc-setup', 'set-up-from-a-tarball');
+    assert.match((await p.route('lc-setup', '/env/SECRET_TOKEN')).body, /^[0-9a-f]{64}$/);
+    assert.equal((await p.request('GET', '/apps/lc-setup/addons')).body[0].addon_service.name, 'heroku-redis');
+
+    const bad = await tarball('bad', { ...appFiles('never-built'), 'app.json': JSON.stringify({ env: { A: { value: 'x', generator: 'secret' } } }) });
+    const failed = await setup({ app: { name: 'lc-bad' }, source_blob: { url: bad } });
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.failure_message, /app\.json env\.A has both "value" and "generator"/);
+    assert.match(failed.manifest_errors[0], /env\.A/);
+    assert.equal((await p.request('GET', '/apps/lc-bad')).status, 404, 'the failed setup left no app behind');
+
+    const missing = await tarball('missing', { ...appFiles('never-built'), 'app.json': JSON.stringify({ env: { API_KEY: { required: true } }, addons: ['heroku-redis'] }) });
+    const refused = await setup({ app: { name: 'lc-missing' }, source_blob: { url: missing } });
+    assert.match(refused.failure_message, /app\.json env API_KEY is required and has no value/);
+    assert.equal((await p.request('GET', '/apps/lc-missing')).status, 404);
+    assert.equal((await p.request('GET', '/addons')).body.length, 1, 'no add-on was provisioned for the refused setups');
+
+    const noUrl = await p.request('POST', '/app-setups', { source_blob: {} });
+    assert.equal(noUrl.status, 422);
+    assert.match(noUrl.body.message, /source_blob\.url is required/);
+  });
+
+  test('a three-stage pipeline promoted twice with the official CLI; a sync webhook retried until its receiver takes it', async () => {
+    for (const [app, stage] of [['lc-dev', 'development'], ['lc-stg', 'staging'], ['lc-prod', 'production']] as const) {
+      assert.equal((await p.request('POST', '/apps', { name: app })).status, 201);
+      assert.equal((await p.request('PATCH', `/apps/${app}/config-vars`, { STAGE: stage })).status, 200);
+    }
+    const dir = join(work, 'lc-dev');
+    await mkdir(dir);
+    for (const [f, text] of Object.entries(appFiles('promoted-slug'))) await writeFile(join(dir, f), text);
+    await makeRepo(dir, {});
+    const push = await p.push(dir, 'lc-dev');
+    assert.equal(push.code, 0, push.output);
+    await p.waitFor('lc-dev', 'promoted-slug');
+
+    const created = await heroku(['pipelines:create', 'lcpipe', '-a', 'lc-dev', '-s', 'development']);
+    assert.equal(created.code, 0, created.stderr);
+    for (const [app, stage] of [['lc-stg', 'staging'], ['lc-prod', 'production']]) {
+      const added = await heroku(['pipelines:add', 'lcpipe', '-a', app!, '-s', stage!]);
+      assert.equal(added.code, 0, added.stderr);
+    }
+    const info = await heroku(['pipelines:info', 'lcpipe']);
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(info.stdout, /lc-dev\s+development/);
+    assert.match(info.stdout, /lc-prod\s+production/);
+    const twice = await heroku(['pipelines:add', 'lcpipe', '-a', 'lc-prod', '-s', 'staging']);
+    assert.notEqual(twice.code, 0);
+    assert.match(twice.stderr, /already in pipeline lcpipe/);
+
+    // The receiver refuses the first delivery (500) and takes the next, checking each signature.
+    const got: { body: string; good: boolean }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const want = createHmac('sha256', 'hook-secret').update(body).digest('base64');
+        got.push({ body, good: req.headers['heroku-webhook-hmac-sha256'] === want });
+        res.writeHead(got.length === 1 ? 500 : 200).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const add = await heroku(['webhooks:add', '-a', 'lc-prod', '-i', 'api:release', '-l', 'sync', '-u', hookUrl, '-s', 'hook-secret']);
+      assert.equal(add.code, 0, add.stderr);
+      assert.match(add.stdout, /hook-secret/);
+      const listed = await heroku(['webhooks', '-a', 'lc-prod']);
+      assert.match(listed.stdout, /api:release\s+sync/);
+
+      const toStaging = await heroku(['pipelines:promote', '-a', 'lc-dev']);
+      assert.equal(toStaging.code, 0, toStaging.stderr);
+      assert.match(toStaging.stdout, /Promotion successful/);
+      await p.waitFor('lc-stg', 'promoted-slug');
+      assert.equal((await p.route('lc-stg', '/env/STAGE')).body, 'staging');
+      const toProduction = await heroku(['pipelines:promote', '-a', 'lc-stg']);
+      assert.equal(toProduction.code, 0, toProduction.stderr);
+      await p.waitFor('lc-prod', 'promoted-slug');
+      assert.equal((await p.route('lc-prod', '/env/STAGE')).body, 'production');
+      const slugOf = async (app: string) => (await p.request('GET', `/apps/${app}/releases`)).body.at(-1).slug.id;
+      assert.equal(await slugOf('lc-prod'), await slugOf('lc-dev'), 'the very slug, nothing rebuilt');
+      assert.match((await p.request('GET', '/apps/lc-prod/releases')).body.at(-1).description, /^Promote lc-stg v\d+$/);
+
+      await until(async () => got.length >= 2, 60, 'the retried delivery');
+      assert.ok(got.every((g) => g.good), 'every attempt is signed with the secret');
+      const payload = JSON.parse(got[1]!.body);
+      assert.equal(payload.resource, 'release');
+      assert.equal(payload.webhook_metadata.event.include, 'api:release');
+      assert.equal(payload.data.app.name, 'lc-prod');
+      const deliveries = await until(async () => {
+        const r = await heroku(['webhooks:deliveries', '-a', 'lc-prod']);
+        return /succeeded/.test(r.stdout) && r;
+      }, 30, 'the delivery to be recorded as succeeded');
+      assert.match(deliveries.stdout, /succeeded\s+api:release\s+sync\s+2\s+200/);
+    } finally {
+      receiver.close();
+    }
+
+    const removed = await heroku(['pipelines:remove', '-a', 'lc-prod']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal((await p.request('GET', '/apps/lc-prod/pipeline-couplings')).status, 404);
+    assert.equal((await heroku(['pipelines:rename', 'lcpipe', 'lcpipe2'])).code, 0);
+    const destroyed = await heroku(['pipelines:destroy', 'lcpipe2']);
+    assert.equal(destroyed.code, 0, destroyed.stderr);
+    assert.equal((await p.request('GET', '/pipelines')).body.length, 0);
+    assert.equal((await p.request('GET', '/apps/lc-dev')).status, 200, 'the apps stay');
+  });
+});
