@@ -26,6 +26,7 @@ const MAY_IMPORT = {
   appsetups: ['appjson', 'addons', 'apps', 'build', 'slugs', 'deploy', 'egress', 'store'],
   pipelines: ['releases', 'store'],
   webhooks: ['egress', 'store'],
+  scheduler: ['store'],
   api: ['*'],
   cli: [],
 };

@@ -87,8 +87,9 @@ describe('app lifecycle: app.json, App Setups, pipelines, webhooks', () => {
     });
     await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
     filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
-    // Loopback receivers and tarballs: allowed as an operator would allow them. Retries a second apart.
-    await p.start({ SLIPWAY_ALLOW_PRIVATE_TARGETS: '1', SLIPWAY_WEBHOOK_RETRY_BASE: '1' });
+    // Loopback receivers and tarballs: allowed as an operator would allow them. Retries a second apart;
+    // a Scheduler minute lasts 2 s (the test clock).
+    await p.start({ SLIPWAY_ALLOW_PRIVATE_TARGETS: '1', SLIPWAY_WEBHOOK_RETRY_BASE: '1', SLIPWAY_SCHEDULER_MINUTE: '2' });
   });
   after(async () => {
     files?.close();
@@ -222,5 +223,38 @@ describe('app lifecycle: app.json, App Setups, pipelines, webhooks', () => {
     assert.equal(destroyed.code, 0, destroyed.stderr);
     assert.equal((await p.request('GET', '/pipelines')).body.length, 0);
     assert.equal((await p.request('GET', '/apps/lc-dev')).status, 200, 'the apps stay');
+  });
+
+  test('Scheduler: a job every (test-clock) minute runs as scheduler.N dynos, each stopped after its interval, never two at once', async () => {
+    const refused = await p.cli(['scheduler:add', '-a', 'lc-dev', '--every', '1h', 'echo no']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /no Scheduler: add it first with addons:create scheduler:standard/);
+    const addon = await p.cli(['addons:create', 'scheduler:standard', '-a', 'lc-setup']);
+    assert.equal(addon.code, 0, addon.stderr);
+    const bad = await p.cli(['scheduler:add', '-a', 'lc-setup', '--every', '5m', 'echo no']);
+    assert.match(bad.stderr, /--every "5m" is not a frequency: use 10m, 1h or 1d/);
+    const added = await p.cli(['scheduler:add', '-a', 'lc-setup', '--cron', '* * * * *', 'echo "scheduled run on $DYNO with $GREETING"; sleep 600']);
+    assert.equal(added.code, 0, added.stderr);
+    const listed = await p.cli(['scheduler', '-a', 'lc-setup']);
+    assert.match(listed.stdout, /cron \* \* \* \* \*/);
+    // For ~24 s (12 test minutes): never two runs at once, though each would sleep for ten minutes.
+    let most = 0;
+    const end = Date.now() + 24_000;
+    while (Date.now() < end) {
+      const dynos = (await p.request('GET', '/apps/lc-setup/dynos')).body as { type: string; state: string }[];
+      most = Math.max(most, dynos.filter((d) => d.type === 'scheduler' && !['complete', 'crashed', 'down'].includes(d.state)).length);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    assert.equal(most, 1, 'one run at a time');
+    const log = await p.logs('lc-setup', { lines: 1500 });
+    const runs = new Set([...log.matchAll(/scheduled run on (scheduler\.\d+) with hi from app\.json/g)].map((m) => m[1]));
+    assert.ok(runs.size >= 2, `several runs, each a scheduler.N dyno with the app's config:\n${log.slice(-2000)}`);
+    assert.match(log, /Stopping scheduler\.\d+: it ran for its interval/);
+    const id = (await p.request('GET', '/apps/lc-setup/scheduler/jobs')).body[0].id as string;
+    const updated = await p.cli(['scheduler:update', id.slice(0, 8), '-a', 'lc-setup', '--every', '1d', '--at', '03:30']);
+    assert.equal(updated.code, 0, updated.stderr);
+    assert.match(updated.stdout, /every 1d at 03:30/);
+    assert.equal((await p.cli(['scheduler:remove', id.slice(0, 8), '-a', 'lc-setup'])).code, 0);
+    assert.deepEqual((await p.request('GET', '/apps/lc-setup/scheduler/jobs')).body, []);
   });
 });

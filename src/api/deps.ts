@@ -20,6 +20,7 @@ import type { LogSink } from '../logs/types.ts';
 import type { AppSetups } from '../appsetups/index.ts';
 import type { Pipelines } from '../pipelines/index.ts';
 import type { Webhooks } from '../webhooks/index.ts';
+import type { Scheduler } from '../scheduler/index.ts';
 
 export interface LogSessionsApi {
   /** Creates a one-shot log session; returns its id (served at GET /sessions/<id>). */
@@ -67,6 +68,7 @@ export interface ApiDeps {
   logSessions: LogSessionsApi;
   drains: Pick<Drains, 'list' | 'find' | 'add' | 'remove'>;
   appSetups: Pick<AppSetups, 'create' | 'find'>;
+  scheduler: Pick<Scheduler, 'list' | 'find' | 'add' | 'update' | 'remove'>;
   pipelines: Pipelines;
   webhooks: Pick<Webhooks, 'list' | 'find' | 'add' | 'update' | 'remove' | 'events' | 'event' | 'deliveries' | 'delivery'>;
   /** Base URL users reach the API and git at, e.g. http://localhost:5000. */

@@ -24,6 +24,7 @@ import { accountRoutes } from './routes/account.ts';
 import { appSetupRoutes } from './routes/app-setups.ts';
 import { pipelineRoutes } from './routes/pipelines.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { schedulerRoutes } from './routes/scheduler.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 
 export interface ApiServerOptions {
@@ -104,4 +105,5 @@ export function registerRoutes(app: Api, d: ApiDeps): void {
   appSetupRoutes(app, d);
   pipelineRoutes(app, d);
   webhookRoutes(app, d);
+  schedulerRoutes(app, d);
 }

@@ -83,6 +83,8 @@ export interface PlatformConfig {
   webhookRetryBaseMs: number;
   /** Attempts of a sync webhook delivery before it fails (SLIPWAY_WEBHOOK_ATTEMPTS, 10). */
   webhookAttempts: number;
+  /** Length of a Scheduler minute (SLIPWAY_SCHEDULER_MINUTE, seconds; 60): a test clock runs a 10m job every 10 of these. */
+  schedulerMinuteMs: number;
   /** How long an app setup's postdeploy may run (SLIPWAY_POSTDEPLOY_TIMEOUT, 1 hour). */
   postdeployTimeoutMs: number;
   /** IPv4 CIDR dynos' and builds' /30s come from; and the prefix of the firewall chains for it. */
@@ -154,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     })(),
     webhookRetryBaseMs: Math.max(num('SLIPWAY_WEBHOOK_RETRY_BASE', 10), 0.1) * 1000,
     webhookAttempts: Math.max(1, Math.floor(num('SLIPWAY_WEBHOOK_ATTEMPTS', 10))),
+    schedulerMinuteMs: Math.max(num('SLIPWAY_SCHEDULER_MINUTE', 60), 0.5) * 1000,
     postdeployTimeoutMs: num('SLIPWAY_POSTDEPLOY_TIMEOUT', 3600) * 1000,
     dynoPool: env.SLIPWAY_DYNO_POOL || undefined,
     firewallPrefix: env.SLIPWAY_FIREWALL_PREFIX || undefined,

@@ -40,6 +40,7 @@ import { keepServingOnFaults } from './last-resort.ts';
 import { AppSetups } from '../appsetups/index.ts';
 import { Pipelines } from '../pipelines/index.ts';
 import { Webhooks } from '../webhooks/index.ts';
+import { Scheduler } from '../scheduler/index.ts';
 import { release as releaseShape } from '../api/serialize.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -171,6 +172,12 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     postdeployTimeoutMs: config.postdeployTimeoutMs, webUrl: (name) => webUrl(urls, name), logger: log,
   });
   await appSetups.recover();
+  const scheduler = new Scheduler({
+    db, minuteMs: config.schedulerMinuteMs, logger: log,
+    // Its own one-off budget per app (SLIPWAY_ONE_OFFS_PER_ACCOUNT), apart from the owner's `run`s.
+    run: (appId, command, size) => dynos.oneOffs.run(appId, command, `scheduler:${appId}`, { type: 'scheduler', size }),
+    log: (appId, message) => logs.emit(appId, 'heroku', 'scheduler', message),
+  });
   const pipelines = new Pipelines({ db, releases, logger: log });
   await pipelines.recover();
   // One certificate from the platform's CA for the API's rendezvous and the router's default TLS host.
@@ -201,7 +208,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
       publicUrl: config.publicUrl, domain: config.domain,
       routerPort: config.routerPort, stack: runtime.stack,
       logSessions: { create: (appId, o) => logs.createSession(appId, o) },
-      drains, appSetups, pipelines, webhooks,
+      drains, appSetups, pipelines, webhooks, scheduler,
     },
     git, push, dataDir: config.dataDir, logger: log,
     sessionStream: (req, res, id) => void logs.handleSessionRequest(req, res, id),
@@ -235,6 +242,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   await haproxy?.start();
   await dynos.start();
   webhooks.start();
+  scheduler.start();
   say(`Slipway is running (runtime: ${runtime.name}, stack: ${runtime.stack}).`);
   say(`  API and git:  ${config.publicUrl}   (git remote: ${config.publicUrl}/<app>.git)`);
   say(`  Apps:         ${webUrl(urls, '<app>')}   (router: ${engine === 'haproxy' ? 'HAProxy, Node router behind it' : 'Node'})`);
@@ -251,6 +259,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
         housekeeping.stop();
         await router.close();
         await webhooks.stop();
+        await scheduler.stop();
         await pipelines.stop();
         clearInterval(metricsTimer);
         routerMetrics.flush(true);

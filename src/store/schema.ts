@@ -303,7 +303,25 @@ export interface AppWebhookDeliveriesTable {
   updated_at: string;
 }
 
+export interface SchedulerJobsTable {
+  id: string;
+  app_id: string;
+  command: string;
+  /** `10m`, `1h`, `1d`, or null for a cron job. */
+  every: string | null;
+  at: string | null;
+  /** The cron expression the job runs on (Heroku's frequencies are written as cron too). */
+  cron: string;
+  dyno_size: string | null;
+  /** When it runs next (real time, ISO 8601). */
+  next_run_at: string;
+  last_run_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
+  scheduler_jobs: SchedulerJobsTable;
   app_setups: AppSetupsTable;
   pipelines: PipelinesTable;
   pipeline_couplings: PipelineCouplingsTable;
@@ -454,5 +472,11 @@ export const MIGRATIONS: Migration[] = [
     webhook_id TEXT NOT NULL REFERENCES app_webhooks(id) ON DELETE CASCADE, status TEXT NOT NULL,
     num_attempts INTEGER NOT NULL, next_attempt_at TEXT, attempts TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
   CREATE INDEX app_webhook_deliveries_due ON app_webhook_deliveries (status, next_attempt_at);
+  `,
+  `
+  CREATE TABLE scheduler_jobs (
+    id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, command TEXT NOT NULL, every TEXT,
+    at TEXT, cron TEXT NOT NULL, dyno_size TEXT, next_run_at TEXT NOT NULL, last_run_at TEXT,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
   `,
 ];

@@ -56,6 +56,7 @@ import pgPsql from './pg/psql.ts';
 import pipelinesPromote from './pipelines/promote.ts';
 import * as pipelines from './pipelines/index.ts';
 import * as webhooks from './webhooks/index.ts';
+import * as scheduler from './scheduler/index.ts';
 import appsSetup from './apps/setup.ts';
 import ps from './ps/index.ts';
 import psRestart from './ps/restart.ts';
@@ -90,6 +91,7 @@ export const commands: readonly Command[] = [
   maintenance, maintenanceOn, maintenanceOff,
   pgInfo, pgPsql, pgCredentialsRotate, pgCredentialsUrl, pgBackups, pgBackupsCapture, pgBackupsRestore,
   pipelines.list, pipelines.create, pipelines.add, pipelines.info, pipelines.diff, pipelines.remove, pipelines.rename, pipelines.destroy, pipelinesPromote,
+  scheduler.list, scheduler.add, scheduler.update, scheduler.remove,
   webhooks.list, webhooks.add, webhooks.info, webhooks.update, webhooks.remove, webhooks.deliveries, webhooks.deliveryInfo, webhooks.events, webhooks.eventInfo,
   ps, psRestart, psScale, psStop, psType,
   redisInfo, redisCli, redisCredentials,
