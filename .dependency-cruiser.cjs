@@ -27,6 +27,7 @@ const MAY_IMPORT = {
   pipelines: ['releases', 'store'],
   webhooks: ['egress', 'store'],
   scheduler: ['store'],
+  reviewapps: ['appsetups', 'apps', 'deploy', 'pipelines', 'store'],
   api: ['*'],
   cli: [],
 };

@@ -257,4 +257,45 @@ describe('app lifecycle: app.json, App Setups, pipelines, webhooks', () => {
     assert.equal((await p.cli(['scheduler:remove', id.slice(0, 8), '-a', 'lc-setup'])).code, 0);
     assert.deepEqual((await p.request('GET', '/apps/lc-setup/scheduler/jobs')).body, []);
   });
+
+  test('review apps: a branch pushed to the staging app gets its own app from app.json, redeployed per push, destroyed with its branch', async () => {
+    assert.equal((await p.request('POST', '/apps', { name: 'rv-stg' })).status, 201);
+    const pipe = (await p.request('POST', '/pipelines', { name: 'rvp' })).body;
+    assert.equal((await p.request('POST', '/pipeline-couplings', { app: 'rv-stg', pipeline: pipe.id, stage: 'staging' })).status, 201);
+    const appJson = JSON.stringify({
+      env: { MODE: { value: 'production' } },
+      environments: { review: { env: { MODE: 'review' } } },
+      scripts: { postdeploy: 'echo "seeded the review app"', 'pr-predestroy': 'echo "predestroy ran on $DYNO"' },
+    });
+    const dir = join(work, 'rv');
+    await makeRepo(dir, { ...appFiles('review-v1'), 'app.json': appJson });
+    const off = await p.push(dir, 'rv-stg', { ref: 'HEAD:refs/heads/feature/login' });
+    assert.equal(off.code, 0, off.output);
+    assert.match(off.output, /Pushed to non-deploy branch feature\/login; nothing was built/, 'review apps are off: the branch is only stored');
+    const enabled = await p.cli(['reviewapps:enable', '-p', 'rvp']);
+    assert.equal(enabled.code, 0, enabled.stderr);
+
+    await makeRepo(dir, { 'notes.txt': 'a change\n' }, 'second');
+    const created = await p.push(dir, 'rv-stg', { ref: 'HEAD:refs/heads/feature/login' });
+    assert.equal(created.code, 0, created.output);
+    assert.match(created.output, /Creating review app rvp-feature-login for branch feature\/login/);
+    assert.match(created.output, /seeded the review app/);
+    assert.match(created.output, /Review app: http:\/\/rvp-feature-login\.localhost:\d+\//);
+    await p.waitFor('rvp-feature-login', 'review-v1');
+    assert.equal((await p.route('rvp-feature-login', '/env/MODE')).body, 'review', 'environments.review applied');
+    const couplings = (await p.request('GET', `/pipelines/${pipe.id}/pipeline-couplings`)).body as { stage: string; app: { name: string } }[];
+    assert.ok(couplings.some((c) => c.stage === 'review' && c.app.name === 'rvp-feature-login'));
+
+    await makeRepo(dir, appFiles('review-v2'), 'v2');
+    const redeployed = await p.push(dir, 'rv-stg', { ref: 'HEAD:refs/heads/feature/login' });
+    assert.equal(redeployed.code, 0, redeployed.output);
+    assert.match(redeployed.output, /Redeploying review app rvp-feature-login/);
+    await p.waitFor('rvp-feature-login', 'review-v2');
+
+    const gone = await p.push(dir, 'rv-stg', { ref: ':refs/heads/feature/login' });
+    assert.equal(gone.code, 0, gone.output);
+    assert.match(gone.output, /predestroy ran on predestroy\.\d+/);
+    assert.match(gone.output, /Destroyed review app rvp-feature-login/);
+    assert.equal((await p.request('GET', '/apps/rvp-feature-login')).status, 404);
+  });
 });

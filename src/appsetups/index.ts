@@ -130,6 +130,8 @@ export class AppSetups {
   async provision(app: AppRow, user: User, s: {
     fetch: (dir: string) => Promise<void>; overrides?: SetupRequest['overrides']; review: boolean; version: string | null;
     sourceBlob?: { url: string }; onBuild?: (id: string) => Promise<void>; onManifestError?: (m: string) => Promise<void>;
+    /** The build's output (a review app's pusher reads it). */
+    output?: (text: string) => void;
   }, work: string): Promise<Provisioned> {
     const dir = join(work, 'src');
     const out: Provisioned = {};
@@ -161,7 +163,7 @@ export class AppSetups {
       await this.o.recordBuild({ id: buildId, app, user, commit: s.version ?? '', sourceBlob: s.sourceBlob });
       await s.onBuild?.(buildId);
       const deployed = await this.o.deploy({
-        id: buildId, app, user, commit: s.version ?? '', sourceBlob: s.sourceBlob, output: () => undefined,
+        id: buildId, app, user, commit: s.version ?? '', sourceBlob: s.sourceBlob, output: s.output ?? (() => undefined),
         description: s.version ? `Deploy ${s.version}` : 'Initial release from app.json',
         checkout: async (buildDir) => { await cp(dir, buildDir, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true }); },
       });

@@ -41,6 +41,7 @@ import { AppSetups } from '../appsetups/index.ts';
 import { Pipelines } from '../pipelines/index.ts';
 import { Webhooks } from '../webhooks/index.ts';
 import { Scheduler } from '../scheduler/index.ts';
+import { ReviewApps } from '../reviewapps/index.ts';
 import { release as releaseShape } from '../api/serialize.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -158,7 +159,11 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`, maxPushBytes: config.pushMaxBytes, logger: log,
   });
   const deployer = new Deployer({ builder, buildOutputs, releaseOutputs, settled: (id) => releases.settled({ id }), logger: log });
-  const push = new PushHandler({ git, repos, deployer, remoteName: 'slipway' });
+  // Other branches pushed to a pipeline's staging app make review apps (reviewApps, made below).
+  const push = new PushHandler({
+    git, repos, deployer, remoteName: 'slipway',
+    branches: { pushed: (r) => reviewApps.pushed(r), deleted: (r) => reviewApps.deleted(r) },
+  });
   const buildpackInstallations = new BuildpackInstallations({ db });
   const appSetups = new AppSetups({
     db, dataDir: config.dataDir, stacks: [runtime.stack, 'heroku-24'], egress: config.allowPrivateTargets,
@@ -180,6 +185,12 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   });
   const pipelines = new Pipelines({ db, releases, logger: log });
   await pipelines.recover();
+  const reviewApps = new ReviewApps({
+    db, dataDir: config.dataDir, pipelines, appSetups, staleMs: config.reviewAppStaleMs, logger: log,
+    apps: { create: (o, a) => apps.create(o, a), destroy: (a, u) => apps.destroy(a, u), byId: (id) => apps.find(id).catch(() => undefined) },
+    deploy: (req) => deployer.queue.exclusive(req.app.id, () => deployer.deploy(req)),
+    webUrl: (name) => webUrl(urls, name),
+  });
   // One certificate from the platform's CA for the API's rendezvous and the router's default TLS host.
   const tls = await ensureServerCert(join(config.dataDir, 'tls'), [new URL(config.publicUrl).hostname, 'localhost', '127.0.0.1', hostname(), config.domain, `*.${config.domain}`]);
   const rendezvous = new Rendezvous({
@@ -243,6 +254,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   await dynos.start();
   webhooks.start();
   scheduler.start();
+  reviewApps.start((appId) => db.selectFrom('apps').innerJoin('accounts', 'accounts.id', 'apps.owner_id').select(['accounts.id', 'accounts.email']).where('apps.id', '=', appId).executeTakeFirst());
   say(`Slipway is running (runtime: ${runtime.name}, stack: ${runtime.stack}).`);
   say(`  API and git:  ${config.publicUrl}   (git remote: ${config.publicUrl}/<app>.git)`);
   say(`  Apps:         ${webUrl(urls, '<app>')}   (router: ${engine === 'haproxy' ? 'HAProxy, Node router behind it' : 'Node'})`);
@@ -260,6 +272,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
         await router.close();
         await webhooks.stop();
         await scheduler.stop();
+        reviewApps.stop();
         await pipelines.stop();
         clearInterval(metricsTimer);
         routerMetrics.flush(true);

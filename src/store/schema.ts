@@ -264,6 +264,8 @@ export interface ReviewAppsTable {
   branch: string;
   status: string;
   last_push_at: string;
+  /** app.json's scripts.pr-predestroy (JSON: command, size), run before the review app is destroyed. */
+  predestroy: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -478,5 +480,8 @@ export const MIGRATIONS: Migration[] = [
     id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, command TEXT NOT NULL, every TEXT,
     at TEXT, cron TEXT NOT NULL, dyno_size TEXT, next_run_at TEXT NOT NULL, last_run_at TEXT,
     created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  `,
+  `
+  ALTER TABLE review_apps ADD COLUMN predestroy TEXT;
   `,
 ];

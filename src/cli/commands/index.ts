@@ -57,6 +57,7 @@ import pipelinesPromote from './pipelines/promote.ts';
 import * as pipelines from './pipelines/index.ts';
 import * as webhooks from './webhooks/index.ts';
 import * as scheduler from './scheduler/index.ts';
+import * as reviewapps from './reviewapps/index.ts';
 import appsSetup from './apps/setup.ts';
 import ps from './ps/index.ts';
 import psRestart from './ps/restart.ts';
@@ -91,6 +92,7 @@ export const commands: readonly Command[] = [
   maintenance, maintenanceOn, maintenanceOff,
   pgInfo, pgPsql, pgCredentialsRotate, pgCredentialsUrl, pgBackups, pgBackupsCapture, pgBackupsRestore,
   pipelines.list, pipelines.create, pipelines.add, pipelines.info, pipelines.diff, pipelines.remove, pipelines.rename, pipelines.destroy, pipelinesPromote,
+  reviewapps.enable, reviewapps.disable,
   scheduler.list, scheduler.add, scheduler.update, scheduler.remove,
   webhooks.list, webhooks.add, webhooks.info, webhooks.update, webhooks.remove, webhooks.deliveries, webhooks.deliveryInfo, webhooks.events, webhooks.eventInfo,
   ps, psRestart, psScale, psStop, psType,
