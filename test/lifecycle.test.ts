@@ -298,4 +298,37 @@ describe('app lifecycle: app.json, App Setups, pipelines, webhooks', () => {
     assert.match(gone.output, /Destroyed review app rvp-feature-login/);
     assert.equal((await p.request('GET', '/apps/rvp-feature-login')).status, 404);
   });
+
+  test("a push's first deploy applies app.json (env, add-ons, postdeploy); a bad app.json fails the push naming the field", async () => {
+    assert.equal((await p.request('POST', '/apps', { name: 'lc-push' })).status, 201);
+    const appJson = JSON.stringify({
+      env: { GREETING: 'hello from a push', SECRET_TOKEN: { generator: 'secret' } },
+      addons: ['scheduler:standard'],
+      scripts: { postdeploy: 'echo "first push postdeploy says $GREETING"' },
+    });
+    const dir = join(work, 'lc-push');
+    await makeRepo(dir, { ...appFiles('pushed-with-app-json'), 'app.json': appJson });
+    const first = await p.push(dir, 'lc-push');
+    assert.equal(first.code, 0, first.output);
+    assert.match(first.output, /app\.json: provisioning scheduler:standard/);
+    assert.match(first.output, /app\.json: setting GREETING, SECRET_TOKEN/);
+    await p.waitFor('lc-push', 'pushed-with-app-json');
+    assert.equal((await p.route('lc-push', '/env/GREETING')).body, 'hello from a push');
+    assert.match((await p.route('lc-push', '/env/SECRET_TOKEN')).body, /^[0-9a-f]{64}$/);
+    await p.waitForLog('lc-push', /first push postdeploy says hello from a push/);
+    await p.waitForLog('lc-push', /scripts\.postdeploy exited with status 0/);
+
+    await makeRepo(dir, { 'app.json': appJson.replace('hello from a push', 'changed') }, 'later');
+    const later = await p.push(dir, 'lc-push');
+    assert.equal(later.code, 0, later.output);
+    assert.doesNotMatch(later.output, /app\.json: setting/, 'only the first deploy applies app.json');
+
+    assert.equal((await p.request('POST', '/apps', { name: 'lc-pushbad' })).status, 201);
+    const bad = join(work, 'lc-pushbad');
+    await makeRepo(bad, { ...appFiles('never'), 'app.json': '{"env": {"A": {"required": "yes"}}}' });
+    const refused = await p.push(bad, 'lc-pushbad');
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.output, /app\.json env\.A\.required must be a boolean/);
+    assert.equal((await p.request('GET', '/apps/lc-pushbad/releases')).body.length, 0, 'nothing released');
+  });
 });

@@ -39,6 +39,7 @@ export interface AppSetupsOptions {
   apps: { create(owner: User, o: { name?: string | null; stack?: string | { name?: string } | null }): Promise<AppRow>; destroy(a: AppRow, user: User): Promise<void>; byId(id: string): Promise<AppRow | undefined> };
   addons: { create(o: { app: { id: string; name: string }; user: User; plan: string; attachment?: string }): Promise<AddonRow> };
   setConfig(appId: string, user: User, vars: Record<string, string>): Promise<unknown>;
+  configVars(appId: string): Promise<Record<string, string>>;
   setBuildpacks(appId: string, urls: string[]): Promise<unknown>;
   /** Records a pending build (its id is shown on the setup while it runs). */
   recordBuild(r: { id: string; app: { id: string; name: string }; user: User; commit: string; sourceBlob?: { url: string } }): Promise<unknown>;
@@ -183,6 +184,36 @@ export class AppSetups {
     } finally {
       await rm(work, { recursive: true, force: true }).catch(() => undefined);
     }
+  }
+
+  /**
+   * The first deploy of an app by push (no release with a slug yet) applies its app.json before the
+   * release is made: env vars it does not have yet (values, generated secrets; a required one without a
+   * value fails the build naming it) and the add-ons it lacks. Answers the postdeploy script to run once
+   * the release is live (undefined when none, or not the first deploy).
+   */
+  async firstDeploy(app: { id: string; name: string }, user: User, m: AppJson, output: (text: string) => void): Promise<AppJson['scripts']['postdeploy']> {
+    const deployed = await this.o.db.selectFrom('releases').select('id').where('app_id', '=', app.id).where('slug_id', 'is not', null).executeTakeFirst();
+    if (deployed) return undefined;
+    const have = await this.o.configVars(app.id);
+    const attached = await this.o.db.selectFrom('addon_attachments').innerJoin('addons', 'addons.id', 'addon_attachments.addon_id')
+      .select(['addon_attachments.name', 'addons.service']).where('addon_attachments.app_id', '=', app.id).execute();
+    const wanted = Object.fromEntries(Object.entries(m.env).filter(([k]) => have[k] === undefined));
+    const env = resolveEnv({ env: wanted });
+    for (const [i, a] of m.addons.entries()) {
+      const service = a.plan.split(':')[0];
+      if (a.as ? attached.some((x) => x.name === a.as) : attached.some((x) => x.service === service)) continue;
+      output(`-----> app.json: provisioning ${a.plan}${a.as ? ` as ${a.as}` : ''}\n`);
+      await this.o.addons.create({ app, user, plan: a.plan, attachment: a.as }).catch((err: Error) => {
+        throw new AppJsonError(`app.json addons[${i}] ${a.plan} could not be provisioned: ${err.message}`);
+      });
+    }
+    if (Object.keys(env).length) {
+      output(`-----> app.json: setting ${Object.keys(env).join(', ')}\n`);
+      await this.o.setConfig(app.id, user, env);
+    }
+    if (m.scripts.postdeploy) output('-----> app.json: scripts.postdeploy runs in a one-off dyno once this release is live; its output is in the app\'s log (logs --dyno postdeploy)\n');
+    return m.scripts.postdeploy;
   }
 
   /** Runs an app.json script in a one-off dyno (`postdeploy`, `pr-predestroy`) on the current release; keeps its output. */

@@ -8,10 +8,10 @@ import { readBuildFile } from '../slugs/build-file.ts';
 
 export { AppJsonError, type FormationEntry } from '../appjson/index.ts';
 
-/** The app.json of a built app dir, checked; undefined when it has none. */
-export async function readAppJson(appDir: string): Promise<AppJson | undefined> {
+/** The app.json of a built app dir, checked (its `stack` against `stacks` when given); undefined when it has none. */
+export async function readAppJson(appDir: string, stacks?: string[]): Promise<AppJson | undefined> {
   const text = await readBuildFile(join(appDir, 'app.json'), 'app.json', { asError: (m) => new AppJsonError(m) });
-  return text === undefined ? undefined : parseAppJson(text);
+  return text === undefined ? undefined : parseAppJson(text, { stacks });
 }
 
 /** The formation of a built app dir's app.json; empty when it has none. */

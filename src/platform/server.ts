@@ -140,8 +140,18 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const builder = new Builder({
     db, runtime, blobs, logs, dataDir: config.dataDir, builtinRoot: join(ROOT, 'buildpacks'),
     runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, cacheQuotaBytes: config.buildCacheQuotaBytes, runtimeCacheQuotaBytes: config.runtimeCacheQuotaBytes, minFreeDiskBytes: config.buildMinFreeDiskBytes, containerPrefix, webUrl: (name) => webUrl(urls, name), logger: log,
-    release: async ({ appId, user, slug, description, formation }) => {
+    release: async ({ appId, user, slug, description, formation, appJson, output }) => {
+      // A push's first deploy applies app.json (add-ons, env) before its release; postdeploy once it is live.
+      const app = await db.selectFrom('apps').select(['id', 'name']).where('id', '=', appId).executeTakeFirstOrThrow();
+      const postdeploy = appJson ? await appSetups.firstDeploy(app, user, appJson, output) : undefined;
       const r = await releases.create({ appId, user, slugId: slug.id, description, formation });
+      if (postdeploy) {
+        void releases.settled(r).then(async (status) => {
+          if (status !== 'succeeded') return;
+          const done = await appSetups.runScript(app, user, postdeploy.command, postdeploy.size, 'postdeploy');
+          logs.emit(appId, 'heroku', 'postdeploy', `scripts.postdeploy exited with status ${done.exit_code}`);
+        }).catch((err) => log.error({ err, app: app.name }, 'postdeploy failed'));
+      }
       return { id: r.id, version: r.version, pending: r.status === 'pending' };
     },
     configVars: (appId) => releases.configVars(appId),
@@ -170,6 +180,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     apps: { create: (o, a) => apps.create(o, a), destroy: (a, u) => apps.destroy(a, u), byId: (id) => apps.find(id).catch(() => undefined) },
     addons: { create: (o) => addons.create(o) },
     setConfig: (appId, user, vars) => releases.setConfig(appId, user, vars),
+    configVars: (appId) => releases.configVars(appId),
     setBuildpacks: (appId, urls) => buildpackInstallations.set(appId, urls),
     recordBuild: (r) => builder.record(r),
     deploy: (req) => deployer.queue.exclusive(req.app.id, () => deployer.deploy(req)),
