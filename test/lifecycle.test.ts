@@ -318,10 +318,30 @@ describe('app lifecycle: app.json, App Setups, pipelines, webhooks', () => {
     await p.waitForLog('lc-push', /first push postdeploy says hello from a push/);
     await p.waitForLog('lc-push', /scripts\.postdeploy exited with status 0/);
 
-    await makeRepo(dir, { 'app.json': appJson.replace('hello from a push', 'changed') }, 'later');
-    const later = await p.push(dir, 'lc-push');
-    assert.equal(later.code, 0, later.output);
-    assert.doesNotMatch(later.output, /app\.json: setting/, 'only the first deploy applies app.json');
+    // A build webhook hears the next push's build end.
+    const builds: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => { builds.push(body); res.end(); });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const hook = await p.request('POST', '/apps/lc-push/webhooks', { include: ['api:build'], level: 'notify', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/` });
+      assert.equal(hook.status, 201);
+      assert.match(hook.headers.get('heroku-webhook-secret') ?? '', /^[0-9a-f]{40}$/, 'a generated secret, shown once');
+      await makeRepo(dir, { 'app.json': appJson.replace('hello from a push', 'changed') }, 'later');
+      const later = await p.push(dir, 'lc-push');
+      assert.equal(later.code, 0, later.output);
+      assert.doesNotMatch(later.output, /app\.json: setting/, 'only the first deploy applies app.json');
+      await until(async () => builds.length > 0, 30, 'the api:build delivery');
+      const payload = JSON.parse(builds[0]!);
+      assert.equal(payload.resource, 'build');
+      assert.equal(payload.data.status, 'succeeded');
+      assert.equal(payload.webhook_metadata.event.include, 'api:build');
+    } finally {
+      receiver.close();
+    }
 
     assert.equal((await p.request('POST', '/apps', { name: 'lc-pushbad' })).status, 201);
     const bad = join(work, 'lc-pushbad');

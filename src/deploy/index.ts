@@ -22,6 +22,8 @@ export interface DeployerOptions {
   releaseOutputs: Pick<OutputStore, 'follow'>;
   /** Resolves when the release has gone live or failed. */
   settled: (releaseId: string) => Promise<'succeeded' | 'failed'>;
+  /** Told when a build has ended, succeeded or failed (app webhooks' `api:build`); must not throw. */
+  onBuildEnded?: (app: { id: string; name: string }, build: BuildsTable, user: User) => void;
   logger?: Logger;
 }
 
@@ -60,6 +62,7 @@ export class Deployer {
     const say = (text: string) => (req.gitPush ? req.output(text) : out(text));
     try {
       const result = await this.o.builder.build({ ...req, id, output: out });
+      this.o.onBuildEnded?.(app, result.build, req.user);
       if (req.gitPush) await buildOutputs.close(id);
       const release = result.release;
       if (result.build.status !== 'succeeded' || !release) {

@@ -42,7 +42,7 @@ import { Pipelines } from '../pipelines/index.ts';
 import { Webhooks } from '../webhooks/index.ts';
 import { Scheduler } from '../scheduler/index.ts';
 import { ReviewApps } from '../reviewapps/index.ts';
-import { release as releaseShape } from '../api/serialize.ts';
+import { build as buildShape, release as releaseShape } from '../api/serialize.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -168,7 +168,10 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     findApp: (name) => apps.byName(name),
     hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`, maxPushBytes: config.pushMaxBytes, logger: log,
   });
-  const deployer = new Deployer({ builder, buildOutputs, releaseOutputs, settled: (id) => releases.settled({ id }), logger: log });
+  const deployer = new Deployer({
+    builder, buildOutputs, releaseOutputs, settled: (id) => releases.settled({ id }), logger: log,
+    onBuildEnded: (app, b, user) => void webhooks.emit(app, 'api:build', 'update', buildShape(app, b, user, null), user),
+  });
   // Other branches pushed to a pipeline's staging app make review apps (reviewApps, made below).
   const push = new PushHandler({
     git, repos, deployer, remoteName: 'slipway',
