@@ -93,7 +93,10 @@ test('notify is attempted once; a loopback receiver is refused unless the operat
   hooks.start();
   try {
     const r = await receiver([200]);
-    const { row } = await hooks.add(APP.id, { include: ['api:release'], level: 'notify', url: r.url });
+    // A literal internal address is refused when added; a name resolving to one, at delivery.
+    await assert.rejects(hooks.add(APP.id, { include: ['api:release'], level: 'notify', url: r.url }), /url 127\.0\.0\.1 is not reachable for webhooks: .*SLIPWAY_ALLOW_PRIVATE_TARGETS/);
+    await assert.rejects(hooks.add(APP.id, { include: ['api:release'], level: 'notify', url: 'http://169.254.169.254/latest' }), /169\.254\.169\.254 is not reachable/);
+    const { row } = await hooks.add(APP.id, { include: ['api:release'], level: 'notify', url: r.url.replace('127.0.0.1', 'localhost') });
     await hooks.emit(APP, 'api:release', 'create', { id: 'r2' });
     await until(async () => (await hooks.deliveries(APP.id)).some((d) => d.webhook_id === row.id && d.status === 'failed'));
     const d = (await hooks.deliveries(APP.id)).find((x) => x.webhook_id === row.id)!;

@@ -7,7 +7,8 @@
 // `maxAttempts`, then failed. Bounds: 10 webhooks per app, 8 deliveries in flight at once, events kept
 // `keepMs` (7 days) with their deliveries. Secrets and Authorization values are encrypted at rest.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { EgressPolicy } from '../egress/index.ts';
+import { isIP } from 'node:net';
+import { ALLOW_SETTING, refusal, type EgressPolicy } from '../egress/index.ts';
 import { PlatformError } from '../errors.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 import { now, type Db } from '../store/index.ts';
@@ -81,6 +82,7 @@ export class Webhooks {
   /** Adds a webhook; answers with the row and its secret (generated when none is given, shown once). */
   async add(appId: string, input: WebhookInput): Promise<{ row: WebhookRow; secret: string }> {
     const checked = check(input, true);
+    this.checkTarget(checked.url);
     if ((await this.list(appId)).length >= WEBHOOKS_PER_APP) throw bad(`An app may have at most ${WEBHOOKS_PER_APP} webhooks: remove one first (webhooks:remove).`);
     const secret = input.secret ?? randomBytes(20).toString('hex');
     const t = now();
@@ -97,6 +99,7 @@ export class Webhooks {
   async update(appId: string, id: string, input: WebhookInput): Promise<WebhookRow> {
     const row = await this.find(appId, id);
     const checked = check(input, false);
+    this.checkTarget(checked.url);
     const next: WebhookRow = { ...row, updated_at: now() };
     if (checked.include) next.include = JSON.stringify(checked.include);
     if (checked.level) next.level = checked.level;
@@ -111,6 +114,14 @@ export class Webhooks {
     const row = await this.find(appId, id);
     await this.o.db.deleteFrom('app_webhooks').where('id', '=', id).execute();
     return row;
+  }
+
+  /** A receiver at a literal internal address is refused when added (one whose name resolves to one, at delivery). */
+  private checkTarget(url: string | undefined): void {
+    if (!url) return;
+    const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+    const why = isIP(host) ? refusal(host, this.o.egress) : undefined;
+    if (why) throw bad(`url ${host} is not reachable for webhooks: ${why}. The operator may allow internal targets with ${ALLOW_SETTING}.`);
   }
 
   // ---- events and deliveries ----
