@@ -87,9 +87,9 @@ describe('app lifecycle: app.json, App Setups, pipelines, webhooks', () => {
     });
     await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
     filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
-    // Loopback receivers and tarballs: allowed as an operator would allow them. Retries a second apart;
+    // Loopback receivers and tarballs: allowed as an operator would allow them (loopback only). Retries a second apart;
     // a Scheduler minute lasts 2 s (the test clock).
-    await p.start({ SLIPWAY_ALLOW_PRIVATE_TARGETS: '1', SLIPWAY_WEBHOOK_RETRY_BASE: '1', SLIPWAY_SCHEDULER_MINUTE: '2' });
+    await p.start({ SLIPWAY_ALLOW_PRIVATE_TARGETS: '127.0.0.0/8', SLIPWAY_WEBHOOK_RETRY_BASE: '1', SLIPWAY_SCHEDULER_MINUTE: '2' });
   });
   after(async () => {
     files?.close();
@@ -134,6 +134,15 @@ describe('app lifecycle: app.json, App Setups, pipelines, webhooks', () => {
     assert.match(refused.failure_message, /app\.json env API_KEY is required and has no value/);
     assert.equal((await p.request('GET', '/apps/lc-missing')).status, 404);
     assert.equal((await p.request('GET', '/addons')).body.length, 1, 'no add-on was provisioned for the refused setups');
+
+    // The source URL follows the outbound rule: the metadata address is refused before any packet.
+    const metadata = await setup({ app: { name: 'lc-metadata' }, source_blob: { url: 'http://169.254.169.254/latest/app.tgz' } });
+    assert.equal(metadata.status, 'failed');
+    assert.match(metadata.failure_message, /refusing to connect to 169\.254\.169\.254/);
+    assert.equal((await p.request('GET', '/apps/lc-metadata')).status, 404);
+    const hook = await p.request('POST', '/apps/lc-setup/webhooks', { include: ['api:release'], level: 'sync', url: 'http://10.1.2.3/hook' });
+    assert.equal(hook.status, 422);
+    assert.match(hook.body.message, /10\.1\.2\.3 is not reachable for webhooks/);
 
     const noUrl = await p.request('POST', '/app-setups', { source_blob: {} });
     assert.equal(noUrl.status, 422);
