@@ -14,7 +14,7 @@ const MAY_IMPORT = {
   logs: ['store', 'egress'],
   releases: ['store', 'slugs', 'logs'],
   git: ['deploy', 'build', 'store'],
-  build: ['slugs', 'runtime', 'logs', 'store', 'egress'],
+  build: ['slugs', 'runtime', 'logs', 'store', 'egress', 'appjson'],
   deploy: ['build', 'releases', 'store'],
   dynos: ['runtime', 'releases', 'slugs', 'logs', 'store'],
   // The read-only view of dynos (types only) and nothing else of the dyno manager.
@@ -25,6 +25,12 @@ const MAY_IMPORT = {
   // The dashboard's server side (sessions, sign-in); its browser code (ui/) is a client of the API only.
   dashboard: ['accounts', 'store'],
   'dashboard/ui': [],
+  appjson: ['runtime'],
+  appsetups: ['appjson', 'addons', 'apps', 'build', 'slugs', 'deploy', 'egress', 'store'],
+  pipelines: ['releases', 'store'],
+  webhooks: ['egress', 'store'],
+  scheduler: ['store'],
+  reviewapps: ['appsetups', 'apps', 'deploy', 'pipelines', 'store'],
   api: ['*'],
   cli: [],
 };

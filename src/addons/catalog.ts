@@ -54,6 +54,12 @@ export const SERVICES: readonly Service[] = [
       kv('large', 15900, 1 * GB, 1000, { humanName: 'Large' }),
     ],
   },
+  {
+    // No server and no config vars: the add-on lets the app's Scheduler jobs run (scheduler/).
+    name: 'scheduler', humanName: 'Heroku Scheduler', shortName: 'scheduler', provider: 'scheduler',
+    primaryAttachment: 'SCHEDULER', colorPrefix: 'SCHEDULER',
+    plans: [{ name: 'standard', humanName: 'Standard', cents: 0, tenancy: 'shared', limits: {}, default: true }],
+  },
 ];
 
 /** Colours for further attachments (Heroku's, as seen in real output). */

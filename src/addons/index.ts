@@ -23,6 +23,7 @@ import {
 import { Backups, type BlobStoreApi } from './backups.ts';
 import { AddonNetwork } from './network.ts';
 import { PostgresProvider } from './postgresql/index.ts';
+import { SchedulerProvider } from './scheduler/index.ts';
 import { RedisProvider } from './redis/index.ts';
 import { Supervisor } from './supervisor.ts';
 import { AddonError, type AddonProvider, type InfoLine, type Plan, type Resource, type Service } from './types.ts';
@@ -82,6 +83,7 @@ export class Addons {
     const providers: AddonProvider[] = [
       new PostgresProvider({ dir: join(o.dir, 'postgresql'), ...servers }),
       new RedisProvider({ dir: join(o.dir, 'redis'), ...servers }),
+      new SchedulerProvider(),
     ];
     this.providers = new Map(providers.map((p) => [p.name, p]));
     this.backups = new Backups({ db: o.db, addons: this, blobs: o.blobs, tmpDir: join(o.dir, 'tmp') });
@@ -388,13 +390,19 @@ export class Addons {
   private async attachRelease(addon: AddonRow, app: App, name: string, user: User, more?: (trx: Transaction<Database>) => Promise<void>): Promise<AttachmentRow> {
     const t = now();
     const row: AttachmentRow = { id: randomUUID(), addon_id: addon.id, app_id: app.id, name, namespace: null, created_at: t, updated_at: t };
+    const write = async (trx: Transaction<Database>) => {
+      await more?.(trx);
+      await trx.deleteFrom('addon_attachments').where('app_id', '=', app.id).where('name', '=', name).execute();
+      await trx.insertInto('addon_attachments').values(row).execute();
+    };
+    // An add-on without config vars (Scheduler) changes no config, so no release: its rows alone are written.
+    if (Object.keys(JSON.parse(addon.config)).length === 0) {
+      await this.o.db.transaction().execute(write);
+      return row;
+    }
     await this.o.releases.setConfig(app.id, user, attachmentVars(name, JSON.parse(addon.config)), {
       description: `Attach ${name} (@ref:${addon.name})`,
-      apply: async (trx) => {
-        await more?.(trx);
-        await trx.deleteFrom('addon_attachments').where('app_id', '=', app.id).where('name', '=', name).execute();
-        await trx.insertInto('addon_attachments').values(row).execute();
-      },
+      apply: write,
     });
     return row;
   }

@@ -23,6 +23,10 @@ import type { OutputStore } from '../releases/output.ts';
 import type { BlobStore } from '../slugs/index.ts';
 import type { Drains } from '../logs/drains/index.ts';
 import type { LogSink } from '../logs/types.ts';
+import type { AppSetups } from '../appsetups/index.ts';
+import type { Pipelines } from '../pipelines/index.ts';
+import type { Webhooks } from '../webhooks/index.ts';
+import type { Scheduler } from '../scheduler/index.ts';
 
 export interface LogSessionsApi {
   /** Creates a one-shot log session; returns its id (served at GET /sessions/<id>). */
@@ -79,6 +83,10 @@ export interface ApiDeps {
   logs: LogSink;
   logSessions: LogSessionsApi;
   drains: Pick<Drains, 'list' | 'find' | 'add' | 'remove'>;
+  appSetups: Pick<AppSetups, 'create' | 'find'>;
+  scheduler: Pick<Scheduler, 'list' | 'find' | 'add' | 'update' | 'remove'>;
+  pipelines: Pipelines;
+  webhooks: Pick<Webhooks, 'list' | 'find' | 'add' | 'update' | 'remove' | 'events' | 'event' | 'deliveries' | 'delivery'>;
   /** Base URL users reach the API and git at, e.g. http://localhost:5000. */
   publicUrl: string;
   /** Apps are served at http://<app>.<domain>:<routerPort>/. */

@@ -24,6 +24,10 @@ import { releaseRoutes } from './routes/releases.ts';
 import { accountRoutes } from './routes/account.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { teamRoutes } from './routes/teams.ts';
+import { appSetupRoutes } from './routes/app-setups.ts';
+import { pipelineRoutes } from './routes/pipelines.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+import { schedulerRoutes } from './routes/scheduler.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 
 export interface ApiServerOptions {
@@ -114,4 +118,8 @@ export function registerRoutes(app: Api, d: ApiDeps): void {
   addonDataRoutes(app, d);
   addonBackupRoutes(app, d);
   drainRoutes(app, d);
+  appSetupRoutes(app, d);
+  pipelineRoutes(app, d);
+  webhookRoutes(app, d);
+  schedulerRoutes(app, d);
 }

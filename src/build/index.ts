@@ -16,7 +16,8 @@ import { now } from '../store/index.ts';
 import type { BuildsTable, SlugsTable } from '../store/schema.ts';
 import { BuildpackError, builtinBuildpacks, materialize, resolveBuildpack, type BuildpackSource } from './buildpacks.ts';
 import { describeProcessTypes, ProcfileError, readProcfile } from './procfile.ts';
-import { AppJsonError, readAppJsonFormation, type FormationEntry } from './appjson.ts';
+import { AppJsonError, readAppJson, type FormationEntry } from './appjson.ts';
+import type { AppJson } from '../appjson/index.ts';
 import { runStep } from './run-step.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 import { mountBuildCache, unmountBuildCache } from './cache-disk.ts';
@@ -48,7 +49,8 @@ export interface BuilderOptions {
   /** This platform's container id prefix (`slipway-<instance>-`). */
   containerPrefix: string;
   /** Turns a finished slug into a release; `pending` when its release phase is still to run. */
-  release: (b: { appId: string; user: User; slug: SlugsTable; description: string; formation: Record<string, FormationEntry> }) => Promise<BuildRelease>;
+  /** `appJson` is the app's checked app.json, when it has one (the first deploy of a push applies it). */
+  release: (b: { appId: string; user: User; slug: SlugsTable; description: string; formation: Record<string, FormationEntry>; appJson?: AppJson; output: (text: string) => void }) => Promise<BuildRelease>;
   /** The app's config vars (decrypted), written into the build's ENV_DIR. */
   configVars: (appId: string) => Promise<Record<string, string>>;
   /** The app's URL, printed after `Released vN`. */
@@ -155,7 +157,8 @@ export class Builder {
       const procfile = await readProcfile(ctx.hostBuildDir);
       for (const line of describeProcessTypes(procfile, defaults)) out(`${line}\n`);
       const processTypes = { ...defaults, ...(procfile ?? {}) };
-      const formation = await readAppJsonFormation(ctx.hostBuildDir);
+      const appJson = await readAppJson(ctx.hostBuildDir, [stack, 'heroku-24']);
+      const formation = appJson?.formation ?? {};
       out('\n-----> Compressing...\n');
       const slug = await this.packSlug(ctx, processTypes);
       out(`       Done: ${formatSize(slug.size)}\n`);
@@ -163,7 +166,7 @@ export class Builder {
       const description = req.description ?? `Deploy ${req.commit.slice(0, 7)}`;
       if (processTypes.release) out(' !     Release command declared: this new release will not be available until the command succeeds.\n');
       const release = await ph.time('release', async () => {
-        const r = await this.o.release({ appId: req.app.id, user: req.user, slug, description, formation });
+        const r = await this.o.release({ appId: req.app.id, user: req.user, slug, description, formation, appJson, output: out });
         await db.updateTable('apps').set({ buildpack_provided_description: ctx.detected }).where('id', '=', req.app.id).execute();
         return r;
       });

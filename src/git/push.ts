@@ -9,13 +9,22 @@ import type { Repos } from './repos.ts';
 
 export interface RefUpdate { old: string; new: string; ref: string }
 
+/**
+ * What happens to pushes of other branches (review apps): `pushed` answers true when it took the
+ * branch (it may check the pushed commit out while the hook runs); `deleted` is told of deletions.
+ */
+export interface BranchHook {
+  pushed(r: { app: { id: string; name: string }; user: { id: string; email: string }; branch: string; commit: string; checkout: (dir: string) => Promise<void>; output: (s: string) => void }): Promise<boolean>;
+  deleted(r: { app: { id: string; name: string }; user: { id: string; email: string }; branch: string; output: (s: string) => void }): Promise<void>;
+}
+
 const ZERO = /^0+$/;
 /** The most the hook's report (the pushed refs and git's push options) may hold. */
 export const HOOK_BODY_MAX = 8 * 1024 * 1024;
 const DEPLOY_REFS = ['refs/heads/main', 'refs/heads/master'];
 
 export class PushHandler {
-  constructor(private readonly o: { git: GitHttp; repos: Repos; deployer: Deployer; remoteName: string }) {}
+  constructor(private readonly o: { git: GitHttp; repos: Repos; deployer: Deployer; remoteName: string; branches?: BranchHook }) {}
 
   /** The hook's POST: answers with the output, then NUL and the hook's exit status. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -55,6 +64,14 @@ export class PushHandler {
     const deploys = refs.filter((r) => DEPLOY_REFS.includes(r.ref));
     for (const r of refs.filter((x) => !DEPLOY_REFS.includes(x.ref))) {
       const branch = r.ref.replace(/^refs\/heads\//, '');
+      if (this.o.branches && r.ref.startsWith('refs/heads/')) {
+        if (ZERO.test(r.new)) {
+          await this.o.branches.deleted({ app, user, branch, output: out });
+          continue;
+        }
+        const checkout = (dir: string) => this.o.repos.checkout(app.id, r.new, dir, env);
+        if (await this.o.branches.pushed({ app, user, branch, commit: r.new, checkout, output: out })) continue;
+      }
       out(`Pushed to non-deploy branch ${branch}; nothing was built.\n`);
       out(`To deploy it, push it to main: git push ${this.o.remoteName} ${branch}:main\n`);
     }

@@ -84,6 +84,16 @@ export interface PlatformConfig {
   localBuildpackDirs: string[];
   /** Internal addresses tenants' traffic and the platform's connections for them may reach (egress/). */
   allowPrivateTargets: EgressPolicy;
+  /** A sync webhook delivery's first retry after this long, each next one after twice the last (SLIPWAY_WEBHOOK_RETRY_BASE, 10 s). */
+  webhookRetryBaseMs: number;
+  /** Attempts of a sync webhook delivery before it fails (SLIPWAY_WEBHOOK_ATTEMPTS, 10). */
+  webhookAttempts: number;
+  /** Length of a Scheduler minute (SLIPWAY_SCHEDULER_MINUTE, seconds; 60): a test clock runs a 10m job every 10 of these. */
+  schedulerMinuteMs: number;
+  /** A review app without a push for this long is destroyed (SLIPWAY_REVIEW_APP_STALE_DAYS, 5; fractions allowed). */
+  reviewAppStaleMs: number;
+  /** How long an app setup's postdeploy may run (SLIPWAY_POSTDEPLOY_TIMEOUT, 1 hour). */
+  postdeployTimeoutMs: number;
   /** IPv4 CIDR dynos' and builds' /30s come from; and the prefix of the firewall chains for it. */
   dynoPool?: string;
   firewallPrefix?: string;
@@ -155,6 +165,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     allowPrivateTargets: (() => {
       try { return parseAllowedTargets(env[ALLOW_SETTING]); } catch (err) { throw new ConfigError(`${(err as Error).message}.`); }
     })(),
+    webhookRetryBaseMs: Math.max(num('SLIPWAY_WEBHOOK_RETRY_BASE', 10), 0.1) * 1000,
+    webhookAttempts: Math.max(1, Math.floor(num('SLIPWAY_WEBHOOK_ATTEMPTS', 10))),
+    schedulerMinuteMs: Math.max(num('SLIPWAY_SCHEDULER_MINUTE', 60), 0.5) * 1000,
+    reviewAppStaleMs: num('SLIPWAY_REVIEW_APP_STALE_DAYS', 5) * 86_400_000,
+    postdeployTimeoutMs: num('SLIPWAY_POSTDEPLOY_TIMEOUT', 3600) * 1000,
     dynoPool: env.SLIPWAY_DYNO_POOL || undefined,
     firewallPrefix: env.SLIPWAY_FIREWALL_PREFIX || undefined,
   };

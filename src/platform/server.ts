@@ -44,6 +44,12 @@ import { Rendezvous } from '../api/rendezvous.ts';
 import { hostname } from 'node:os';
 import { listen } from './listen.ts';
 import { keepServingOnFaults } from './last-resort.ts';
+import { AppSetups } from '../appsetups/index.ts';
+import { Pipelines } from '../pipelines/index.ts';
+import { Webhooks } from '../webhooks/index.ts';
+import { Scheduler } from '../scheduler/index.ts';
+import { ReviewApps } from '../reviewapps/index.ts';
+import { build as buildShape, release as releaseShape } from '../api/serialize.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -115,11 +121,23 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const swept = await sweepUnpackLeftovers(join(config.dataDir, 'slugs'));
   if (swept > 0) say(`Removed ${swept} unfinished slug unpack${swept === 1 ? '' : 's'} left by a stopped platform.`);
   const housekeeping = new Housekeeping({ db, blobs, dataDir: config.dataDir, keep: config.releasesKept, graceMs: config.slugGraceMs, inUse: () => dynos.slugsInUse(), logger: log });
+  // App webhooks: events of an app go to its subscribed receivers (egress-guarded, signed, retried).
+  const webhooks = new Webhooks({
+    db, egress: config.allowPrivateTargets, sealer: cipher, retryBaseMs: config.webhookRetryBaseMs, maxAttempts: config.webhookAttempts, logger: log,
+  });
+  const releaseEvent = async (appId: string, r: { id: string }) => {
+    const app = await db.selectFrom('apps').select(['id', 'name']).where('id', '=', appId).executeTakeFirst();
+    const row = await db.selectFrom('releases').selectAll().where('id', '=', r.id).executeTakeFirst();
+    if (!app || !row) return;
+    const user = await db.selectFrom('accounts').select(['id', 'email']).where('id', '=', row.user_id).executeTakeFirst();
+    const actor = user ? { id: user.id, email: user.email } : { id: row.user_id, email: '' };
+    await webhooks.emit(app, 'api:release', 'create', releaseShape(app, row, actor, true, { outputStreamUrl: null, eligibleForRollback: true }), actor);
+  };
   const releases = new Releases({
     db, logs, cipher, blobs, outputs: releaseOutputs, releaseTimeoutMs: config.releaseTimeoutMs, logger: log,
     runReleaseCommand: (r) => dynos.oneOffs.runReleaseCommand({ ...r, releaseId: r.release.id }),
     // A release going live: the dyno manager makes the formation follow it and replaces the dynos.
-    onRelease: async (appId, release) => { await dynos.goLive(appId, release); housekeeping.schedule(); },
+    onRelease: async (appId, release) => { await dynos.goLive(appId, release); housekeeping.schedule(); void releaseEvent(appId, release).catch(() => undefined); },
     // A rollback leaves add-ons' vars as they are now: add-ons are not rolled back.
     managedKeys: (appId) => managedKeys(db, cipher, appId),
   });
@@ -134,8 +152,18 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const builder = new Builder({
     db, runtime, blobs, logs, dataDir: config.dataDir, builtinRoot: join(ROOT, 'buildpacks'), localBuildpackDirs: config.localBuildpackDirs,
     runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, cacheQuotaBytes: config.buildCacheQuotaBytes, runtimeCacheQuotaBytes: config.runtimeCacheQuotaBytes, minFreeDiskBytes: config.buildMinFreeDiskBytes, containerPrefix, webUrl: (name) => webUrl(urls, name), logger: log,
-    release: async ({ appId, user, slug, description, formation }) => {
+    release: async ({ appId, user, slug, description, formation, appJson, output }) => {
+      // A push's first deploy applies app.json (add-ons, env) before its release; postdeploy once it is live.
+      const app = await db.selectFrom('apps').select(['id', 'name']).where('id', '=', appId).executeTakeFirstOrThrow();
+      const postdeploy = appJson ? await appSetups.firstDeploy(app, user, appJson, output) : undefined;
       const r = await releases.create({ appId, user, slugId: slug.id, description, formation });
+      if (postdeploy) {
+        void releases.settled(r).then(async (status) => {
+          if (status !== 'succeeded') return;
+          const done = await appSetups.runScript(app, user, postdeploy.command, postdeploy.size, 'postdeploy');
+          logs.emit(appId, 'heroku', 'postdeploy', `scripts.postdeploy exited with status ${done.exit_code}`);
+        }).catch((err) => log.error({ err, app: app.name }, 'postdeploy failed'));
+      }
       return { id: r.id, version: r.version, pending: r.status === 'pending' };
     },
     configVars: (appId) => releases.configVars(appId),
@@ -159,8 +187,41 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const deployer = new Deployer({
     builder, buildOutputs, releaseOutputs, settled: (id) => releases.settled({ id }), logger: log,
     subscribeLines: (appId, onLine) => logs.subscribe(appId, {}, onLine),
+    onBuildEnded: (app, b, user) => void webhooks.emit(app, 'api:build', 'update', buildShape(app, b, user, null), user),
   });
-  const push = new PushHandler({ git, repos, deployer, remoteName: 'slipway' });
+  // Other branches pushed to a pipeline's staging app make review apps (reviewApps, made below).
+  const push = new PushHandler({
+    git, repos, deployer, remoteName: 'slipway',
+    branches: { pushed: (r) => reviewApps.pushed(r), deleted: (r) => reviewApps.deleted(r) },
+  });
+  const buildpackInstallations = new BuildpackInstallations({ db, localBuildpackDirs: config.localBuildpackDirs });
+  const appSetups = new AppSetups({
+    db, dataDir: config.dataDir, stacks: [runtime.stack, 'heroku-24'], egress: config.allowPrivateTargets,
+    apps: { create: (o, a) => apps.create(o, a), destroy: (a, u) => apps.destroy(a, u), byId: (id) => apps.find(id).catch(() => undefined) },
+    addons: { create: (o) => addons.create(o) },
+    setConfig: (appId, user, vars) => releases.setConfig(appId, user, vars),
+    configVars: (appId) => releases.configVars(appId),
+    setBuildpacks: (appId, urls) => buildpackInstallations.set(appId, urls),
+    recordBuild: (r) => builder.record(r),
+    deploy: (req) => deployer.queue.exclusive(req.app.id, () => deployer.deploy(req)),
+    runOneOff: (appId, command, user, o) => dynos.oneOffs.run(appId, command, user, o),
+    postdeployTimeoutMs: config.postdeployTimeoutMs, webUrl: (name) => webUrl(urls, name), logger: log,
+  });
+  await appSetups.recover();
+  const scheduler = new Scheduler({
+    db, minuteMs: config.schedulerMinuteMs, logger: log,
+    // Its own one-off budget per app (SLIPWAY_ONE_OFFS_PER_ACCOUNT), apart from the owner's `run`s.
+    run: (appId, command, size) => dynos.oneOffs.run(appId, command, `scheduler:${appId}`, { type: 'scheduler', size }),
+    log: (appId, message) => logs.emit(appId, 'heroku', 'scheduler', message),
+  });
+  const pipelines = new Pipelines({ db, releases, logger: log });
+  await pipelines.recover();
+  const reviewApps = new ReviewApps({
+    db, dataDir: config.dataDir, pipelines, appSetups, staleMs: config.reviewAppStaleMs, logger: log,
+    apps: { create: (o, a) => apps.create(o, a), destroy: (a, u) => apps.destroy(a, u), byId: (id) => apps.find(id).catch(() => undefined) },
+    deploy: (req) => deployer.queue.exclusive(req.app.id, () => deployer.deploy(req)),
+    webUrl: (name) => webUrl(urls, name),
+  });
   // One certificate from the platform's CA for the API's rendezvous and the router's default TLS host.
   const tls = await ensureServerCert(join(config.dataDir, 'tls'), [new URL(config.publicUrl).hostname, 'localhost', '127.0.0.1', hostname(), config.domain, `*.${config.domain}`]);
   const rendezvous = new Rendezvous({
@@ -187,13 +248,13 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
       rendezvous, routerMetrics, routerMetricsStore, dynoMetrics, addons, accounts, apps, access, teams,
       authorizations: new Authorizations({ db }), collaborators: new Collaborators({ db, maxPerAccount: config.appsPerAccount }),
       loginThrottle: new LoginThrottle(), rateLimiter: config.apiRateLimit > 0 ? new RateLimiter({ capacity: config.apiRateLimit, perMinute: config.apiRateLimit / 60 }) : undefined, domains, sniEndpoints,
-      features: new Features({ db, dynos }), buildpacks: new BuildpackInstallations({ db, localBuildpackDirs: config.localBuildpackDirs }), builds: new BuildRecords({ db }),
+      features: new Features({ db, dynos }), buildpacks: buildpackInstallations, builds: new BuildRecords({ db }),
       slugs: new SlugRecords({ db, stack: runtime.stack, blobs }),
       releases, dynos, builder, deployer, repos, logs, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
       publicUrl: config.publicUrl, domain: config.domain,
       routerPort: config.routerPort, stack: runtime.stack,
       logSessions: { create: (appId, o) => logs.createSession(appId, o) },
-      drains,
+      drains, appSetups, pipelines, webhooks, scheduler,
     },
     git, push, dataDir: config.dataDir, logger: log,
     dashboard: new Dashboard({ db, assetsDir: join(ROOT, 'dist', 'dashboard'), secure: config.publicUrl.startsWith('https:'), logger: log }),
@@ -223,6 +284,9 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   await router.listen();
   await haproxy?.start();
   await dynos.start();
+  webhooks.start();
+  scheduler.start();
+  reviewApps.start((appId) => db.selectFrom('apps').innerJoin('accounts', 'accounts.id', 'apps.owner_id').select(['accounts.id', 'accounts.email']).where('apps.id', '=', appId).executeTakeFirst());
   say(`Slipway is running (runtime: ${runtime.name}, stack: ${runtime.stack}).`);
   say(`  API and git:  ${config.publicUrl}   (git remote: ${config.publicUrl}/<app>.git)`);
   say(`  Apps:         ${webUrl(urls, '<app>')}   (router: ${engine === 'haproxy' ? 'HAProxy, Node router behind it' : 'Node'})`);
@@ -238,6 +302,10 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
         await haproxy?.close();
         housekeeping.stop();
         await router.close();
+        await webhooks.stop();
+        await scheduler.stop();
+        reviewApps.stop();
+        await pipelines.stop();
         clearInterval(metricsTimer);
         routerMetrics.flush(true);
         dynoMetrics.flush(true);

@@ -265,9 +265,139 @@ export interface DynoMetricsTable {
   data: string;
 }
 
+export interface AppSetupsTable {
+  id: string;
+  app_id: string;
+  app_name: string;
+  user_id: string;
+  status: string;
+  failure_message: string | null;
+  manifest_errors: string;
+  build_id: string | null;
+  source_url: string;
+  postdeploy_output: string | null;
+  postdeploy_exit_code: number | null;
+  resolved_success_url: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PipelinesTable {
+  id: string;
+  name: string;
+  owner_id: string;
+  /** Review apps' settings (JSON) when enabled, else null. */
+  review_apps: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PipelineCouplingsTable {
+  id: string;
+  pipeline_id: string;
+  app_id: string;
+  stage: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PipelinePromotionsTable {
+  id: string;
+  pipeline_id: string;
+  source_app_id: string;
+  source_release_id: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PipelinePromotionTargetsTable {
+  id: string;
+  promotion_id: string;
+  app_id: string;
+  release_id: string | null;
+  status: string;
+  error_message: string | null;
+}
+
+export interface ReviewAppsTable {
+  id: string;
+  pipeline_id: string;
+  app_id: string;
+  branch: string;
+  status: string;
+  last_push_at: string;
+  /** app.json's scripts.pr-predestroy (JSON: command, size), run before the review app is destroyed. */
+  predestroy: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AppWebhooksTable {
+  id: string;
+  app_id: string;
+  include: string;
+  level: string;
+  url: string;
+  secret: string | null;
+  authorization: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AppWebhookEventsTable {
+  id: string;
+  app_id: string;
+  include: string;
+  payload: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AppWebhookDeliveriesTable {
+  id: string;
+  app_id: string;
+  event_id: string;
+  webhook_id: string;
+  status: string;
+  num_attempts: number;
+  next_attempt_at: string | null;
+  /** The attempts, newest last (JSON: code, error, created_at, updated_at). */
+  attempts: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SchedulerJobsTable {
+  id: string;
+  app_id: string;
+  command: string;
+  /** `10m`, `1h`, `1d`, or null for a cron job. */
+  every: string | null;
+  at: string | null;
+  /** The cron expression the job runs on (Heroku's frequencies are written as cron too). */
+  cron: string;
+  dyno_size: string | null;
+  /** When it runs next (real time, ISO 8601). */
+  next_run_at: string;
+  last_run_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   dyno_metrics: DynoMetricsTable;
   dashboard_sessions: DashboardSessionsTable;
+  scheduler_jobs: SchedulerJobsTable;
+  app_setups: AppSetupsTable;
+  pipelines: PipelinesTable;
+  pipeline_couplings: PipelineCouplingsTable;
+  pipeline_promotions: PipelinePromotionsTable;
+  pipeline_promotion_targets: PipelinePromotionTargetsTable;
+  review_apps: ReviewAppsTable;
+  app_webhooks: AppWebhooksTable;
+  app_webhook_events: AppWebhookEventsTable;
+  app_webhook_deliveries: AppWebhookDeliveriesTable;
   output_streams: OutputStreamsTable;
   platform_state: PlatformStateTable;
   addons: AddonsTable;
@@ -411,5 +541,49 @@ export const MIGRATIONS: Migration[] = [
     account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (app_id, account_id));
   ALTER TABLE apps ADD COLUMN team_id TEXT REFERENCES teams(id);
+  `,
+  `
+  CREATE TABLE app_setups (
+    id TEXT PRIMARY KEY, app_id TEXT NOT NULL, app_name TEXT NOT NULL, user_id TEXT NOT NULL, status TEXT NOT NULL,
+    failure_message TEXT, manifest_errors TEXT NOT NULL, build_id TEXT, source_url TEXT NOT NULL, postdeploy_output TEXT,
+    postdeploy_exit_code INTEGER, resolved_success_url TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  CREATE TABLE pipelines (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, owner_id TEXT NOT NULL, review_apps TEXT,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  CREATE TABLE pipeline_couplings (
+    id TEXT PRIMARY KEY, pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    app_id TEXT NOT NULL UNIQUE REFERENCES apps(id) ON DELETE CASCADE, stage TEXT NOT NULL,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  CREATE TABLE pipeline_promotions (
+    id TEXT PRIMARY KEY, pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE, source_app_id TEXT NOT NULL,
+    source_release_id TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  CREATE TABLE pipeline_promotion_targets (
+    id TEXT PRIMARY KEY, promotion_id TEXT NOT NULL REFERENCES pipeline_promotions(id) ON DELETE CASCADE,
+    app_id TEXT NOT NULL, release_id TEXT, status TEXT NOT NULL, error_message TEXT);
+  CREATE TABLE review_apps (
+    id TEXT PRIMARY KEY, pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, branch TEXT NOT NULL, status TEXT NOT NULL,
+    last_push_at TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (pipeline_id, branch));
+  CREATE TABLE app_webhooks (
+    id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, include TEXT NOT NULL,
+    level TEXT NOT NULL, url TEXT NOT NULL, secret TEXT, authorization TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  CREATE TABLE app_webhook_events (
+    id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, include TEXT NOT NULL,
+    payload TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  CREATE TABLE app_webhook_deliveries (
+    id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    event_id TEXT NOT NULL REFERENCES app_webhook_events(id) ON DELETE CASCADE,
+    webhook_id TEXT NOT NULL REFERENCES app_webhooks(id) ON DELETE CASCADE, status TEXT NOT NULL,
+    num_attempts INTEGER NOT NULL, next_attempt_at TEXT, attempts TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  CREATE INDEX app_webhook_deliveries_due ON app_webhook_deliveries (status, next_attempt_at);
+  `,
+  `
+  CREATE TABLE scheduler_jobs (
+    id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE, command TEXT NOT NULL, every TEXT,
+    at TEXT, cron TEXT NOT NULL, dyno_size TEXT, next_run_at TEXT NOT NULL, last_run_at TEXT,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  `,
+  `
+  ALTER TABLE review_apps ADD COLUMN predestroy TEXT;
   `,
 ];

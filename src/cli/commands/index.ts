@@ -60,6 +60,11 @@ import pgCredentialsUrl from './pg/credentials-url.ts';
 import pgInfo from './pg/info.ts';
 import pgPsql from './pg/psql.ts';
 import pipelinesPromote from './pipelines/promote.ts';
+import * as pipelines from './pipelines/index.ts';
+import * as webhooks from './webhooks/index.ts';
+import * as scheduler from './scheduler/index.ts';
+import * as reviewapps from './reviewapps/index.ts';
+import appsSetup from './apps/setup.ts';
 import ps from './ps/index.ts';
 import psRestart from './ps/restart.ts';
 import psScale from './ps/scale.ts';
@@ -80,7 +85,7 @@ export const commands: readonly Command[] = [
   authorizations, authorizationsCreate, authorizationsRevoke, authorizationsRotate,
   teams, teamsCreate, members, membersAdd, membersRemove, appsRename, appsTransfer,
   addons, addonsAttach, addonsCreate, addonsDestroy, addonsDetach, addonsInfo, addonsPlans, addonsServices, addonsUpgrade,
-  apps, appsCreate, appsDestroy, appsInfo, appsOpen,
+  apps, appsCreate, appsDestroy, appsInfo, appsOpen, appsSetup,
   login, logout, authToken, authWhoami,
   buildpacks, buildpacksAdd, buildpacksClear, buildpacksRemove, buildpacksSet,
   builds, buildsInfo, buildsOutput,
@@ -95,7 +100,10 @@ export const commands: readonly Command[] = [
   logs,
   maintenance, maintenanceOn, maintenanceOff,
   pgInfo, pgPsql, pgCredentialsRotate, pgCredentialsUrl, pgBackups, pgBackupsCapture, pgBackupsRestore,
-  pipelinesPromote,
+  pipelines.list, pipelines.create, pipelines.add, pipelines.info, pipelines.diff, pipelines.remove, pipelines.rename, pipelines.destroy, pipelinesPromote,
+  reviewapps.enable, reviewapps.disable,
+  scheduler.list, scheduler.add, scheduler.update, scheduler.remove,
+  webhooks.list, webhooks.add, webhooks.info, webhooks.update, webhooks.remove, webhooks.deliveries, webhooks.deliveryInfo, webhooks.events, webhooks.eventInfo,
   ps, psRestart, psScale, psStop, psType,
   redisInfo, redisCli, redisCredentials,
   releases, releasesInfo, releasesOutput, releasesRetry, releasesRollback,

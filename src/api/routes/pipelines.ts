@@ -1,0 +1,148 @@
+// Pipelines as the official CLI calls them: /pipelines, /pipeline-couplings (and an app's coupling at
+// /apps/{app}/pipeline-couplings, 404 when it has none), /pipeline-promotions with their targets, and
+// POST /filters/apps (the apps of a pipeline, by id). Review apps' switch is /pipelines/{id}/review-app-config.
+import { Type } from 'typebox';
+import type { CouplingRow, PipelineRow, PromotionRow, PromotionTargetRow } from '../../pipelines/index.ts';
+import { apiTime as iso } from '../../store/time.ts';
+import type { ApiDeps } from '../deps.ts';
+import { invalid, notFound } from '../errors.ts';
+import type { Api } from '../http.ts';
+import { AnyBody, AppParams, IdParams, Maybe, Ref, refOf, said } from '../schemas.ts';
+import * as s from '../serialize.ts';
+
+export type PipelineRouteDeps = Pick<ApiDeps, 'pipelines' | 'apps' | 'accounts' | 'publicUrl' | 'domain' | 'routerPort'>;
+
+const NAME_TEXT = 'name is required: 3 to 30 characters, lowercase letters, digits and "-", e.g. {"name": "my-pipeline"}.';
+const CreateBody = Type.Object({ name: Type.String(said(NAME_TEXT)) }, { ...said(NAME_TEXT), description: 'owner and generation are accepted and ignored: the caller owns the pipeline.' });
+const RenameBody = Type.Object({ name: Maybe(Type.String(), NAME_TEXT) });
+const STAGE_TEXT = 'stage is required: review, development, staging or production.';
+const CouplingBody = Type.Object({ app: Ref('app is required: an app name or id.'), pipeline: Ref('pipeline is required: a pipeline id or name.'), stage: Type.String(said(STAGE_TEXT)) }, said('Expected {"app": "<app>", "pipeline": "<pipeline id>", "stage": "staging"}.'));
+const StageBody = Type.Object({ stage: Type.String(said(STAGE_TEXT)) }, said(STAGE_TEXT));
+const AppRef = Type.Object({ app: Type.Object({ id: Maybe(Type.String()), name: Maybe(Type.String()) }) });
+const PROMOTE_TEXT = 'Expected {"pipeline": {"id": "..."}, "source": {"app": {"id": "..."}}, "targets": [{"app": {"id": "..."}}]}.';
+const PromotionBody = Type.Object({
+  pipeline: Type.Object({ id: Type.String() }, said(PROMOTE_TEXT)),
+  source: AppRef,
+  targets: Maybe(Type.Array(AppRef, { maxItems: 50 }), PROMOTE_TEXT),
+}, said(PROMOTE_TEXT));
+const FilterBody = Type.Object({ in: Type.Object({ id: Type.Array(Type.String(), { maxItems: 1000 }) }) }, said('Expected {"in": {"id": ["<app id>", ...]}}.'));
+const ReviewBody = Type.Object({ automatic_review_apps: Maybe(Type.Boolean()), destroy_stale_apps: Maybe(Type.Boolean()), stale_days: Maybe(Type.Integer({ minimum: 1, maximum: 30 })) });
+
+export function pipelineRoutes(api: Api, d: PipelineRouteDeps): void {
+  const pipelineShape = (p: PipelineRow) => ({
+    id: p.id, name: p.name, created_at: iso(p.created_at), updated_at: iso(p.updated_at),
+    owner: { id: p.owner_id, type: 'user' }, generation: { id: 'cedar', name: 'cedar' },
+  });
+  const couplingShape = async (c: CouplingRow, p?: PipelineRow) => {
+    const pipe = p ?? await d.pipelines.find(c.pipeline_id);
+    const app = (await d.apps.refs([c.app_id])).get(c.app_id);
+    return {
+      id: c.id, stage: c.stage, created_at: iso(c.created_at), updated_at: iso(c.updated_at),
+      app: { id: c.app_id, name: app?.name ?? null }, pipeline: { id: pipe.id, name: pipe.name },
+    };
+  };
+  const promotionShape = (p: PromotionRow) => ({
+    id: p.id, status: p.status, created_at: iso(p.created_at), updated_at: iso(p.updated_at),
+    pipeline: { id: p.pipeline_id }, source: { app: { id: p.source_app_id }, release: { id: p.source_release_id } },
+  });
+  const targetShape = (t: PromotionTargetRow) => ({
+    id: t.id, app: { id: t.app_id }, release: t.release_id ? { id: t.release_id } : null, status: t.status,
+    error_message: t.error_message, pipeline_promotion: { id: t.promotion_id },
+  });
+
+  api.post('/pipelines', { schema: { summary: 'Create a pipeline', body: CreateBody } }, async (req, reply) => {
+    reply.status(201);
+    return pipelineShape(await d.pipelines.create(req.account, req.body.name));
+  });
+  api.get('/pipelines', { schema: { summary: 'List pipelines (eq[name]=NAME filters by name)' } }, async (req) => {
+    const name = (req.query as Record<string, unknown>)['eq[name]'];
+    const rows = typeof name === 'string' ? [await d.pipelines.byName(name)].filter((p) => p !== undefined) : await d.pipelines.list();
+    return rows.map(pipelineShape);
+  });
+  api.get('/pipelines/:id', { schema: { params: IdParams } }, async (req) => pipelineShape(await d.pipelines.find(req.params.id)));
+  api.patch('/pipelines/:id', { schema: { summary: 'Rename a pipeline', params: IdParams, body: RenameBody } }, async (req) => {
+    const p = await d.pipelines.find(req.params.id);
+    return pipelineShape(req.body.name ? await d.pipelines.rename(p, req.body.name) : p);
+  });
+  api.delete('/pipelines/:id', { schema: { summary: 'Destroy a pipeline (its apps stay)', params: IdParams, body: AnyBody } }, async (req) => {
+    const p = await d.pipelines.find(req.params.id);
+    await d.pipelines.destroy(p);
+    return pipelineShape(p);
+  });
+
+  api.get('/pipelines/:id/pipeline-couplings', { schema: { params: IdParams } }, async (req) => {
+    const p = await d.pipelines.find(req.params.id);
+    return Promise.all((await d.pipelines.couplings(p.id)).map((c) => couplingShape(c, p)));
+  });
+  api.post('/pipeline-couplings', { schema: { summary: 'Add an app to a pipeline at a stage', body: CouplingBody } }, async (req, reply) => {
+    const a = await d.apps.find(refOf(req.body.app) ?? '');
+    const p = await d.pipelines.find(refOf(req.body.pipeline) ?? '');
+    reply.status(201);
+    return couplingShape(await d.pipelines.couple(p, a.id, req.body.stage), p);
+  });
+  api.get('/pipeline-couplings', { schema: { summary: 'List pipeline couplings' } }, async () => {
+    const out = [];
+    for (const p of await d.pipelines.list()) for (const c of await d.pipelines.couplings(p.id)) out.push(await couplingShape(c, p));
+    return out;
+  });
+  api.get('/pipeline-couplings/:id', { schema: { params: IdParams } }, async (req) => couplingShape(await d.pipelines.coupling(req.params.id)));
+  api.patch('/pipeline-couplings/:id', { schema: { summary: "Change an app's stage", params: IdParams, body: StageBody } }, async (req) =>
+    couplingShape(await d.pipelines.setStage(await d.pipelines.coupling(req.params.id), req.body.stage)));
+  api.delete('/pipeline-couplings/:id', { schema: { summary: 'Remove an app from its pipeline', params: IdParams, body: AnyBody } }, async (req) => {
+    const c = await d.pipelines.coupling(req.params.id);
+    const shown = await couplingShape(c);
+    await d.pipelines.uncouple(c);
+    return shown;
+  });
+  api.get('/apps/:app/pipeline-couplings', { schema: { params: AppParams } }, async (req) => {
+    const a = await d.apps.find(req.params.app);
+    const c = await d.pipelines.couplingOf(a.id);
+    if (!c) throw notFound('pipeline-coupling', `${a.name} is not in a pipeline.`);
+    return couplingShape(c);
+  });
+
+  api.post('/pipeline-promotions', { schema: { summary: "Release the source app's slug on the target apps", body: PromotionBody } }, async (req, reply) => {
+    const b = req.body;
+    const p = await d.pipelines.find(b.pipeline.id);
+    const source = await d.apps.find(b.source.app.id ?? b.source.app.name ?? '');
+    const targets = b.targets ? await Promise.all(b.targets.map(async (t) => (await d.apps.find(t.app.id ?? t.app.name ?? '')).id)) : undefined;
+    if (targets && targets.length === 0) throw invalid('targets is empty: name at least one app, or leave targets out to promote to the next stage.');
+    const row = await d.pipelines.promote(p, source.id, targets, req.account, async (id) => (await d.apps.refs([id])).get(id)?.name ?? id);
+    reply.status(201);
+    return promotionShape(row);
+  });
+  api.get('/pipeline-promotions/:id', { schema: { params: IdParams } }, async (req) => promotionShape(await d.pipelines.promotion(req.params.id)));
+  api.get('/pipeline-promotions/:id/promotion-targets', { schema: { params: IdParams } }, async (req) => {
+    const p = await d.pipelines.promotion(req.params.id);
+    return (await d.pipelines.targets(p.id)).map(targetShape);
+  });
+
+  api.get('/pipelines/:id/review-app-config', { schema: { params: IdParams } }, async (req) => {
+    const p = await d.pipelines.find(req.params.id);
+    if (!p.review_apps) throw notFound('review-app-config', `Review apps are not enabled on ${p.name}: reviewapps:enable -p ${p.name}.`);
+    return { pipeline_id: p.id, ...JSON.parse(p.review_apps) as object };
+  });
+  api.post('/pipelines/:id/review-app-config', { schema: { summary: 'Enable review apps', params: IdParams, body: ReviewBody } }, async (req, reply) => {
+    const p = await d.pipelines.find(req.params.id);
+    const settings = { automatic_review_apps: req.body.automatic_review_apps ?? true, destroy_stale_apps: req.body.destroy_stale_apps ?? true, stale_days: req.body.stale_days ?? null };
+    await d.pipelines.setReviewApps(p, settings);
+    reply.status(201);
+    return { pipeline_id: p.id, ...settings };
+  });
+  api.delete('/pipelines/:id/review-app-config', { schema: { summary: 'Disable review apps', params: IdParams, body: AnyBody } }, async (req) => {
+    const p = await d.pipelines.find(req.params.id);
+    await d.pipelines.setReviewApps(p, null);
+    return { pipeline_id: p.id };
+  });
+
+  api.post('/filters/apps', { schema: { summary: 'Apps by id (the CLI lists a pipeline\'s apps so)', body: FilterBody } }, async (req) => {
+    const out = [];
+    for (const id of req.body.in.id) {
+      const a = await d.apps.find(id).catch(() => undefined);
+      if (!a) continue;
+      const owner = (await d.accounts.users([a.owner_id])).get(a.owner_id)!;
+      out.push(s.app(d, a, owner, await d.apps.slugSize(a.id)));
+    }
+    return out;
+  });
+}
