@@ -11,6 +11,7 @@ const MAY_IMPORT = {
   runtime: ['egress'],
   logger: [],
   supervise: [],
+  health: [],
   logs: ['store', 'egress'],
   releases: ['store', 'slugs', 'logs'],
   git: ['deploy', 'build', 'store'],

@@ -3,6 +3,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LOG_LEVELS, parseLevel, type LoggerOptions } from '../logger/index.ts';
+import { parseHighWater } from '../health/index.ts';
 import { ALLOW_SETTING, parseAllowedTargets, type EgressPolicy } from '../egress/index.ts';
 
 export interface PlatformConfig {
@@ -82,6 +83,10 @@ export interface PlatformConfig {
   /** IPv4 CIDR dynos' and builds' /30s come from; and the prefix of the firewall chains for it. */
   dynoPool?: string;
   firewallPrefix?: string;
+  /** Bearer token a Prometheus scraper gives for GET /metrics (SLIPWAY_METRICS_TOKEN); unset: loopback only. */
+  metricsToken?: string;
+  /** Share of the data disk used past which builds and slug uploads are refused (SLIPWAY_DISK_HIGH_WATER, 90%). */
+  diskHighWater: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
@@ -148,6 +153,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     })(),
     dynoPool: env.SLIPWAY_DYNO_POOL || undefined,
     firewallPrefix: env.SLIPWAY_FIREWALL_PREFIX || undefined,
+    metricsToken: env.SLIPWAY_METRICS_TOKEN || undefined,
+    diskHighWater: (() => {
+      try { return parseHighWater(env.SLIPWAY_DISK_HIGH_WATER); } catch (err) { throw new ConfigError(`${(err as Error).message}.`); }
+    })(),
   };
 }
 

@@ -37,6 +37,7 @@ import { Rendezvous } from '../api/rendezvous.ts';
 import { hostname } from 'node:os';
 import { listen } from './listen.ts';
 import { keepServingOnFaults } from './last-resort.ts';
+import { platformHealth } from './health.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -160,7 +161,13 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     routerMetrics.flush();
     void routerMetricsStore.prune();
   }, 10_000);
-  const recordRequest = (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined) => routerMetrics.record(appId, status, ms, bytes);
+  // HAProxy is made further down; readiness asks it through this late binding.
+  let haproxyProblem: () => string | undefined = () => undefined;
+  const health = platformHealth({ db, dataDir: config.dataDir, runtime, logs, drains, dynos, highWater: config.diskHighWater, metricsToken: config.metricsToken, haproxyProblem: () => haproxyProblem() });
+  const recordRequest = (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined) => {
+    routerMetrics.record(appId, status, ms, bytes);
+    health.metrics.routerRequest(status);
+  };
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
       rendezvous, routerMetrics, routerMetricsStore, addons, accounts, apps, domains, sniEndpoints,
@@ -173,6 +180,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
       drains,
     },
     git, push, dataDir: config.dataDir, logger: log,
+    health: health.endpoints, onAnswered: (method, status, seconds) => health.metrics.apiRequest(method, status, seconds),
     sessionStream: (req, res, id) => void logs.handleSessionRequest(req, res, id),
   });
   // The data path: HAProxy in front (when installed, or SLIPWAY_ROUTER=haproxy), the Node router behind
@@ -197,6 +205,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     threads: config.routerThreads || undefined, logger: log, dir: routerDir, listen: { host: '0.0.0.0', port: config.routerPort }, domain: config.domain, routes: dynos.routes, logs, fallbackSocket,
     timeouts: { connectMs: config.routerConnectTimeoutMs, backlogPerDyno: config.routerBacklog, queueMs: 1, serverMs: config.routerRequestTimeoutMs, idleMs: config.routerIdleTimeoutMs, clientKeepAliveMs: config.routerClientTimeoutMs },
   }) : undefined;
+  if (haproxy) haproxyProblem = () => haproxy.problem();
 
   await listen(apiServer, config.apiPort, 'API');
   await rendezvous.listen();
