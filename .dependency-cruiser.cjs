@@ -12,6 +12,7 @@ const MAY_IMPORT = {
   logger: [],
   supervise: [],
   health: [],
+  backup: ['store'],
   logs: ['store', 'egress'],
   releases: ['store', 'slugs', 'logs'],
   git: ['deploy', 'build', 'store'],

@@ -6,7 +6,7 @@
 import { main } from './cli/main.ts';
 import { renderError } from './cli/errors.ts';
 
-const PLATFORM_COMMANDS = new Set(['server', 'stack:make', 'stack:prune', 'doctor']);
+const PLATFORM_COMMANDS = new Set(['server', 'stack:make', 'stack:prune', 'doctor', 'backup:create', 'backup:restore']);
 
 async function platform(command: string, argv: string[]): Promise<number> {
   try {
@@ -14,6 +14,10 @@ async function platform(command: string, argv: string[]): Promise<number> {
       const { runServer } = await import('./platform/server.ts');
       await runServer(argv);
       return 0;
+    }
+    if (command === 'backup:create' || command === 'backup:restore') {
+      const { runBackupCommand } = await import('./platform/backup-command.ts');
+      return await runBackupCommand(command, argv);
     }
     if (command === 'doctor') {
       const { runDoctor } = await import('./platform/doctor.ts');
