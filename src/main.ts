@@ -6,7 +6,7 @@
 import { main } from './cli/main.ts';
 import { renderError } from './cli/errors.ts';
 
-const PLATFORM_COMMANDS = new Set(['server', 'stack:make', 'stack:prune', 'doctor', 'backup:create', 'backup:restore']);
+const PLATFORM_COMMANDS = new Set(['server', 'stack:make', 'stack:prune', 'doctor', 'backup:create', 'backup:restore', 'service:install', 'service:uninstall']);
 
 async function platform(command: string, argv: string[]): Promise<number> {
   try {
@@ -18,6 +18,10 @@ async function platform(command: string, argv: string[]): Promise<number> {
     if (command === 'backup:create' || command === 'backup:restore') {
       const { runBackupCommand } = await import('./platform/backup-command.ts');
       return await runBackupCommand(command, argv);
+    }
+    if (command === 'service:install' || command === 'service:uninstall') {
+      const { runServiceCommand } = await import('./platform/service.ts');
+      return await runServiceCommand(command, argv);
     }
     if (command === 'doctor') {
       const { runDoctor } = await import('./platform/doctor.ts');

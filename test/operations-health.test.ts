@@ -1,7 +1,7 @@
 // The platform's own health, as an operator's monitoring sees it: liveness and readiness on the API
 // port without a key, Prometheus metrics behind the scrape token, and readiness following HAProxy:
 // killed outright (SIGKILL), the platform says it is unready, starts it again, and is ready and
-// serving once more.
+// serving once more; and stopped the way its systemd unit stops it.
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -84,4 +84,20 @@ describe('platform health', () => {
     await p.waitFor('watched', 'watched-ok', '/', 30);
     assert.match(p.output, /haproxy restarted/);
   });
+
+  test('stopped as the systemd unit stops it (SIGTERM to the platform alone, KillMode=mixed), it stops its dynos and exits 0', async () => {
+    assert.equal((await p.containers()).length, 1);
+    const pid = p.pid;
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 240 && alive(pid); i++) await sleep(250);
+    assert.ok(!alive(pid), 'the platform exited within 60 s');
+    assert.match(p.output, /Stopped\./);
+    assert.deepEqual(await p.containers(), [], 'no dyno left for systemd to kill');
+    const haproxyPid = Number((await readFile(join(p.dataDir, 'router', 'haproxy.pid'), 'utf8')).split('\n')[0]);
+    assert.ok(!alive(haproxyPid), 'HAProxy stopped with it');
+  });
 });
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}

@@ -19,6 +19,8 @@ export interface CreateBackupOptions {
   to: string;
   passphrase: string;
   addons?: AddonDumper;
+  /** More secret files (relative to the data dir) to seal with the rest: add-on servers' credentials. */
+  secretPaths?: string[];
   say?: (line: string) => void;
 }
 
@@ -45,7 +47,7 @@ export async function createBackup(o: CreateBackupOptions): Promise<{ file: stri
     const addons = o.addons ? await o.addons(addonsDir) : {};
     if (Object.keys(addons).length) say(`add-on data dumped: ${Object.keys(addons).length} add-on${Object.keys(addons).length === 1 ? '' : 's'}`);
     const files = { ...prefixed('data', await checksums(data)), ...prefixed('addons', await checksums(addonsDir)) };
-    const secretParts = SECRET_PARTS.filter((p) => existsSync(join(o.dataDir, p)));
+    const secretParts = [...SECRET_PARTS, ...(o.secretPaths ?? [])].filter((p) => existsSync(join(o.dataDir, p)));
     const secrets = secretParts.length ? await tar(['-cf', '-', '-C', o.dataDir, '--', ...secretParts], undefined, 'reading the secrets failed') : Buffer.alloc(0);
     const base: Omit<Manifest, 'secrets'> = { format: FORMAT, version: VERSION, created_at: new Date().toISOString(), schema, files, addons };
     const { params, sealed } = await seal(secrets, o.passphrase, manifestAad(base));

@@ -7,7 +7,7 @@ import { BackupError, createBackup, restoreBackup } from '../backup/index.ts';
 import { prompt } from '../cli/prompt.ts';
 import { formatBytes } from '../health/disk.ts';
 import { loadConfig } from './config.ts';
-import { addonDumper, addonRestorer } from './backup-addons.ts';
+import { addonDumper, addonRestorer, addonSecretPaths } from './backup-addons.ts';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -34,7 +34,7 @@ export async function runBackupCommand(command: 'backup:create' | 'backup:restor
       const at = argv.indexOf('--to');
       const to = at >= 0 ? argv[at + 1] : argv.find((a) => a.startsWith('--to='))?.slice(5);
       if (!to || argv.length !== (at >= 0 ? 2 : 1)) { say(USAGE.create); return 2; }
-      const r = await createBackup({ dataDir: config.dataDir, to: resolve(to), passphrase: await passphrase(true), addons: addonDumper(config), say });
+      const r = await createBackup({ dataDir: config.dataDir, to: resolve(to), passphrase: await passphrase(true), addons: addonDumper(config), secretPaths: await addonSecretPaths(config.dataDir), say });
       process.stdout.write(`Backup of ${config.dataDir} written to ${r.file} (${formatBytes(r.bytes)}, ${r.files} files).\n`);
     } else {
       if (argv.length !== 1 || argv[0]!.startsWith('-')) { say(USAGE.restore); return 2; }
