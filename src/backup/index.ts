@@ -3,3 +3,4 @@
 export { createBackup, type AddonDumper, type CreateBackupOptions } from './create.ts';
 export { restoreBackup, type AddonRestorer, type RestoreBackupOptions } from './restore.ts';
 export { BackupError } from './crypto.ts';
+export { BackupSchedule, parseSchedule, expired, archiveName } from './schedule.ts';

@@ -3,10 +3,11 @@
 // starts on an empty data dir (restore). The passphrase sealing the archive's secrets comes from
 // SLIPWAY_BACKUP_PASSPHRASE, or is asked for on a terminal (twice when creating).
 import { resolve } from 'node:path';
-import { BackupError, createBackup, restoreBackup } from '../backup/index.ts';
+import { BackupError, BackupSchedule, createBackup, restoreBackup } from '../backup/index.ts';
+import type { Logger } from '../logger/index.ts';
 import { prompt } from '../cli/prompt.ts';
 import { formatBytes } from '../health/disk.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig, type PlatformConfig } from './config.ts';
 import { addonDumper, addonRestorer, addonSecretPaths } from './backup-addons.ts';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -47,4 +48,18 @@ export async function runBackupCommand(command: 'backup:create' | 'backup:restor
     say(` ▸    ${kind === 'create' ? 'Backup failed' : 'Restore refused'}: ${err.message}.`);
     return 1;
   }
+}
+
+/** The platform's scheduled backups (SLIPWAY_BACKUP_SCHEDULE), the same archive as backup:create. */
+export function scheduleBackups(config: PlatformConfig, s: NonNullable<PlatformConfig['backupSchedule']>, log: Logger): BackupSchedule {
+  const l = log.child({ component: 'backup' });
+  const schedule = new BackupSchedule({
+    dir: s.dir, everyMs: s.everyMs, keep: s.keep, log: { info: (m) => l.info(m), error: (m) => l.error(m) },
+    backup: async (to) => {
+      await createBackup({ dataDir: config.dataDir, to, passphrase: s.passphrase, addons: addonDumper(config), secretPaths: await addonSecretPaths(config.dataDir) });
+    },
+  });
+  schedule.start();
+  l.info(`backups every ${Math.round(s.everyMs / 60_000)} min into ${s.dir}, the newest ${s.keep} kept`);
+  return schedule;
 }

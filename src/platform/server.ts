@@ -38,6 +38,7 @@ import { hostname } from 'node:os';
 import { listen } from './listen.ts';
 import { keepServingOnFaults } from './last-resort.ts';
 import { platformHealth } from './health.ts';
+import { scheduleBackups } from './backup-command.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -212,6 +213,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   await router.listen();
   await haproxy?.start();
   await dynos.start();
+  const backups = config.backupSchedule && scheduleBackups(config, config.backupSchedule, log);
   say(`Slipway is running (runtime: ${runtime.name}, stack: ${runtime.stack}).`);
   say(`  API and git:  ${config.publicUrl}   (git remote: ${config.publicUrl}/<app>.git)`);
   say(`  Apps:         ${webUrl(urls, '<app>')}   (router: ${engine === 'haproxy' ? 'HAProxy, Node router behind it' : 'Node'})`);
@@ -224,6 +226,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     stop: () => {
       stopping ??= (async () => {
         say('Stopping: dynos get SIGTERM, then SIGKILL after the grace period...');
+        await backups?.stop();
         await haproxy?.close();
         housekeeping.stop();
         await router.close();
