@@ -39,6 +39,7 @@ import { listen } from './listen.ts';
 import { keepServingOnFaults } from './last-resort.ts';
 import { platformHealth } from './health.ts';
 import { scheduleBackups } from './backup-command.ts';
+import { recovered, recoveryLine } from './recovery.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -214,6 +215,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   await haproxy?.start();
   await dynos.start();
   const backups = config.backupSchedule && scheduleBackups(config, config.backupSchedule, log);
+  say(recoveryLine(await recovered(db)));
   say(`Slipway is running (runtime: ${runtime.name}, stack: ${runtime.stack}).`);
   say(`  API and git:  ${config.publicUrl}   (git remote: ${config.publicUrl}/<app>.git)`);
   say(`  Apps:         ${webUrl(urls, '<app>')}   (router: ${engine === 'haproxy' ? 'HAProxy, Node router behind it' : 'Node'})`);
