@@ -38,6 +38,7 @@ import { hostname } from 'node:os';
 import { listen } from './listen.ts';
 import { keepServingOnFaults } from './last-resort.ts';
 import { platformHealth } from './health.ts';
+import { diskUse, overHighWater } from '../health/index.ts';
 import { scheduleBackups } from './backup-command.ts';
 import { recovered, recoveryLine } from './recovery.ts';
 
@@ -122,9 +123,11 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   });
   await addons.start();
   const urls = { domain: config.domain, routerPort: config.routerPort };
+  // Past the data disk's high-water mark, builds and slug uploads are refused; dynos and logs go on.
+  const diskFull = async () => overHighWater(await diskUse(config.dataDir), config.diskHighWater);
   const builder = new Builder({
     db, runtime, blobs, logs, dataDir: config.dataDir, builtinRoot: join(ROOT, 'buildpacks'),
-    runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, cacheQuotaBytes: config.buildCacheQuotaBytes, runtimeCacheQuotaBytes: config.runtimeCacheQuotaBytes, minFreeDiskBytes: config.buildMinFreeDiskBytes, containerPrefix, webUrl: (name) => webUrl(urls, name), logger: log,
+    runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, cacheQuotaBytes: config.buildCacheQuotaBytes, runtimeCacheQuotaBytes: config.runtimeCacheQuotaBytes, minFreeDiskBytes: config.buildMinFreeDiskBytes, diskFull, containerPrefix, webUrl: (name) => webUrl(urls, name), logger: log,
     release: async ({ appId, user, slug, description, formation }) => {
       const r = await releases.create({ appId, user, slugId: slug.id, description, formation });
       return { id: r.id, version: r.version, pending: r.status === 'pending' };
@@ -176,7 +179,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
       features: new Features({ db, dynos }), buildpacks: new BuildpackInstallations({ db }), builds: new BuildRecords({ db }),
       slugs: new SlugRecords({ db, stack: runtime.stack, blobs }),
       releases, dynos, builder, deployer, repos, logs, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
-      publicUrl: config.publicUrl, domain: config.domain,
+      publicUrl: config.publicUrl, domain: config.domain, diskFull,
       routerPort: config.routerPort, stack: runtime.stack,
       logSessions: { create: (appId, o) => logs.createSession(appId, o) },
       drains,
