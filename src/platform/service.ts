@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loadConfig } from './config.ts';
+import { PLATFORM_OOM_SCORE_ADJ } from './oom.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
@@ -52,8 +53,9 @@ export function unitText(o: Pick<ServiceOptions, 'envFile' | 'root'>): string {
     // Dynos' cgroups are the runtime's (runc) to make under this unit's.
     'Delegate=yes',
     'LimitNOFILE=1048576',
-    // A host out of memory kills a dyno, not the platform that restarts it.
-    'OOMScoreAdjust=-900',
+    // A host out of memory kills a dyno, not the platform that restarts it (the score the platform
+    // also sets itself at start, oom.ts).
+    `OOMScoreAdjust=${PLATFORM_OOM_SCORE_ADJ}`,
     '',
     '[Install]',
     'WantedBy=multi-user.target',
