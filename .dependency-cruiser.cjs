@@ -11,6 +11,8 @@ const MAY_IMPORT = {
   runtime: ['egress', 'slugs'],
   logger: [],
   supervise: [],
+  health: [],
+  backup: ['store'],
   logs: ['store', 'egress'],
   releases: ['store', 'slugs', 'logs'],
   git: ['deploy', 'build', 'store'],

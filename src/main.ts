@@ -1,11 +1,12 @@
 // The `slipway` executable (bin/slipway runs this file). The platform's own commands on this machine
 // go to the platform (src/platform/): `server` (the composition root), `stack:make` (the install step
-// runs it) and `stack:prune`. Every other word is a CLI command (src/cli/), an HTTP client of the API
+// runs it), `stack:prune`, `doctor` (checks the host), `backup:create`/`backup:restore` and
+// `service:install`/`service:uninstall`. Every other word is a CLI command (src/cli/), an HTTP client of the API
 // that never loads the platform: the platform is imported only for its commands.
 import { main } from './cli/main.ts';
 import { renderError } from './cli/errors.ts';
 
-const PLATFORM_COMMANDS = new Set(['server', 'stack:make', 'stack:prune']);
+const PLATFORM_COMMANDS = new Set(['server', 'stack:make', 'stack:prune', 'doctor', 'backup:create', 'backup:restore', 'service:install', 'service:uninstall']);
 
 async function platform(command: string, argv: string[]): Promise<number> {
   try {
@@ -13,6 +14,18 @@ async function platform(command: string, argv: string[]): Promise<number> {
       const { runServer } = await import('./platform/server.ts');
       await runServer(argv);
       return 0;
+    }
+    if (command === 'backup:create' || command === 'backup:restore') {
+      const { runBackupCommand } = await import('./platform/backup-command.ts');
+      return await runBackupCommand(command, argv);
+    }
+    if (command === 'service:install' || command === 'service:uninstall') {
+      const { runServiceCommand } = await import('./platform/service.ts');
+      return await runServiceCommand(command, argv);
+    }
+    if (command === 'doctor') {
+      const { runDoctor } = await import('./platform/doctor.ts');
+      return await runDoctor(argv);
     }
     const { runStackMake, runStackPrune } = await import('./platform/stack-command.ts');
     return await (command === 'stack:make' ? runStackMake(argv) : runStackPrune(argv));

@@ -89,6 +89,8 @@ export interface ApiDeps {
   webhooks: Pick<Webhooks, 'list' | 'find' | 'add' | 'update' | 'remove' | 'events' | 'event' | 'deliveries' | 'delivery'>;
   /** Base URL users reach the API and git at, e.g. http://localhost:5000. */
   publicUrl: string;
+  /** What is wrong while the data disk is past its high-water mark (slug uploads are refused), else undefined. */
+  diskFull?: () => Promise<string | undefined>;
   /** Apps are served at http://<app>.<domain>:<routerPort>/. */
   domain: string;
   routerPort: number;

@@ -92,6 +92,8 @@ async function upload(d: ApiDeps, dataDir: string, id: string, req: IncomingMess
   const blob = await d.slugs.blobOf(id);
   if (blob === undefined) return plain(res, 404, 'No such slug.\n');
   if (blob) return plain(res, 409, 'This slug already has its tarball; create a new slug to upload another.\n');
+  const full = await d.diskFull?.();
+  if (full) return plain(res, 507, `Upload refused: ${full}.\n`);
   const dir = join(dataDir, 'uploads');
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `${id}.tgz`);

@@ -50,6 +50,10 @@ export interface ApiServerOptions {
     handle(req: IncomingMessage, res: ServerResponse): boolean;
     authenticate(req: IncomingMessage): Promise<Account | undefined>;
   };
+  /** The platform's own health paths (/healthz, /readyz, /metrics), answered before the key check. */
+  health?: { handle(req: IncomingMessage, res: ServerResponse): boolean };
+  /** Every request answered on the port (API, git, health), for the platform's metrics. */
+  onAnswered?: (method: string, status: number, seconds: number) => void;
 }
 
 export async function createApiServer(o: ApiServerOptions) {
@@ -66,6 +70,10 @@ export async function createApiServer(o: ApiServerOptions) {
       // 400 (or a cut connection once the answer began), and the process goes on serving. What Node's
       // parser refuses (a bad request line, header or chunk) it answers itself (400, 431, 408).
       server.on('request', (req, res) => {
+        if (o.onAnswered) {
+          const began = process.hrtime.bigint();
+          res.once('finish', () => o.onAnswered!(req.method ?? '', res.statusCode, Number(process.hrtime.bigint() - began) / 1e9));
+        }
         try {
           route(req, res);
         } catch (err) {
@@ -75,6 +83,7 @@ export async function createApiServer(o: ApiServerOptions) {
         }
       });
       const route = (req: IncomingMessage, res: ServerResponse) => {
+        if (o.health?.handle(req, res)) return;
         if (o.git.handle(req, res)) return;
         if (o.dashboard?.handle(req, res)) return;
         if (handleRaw(o.deps, o.dataDir, req, res, logger)) return;

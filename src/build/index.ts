@@ -46,6 +46,8 @@ export interface BuilderOptions {
   cacheQuotaBytes: number;
   /** A build is refused while the data dir's disk has less free than this. */
   minFreeDiskBytes: number;
+  /** What is wrong while the data disk is past its high-water mark (builds are refused then), else undefined. */
+  diskFull?: () => Promise<string | undefined>;
   /** This platform's container id prefix (`slipway-<instance>-`). */
   containerPrefix: string;
   /** Turns a finished slug into a release; `pending` when its release phase is still to run. */
@@ -252,6 +254,8 @@ export class Builder {
 
   /** Refuses the build, saying why, while the data dir's disk is nearly full. */
   private async checkFreeDisk(): Promise<void> {
+    const full = await this.o.diskFull?.();
+    if (full) throw new BuildFailure(`This build was not started: ${full}.\nNothing was changed; running dynos keep serving. Push again once the operator has freed space.`);
     const fs = await statfs(this.o.dataDir);
     const free = fs.bavail * fs.bsize;
     if (free < this.o.minFreeDiskBytes) {

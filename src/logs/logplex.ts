@@ -100,6 +100,8 @@ export class Logplex implements LogSink, LogReader {
   readonly options: ResolvedLogplexOptions;
   private readonly apps = new Map<string, AppLog>();
   private readonly sessions: LogSessions;
+  /** Lines stored and handed on, and app lines dropped over their budget, since start (the platform's metrics). */
+  readonly counts = { lines: 0, dropped: 0 };
 
   constructor(options: LogplexOptions = {}) {
     this.options = resolveLogplexOptions(options);
@@ -163,11 +165,13 @@ export class Logplex implements LogSink, LogReader {
     }
     if (app.dropped === 0) app.droppedSince = now;
     app.dropped++;
+    this.counts.dropped++;
     return false;
   }
 
   /** Stores a stamped line and hands it to the app's tails and drains. */
   private deliver(app: AppLog, line: LogLine): void {
+    this.counts.lines++;
     app.history.push(line);
     for (const sub of app.subscribers) {
       if (matchesFilter(line, sub.filter)) sub.offer(line);

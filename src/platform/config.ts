@@ -3,6 +3,8 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LOG_LEVELS, parseLevel, type LoggerOptions } from '../logger/index.ts';
+import { parseHighWater } from '../health/index.ts';
+import { parseSchedule } from '../backup/index.ts';
 import { ALLOW_SETTING, parseAllowedTargets, type EgressPolicy } from '../egress/index.ts';
 import { LOCAL_BUILDPACKS_SETTING, parseLocalBuildpackDirs } from '../build/buildpacks.ts';
 
@@ -97,6 +99,12 @@ export interface PlatformConfig {
   /** IPv4 CIDR dynos' and builds' /30s come from; and the prefix of the firewall chains for it. */
   dynoPool?: string;
   firewallPrefix?: string;
+  /** Bearer token a Prometheus scraper gives for GET /metrics (SLIPWAY_METRICS_TOKEN); unset: loopback only. */
+  metricsToken?: string;
+  /** Share of the data disk used past which builds and slug uploads are refused (SLIPWAY_DISK_HIGH_WATER, 90%). */
+  diskHighWater: number;
+  /** Scheduled backups (SLIPWAY_BACKUP_SCHEDULE, SLIPWAY_BACKUP_DIR, SLIPWAY_BACKUP_KEEP, SLIPWAY_BACKUP_PASSPHRASE); unset: none. */
+  backupSchedule?: { everyMs: number; dir: string; keep: number; passphrase: string };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
@@ -172,7 +180,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     postdeployTimeoutMs: num('SLIPWAY_POSTDEPLOY_TIMEOUT', 3600) * 1000,
     dynoPool: env.SLIPWAY_DYNO_POOL || undefined,
     firewallPrefix: env.SLIPWAY_FIREWALL_PREFIX || undefined,
+    metricsToken: env.SLIPWAY_METRICS_TOKEN || undefined,
+    backupSchedule: backupSchedule(env, num),
+    diskHighWater: (() => {
+      try { return parseHighWater(env.SLIPWAY_DISK_HIGH_WATER); } catch (err) { throw new ConfigError(`${(err as Error).message}.`); }
+    })(),
   };
+}
+
+function backupSchedule(env: NodeJS.ProcessEnv, num: (name: string, def: number) => number): PlatformConfig['backupSchedule'] {
+  if (!env.SLIPWAY_BACKUP_SCHEDULE) return undefined;
+  let everyMs: number;
+  try { everyMs = parseSchedule(env.SLIPWAY_BACKUP_SCHEDULE); } catch (err) { throw new ConfigError(`${(err as Error).message}.`); }
+  if (!env.SLIPWAY_BACKUP_DIR) throw new ConfigError('SLIPWAY_BACKUP_SCHEDULE needs SLIPWAY_BACKUP_DIR: where the archives go (best on another disk than the data dir).');
+  if (!env.SLIPWAY_BACKUP_PASSPHRASE) throw new ConfigError('SLIPWAY_BACKUP_SCHEDULE needs SLIPWAY_BACKUP_PASSPHRASE: it seals the archives\' secrets.');
+  const dir = resolve(env.SLIPWAY_BACKUP_DIR);
+  const dataDir = resolve(env.SLIPWAY_DATA_DIR || join(homedir(), '.slipway'));
+  if (dir === dataDir || dir.startsWith(`${dataDir}/`)) throw new ConfigError('SLIPWAY_BACKUP_DIR must be outside the data dir (a restore needs an empty data dir, and a lost disk must not take the backups too).');
+  return { everyMs, dir, keep: Math.max(1, Math.floor(num('SLIPWAY_BACKUP_KEEP', 7))), passphrase: env.SLIPWAY_BACKUP_PASSPHRASE };
 }
 
 export class ConfigError extends Error {}

@@ -50,6 +50,10 @@ import { Webhooks } from '../webhooks/index.ts';
 import { Scheduler } from '../scheduler/index.ts';
 import { ReviewApps } from '../reviewapps/index.ts';
 import { build as buildShape, release as releaseShape } from '../api/serialize.ts';
+import { platformHealth } from './health.ts';
+import { diskUse, overHighWater } from '../health/index.ts';
+import { scheduleBackups } from './backup-command.ts';
+import { recovered, recoveryLine } from './recovery.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -149,9 +153,11 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   });
   await addons.start();
   const urls = { domain: config.domain, routerPort: config.routerPort };
+  // Past the data disk's high-water mark, builds and slug uploads are refused; dynos and logs go on.
+  const diskFull = async () => overHighWater(await diskUse(config.dataDir), config.diskHighWater);
   const builder = new Builder({
     db, runtime, blobs, logs, dataDir: config.dataDir, builtinRoot: join(ROOT, 'buildpacks'), localBuildpackDirs: config.localBuildpackDirs,
-    runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, cacheQuotaBytes: config.buildCacheQuotaBytes, runtimeCacheQuotaBytes: config.runtimeCacheQuotaBytes, minFreeDiskBytes: config.buildMinFreeDiskBytes, containerPrefix, webUrl: (name) => webUrl(urls, name), logger: log,
+    runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, cacheQuotaBytes: config.buildCacheQuotaBytes, runtimeCacheQuotaBytes: config.runtimeCacheQuotaBytes, minFreeDiskBytes: config.buildMinFreeDiskBytes, diskFull, containerPrefix, webUrl: (name) => webUrl(urls, name), logger: log,
     release: async ({ appId, user, slug, description, formation, appJson, output }) => {
       // A push's first deploy applies app.json (add-ons, env) before its release; postdeploy once it is live.
       const app = await db.selectFrom('apps').select(['id', 'name']).where('id', '=', appId).executeTakeFirstOrThrow();
@@ -241,8 +247,13 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     void routerMetricsStore.prune();
     dynoMetrics.flush();
   }, 10_000);
-  const recordRequest = (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined, code: string | undefined, at?: number) =>
+  // HAProxy is made further down; readiness asks it through this late binding.
+  let haproxyProblem: () => string | undefined = () => undefined;
+  const health = platformHealth({ db, dataDir: config.dataDir, runtime, logs, drains, dynos, highWater: config.diskHighWater, metricsToken: config.metricsToken, haproxyProblem: () => haproxyProblem() });
+  const recordRequest = (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined, code: string | undefined, at?: number) => {
     routerMetrics.record(appId, status, ms, bytes, code, at);
+    health.metrics.routerRequest(status);
+  };
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
       rendezvous, routerMetrics, routerMetricsStore, dynoMetrics, addons, accounts, apps, access, teams,
@@ -251,13 +262,14 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
       features: new Features({ db, dynos }), buildpacks: buildpackInstallations, builds: new BuildRecords({ db }),
       slugs: new SlugRecords({ db, stack: runtime.stack, blobs }),
       releases, dynos, builder, deployer, repos, logs, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
-      publicUrl: config.publicUrl, domain: config.domain,
+      publicUrl: config.publicUrl, domain: config.domain, diskFull,
       routerPort: config.routerPort, stack: runtime.stack,
       logSessions: { create: (appId, o) => logs.createSession(appId, o) },
       drains, appSetups, pipelines, webhooks, scheduler,
     },
     git, push, dataDir: config.dataDir, logger: log,
     dashboard: new Dashboard({ db, assetsDir: join(ROOT, 'dist', 'dashboard'), secure: config.publicUrl.startsWith('https:'), logger: log }),
+    health: health.endpoints, onAnswered: (method, status, seconds) => health.metrics.apiRequest(method, status, seconds),
     sessionStream: (req, res, id) => void logs.handleSessionRequest(req, res, id),
   });
   // The data path: HAProxy in front (when installed, or SLIPWAY_ROUTER=haproxy), the Node router behind
@@ -278,6 +290,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     threads: config.routerThreads || undefined, logger: log, dir: routerDir, listen: { host: '0.0.0.0', port: config.routerPort }, domain: config.domain, routes: dynos.routes, logs, fallbackSocket,
     timeouts: { connectMs: config.routerConnectTimeoutMs, backlogPerDyno: config.routerBacklog, queueMs: 1, serverMs: config.routerRequestTimeoutMs, idleMs: config.routerIdleTimeoutMs, clientKeepAliveMs: config.routerClientTimeoutMs },
   }) : undefined;
+  if (haproxy) haproxyProblem = () => haproxy.problem();
 
   await listen(apiServer, config.apiPort, 'API');
   await rendezvous.listen();
@@ -287,6 +300,8 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   webhooks.start();
   scheduler.start();
   reviewApps.start((appId) => db.selectFrom('apps').innerJoin('accounts', 'accounts.id', 'apps.owner_id').select(['accounts.id', 'accounts.email']).where('apps.id', '=', appId).executeTakeFirst());
+  const backups = config.backupSchedule && scheduleBackups(config, config.backupSchedule, log);
+  say(recoveryLine(await recovered(db)));
   say(`Slipway is running (runtime: ${runtime.name}, stack: ${runtime.stack}).`);
   say(`  API and git:  ${config.publicUrl}   (git remote: ${config.publicUrl}/<app>.git)`);
   say(`  Apps:         ${webUrl(urls, '<app>')}   (router: ${engine === 'haproxy' ? 'HAProxy, Node router behind it' : 'Node'})`);
@@ -299,6 +314,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     stop: () => {
       stopping ??= (async () => {
         say('Stopping: dynos get SIGTERM, then SIGKILL after the grace period...');
+        await backups?.stop();
         await haproxy?.close();
         housekeeping.stop();
         await router.close();

@@ -32,3 +32,32 @@ export function openStore(file: string): OpenedStore {
 }
 
 export const now = (): string => new Date().toISOString();
+
+/**
+ * Copies the database at `file` into `dest` while the platform may be writing it: SQLite's online backup
+ * (a consistent snapshot; writers are not stopped). Resolves with the copy's schema version.
+ */
+export async function backupDatabase(file: string, dest: string): Promise<number> {
+  const sqlite = new Sqlite(file, { readonly: true, fileMustExist: true });
+  try {
+    sqlite.pragma('busy_timeout = 5000');
+    await sqlite.backup(dest);
+  } finally {
+    sqlite.close();
+  }
+  return databaseSchema(dest);
+}
+
+/** The schema version of a database file (without migrating it), and the version this code knows. */
+export function databaseSchema(file: string): number {
+  const sqlite = new Sqlite(file, { readonly: true, fileMustExist: true });
+  try {
+    const ok = sqlite.pragma('quick_check', { simple: true });
+    if (ok !== 'ok') throw new Error(`the database is damaged: ${String(ok)}`);
+    return sqlite.pragma('user_version', { simple: true }) as number;
+  } finally {
+    sqlite.close();
+  }
+}
+
+export const KNOWN_SCHEMA = MIGRATIONS.length;

@@ -61,10 +61,21 @@ export class TestPlatform {
 
   /** SIGKILLs the platform process alone (its dynos keep running, as after a crash), then starts it again on the same data dir and ports. */
   async crashAndRestart(): Promise<void> {
+    await this.kill();
+    await this.relaunch();
+  }
+
+  /** SIGKILLs the platform process alone and waits until it is gone. */
+  async kill(): Promise<void> {
     const p = this.proc!;
+    if (p.exitCode !== null || p.signalCode !== null) return;
     const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
     await exited;
+  }
+
+  /** Starts the platform again on the same data dir and ports, after `kill()`. */
+  async relaunch(): Promise<void> {
     this.output = '';
     await this.launch();
   }
@@ -263,7 +274,7 @@ export class TestPlatform {
   /** SIGTERM to the platform's process group, as ctrl-C would; waits for it to exit. */
   async stop(): Promise<void> {
     const p = this.proc;
-    if (p && p.exitCode === null && p.pid) {
+    if (p && p.exitCode === null && p.signalCode === null && p.pid) {
       const exited = new Promise((r) => p.once('exit', r));
       try { process.kill(-p.pid, 'SIGTERM'); } catch { /* already gone */ }
       // Generous: the platform stops every dyno (SIGTERM, grace, SIGKILL) before it exits; a SIGKILL here

@@ -9,7 +9,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AddonNetwork } from '../network.ts';
 import { SERVER_ENV, type Supervisor } from '../supervisor.ts';
@@ -34,6 +34,14 @@ export interface ClusterOptions {
   maxConnections: number;
   network: AddonNetwork;
   supervisor: Supervisor;
+}
+
+/**
+ * Where a restored backup leaves a cluster's dump (pg_dumpall) for the cluster to load at its first start:
+ * beside the cluster's dir, which initialization empties.
+ */
+export function restoreDumpFile(clusterDir: string): string {
+  return join(clusterDir, '..', '..', 'restore', 'postgresql', `${basename(clusterDir)}.sql`);
 }
 
 export class Cluster {
@@ -87,6 +95,7 @@ export class Cluster {
   }
 
   private async startNow(): Promise<void> {
+    const restoring = existsSync(restoreDumpFile(this.o.dir)) && !existsSync(join(this.o.dir, 'data', 'PG_VERSION'));
     await this.ensureInitialized();
     await this.o.supervisor.start({
       name: this.label,
@@ -104,6 +113,15 @@ export class Cluster {
         return true;
       },
     });
+    if (restoring) await this.loadRestoredDump();
+  }
+
+  /** A restored backup's dump: its roles (with their passwords), databases and data, loaded once. */
+  private async loadRestoredDump(): Promise<void> {
+    const file = restoreDumpFile(this.o.dir);
+    // Without ON_ERROR_STOP: the dump's `CREATE ROLE postgres` meets the role initdb made, and goes on.
+    await this.tool('psql', ['-X', '-q', '-d', 'postgres', '-f', file]);
+    await rm(file, { force: true });
   }
 
   stop(): Promise<void> {

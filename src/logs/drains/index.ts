@@ -126,6 +126,11 @@ export class Drains {
     return this.live.get(id)?.drain;
   }
 
+  /** Each live drain's backlog in lines (the platform's metrics). */
+  backlogs(): { drainId: string; appId: string; lines: number }[] {
+    return [...this.live].map(([drainId, l]) => ({ drainId, appId: l.appId, lines: l.drain.backlog }));
+  }
+
   /** Stops every drain, giving backlogs up to `flushMs` to go out. */
   async close(flushMs = 0): Promise<void> {
     await Promise.all([...this.live.keys()].map((id) => this.stop(id, flushMs)));

@@ -88,6 +88,11 @@ export class HaproxyController {
   private exited?: Promise<void>;
   /** The workers' jail, and the Node router's socket as they see it. */
   private jail?: Awaited<ReturnType<typeof enterJail>>;
+  /** Why HAProxy is not serving (between its exit and its restart). */
+  private down?: string;
+  private restartDelayMs = 1000;
+  private restartTimer?: NodeJS.Timeout;
+  private launching = false;
 
   private readonly logger: Logger;
 
@@ -114,7 +119,6 @@ export class HaproxyController {
 
   async start(): Promise<void> {
     await mkdir(this.o.dir, { recursive: true });
-    await rm(this.paths.statsSocket, { force: true });
     await writeFile(this.paths.errorFile, errorResponse(APPLICATION_ERROR_PAGE));
     this.jail = await enterJail(this.o.dir, this.o.fallbackSocket);
     this.logServer = createServer((socket) => this.readLogs(socket));
@@ -123,6 +127,30 @@ export class HaproxyController {
       this.logServer!.listen(0, '127.0.0.1', () => resolve());
     });
     this.logPort = (this.logServer.address() as { port: number }).port;
+    await this.launch();
+    const offRoutes = this.o.routes.onChange(() => this.schedule());
+    const offCerts = this.o.tls?.certs.onChange(() => this.schedule());
+    this.unsubscribe = () => { offRoutes(); offCerts?.(); };
+    this.schedule();
+  }
+
+  /** Why the router's HAProxy is not serving now (it exited and is being restarted), or undefined. */
+  problem(): string | undefined {
+    return this.down;
+  }
+
+  /** Writes the config from the current routes and starts HAProxy on it; resolves once a worker serves. */
+  private async launch(): Promise<void> {
+    this.launching = true;
+    try {
+      await this.spawnServing();
+    } finally {
+      this.launching = false;
+    }
+  }
+
+  private async spawnServing(): Promise<void> {
+    await rm(this.paths.statsSocket, { force: true });
     const apps = this.desired();
     const certs = this.certs();
     await this.writeChecked(apps, certs);
@@ -138,16 +166,38 @@ export class HaproxyController {
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-      if (!this.closed) this.logger.error(`haproxy exited (${signal ?? code}); the router port no longer answers:\n${output}`);
       resolve();
+      if (this.closed || this.child !== child) return;
+      this.down = `haproxy exited (${signal ?? `status ${code}`}); restarting it`;
+      this.logger.error(`haproxy exited (${signal ?? code}); the router port does not answer until it is restarted:\n${output}`);
+      if (!this.launching) this.restartLater();
     }));
     child.once('error', (err) => this.logger.error(`could not run haproxy: ${err.message}`));
     await this.waitForWorker(undefined, () => output);
     this.remember(apps, this.shape(apps, certs));
-    const offRoutes = this.o.routes.onChange(() => this.schedule());
-    const offCerts = this.o.tls?.certs.onChange(() => this.schedule());
-    this.unsubscribe = () => { offRoutes(); offCerts?.(); };
-    this.schedule();
+    this.down = undefined;
+  }
+
+  /**
+   * HAProxy died under a running platform (killed, crashed): started again from the current routes
+   * after a back-off (1 s, doubling to 30 s while restarts keep failing), until the platform stops.
+   */
+  private restartLater(): void {
+    if (this.closed) return;
+    const delay = this.restartDelayMs;
+    this.restartDelayMs = Math.min(delay * 2, 30_000);
+    this.restartTimer = setTimeout(() => {
+      void this.launch().then(() => {
+        this.restartDelayMs = 1000;
+        this.logger.info('haproxy restarted; the router port answers again');
+        this.schedule();
+      }, async (err: Error) => {
+        this.down = `haproxy could not be restarted: ${err.message.split('\n')[0]}`;
+        this.logger.error(`restarting haproxy failed (next try in ${this.restartDelayMs / 1000} s): ${err.message}`);
+        if (this.child && running(this.child)) { this.child.kill('SIGKILL'); await this.exited; }
+        this.restartLater();
+      });
+    }, delay);
   }
 
   async close(): Promise<void> {
@@ -155,6 +205,7 @@ export class HaproxyController {
     this.closed = true;
     this.unsubscribe?.();
     clearTimeout(this.drainTimer);
+    clearTimeout(this.restartTimer);
     if (this.child) await stopChild(this.child, this.exited ?? Promise.resolve(), 'SIGTERM', 5000);
     for (const s of this.logSockets) s.destroy();
     await new Promise((r) => this.logServer?.close(r) ?? r(undefined));
@@ -208,6 +259,8 @@ export class HaproxyController {
 
   /** Slots follow the dynos through the runtime API (slots.ts); apps, hosts or certificates changed: a reload. */
   private async sync(): Promise<void> {
+    // While HAProxy is down, the restart writes the config from the routes as they are then.
+    if (this.down !== undefined || this.launching) return;
     const apps = this.desired();
     const { commands, draining } = this.slots.update(new Map(apps.map((a) => [a.id, a.up])), Date.now());
     if (commands.length > 0) {

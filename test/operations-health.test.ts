@@ -1,0 +1,103 @@
+// The platform's own health, as an operator's monitoring sees it: liveness and readiness on the API
+// port without a key, Prometheus metrics behind the scrape token, and readiness following HAProxy:
+// killed outright (SIGKILL), the platform says it is unready, starts it again, and is ready and
+// serving once more; and stopped the way its systemd unit stops it.
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { appFiles } from './helpers/apps.ts';
+import { makeRepo, sleep, TestPlatform } from './helpers/platform.ts';
+
+describe('platform health', () => {
+  const p = new TestPlatform();
+  const token = `scrape-${Math.random().toString(36).slice(2)}`;
+  let work: string;
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'slipway-health-'));
+    await p.start({ SLIPWAY_METRICS_TOKEN: token });
+    assert.equal((await p.request('POST', '/apps', { name: 'watched' })).status, 201);
+    const dir = join(work, 'watched');
+    await makeRepo(dir, appFiles('watched-ok'));
+    const push = await p.push(dir, 'watched');
+    assert.equal(push.code, 0, push.output);
+    await p.waitFor('watched', 'watched-ok');
+  });
+  after(async () => {
+    await p.cleanup();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${p.api}${path}`, { headers, signal: AbortSignal.timeout(10_000) });
+
+  test('liveness and readiness answer without a key, readiness naming each part', async () => {
+    const live = await get('/healthz');
+    assert.equal(live.status, 200);
+    const ready = await get('/readyz');
+    const body = await ready.json();
+    assert.equal(ready.status, 200, JSON.stringify(body));
+    assert.deepEqual(Object.keys(body.checks).sort(), ['database', 'disk', 'haproxy', 'runtime', 'stack']);
+    assert.ok(Object.values(body.checks).every((c) => (c as { ok: boolean }).ok));
+    assert.equal((await fetch(`${p.api}/readyz`, { method: 'POST' })).status, 405);
+  });
+
+  test('metrics need the scrape token, and count what the platform did', async () => {
+    assert.equal((await get('/metrics')).status, 401);
+    assert.equal((await get('/metrics', { Authorization: `Bearer ${token}x` })).status, 401);
+    assert.equal((await get('/metrics', { Authorization: `Bearer ${p.key}` })).status, 401, 'the operator API key is not the scrape token');
+    await p.route('watched', '/');
+    const res = await get('/metrics', { Authorization: `Bearer ${token}` });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
+    const text = await res.text();
+    assert.match(text, /^slipway_dynos\{state="up"\} 1$/m);
+    assert.match(text, /^slipway_build_duration_seconds_count\{outcome="succeeded"\} 1$/m);
+    assert.match(text, /^slipway_router_requests_total\{status="2xx"\} [1-9]/m);
+    assert.match(text, /^slipway_api_requests_total\{method="POST",status="201"\} [1-9]/m);
+    assert.match(text, /^slipway_log_lines_total [1-9]/m);
+    assert.match(text, /^slipway_disk_used_ratio 0\.\d+/m);
+    assert.match(text, /^slipway_process_resident_memory_bytes \d+/m);
+  });
+
+  test('readiness goes unready when HAProxy is killed and ready again once the platform restarted it', async () => {
+    const pid = Number((await readFile(join(p.dataDir, 'router', 'haproxy.pid'), 'utf8')).split('\n')[0]);
+    assert.ok(pid > 1);
+    process.kill(pid, 'SIGKILL');
+    let unready: { status: string; checks: Record<string, { ok: boolean; message?: string }> } | undefined;
+    for (let i = 0; i < 200 && !unready; i++) {
+      const r = await get('/readyz');
+      if (r.status === 503) unready = await r.json();
+      else await sleep(25);
+    }
+    assert.ok(unready, 'readyz never answered 503 after HAProxy was killed');
+    assert.equal(unready.status, 'unready');
+    assert.equal(unready.checks.haproxy?.ok, false);
+    assert.match(unready.checks.haproxy?.message ?? '', /haproxy exited/);
+    assert.equal(unready.checks.database?.ok, true, 'only the part that is down is named');
+    let ready = false;
+    for (let i = 0; i < 120 && !ready; i++) {
+      ready = (await get('/readyz')).status === 200;
+      if (!ready) await sleep(250);
+    }
+    assert.ok(ready, `readyz did not come back within 30 s:\n${p.output.split('\n').slice(-10).join('\n')}`);
+    await p.waitFor('watched', 'watched-ok', '/', 30);
+    assert.match(p.output, /haproxy restarted/);
+  });
+
+  test('stopped as the systemd unit stops it (SIGTERM to the platform alone, KillMode=mixed), it stops its dynos and exits 0', async () => {
+    assert.equal((await p.containers()).length, 1);
+    const pid = p.pid;
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 240 && alive(pid); i++) await sleep(250);
+    assert.ok(!alive(pid), 'the platform exited within 60 s');
+    assert.match(p.output, /Stopped\./);
+    assert.deepEqual(await p.containers(), [], 'no dyno left for systemd to kill');
+    const haproxyPid = Number((await readFile(join(p.dataDir, 'router', 'haproxy.pid'), 'utf8')).split('\n')[0]);
+    assert.ok(!alive(haproxyPid), 'HAProxy stopped with it');
+  });
+});
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
