@@ -1,7 +1,7 @@
 // Dyno benchmarks (issue #3), each next to a reference measured in the same run:
 // - start latency: restart of a web dyno until the router answers from the new one, vs the same app
 //   started as a bare process on the host until it answers;
-// - memory per idle dyno: the dyno's cgroup usage plus its runc supervisor, vs the bare process's RSS;
+// - memory per idle dyno: the dyno's cgroup usage plus its supervisor (conmon), vs the bare process's RSS;
 // - density: request latency through the router and memory as idle web dynos are added;
 // - convergence: time from a scale request until all dynos are up, as the formation grows.
 import { spawn } from 'node:child_process';
@@ -43,7 +43,7 @@ async function rssOf(pid: number): Promise<number> {
 /**
  * Memory of this platform's dynos as a process's RSS counts it: each container's resident anonymous and
  * mapped-file pages (cgroup memory.stat total_rss + total_mapped_file; page cache left out, like RSS
- * does) plus its `runc run` supervisor's RSS.
+ * does) plus its supervisor's RSS (conmon; a `runc run` in versions before it).
  */
 async function dynoMemory(p: TestPlatform): Promise<{ count: number; bytes: number }> {
   const ids = (await p.containers()).filter((c) => c.includes('-dyno-'));
@@ -54,7 +54,9 @@ async function dynoMemory(p: TestPlatform): Promise<{ count: number; bytes: numb
     bytes += field('total_rss') + field('total_mapped_file');
   }
   const { execFile } = await import('node:child_process');
-  const pids = await new Promise<string>((r) => execFile('pgrep', ['-f', `runc --root ${join(p.dataDir, 'runtime', 'runc')}`], (_e, out) => r(out)));
+  // Each dyno's resident supervisor: its conmon monitor (or, before it, a foreground `runc run`).
+  const root = join(p.dataDir, 'runtime', 'runc');
+  const pids = await new Promise<string>((r) => execFile('pgrep', ['-f', `(^runc --root ${root} |/conmon .*--runtime-arg ${root} )`], (_e, out) => r(out)));
   for (const pid of pids.split('\n').filter(Boolean)) bytes += await rssOf(Number(pid)).catch(() => 0);
   return { count: ids.length, bytes };
 }
@@ -104,7 +106,7 @@ export async function dynoBench(p: TestPlatform, work: string): Promise<void> {
   // Memory per idle dyno.
   await sleep(1000);
   const one = await dynoMemory(p);
-  console.log(`memory of one idle dyno (cgroup + runc): ${(one.bytes / MB).toFixed(1)} MB; bare process RSS: ${(bareRss / MB).toFixed(1)} MB; ratio: ${(one.bytes / bareRss).toFixed(2)}x`);
+  console.log(`memory of one idle dyno (cgroup + supervisor): ${(one.bytes / MB).toFixed(1)} MB; bare process RSS: ${(bareRss / MB).toFixed(1)} MB; ratio: ${(one.bytes / bareRss).toFixed(2)}x`);
 
   if (process.env.BENCH_ONLY === 'deploy') return;
   // Density and convergence (other apps' dynos, e.g. the deploy benchmark's, stay as they are).

@@ -2,7 +2,7 @@
 // in the same run (a plain `git push` to a bare repo plus `tar czf` of the app), with push → serving and
 // the deploy's recorded phases (builds.phases) for the median run, then the dyno
 // benchmarks (bench/dynos.ts), git push → serving per language (bench/languages.ts) and the logplex
-// benchmark (bench/logs.ts). `BENCH_ONLY=logs` or `BENCH_ONLY=languages` runs that one alone;
+// benchmark (bench/logs.ts). `BENCH_ONLY=logs`, `BENCH_ONLY=languages` or `BENCH_ONLY=dynos` runs that one alone;
 // `BENCH_ONLY=deploy` the push rounds and the single-dyno figures (start, memory). Prints
 // each figure beside its reference and the ratio.
 import { execFile } from 'node:child_process';
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     await p.start({ SLIPWAY_LOG_RATE: '0', SLIPWAY_ALLOW_PRIVATE_TARGETS: '127.0.0.1/32' });
     if (process.env.BENCH_ONLY === 'logs') return await logsBench(p, work);
     if (process.env.BENCH_ONLY === 'languages') return await languagesBench(p, work);
+    if (process.env.BENCH_ONLY === 'dynos') return await dynoBench(p, work);
     const app = join(work, 'app');
     await makeRepo(app, {
       'package.json': JSON.stringify({ name: 'bench', version: '1.0.0', engines: { node: '20.x' }, scripts: { start: 'node index.js' } }),

@@ -103,7 +103,8 @@ describe('dyno manager', () => {
 
   test('a web dyno that never binds $PORT gets R10', async () => {
     await deploy('nobind', { Procfile: 'web: sleep 100000\n' });
-    const logs = await p.waitForLog('nobind', /Error R10 \(Boot timeout\) -> Web process failed to bind to \$PORT within 4 seconds of launch/, 30);
+    await p.waitForLog('nobind', /Error R10 \(Boot timeout\) -> Web process failed to bind to \$PORT within 4 seconds of launch/, 30);
+    const logs = await p.waitForLog('nobind', /heroku\[web\.1\]: State changed from starting to crashed/, 30);
     assert.match(logs, /heroku\[web\.1\]: Stopping process with SIGKILL\n.*heroku\[web\.1\]: Process exited with status 137\n.*heroku\[web\.1\]: State changed from starting to crashed/);
   });
 

@@ -68,8 +68,12 @@ describe('slipway run', () => {
       const cliTty = (await sh('readlink', [`/proc/${cliPid}/fd/0`])).trim();
       assert.match(cliTty, /^\/dev\/pts\/\d+$/);
       await sh('stty', ['-F', cliTty, 'cols', '120', 'rows', '50']);
-      await sleep(1000);
-      term.stdin.write('stty size\n');
+      // The resize reaches the dyno through a `runc exec`, which can take seconds on a loaded machine:
+      // ask again until it has landed (bounded by waitFor's own limit).
+      for (let i = 0; i < 20 && !/50 120/.test(out); i++) {
+        await sleep(1000);
+        term.stdin.write('stty size\n');
+      }
       await waitFor(/50 120/);
       term.stdin.write('sleep 300; echo not-interrupted\n');
       await sleep(1000);

@@ -60,6 +60,9 @@ export interface DynoDeps {
 }
 
 const STACK_PATH = '/usr/local/bin:/usr/bin:/bin';
+/** The bind probe's first pause and its longest (awaitBind). */
+const PROBE_FIRST_MS = 2;
+const PROBE_MAX_MS = 100;
 
 export class Dyno {
   get id(): string { return this.spec.id; }
@@ -244,13 +247,23 @@ export class Dyno {
     this.deps.logs.emit(this.spec.appId, 'heroku', this.spec.name, message);
   }
 
-  /** A web dyno is up once its $PORT accepts a TCP connection; R10 if it hasn't within the boot timeout. */
+  /**
+   * A web dyno is up once its $PORT accepts a TCP connection; R10 if it hasn't within the boot timeout.
+   * Probed often at first (most apps bind within tens of milliseconds, and the router learns the dyno
+   * the moment it is up), then less and less, to every 100 ms.
+   */
   private awaitBind(port: number): void {
+    let wait = PROBE_FIRST_MS;
     const probe = () => {
       if (this.state !== 'starting') return;
       const s = connect({ host: this.container!.address, port });
       s.once('connect', () => { s.destroy(); if (this.state === 'starting') this.setState('up'); });
-      s.once('error', () => { s.destroy(); if (this.state === 'starting') this.probeTimer = setTimeout(probe, 100); });
+      s.once('error', () => {
+        s.destroy();
+        if (this.state !== 'starting') return;
+        this.probeTimer = setTimeout(probe, wait);
+        wait = Math.min(PROBE_MAX_MS, wait * 1.5);
+      });
     };
     probe();
     this.bootTimer = setTimeout(() => {
@@ -262,11 +275,18 @@ export class Dyno {
     }, this.deps.bootTimeoutMs);
   }
 
-  /** Resizes an attached one-off's terminal (the CLI follows its own window). */
-  async resize(columns: number, lines: number): Promise<void> {
-    if (!this.container || !Number.isInteger(columns) || !Number.isInteger(lines)) return;
-    await this.container.exec(['/bin/stty', '-F', '/dev/pts/0', 'rows', String(lines), 'cols', String(columns)]).catch(() => undefined);
+  /**
+   * Resizes an attached one-off's terminal (the CLI follows its own window). One at a time, in the order
+   * asked: a window dragged sends several, and the last must win.
+   */
+  resize(columns: number, lines: number): Promise<void> {
+    const c = this.container;
+    if (!c || !Number.isInteger(columns) || !Number.isInteger(lines)) return Promise.resolve();
+    this.resizing = this.resizing.then(() => c.exec(['/bin/stty', '-F', '/dev/pts/0', 'rows', String(lines), 'cols', String(columns)]))
+      .then(() => undefined, () => undefined);
+    return this.resizing;
   }
+  private resizing: Promise<void> = Promise.resolve();
 
   /** An attached one-off: the client's bytes in, the process's bytes out; hang-ups as Heroku handles them. */
   private pipeClient(c: Container, client: Duplex, tty: boolean): void {

@@ -5,7 +5,6 @@
 // idling and cycling (idling.ts), one-off dynos (one-off.ts), preboot (preboot.ts), memory samples
 // (sampler.ts).
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import type { LogSink } from '../logs/types.ts';
 import type { Runtime } from '../runtime/types.ts';
@@ -18,6 +17,7 @@ import { currentRelease, type CurrentRelease } from './current-release.ts';
 import { Dyno } from './dyno.ts';
 import { Formation, type FormationRow, type FormationUpdate } from './formation.ts';
 import { Idling } from './idling.ts';
+import { eachLimited, freePort, START_CONCURRENCY } from './launching.ts';
 import { OneOffs } from './one-off.ts';
 import { Preboot } from './preboot.ts';
 import { planReconcile } from './reconcile.ts';
@@ -343,11 +343,11 @@ export class DynoManager {
       return d.stop();
     });
     for (const name of plan.drop) this.forget(app, name);
-    // Replacements start as soon as the old dynos have been signalled (Heroku's order for restarts).
-    for (const want of plan.start) {
-      if (this.shuttingDown) break;
-      await this.launch(app, release!, { ...want, oneOff: false });
-    }
+    // Replacements start as soon as the old dynos have been signalled (Heroku's order for restarts),
+    // several side by side.
+    await eachLimited(plan.start, START_CONCURRENCY, async (want) => {
+      if (!this.shuttingDown) await this.launch(app, release!, { ...want, oneOff: false });
+    });
     await Promise.all(stops);
   }
 
@@ -435,16 +435,4 @@ export class DynoManager {
   private log(app: AppEntry, dyno: string, message: string): void {
     this.o.logs.emit(app.id, 'heroku', dyno, message);
   }
-}
-
-/** Asks the kernel for a free loopback port for a web dyno's $PORT. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '0.0.0.0', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }

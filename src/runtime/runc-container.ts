@@ -1,15 +1,14 @@
 // One running runc container as the rest of the platform sees it (the Container interface): its
 // streams, exit, address, samples, exec, signals and destroy(); plus the small helpers runc.ts shares
-// with it for reading runc's pid file and log. The runc commands themselves live in runc.ts.
-import type { ChildProcess } from 'node:child_process';
+// with it for reading runc's log. The runc commands themselves live in runc.ts.
 import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import type { Container, ContainerStats, ExitStatus } from './types.ts';
 import { readStats } from './cgroups.ts';
 
-/** How long runc may take to create a container before start() gives up. */
-const START_TIMEOUT_MS = 30_000;
+/** How long a container's creation may take before start() gives up. */
+export const START_TIMEOUT_MS = 30_000;
 /** How long destroy() waits for a SIGKILLed container's runc to exit. */
 const KILL_TIMEOUT_MS = 15_000;
 
@@ -23,8 +22,10 @@ export interface RuncOperations {
 export interface RuncContainerInit {
   id: string;
   pid: number;
-  /** The foreground `runc run`; the container's init has exited when it has. */
-  child: ChildProcess;
+  /** The container's stdin when asked for (a pipe its monitor handed it), else null. */
+  stdin: Writable | null;
+  /** Whether the container's init is still running (its monitor has not reported its end). */
+  running: () => boolean;
   stdout: Readable;
   stderr: Readable;
   exited: Promise<ExitStatus>;
@@ -43,20 +44,20 @@ export class RuncContainer implements Container {
   readonly address: string;
   /** Set when the spec asked for stdin. Writes after the exit fail with EPIPE, which is ignored here. */
   readonly stdin: Writable | null;
-  private readonly child: ChildProcess;
+  private readonly running: () => boolean;
   private readonly execCwd: string;
   private destroying?: Promise<void>;
 
   constructor(init: RuncContainerInit, private readonly runtime: RuncOperations) {
     this.id = init.id;
     this.pid = init.pid;
-    this.child = init.child;
+    this.running = init.running;
     this.stdout = init.stdout;
     this.stderr = init.stderr;
     this.exited = init.exited;
     this.address = init.address;
     this.execCwd = init.execCwd;
-    this.stdin = init.child.stdin;
+    this.stdin = init.stdin;
   }
 
   stats(): Promise<ContainerStats | undefined> {
@@ -77,30 +78,17 @@ export class RuncContainer implements Container {
   }
 
   private async doDestroy(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
+    if (this.running()) {
       await this.runtime.kill(this.id, 'SIGKILL');
       const timeout = new Promise<'timeout'>((r) => setTimeout(r, KILL_TIMEOUT_MS, 'timeout').unref());
-      if ((await Promise.race([this.exited, timeout])) === 'timeout') this.child.kill('SIGKILL');
+      // Not ended in time (its monitor is stuck or gone): removeContainer() deletes it by force.
+      if ((await Promise.race([this.exited, timeout])) === 'timeout') {
+        await this.runtime.removeContainer(this.id);
+        return;
+      }
     }
     await this.exited.catch(() => undefined);
     await this.runtime.removeContainer(this.id);
-  }
-}
-
-/** Polls runc's pid file until it appears, or resolves undefined once runc exits without one. */
-export async function waitForPid(pidFile: string, runcExit: Promise<number>): Promise<number | undefined> {
-  let exited = false;
-  void runcExit.then(() => (exited = true));
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    // Checked before reading so the file gets one last look after runc exited (a fast command
-    // can exit before the first poll).
-    const last = exited;
-    const text = await readFile(pidFile, 'utf8').catch(() => '');
-    const pid = Number(text.trim());
-    if (text.trim() && pid > 0) return pid;
-    if (last || Date.now() > deadline) return undefined;
-    await new Promise((r) => setTimeout(r, 5));
   }
 }
 

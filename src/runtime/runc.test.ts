@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chown, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -127,6 +127,44 @@ describe('runc runtime', { skip: !runcCanRun() && 'needs root, Linux and runc' }
     assert.deepEqual((await readdir(lower)).sort(), ['hello.txt']);
     await within(a.c.destroy(), 'destroy a');
     assert.equal((await within(a.c.exited, 'exit of a')).code, 137);
+  });
+
+  test('a running container keeps no runc process: its one supervisor is a conmon monitor', async () => {
+    const { c } = await start(spec('exec sleep 60'));
+    const supervisors: string[] = [];
+    for (const pid of await readdir('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+      if (argv.includes(c.id)) supervisors.push(path.basename(argv[0]!));
+    }
+    assert.deepEqual(supervisors, ['conmon']);
+    await within(c.destroy(), 'destroy');
+    assert.equal((await within(c.exited, 'exit')).code, 137);
+  });
+
+  test('attack: a dyno cannot change the shared slug, and its writes never reach a dyno beside it', async () => {
+    // The slug is the release's one unpacked copy, owned by the dyno's own uid: every way of changing
+    // it through /app, and through the host path /proc/self/mountinfo names, must stay in the dyno.
+    const before = await stat(path.join(lower, 'hello.txt'));
+    const b = await start(spec('exec sleep 60'));
+    const a = await runScript([
+      'echo pwned > /app/hello.txt; chmod 777 /app/hello.txt; echo planted > /app/planted.txt; mkdir /app/dir',
+      'ln -s /etc/passwd /app/link; mv /app/hello.txt /app/moved.txt; cp /app/moved.txt /app/hello.txt',
+      'lowerdir=$(grep -o "lowerdir=[^,]*" /proc/self/mountinfo | head -n1 | cut -d= -f2)',
+      'echo pwned > "$lowerdir/hello.txt" 2>/dev/null && echo WROTE-LOWER',
+      'mount -o remount,rw /app 2>/dev/null && echo REMOUNTED',
+      'cat /app/hello.txt; ls -A /app | tr "\\n" " "',
+    ].join('\n'));
+    assert.equal(a.stdout, 'pwned\ndir hello.txt link moved.txt planted.txt ', a.stderr);
+    const seen = await runScript('cat /app/hello.txt; ls -A /app');
+    assert.equal(seen.stdout, 'hello from the slug\nhello.txt\n', 'a later dyno sees the slug as it was');
+    assert.equal(await within(b.c.exec(['/bin/bash', '-c', 'test "$(cat /app/hello.txt)" = "hello from the slug" && test ! -e /app/planted.txt']), 'exec in b'), 0,
+      'a dyno running beside it sees none of its writes');
+    assert.deepEqual((await readdir(lower)).sort(), ['hello.txt']);
+    assert.equal(await readFile(path.join(lower, 'hello.txt'), 'utf8'), 'hello from the slug\n');
+    const after = await stat(path.join(lower, 'hello.txt'));
+    assert.equal(after.mode, before.mode);
+    assert.equal(after.mtimeMs, before.mtimeMs);
   });
 
   test('bind mounts: rw and ro as asked; mount points outside /tmp and /app must exist in the stack', async () => {

@@ -1,9 +1,10 @@
-// The default runtime: every build and dyno is an OCI container run in the foreground by `runc`,
+// The default runtime: every build and dyno is an OCI container made by `runc` and run detached under
+// a small monitor of its own (conmon, monitor.ts),
 // rooted in the read-only stack, with /app as a private overlay over the release's slug (its writable
 // layer on a per-container disk of the quota's size, disk.ts), its own network namespace behind the
 // host's firewall (network.ts; or the host's network when asked), no capabilities, and cgroup v1
-// memory, CPU-share and pids limits. Owns every runc process, bundle dir, namespace, veth, loop mount
-// and cgroup it creates, and sweeps those a previous platform process left behind.
+// memory, CPU-share and pids limits. Owns every monitor, bundle dir, namespace, veth, loop mount and
+// cgroup it creates, and sweeps those a previous platform process left behind.
 import { spawn, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
@@ -16,11 +17,12 @@ import { DEFAULT_TENANT_DIR, TenantUids, tenantAccountFiles, type TenantUser } f
 import { execProcess, normalizeDest, ociConfig, validateSpec, type OciConfig } from './bundle.ts';
 import { hasMemsw, leftoverCgroupIds, readMemoryRecord, removeCgroups, wasOomKilled } from './cgroups.ts';
 import { unmountUnder } from './mounts.ts';
-import { outputEnded, relay } from './streams.ts';
+import { outputEnded } from './streams.ts';
 import { MARKER, STACK_NAME, STACK_VERSION, ensureStack, stackRoot } from './stack.ts';
 import { HostNetwork, type ContainerNetwork } from './network.ts';
 import { APP_DISK_IMAGE, detachLoops, mountAppDisk, sweepAppDisks } from './disk.ts';
-import { RuncContainer, ignoreGone, runcErrors, signalNumber, waitForPid, type RuncOperations } from './runc-container.ts';
+import { RuncContainer, ignoreGone, runcErrors, signalNumber, type RuncOperations } from './runc-container.ts';
+import { startForeground, startMonitored, stopMonitor, type Monitored, type MonitorPaths } from './monitor.ts';
 
 const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
@@ -173,7 +175,7 @@ export class RuncRuntime implements Runtime, RuncOperations {
       });
       const configFile = path.join(bundle, 'config.json');
       await writeFile(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
-      const container = await this.launch(spec, bundle, net.value, destroyLeftovers);
+      const container = await this.launch(spec, net.value, destroyLeftovers);
       // runc has read the environment; on disk it would hold config var values in plain text for the
       // dyno's whole life (they are encrypted at rest), so only `exec` keeps it, in memory.
       this.envs.set(spec.id, config.process.env);
@@ -232,55 +234,35 @@ export class RuncRuntime implements Runtime, RuncOperations {
     }
   }
 
-  private async launch(
-    spec: ContainerSpec, bundle: string, net: ContainerNetwork | undefined, destroyLeftovers: () => Promise<void>,
-  ): Promise<Container> {
+  private async launch(spec: ContainerSpec, net: ContainerNetwork | undefined, destroyLeftovers: () => Promise<void>): Promise<Container> {
     const { id } = spec;
-    const pidFile = path.join(bundle, 'pid');
-    const logFile = path.join(bundle, 'runc.log');
-    // --keep: runc must not delete the container (and its cgroup) before we have read the memory
-    // controller's OOM record. detached: a Ctrl-C at the platform's terminal must not reach dynos
-    // directly; the dyno manager decides how they stop. stdin: runc copies its own stdin into the
-    // container's (a pipe, never a terminal) and closes it at our end of input.
-    const child = spawn(
-      'runc',
-      ['--root', this.runcRoot, '--log', logFile, '--log-format', 'json',
-        'run', '--keep', '--pid-file', pidFile, '--bundle', bundle, id],
-      { stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: RUNC_ENV, detached: true },
-    );
-    // Writes after the container's exit fail with EPIPE; `exited` is how its end is reported.
-    child.stdin?.on('error', () => undefined);
-    const stdout = relay(child.stdout!);
-    const stderr = relay(child.stderr!);
-    const runcExit = new Promise<number>((resolve) => {
-      child.on('error', () => resolve(127));
-      child.on('exit', (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
-    });
-
-    const pid = await waitForPid(pidFile, runcExit);
-    if (pid === undefined) {
-      const why = (await runcErrors(logFile)).join('; ') || 'runc exited without creating it (no error logged)';
-      stdout.destroy();
-      stderr.destroy();
-      child.kill('SIGKILL');
+    let m: Monitored;
+    try {
+      m = spec.stdin ? await startForeground(this.monitorPaths(id)) : await startMonitored(this.monitorPaths(id));
+    } catch (err) {
       await destroyLeftovers();
-      throw new Error(`runc could not start container ${id}: ${why}`);
+      throw err;
     }
-
-    const exited = runcExit.then(async (code): Promise<ExitStatus> => {
+    const exited = m.ended.then(async (code): Promise<ExitStatus> => {
+      // runc keeps a stopped container (and its cgroup) until it is deleted: the memory controller's
+      // OOM record is read first.
       const oomKilled = wasOomKilled(await readMemoryRecord(id), code);
       // The record is read: delete now, so a stopped container never holds a cgroup or runc state
       // even if the caller is slow to destroy() it. A failure here is not lost: destroy() runs the
       // same delete again and reports it; `exited` itself only reports how the process ended.
       await this.runc(['delete', '--force', id]).catch(() => undefined);
-      await outputEnded([stdout, stderr]);
+      await outputEnded([m.stdout, m.stderr]);
       return { code, oomKilled };
     });
     return new RuncContainer({
-      id, pid, child, stdout, stderr, exited,
+      id, pid: m.pid, stdin: m.stdin, running: () => !m.done(), stdout: m.stdout, stderr: m.stderr, exited,
       address: net?.address ?? '127.0.0.1',
       execCwd: spec.app ? '/app' : spec.cwd,
     }, this);
+  }
+
+  private monitorPaths(id: string): MonitorPaths {
+    return { id, bundle: this.bundleDir(id), runcRoot: this.runcRoot, exitDir: path.join(this.stateDir, 'exits') };
   }
 
   /** Used by RuncContainer.signal(). */
@@ -329,6 +311,7 @@ export class RuncRuntime implements Runtime, RuncOperations {
   async removeContainer(id: string): Promise<void> {
     this.envs.delete(id);
     await this.runc(['delete', '--force', id]).catch(ignoreGone);
+    await stopMonitor(this.monitorPaths(id));
     await removeCgroups(id);
     await this.network.remove(id);
     // The /app disk is the one host mount (the overlay itself lives in the container's namespace);
@@ -345,8 +328,10 @@ export class RuncRuntime implements Runtime, RuncOperations {
     for (const c of (JSON.parse(listed || 'null') ?? []) as { id: string }[]) {
       if (c.id.startsWith(prefix)) ids.add(c.id);
     }
-    for (const name of await readdir(path.join(this.stateDir, 'containers')).catch(() => [] as string[])) {
-      if (name.startsWith(prefix)) ids.add(name);
+    for (const dir of ['containers', 'exits']) {
+      for (const name of await readdir(path.join(this.stateDir, dir)).catch(() => [] as string[])) {
+        if (name.startsWith(prefix)) ids.add(name);
+      }
     }
     for (const id of await leftoverCgroupIds(prefix)) ids.add(id);
     for (const id of await this.network.leftoverIds(prefix)) ids.add(id);
