@@ -36,6 +36,7 @@ import { ensureServerCert } from './tls.ts';
 import { Rendezvous } from '../api/rendezvous.ts';
 import { hostname } from 'node:os';
 import { listen } from './listen.ts';
+import { plainAndTls } from './sniff.ts';
 import { keepServingOnFaults } from './last-resort.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -198,13 +199,15 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     timeouts: { connectMs: config.routerConnectTimeoutMs, backlogPerDyno: config.routerBacklog, queueMs: 1, serverMs: config.routerRequestTimeoutMs, idleMs: config.routerIdleTimeoutMs, clientKeepAliveMs: config.routerClientTimeoutMs },
   }) : undefined;
 
-  await listen(apiServer, config.apiPort, 'API');
+  // The API port takes TLS too (the official CLI's git remotes are https on the API's host:port).
+  const apiListener = plainAndTls(apiServer, { cert: tls.cert, key: tls.key, onTlsError: (err) => log.debug({ component: 'api' }, `TLS handshake failed: ${err.message}`) });
+  await listen(apiListener, config.apiPort, 'API');
   await rendezvous.listen();
   await router.listen();
   await haproxy?.start();
   await dynos.start();
   say(`Slipway is running (runtime: ${runtime.name}, stack: ${runtime.stack}).`);
-  say(`  API and git:  ${config.publicUrl}   (git remote: ${config.publicUrl}/<app>.git)`);
+  say(`  API and git:  ${config.publicUrl}   (git remote: ${config.publicUrl}/<app>.git; https on the same port, git config http.sslCAInfo ${tls.caFile})`);
   say(`  Apps:         ${webUrl(urls, '<app>')}   (router: ${engine === 'haproxy' ? 'HAProxy, Node router behind it' : 'Node'})`);
   say(`  run attaches: ${rendezvous.url}   (heroku CLI: NODE_EXTRA_CA_CERTS=${tls.caFile})`);
   say(`  Data:         ${config.dataDir}`);
@@ -225,6 +228,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
         await runtime.cleanup(`${containerPrefix}build-`);
         await dynos.shutdown();
         await addons.stop();
+        apiListener.close();
         apiServer.closeAllConnections?.();
         await fastify.close().catch(() => undefined);
         // The dynos' last lines still go out to the drains, for a moment.

@@ -1,0 +1,74 @@
+// The official heroku CLI's git, as it sets it up: `heroku apps:create` writes an https remote on the API's
+// host:port, and `git push heroku main` deploys through the platform's CA; `slipway login` names a
+// credential helper for the platform's git origin. One platform serves every case.
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { appFiles } from './helpers/apps.ts';
+import { HEROKU, herokuEnv, installHerokuCli, runIn } from './helpers/heroku.ts';
+import { makeRepo, TestPlatform } from './helpers/platform.ts';
+
+describe('git the way the official CLI sets it up', () => {
+  const p = new TestPlatform();
+  let work: string;
+  let home: string;
+  const heroku = (args: string[], cwd?: string) => runIn(HEROKU, args, { env: herokuEnv(p, home), cwd });
+  const git = (args: string[], cwd: string, env: Record<string, string> = {}) => runIn('git', args, { env: herokuEnv(p, home, env), cwd, timeout: 600_000 });
+
+  before(async () => {
+    await installHerokuCli();
+    work = await mkdtemp(join(tmpdir(), 'slipway-hkgit-'));
+    home = join(work, 'home');
+    await mkdir(home);
+    await p.start();
+  });
+  after(async () => {
+    await p.cleanup();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  test('heroku apps:create writes an https remote, and git push heroku main deploys over TLS with the platform CA', async () => {
+    const dir = join(work, 'hkhttps');
+    await makeRepo(dir, appFiles('pushed over https'));
+    await git(['branch', '-M', 'main'], dir);
+    const created = await heroku(['apps:create', 'hkhttps'], dir);
+    assert.equal(created.code, 0, created.stderr);
+    const remote = (await git(['remote', 'get-url', 'heroku'], dir)).stdout.trim();
+    assert.equal(remote, `https://localhost:${p.apiPort}/hkhttps.git`);
+    // The CLI set its own credential helper for that origin (user `heroku`, the token as password).
+    const helper = await git(['config', '--global', '--get', `credential.https://localhost:${p.apiPort}.helper`], dir);
+    assert.match(helper.stdout, /heroku git:credentials/);
+    // Without the CA, git refuses the certificate: nothing is pushed.
+    const untrusted = await git(['push', 'heroku', 'main'], dir);
+    assert.notEqual(untrusted.code, 0);
+    assert.match(untrusted.stderr, /certificate/i);
+    const pushed = await git(['-c', `http.sslCAInfo=${join(p.dataDir, 'tls', 'ca.pem')}`, 'push', 'heroku', 'main'], dir);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    assert.match(pushed.stderr, /Released v1/i);
+    await p.waitFor('hkhttps', 'pushed over https');
+    // A wrong token over https is refused like over http.
+    const wrong = await git(['-c', `http.sslCAInfo=${join(p.dataDir, 'tls', 'ca.pem')}`, '-c', 'credential.helper=', 'push',
+      `https://heroku:not-a-key@localhost:${p.apiPort}/hkhttps.git`, 'main'], dir);
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stderr, /Authentication failed|401|Invalid credentials/);
+    // Plain HTTP stays on the same port.
+    assert.equal((await p.request('GET', '/apps/hkhttps')).status, 200);
+  });
+
+  test('slipway login names its credential helper for the platform origin, which answers git with the key', async () => {
+    const env = { HOME: home, SLIPWAY_HOST: p.api };
+    const login = await p.cli(['login', '--key', p.key], { env: { ...env, SLIPWAY_API_KEY: '' } });
+    assert.equal(login.code, 0, login.stderr);
+    const origin = `http://127.0.0.1:${p.apiPort}`;
+    const set = await runIn('git', ['config', '--global', '--get', `credential.${origin}.helper`], { env: { ...process.env, HOME: home } });
+    assert.match(set.stdout, /slipway' git:credentials/);
+    const fill = await runIn('sh', ['-c', `printf 'protocol=http\\nhost=127.0.0.1:${p.apiPort}\\n\\n' | git credential fill`], { env: { ...process.env, HOME: home, GIT_TERMINAL_PROMPT: '0' } });
+    assert.equal(fill.code, 0, fill.stderr);
+    assert.match(fill.stdout, new RegExp(`password=${p.key}`));
+    // The official CLI's helper for its https origin is left as it was.
+    const hk = await runIn('git', ['config', '--global', '--get', `credential.https://localhost:${p.apiPort}.helper`], { env: { ...process.env, HOME: home } });
+    assert.match(hk.stdout, /heroku git:credentials/);
+  });
+});
