@@ -71,4 +71,44 @@ describe('git the way the official CLI sets it up', () => {
     const hk = await runIn('git', ['config', '--global', '--get', `credential.https://localhost:${p.apiPort}.helper`], { env: { ...process.env, HOME: home } });
     assert.match(hk.stdout, /heroku git:credentials/);
   });
+
+  test('heroku regions, stack, stack:set, features, ps:wait and buildpacks:set with a registry name', async () => {
+    const regions = await heroku(['regions']);
+    assert.equal(regions.code, 0, regions.stderr);
+    assert.match(regions.stdout, /ID\s+Location\s+Runtime/);
+    assert.match(regions.stdout, /us\s+This Slipway platform\s+Common Runtime/);
+    const stack = await heroku(['stack', '-a', 'hkhttps']);
+    assert.equal(stack.code, 0, stack.stderr);
+    assert.match(stack.stdout, /=== hkhttps Available Stacks\n+\* slipway-12/);
+    const set = await heroku(['stack:set', 'slipway-12', '-a', 'hkhttps']);
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stderr, /Setting stack to slipway-12\.\.\. done/);
+    const other = await heroku(['stack:set', 'heroku-24', '-a', 'hkhttps']);
+    assert.notEqual(other.code, 0);
+    assert.match(other.stderr, /not available; this platform runs slipway-12/);
+
+    assert.equal((await heroku(['features:enable', 'preboot', '-a', 'hkhttps'])).code, 0);
+    const features = await heroku(['features', '-a', 'hkhttps']);
+    assert.equal(features.code, 0, features.stderr);
+    assert.match(features.stdout, /=== App Features hkhttps/);
+    assert.match(features.stdout, /\[ \] log-runtime-metrics\s+Emit dyno resource usage/);
+    assert.match(features.stdout, /\[\+\] preboot\s+Boot new web dynos/);
+    assert.match(features.stdout, /\[ \] runtime-dyno-metadata/);
+
+    // Every dyno already runs the latest release: ps:wait returns at once, printing nothing (as on Heroku).
+    const wait = await heroku(['ps:wait', '-a', 'hkhttps']);
+    assert.equal(wait.code, 0, wait.stderr);
+    assert.equal(wait.stdout, '');
+
+    // A registry name is looked up where HEROKU_BUILDPACK_REGISTRY_URL points: the platform itself.
+    const registry = { HEROKU_BUILDPACK_REGISTRY_URL: `http://localhost:${p.apiPort}` };
+    const bp = await runIn(HEROKU, ['buildpacks:set', 'heroku/python', '-a', 'hkhttps'], { env: herokuEnv(p, home, registry) });
+    assert.equal(bp.code, 0, bp.stderr);
+    assert.match(bp.stdout, /Buildpack set\. Next release on hkhttps will use heroku\/python\./);
+    const list = await heroku(['buildpacks', '-a', 'hkhttps']);
+    assert.match(list.stdout, /=== hkhttps Classic Buildpack[\s\S]*heroku\/python/);
+    const unknown = await runIn(HEROKU, ['buildpacks:add', 'someone/unknown', '-a', 'hkhttps'], { env: herokuEnv(p, home, registry) });
+    assert.notEqual(unknown.code, 0, 'a name the platform does not have is refused');
+    assert.doesNotMatch((await heroku(['buildpacks', '-a', 'hkhttps'])).stdout, /unknown/);
+  });
 });

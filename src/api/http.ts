@@ -30,6 +30,9 @@ export interface HttpApiOptions {
 
 /** Paths anyone may ask without a key. */
 const PUBLIC_PATHS = new Set(['/', '/openapi.json']);
+/** Path prefixes anyone may ask without a key: the buildpack registry lookup (the CLI sends no key there). */
+const PUBLIC_PREFIXES = ['/buildpacks/'];
+const isPublic = (path: string) => PUBLIC_PATHS.has(path) || PUBLIC_PREFIXES.some((p) => path.startsWith(p));
 
 export async function createHttpApi(o: HttpApiOptions): Promise<Api> {
   const app = Fastify({
@@ -67,7 +70,7 @@ export async function createHttpApi(o: HttpApiOptions): Promise<Api> {
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('Request-Id', req.id);
-    if (PUBLIC_PATHS.has(req.url.split('?')[0]!)) return;
+    if (isPublic(req.url.split('?')[0]!)) return;
     const account = await o.authenticate(req.raw);
     if (!account) throw new PlatformError(401, 'unauthorized', 'Invalid credentials provided: pass your API key as `Authorization: Bearer <key>` (slipway login stores it).');
     req.account = account;

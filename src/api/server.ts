@@ -12,6 +12,7 @@ import { addonDataRoutes } from './routes/addon-data.ts';
 import { addonRoutes } from './routes/addons.ts';
 import { appRoutes } from './routes/apps.ts';
 import { buildRoutes } from './routes/builds.ts';
+import { catalogRoutes } from './routes/catalog.ts';
 import { certRoutes } from './routes/certs.ts';
 import { configVarRoutes } from './routes/config-vars.ts';
 import { domainRoutes } from './routes/domains.ts';
@@ -98,4 +99,5 @@ export function registerRoutes(app: Api, d: ApiDeps): void {
   addonDataRoutes(app, d);
   addonBackupRoutes(app, d);
   drainRoutes(app, d);
+  catalogRoutes(app, d);
 }

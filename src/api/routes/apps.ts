@@ -16,6 +16,7 @@ const CreateBody = Type.Object({
 const UpdateBody = Type.Object({
   name: Type.Optional(Type.String(said(NAME_TEXT))),
   maintenance: Type.Optional(Type.Boolean(said('maintenance must be true or false.'))),
+  build_stack: Type.Optional(Type.Union([Type.String(), Type.Object({ name: Type.Optional(Type.String()) })], said('build_stack must be a stack name.'))),
 });
 const BuildpacksBody = Type.Object({
   updates: Type.Array(Type.Object({
@@ -42,6 +43,8 @@ export function appRoutes(api: Api, d: AppRouteDeps): void {
 
   api.patch('/apps/:app', { schema: { summary: 'Rename an app, or turn maintenance mode on or off', params: AppParams, body: UpdateBody } }, async (req) => {
     const a = await d.apps.find(req.params.app);
+    // `stack:set`: one stack here, so naming it changes nothing and any other is refused.
+    if (req.body.build_stack !== undefined) d.apps.checkStack(req.body.build_stack);
     return show(await d.apps.update(a, req.body));
   });
 

@@ -17,9 +17,10 @@ const FeatureParams = Type.Object({ app: AppName, feature: Type.String() });
 const UpdateBody = Type.Object({ enabled: Type.Boolean(said('enabled must be true or false.')) }, said('enabled must be true or false.'));
 
 export function featureRoutes(api: Api, d: FeatureRouteDeps): void {
+  // `general`: `heroku features` lists only those (with their state); all of ours are switched per app.
   const list = (on: Set<string>) => FEATURES.map((name) => ({
     id: name, name, display_name: name, description: DESCRIPTIONS[name], doc_url: 'https://devcenter.heroku.com/articles/labs',
-    enabled: on.has(name), state: 'beta', feedback_email: null, created_at: null, updated_at: null,
+    enabled: on.has(name), state: 'general', feedback_email: null, created_at: null, updated_at: null,
   }));
   const one = (on: Set<string>, name: string) => list(on).find((f) => f.name === d.features.check(name));
 
