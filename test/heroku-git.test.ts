@@ -2,18 +2,19 @@
 // host:port, and `git push heroku main` deploys through the platform's CA; `slipway login` names a
 // credential helper for the platform's git origin. One platform serves every case.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { appFiles } from './helpers/apps.ts';
 import { HEROKU, herokuEnv, installHerokuCli, runIn } from './helpers/heroku.ts';
-import { makeRepo, TestPlatform } from './helpers/platform.ts';
+import { freePort, makeRepo, TestPlatform } from './helpers/platform.ts';
 
 describe('git the way the official CLI sets it up', () => {
   const p = new TestPlatform();
   let work: string;
   let home: string;
+  let sshPort: number;
   const heroku = (args: string[], cwd?: string) => runIn(HEROKU, args, { env: herokuEnv(p, home), cwd });
   const git = (args: string[], cwd: string, env: Record<string, string> = {}) => runIn('git', args, { env: herokuEnv(p, home, env), cwd, timeout: 600_000 });
 
@@ -22,7 +23,8 @@ describe('git the way the official CLI sets it up', () => {
     work = await mkdtemp(join(tmpdir(), 'slipway-hkgit-'));
     home = join(work, 'home');
     await mkdir(home);
-    await p.start();
+    sshPort = await freePort();
+    await p.start({ SLIPWAY_SSH_PORT: String(sshPort) });
   });
   after(async () => {
     await p.cleanup();
@@ -110,5 +112,60 @@ describe('git the way the official CLI sets it up', () => {
     const unknown = await runIn(HEROKU, ['buildpacks:add', 'someone/unknown', '-a', 'hkhttps'], { env: herokuEnv(p, home, registry) });
     assert.notEqual(unknown.code, 0, 'a name the platform does not have is refused');
     assert.doesNotMatch((await heroku(['buildpacks', '-a', 'hkhttps'])).stdout, /unknown/);
+    const clear = await heroku(['buildpacks:clear', '-a', 'hkhttps']);
+    assert.equal(clear.code, 0, clear.stderr);
+    assert.match((await heroku(['buildpacks', '-a', 'hkhttps'])).stdout, /hkhttps has no Buildpacks/);
+  });
+
+  test('heroku keys:add, then git push over SSH to a git@host:app.git remote; unknown keys and shells refused; keys:remove locks it out', async () => {
+    const key = join(work, 'id_ed25519');
+    await runIn('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'dev@laptop', '-f', key], { env: process.env });
+    const none = await heroku(['keys']);
+    assert.match(none.stdout + none.stderr, /You have no SSH keys/);
+    const add = await heroku(['keys:add', `${key}.pub`]);
+    assert.equal(add.code, 0, add.stderr);
+    const keys = await heroku(['keys']);
+    assert.equal(keys.code, 0, keys.stderr);
+    assert.match(keys.stdout, /=== operator@slipway\.local keys/);
+    assert.match(keys.stdout, /ssh-ed25519 \S+\.\.\.\S+ dev@laptop/);
+    const again = await heroku(['keys:add', `${key}.pub`]);
+    assert.notEqual(again.code, 0, 'the same key twice is refused');
+    const bad = await p.request('POST', '/account/keys', { public_key: '-----BEGIN OPENSSH PRIVATE KEY-----\nabc' });
+    assert.equal(bad.status, 422);
+    assert.match(bad.body.message, /private key/);
+
+    await makeRepo(join(work, 'sshapp'), appFiles('pushed over ssh'));
+    const sshDir = join(work, 'sshapp');
+    await git(['branch', '-M', 'main'], sshDir);
+    // CLI 11 no longer writes ssh remotes (`--ssh-git` is gone) but still reads Heroku's form as the app's.
+    await git(['remote', 'add', 'heroku', `git@localhost:${p.apiPort}:hkhttps.git`], sshDir);
+    const info = await heroku(['apps:info'], sshDir);
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(info.stdout, /=== hkhttps/);
+    // The remote names the API's host:port; ssh reaches the git SSH port as ~/.ssh/config or GIT_SSH_COMMAND says.
+    const sshCommand = (k: string) => ({ GIT_SSH_COMMAND: `ssh -p ${sshPort} -i ${k} -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes` });
+    const pushed = await git(['push', '-f', 'heroku', 'main'], sshDir, sshCommand(key));
+    assert.equal(pushed.code, 0, pushed.stderr);
+    assert.match(pushed.stderr, /Released v\d+/);
+    await p.waitFor('hkhttps', 'pushed over ssh');
+
+    // A key on no account: refused at login, nothing pushed.
+    const stranger = join(work, 'stranger');
+    await runIn('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger], { env: process.env });
+    await writeFile(join(sshDir, 'app.py'), appFiles('stranger was here')['app.py']!);
+    await git(['commit', '-qam', 'stranger'], sshDir);
+    const refused = await git(['push', 'heroku', 'main'], sshDir, sshCommand(stranger));
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /Permission denied \(publickey\)/);
+    const shell = await runIn('ssh', ['-p', String(sshPort), '-i', key, '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', 'git@127.0.0.1', 'id'], { env: process.env });
+    assert.equal(shell.code, 1);
+    assert.match(shell.stderr, /no shell/);
+
+    const removed = await heroku(['keys:remove', 'dev@laptop']);
+    assert.equal(removed.code, 0, removed.stderr);
+    const after = await git(['push', 'heroku', 'main'], sshDir, sshCommand(key));
+    assert.notEqual(after.code, 0, 'a removed key no longer logs in');
+    assert.match(after.stderr, /Permission denied \(publickey\)/);
+    assert.match((await p.route('hkhttps', '/')).body, /pushed over ssh/);
   });
 });

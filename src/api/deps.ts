@@ -1,6 +1,7 @@
 // What the API is handed by the composition root: the components it serves, and the public addresses.
 // Each route file takes only the part it uses (`Pick<ApiDeps, ...>`), so its tests pass narrow fakes.
 import type { Accounts } from '../accounts/index.ts';
+import type { SshKeys } from '../accounts/keys.ts';
 import type { Addons } from '../addons/index.ts';
 import type { Apps, Domains, Features, SniEndpoints } from '../apps/index.ts';
 import type { BuildpackInstallations } from '../build/installations.ts';
@@ -36,6 +37,7 @@ export interface RendezvousApi {
 export interface ApiDeps {
   rendezvous: RendezvousApi;
   accounts: Pick<Accounts, 'users' | 'authenticate'>;
+  sshKeys: Pick<SshKeys, 'list' | 'find' | 'add' | 'remove'>;
   apps: Apps;
   domains: Domains;
   /** Custom domains' certificates (SNI endpoints), served by the router. */

@@ -19,6 +19,7 @@ import { domainRoutes } from './routes/domains.ts';
 import { drainRoutes } from './routes/drains.ts';
 import { dynoRoutes } from './routes/dynos.ts';
 import { featureRoutes } from './routes/features.ts';
+import { keyRoutes } from './routes/keys.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { releaseRoutes } from './routes/releases.ts';
 import { accountRoutes } from './routes/account.ts';
@@ -100,4 +101,5 @@ export function registerRoutes(app: Api, d: ApiDeps): void {
   addonBackupRoutes(app, d);
   drainRoutes(app, d);
   catalogRoutes(app, d);
+  keyRoutes(app, d);
 }

@@ -16,7 +16,9 @@ import { BuildpackInstallations } from '../build/installations.ts';
 import { BuildRecords, SlugRecords } from '../build/records.ts';
 import { Deployer } from '../deploy/index.ts';
 import { DynoManager } from '../dynos/manager.ts';
-import { GitHttp } from '../git/http.ts';
+import { GitHttp, type GitApp, type GitUser } from '../git/http.ts';
+import { GitSsh } from '../git/ssh.ts';
+import { SshKeys } from '../accounts/keys.ts';
 import { PushHandler } from '../git/push.ts';
 import { Repos } from '../git/repos.ts';
 import { Drains, Logplex } from '../logs/index.ts';
@@ -141,6 +143,15 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     findApp: (name) => apps.byName(name),
     hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`, maxPushBytes: config.pushMaxBytes, logger: log,
   });
+  // The one access decision git's doors ask (SSH here; HTTP decides by its authenticate today): every
+  // account reaches every app until apps belong to someone.
+  const mayAccessRepo = async (_user: GitUser, _app: GitApp): Promise<boolean> => true;
+  const sshKeys = new SshKeys({ db });
+  const gitSsh = config.sshPort === 0 ? undefined : new GitSsh({
+    port: config.sshPort ?? 2222, fallbackToAny: config.sshPort === undefined, dir: join(config.dataDir, 'ssh'), repos,
+    keyOwner: (type, blob) => sshKeys.owner(type, blob), findApp: (name) => apps.byName(name), mayAccess: mayAccessRepo,
+    pushes: git.pushes, hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`, maxPushBytes: config.pushMaxBytes, logger: log,
+  });
   const deployer = new Deployer({ builder, buildOutputs, releaseOutputs, settled: (id) => releases.settled({ id }), logger: log });
   const push = new PushHandler({ git, repos, deployer, remoteName: 'slipway' });
   // One certificate from the platform's CA for the API's rendezvous and the router's default TLS host.
@@ -164,7 +175,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const recordRequest = (appId: string, status: number | undefined, ms: number | undefined, bytes: number | undefined) => routerMetrics.record(appId, status, ms, bytes);
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
-      rendezvous, routerMetrics, routerMetricsStore, addons, accounts, apps, domains, sniEndpoints,
+      rendezvous, routerMetrics, routerMetricsStore, addons, accounts, sshKeys, apps, domains, sniEndpoints,
       features: new Features({ db, dynos }), buildpacks: new BuildpackInstallations({ db }), builds: new BuildRecords({ db }),
       slugs: new SlugRecords({ db, stack: runtime.stack, blobs }),
       releases, dynos, builder, deployer, repos, logs, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
@@ -203,12 +214,14 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const apiListener = plainAndTls(apiServer, { cert: tls.cert, key: tls.key, onTlsError: (err) => log.debug({ component: 'api' }, `TLS handshake failed: ${err.message}`) });
   await listen(apiListener, config.apiPort, 'API');
   await rendezvous.listen();
+  await gitSsh?.listen();
   await router.listen();
   await haproxy?.start();
   await dynos.start();
   say(`Slipway is running (runtime: ${runtime.name}, stack: ${runtime.stack}).`);
   say(`  API and git:  ${config.publicUrl}   (git remote: ${config.publicUrl}/<app>.git; https on the same port, git config http.sslCAInfo ${tls.caFile})`);
   say(`  Apps:         ${webUrl(urls, '<app>')}   (router: ${engine === 'haproxy' ? 'HAProxy, Node router behind it' : 'Node'})`);
+  if (gitSsh) say(`  git over SSH: port ${gitSsh.port}   (git remote: git@${new URL(config.publicUrl).hostname}:<app>.git; ssh -p ${gitSsh.port})`);
   say(`  run attaches: ${rendezvous.url}   (heroku CLI: NODE_EXTRA_CA_CERTS=${tls.caFile})`);
   say(`  Data:         ${config.dataDir}`);
 
@@ -224,6 +237,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
         clearInterval(metricsTimer);
         routerMetrics.flush(true);
         await rendezvous.close();
+        await gitSsh?.close();
         // Builds in flight are abandoned (their pushes are declined); their containers go first.
         await runtime.cleanup(`${containerPrefix}build-`);
         await dynos.shutdown();
