@@ -96,6 +96,9 @@ describe('git the way the official CLI sets it up', () => {
     assert.match(features.stdout, /\[ \] log-runtime-metrics\s+Emit dyno resource usage/);
     assert.match(features.stdout, /\[\+\] preboot\s+Boot new web dynos/);
     assert.match(features.stdout, /\[ \] runtime-dyno-metadata/);
+    const labs = await heroku(['labs', '-a', 'hkhttps']);
+    assert.equal(labs.code, 0, labs.stderr);
+    assert.match(labs.stdout, /=== User Features operator@slipway\.local/);
 
     // Every dyno already runs the latest release: ps:wait returns at once, printing nothing (as on Heroku).
     const wait = await heroku(['ps:wait', '-a', 'hkhttps']);

@@ -1,5 +1,5 @@
 // What the platform offers, as Heroku lists it: regions (`heroku regions`), stacks (`heroku stack`,
-// `stack:set`), and the buildpack registry's name lookup (`buildpacks:set heroku/nodejs` with
+// `stack:set`), account-wide labs features (none: `heroku labs`), and the buildpack registry's name lookup (`buildpacks:set heroku/nodejs` with
 // HEROKU_BUILDPACK_REGISTRY_URL pointing here) for the built-in buildpacks.
 import { Type } from 'typebox';
 import { BUILTIN_BUILDPACKS } from '../../build/buildpacks.ts';
@@ -33,6 +33,11 @@ export function catalogRoutes(api: Api, d: CatalogRouteDeps): void {
     const stack = stackOf();
     if (req.params.id !== stack.id) throw notFound('stack', `Couldn't find that stack (${req.params.id}); this platform runs ${stack.name}.`);
     return stack;
+  });
+  // Every feature here is an app's (`/apps/{app}/features`); accounts have none.
+  api.get('/account/features', { schema: { summary: 'Account labs features (none on this platform)' } }, async () => []);
+  api.get('/account/features/:id', { schema: { params: IdParams } }, async (req) => {
+    throw notFound('feature', `Couldn't find that feature (${req.params.id}); accounts have none here, apps have theirs (heroku features -a APP).`);
   });
   api.get('/buildpacks/:slug', { schema: { summary: 'The buildpack registry\'s lookup of a buildpack name, for the built-in buildpacks (no key needed)', params: Type.Object({ slug: Type.String({ maxLength: 200 }) }) } }, async (req) => {
     const b = BUILTIN_BUILDPACKS.find((x) => x.names[0] === req.params.slug);
