@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { appFiles } from './helpers/apps.ts';
 import { HEROKU, herokuEnv, installHerokuCli, runIn } from './helpers/heroku.ts';
+import { herokuSchemas } from './helpers/heroku-schema.ts';
 import { freePort, makeRepo, TestPlatform } from './helpers/platform.ts';
 
 describe('git the way the official CLI sets it up', () => {
@@ -170,5 +171,31 @@ describe('git the way the official CLI sets it up', () => {
     assert.notEqual(after.code, 0, 'a removed key no longer logs in');
     assert.match(after.stderr, /Permission denied \(publickey\)/);
     assert.match((await p.route('hkhttps', '/')).body, /pushed over ssh/);
+  });
+
+  test("every answer about the app, its account and the platform validates against Heroku's schema with the CLI's required fields", async () => {
+    const schemas = herokuSchemas();
+    await p.request('POST', '/account/keys', { public_key: (await runIn('sh', ['-c', `ssh-keygen -q -t ed25519 -N '' -C schema@test -f ${join(work, 'schema')} && cat ${join(work, 'schema')}.pub`], { env: process.env })).stdout });
+    assert.equal((await p.request('POST', '/apps/hkhttps/domains', { hostname: 'schema.example.test' })).status, 201);
+    assert.equal((await p.request('POST', '/apps/hkhttps/log-drains', { url: 'syslog+tls://logs.example.com:6514' })).status, 201);
+    await p.request('PUT', '/apps/hkhttps/buildpack-installations', { updates: [{ buildpack: 'heroku/python' }] });
+    const checks: [string, string, boolean][] = [
+      ['/apps/hkhttps', 'App', false], ['/apps', 'App', true], ['/account', 'Account', false], ['/account/keys', 'Key', true],
+      ['/apps/hkhttps/releases', 'Release', true], ['/apps/hkhttps/dynos', 'Dyno', true], ['/apps/hkhttps/formation', 'Formation', true],
+      ['/apps/hkhttps/builds', 'Build', true], ['/apps/hkhttps/features', 'AppFeature', true], ['/apps/hkhttps/features/preboot', 'AppFeature', false],
+      ['/apps/hkhttps/domains', 'Domain', true], ['/apps/hkhttps/log-drains', 'LogDrain', true], ['/apps/hkhttps/config-vars', 'ConfigVars', false],
+      ['/apps/hkhttps/buildpack-installations', 'BuildpackInstallation', true], ['/regions', 'Region', true], ['/stacks', 'Stack', true],
+      ['/stacks/slipway-12', 'Stack', false],
+    ];
+    for (const [path, type, list] of checks) {
+      const res = await p.request('GET', path);
+      assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
+      if (list) assert.ok(Array.isArray(res.body) && res.body.length > 0, `${path} lists something to check`);
+      assert.deepEqual(schemas.check(type, res.body, list), [], `${path} as Heroku's ${type}`);
+    }
+    // The check itself catches a missing or mistyped field.
+    const app = (await p.request('GET', '/apps/hkhttps')).body;
+    assert.notDeepEqual(schemas.check('App', { ...app, owner: { id: app.owner.id } }), []);
+    assert.notDeepEqual(schemas.check('App', { ...app, maintenance: 'no' }), []);
   });
 });
