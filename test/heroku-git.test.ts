@@ -184,15 +184,17 @@ describe('git the way the official CLI sets it up', () => {
       ['/apps/hkhttps/releases', 'Release', true], ['/apps/hkhttps/dynos', 'Dyno', true], ['/apps/hkhttps/formation', 'Formation', true],
       ['/apps/hkhttps/builds', 'Build', true], ['/apps/hkhttps/features', 'AppFeature', true], ['/apps/hkhttps/features/preboot', 'AppFeature', false],
       ['/apps/hkhttps/domains', 'Domain', true], ['/apps/hkhttps/log-drains', 'LogDrain', true], ['/apps/hkhttps/config-vars', 'ConfigVars', false],
-      ['/apps/hkhttps/buildpack-installations', 'BuildpackInstallation', true], ['/regions', 'Region', true], ['/stacks', 'Stack', true],
+      ['/apps/hkhttps/buildpack-installations', 'BuildpackInstallations', true], ['/regions', 'Region', true], ['/stacks', 'Stack', true],
       ['/stacks/slipway-12', 'Stack', false],
     ];
+    const problems: string[] = [];
     for (const [path, type, list] of checks) {
       const res = await p.request('GET', path);
       assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
       if (list) assert.ok(Array.isArray(res.body) && res.body.length > 0, `${path} lists something to check`);
-      assert.deepEqual(schemas.check(type, res.body, list), [], `${path} as Heroku's ${type}`);
+      problems.push(...schemas.check(type, res.body, list).map((m) => `${path}: ${m}`));
     }
+    assert.deepEqual(problems, [], "answers that are not Heroku's shape");
     // The check itself catches a missing or mistyped field.
     const app = (await p.request('GET', '/apps/hkhttps')).body;
     assert.notDeepEqual(schemas.check('App', { ...app, owner: { id: app.owner.id } }), []);

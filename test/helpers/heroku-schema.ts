@@ -22,7 +22,7 @@ export const REQUIRED: Record<string, string[]> = {
   AppFeature: ['id', 'name', 'enabled', 'state', 'description', 'doc_url'],
   Domain: ['id', 'kind', 'hostname', 'cname', 'status'],
   LogDrain: ['id', 'url', 'token'],
-  BuildpackInstallation: ['ordinal', 'buildpack.url', 'buildpack.name'],
+  BuildpackInstallations: ['ordinal', 'buildpack.url', 'buildpack.name'],
   Build: ['id', 'status', 'created_at', 'app.id', 'source_blob', 'user.email'],
   ConfigVars: [],
 };

@@ -9,10 +9,10 @@ import type { Api } from '../http.ts';
 
 export type CatalogRouteDeps = Pick<ApiDeps, 'stack'>;
 
-/** The one region: this platform's machines. Apps show it as their `region`. */
+/** The one region: this platform's machines. Apps show it as their `region`. No `provider`: Heroku's names only cloud regions there. */
 export const REGION = {
   id: 'local', name: 'us', description: 'This Slipway platform', country: 'Local', locale: 'local', private_capable: false,
-  provider: { name: 'slipway', region: 'local' }, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z',
+  created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z',
 };
 
 /** Where registry names for the built-in buildpacks resolve: what buildpack installations accept. */
