@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pkg in git runc conmon debootstrap curl jq python3 tar gzip iproute2 iptables haproxy postgresql-15 postgresql-client-15 redis-server openssl chromium; do
+for pkg in git runc conmon debootstrap curl jq python3 tar gzip iproute2 iptables haproxy postgresql-15 postgresql-client-15 redis-server openssl openssh-client chromium; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 if ((${#need[@]})); then

@@ -6,6 +6,7 @@ import type { LoginThrottle, RateLimiter } from '../accounts/throttle.ts';
 import type { AppAccess } from '../apps/access.ts';
 import type { Collaborators } from '../apps/collaborators.ts';
 import type { Teams } from '../apps/teams.ts';
+import type { SshKeys } from '../accounts/keys.ts';
 import type { Addons } from '../addons/index.ts';
 import type { Apps, Domains, Features, SniEndpoints } from '../apps/index.ts';
 import type { BuildpackInstallations } from '../build/installations.ts';
@@ -54,6 +55,7 @@ export interface ApiDeps {
   loginThrottle: LoginThrottle;
   /** Each account's API calls (absent: no limit, SLIPWAY_API_RATE_LIMIT=0). */
   rateLimiter?: RateLimiter;
+  sshKeys: Pick<SshKeys, 'list' | 'find' | 'add' | 'remove'>;
   apps: Apps;
   domains: Domains;
   /** Custom domains' certificates (SNI endpoints), served by the router. */

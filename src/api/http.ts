@@ -56,6 +56,9 @@ const PUBLIC_PATHS = new Set(['/', '/openapi.json']);
 const LOGIN_PATH = '/oauth/authorizations';
 /** Asking what is left does not spend a call (as Heroku's). */
 const RATE_LIMITS_PATH = '/account/rate-limits';
+/** Path prefixes anyone may ask without a key: the buildpack registry lookup (the CLI sends no key there). */
+const PUBLIC_PREFIXES = ['/buildpacks/'];
+const isPublic = (path: string) => PUBLIC_PATHS.has(path) || PUBLIC_PREFIXES.some((p) => path.startsWith(p));
 
 export async function createHttpApi(o: HttpApiOptions): Promise<Api> {
   const app = Fastify({
@@ -94,7 +97,7 @@ export async function createHttpApi(o: HttpApiOptions): Promise<Api> {
   app.addHook('onRequest', async (req, reply) => {
     reply.header('Request-Id', req.id);
     const path = req.url.split('?')[0]!;
-    if (PUBLIC_PATHS.has(path)) return;
+    if (isPublic(path)) return;
     const account = await o.authenticate(req.raw);
     if (!account) {
       if (path === LOGIN_PATH && req.method === 'POST' && /^basic\s/i.test(req.headers.authorization ?? '')) return;

@@ -51,10 +51,11 @@ export function dyno(a: { id: string; name: string }, d: Dyno) {
 }
 
 export function build(a: { id: string; name: string }, b: BuildsTable, user: { id: string; email: string }, outputStreamUrl: string | null) {
+  // A git push has no source URL; Heroku's schema types it a string, so clients get an empty one.
   const source = (b.source_blob ? JSON.parse(b.source_blob) : {}) as { url?: string; checksum?: string; version_description?: string };
   return {
     id: b.id, app: { id: a.id, name: a.name }, status: b.status, stack: b.stack, user,
-    source_blob: { url: source.url ?? null, version: b.source_version, checksum: source.checksum ?? null, version_description: source.version_description ?? null },
+    source_blob: { url: source.url ?? '', version: b.source_version, checksum: source.checksum ?? null, version_description: source.version_description ?? null },
     buildpacks: b.buildpacks ? JSON.parse(b.buildpacks) : null, output_stream_url: outputStreamUrl,
     release: b.release_id ? { id: b.release_id } : null, slug: b.slug_id ? { id: b.slug_id } : null,
     created_at: iso(b.created_at), updated_at: iso(b.updated_at),

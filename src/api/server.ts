@@ -13,12 +13,14 @@ import { addonDataRoutes } from './routes/addon-data.ts';
 import { addonRoutes } from './routes/addons.ts';
 import { appRoutes } from './routes/apps.ts';
 import { buildRoutes } from './routes/builds.ts';
+import { catalogRoutes } from './routes/catalog.ts';
 import { certRoutes } from './routes/certs.ts';
 import { configVarRoutes } from './routes/config-vars.ts';
 import { domainRoutes } from './routes/domains.ts';
 import { drainRoutes } from './routes/drains.ts';
 import { dynoRoutes } from './routes/dynos.ts';
 import { featureRoutes } from './routes/features.ts';
+import { keyRoutes } from './routes/keys.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { releaseRoutes } from './routes/releases.ts';
 import { accountRoutes } from './routes/account.ts';
@@ -131,4 +133,6 @@ export function registerRoutes(app: Api, d: ApiDeps): void {
   pipelineRoutes(app, d);
   webhookRoutes(app, d);
   schedulerRoutes(app, d);
+  catalogRoutes(app, d);
+  keyRoutes(app, d);
 }

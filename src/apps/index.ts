@@ -82,12 +82,16 @@ export class Apps {
     return row?.size ?? null;
   }
 
+  /** A 422 unless `stack` (a name or `{name}`) names the one stack this platform runs. */
+  checkStack(stack: string | { name?: string }): void {
+    if ((typeof stack === 'string' ? stack : stack.name) !== this.o.stack) {
+      throw invalid(`Stack ${JSON.stringify(stack)} is not available; this platform runs ${this.o.stack}.`);
+    }
+  }
+
   /** A new app owned by `owner` (or by `team`, made by `owner`); a Heroku-style name is generated when none is given. */
   async create(owner: User, o: { name?: string | null; stack?: string | { name?: string } | null; team?: { id: string; name: string } } = {}): Promise<AppRow> {
-    const stack = typeof o.stack === 'string' ? o.stack : o.stack?.name;
-    if (o.stack != null && stack !== this.o.stack) {
-      throw invalid(`Stack ${JSON.stringify(o.stack)} is not available; this platform runs ${this.o.stack}.`);
-    }
+    if (o.stack != null) this.checkStack(o.stack);
     let name: string;
     if (!o.name) {
       do name = generateAppName(this.o.random);

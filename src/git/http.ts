@@ -37,13 +37,13 @@ export interface GitHttpOptions {
 /** Default bound of a git request body, decompressed: 1 GiB. */
 export const PUSH_MAX_BYTES = 1024 ** 3;
 
-const HOOKS_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'hooks');
+export const HOOKS_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'hooks');
 /**
  * Pushed objects are checked: a crafted tree (duplicate entries, `.git` or `..` names) is refused before
  * it is ever checked out. Malformed author and committer lines, which old tools wrote into real
  * histories and which are harmless here, are only warned about.
  */
-const FSCK = ['-c', 'receive.fsckObjects=true', ...['badDate', 'badDateOverflow', 'badEmail', 'badName', 'badTimezone', 'missingEmail',
+export const FSCK = ['-c', 'receive.fsckObjects=true', ...['badDate', 'badDateOverflow', 'badEmail', 'badName', 'badTimezone', 'missingEmail',
   'missingNameBeforeEmail', 'missingSpaceBeforeDate', 'missingSpaceBeforeEmail', 'zeroPaddedDate', 'zeroPaddedFilemode']
   .flatMap((id) => ['-c', `receive.fsck.${id}=warn`])];
 const PATH = /^\/([a-z][a-z0-9-]{1,28}[a-z0-9])\.git\/(info\/refs|git-receive-pack|git-upload-pack)$/;

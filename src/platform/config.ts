@@ -16,6 +16,8 @@ export interface PlatformConfig {
   routerTlsPort: number;
   /** TLS port where attached one-off dynos (`run`) meet their clients; unset: the API port + 1, or any free one. */
   rendezvousPort?: number;
+  /** git over SSH's port (`git@<host>:<app>.git`); unset: 2222, or any free one when that is taken; 0 turns it off. */
+  sshPort?: number;
   /** Apps answer at <app>.<domain>. */
   domain: string;
   /** Base URL of the API and git as users reach them. */
@@ -127,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     routerPort: num('SLIPWAY_ROUTER_PORT', 8080),
     routerTlsPort: num('SLIPWAY_ROUTER_TLS_PORT', 8443),
     rendezvousPort: env.SLIPWAY_RENDEZVOUS_PORT ? num('SLIPWAY_RENDEZVOUS_PORT', 0) : undefined,
+    sshPort: env.SLIPWAY_SSH_PORT ? num('SLIPWAY_SSH_PORT', 0) : undefined,
     domain,
     publicUrl: (env.SLIPWAY_PUBLIC_URL || `http://localhost:${apiPort}`).replace(/\/+$/, ''),
     operatorEmail: env.SLIPWAY_OPERATOR_EMAIL || 'operator@slipway.local',

@@ -1,5 +1,5 @@
 // Binds a server to its port, turning "address in use" into a message that says what to change.
-import type { Server } from 'node:http';
+import type { Server } from 'node:net';
 
 export function listen(server: Server, port: number, what: string, host = '0.0.0.0'): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -23,7 +23,9 @@ import { BuildRecords, SlugRecords } from '../build/records.ts';
 import { Deployer } from '../deploy/index.ts';
 import { DynoManager } from '../dynos/manager.ts';
 import { DynoMetricsHistory } from '../dynos/metrics-history.ts';
-import { GitHttp } from '../git/http.ts';
+import { GitHttp, type GitApp, type GitUser } from '../git/http.ts';
+import { GitSsh } from '../git/ssh.ts';
+import { SshKeys } from '../accounts/keys.ts';
 import { PushHandler } from '../git/push.ts';
 import { Repos } from '../git/repos.ts';
 import { Drains, Logplex } from '../logs/index.ts';
@@ -43,6 +45,7 @@ import { ensureServerCert } from './tls.ts';
 import { Rendezvous } from '../api/rendezvous.ts';
 import { hostname } from 'node:os';
 import { listen } from './listen.ts';
+import { plainAndTls } from './sniff.ts';
 import { keepServingOnFaults } from './last-resort.ts';
 import { AppSetups } from '../appsetups/index.ts';
 import { Pipelines } from '../pipelines/index.ts';
@@ -190,6 +193,14 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     findApp: (user, name) => access.appNamedFor(user, name, 'git'),
     hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`, maxPushBytes: config.pushMaxBytes, logger: log,
   });
+  // Git over SSH asks the same access decision as git over HTTP and the API (apps/access.ts).
+  const mayAccessRepo = async (user: GitUser, app: GitApp): Promise<boolean> => (await access.appNamedFor(user, app.name, 'ssh')) !== undefined;
+  const sshKeys = new SshKeys({ db });
+  const gitSsh = config.sshPort === 0 ? undefined : new GitSsh({
+    port: config.sshPort ?? 2222, fallbackToAny: config.sshPort === undefined, dir: join(config.dataDir, 'ssh'), repos,
+    keyOwner: (type, blob) => sshKeys.owner(type, blob), findApp: (name) => apps.byName(name), mayAccess: mayAccessRepo,
+    pushes: git.pushes, hookUrl: `http://127.0.0.1:${config.apiPort}/internal/hooks/pre-receive`, maxPushBytes: config.pushMaxBytes, logger: log,
+  });
   const deployer = new Deployer({
     builder, buildOutputs, releaseOutputs, settled: (id) => releases.settled({ id }), logger: log,
     subscribeLines: (appId, onLine) => logs.subscribe(appId, {}, onLine),
@@ -256,7 +267,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   };
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
-      rendezvous, routerMetrics, routerMetricsStore, dynoMetrics, addons, accounts, apps, access, teams,
+      rendezvous, routerMetrics, routerMetricsStore, dynoMetrics, addons, accounts, sshKeys, apps, access, teams,
       authorizations: new Authorizations({ db }), collaborators: new Collaborators({ db, maxPerAccount: config.appsPerAccount }),
       loginThrottle: new LoginThrottle(), rateLimiter: config.apiRateLimit > 0 ? new RateLimiter({ capacity: config.apiRateLimit, perMinute: config.apiRateLimit / 60 }) : undefined, domains, sniEndpoints,
       features: new Features({ db, dynos }), buildpacks: buildpackInstallations, builds: new BuildRecords({ db }),
@@ -292,8 +303,11 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   }) : undefined;
   if (haproxy) haproxyProblem = () => haproxy.problem();
 
-  await listen(apiServer, config.apiPort, 'API');
+  // The API port takes TLS too (the official CLI's git remotes are https on the API's host:port).
+  const apiListener = plainAndTls(apiServer, { cert: tls.cert, key: tls.key, onTlsError: (err) => log.debug({ component: 'api' }, `TLS handshake failed: ${err.message}`) });
+  await listen(apiListener, config.apiPort, 'API');
   await rendezvous.listen();
+  await gitSsh?.listen();
   await router.listen();
   await haproxy?.start();
   await dynos.start();
@@ -303,8 +317,9 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const backups = config.backupSchedule && scheduleBackups(config, config.backupSchedule, log);
   say(recoveryLine(await recovered(db)));
   say(`Slipway is running (runtime: ${runtime.name}, stack: ${runtime.stack}).`);
-  say(`  API and git:  ${config.publicUrl}   (git remote: ${config.publicUrl}/<app>.git)`);
+  say(`  API and git:  ${config.publicUrl}   (git remote: ${config.publicUrl}/<app>.git; https on the same port, git config http.sslCAInfo ${tls.caFile})`);
   say(`  Apps:         ${webUrl(urls, '<app>')}   (router: ${engine === 'haproxy' ? 'HAProxy, Node router behind it' : 'Node'})`);
+  if (gitSsh) say(`  git over SSH: port ${gitSsh.port}   (git remote: git@${new URL(config.publicUrl).hostname}:<app>.git; ssh -p ${gitSsh.port})`);
   say(`  run attaches: ${rendezvous.url}   (heroku CLI: NODE_EXTRA_CA_CERTS=${tls.caFile})`);
   say(`  Data:         ${config.dataDir}`);
 
@@ -326,10 +341,12 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
         routerMetrics.flush(true);
         dynoMetrics.flush(true);
         await rendezvous.close();
+        await gitSsh?.close();
         // Builds in flight are abandoned (their pushes are declined); their containers go first.
         await runtime.cleanup(`${containerPrefix}build-`);
         await dynos.shutdown();
         await addons.stop();
+        apiListener.close();
         apiServer.closeAllConnections?.();
         await fastify.close().catch(() => undefined);
         // The dynos' last lines still go out to the drains, for a moment.

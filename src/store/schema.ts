@@ -240,6 +240,19 @@ export interface OutputStreamsTable {
   ended_at: string | null;
 }
 
+/** SSH public keys of accounts (`/account/keys`): git over SSH authenticates by them. */
+export interface SshKeysTable {
+  id: string;
+  account_id: string;
+  /** `<type> <base64 blob>`, without the comment: what a client's key is matched against. */
+  public_key: string;
+  comment: string;
+  /** Heroku's form: the MD5 of the key blob, colon-separated hex. */
+  fingerprint: string;
+  created_at: string;
+  updated_at: string;
+}
+
 /** The platform's own records: who the operator is, which one-time data migrations have run. */
 export interface PlatformStateTable {
   name: string;
@@ -398,6 +411,7 @@ export interface Database {
   app_webhooks: AppWebhooksTable;
   app_webhook_events: AppWebhookEventsTable;
   app_webhook_deliveries: AppWebhookDeliveriesTable;
+  ssh_keys: SshKeysTable;
   output_streams: OutputStreamsTable;
   platform_state: PlatformStateTable;
   addons: AddonsTable;
@@ -585,5 +599,12 @@ export const MIGRATIONS: Migration[] = [
   `,
   `
   ALTER TABLE review_apps ADD COLUMN predestroy TEXT;
+  `,
+  `
+  CREATE TABLE ssh_keys (
+    id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    public_key TEXT NOT NULL UNIQUE, comment TEXT NOT NULL, fingerprint TEXT NOT NULL,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  CREATE INDEX ssh_keys_account ON ssh_keys (account_id);
   `,
 ];

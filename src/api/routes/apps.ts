@@ -33,6 +33,7 @@ const CreateBody = Type.Object({
 const UpdateBody = Type.Object({
   name: Type.Optional(Type.String(said(NAME_TEXT))),
   maintenance: Type.Optional(Type.Boolean(said('maintenance must be true or false.'))),
+  build_stack: Type.Optional(Type.Union([Type.String(), Type.Object({ name: Type.Optional(Type.String()) })], said('build_stack must be a stack name.'))),
 });
 const BuildpacksBody = Type.Object({
   updates: Type.Array(Type.Object({
@@ -71,6 +72,8 @@ export function appRoutes(api: Api, d: AppRouteDeps): void {
     if (req.body.name !== undefined && req.body.name !== a.name && !MANAGING_ROLES.includes(roleOf(req) as AppRole)) {
       throw new PlatformError(403, 'forbidden', `Only the owner of ${a.name}${a.team_id ? ' or an admin of its team' : ''} can rename it.`);
     }
+    // `stack:set`: one stack here, so naming it changes nothing and any other is refused.
+    if (req.body.build_stack !== undefined) d.apps.checkStack(req.body.build_stack);
     return show(await d.apps.update(a, req.body));
   });
 

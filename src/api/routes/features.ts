@@ -13,13 +13,17 @@ const DESCRIPTIONS: Record<FeatureName, string> = {
   preboot: 'Boot new web dynos before old ones stop on a deploy, so no request waits or fails.',
 };
 
+/** Heroku's schema has every feature carry dates: ours are the platform's, not the app's. */
+const FEATURES_SINCE = '2026-01-01T00:00:00Z';
+
 const FeatureParams = Type.Object({ app: AppName, feature: Type.String() });
 const UpdateBody = Type.Object({ enabled: Type.Boolean(said('enabled must be true or false.')) }, said('enabled must be true or false.'));
 
 export function featureRoutes(api: Api, d: FeatureRouteDeps): void {
+  // `general`: `heroku features` lists only those (with their state); all of ours are switched per app.
   const list = (on: Set<string>) => FEATURES.map((name) => ({
     id: name, name, display_name: name, description: DESCRIPTIONS[name], doc_url: 'https://devcenter.heroku.com/articles/labs',
-    enabled: on.has(name), state: 'beta', feedback_email: null, created_at: null, updated_at: null,
+    enabled: on.has(name), state: 'general', feedback_email: '', created_at: FEATURES_SINCE, updated_at: FEATURES_SINCE,
   }));
   const one = (on: Set<string>, name: string) => list(on).find((f) => f.name === d.features.check(name));
 

@@ -49,6 +49,7 @@ import { disable as featuresDisable, enable as featuresEnable } from './features
 import drains from './drains/index.ts';
 import drainsAdd from './drains/add.ts';
 import drainsRemove from './drains/remove.ts';
+import gitCredentials from './git/credentials.ts';
 import gitRemote from './git/remote.ts';
 import help from './help.ts';
 import logs from './logs.ts';
@@ -95,7 +96,7 @@ export const commands: readonly Command[] = [
   domains, domainsAdd, domainsRemove,
   drains, drainsAdd, drainsRemove,
   features, featuresEnable, featuresDisable,
-  gitRemote,
+  gitCredentials, gitRemote,
   help,
   logs,
   maintenance, maintenanceOn, maintenanceOff,

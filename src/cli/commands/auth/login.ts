@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import { flag, defineCommand } from '../../command.ts';
 import { hostLabel, netrcMachines } from '../../config.ts';
+import { ensureCredentialHelper, gitOrigin } from '../../credential-helper.ts';
 import { CliError } from '../../errors.ts';
 import { netrcPath, readNetrc, setMachines, writeNetrc } from '../../netrc.ts';
 import { prompt, readStdinLine } from '../../prompt.ts';
@@ -45,5 +46,6 @@ export default defineCommand({
     const file = netrcPath(env);
     writeNetrc(file, setMachines(readNetrc(file), netrcMachines(host), account.email, key));
     ui.log(`Logged in as ${account.email}`);
+    if ((await ensureCredentialHelper(host, env)) === 'failed') ui.warn(`Could not set git's credential helper for ${gitOrigin(host)}; git push may ask for the key (any user name, the key as password).`);
   },
 });
