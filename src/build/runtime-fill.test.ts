@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -42,10 +42,16 @@ test("a fill's plan key follows its inputs, the buildpack and the stack, not the
 
 test('an input that is a link is never followed, and a buildpack naming no inputs has no plan', async () => {
   const { bp, src } = await setup();
+  // The link points at a file of the test's own outside the source, never at a host file: the
+  // writeFile below must not go through it.
+  const outside = join(src, '..', 'outside-package.json');
+  await writeFile(outside, '{"name": "outside"}');
   await rm(join(src, 'package.json'));
-  await symlink('/etc/passwd', join(src, 'package.json'));
+  await symlink(outside, join(src, 'package.json'));
   assert.equal(await planKey({ stack: 'heroku-24', sourceDir: src }, bp), undefined, 'the fill runs instead');
   await rm(join(bp, 'fill-inputs'));
+  await rm(join(src, 'package.json'));
   await writeFile(join(src, 'package.json'), '{}');
+  assert.equal(await readFile(outside, 'utf8'), '{"name": "outside"}', 'the link target is untouched');
   assert.equal(await planKey({ stack: 'heroku-24', sourceDir: src }, bp), undefined);
 });
