@@ -44,14 +44,23 @@ export async function sealRuntimeCache(root: string, quotaBytes = Infinity, say:
   for (const rel of await entries(root)) {
     let record = await readRecord(root, rel);
     if (!record) {
-      const files = await walk(join(root, rel)).catch(async (err: Error) => {
+      let files: Awaited<ReturnType<typeof walk>>;
+      try {
+        files = await walk(join(root, rel));
+      } catch (err) {
+        // Removed while it was read (another fill pruned it): the entries after it are still recorded.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
         if (!(err instanceof EntryTooLarge)) throw err;
         say(`runtime cache: ${rel} holds too many files; removed`);
         await rm(join(root, rel), { recursive: true, force: true });
-        return undefined;
-      });
-      if (!files) continue;
-      record = { digest: await digest(join(root, rel), files), fingerprint: fingerprint(files), bytes: files.reduce((n, [, st]) => n + (st.isFile() ? st.size : 0), 0) };
+        continue;
+      }
+      try {
+        record = { digest: await digest(join(root, rel), files), fingerprint: fingerprint(files), bytes: files.reduce((n, [, st]) => n + (st.isFile() ? st.size : 0), 0) };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw err;
+      }
       await writeRecord(root, rel, record);
     }
     const marker = [...MARKERS].map((m) => join(root, rel, m)).find((m) => existsSync(m))!;
