@@ -86,6 +86,8 @@ describe('teams: accounts, owners and every door', () => {
     const t = (await as('alice', 'POST', '/teams', { name: team })).body;
     assert.equal((await as('alice', 'PUT', `/teams/${team}/members`, { email: emails.carol, role: 'member' })).status, 200);
     const release = (await as('alice', 'GET', `/apps/${apps.alice}/releases`)).body.at(-1);
+    const pipe = await made('/pipelines', { name: `pipe-${r}` });
+    const coupling = await made('/pipeline-couplings', { app: apps.alice, pipeline: pipe.id, stage: 'staging' });
     assert.equal((await as('bob', 'POST', '/apps', { name: apps.bob })).status, 201);
 
     // What Alice sees, to compare after the walk.
@@ -94,6 +96,7 @@ describe('teams: accounts, owners and every door', () => {
       `/apps/${apps.alice}/log-drains`, `/apps/${apps.alice}/formation`, `/apps/${apps.alice}/addons`, `/apps/${apps.alice}/addon-attachments`,
       `/apps/${apps.alice}/releases`, `/apps/${apps.alice}/features`, `/apps/${apps.alice}/sni-endpoints`, `/apps/${apps.alice}/buildpack-installations`,
       `/teams/${team}/members`, '/oauth/authorizations', '/account', `/apps/${apps.alice}/slugs/${slug.id}`,
+      `/pipelines/${pipe.id}`, `/pipelines/${pipe.id}/pipeline-couplings`,
     ];
     const snapshot = async () => {
       const out: Record<string, unknown> = {};
@@ -108,7 +111,7 @@ describe('teams: accounts, owners and every door', () => {
 
     // Things of Alice's Bob must never see (he does not send them: they are not in his requests).
     const markers = [app.id, apps.alice, secret, redisUrl.split('@')[0]!, domain.hostname, domain.id, drain.id, drain.token, slug.id, addon.id, addon.name,
-      attachment.id, auth.id, t.id, team, emails.alice, emails.carol, release?.id].filter(Boolean) as string[];
+      attachment.id, auth.id, t.id, team, emails.alice, emails.carol, release?.id, pipe.id, pipe.name, coupling.id].filter(Boolean) as string[];
     const values = (route: string, param: string, appName: string): string => {
       switch (param) {
         case 'app': return appName;
@@ -129,6 +132,8 @@ describe('teams: accounts, owners and every door', () => {
           if (route.includes('/slugs/')) return slug.id;
           if (route.includes('/oauth/')) return auth.id;
           if (route.includes('addon-attachments/')) return attachment.id;
+          if (route.startsWith('/pipeline-couplings/')) return coupling.id;
+          if (route.startsWith('/pipelines/')) return pipe.id;
           if (route.includes('addon-services') || route.startsWith('/plans')) return 'heroku-redis';
           return addon.name;
       }
@@ -161,6 +166,11 @@ describe('teams: accounts, owners and every door', () => {
       'POST /apps': { name: `bob-in-team-${r}`, team },
       'PUT /apps/:app/buildpack-installations': { updates: [{ buildpack: 'https://example.test/bp.tgz' }] },
       'PATCH /apps/:app/addons/:id': { plan: 'heroku-redis:premium-0' },
+      'PATCH /pipelines/:id': { name: `stolen-${r}` },
+      'POST /pipeline-couplings': { app: apps.bob, pipeline: pipe.id, stage: 'production' },
+      'PATCH /pipeline-couplings/:id': { stage: 'review' },
+      'POST /pipeline-promotions': { pipeline: { id: pipe.id }, source: { app: { id: app.id } } },
+      'POST /filters/apps': { in: { id: [app.id] } },
     };
     const routes = await routeTable();
     assert.ok(routes.length > 100, `the route table has ${routes.length} routes`);

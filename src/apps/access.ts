@@ -67,6 +67,12 @@ export class AppAccess {
     return (await this.role(account, { id: appId, name: appId }, door)) !== undefined;
   }
 
+  /** Whether the account holds a managing role (owner, team admin, operator) on the app with this id. */
+  async manages(account: { id: string; email: string }, appId: string, door = 'api'): Promise<boolean> {
+    const role = await this.role(account, { id: appId, name: appId }, door);
+    return role !== undefined && MANAGING_ROLES.includes(role);
+  }
+
   /** The app with this exact name if the account may use it, else undefined (git's doors: HTTP and SSH). */
   async appNamedFor(account: { id: string; email: string }, name: string, door: string): Promise<AppRow | undefined> {
     const app = await this.o.db.selectFrom('apps').selectAll().where('name', '=', name).executeTakeFirst();

@@ -145,7 +145,14 @@ export class Pipelines {
    * stage down that has apps). Checks everything before recording anything; the releases are made in the
    * background (`promotion` then `targets` show how it went).
    */
-  async promote(p: PipelineRow, sourceAppId: string, targetAppIds: string[] | undefined, user: User, describe: (appId: string) => Promise<string>): Promise<PromotionRow> {
+  /**
+   * `authorize` sees the source and every target (the ones asked for, or the next stage's) before
+   * anything is recorded, and throws to refuse: nothing is then released.
+   */
+  async promote(
+    p: PipelineRow, sourceAppId: string, targetAppIds: string[] | undefined, user: User,
+    describe: (appId: string) => Promise<string>, authorize: (appIds: string[]) => Promise<void> = async () => undefined,
+  ): Promise<PromotionRow> {
     const couplings = await this.couplings(p.id);
     const source = couplings.find((c) => c.app_id === sourceAppId);
     if (!source) throw bad('The source app is not in this pipeline: add it first (pipelines:add).');
@@ -159,6 +166,7 @@ export class Pipelines {
     if (targets.length > 50) throw bad('A promotion may have at most 50 targets.');
     if (targets.includes(sourceAppId)) throw bad('An app cannot be promoted to itself: name other apps as targets.');
     for (const t of targets) if (!couplings.some((c) => c.app_id === t)) throw bad('Every target must be an app of this pipeline: add it first (pipelines:add).');
+    await authorize([sourceAppId, ...targets]);
     const current = await this.o.releases.current(sourceAppId);
     if (!current?.slug_id) throw bad('The source app has no release with a slug to promote: deploy it first.');
     const t0 = now();

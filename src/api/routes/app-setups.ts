@@ -41,7 +41,7 @@ export function appSetupRoutes(api: Api, d: AppSetupRouteDeps): void {
     };
   };
 
-  api.post('/app-setups', { schema: { summary: 'Set up an app from a source tarball and its app.json', body: CreateBody } }, async (req, reply) => {
+  api.post('/app-setups', { config: { ownAccessCheck: true }, schema: { summary: 'Set up an app from a source tarball and its app.json', body: CreateBody } }, async (req, reply) => {
     const b = req.body;
     if (!/^https?:\/\//i.test(b.source_blob.url)) throw invalid(SOURCE_TEXT);
     if (b.source_blob.checksum != null && !/^SHA256:[0-9a-f]{64}$/i.test(b.source_blob.checksum)) throw invalid('source_blob.checksum must look like "SHA256:<64 hex digits>".');
@@ -53,7 +53,7 @@ export function appSetupRoutes(api: Api, d: AppSetupRouteDeps): void {
     return show(setup);
   });
 
-  api.get('/app-setups/:id', { schema: { params: IdParams } }, async (req) => {
+  api.get('/app-setups/:id', { config: { ownAccessCheck: true }, schema: { params: IdParams } }, async (req) => {
     const row = await d.appSetups.find(req.params.id);
     // A setup is its creator's to read (its failure message and postdeploy output may say much).
     if (row.user_id !== req.account.id) throw notFound('app-setup', "Couldn't find that app setup.");
