@@ -181,7 +181,11 @@ describe('dashboard in a browser', { timeout: 20 * 60_000 }, () => {
     }
     for (const title of ['Response time', 'Throughput', 'Router errors', 'Memory', 'Load']) {
       assert.ok((await points(title)) > 0, `${title} has data points`);
-      assert.equal(await page.locator('figure.chart', { hasText: title }).locator('canvas').count(), 1);
+      // uPlot draws its canvas just after the figure renders (and again when a series is added, e.g. H80's):
+      // wait for it rather than race the effect.
+      const canvas = page.locator('figure.chart', { hasText: title }).locator('canvas');
+      for (let i = 0; i < 100 && (await canvas.count()) !== 1; i++) await page.waitForTimeout(100);
+      assert.equal(await canvas.count(), 1, `${title} is drawn on one canvas`);
     }
     assert.match(await page.locator('figure.chart', { hasText: 'Router errors' }).textContent() ?? '', /H80/);
     await shot('metrics');
