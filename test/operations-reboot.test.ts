@@ -42,7 +42,9 @@ describe('a reboot loses nothing', () => {
   test('after a simulated reboot every app, worker, add-on with its data, drain and certificate is back', async () => {
     for (const app of ['alpha', 'beta']) assert.equal((await p.request('POST', '/apps', { name: app })).status, 201);
     const a = join(work, 'alpha');
-    await makeRepo(a, { ...appFiles('alpha-up'), Procfile: 'web: python3 app.py\nworker: python3 -u -c "import time\\nwhile True: print(\'working\', flush=True); time.sleep(2)"\n' });
+    // A worker that runs until stopped (and says so every 2 s), from a file: a one-line `python3 -c` cannot hold a loop.
+    const worker = "import time\nwhile True:\n    print('working', flush=True)\n    time.sleep(2)\n";
+    await makeRepo(a, { ...appFiles('alpha-up'), 'worker.py': worker, Procfile: 'web: python3 app.py\nworker: python3 -u worker.py\n' });
     assert.equal((await p.push(a, 'alpha')).code, 0);
     assert.equal((await p.request('PATCH', '/apps/alpha/formation/worker', { quantity: 1 })).status, 200);
     const b = join(work, 'beta');
@@ -65,6 +67,7 @@ describe('a reboot loses nothing', () => {
     await p.waitFor('beta', 'beta-up');
     for (let i = 0; i < 60 && !(await up('alpha')).includes('worker.1'); i++) await sleep(500);
     assert.deepEqual(await up('alpha'), ['web.1', 'worker.1']);
+    await p.waitForLog('alpha', /app\[worker\.1\]: working/);
 
     // The host goes down: everything dies at once, and what lives only in memory and /run is gone.
     await p.kill();
@@ -93,6 +96,7 @@ describe('a reboot loses nothing', () => {
     await p.waitFor('beta', 'beta-up');
     for (let i = 0; i < 60 && (await up('alpha')).length < 2; i++) await sleep(500);
     assert.deepEqual(await up('alpha'), ['web.1', 'worker.1']);
+    await p.waitForLog('alpha', /app\[worker\.1\]: working/);
     const { stdout } = await run('psql', [vars.DATABASE_URL!, '-At', '-c', 'SELECT v FROM kept'], { env: pgEnv });
     assert.equal(stdout.trim(), 'before the reboot');
     assert.equal((await redisCli('GET', 'kept')).stdout.trim(), 'before the reboot');
