@@ -156,11 +156,16 @@ export class Housekeeping {
       for (let i = 0; i < ids.length; i += 500) {
         const chunk = ids.slice(i, i + 500);
         const kept = new Set((await db.selectFrom(table).select('id').where('id', 'in', chunk).execute()).map((r) => r.id));
+        const orphans = chunk.filter((c) => !kept.has(c));
+        const ended = new Set(orphans.length
+          ? (await db.selectFrom('output_streams').select('id').where('id', 'in', orphans).where('ended_at', 'is not', null).execute()).map((r) => r.id)
+          : []);
         const gone: string[] = [];
-        for (const id of chunk.filter((c) => !kept.has(c))) {
-          // A stream opens a moment before its build's row is written: a young one is left for the next pass.
+        for (const id of orphans) {
+          // A stream opens a moment before its build's row is written: a young one still open is left for
+          // the next pass. One that ended belongs to a build or release that was made and is gone.
           const st = await stat(join(dir, `${id}.log`)).catch(() => undefined);
-          if (st && st.mtimeMs > Date.now() - this.o.graceMs) continue;
+          if (!ended.has(id) && st && st.mtimeMs > Date.now() - this.o.graceMs) continue;
           await rm(join(dir, `${id}.log`), { force: true });
           gone.push(id);
         }
