@@ -29,7 +29,7 @@ import { SshKeys } from '../accounts/keys.ts';
 import { PushHandler } from '../git/push.ts';
 import { Repos } from '../git/repos.ts';
 import { Drains, Logplex } from '../logs/index.ts';
-import { aad, ConfigCipher, Releases } from '../releases/index.ts';
+import { aad, ConfigCipher, Releases, type ReleaseRow } from '../releases/index.ts';
 import { migrateSecrets } from '../releases/secrets-migration.ts';
 import { Housekeeping } from '../releases/housekeeping.ts';
 import { OutputStore } from '../releases/output.ts';
@@ -132,12 +132,11 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const webhooks = new Webhooks({
     db, egress: config.allowPrivateTargets, sealer: cipher, retryBaseMs: config.webhookRetryBaseMs, maxAttempts: config.webhookAttempts, logger: log,
   });
-  const releaseEvent = async (appId: string, r: { id: string }) => {
-    const app = await db.selectFrom('apps').select(['id', 'name']).where('id', '=', appId).executeTakeFirst();
-    const row = await db.selectFrom('releases').selectAll().where('id', '=', r.id).executeTakeFirst();
-    if (!app || !row) return;
-    const user = await db.selectFrom('accounts').select(['id', 'email']).where('id', '=', row.user_id).executeTakeFirst();
-    const actor = user ? { id: user.id, email: user.email } : { id: row.user_id, email: '' };
+  const releaseEvent = async (appId: string, row: ReleaseRow) => {
+    const found = await apps.find(appId).catch(() => undefined);
+    if (!found) return;
+    const app = { id: found.id, name: found.name };
+    const actor = (await accounts.users([row.user_id])).get(row.user_id) ?? { id: row.user_id, email: '' };
     await webhooks.emit(app, 'api:release', 'create', releaseShape(app, row, actor, true, { outputStreamUrl: null, eligibleForRollback: true }), actor);
   };
   const releases = new Releases({
@@ -163,7 +162,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, cacheQuotaBytes: config.buildCacheQuotaBytes, runtimeCacheQuotaBytes: config.runtimeCacheQuotaBytes, minFreeDiskBytes: config.buildMinFreeDiskBytes, diskFull, containerPrefix, webUrl: (name) => webUrl(urls, name), logger: log,
     release: async ({ appId, user, slug, description, formation, appJson, output }) => {
       // A push's first deploy applies app.json (add-ons, env) before its release; postdeploy once it is live.
-      const app = await db.selectFrom('apps').select(['id', 'name']).where('id', '=', appId).executeTakeFirstOrThrow();
+      const app = await apps.find(appId).then((a) => ({ id: a.id, name: a.name }));
       const postdeploy = appJson ? await appSetups.firstDeploy(app, user, appJson, output) : undefined;
       const r = await releases.create({ appId, user, slugId: slug.id, description, formation });
       if (postdeploy) {
@@ -313,7 +312,10 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   await dynos.start();
   webhooks.start();
   scheduler.start();
-  reviewApps.start((appId) => db.selectFrom('apps').innerJoin('accounts', 'accounts.id', 'apps.owner_id').select(['accounts.id', 'accounts.email']).where('apps.id', '=', appId).executeTakeFirst());
+  reviewApps.start(async (appId) => {
+    const app = await apps.find(appId).catch(() => undefined);
+    return app && (await accounts.users([app.owner_id])).get(app.owner_id);
+  });
   const backups = config.backupSchedule && scheduleBackups(config, config.backupSchedule, log);
   say(recoveryLine(await recovered(db)));
   say(`Slipway is running (runtime: ${runtime.name}, stack: ${runtime.stack}).`);
