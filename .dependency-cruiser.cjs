@@ -8,7 +8,7 @@ const MAY_IMPORT = {
   store: [],
   slugs: [],
   egress: [],
-  runtime: ['egress', 'slugs'],
+  runtime: ['egress', 'slugs', 'supervise'],
   logger: [],
   supervise: [],
   health: [],

@@ -21,6 +21,7 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { relay } from './streams.ts';
 import { START_TIMEOUT_MS, runcErrors, signalNumber } from './runc-container.ts';
+import { alive } from '../supervise/index.ts';
 
 const TOOL_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** conmon and runc see only this environment. */
@@ -270,15 +271,6 @@ export async function stopMonitor(p: MonitorPaths): Promise<void> {
 async function isMonitorOf(pid: number, id: string): Promise<boolean> {
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
   return cmdline.startsWith('conmon\0') || cmdline.includes('/conmon\0') ? cmdline.split('\0').includes(id) : false;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function closeOf(stream: Readable): Promise<void> {
