@@ -164,6 +164,17 @@ describe('dashboard in a browser', { timeout: 20 * 60_000 }, () => {
     await page.click('button:text("Resume")');
     await page.locator('.logs .l', { hasText: `GET ${held}` }).waitFor();
     await shot('logs');
+    // Filtered to web.1's own output: a new session, whose every line is app[web.1], and the router's
+    // line for the same request (in the app's log, as the API shows) is not among them.
+    await page.fill('input[name=dyno]', 'web.1');
+    await page.press('input[name=dyno]', 'Enter');
+    await page.selectOption('select[name=source]', 'app');
+    const filtered = `/dash-filtered-${Date.now()}`;
+    await p.route(APP, filtered);
+    await page.locator('.logs .l', { hasText: `GET ${filtered}` }).waitFor({ timeout: 30_000 });
+    await p.waitForLog(APP, new RegExp(`heroku\\[router\\].*path="${filtered}"`));
+    const shown = await page.locator('.logs .l').allTextContents();
+    assert.deepEqual(shown.filter((l) => !/ app\[web\.1\]: /.test(l)), [], 'only web.1\'s app lines are shown');
   });
 
   it('draws the metrics charts from router traffic and dyno samples', async () => {
@@ -195,7 +206,7 @@ describe('dashboard in a browser', { timeout: 20 * 60_000 }, () => {
     await shot('metrics-24h');
   });
 
-  it('creates an add-on and destroys it once its name is typed', async () => {
+  it('creates an add-on, upgrades its plan, and destroys it once its name is typed', async () => {
     await tab('resources');
     await page.selectOption('select[name=service]', 'heroku-redis');
     await page.click('form[aria-label="Create an add-on"] button[type=submit]');
@@ -206,6 +217,13 @@ describe('dashboard in a browser', { timeout: 20 * 60_000 }, () => {
     const name = (await row.locator('strong').textContent())!;
     assert.match(name, /^redis-/);
     await shot('resources-addon');
+    // Upgraded in place: the plan picker, then the API says the new plan.
+    await row.getByLabel(`Plan of ${name}`).selectOption('heroku-redis:premium-0');
+    await row.getByRole('button', { name: 'Upgrade' }).click();
+    const plan = async () => (await p.request('GET', `/apps/${APP}/addons`)).body[0]?.plan?.name;
+    for (let i = 0; i < 300 && (await plan()) !== 'heroku-redis:premium-0'; i++) await page.waitForTimeout(200);
+    assert.equal(await plan(), 'heroku-redis:premium-0');
+    assert.equal(await row.locator('[role=alert]').count(), 0);
     await row.getByRole('button', { name: 'Destroy…' }).click();
     const destroy = row.getByRole('button', { name: 'Destroy add-on' });
     assert.equal(await destroy.isDisabled(), true, 'destroy waits for the name');

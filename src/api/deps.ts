@@ -89,6 +89,8 @@ export interface ApiDeps {
   scheduler: Pick<Scheduler, 'list' | 'find' | 'add' | 'update' | 'remove'>;
   pipelines: Pipelines;
   webhooks: Pick<Webhooks, 'list' | 'find' | 'add' | 'update' | 'remove' | 'events' | 'event' | 'deliveries' | 'delivery'>;
+  /** The port git over SSH listens on, once it does (undefined: SSH is off). */
+  gitSshPort?: () => number | undefined;
   /** Base URL users reach the API and git at, e.g. http://localhost:5000. */
   publicUrl: string;
   /** What is wrong while the data disk is past its high-water mark (slug uploads are refused), else undefined. */

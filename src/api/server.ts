@@ -12,6 +12,7 @@ import { addonCatalogRoutes } from './routes/addon-catalog.ts';
 import { addonDataRoutes } from './routes/addon-data.ts';
 import { addonRoutes } from './routes/addons.ts';
 import { appRoutes } from './routes/apps.ts';
+import { appSummaryRoutes } from './routes/app-summaries.ts';
 import { buildRoutes } from './routes/builds.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { certRoutes } from './routes/certs.ts';
@@ -116,6 +117,7 @@ export function registerRoutes(app: Api, d: ApiDeps): void {
   oauthRoutes(app, d);
   teamRoutes(app, d);
   appRoutes(app, d);
+  appSummaryRoutes(app, d);
   releaseRoutes(app, d);
   buildRoutes(app, d);
   configVarRoutes(app, d);

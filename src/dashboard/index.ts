@@ -2,7 +2,9 @@
 // built assets, sign-in and sign-out), and `authenticate`, the session credential the API accepts
 // beside the API key. Everything the dashboard shows or changes goes through the Platform API.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Account } from '../accounts/index.ts';
+import type { LoginThrottle } from '../accounts/throttle.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 import type { Db } from '../store/index.ts';
 import { type Asset, assetUrl, loadAssets } from './assets.ts';
@@ -19,8 +21,16 @@ export interface DashboardOptions {
   assetsDir: string;
   /** Whether the dashboard is reached over HTTPS (its cookie is then `Secure`). */
   secure: boolean;
+  /**
+   * Failed password logins per account: the one `POST /oauth/authorizations` uses (the composition root
+   * hands both the same), so tries for one email count together whichever door and address they come from.
+   */
+  loginThrottle: LoginThrottle;
   logger?: Logger;
 }
+
+/** The throttle's key for an email: the one `POST /oauth/authorizations` counts under. */
+export const loginKey = (email: string) => `login:${email.trim().toLowerCase()}`;
 
 /** A browser asking for a page, not an API client (which asks for JSON). */
 const wantsPage = (req: IncomingMessage) => !/json/i.test(req.headers.accept ?? '');
@@ -103,18 +113,31 @@ export class Dashboard {
     if (!sameOrigin(req)) return this.html(res, 403, signInPage({ error: 'Sign in from this platform\'s own sign-in page.' }));
     if (!form) return this.html(res, 400, signInPage({ error: 'The sign-in form could not be read; try again.' }));
     const email = form.get('email') ?? '';
+    const shownEmail = email.slice(0, MAX_FIELD);
     const address = req.socket.remoteAddress ?? '';
     const wait = this.limiter.retryAfterMs(address);
     if (wait > 0) {
-      return this.html(res, 429, signInPage({ error: `Too many failed sign-ins from here: try again in ${Math.ceil(wait / 60_000)} minute(s).`, email: email.slice(0, MAX_FIELD) }),
+      return this.html(res, 429, signInPage({ error: `Too many failed sign-ins from here: try again in ${Math.ceil(wait / 60_000)} minute(s).`, email: shownEmail }),
         { 'Retry-After': String(Math.ceil(wait / 1000)) });
     }
+    // Per account, from any address: slowed after a few failures, then refused for a while.
+    const key = loginKey(email.slice(0, MAX_FIELD));
+    const gate = this.o.loginThrottle.before(key);
+    if ('refusedForMs' in gate) {
+      this.logger.warn({ email: email.slice(0, 200), address }, 'dashboard sign-in refused: too many failures for this account');
+      return this.html(res, 429, signInPage({ error: `Too many failed sign-ins for this account: try again in ${Math.ceil(gate.refusedForMs / 60_000)} minute(s).`, email: shownEmail }),
+        { 'Retry-After': String(Math.ceil(gate.refusedForMs / 1000)) });
+    }
+    // Counted before the check, so tries sent side by side are slowed and refused too.
+    const failures = this.o.loginThrottle.failed(key);
+    if (gate.waitMs) await sleep(gate.waitMs);
     const account = await signIn(this.o.db, email, form.get('password') ?? '');
     if (!account) {
       this.limiter.failed(address);
-      this.logger.info({ email: email.slice(0, 200), address }, 'dashboard sign-in refused');
-      return this.html(res, 401, signInPage({ error: 'Wrong email or password.', email: email.slice(0, MAX_FIELD) }));
+      this.logger.warn({ email: email.slice(0, 200), address, failures }, 'dashboard sign-in refused');
+      return this.html(res, 401, signInPage({ error: 'Wrong email or password.', email: shownEmail }));
     }
+    this.o.loginThrottle.succeeded(key);
     const { id } = await this.sessions.create(account.id);
     res.writeHead(303, { ...HEADERS, Location: '/', 'Set-Cookie': this.cookie(id, SESSION_TTL_MS / 1000) }).end();
   }

@@ -264,21 +264,23 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     routerMetrics.record(appId, status, ms, bytes, code, at);
     health.metrics.routerRequest(status);
   };
+  // One count of failed password logins per account, for both doors: `heroku login` and the dashboard.
+  const loginThrottle = new LoginThrottle();
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
       rendezvous, routerMetrics, routerMetricsStore, dynoMetrics, addons, accounts, sshKeys, apps, access, teams,
       authorizations: new Authorizations({ db }), collaborators: new Collaborators({ db, maxPerAccount: config.appsPerAccount }),
-      loginThrottle: new LoginThrottle(), rateLimiter: config.apiRateLimit > 0 ? new RateLimiter({ capacity: config.apiRateLimit, perMinute: config.apiRateLimit / 60 }) : undefined, domains, sniEndpoints,
+      loginThrottle, rateLimiter: config.apiRateLimit > 0 ? new RateLimiter({ capacity: config.apiRateLimit, perMinute: config.apiRateLimit / 60 }) : undefined, domains, sniEndpoints,
       features: new Features({ db, dynos }), buildpacks: buildpackInstallations, builds: new BuildRecords({ db }),
       slugs: new SlugRecords({ db, stack: runtime.stack, blobs }),
       releases, dynos, builder, deployer, repos, logs, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
       publicUrl: config.publicUrl, domain: config.domain, diskFull,
       routerPort: config.routerPort, stack: runtime.stack,
       logSessions: { create: (appId, o) => logs.createSession(appId, o) },
-      drains, appSetups, pipelines, webhooks, scheduler,
+      drains, appSetups, pipelines, webhooks, scheduler, gitSshPort: () => gitSsh?.port || undefined,
     },
     git, push, dataDir: config.dataDir, logger: log,
-    dashboard: new Dashboard({ db, assetsDir: join(ROOT, 'dist', 'dashboard'), secure: config.publicUrl.startsWith('https:'), logger: log }),
+    dashboard: new Dashboard({ db, assetsDir: join(ROOT, 'dist', 'dashboard'), secure: config.publicUrl.startsWith('https:'), loginThrottle, logger: log }),
     health: health.endpoints, onAnswered: (method, status, seconds) => health.metrics.apiRequest(method, status, seconds),
     sessionStream: (req, res, id) => void logs.handleSessionRequest(req, res, id),
   });

@@ -7,7 +7,7 @@ import { useAction, useLoad } from './hooks.ts';
 import { ago, Badge, Problem } from './parts.tsx';
 
 /** A build's or release phase's output, read from its stream URL as it is written. */
-function Output({ url }: { url: string }) {
+export function Output({ url }: { url: string }) {
   const [text, setText] = useState('');
   const [error, setError] = useState<string>();
   const pre = useRef<HTMLPreElement>(null);

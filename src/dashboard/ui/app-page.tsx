@@ -1,5 +1,5 @@
-// One app: its name, status and tabs (Heroku Dashboard's: Overview, Resources, Activity, Metrics, Logs,
-// Access, Settings), each a component of its own loading what it shows from the API.
+// One app: its name, status and tabs (Heroku Dashboard's: Overview, Resources, Deploy, Activity, Metrics,
+// Logs, Access, Settings), each a component of its own loading what it shows from the API.
 import type { ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.ts';
@@ -7,6 +7,7 @@ import { useLoad } from './hooks.ts';
 import { Problem } from './parts.tsx';
 import { Access } from './access.tsx';
 import { Activity } from './activity.tsx';
+import { Deploy } from './deploy.tsx';
 import { Logs } from './logs.tsx';
 import { Overview } from './overview.tsx';
 import { Resources } from './resources.tsx';
@@ -26,6 +27,7 @@ function Metrics(props: TabProps) {
 const TABS: [string, string, ComponentType<TabProps>][] = [
   ['overview', 'Overview', Overview],
   ['resources', 'Resources', Resources],
+  ['deploy', 'Deploy', Deploy],
   ['activity', 'Activity', Activity],
   ['metrics', 'Metrics', Metrics],
   ['logs', 'Logs', Logs],

@@ -1,4 +1,4 @@
-// The apps list: each app with its owner, formation, last release and status, filterable by name,
+// The apps list: each app with its owner, formation, the release its dynos run and status, filterable by name,
 // owner or status.
 import { useState } from 'preact/hooks';
 import { api } from './api.ts';
@@ -10,21 +10,17 @@ interface Row {
   release?: { version: number; user: string; created_at: string };
 }
 
+/** One request for the whole list, however many apps (GET /app-summaries). */
 async function loadRows(): Promise<Row[]> {
-  const apps = await api<any[]>('GET', '/apps');
-  return Promise.all(apps.map(async (a) => {
-    const [formation, dynos, releases] = await Promise.all([
-      api<any[]>('GET', `/apps/${a.name}/formation`),
-      api<any[]>('GET', `/apps/${a.name}/dynos`),
-      api<any[]>('GET', `/apps/${a.name}/releases`, undefined, { Range: 'version ..; order=desc, max=1' }),
-    ]);
-    const r = releases[0];
+  const apps = await api<any[]>('GET', '/app-summaries');
+  return apps.map((a) => {
+    const r = a.current_release;
     return {
-      name: a.name, owner: a.owner?.email ?? '—', status: appStatus(a, dynos),
-      formation: formation.map((f) => `${f.type}=${f.quantity}:${f.size}`).join(' ') || 'none',
+      name: a.name, owner: a.owner?.email ?? '—', status: appStatus(a, a.dynos ?? {}),
+      formation: (a.formation as any[]).map((f) => `${f.type}=${f.quantity}:${f.size}`).join(' ') || 'none',
       release: r && { version: r.version, user: r.user?.email ?? '—', created_at: r.created_at },
     };
-  }));
+  });
 }
 
 export function AppsList() {

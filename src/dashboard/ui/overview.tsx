@@ -2,7 +2,7 @@
 import { api } from './api.ts';
 import type { TabProps } from './app-page.tsx';
 import { useLoad } from './hooks.ts';
-import { ago, appStatus, Badge, Problem } from './parts.tsx';
+import { ago, appStatus, Badge, countStates, Problem } from './parts.tsx';
 
 export function Overview({ app }: TabProps) {
   const since = new Date(Date.now() - 3600_000).toISOString();
@@ -31,7 +31,7 @@ export function Overview({ app }: TabProps) {
       {d ? <>
         <article class="card">
           <h2>Status</h2>
-          <p><Badge status={appStatus(app, d.dynos)} /></p>
+          <p><Badge status={appStatus(app, countStates(d.dynos, d.formation))} /></p>
           <h2>Last hour</h2>
           <p><strong>{d.requests}</strong> {d.requests === 1 ? 'request' : 'requests'} · <strong>{d.errors}</strong> 5xx {d.errors === 1 ? 'error' : 'errors'}</p>
         </article>

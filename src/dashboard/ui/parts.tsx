@@ -31,13 +31,16 @@ export function ConfirmByName({ name, label, onConfirm, busy }: { name: string; 
   );
 }
 
-/** The status a person cares about, from the app and its dynos: maintenance, crashed, up, idle, or none. */
-export function appStatus(app: { maintenance: boolean }, dynos: { state: string; type: string }[]): string {
+/** Formation dynos (not one-offs) counted by state, as `GET /app-summaries` counts them. */
+export function countStates(dynos: { state: string; type: string }[], formation: { type: string }[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const d of dynos) if (formation.some((f) => f.type === d.type)) counts[d.state] = (counts[d.state] ?? 0) + 1;
+  return counts;
+}
+
+/** The status a person cares about, from the app and its formation dynos by state: maintenance, crashed, up, starting, idle, or none. */
+export function appStatus(app: { maintenance: boolean }, dynos: Record<string, number>): string {
   if (app.maintenance) return 'maintenance';
-  const formation = dynos.filter((d) => !d.type.startsWith('run'));
-  if (formation.some((d) => d.state === 'crashed')) return 'crashed';
-  if (formation.some((d) => d.state === 'up')) return 'up';
-  if (formation.some((d) => d.state === 'starting')) return 'starting';
-  if (formation.some((d) => d.state === 'idle')) return 'idle';
+  for (const state of ['crashed', 'up', 'starting', 'idle']) if (dynos[state]) return state;
   return 'no dynos';
 }

@@ -56,23 +56,23 @@ function Domains({ app }: { app: string }) {
     <article class="card wide">
       <h2>Domains</h2>
       <Problem error={data.error ?? act.error} />
-      <ul>{(data.data?.domains ?? []).map((d) => (
+      <ul class="domains">{(data.data?.domains ?? []).map((d) => (
         <li key={d.id}><code>{d.hostname}</code> <small>{d.kind === 'heroku' ? 'default' : `DNS target ${d.cname ?? '—'}`}{d.sni_endpoint ? `, certificate ${d.sni_endpoint.name}` : ''}</small>
           {d.kind !== 'heroku' ? <> <button type="button" class="link" disabled={act.busy}
             onClick={() => void act.run(() => api('DELETE', `/apps/${app}/domains/${d.hostname}`)).then(done)}>Remove</button></> : null}</li>
       ))}</ul>
       <form class="inline" aria-label="Add a domain" onSubmit={(e) => { e.preventDefault(); void act.run(() => api('POST', `/apps/${app}/domains`, { hostname, sni_endpoint: null })).then(done); }}>
-        <label><span class="sr">Hostname</span><input placeholder="www.example.com" value={hostname} onInput={(e) => setHostname(e.currentTarget.value)} /></label>
+        <label><span class="sr">Hostname</span><input name="hostname" placeholder="www.example.com" value={hostname} onInput={(e) => setHostname(e.currentTarget.value)} /></label>
         <button type="submit" disabled={!hostname || act.busy}>Add domain</button>
       </form>
       <h2 class="sub">Certificates</h2>
-      <ul>{(data.data?.certs ?? []).map((c) => (
+      <ul class="certs">{(data.data?.certs ?? []).map((c) => (
         <li key={c.id}><code>{c.name}</code> <small>{(c.ssl_cert?.cert_domains ?? []).join(', ')} · expires {String(c.ssl_cert?.expires_at ?? '').slice(0, 10)}</small>{' '}
           <button type="button" class="link" disabled={act.busy} onClick={() => void act.run(() => api('DELETE', `/apps/${app}/sni-endpoints/${c.id}`)).then(done)}>Remove</button></li>
       ))}</ul>
       <form class="stack" aria-label="Add a certificate" onSubmit={(e) => { e.preventDefault(); void act.run(() => api('POST', `/apps/${app}/sni-endpoints`, { certificate_chain: chain, private_key: key })).then(done); }}>
-        <label>Certificate chain (PEM)<textarea rows={3} value={chain} onInput={(e) => setChain(e.currentTarget.value)} /></label>
-        <label>Private key (PEM)<textarea rows={3} value={key} onInput={(e) => setKey(e.currentTarget.value)} /></label>
+        <label>Certificate chain (PEM)<textarea name="chain" rows={3} value={chain} onInput={(e) => setChain(e.currentTarget.value)} /></label>
+        <label>Private key (PEM)<textarea name="key" rows={3} value={key} onInput={(e) => setKey(e.currentTarget.value)} /></label>
         <button type="submit" disabled={!chain || !key || act.busy}>Add certificate</button>
       </form>
     </article>
@@ -90,10 +90,10 @@ function Buildpacks({ app }: { app: string }) {
     <article class="card">
       <h2>Buildpacks</h2>
       <Problem error={data.error ?? act.error} />
-      {urls.length ? <ol>{urls.map((u, i) => <li key={u}><code>{u}</code> <button type="button" class="link" onClick={() => put(urls.filter((_, j) => j !== i))}>Remove</button></li>)}</ol>
+      {urls.length ? <ol class="buildpacks">{urls.map((u, i) => <li key={u}><code>{u}</code> <button type="button" class="link" onClick={() => put(urls.filter((_, j) => j !== i))}>Remove</button></li>)}</ol>
         : <p>None set: each build detects its buildpacks.</p>}
       <form class="inline" aria-label="Add a buildpack" onSubmit={(e) => { e.preventDefault(); put([...urls, url]); }}>
-        <label><span class="sr">Buildpack</span><input placeholder="heroku/nodejs" value={url} onInput={(e) => setUrl(e.currentTarget.value)} /></label>
+        <label><span class="sr">Buildpack</span><input name="buildpack" placeholder="heroku/nodejs" value={url} onInput={(e) => setUrl(e.currentTarget.value)} /></label>
         <button type="submit" disabled={!url || act.busy}>Add buildpack</button>
       </form>
     </article>
@@ -118,7 +118,7 @@ export function Settings({ app, reloadApp }: TabProps) {
           e.preventDefault();
           void act.run(() => api('PATCH', `/apps/${app.name}`, { name })).then((ok) => { if (ok) location.hash = `#/apps/${name}/settings`; });
         }}>
-          <label><span class="sr">New name</span><input value={name} onInput={(e) => setName(e.currentTarget.value)} /></label>
+          <label><span class="sr">New name</span><input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} /></label>
           <button type="submit" class="secondary" disabled={name === app.name || act.busy}>Rename</button>
         </form>
         <p><button type="button" class="danger" onClick={() => setDeleting(!deleting)} aria-expanded={deleting}>Delete app…</button></p>
