@@ -183,7 +183,8 @@ describe('dashboard: managing apps in a browser', { timeout: 20 * 60_000 }, () =
     assert.equal((await p.request('GET', `/apps/${app}`)).body.maintenance, true);
     await shot('settings-maintenance');
     await page.goto(`${p.api}/`);
-    assert.match(await page.locator('table.apps tr', { hasText: app }).locator('.badge').textContent() ?? '', /maintenance/);
+    const listed = page.locator('table.apps tr').filter({ has: page.getByRole('link', { name: app, exact: true }) });
+    assert.match(await listed.locator('.badge').textContent() ?? '', /maintenance/);
     await tab(app, 'settings');
     await page.getByRole('button', { name: 'Turn maintenance off' }).click();
     await page.getByText('Maintenance mode is off').waitFor();
@@ -247,10 +248,10 @@ describe('dashboard: managing apps in a browser', { timeout: 20 * 60_000 }, () =
     await tab(`dm-${TAG}-6`, 'deploy');
     await page.getByText(`dm-${TAG}-6 is in no pipeline`).waitFor();
 
-    // The HTTPS remote as shown works with git (the API key as password); the SSH one names the port SSH serves.
+    // The HTTP(S) remote as shown works with git (the API key as password); the SSH one names the port SSH serves.
     await tab(app, 'deploy');
-    const https = await page.locator('pre.cmd.https').textContent() ?? '';
-    const url = /git remote add slipway (\S+)/.exec(https)?.[1];
+    const http = await page.locator('pre.cmd.http').textContent() ?? '';
+    const url = /git remote add slipway (\S+)/.exec(http)?.[1];
     assert.equal(url, `${p.api}/${app}.git`);
     const withKey = new URL(url!);
     withKey.username = 'user';

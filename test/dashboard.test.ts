@@ -218,7 +218,7 @@ describe('dashboard in a browser', { timeout: 20 * 60_000 }, () => {
     assert.match(name, /^redis-/);
     await shot('resources-addon');
     // Upgraded in place: the plan picker, then the API says the new plan.
-    await row.getByLabel(`Plan of ${name}`).selectOption('heroku-redis:premium-0');
+    await row.locator(`form[aria-label="Change the plan of ${name}"] select`).selectOption('heroku-redis:premium-0');
     await row.getByRole('button', { name: 'Upgrade' }).click();
     const plan = async () => (await p.request('GET', `/apps/${APP}/addons`)).body[0]?.plan?.name;
     for (let i = 0; i < 300 && (await plan()) !== 'heroku-redis:premium-0'; i++) await page.waitForTimeout(200);

@@ -42,7 +42,7 @@ export function AppsList() {
       {rows.data && rows.data.length === 0 ? <p>No apps yet. Create one with <code>slipway apps:create</code>.</p> : null}
       {shown.length > 0 ? (
         <table class="list apps">
-          <thead><tr><th>App</th><th>Owner</th><th>Formation</th><th>Last release</th><th>Status</th></tr></thead>
+          <thead><tr><th>App</th><th>Owner</th><th>Formation</th><th>Release</th><th>Status</th></tr></thead>
           <tbody>
             {shown.map((r) => (
               <tr key={r.name}>

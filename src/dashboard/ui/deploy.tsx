@@ -1,5 +1,5 @@
 // Deploy, as Heroku Dashboard's tab: the pipeline the app is in (its stage and the pipeline's other
-// apps), how to push to it with git (over HTTPS and over SSH, the addresses this platform serves), and
+// apps), how to push to it with git (over HTTP(S) at its git_url and over SSH, the addresses this platform serves), and
 // a build from a tarball URL (the Builds API's `source_blob.url`) whose output streams as it runs.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from './api.ts';
@@ -45,9 +45,9 @@ function Git({ app }: { app: any }) {
     <article class="card wide">
       <h2>Deploy with git</h2>
       <p>Add the app's repository as a remote and push a branch to <code>main</code>; each push builds, releases and shows in the Activity tab.</p>
-      <h3>Over HTTPS</h3>
+      <h3>Over {String(app.git_url).startsWith('https:') ? 'HTTPS' : 'HTTP'}</h3>
       <p>Your API key is the password (git asks for it; <code>slipway login</code> stores it).</p>
-      <pre class="cmd https">{`git remote add slipway ${app.git_url}\ngit push slipway main`}</pre>
+      <pre class="cmd http">{`git remote add slipway ${app.git_url}\ngit push slipway main`}</pre>
       <p><small>With the Heroku CLI: <code>heroku git:remote -a {app.name}</code>, then <code>git push heroku main</code>.</small></p>
       <h3>Over SSH</h3>
       {ssh ? <>
