@@ -204,6 +204,16 @@ describe('dashboard in a browser', { timeout: 20 * 60_000 }, () => {
     await page.waitForTimeout(1500);
     assert.ok((await points('Response time')) > 0);
     await shot('metrics-24h');
+    // The overview counts the same last hour: the requests above, the maintenance page's 503s among the
+    // 5xx errors, and the releases in the latest activity.
+    await tab('overview');
+    const hour = page.locator('.card', { hasText: 'Last hour' });
+    await hour.getByText(/requests/).waitFor();
+    const [, requests, errors] = /(\d+) requests? · (\d+) 5xx/.exec(await hour.textContent() ?? '') ?? [];
+    assert.ok(Number(requests) >= 40, `${requests} requests counted`);
+    assert.ok(Number(errors) >= 1, `${errors} 5xx errors counted`);
+    assert.match(await page.locator('ul.activity').textContent() ?? '', /Rollback to v\d+/);
+    await shot('overview-traffic');
   });
 
   it('creates an add-on, upgrades its plan, and destroys it once its name is typed', async () => {
