@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Sqlite from 'better-sqlite3';
+import pg from 'pg';
 import { parsePhases, type Phase } from '../../src/build/phases.ts';
 import { freePort, TestPostgres } from '../../src/store/test-helpers.ts';
 
@@ -213,18 +214,24 @@ export class TestPlatform {
    * once `until` is among them (those after the release come once the router answered) or after 10 s.
    */
   async phases(buildId: string, until = /first answer/): Promise<Phase[]> {
-    const db = new Sqlite(join(this.dataDir, 'slipway.db'), { readonly: true, fileMustExist: true });
+    const url = this.env.SLIPWAY_DATABASE_URL;
+    const db = url ? undefined : new Sqlite(join(this.dataDir, 'slipway.db'), { readonly: true, fileMustExist: true });
+    const pgClient = url ? new pg.Client({ connectionString: url }) : undefined;
+    await pgClient?.connect();
+    const read = async (): Promise<string | null> => (db
+      ? (db.prepare('SELECT phases FROM builds WHERE id = ?').get(buildId) as { phases: string | null } | undefined)?.phases
+      : (await pgClient!.query<{ phases: string | null }>('SELECT phases FROM builds WHERE id = $1', [buildId])).rows[0]?.phases) ?? null;
     try {
       let phases: Phase[] = [];
       for (let i = 0; i < 100; i++) {
-        const row = db.prepare('SELECT phases FROM builds WHERE id = ?').get(buildId) as { phases: string | null } | undefined;
-        phases = parsePhases(row?.phases ?? null);
+        phases = parsePhases(await read());
         if (phases.some((x) => until.test(x.name))) break;
         await sleep(100);
       }
       return phases;
     } finally {
-      db.close();
+      db?.close();
+      await pgClient?.end();
     }
   }
 
