@@ -8,7 +8,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type { IncomingMessage } from 'node:http';
 import { invalid, notFound, PlatformError } from '../errors.ts';
 import type { Db } from '../store/index.ts';
-import { now } from '../store/index.ts';
+import { isUniqueViolation, now } from '../store/index.ts';
 import type { AccountsTable } from '../store/schema.ts';
 import { checkPassword, hashPassword, passwordProblem } from './passwords.ts';
 
@@ -123,7 +123,7 @@ export class Accounts {
     try {
       await this.o.db.insertInto('accounts').values(row).execute();
     } catch (err) {
-      if (/UNIQUE/.test(String(err))) throw invalid(`An account with the email ${row.email} already exists.`);
+      if (isUniqueViolation(err)) throw invalid(`An account with the email ${row.email} already exists.`);
       throw err;
     }
     return row;

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../store/index.ts';
-import { now } from '../store/index.ts';
+import { now, takeTurn } from '../store/index.ts';
 import type { AddonBackupsTable } from '../store/schema.ts';
 import type { Addons, AddonRow } from './index.ts';
 import { AddonError, type AddonProvider } from './types.ts';
@@ -99,6 +99,7 @@ export class Backups {
 
   private begin(appId: string, addon: AddonRow, kind: string, source: string | null): Promise<BackupRow> {
     return this.o.db.transaction().execute(async (trx) => {
+      await takeTurn(trx, appId);
       const last = await trx.selectFrom('addon_backups').select((eb) => eb.fn.max('num').as('n')).where('app_id', '=', appId).where('kind', '=', kind).executeTakeFirst();
       const row: BackupRow = {
         id: randomUUID(), app_id: appId, addon_id: addon.id, addon_name: addon.name, kind, num: Number(last?.n ?? 0) + 1,

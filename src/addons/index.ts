@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { Transaction } from 'kysely';
 import { aad, type ConfigChangeOptions, type ReleaseRow, type Sealer } from '../releases/index.ts';
 import type { Database, Db } from '../store/index.ts';
-import { now } from '../store/index.ts';
+import { isUniqueViolation, now } from '../store/index.ts';
 import type { AddonAttachmentsTable, AddonsTable } from '../store/schema.ts';
 import {
   ADDON_NAME, attachmentVars, defaultAttachmentName, findService, generateAddonName, normalizeAttachmentName, resolvePlan,
@@ -95,6 +95,7 @@ export class Addons {
    * namespaces, running servers as their own users) add-ons are unavailable and every request says why.
    */
   async start(): Promise<void> {
+    this.unavailable = undefined;
     const swept = await this.backups.sweep();
     if (swept > 0) this.logger.info(`removed ${swept} backup dump${swept === 1 ? '' : 's'} a stopped platform left unfinished`);
     if (process.getuid?.() !== 0) {
@@ -274,7 +275,7 @@ export class Addons {
     } catch (err) {
       await provider.deprovision(this.resource(row)).catch(() => undefined);
       await this.o.db.deleteFrom('addons').where('id', '=', row.id).execute();
-      if (/UNIQUE/.test(String(err))) throw new AddonError(409, 'conflict', `Another add-on was attached to ${o.app.name} as ${attachment} at the same moment; nothing was created, try again.`);
+      if (isUniqueViolation(err)) throw new AddonError(409, 'conflict', `Another add-on was attached to ${o.app.name} as ${attachment} at the same moment; nothing was created, try again.`);
       throw err;
     }
     return row;
@@ -347,6 +348,11 @@ export class Addons {
   resource(row: AddonRow): Resource {
     const { service, plan } = this.serviceOf(row);
     return { addonId: row.id, addonName: row.name, service, plan, state: JSON.parse(row.resource), createdAt: row.created_at };
+  }
+
+  /** Another platform process leads and runs the add-on servers: requests here say so until start(). */
+  standBy(): void {
+    this.unavailable = 'Add-ons are served by the leading platform process (their servers run on its machine): use its API for add-ons while this one stands by.';
   }
 
   checkAvailable(): void {

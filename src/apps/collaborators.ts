@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { invalid, notFound } from '../errors.ts';
 import type { Db } from '../store/index.ts';
-import { now } from '../store/index.ts';
+import { isUniqueViolation, now, takeTurn } from '../store/index.ts';
 import { APPS_PER_ACCOUNT, type AppRow } from './index.ts';
 import type { TeamRow } from './teams.ts';
 
@@ -58,7 +58,7 @@ export class Collaborators {
     try {
       await this.o.db.insertInto('collaborators').values({ id: randomUUID(), app_id: app.id, account_id: user.id, created_at: t, updated_at: t }).execute();
     } catch (err) {
-      if (/UNIQUE/.test(String(err))) throw invalid(`${user.email} is already a collaborator on ${app.name}.`);
+      if (isUniqueViolation(err)) throw invalid(`${user.email} is already a collaborator on ${app.name}.`);
       throw err;
     }
     return this.find(app, user.id);
@@ -93,6 +93,7 @@ export class Collaborators {
       const user = to.account;
       if (!app.team_id && app.owner_id === user.id) throw invalid(`${user.email} owns ${app.name} already.`);
       const max = this.o.maxPerAccount ?? APPS_PER_ACCOUNT;
+      await takeTurn(trx, user.id);
       const owned = await trx.selectFrom('apps').select((eb) => eb.fn.countAll<number>().as('n')).where('owner_id', '=', user.id).where('team_id', 'is', null).executeTakeFirstOrThrow();
       if (Number(owned.n) >= max) throw invalid(`${user.email} has reached the limit of ${max} apps; they must delete one first.`);
       if (app.team_id) {

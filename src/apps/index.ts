@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { invalid, notFound } from '../errors.ts';
 import type { Db } from '../store/index.ts';
-import { now } from '../store/index.ts';
+import { isUniqueViolation, now, takeTurn } from '../store/index.ts';
 import type { AppsTable } from '../store/schema.ts';
 import { appNameProblem, generateAppName } from './names.ts';
 
@@ -112,6 +112,7 @@ export class Apps {
     try {
       // Counted and inserted in one transaction: apps created side by side cannot pass the limit together.
       await this.o.db.transaction().execute(async (trx) => {
+        await takeTurn(trx, o.team ? o.team.id : owner.id);
         // A team's apps count against the team, an account's personal apps against the account.
         const count = trx.selectFrom('apps').select((eb) => eb.fn.countAll<number>().as('n'));
         const owned = await (o.team ? count.where('team_id', '=', o.team.id) : count.where('owner_id', '=', owner.id).where('team_id', 'is', null)).executeTakeFirstOrThrow();
@@ -122,7 +123,7 @@ export class Apps {
       });
     } catch (err) {
       await this.o.repos.remove(row.id);
-      if (/UNIQUE/.test(String(err))) throw invalid(`Name ${name} is already taken.`);
+      if (isUniqueViolation(err)) throw invalid(`Name ${name} is already taken.`);
       throw err;
     }
     this.o.dynos.track(row.id, row.name);

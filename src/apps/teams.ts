@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { invalid, notFound, PlatformError } from '../errors.ts';
 import type { Db } from '../store/index.ts';
-import { now } from '../store/index.ts';
+import { isUniqueViolation, now } from '../store/index.ts';
 import type { TeamsTable } from '../store/schema.ts';
 import { appNameProblem } from './names.ts';
 
@@ -31,7 +31,7 @@ export class Teams {
         await trx.insertInto('team_members').values({ team_id: row.id, account_id: creator.id, role: 'admin', created_at: t, updated_at: t }).execute();
       });
     } catch (err) {
-      if (/UNIQUE/.test(String(err))) throw invalid(`The team name ${row.name} is already taken.`);
+      if (isUniqueViolation(err)) throw invalid(`The team name ${row.name} is already taken.`);
       throw err;
     }
     return row;

@@ -1,5 +1,7 @@
-// The release dynos run, as the dyno manager needs it: its slug blob, decrypted config and process types.
+// The release dynos run, as the dyno manager needs it: its slug blob, decrypted config and process types;
+// and the dyno metadata variables made from it.
 import type { Db } from '../store/index.ts';
+import { apiTime } from '../store/time.ts';
 
 export interface CurrentRelease {
   id: string;
@@ -26,5 +28,16 @@ export async function currentRelease(db: Db, decodeConfig: (stored: string, rele
   return {
     id: r.id, version: r.version, blob: r.blob, config: decodeConfig(r.config, { app_id: appId, id: r.id }), processTypes: JSON.parse(r.process_types),
     createdAt: r.created_at, description: r.description, commit: r.commit,
+  };
+}
+
+/** Heroku's dyno metadata variables (the `runtime-dyno-metadata` feature). */
+export function dynoMetadata(app: { id: string; name: string }, domain: string, release: CurrentRelease, dynoId: string): Record<string, string> {
+  return {
+    HEROKU_APP_ID: app.id, HEROKU_APP_NAME: app.name, HEROKU_APP_DEFAULT_DOMAIN_NAME: `${app.name}.${domain}`,
+    HEROKU_DYNO_ID: dynoId, HEROKU_RELEASE_VERSION: `v${release.version}`,
+    HEROKU_RELEASE_CREATED_AT: apiTime(release.createdAt),
+    ...(release.commit ? { HEROKU_SLUG_COMMIT: release.commit, HEROKU_BUILD_COMMIT: release.commit } : {}),
+    HEROKU_SLUG_DESCRIPTION: release.description, HEROKU_BUILD_DESCRIPTION: release.description,
   };
 }

@@ -75,6 +75,17 @@ export class Formation {
     });
   }
 
+  /**
+   * At start: the formation follows the live release, as going live would have made it. A platform
+   * killed between a release's commit and its going live (a first deploy: no web row yet) is made whole.
+   */
+  async followLive(appId: string): Promise<void> {
+    const live = await this.db.selectFrom('releases').select(['slug_id', 'formation']).where('app_id', '=', appId)
+      .where('status', '=', 'succeeded').where('slug_id', 'is not', null).orderBy('version', 'desc').limit(1).executeTakeFirst();
+    const slug = live && await this.ofRelease(live);
+    if (slug) await this.follow(appId, slug.processTypes, slug.initial);
+  }
+
   /** A release's slug's process types and the app.json formation it carries (going live follows them). */
   async ofRelease(release: { slug_id: string | null; formation: string | null }): Promise<{ processTypes: Record<string, string>; initial: Record<string, FormationEntry> } | undefined> {
     if (!release.slug_id) return undefined;

@@ -10,10 +10,11 @@ import type { LogSink } from '../logs/types.ts';
 import type { Runtime } from '../runtime/types.ts';
 import { type BlobStore, unpackSlug } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
-import { apiTime } from '../store/time.ts';
+import type { LeaderNotice } from '../store/leader.ts';
 import { newAppEntry, webDynos, type AppEntry } from './app-entry.ts';
+import { appStates, followApp } from './app-states.ts';
 import { crashRestartDelayMs } from './backoff.ts';
-import { currentRelease, type CurrentRelease } from './current-release.ts';
+import { currentRelease, dynoMetadata, type CurrentRelease } from './current-release.ts';
 import { Dyno } from './dyno.ts';
 import { Formation, type FormationRow, type FormationUpdate } from './formation.ts';
 import { Idling } from './idling.ts';
@@ -61,6 +62,11 @@ export interface DynoManagerOptions {
   decodeConfig: (stored: string, release: { app_id: string; id: string }) => Record<string, string>;
   /** How a Host matches the custom domains (exact, then wildcard): the router's rule, passed in. */
   lookupHost: (domains: ReadonlyMap<string, string>, hostname: string) => string | undefined;
+  /**
+   * Several platform processes (store/leader.ts): until start() (this process leads), wakes and restarts
+   * go to the leader through this; unset (one process), they act here even before start().
+   */
+  leader?: (notice: LeaderNotice) => void;
   logger?: Logger;
 }
 
@@ -78,6 +84,9 @@ export class DynoManager {
   readonly oneOffs: OneOffs;
   private readonly apps = new Map<string, AppEntry>();
   private shuttingDown = false;
+  /** start() ran: this process runs the dynos (it leads, store/leader.ts). */
+  private started = false;
+  get running(): boolean { return this.started; }
   private readonly sampler: Sampler;
   private readonly preboot: Preboot;
   private readonly idling: Idling;
@@ -98,7 +107,7 @@ export class DynoManager {
       ...host, log, wake: (id) => this.wake(id), replace: (d) => this.replaced.add(d), isReplaced: (d) => this.replaced.has(d),
     }, { idleAfterMs: o.idleAfterMs, cycleMs: o.cycleMs, cycleJitterMs: o.cycleJitterMs });
     this.oneOffs = new OneOffs({
-      ...host, log, release: (id, releaseId) => this.currentRelease(id, releaseId),
+      ...host, log, release: (id, releaseId) => this.currentRelease(id, releaseId), load: (id) => this.load(id),
       formationSize: (id, type) => this.formation.size(id, type), launch: (app, r, d, defer) => this.launch(app, r, d, defer),
     }, o.oneOffsPerAccount);
     this.sampler = new Sampler({
@@ -114,24 +123,33 @@ export class DynoManager {
     }, { switchAfterMs: o.bootTimeoutMs + 15_000, drainMs: o.prebootDrainMs ?? 5000 });
   }
 
-  /** Loads every app and converges each to its desired state (platform start). */
+  /** Loads every app and converges each to its desired state (platform start, or this process began to lead). */
   async start(): Promise<void> {
-    const apps = await this.o.db.selectFrom('apps').select(['id', 'name', 'maintenance']).execute();
-    for (const a of apps) this.track(a.id, a.name);
-    for (const a of apps) this.apps.get(a.id)!.maintenance = a.maintenance === 1;
-    const domains = await this.o.db.selectFrom('domains').select(['app_id', 'hostname']).execute();
-    for (const a of apps) this.routes.setDomains(a.id, domains.filter((d) => d.app_id === a.id).map((d) => d.hostname));
-    const features = await this.o.db.selectFrom('app_features').selectAll().execute();
-    for (const f of features) this.apps.get(f.app_id)?.features.add(f.name);
-    for (const a of apps) await this.recoverFormation(a.id);
+    this.started = true;
+    const apps = await appStates(this.o.db);
+    for (const a of apps) followApp(this, a);
+    for (const a of apps) await this.formation.followLive(a.id);
     for (const a of apps) this.wake(a.id);
     // One timer for idling and cycling checks, one for memory samples; both end in shutdown().
     this.idling.start();
     this.sampler.start();
   }
 
+  private async load(id: string): Promise<AppEntry | undefined> {
+    for (const a of await appStates(this.o.db, [id])) followApp(this, a);
+    return this.apps.get(id);
+  }
+
+  /** Not leading (several platform processes): the leader is told instead; true when it was. */
+  private forward(n: LeaderNotice): boolean {
+    if (!this.o.leader || this.started) return false;
+    this.o.leader(n);
+    return true;
+  }
+
   /** The app's features changed (`features:enable log-runtime-metrics` ...). */
   setFeatures(appId: string, names: string[]): void {
+    this.forward({ app: appId });
     const app = this.apps.get(appId);
     if (app) app.features = new Set(names);
   }
@@ -145,6 +163,7 @@ export class DynoManager {
 
   /** The app's name changed: the router finds it under the new one from now on. */
   renamed(id: string, name: string): void {
+    this.forward({ app: id });
     const app = this.apps.get(id);
     if (!app) return;
     const previous = app.name;
@@ -154,6 +173,7 @@ export class DynoManager {
 
   /** `maintenance:on/off`: the router answers H80 while on; dynos keep running. */
   setMaintenance(id: string, on: boolean): void {
+    this.forward({ app: id });
     const app = this.apps.get(id);
     if (!app || app.maintenance === on) return;
     app.maintenance = on;
@@ -162,11 +182,13 @@ export class DynoManager {
 
   /** The app's custom domains changed: the router answers them for it from now on. */
   setDomains(appId: string, hostnames: string[]): void {
+    this.forward({ app: appId });
     this.routes.setDomains(appId, hostnames);
   }
 
   /** Stops every dyno of the app and forgets it (the app is being destroyed). */
   async untrack(id: string): Promise<void> {
+    this.forward({ app: id, gone: true });
     const app = this.apps.get(id);
     if (!app) return;
     this.apps.delete(id);
@@ -178,6 +200,7 @@ export class DynoManager {
 
   /** Ask the loop to reconcile the app soon; concurrent wakes coalesce into one more pass. */
   wake(appId: string): void {
+    if (this.forward({ app: appId })) return;
     const app = this.apps.get(appId);
     if (!app || this.shuttingDown) return;
     if (app.running) { app.again = true; return; }
@@ -213,17 +236,6 @@ export class DynoManager {
     return step;
   }
 
-  /**
-   * At start: the formation follows the live release, as going live would have made it. A platform
-   * killed between a release's commit and its going live (a first deploy: no web row yet) is made whole.
-   */
-  private async recoverFormation(appId: string): Promise<void> {
-    const live = await this.o.db.selectFrom('releases').select(['slug_id', 'formation']).where('app_id', '=', appId)
-      .where('status', '=', 'succeeded').where('slug_id', 'is not', null).orderBy('version', 'desc').limit(1).executeTakeFirst();
-    const slug = live && await this.formation.ofRelease(live);
-    if (slug) await this.formation.follow(appId, slug.processTypes, slug.initial);
-  }
-
   /** `ps:scale` / `ps:type`: changes the formation (FormationError when refused), logs it, and reconciles. */
   async scale(appId: string, appName: string, updates: FormationUpdate[], user: { email: string }): Promise<FormationRow[]> {
     const changed = await this.formation.scale(appId, appName, updates);
@@ -245,6 +257,8 @@ export class DynoManager {
 
   /** Restart all dynos, one process type, or one dyno (`web`, `web.1`). Returns how many were restarted. */
   restart(appId: string, target?: string): number {
+    // Not leading: the leader restarts them (how many it will is not known here, so one is assumed).
+    if (this.forward({ app: appId, restart: target ?? '' })) return 1;
     const app = this.apps.get(appId);
     if (!app) return 0;
     const chosen = [...app.dynos.values()].filter((d) => !d.spec.oneOff && (!target || d.name === target || d.spec.type === target));
@@ -375,7 +389,7 @@ export class DynoManager {
     await unpackSlug(this.o.blobs.path(release.blob), slugDir);
     const port = d.type === 'web' ? await freePort() : undefined;
     const id = randomUUID();
-    const env = app.features.has('runtime-dyno-metadata') ? { ...release.config, ...this.metadata(app, release, id) } : release.config;
+    const env = app.features.has('runtime-dyno-metadata') ? { ...release.config, ...dynoMetadata(app, this.o.domain, release, id) } : release.config;
     const dyno = new Dyno({ id,
       appId: app.id, appName: app.name, name: d.name, type: d.type, command: d.command, oneOff: d.oneOff,
       release: { id: release.id, version: release.version }, size: sizeOrDefault(d.size), slugDir,
@@ -392,17 +406,6 @@ export class DynoManager {
     if (!deferStart) await dyno.start();
     this.idling.started(dyno);
     return dyno;
-  }
-
-  /** Heroku's dyno metadata variables (the `runtime-dyno-metadata` feature). */
-  private metadata(app: AppEntry, release: CurrentRelease, dynoId: string): Record<string, string> {
-    return {
-      HEROKU_APP_ID: app.id, HEROKU_APP_NAME: app.name, HEROKU_APP_DEFAULT_DOMAIN_NAME: `${app.name}.${this.o.domain}`,
-      HEROKU_DYNO_ID: dynoId, HEROKU_RELEASE_VERSION: `v${release.version}`,
-      HEROKU_RELEASE_CREATED_AT: apiTime(release.createdAt),
-      ...(release.commit ? { HEROKU_SLUG_COMMIT: release.commit, HEROKU_BUILD_COMMIT: release.commit } : {}),
-      HEROKU_SLUG_DESCRIPTION: release.description, HEROKU_BUILD_DESCRIPTION: release.description,
-    };
   }
 
   private exited(app: AppEntry, dyno: Dyno, requested: boolean): void {

@@ -3,7 +3,7 @@
 // the quota, the 1-minute load mean), and finished minutes go to the store, which keeps 24 hours like
 // the router's minutes. Memory is rss + swap, as R14 counts it. One minute per app and type is held in
 // memory at a time.
-import type { Db } from '../store/index.ts';
+import { isForeignKeyViolation, type Db } from '../store/index.ts';
 
 const MINUTE = 60_000;
 const KEEP_MS = 24 * 60 * MINUTE;
@@ -66,7 +66,7 @@ export class DynoMetricsHistory {
     const data = JSON.stringify(m);
     void this.o.db.insertInto('dyno_metrics').values({ app_id: appId, minute: m.minute, type: a.type, data })
       .onConflict((oc) => oc.columns(['app_id', 'minute', 'type']).doUpdateSet({ data })).execute()
-      .catch((err: Error) => { if (!/FOREIGN KEY/.test(err.message)) this.o.onError(`dyno metrics: storing a minute failed: ${err.message}`); });
+      .catch((err: Error) => { if (!isForeignKeyViolation(err)) this.o.onError(`dyno metrics: storing a minute failed: ${err.message}`); });
   }
 
   /** The app's minutes from `from` (ISO) on, oldest first, the ones in progress included. */

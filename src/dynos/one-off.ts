@@ -33,6 +33,8 @@ export const ONE_OFFS_PER_ACCOUNT = 10;
 
 export interface OneOffHost {
   app(id: string): AppEntry | undefined;
+  /** An app this process has not loaded (one made through another platform process): loaded now. */
+  load(id: string): Promise<AppEntry | undefined>;
   apps(): Iterable<AppEntry>;
   release(appId: string, releaseId?: string): Promise<CurrentRelease | undefined>;
   /** The size the formation gives a process type (`ps:type release=SIZE`). */
@@ -64,7 +66,7 @@ export class OneOffs {
    * its client arrives (`attach()`), so no output is lost; `attachTimedOut()` ends it if none does.
    */
   async run(appId: string, command: string, user: string, o: OneOffOptions = {}): Promise<Dyno> {
-    const app = this.host.app(appId);
+    const app = this.host.app(appId) ?? await this.host.load(appId);
     if (!app) throw new Error('unknown app');
     const release = await this.host.release(appId, o.releaseId);
     if (!release) throw new NoReleaseError();

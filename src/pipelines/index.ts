@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { PlatformError } from '../errors.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 import type { Releases } from '../releases/index.ts';
-import { now, type Db } from '../store/index.ts';
+import { isUniqueViolation, now, type Db } from '../store/index.ts';
 import type { PipelineCouplingsTable, PipelinePromotionsTable, PipelinePromotionTargetsTable, PipelinesTable } from '../store/schema.ts';
 
 export type PipelineRow = PipelinesTable;
@@ -107,7 +107,7 @@ export class Pipelines {
     try {
       await this.o.db.insertInto('pipeline_couplings').values(row).execute();
     } catch (err) {
-      if (/UNIQUE/.test(String(err))) throw bad('The app was added to a pipeline at the same moment: remove it there first.');
+      if (isUniqueViolation(err)) throw bad('The app was added to a pipeline at the same moment: remove it there first.');
       throw err;
     }
     return row;

@@ -21,6 +21,16 @@ async function passphrase(confirm: boolean): Promise<string> {
   return first;
 }
 
+/**
+ * An archive holds a data dir with everything in it; a platform sharing its state (PostgreSQL, blobs
+ * elsewhere) is backed up by what keeps that state: the database server's own tools and the shared filesystem's.
+ */
+function sharedStateProblem(config: PlatformConfig): string | undefined {
+  if (config.databaseUrl) return 'this platform keeps its state in PostgreSQL (SLIPWAY_DATABASE_URL): back that database up with pg_dump, and SLIPWAY_BLOB_DIR with the shared filesystem\'s own backups';
+  if (config.blobDir) return 'this platform keeps its blobs outside the data dir (SLIPWAY_BLOB_DIR), which an archive does not cover: back that directory up with the filesystem\'s own tools, or unset it';
+  return undefined;
+}
+
 const USAGE = {
   create: 'Usage: slipway backup:create --to PATH\n\nWrites one archive of the platform (database, blobs, git repos, add-on data; secrets sealed with\nSLIPWAY_BACKUP_PASSPHRASE) from SLIPWAY_DATA_DIR, while the platform runs.',
   restore: 'Usage: slipway backup:restore ARCHIVE\n\nRestores an archive into SLIPWAY_DATA_DIR, which must be empty or missing; then start `slipway server`.',
@@ -31,6 +41,8 @@ export async function runBackupCommand(command: 'backup:create' | 'backup:restor
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(`${USAGE[kind]}\n`); return 0; }
   const config = loadConfig();
   try {
+    const shared = sharedStateProblem(config);
+    if (shared) throw new BackupError(shared);
     if (kind === 'create') {
       const at = argv.indexOf('--to');
       const to = at >= 0 ? argv[at + 1] : argv.find((a) => a.startsWith('--to='))?.slice(5);

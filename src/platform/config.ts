@@ -10,6 +10,10 @@ import { LOCAL_BUILDPACKS_SETTING, parseLocalBuildpackDirs } from '../build/buil
 
 export interface PlatformConfig {
   dataDir: string;
+  /** PostgreSQL shared by every platform process (SLIPWAY_DATABASE_URL); unset: SQLite in the data dir. */
+  databaseUrl?: string;
+  /** Slugs, sources, add-on backups, build and release output and git repos (SLIPWAY_BLOB_DIR; see sharedDirs). */
+  blobDir?: string;
   apiPort: number;
   routerPort: number;
   /** The router's TLS port (HTTPS, SNI, HTTP/2; with the HAProxy data path). 0 turns it off. */
@@ -123,8 +127,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
   if (!['auto', 'runc', 'process'].includes(runtime)) throw new ConfigError(`SLIPWAY_RUNTIME must be auto, runc or process, got ${JSON.stringify(runtime)}.`);
   const routerEngine = (env.SLIPWAY_ROUTER || 'auto') as PlatformConfig['routerEngine'];
   if (!['auto', 'haproxy', 'node'].includes(routerEngine)) throw new ConfigError(`SLIPWAY_ROUTER must be auto, haproxy or node, got ${JSON.stringify(routerEngine)}.`);
+  const databaseUrl = env.SLIPWAY_DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('SLIPWAY_DATABASE_URL must be a postgres://user:password@host:port/database URL (unset: SQLite in the data dir).');
   return {
     dataDir: resolve(env.SLIPWAY_DATA_DIR || join(homedir(), '.slipway')),
+    databaseUrl,
+    blobDir: env.SLIPWAY_BLOB_DIR ? resolve(env.SLIPWAY_BLOB_DIR) : undefined,
     apiPort,
     routerPort: num('SLIPWAY_ROUTER_PORT', 8080),
     routerTlsPort: num('SLIPWAY_ROUTER_TLS_PORT', 8443),
@@ -191,8 +199,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
   };
 }
 
+/**
+ * Where what every platform process must reach lives: under the data dir by default (one machine), under
+ * SLIPWAY_BLOB_DIR when set (a filesystem all the platform's machines mount, such as NFS).
+ */
+export function sharedDirs(config: Pick<PlatformConfig, 'dataDir' | 'blobDir'>): { blobs: string; output: string; repos: string; secrets: string } {
+  const d = config.dataDir;
+  const b = config.blobDir;
+  // `secrets/` holds the key config vars are encrypted with: every process must decrypt what another wrote.
+  return b ? { blobs: b, output: join(b, 'output'), repos: join(b, 'repos'), secrets: join(b, 'secrets') }
+    : { blobs: join(d, 'blobs'), output: join(d, 'output'), repos: join(d, 'repos'), secrets: join(d, 'secrets') };
+}
+
 function backupSchedule(env: NodeJS.ProcessEnv, num: (name: string, def: number) => number): PlatformConfig['backupSchedule'] {
   if (!env.SLIPWAY_BACKUP_SCHEDULE) return undefined;
+  if (env.SLIPWAY_DATABASE_URL || env.SLIPWAY_BLOB_DIR) throw new ConfigError('SLIPWAY_BACKUP_SCHEDULE archives a data dir that holds everything: with SLIPWAY_DATABASE_URL or SLIPWAY_BLOB_DIR set, back up the database (pg_dump) and the blob dir with their own tools instead.');
   let everyMs: number;
   try { everyMs = parseSchedule(env.SLIPWAY_BACKUP_SCHEDULE); } catch (err) { throw new ConfigError(`${(err as Error).message}.`); }
   if (!env.SLIPWAY_BACKUP_DIR) throw new ConfigError('SLIPWAY_BACKUP_SCHEDULE needs SLIPWAY_BACKUP_DIR: where the archives go (best on another disk than the data dir).');

@@ -7,7 +7,7 @@
 import { closeSync, readFileSync } from 'node:fs';
 
 const KEEP = /^(PATH|HOME|USER|LOGNAME|LANG|LANGUAGE|LC_[A-Z_]+|TZ|TMPDIR|TERM|NODE_EXTRA_CA_CERTS|https?_proxy|no_proxy|HTTPS?_PROXY|NO_PROXY|SLIPWAY_[A-Z0-9_]+)$/;
-const SECRET = new Set(['SLIPWAY_OPERATOR_KEY', 'SLIPWAY_OPERATOR_KEY_FD', 'SLIPWAY_METRICS_TOKEN', 'SLIPWAY_BACKUP_PASSPHRASE']);
+const SECRET = new Set(['SLIPWAY_OPERATOR_KEY', 'SLIPWAY_OPERATOR_KEY_FD', 'SLIPWAY_METRICS_TOKEN', 'SLIPWAY_BACKUP_PASSPHRASE', 'SLIPWAY_DATABASE_URL']);
 
 /**
  * `bin/slipway server` hands the operator key over on a pipe (SLIPWAY_OPERATOR_KEY_FD) rather than in the

@@ -22,6 +22,7 @@ import { BuildpackInstallations } from '../build/installations.ts';
 import { BuildRecords, SlugRecords } from '../build/records.ts';
 import { Deployer } from '../deploy/index.ts';
 import { DynoManager } from '../dynos/manager.ts';
+import { resyncApp } from '../dynos/app-states.ts';
 import { DynoMetricsHistory } from '../dynos/metrics-history.ts';
 import { GitHttp, type GitApp, type GitUser } from '../git/http.ts';
 import { GitSsh } from '../git/ssh.ts';
@@ -37,8 +38,9 @@ import { CertTable, HaproxyController, haproxyAvailable, inspectCertificate, loo
 import { cgroupLayout, createRuntime } from '../runtime/index.ts';
 import { protectFromOom } from './oom.ts';
 import { BlobStore, sweepUnpackLeftovers } from '../slugs/index.ts';
-import { openStore } from '../store/index.ts';
-import { ConfigError, loadConfig, loadLogConfig, type PlatformConfig } from './config.ts';
+import { openDatabase } from '../store/index.ts';
+import { lockLeadership, soleLeadership } from '../store/leader.ts';
+import { ConfigError, loadConfig, loadLogConfig, sharedDirs, type PlatformConfig } from './config.ts';
 import { createLogger, type Logger } from '../logger/index.ts';
 import { confineEnvironment, receiveOperatorKey } from './environment.ts';
 import { ensureServerCert } from './tls.ts';
@@ -72,10 +74,17 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const oom = await protectFromOom();
   if (oom) log.warn(`could not lower the platform's OOM score: ${oom}`);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const store = openStore(join(config.dataDir, 'slipway.db'));
+  const store = await openDatabase({ file: join(config.dataDir, 'slipway.db'), url: config.databaseUrl });
   const db = store.db;
+  const shared = sharedDirs(config);
+  // What must run once (dynos, scheduler, housekeeping...) runs in the leader: with PostgreSQL the holder
+  // of its advisory lock, which exits when it loses it (another process may have taken over).
+  const leader = config.databaseUrl ? await lockLeadership({
+    url: config.databaseUrl, db, onTryFailed: (err) => log.warn(`could not try for the leader lock: ${err.message}`),
+    onLost: (err) => { log.fatal(`lost the leader lock (${err.message}): exiting, so two processes never run the same dynos`); process.exit(1); },
+  }) : soleLeadership();
   // Secrets at rest: opened (and older data migrated) before anything reads them.
-  const cipher = await ConfigCipher.open(join(config.dataDir, 'secrets', 'config.key'));
+  const cipher = await ConfigCipher.open(join(shared.secrets, 'config.key'));
   const migrated = await migrateSecrets(db, cipher);
   if (migrated) say(`Encrypted ${migrated} stored secret${migrated === 1 ? '' : 's'} in the current format (each bound to its row).`);
 
@@ -111,9 +120,9 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const logs = new Logplex({ appLinesPerSecond: unlimited ? Number.POSITIVE_INFINITY : config.logLinesPerSecond, appLinesBurst: unlimited ? Number.POSITIVE_INFINITY : config.logLinesBurst });
   const drains = new Drains({ db, logs, egress: config.allowPrivateTargets, urls: { seal: (row, url) => cipher.encrypt(url, aad.drainUrl(row)), open: (row) => cipher.decrypt(row.url, aad.drainUrl(row)) } });
   await drains.start();
-  const blobs = new BlobStore({ dir: join(config.dataDir, 'blobs') });
-  const releaseOutputs = new OutputStore(join(config.dataDir, 'output', 'releases'), { kind: 'releases', db, ttlMs: config.streamTtlMs, logger: log });
-  const buildOutputs = new OutputStore(join(config.dataDir, 'output', 'builds'), { kind: 'builds', db, ttlMs: config.streamTtlMs, logger: log });
+  const blobs = new BlobStore({ dir: shared.blobs });
+  const releaseOutputs = new OutputStore(join(shared.output, 'releases'), { kind: 'releases', db, ttlMs: config.streamTtlMs, logger: log });
+  const buildOutputs = new OutputStore(join(shared.output, 'builds'), { kind: 'builds', db, ttlMs: config.streamTtlMs, logger: log });
   // Dynos' memory and load per minute for the dashboard's charts (the store keeps 24 hours).
   const dynoMetrics = new DynoMetricsHistory({ db, onError: (message) => log.error({ component: 'dynos' }, message) });
   const dynos = new DynoManager({
@@ -122,12 +131,14 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs, cycleMs: config.cycleMs,
     cycleJitterMs: config.cycleJitterMs, idleAfterMs: config.idleAfterMs, hangupIntervalMs: config.hangupIntervalMs, metricsIntervalMs: config.metricsIntervalMs,
     containerPrefix, decodeConfig: (stored, release) => cipher.decryptMap(stored, aad.releaseConfig(release)), lookupHost, logger: log,
-    oneOffsPerAccount: config.oneOffsPerAccount,
+    oneOffsPerAccount: config.oneOffsPerAccount, leader: config.databaseUrl ? (n) => void leader.notify(n).catch((err) => log.error({ err }, 'could not notify the leader')) : undefined,
   });
+  // Notices before the manager runs are covered by its start, which reads every app.
+  leader.onNotice((n) => { if (dynos.running) void resyncApp(dynos, db, n).catch((err) => log.error({ err, app: n.app }, 'following a change made elsewhere failed')); });
   // Before any dyno launches: slug unpacks a killed platform left half-done.
   const swept = await sweepUnpackLeftovers(join(config.dataDir, 'slugs'));
   if (swept > 0) say(`Removed ${swept} unfinished slug unpack${swept === 1 ? '' : 's'} left by a stopped platform.`);
-  const housekeeping = new Housekeeping({ db, blobs, dataDir: config.dataDir, keep: config.releasesKept, graceMs: config.slugGraceMs, inUse: () => dynos.slugsInUse(), logger: log });
+  const housekeeping = new Housekeeping({ db, blobs, dataDir: config.dataDir, outputDir: shared.output, keep: config.releasesKept, graceMs: config.slugGraceMs, inUse: () => dynos.slugsInUse(), logger: log });
   // App webhooks: events of an app go to its subscribed receivers (egress-guarded, signed, retried).
   const webhooks = new Webhooks({
     db, egress: config.allowPrivateTargets, sealer: cipher, retryBaseMs: config.webhookRetryBaseMs, maxAttempts: config.webhookAttempts, logger: log,
@@ -147,13 +158,11 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     // A rollback leaves add-ons' vars as they are now: add-ons are not rolled back.
     managedKeys: (appId) => managedKeys(db, cipher, appId),
   });
-  await releases.recover();
   // Add-on servers come up before any dyno that may connect to them, and go down after the last one.
   const addons = new Addons({
     db, releases, blobs, dir: join(config.dataDir, 'addons'), id: containerPrefix, pool: config.addonsPool,
     checkIntervalMs: config.addonsCheckIntervalMs, sealer: cipher, logger: log,
   });
-  await addons.start();
   const urls = { domain: config.domain, routerPort: config.routerPort };
   // Past the data disk's high-water mark, builds and slug uploads are refused; dynos and logs go on.
   const diskFull = async () => overHighWater(await diskUse(config.dataDir), config.diskHighWater);
@@ -177,7 +186,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     configVars: (appId) => releases.configVars(appId),
   });
   await builder.cleanup();
-  const repos = new Repos(join(config.dataDir, 'repos'));
+  const repos = new Repos(shared.repos);
   const apps = new Apps({
     db, stack: runtime.stack, repos, dynos, addons, maxPerAccount: config.appsPerAccount,
     forget: (appId) => { logs.forget(appId); drains.forget(appId); },
@@ -223,7 +232,6 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     runOneOff: (appId, command, user, o) => dynos.oneOffs.run(appId, command, user, o),
     postdeployTimeoutMs: config.postdeployTimeoutMs, webUrl: (name) => webUrl(urls, name), logger: log,
   });
-  await appSetups.recover();
   const scheduler = new Scheduler({
     db, minuteMs: config.schedulerMinuteMs, logger: log,
     // Its own one-off budget per app (SLIPWAY_ONE_OFFS_PER_ACCOUNT), apart from the owner's `run`s.
@@ -231,7 +239,6 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     log: (appId, message) => logs.emit(appId, 'heroku', 'scheduler', message),
   });
   const pipelines = new Pipelines({ db, releases, logger: log });
-  await pipelines.recover();
   const reviewApps = new ReviewApps({
     db, dataDir: config.dataDir, pipelines, appSetups, staleMs: config.reviewAppStaleMs, logger: log,
     apps: { create: (o, a) => apps.create(o, a), destroy: (a, u) => apps.destroy(a, u), byId: (id) => apps.find(id).catch(() => undefined) },
@@ -289,7 +296,6 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const engine = config.routerEngine === 'auto' ? (await haproxyAvailable() ? 'haproxy' : 'node') : config.routerEngine;
   const routerDir = join(config.dataDir, 'router');
   const fallbackSocket = engine === 'haproxy' ? await prepareJail(routerDir) : '';
-  await housekeeping.start();
   const router = new Router({
     port: config.routerPort, domain: config.domain, routes: dynos.routes, logs,
     requestTimeoutMs: config.routerRequestTimeoutMs, bootHoldMs: config.routerBootHoldMs, clientKeepAliveMs: config.routerClientTimeoutMs,
@@ -304,6 +310,20 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   }) : undefined;
   if (haproxy) haproxyProblem = () => haproxy.problem();
 
+  // The leader's part, before the API listens: what a killed platform left half-done is finished, add-on
+  // servers come up before any dyno that may connect to them. Then (runAsLeader) dynos and the timers.
+  let stopping: Promise<void> | undefined;
+  let backups: ReturnType<typeof scheduleBackups> | undefined;
+  const recoverAsLeader = async () => {
+    await releases.recover();
+    await appSetups.recover();
+    await pipelines.recover();
+    await addons.start();
+    await housekeeping.start();
+  };
+  if (leader.leading) await recoverAsLeader();
+  else addons.standBy();
+
   // The API port takes TLS too (the official CLI's git remotes are https on the API's host:port).
   const apiListener = plainAndTls(apiServer, { cert: tls.cert, key: tls.key, onTlsError: (err) => log.debug({ component: 'api' }, `TLS handshake failed: ${err.message}`) });
   await listen(apiListener, config.apiPort, 'API');
@@ -311,14 +331,26 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   await gitSsh?.listen();
   await router.listen();
   await haproxy?.start();
-  await dynos.start();
-  webhooks.start();
-  scheduler.start();
-  reviewApps.start(async (appId) => {
-    const app = await apps.find(appId).catch(() => undefined);
-    return app && (await accounts.users([app.owner_id])).get(app.owner_id);
-  });
-  const backups = config.backupSchedule && scheduleBackups(config, config.backupSchedule, log);
+  const runAsLeader = async () => {
+    await dynos.start();
+    webhooks.start();
+    scheduler.start();
+    reviewApps.start(async (appId) => {
+      const app = await apps.find(appId).catch(() => undefined);
+      return app && (await accounts.users([app.owner_id])).get(app.owner_id);
+    });
+    backups = config.backupSchedule ? scheduleBackups(config, config.backupSchedule, log) : undefined;
+  };
+  if (leader.leading) await runAsLeader();
+  else {
+    say('Another platform process leads (runs the dynos, scheduler, housekeeping); this one serves the API and takes over when that one is gone.');
+    void leader.acquired.then(async () => {
+      if (stopping) return;
+      say('This platform process now leads: it runs the dynos.');
+      await recoverAsLeader();
+      await runAsLeader();
+    }).catch((err) => { log.fatal({ err }, 'taking over as the leader failed: exiting'); process.exit(1); });
+  }
   say(recoveryLine(await recovered(db)));
   say(`Slipway is running (runtime: ${runtime.name}, stack: ${runtime.stack}).`);
   say(`  API and git:  ${config.publicUrl}   (git remote: ${config.publicUrl}/<app>.git; https on the same port, git config http.sslCAInfo ${tls.caFile})`);
@@ -327,7 +359,6 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   say(`  run attaches: ${rendezvous.url}   (heroku CLI: NODE_EXTRA_CA_CERTS=${tls.caFile})`);
   say(`  Data:         ${config.dataDir}`);
 
-  let stopping: Promise<void> | undefined;
   return {
     config,
     stop: () => {
@@ -350,6 +381,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
         await runtime.cleanup(`${containerPrefix}build-`);
         await dynos.shutdown();
         await addons.stop();
+        await leader.close();
         apiListener.close();
         apiServer.closeAllConnections?.();
         await fastify.close().catch(() => undefined);

@@ -10,7 +10,7 @@
 // reads them.
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 const PREFIX = 'enc:v2:';
@@ -44,13 +44,15 @@ export class ConfigCipher implements Sealer {
     this.signKey = derive(secret, 'slipway capability url signing v2');
   }
 
-  /** Loads the secret file, or makes it (written aside and renamed, so a crash never leaves half a key). */
+  /** Loads the secret file, or makes it (written aside and linked into place, so a crash never leaves half a key). */
   static async open(file: string): Promise<ConfigCipher> {
     if (!existsSync(file)) {
       await mkdir(dirname(file), { recursive: true, mode: 0o700 });
       const tmp = `${file}.tmp-${process.pid}`;
       await writeFile(tmp, randomBytes(KEY_BYTES).toString('base64') + '\n', { mode: 0o600 });
-      await rename(tmp, file);
+      // Linked, not renamed: of two platform processes making it at once (a shared key), the first wins.
+      await link(tmp, file).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'EEXIST') throw err; });
+      await rm(tmp, { force: true });
     }
     await chmod(file, 0o600);
     const key = Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');

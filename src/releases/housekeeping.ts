@@ -22,6 +22,8 @@ export interface HousekeepingOptions {
   db: Db;
   blobs: BlobStore;
   dataDir: string;
+  /** Where build and release output live (`<dir>/builds`, `<dir>/releases`); default `<data>/output`. */
+  outputDir?: string;
   /** Releases per app whose slugs are kept. */
   keep: number;
   /**
@@ -104,7 +106,7 @@ export class Housekeeping {
     }
     await this.collectCaches();
     await this.collectOutputs();
-    const dir = join(this.o.dataDir, 'blobs', 'sha256');
+    const dir = blobs.filesDir;
     if (!existsSync(dir)) return { removed: 0, freed: 0 };
     let removed = 0;
     let freed = 0;
@@ -150,7 +152,7 @@ export class Housekeeping {
   private async collectOutputs(): Promise<void> {
     const db = this.o.db;
     for (const table of ['releases', 'builds'] as const) {
-      const dir = join(this.o.dataDir, 'output', table);
+      const dir = join(this.o.outputDir ?? join(this.o.dataDir, 'output'), table);
       if (!existsSync(dir)) continue;
       const ids = (await readdir(dir)).filter((f) => f.endsWith('.log')).map((f) => f.slice(0, -4));
       for (let i = 0; i < ids.length; i += 500) {

@@ -6,7 +6,7 @@ import type { Transaction } from 'kysely';
 import type { LogSink } from '../logs/types.ts';
 import type { BlobStore } from '../slugs/index.ts';
 import type { Database, Db } from '../store/index.ts';
-import { now } from '../store/index.ts';
+import { now, takeTurn } from '../store/index.ts';
 import type { ReleasesTable } from '../store/schema.ts';
 import { aad, type ConfigCipher } from './cipher.ts';
 import { applyChanges, checkChanges, describeChanges } from './config-vars.ts';
@@ -183,6 +183,7 @@ export class Releases {
     let command: string | undefined;
     let held = false;
     const committing = this.o.db.transaction().execute(async (trx) => {
+      await takeTurn(trx, appId);
       const r = await apply(trx);
       const last = await trx.selectFrom('releases').select((eb) => eb.fn.max('version').as('v')).where('app_id', '=', appId).executeTakeFirst();
       const config = r.config ?? await this.configVars(appId, trx);

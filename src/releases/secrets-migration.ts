@@ -6,7 +6,7 @@
 // is rewritten (VACUUM) and its write-ahead log emptied, so the old values in clear are gone from disk.
 import { sql } from 'kysely';
 import type { Db } from '../store/index.ts';
-import { now } from '../store/index.ts';
+import { isSqlite, now, takeTurn } from '../store/index.ts';
 import { aad, ConfigCipher } from './cipher.ts';
 
 const RECORD = 'migration:secrets-at-rest-v2';
@@ -16,6 +16,9 @@ export async function migrateSecrets(db: Db, cipher: ConfigCipher): Promise<numb
   if (await db.selectFrom('platform_state').select('name').where('name', '=', RECORD).executeTakeFirst()) return 0;
   const again = (stored: string, where: string) => (ConfigCipher.isEncrypted(stored) ? stored : cipher.encrypt(cipher.decryptLegacy(stored), where));
   const n = await db.transaction().execute(async (trx) => {
+    // Platform processes starting together on one PostgreSQL database: one migrates, the others see its record.
+    await takeTurn(trx, RECORD);
+    if (await trx.selectFrom('platform_state').select('name').where('name', '=', RECORD).executeTakeFirst()) return 0;
     let n = 0;
     for (const r of await trx.selectFrom('config_vars').selectAll().execute()) {
       await trx.updateTable('config_vars').set({ value: again(r.value, aad.configVar(r.app_id, r.key)) })
@@ -43,7 +46,8 @@ export async function migrateSecrets(db: Db, cipher: ConfigCipher): Promise<numb
     return n;
   });
   // The values in clear are still in the pages and the log they were overwritten in: rewrite the file.
-  if (n > 0) {
+  // (PostgreSQL's old row versions go with its own vacuum; the operator runs that server.)
+  if (n > 0 && isSqlite(db)) {
     await sql`VACUUM`.execute(db);
     await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
   }

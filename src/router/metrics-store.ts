@@ -1,6 +1,6 @@
 // Router metrics kept in the store: finished minutes (router/metrics.ts hands them over) per app, pruned
 // past 24 hours, read back for `GET /apps/{app}/router-metrics` with the minute in progress.
-import type { Db } from '../store/index.ts';
+import { isForeignKeyViolation, type Db } from '../store/index.ts';
 import { KEEP_MINUTES, MINUTE, type MinuteMetrics } from './metrics.ts';
 
 export class RouterMetricsStore {
@@ -12,7 +12,7 @@ export class RouterMetricsStore {
     void this.o.db.insertInto('router_metrics').values({ app_id: appId, minute: m.minute, data })
       .onConflict((oc) => oc.columns(['app_id', 'minute']).doUpdateSet({ data })).execute()
       // An app destroyed within the minute has nothing left to store it under.
-      .catch((err: Error) => { if (!/FOREIGN KEY/.test(err.message)) this.o.onError(`router metrics: storing a minute failed: ${err.message}`); });
+      .catch((err: Error) => { if (!isForeignKeyViolation(err)) this.o.onError(`router metrics: storing a minute failed: ${err.message}`); });
   }
 
   /** Drops minutes older than the 24 hours kept. */

@@ -183,3 +183,20 @@ test('a slug with a layer reuses its compressed .jdk while it is unchanged, and 
   const fifth = await pack('fifth');
   assert.deepEqual(Object.keys(await tree(fifth.dest)).sort(), ['.slugignore', 'Procfile', 'app.jar']);
 });
+
+test('a blob store on another filesystem (a shared SLIPWAY_BLOB_DIR) takes files from the local one whole', async (t) => {
+  const local = await mkdtemp(join(tmpdir(), 'slug-test-'));
+  // /dev/shm is a tmpfs: another filesystem than the temp dir's, so a rename across them fails (EXDEV).
+  const shared = await mkdtemp(join('/dev/shm', 'slug-blobs-')).catch(() => undefined);
+  t.after(async () => { await rm(local, { recursive: true, force: true }); if (shared) await rm(shared, { recursive: true, force: true }); });
+  if (!shared || (await stat(shared)).dev === (await stat(local)).dev) return t.skip('no second filesystem here (/dev/shm)');
+  const file = join(local, 'slug.tgz');
+  const bytes = randomBytes(256 * 1024);
+  await writeFile(file, bytes);
+  const store = new BlobStore({ dir: shared });
+  const { sha256, size } = await store.put(file);
+  assert.equal(size, bytes.length);
+  assert.deepEqual(await readFile(store.path(sha256)), bytes);
+  assert.deepEqual(await readdir(store.filesDir), [sha256], 'no partial copy is left beside it');
+  await assert.rejects(stat(file), /ENOENT/, 'the local file is moved, not copied');
+});

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, lstatSync } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArchiveRefused as ArchiveRefusedError, checkArchive, unpackLimits } from './archive.ts';
 import { readBuildFile } from './build-file.ts';
@@ -54,6 +54,11 @@ export interface BlobStoreOptions {
 export class BlobStore {
   constructor(private readonly opts: BlobStoreOptions) {}
 
+  /** The directory of the blobs' files (`<dir>/sha256`). */
+  get filesDir(): string {
+    return join(this.opts.dir, 'sha256');
+  }
+
   path(sha256: string): string {
     return join(this.opts.dir, 'sha256', sha256);
   }
@@ -68,8 +73,23 @@ export class BlobStore {
     const size = (await stat(file)).size;
     await mkdir(join(this.opts.dir, 'sha256'), { recursive: true });
     if (this.has(sha256)) await rm(file, { force: true });
-    else await rename(file, this.path(sha256));
+    else await rename(file, this.path(sha256)).catch((err: NodeJS.ErrnoException) => (err.code === 'EXDEV' ? this.moveAcross(file, sha256) : Promise.reject(err)));
     return { sha256, size };
+  }
+
+  /**
+   * The store on another filesystem than the file (SLIPWAY_BLOB_DIR on a shared one): copied beside its
+   * name first and renamed there, so another platform process never sees half a blob under its name.
+   */
+  private async moveAcross(file: string, sha256: string): Promise<void> {
+    const partial = join(this.opts.dir, 'sha256', `.${sha256}.${randomUUID()}.partial`);
+    try {
+      await copyFile(file, partial);
+      await rename(partial, this.path(sha256));
+    } finally {
+      await rm(partial, { force: true });
+    }
+    await rm(file, { force: true });
   }
 }
 

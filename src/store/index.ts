@@ -1,8 +1,10 @@
-// Opens the platform's database (SQLite under the data dir by default) and brings its schema up to date
-// through the numbered migrations of schema.ts (see migrate.ts); a schema newer than this code is refused.
+// Opens the platform's database (SQLite under the data dir by default, PostgreSQL when given a URL:
+// postgres.ts) and brings its schema up to date through the numbered migrations of migrations.ts (see
+// migrate.ts); a schema newer than this code is refused.
 import Sqlite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteDialect, sql } from 'kysely';
 import { migrate } from './migrate.ts';
+import { openPostgres } from './postgres.ts';
 import { MIGRATIONS, type Database } from './schema.ts';
 
 export type { Database } from './schema.ts';
@@ -30,6 +32,17 @@ export function openStore(file: string): OpenedStore {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, close: () => db.destroy() };
 }
+
+/**
+ * The platform's database: PostgreSQL at `url` when one is given (several platform processes share it),
+ * else SQLite in `file`.
+ */
+export async function openDatabase(o: { file: string; url?: string }): Promise<OpenedStore> {
+  return o.url ? openPostgres(o.url, MIGRATIONS) : openStore(o.file);
+}
+
+/** SQLite (one machine) rather than PostgreSQL: for the few statements only one of them has (VACUUM). */
+export const isSqlite = (db: Db): boolean => db.getExecutor().adapter instanceof SqliteAdapter;
 
 export const now = (): string => new Date().toISOString();
 
@@ -61,3 +74,22 @@ export function databaseSchema(file: string): number {
 }
 
 export const KNOWN_SCHEMA = MIGRATIONS.length;
+
+/** A write refused by a UNIQUE constraint, in either dialect (SQLite's message, PostgreSQL's SQLSTATE 23505). */
+export const isUniqueViolation = (err: unknown): boolean =>
+  /UNIQUE constraint failed/.test(String(err)) || (err as { code?: unknown } | null)?.code === '23505';
+
+/** A write refused by a FOREIGN KEY constraint (the row it names is gone), in either dialect (SQLSTATE 23503). */
+export const isForeignKeyViolation = (err: unknown): boolean =>
+  /FOREIGN KEY constraint failed/.test(String(err)) || (err as { code?: unknown } | null)?.code === '23503';
+
+/**
+ * Takes `key`'s write turn (an app's, account's or team's id) for the rest of the transaction `trx`, so
+ * read-then-write transactions on one of them (the next release number and its config, an app counted
+ * against a limit) queue up. SQLite's transactions already
+ * run one at a time; on PostgreSQL, where several platform processes write at once, a transaction-scoped
+ * advisory lock does it.
+ */
+export async function takeTurn(trx: Db, key: string): Promise<void> {
+  if (!isSqlite(trx)) await sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
+}

@@ -3,28 +3,20 @@
 // push, router, CLI). stop() sends SIGTERM to the group as ctrl-C would and checks nothing is left.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Sqlite from 'better-sqlite3';
+import pg from 'pg';
 import { parsePhases, type Phase } from '../../src/build/phases.ts';
+import { freePort, TestPostgres } from '../../src/store/test-helpers.ts';
+
+export { freePort };
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SLIPWAY = join(ROOT, 'bin', 'slipway');
 const run = promisify(execFile);
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface ApiResponse<T = any> { status: number; body: T; headers: Headers }
 
@@ -49,8 +41,14 @@ export class TestPlatform {
   }
 
   private env: Record<string, string> = {};
+  /** SLIPWAY_TEST_DATABASE=postgres: the platform's own throwaway PostgreSQL (an end-to-end test on that dialect). */
+  private pg?: TestPostgres;
 
   async start(env: Record<string, string> = {}): Promise<void> {
+    if (process.env.SLIPWAY_TEST_DATABASE === 'postgres' && !env.SLIPWAY_DATABASE_URL) {
+      this.pg = await TestPostgres.start();
+      env = { ...env, SLIPWAY_DATABASE_URL: await this.pg.database() };
+    }
     this.env = env;
     this.dataDir = await mkdtemp(join(tmpdir(), 'slipway-test-'));
     this.apiPort = await freePort();
@@ -216,18 +214,24 @@ export class TestPlatform {
    * once `until` is among them (those after the release come once the router answered) or after 10 s.
    */
   async phases(buildId: string, until = /first answer/): Promise<Phase[]> {
-    const db = new Sqlite(join(this.dataDir, 'slipway.db'), { readonly: true, fileMustExist: true });
+    const url = this.env.SLIPWAY_DATABASE_URL;
+    const db = url ? undefined : new Sqlite(join(this.dataDir, 'slipway.db'), { readonly: true, fileMustExist: true });
+    const pgClient = url ? new pg.Client({ connectionString: url }) : undefined;
+    await pgClient?.connect();
+    const read = async (): Promise<string | null> => (db
+      ? (db.prepare('SELECT phases FROM builds WHERE id = ?').get(buildId) as { phases: string | null } | undefined)?.phases
+      : (await pgClient!.query<{ phases: string | null }>('SELECT phases FROM builds WHERE id = $1', [buildId])).rows[0]?.phases) ?? null;
     try {
       let phases: Phase[] = [];
       for (let i = 0; i < 100; i++) {
-        const row = db.prepare('SELECT phases FROM builds WHERE id = ?').get(buildId) as { phases: string | null } | undefined;
-        phases = parsePhases(row?.phases ?? null);
+        phases = parsePhases(await read());
         if (phases.some((x) => until.test(x.name))) break;
         await sleep(100);
       }
       return phases;
     } finally {
-      db.close();
+      db?.close();
+      await pgClient?.end();
     }
   }
 
@@ -287,6 +291,7 @@ export class TestPlatform {
 
   async cleanup(): Promise<void> {
     await this.stop();
+    await this.pg?.stop();
     if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true }).catch(() => undefined);
   }
 }

@@ -3,7 +3,7 @@
 // At most `maxPerApp` drains per app (Heroku's limit, 5). Rows and live drains are changed together:
 // a drain runs exactly while its row exists (from `start`, `add` until `remove` or the app's deletion).
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../store/index.ts';
+import { isUniqueViolation, type Db } from '../../store/index.ts';
 import type { LogDrainsTable } from '../../store/schema.ts';
 import type { LogLine } from '../types.ts';
 import { isIP } from 'node:net';
@@ -101,7 +101,7 @@ export class Drains {
     try {
       await this.o.db.insertInto('log_drains').values({ ...row, url: this.o.urls.seal(row, url) }).execute();
     } catch (err) {
-      if (/UNIQUE/.test(String(err))) throw new DrainError(`Url has already been taken: this app already drains to ${redactDrainUrl(url)}.`);
+      if (isUniqueViolation(err)) throw new DrainError(`Url has already been taken: this app already drains to ${redactDrainUrl(url)}.`);
       throw err;
     }
     this.run(row);
