@@ -26,6 +26,7 @@ import { Sampler, type SamplerOptions } from './sampler.ts';
 import { findSize, sizeOrDefault } from '../runtime/sizes.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 
+type Actor = { id?: string; email: string };
 export { NoReleaseError, OneOffLimitError, type OneOffOptions } from './one-off.ts';
 
 export interface DynoManagerOptions {
@@ -61,6 +62,8 @@ export interface DynoManagerOptions {
   decodeConfig: (stored: string, release: { app_id: string; id: string }) => Record<string, string>;
   /** How a Host matches the custom domains (exact, then wildcard): the router's rule, passed in. */
   lookupHost: (domains: ReadonlyMap<string, string>, hostname: string) => string | undefined;
+  /** Told of formation changes (`previous`: the changed fields' old values) and one-off dynos started; must return at once (app webhooks). */
+  onChange?: { formation?(row: FormationRow, user: Actor, previous: Partial<FormationRow>): void; dyno?(appId: string, dyno: Dyno, user: string): void };
   logger?: Logger;
 }
 
@@ -100,6 +103,7 @@ export class DynoManager {
     this.oneOffs = new OneOffs({
       ...host, log, release: (id, releaseId) => this.currentRelease(id, releaseId),
       formationSize: (id, type) => this.formation.size(id, type), launch: (app, r, d, defer) => this.launch(app, r, d, defer),
+      started: (id, d, user) => o.onChange?.dyno?.(id, d, user),
     }, o.oneOffsPerAccount);
     this.sampler = new Sampler({
       logger: this.logger,
@@ -225,8 +229,8 @@ export class DynoManager {
   }
 
   /** `ps:scale` / `ps:type`: changes the formation (FormationError when refused), logs it, and reconciles. */
-  async scale(appId: string, appName: string, updates: FormationUpdate[], user: { email: string }): Promise<FormationRow[]> {
-    const changed = await this.formation.scale(appId, appName, updates);
+  async scale(appId: string, appName: string, updates: FormationUpdate[], user: Actor): Promise<FormationRow[]> {
+    const changed = await this.formation.scale(appId, appName, updates, (row, previous) => this.o.onChange?.formation?.(row, user, previous));
     const summary = changed.map((p) => `${p.type}@${p.quantity}:${findSize(p.size)!.display}`).join(' ');
     this.o.logs.emit(appId, 'app', 'api', `Scaled to ${summary} by user ${user.email}`);
     this.wake(appId);
