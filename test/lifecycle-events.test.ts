@@ -108,7 +108,7 @@ describe('app lifecycle: app.json on push, webhook events', () => {
     await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(work, 'kinds.key'), '-out', join(work, 'kinds.crt'), '-days', '2', '-subj', '/CN=www.kinds.example']);
     const keyPem = await readFile(join(work, 'kinds.key'), 'utf8');
     try {
-      const include = 'api:formation,api:dyno,api:app,api:domain,api:addon-attachment,api:release,api:sni-endpoint,api:collaborator';
+      const include = 'api:formation,api:dyno,api:app,api:domain,api:addon,api:addon-attachment,api:release,api:sni-endpoint,api:collaborator';
       const add = await heroku(['webhooks:add', '-a', 'lc-push', '-i', include, '-l', 'notify', '-u', `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`, '-s', 'kinds-secret']);
       assert.equal(add.code, 0, add.stderr);
       const me = (await p.request('GET', '/account')).body as { id: string; email: string };
@@ -121,15 +121,16 @@ describe('app lifecycle: app.json on push, webhook events', () => {
       assert.equal((await p.request('POST', '/apps/lc-push/domains', { hostname: 'www.kinds.example' })).status, 201);
       const sni = await p.request('POST', '/apps/lc-push/sni-endpoints', { certificate_chain: await readFile(join(work, 'kinds.crt'), 'utf8'), private_key: keyPem });
       assert.equal(sni.status, 201, JSON.stringify(sni.body));
-      // The app's Scheduler add-on attached a second time, under another name; a config change makes a release.
-      const scheduler = ((await p.request('GET', '/apps/lc-push/addons')).body as { name: string }[])[0]!;
-      const att = await p.request('POST', '/addon-attachments', { addon: { name: scheduler.name }, app: { name: 'lc-push' }, name: 'SHARED' });
+      // A second Scheduler add-on (no server to start), then attached again under another name; a config change makes a release.
+      const scheduler = await p.request('POST', '/apps/lc-push/addons', { plan: 'scheduler:standard' });
+      assert.equal(scheduler.status, 201, JSON.stringify(scheduler.body));
+      const att = await p.request('POST', '/addon-attachments', { addon: { name: scheduler.body.name }, app: { name: 'lc-push' }, name: 'SHARED' });
       assert.equal(att.status, 201, JSON.stringify(att.body));
       assert.equal((await p.request('PATCH', '/apps/lc-push/config-vars', { KIND: 'release' })).status, 200);
       assert.equal((await p.request('POST', '/accounts', { email: 'kinds@example.com', password: 'a long enough password' })).status, 201);
       assert.equal((await p.request('POST', '/apps/lc-push/collaborators', { user: 'kinds@example.com' })).status, 201);
       await until(async () => of('api:formation', 'update') && of('api:dyno', 'create') && of('api:app', 'update') && of('api:domain', 'create')
-        && of('api:sni-endpoint', 'create') && of('api:addon-attachment', 'create') && of('api:release', 'create') && of('api:collaborator', 'create'), 60, `every kind of event; got ${got.map((g) => g.payload.webhook_metadata.event.include).join(' ')}`);
+        && of('api:sni-endpoint', 'create') && of('api:addon', 'create') && got.filter((g) => g.payload.resource === 'addon-attachment').length >= 2 && of('api:release', 'create') && of('api:collaborator', 'create'), 60, `every kind of event; got ${got.map((g) => g.payload.webhook_metadata.event.include).join(' ')}`);
       assert.ok(got.every((g) => g.good), 'every delivery signed with the secret');
 
       // Each event's data is the resource as the API shows it, with the actor and the changed fields' old values.
@@ -152,9 +153,14 @@ describe('app lifecycle: app.json on push, webhook events', () => {
       const cert = of('api:sni-endpoint', 'create')!;
       assert.equal(cert.data.id, sni.body.id);
       assert.ok(!JSON.stringify(cert).includes('PRIVATE KEY'), 'never the private key');
-      const attached = of('api:addon-attachment', 'create')!;
-      assert.equal(attached.data.name, 'SHARED');
-      assert.equal(attached.data.addon.name, scheduler.name);
+      const addon = of('api:addon', 'create')!;
+      assert.equal(addon.data.id, scheduler.body.id);
+      assert.equal(addon.data.plan.name, 'scheduler:standard');
+      assert.equal(addon.data.state, 'provisioned');
+      assert.equal(addon.actor.email, me.email);
+      const attached = got.find((g) => g.payload.resource === 'addon-attachment' && g.payload.data.name === 'SHARED')!.payload;
+      assert.equal(attached.action, 'create');
+      assert.equal(attached.data.addon.name, scheduler.body.name);
       assert.equal(attached.data.app.name, 'lc-push');
       const release = of('api:release', 'create')!;
       assert.match(release.data.description, /^Set KIND config var/);
@@ -166,11 +172,13 @@ describe('app lifecycle: app.json on push, webhook events', () => {
       // Taken back: the destroy events.
       assert.equal((await p.request('DELETE', '/apps/lc-push/collaborators/kinds@example.com')).status, 200);
       assert.equal((await p.request('DELETE', `/addon-attachments/${att.body.id}`)).status, 200);
+      assert.equal((await p.request('DELETE', `/apps/lc-push/addons/${scheduler.body.name}`)).status, 200);
       assert.equal((await p.request('DELETE', '/apps/lc-push/domains/www.kinds.example')).status, 200);
       assert.equal((await p.request('DELETE', `/apps/lc-push/sni-endpoints/${sni.body.id}`)).status, 200);
-      await until(async () => of('api:addon-attachment', 'destroy') && of('api:domain', 'destroy') && of('api:sni-endpoint', 'destroy') && of('api:collaborator', 'destroy'), 60, 'the destroy events');
+      await until(async () => of('api:addon-attachment', 'destroy') && of('api:addon', 'destroy') && of('api:domain', 'destroy') && of('api:sni-endpoint', 'destroy') && of('api:collaborator', 'destroy'), 60, 'the destroy events');
       assert.equal(of('api:collaborator', 'destroy')!.data.user.email, 'kinds@example.com');
       assert.equal(of('api:domain', 'destroy')!.data.hostname, 'www.kinds.example');
+      assert.equal(of('api:addon', 'destroy')!.data.state, 'deprovisioned');
 
       // The official CLI: deliveries (newest first), one delivery with its event's payload, and the events.
       const deliveries = await heroku(['webhooks:deliveries', '-a', 'lc-push']);
