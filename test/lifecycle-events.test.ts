@@ -108,7 +108,7 @@ describe('app lifecycle: app.json on push, webhook events', () => {
     await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(work, 'kinds.key'), '-out', join(work, 'kinds.crt'), '-days', '2', '-subj', '/CN=www.kinds.example']);
     const keyPem = await readFile(join(work, 'kinds.key'), 'utf8');
     try {
-      const include = 'api:formation,api:dyno,api:app,api:domain,api:addon,api:addon-attachment,api:release,api:sni-endpoint,api:collaborator';
+      const include = 'api:formation,api:dyno,dyno,api:app,api:domain,api:addon,api:addon-attachment,api:release,api:sni-endpoint,api:collaborator';
       const add = await heroku(['webhooks:add', '-a', 'lc-push', '-i', include, '-l', 'notify', '-u', `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`, '-s', 'kinds-secret']);
       assert.equal(add.code, 0, add.stderr);
       const me = (await p.request('GET', '/account')).body as { id: string; email: string };
@@ -144,6 +144,15 @@ describe('app lifecycle: app.json on push, webhook events', () => {
       assert.equal(dyno.data.command, 'echo from a one-off');
       assert.match(dyno.data.name, /^run\.\d+$/);
       assert.equal(dyno.actor.email, me.email);
+      // Its state changes (`dyno`): updated while it runs, destroyed once it has completed.
+      const states = await until(async () => {
+        const mine = got.filter((g) => g.payload.resource === 'dyno' && g.payload.data.name === dyno.data.name).map((g) => g.payload);
+        return mine.some((e) => e.action === 'destroy') && mine;
+      }, 60, 'the one-off\'s dyno events');
+      const ended = states.find((e) => e.action === 'destroy')!;
+      assert.equal(ended.data.state, 'complete');
+      assert.equal(ended.data.command, 'echo from a one-off');
+      assert.match(ended.previous_data.state, /^(starting|up)$/);
       const app = of('api:app', 'update')!;
       assert.equal(app.data.maintenance, true);
       assert.deepEqual(app.previous_data, { maintenance: false });

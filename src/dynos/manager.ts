@@ -63,7 +63,10 @@ export interface DynoManagerOptions {
   /** How a Host matches the custom domains (exact, then wildcard): the router's rule, passed in. */
   lookupHost: (domains: ReadonlyMap<string, string>, hostname: string) => string | undefined;
   /** Told of formation changes (`previous`: the changed fields' old values) and one-off dynos started; must return at once (app webhooks). */
-  onChange?: { formation?(row: FormationRow, user: Actor, previous: Partial<FormationRow>): void; dyno?(appId: string, dyno: Dyno, user: string): void };
+  onChange?: {
+    formation?(row: FormationRow, user: Actor, previous: Partial<FormationRow>): void; dyno?(appId: string, dyno: Dyno, user: string): void;
+    state?(appId: string, dyno: Dyno, previous: string): void;
+  };
   logger?: Logger;
 }
 
@@ -387,7 +390,7 @@ export class DynoManager {
     }, {
       runtime: this.o.runtime, logs: this.o.logs, logger: this.logger, bootTimeoutMs: this.o.bootTimeoutMs, stopGraceMs: this.o.stopGraceMs,
       containerPrefix: this.o.containerPrefix, hangupIntervalMs: this.o.hangupIntervalMs,
-      onStateChange: () => { this.routes.changed(); this.preboot.check(app.id); },
+      onStateChange: (dy, previous) => { this.routes.changed(); this.preboot.check(app.id); if (previous) this.o.onChange?.state?.(app.id, dy, previous); },
       onExit: (dy, _code, requested) => this.exited(app, dy, requested),
     });
     const previous = app.dynos.get(d.name);

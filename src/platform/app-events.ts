@@ -52,7 +52,16 @@ export function appEvents(webhooks: Pick<Webhooks, 'publish'>, deps: () => AppEv
         return { data: s.formation(await ref(row.app_id), row, types[row.type] ?? ''), actor: await actorOf(u), previous_data: was };
       }),
     dyno: (appId: string, dyno: Parameters<typeof s.dyno>[1], startedBy: string) =>
-      publish(appId, 'api:dyno', 'create', async () => ({ data: s.dyno(await ref(appId), dyno), actor: await byEmail(startedBy) })),
+      publish(appId, 'api:dyno', 'create', async () => {
+        const shown = s.dyno({ id: appId, name: '' }, dyno); // as it is now: the dyno changes on
+        return { data: { ...shown, app: await ref(appId) }, actor: await byEmail(startedBy) };
+      }),
+    // Heroku's `dyno` events: `update` while a dyno starts, runs or stops; `destroy` once it has ended.
+    state: (appId: string, dyno: Parameters<typeof s.dyno>[1], previous: string) =>
+      publish(appId, 'dyno', ['crashed', 'down', 'complete'].includes(dyno.state) ? 'destroy' : 'update', async () => {
+        const shown = s.dyno({ id: appId, name: '' }, dyno);
+        return { data: { ...shown, app: await ref(appId) }, previous_data: { state: previous } };
+      }),
     addon: (action: Action, row: Parameters<ReturnType<typeof addonViews>['addon']>[0], u: Actor, previous?: object) =>
       publish(row.app_id, 'api:addon', action, async () => ({
         data: { ...await addonView().addon(row), ...(action === 'destroy' ? { state: 'deprovisioned' } : {}) }, actor: u,

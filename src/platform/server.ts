@@ -127,7 +127,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs, cycleMs: config.cycleMs,
     cycleJitterMs: config.cycleJitterMs, idleAfterMs: config.idleAfterMs, hangupIntervalMs: config.hangupIntervalMs, metricsIntervalMs: config.metricsIntervalMs,
     containerPrefix, decodeConfig: (stored, release) => cipher.decryptMap(stored, aad.releaseConfig(release)), lookupHost, logger: log,
-    oneOffsPerAccount: config.oneOffsPerAccount, onChange: { formation: events.formation, dyno: events.dyno },
+    oneOffsPerAccount: config.oneOffsPerAccount, onChange: { formation: events.formation, dyno: events.dyno, state: events.state },
   });
   // Before any dyno launches: slug unpacks a killed platform left half-done.
   const swept = await sweepUnpackLeftovers(join(config.dataDir, 'slugs'));
