@@ -1,12 +1,15 @@
 // An app's whole life on one platform: an App Setup from a tarball served on loopback with a full
 // app.json (generated secret, add-on, postdeploy output kept) and one with a bad app.json (refused naming
 // the field, nothing left behind); a three-stage pipeline made and promoted twice with the official heroku
-// CLI, each app serving the same slug with its own config through the router; and a sync webhook added
+// CLI, each app serving the same slug with its own config through the router; a sync webhook added
 // with the official CLI whose receiver (a real local HTTP server checking the HMAC) refuses the first
-// delivery and accepts the retry.
+// delivery and accepts the retry; Scheduler runs on a test clock; review apps switched on and off with the
+// official CLI, made by a branch push, redeployed, destroyed with their branch, and destroyed when stale
+// (pr-predestroy first); a promoted slug outliving the app it was built on. Webhook event kinds and a
+// push's app.json: lifecycle-events.test.ts.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -15,23 +18,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import Sqlite from 'better-sqlite3';
 import { appFiles } from './helpers/apps.ts';
 import { makeRepo, TestPlatform } from './helpers/platform.ts';
+import { until } from './helpers/wait.ts';
 
 const run = promisify(execFile);
 const HEROKU_VERSION = '11.10.0';
 const CACHE = process.env.SLIPWAY_HEROKU_CLI_CACHE ?? `/var/cache/slipway/heroku-cli-${HEROKU_VERSION}`;
 const HEROKU = join(CACHE, 'node_modules', '.bin', 'heroku');
-
-const until = async <T>(what: () => Promise<T | undefined | false>, seconds: number, why: string): Promise<T> => {
-  const end = Date.now() + seconds * 1000;
-  for (;;) {
-    const v = await what();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${why}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-};
 
 describe('app lifecycle: app.json, App Setups, pipelines, webhooks', () => {
   const p = new TestPlatform();
@@ -89,7 +84,8 @@ describe('app lifecycle: app.json, App Setups, pipelines, webhooks', () => {
     filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
     // Loopback receivers and tarballs: allowed as an operator would allow them (loopback only). Retries a second apart;
     // a Scheduler minute lasts 2 s (the test clock).
-    await p.start({ SLIPWAY_ALLOW_PRIVATE_TARGETS: '127.0.0.0/8', SLIPWAY_WEBHOOK_RETRY_BASE: '1', SLIPWAY_SCHEDULER_MINUTE: '2' });
+    // Review apps are checked for staleness every second (stale after the default 5 days without a push).
+    await p.start({ SLIPWAY_ALLOW_PRIVATE_TARGETS: '127.0.0.0/8', SLIPWAY_WEBHOOK_RETRY_BASE: '1', SLIPWAY_SCHEDULER_MINUTE: '2', SLIPWAY_REVIEW_APP_SWEEP: '1' });
   });
   after(async () => {
     files?.close();
@@ -130,8 +126,10 @@ describe('app lifecycle: app.json, App Setups, pipelines, webhooks', () => {
     assert.equal((await p.request('GET', '/apps/lc-bad')).status, 404, 'the failed setup left no app behind');
 
     const missing = await tarball('missing', { ...appFiles('never-built'), 'app.json': JSON.stringify({ env: { API_KEY: { required: true } }, addons: ['heroku-redis'] }) });
-    const refused = await setup({ app: { name: 'lc-missing' }, source_blob: { url: missing } });
-    assert.match(refused.failure_message, /app\.json env API_KEY is required and has no value/);
+    // Through our CLI's apps:setup: it waits, and fails saying why.
+    const refused = await p.cli(['apps:setup', missing, 'lc-missing']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /app\.json env API_KEY is required and has no value/);
     assert.equal((await p.request('GET', '/apps/lc-missing')).status, 404);
     assert.equal((await p.request('GET', '/addons')).body.length, 1, 'no add-on was provisioned for the refused setups');
 
@@ -168,6 +166,9 @@ describe('app lifecycle: app.json, App Setups, pipelines, webhooks', () => {
       const added = await heroku(['pipelines:add', 'lcpipe', '-a', app!, '-s', stage!]);
       assert.equal(added.code, 0, added.stderr);
     }
+    const pipes = await heroku(['pipelines']);
+    assert.equal(pipes.code, 0, pipes.stderr);
+    assert.match(pipes.stdout, /lcpipe/);
     const info = await heroku(['pipelines:info', 'lcpipe']);
     assert.equal(info.code, 0, info.stderr);
     assert.match(info.stdout, /lc-dev\s+development/);
@@ -281,8 +282,19 @@ describe('app lifecycle: app.json, App Setups, pipelines, webhooks', () => {
     const off = await p.push(dir, 'rv-stg', { ref: 'HEAD:refs/heads/feature/login' });
     assert.equal(off.code, 0, off.output);
     assert.match(off.output, /Pushed to non-deploy branch feature\/login; nothing was built/, 'review apps are off: the branch is only stored');
-    const enabled = await p.cli(['reviewapps:enable', '-p', 'rvp']);
+    // The official CLI switches review apps on and off (and back on) and sets their settings.
+    const official = await heroku(['reviewapps:enable', '-p', 'rvp']);
+    assert.equal(official.code, 0, official.stderr);
+    assert.equal((await p.request('GET', `/pipelines/${pipe.id}/review-app-config`)).body.automatic_review_apps, true);
+    const disabled = await heroku(['reviewapps:disable', '-p', 'rvp']);
+    assert.equal(disabled.code, 0, disabled.stderr);
+    assert.equal((await p.request('GET', `/pipelines/${pipe.id}/review-app-config`)).status, 404, 'review apps are off');
+    const enabled = await heroku(['reviewapps:enable', '-p', 'rvp']);
     assert.equal(enabled.code, 0, enabled.stderr);
+    const autodestroy = await heroku(['reviewapps:enable', '-p', 'rvp', '--autodestroy']);
+    assert.equal(autodestroy.code, 0, autodestroy.stderr);
+    assert.match(autodestroy.stdout, /Enabling auto destroy/);
+    assert.equal((await p.request('GET', `/pipelines/${pipe.id}/review-app-config`)).body.destroy_stale_apps, true);
 
     await makeRepo(dir, { 'notes.txt': 'a change\n' }, 'second');
     const created = await p.push(dir, 'rv-stg', { ref: 'HEAD:refs/heads/feature/login' });
@@ -306,58 +318,66 @@ describe('app lifecycle: app.json, App Setups, pipelines, webhooks', () => {
     assert.match(gone.output, /predestroy ran on predestroy\.\d+/);
     assert.match(gone.output, /Destroyed review app rvp-feature-login/);
     assert.equal((await p.request('GET', '/apps/rvp-feature-login')).status, 404);
+
+    // A review app without a push for longer than the stale period (5 days) is destroyed, pr-predestroy
+    // first. The test moves its last push back in the store (the clock), and the platform's own sweep
+    // (every second here) decides: 4 days old it stays, 6 days old it goes.
+    const old = await p.push(dir, 'rv-stg', { ref: 'HEAD:refs/heads/old-idea' });
+    assert.equal(old.code, 0, old.output);
+    await p.waitFor('rvp-old-idea', 'review-v2');
+    const age = (days: number) => {
+      const db = new Sqlite(join(p.dataDir, 'slipway.db'), { fileMustExist: true, timeout: 10_000 });
+      try {
+        db.prepare('UPDATE review_apps SET last_push_at = ? WHERE branch = ?').run(new Date(Date.now() - days * 86_400_000).toISOString(), 'old-idea');
+      } finally {
+        db.close();
+      }
+    };
+    age(4);
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.equal((await p.request('GET', '/apps/rvp-old-idea')).status, 200, 'four days without a push: not stale yet');
+    assert.doesNotMatch(p.output, /destroying a stale review app/);
+    age(6);
+    await until(async () => (await p.request('GET', '/apps/rvp-old-idea')).status === 404, 120, 'the stale review app to be destroyed');
+    assert.match(p.output, /destroying a stale review app/);
+    assert.match(p.output, /pr-predestroy exited with 0:[\s\S]*predestroy ran on predestroy\.\d+/, 'pr-predestroy ran before the app went');
+    const left = (await p.request('GET', `/pipelines/${pipe.id}/pipeline-couplings`)).body as { app: { name: string } }[];
+    assert.ok(!left.some((c) => c.app.name === 'rvp-old-idea'), 'its coupling went with it');
   });
 
-  test("a push's first deploy applies app.json (env, add-ons, postdeploy); a bad app.json fails the push naming the field", async () => {
-    assert.equal((await p.request('POST', '/apps', { name: 'lc-push' })).status, 201);
-    const appJson = JSON.stringify({
-      env: { GREETING: 'hello from a push', SECRET_TOKEN: { generator: 'secret' } },
-      addons: ['scheduler:standard'],
-      scripts: { postdeploy: 'echo "first push postdeploy says $GREETING"' },
-    });
-    const dir = join(work, 'lc-push');
-    await makeRepo(dir, { ...appFiles('pushed-with-app-json'), 'app.json': appJson });
-    const first = await p.push(dir, 'lc-push');
-    assert.equal(first.code, 0, first.output);
-    assert.match(first.output, /app\.json: provisioning scheduler:standard/);
-    assert.match(first.output, /app\.json: setting GREETING, SECRET_TOKEN/);
-    await p.waitFor('lc-push', 'pushed-with-app-json');
-    assert.equal((await p.route('lc-push', '/env/GREETING')).body, 'hello from a push');
-    assert.match((await p.route('lc-push', '/env/SECRET_TOKEN')).body, /^[0-9a-f]{64}$/);
-    await p.waitForLog('lc-push', /first push postdeploy says hello from a push/);
-    await p.waitForLog('lc-push', /scripts\.postdeploy exited with status 0/);
+  test('a promoted slug outlives its source app: the target restarts, scales, rolls back and downloads it', async () => {
+    const releases = async () => (await p.request('GET', '/apps/lc-prod/releases')).body as { id: string; version: number; slug: { id: string } | null }[];
+    const promoted = (await releases()).at(-1)!;
+    assert.ok(promoted.slug);
+    const before = (await p.request('GET', `/apps/lc-prod/slugs/${promoted.slug.id}`)).body;
+    assert.equal((await p.request('DELETE', '/apps/lc-dev')).status, 200, 'the app the slug was built on is destroyed');
+    assert.equal((await p.request('GET', '/apps/lc-dev')).status, 404);
 
-    // A build webhook hears the next push's build end.
-    const builds: string[] = [];
-    const receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => { builds.push(body); res.end(); });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    try {
-      const hook = await p.request('POST', '/apps/lc-push/webhooks', { include: ['api:build'], level: 'notify', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/` });
-      assert.equal(hook.status, 201);
-      assert.match(hook.headers.get('heroku-webhook-secret') ?? '', /^[0-9a-f]{40}$/, 'a generated secret, shown once');
-      await makeRepo(dir, { 'app.json': appJson.replace('hello from a push', 'changed') }, 'later');
-      const later = await p.push(dir, 'lc-push');
-      assert.equal(later.code, 0, later.output);
-      assert.doesNotMatch(later.output, /app\.json: setting/, 'only the first deploy applies app.json');
-      await until(async () => builds.length > 0, 30, 'the api:build delivery');
-      const payload = JSON.parse(builds[0]!);
-      assert.equal(payload.resource, 'build');
-      assert.equal(payload.data.status, 'succeeded');
-      assert.equal(payload.webhook_metadata.event.include, 'api:build');
-    } finally {
-      receiver.close();
-    }
+    // The slug downloads, whole (its checksum).
+    const slug = await p.request('GET', `/apps/lc-prod/slugs/${promoted.slug.id}`);
+    assert.equal(slug.status, 200, JSON.stringify(slug.body));
+    assert.equal(slug.body.checksum, before.checksum);
+    const blob = await fetch(slug.body.blob.url);
+    assert.equal(blob.status, 200);
+    const bytes = Buffer.from(await blob.arrayBuffer());
+    assert.equal(`SHA256:${createHash('sha256').update(bytes).digest('hex')}`, slug.body.checksum);
 
-    assert.equal((await p.request('POST', '/apps', { name: 'lc-pushbad' })).status, 201);
-    const bad = join(work, 'lc-pushbad');
-    await makeRepo(bad, { ...appFiles('never'), 'app.json': '{"env": {"A": {"required": "yes"}}}' });
-    const refused = await p.push(bad, 'lc-pushbad');
-    assert.notEqual(refused.code, 0);
-    assert.match(refused.output, /app\.json env\.A\.required must be a boolean/);
-    assert.equal((await p.request('GET', '/apps/lc-pushbad/releases')).body.length, 0, 'nothing released');
+    // Restarted and scaled: new dynos boot from it.
+    const dynoIds = async () => ((await p.request('GET', '/apps/lc-prod/dynos')).body as { id: string; type: string; state: string }[]).filter((d) => d.type === 'web');
+    const first = await dynoIds();
+    assert.equal((await p.request('DELETE', '/apps/lc-prod/dynos')).status, 200);
+    await until(async () => { const now = await dynoIds(); return now.some((d) => d.state === 'up' && !first.some((f) => f.id === d.id)); }, 90, 'a restarted web dyno up');
+    assert.equal((await p.request('PATCH', '/apps/lc-prod/formation', { updates: [{ type: 'web', quantity: 2 }] })).status, 200);
+    await until(async () => (await dynoIds()).filter((d) => d.state === 'up').length === 2, 90, 'two web dynos up');
+    assert.equal((await p.route('lc-prod', '/env/STAGE')).body, 'production');
+
+    // A config change, then a rollback to the promoted release: the same slug again.
+    assert.equal((await p.request('PATCH', '/apps/lc-prod/config-vars', { STAGE: 'changed' })).status, 200);
+    await until(async () => (await p.route('lc-prod', '/env/STAGE', { fresh: true })).body === 'changed', 90, 'the config change live');
+    const rolled = await p.request('POST', '/apps/lc-prod/releases', { release: promoted.id });
+    assert.equal(rolled.status, 201, JSON.stringify(rolled.body));
+    assert.equal(rolled.body.slug.id, promoted.slug.id);
+    await until(async () => (await p.route('lc-prod', '/env/STAGE', { fresh: true })).body === 'production', 90, 'the rollback live');
+    await p.request('PATCH', '/apps/lc-prod/formation', { updates: [{ type: 'web', quantity: 1 }] });
   });
 });

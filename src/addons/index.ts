@@ -39,6 +39,7 @@ export type AddonRow = AddonsTable;
 export type AttachmentRow = AddonAttachmentsTable;
 type User = { id: string; email: string };
 type App = { id: string; name: string };
+type Action = 'create' | 'update' | 'destroy';
 
 /** What the add-on manager needs of the releases module. */
 export interface ReleasesApi {
@@ -62,6 +63,8 @@ export interface AddonsOptions {
   logger?: Logger;
   /** Encrypts the rows' `config` and `resource` (credentials) at rest, each bound to its add-on. */
   sealer: Sealer;
+  /** Told of add-ons and attachments made, changed and removed; must return at once (app webhooks). */
+  onChange?: { addon?(action: Action, row: AddonRow, user: User, previous?: Partial<AddonRow>): void; attachment?(action: Action, row: AttachmentRow, user: User): void };
 }
 
 export class Addons {
@@ -278,6 +281,7 @@ export class Addons {
       if (isUniqueViolation(err)) throw new AddonError(409, 'conflict', `Another add-on was attached to ${o.app.name} as ${attachment} at the same moment; nothing was created, try again.`);
       throw err;
     }
+    this.o.onChange?.addon?.('create', row, o.user);
     return row;
   }
 
@@ -293,7 +297,7 @@ export class Addons {
     return this.o.releases.setConfig(att.app_id, user, vars, {
       description: `Detach ${att.name} (@ref:${addon.name})`,
       apply: async (trx) => void (await trx.deleteFrom('addon_attachments').where('id', '=', att.id).execute()),
-    });
+    }).then((r) => { this.o.onChange?.attachment?.('destroy', att, user); return r; });
   }
 
   /** Detaches everywhere (a release per attachment), then removes the add-on and its data. */
@@ -307,6 +311,7 @@ export class Addons {
     await this.o.db.updateTable('addons').set({ state: 'deprovisioning', updated_at: now() }).where('id', '=', addon.id).execute();
     await this.provider(addon).deprovision(this.resource(addon));
     await this.o.db.deleteFrom('addons').where('id', '=', addon.id).execute();
+    this.o.onChange?.addon?.('destroy', { ...addon, state: 'deprovisioning' }, user);
   }
 
   /** An app is being destroyed: its add-ons go (detached from other apps first), its foreign attachments too. */
@@ -328,6 +333,7 @@ export class Addons {
     const updated = { ...addon, plan: plan.name, resource: JSON.stringify(made.state), config: JSON.stringify(made.config), updated_at: now() };
     await this.o.db.updateTable('addons').set({ plan: updated.plan, resource: this.seal(addon, 'resource', updated.resource), config: this.seal(addon, 'config', updated.config), updated_at: updated.updated_at }).where('id', '=', addon.id).execute();
     await this.publish(updated, user, `Upgrade @ref:${addon.name} to ${service.name}:${plan.name}`);
+    this.o.onChange?.addon?.('update', updated, user, { plan: addon.plan });
     return updated;
   }
 
@@ -402,14 +408,9 @@ export class Addons {
       await trx.insertInto('addon_attachments').values(row).execute();
     };
     // An add-on without config vars (Scheduler) changes no config, so no release: its rows alone are written.
-    if (Object.keys(JSON.parse(addon.config)).length === 0) {
-      await this.o.db.transaction().execute(write);
-      return row;
-    }
-    await this.o.releases.setConfig(app.id, user, attachmentVars(name, JSON.parse(addon.config)), {
-      description: `Attach ${name} (@ref:${addon.name})`,
-      apply: write,
-    });
+    if (Object.keys(JSON.parse(addon.config)).length === 0) await this.o.db.transaction().execute(write);
+    else await this.o.releases.setConfig(app.id, user, attachmentVars(name, JSON.parse(addon.config)), { description: `Attach ${name} (@ref:${addon.name})`, apply: write });
+    this.o.onChange?.attachment?.('create', row, user);
     return row;
   }
 

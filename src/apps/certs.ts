@@ -22,6 +22,8 @@ export interface SniEndpointsOptions {
   table: { set(cert: { name: string; pem: string; hostnames: string[] }): void; delete(name: string): void };
   /** Throws, naming the problem, unless `chain` is PEM certificates and `key` the first one's key. */
   check: (chain: string, key: string) => unknown;
+  /** Told of each endpoint added, renewed or removed; must return at once (app webhooks). */
+  onChange?: (action: 'create' | 'update' | 'destroy', endpoint: SniEndpointRow) => void;
 }
 
 export class SniEndpoints {
@@ -70,6 +72,7 @@ export class SniEndpoints {
     const row: SniEndpointRow = { id: randomUUID(), app_id: a.id, name, certificate_chain: chain, private_key: key, created_at: t, updated_at: t };
     await this.o.db.insertInto('sni_endpoints').values({ ...row, private_key: this.seal(row, key) }).execute();
     await this.publish(a.id);
+    this.o.onChange?.('create', row);
     return row;
   }
 
@@ -79,12 +82,14 @@ export class SniEndpoints {
     const row = { ...e, certificate_chain: chain, private_key: key, updated_at: now() };
     await this.o.db.updateTable('sni_endpoints').set({ certificate_chain: chain, private_key: this.seal(e, key), updated_at: row.updated_at }).where('id', '=', e.id).execute();
     await this.publish(e.app_id);
+    this.o.onChange?.('update', row);
     return row;
   }
 
   async remove(e: SniEndpointRow): Promise<void> {
     await this.o.db.deleteFrom('sni_endpoints').where('id', '=', e.id).execute();
     this.o.table.delete(e.name);
+    this.o.onChange?.('destroy', e);
   }
 
   /** Puts the app's endpoints (every app's when none is named), with the domains now attached to each, into the router's table. */

@@ -17,7 +17,8 @@ export interface Collaborator {
 }
 
 export class Collaborators {
-  constructor(private readonly o: { db: Db; maxPerAccount?: number }) {}
+  /** `onChange`: told of each collaborator added or removed; must return at once (app webhooks). */
+  constructor(private readonly o: { db: Db; maxPerAccount?: number; onChange?: (action: 'create' | 'destroy', app: AppRow, c: Collaborator) => void }) {}
 
   /**
    * Everyone who reaches the app, as Heroku lists them: a personal app's owner (role `owner`) and its
@@ -61,7 +62,9 @@ export class Collaborators {
       if (isUniqueViolation(err)) throw invalid(`${user.email} is already a collaborator on ${app.name}.`);
       throw err;
     }
-    return this.find(app, user.id);
+    const c = await this.find(app, user.id);
+    this.o.onChange?.('create', app, c);
+    return c;
   }
 
   /** Removes an explicit collaborator (the owner and team members are not removed here). */
@@ -71,6 +74,7 @@ export class Collaborators {
       throw invalid(c.role === 'owner' ? `${c.user.email} owns ${app.name}; transfer the app first (apps:transfer).` : `${c.user.email} reaches ${app.name} as a member of its team; remove them from the team instead (members:remove).`);
     }
     await this.o.db.deleteFrom('collaborators').where('app_id', '=', app.id).where('account_id', '=', c.user.id).execute();
+    this.o.onChange?.('destroy', app, c);
     return c;
   }
 

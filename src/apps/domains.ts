@@ -39,6 +39,8 @@ export interface DomainsOptions {
   /** The router's Host table: an app's custom hostnames. */
   routes: { setDomains(appId: string, hostnames: string[]): void };
   certs: Pick<SniEndpoints, 'find' | 'publish'>;
+  /** Told of each domain added, re-pointed or removed; must return at once (app webhooks). */
+  onChange?: (action: 'create' | 'update' | 'destroy', app: App, row: DomainRow, previous?: Partial<DomainRow>) => void;
 }
 
 export class Domains {
@@ -77,6 +79,7 @@ export class Domains {
     const row: DomainRow = { id: randomUUID(), app_id: a.id, hostname, cname: this.defaultHost(a), sni_endpoint_id: sniId, created_at: t, updated_at: t };
     await this.o.db.insertInto('domains').values(row).execute();
     await this.publish(a);
+    this.o.onChange?.('create', a, row);
     return row;
   }
 
@@ -87,6 +90,7 @@ export class Domains {
     const updated = { ...row, sni_endpoint_id: sniId, updated_at: now() };
     await this.o.db.updateTable('domains').set({ sni_endpoint_id: sniId, updated_at: updated.updated_at }).where('id', '=', row.id).execute();
     await this.publish(a);
+    this.o.onChange?.('update', a, updated, { sni_endpoint_id: row.sni_endpoint_id });
     return updated;
   }
 
@@ -95,6 +99,7 @@ export class Domains {
     const row = await this.find(a, key);
     await this.o.db.deleteFrom('domains').where('id', '=', row.id).execute();
     await this.publish(a);
+    this.o.onChange?.('destroy', a, row);
     return row;
   }
 

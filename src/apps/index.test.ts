@@ -5,8 +5,9 @@ import { after, describe, test } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { PlatformError } from '../errors.ts';
 import { ConfigCipher } from '../releases/index.ts';
+import { SlugRecords } from '../build/records.ts';
 import { TestStores } from '../store/test-helpers.ts';
-import { Apps, Domains, SniEndpoints } from './index.ts';
+import { Apps, type AppsOptions, Domains, SniEndpoints } from './index.ts';
 
 // Each test on both dialects: SQLite, and a real PostgreSQL (one throwaway cluster for the file).
 const stores = new TestStores();
@@ -16,7 +17,7 @@ for (const dialect of stores.dialects) {
   describe(dialect, { skip: stores.skip(dialect) }, () => {
     const OWNER = { id: 'acc-1', email: 'dev@example.com' };
 
-    async function setup(o: { maxPerAccount?: number } = {}) {
+    async function setup(o: { maxPerAccount?: number; onChange?: AppsOptions['onChange'] } = {}) {
       const store = await stores.open(dialect);
       const t = new Date().toISOString();
       await store.db.insertInto('accounts').values({ id: OWNER.id, email: OWNER.email, api_key_hash: 'h', created_at: t, updated_at: t }).execute();
@@ -133,6 +134,40 @@ for (const dialect of stores.dialects) {
       await assert.rejects(domains.setSniEndpoint(a, 'secure.example.com', 'no-such-cert'), refusal(/Couldn't find SNI endpoint no-such-cert/, 404));
       await certs.remove(e);
       assert.equal(served.at(-1), `-${e.name}`);
+      await store.close();
+    });
+
+    test("destroy: a slug another app's release uses outlives its app (handed to the first app that released it); the rest go with it", async () => {
+      const { apps, store } = await setup();
+      const src = await apps.create(OWNER, { name: 'built-here' });
+      const first = await apps.create(OWNER, { name: 'promoted-first' });
+      const later = await apps.create(OWNER, { name: 'promoted-later' });
+      const t = new Date().toISOString();
+      const slug = (id: string) => ({ id, app_id: src.id, blob: 'b'.repeat(64), size: 1, process_types: '{}', commit: null, commit_description: null, stack: 'slipway-12', buildpack_provided_description: null, created_at: t });
+      await store.db.insertInto('slugs').values([slug('s-shared'), slug('s-own')]).execute();
+      const release = (app: string, v: number, slugId: string, at: string) => ({ id: `${app}-v${v}`, app_id: app, version: v, slug_id: slugId, config: '{}', description: 'x', status: 'succeeded' as const, user_id: OWNER.id, formation: null, created_at: at, updated_at: at });
+      await store.db.insertInto('releases').values([
+        release(src.id, 1, 's-shared', t), release(src.id, 2, 's-own', t),
+        release(first.id, 1, 's-shared', '2026-01-01T00:00:00.000Z'), release(later.id, 1, 's-shared', '2026-01-02T00:00:00.000Z'),
+      ]).execute();
+      const records = new SlugRecords({ db: store.db, stack: 'slipway-12', blobs: { has: () => true } });
+      assert.equal((await records.find(later.id, 's-shared')).id, 's-shared', 'a slug its release uses is the app\'s to read');
+      await assert.rejects(records.find(later.id, 's-own'), /Couldn't find that slug/, 'not one it does not use');
+      await apps.destroy(src, OWNER);
+      const left = await store.db.selectFrom('slugs').select(['id', 'app_id']).execute();
+      assert.deepEqual(left, [{ id: 's-shared', app_id: first.id }]);
+      assert.equal((await records.find(later.id, 's-shared')).app_id, first.id);
+      await store.close();
+    });
+
+    test('update tells of a rename or a maintenance change, with the old values; nothing when nothing changed', async () => {
+      const changes: unknown[] = [];
+      const { apps, store } = await setup({ onChange: (action, app, user, previous) => changes.push([action, app.name, app.maintenance, user?.email, previous]) });
+      const a = await apps.create(OWNER, { name: 'told' });
+      const renamed = await apps.update(a, { name: 'told-again', user: OWNER });
+      await apps.update(renamed, { maintenance: true });
+      await apps.update({ ...renamed, maintenance: 1 }, { maintenance: true });
+      assert.deepEqual(changes, [['update', 'told-again', 0, OWNER.email, { name: 'told' }], ['update', 'told-again', 1, undefined, { maintenance: 0 }]]);
       await store.close();
     });
   });

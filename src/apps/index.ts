@@ -42,6 +42,8 @@ export interface AppsOptions {
   /** How many apps one account may own (SLIPWAY_APPS_PER_ACCOUNT; default APPS_PER_ACCOUNT). */
   maxPerAccount?: number;
   random?: () => number;
+  /** Told of each rename or maintenance change (`previous`: the changed fields' old values); must return at once (app webhooks). */
+  onChange?: (action: 'update', app: AppRow, user: User | undefined, previous: Partial<AppRow>) => void;
 }
 
 /** Heroku's default for an account: 100 apps. */
@@ -131,7 +133,7 @@ export class Apps {
   }
 
   /** Renames the app and/or turns maintenance mode on or off. */
-  async update(a: AppRow, o: { name?: string; maintenance?: boolean }): Promise<AppRow> {
+  async update(a: AppRow, o: { name?: string; maintenance?: boolean; user?: User }): Promise<AppRow> {
     const next = { ...a };
     if (o.maintenance !== undefined) next.maintenance = o.maintenance ? 1 : 0;
     const rename = o.name !== undefined && o.name !== a.name;
@@ -146,6 +148,8 @@ export class Apps {
     await this.o.db.updateTable('apps').set({ name: next.name, maintenance: next.maintenance, updated_at: next.updated_at }).where('id', '=', a.id).execute();
     if (rename) this.o.dynos.renamed(a.id, next.name);
     this.o.dynos.setMaintenance(a.id, next.maintenance === 1);
+    const previous = Object.fromEntries((['name', 'maintenance'] as const).filter((k) => a[k] !== next[k]).map((k) => [k, a[k]]));
+    if (Object.keys(previous).length > 0) this.o.onChange?.('update', next, o.user, previous);
     return next;
   }
 
@@ -153,7 +157,14 @@ export class Apps {
   async destroy(a: AppRow, user: User): Promise<void> {
     await this.o.addons.destroyForApp(a.id, user);
     await this.o.dynos.untrack(a.id);
-    await this.o.db.deleteFrom('apps').where('id', '=', a.id).execute();
+    await this.o.db.transaction().execute(async (trx) => {
+      // A slug another app's release uses (a promotion releases the very slug) outlives this app: it passes
+      // to the first app that released it, so that app still restarts, scales, rolls back and downloads it.
+      const used = await trx.selectFrom('releases').innerJoin('slugs', 'slugs.id', 'releases.slug_id').select(['slugs.id', 'releases.app_id'])
+        .where('slugs.app_id', '=', a.id).where('releases.app_id', '!=', a.id).orderBy('releases.created_at', 'desc').execute();
+      for (const [slugId, appId] of new Map(used.map((u) => [u.id, u.app_id]))) await trx.updateTable('slugs').set({ app_id: appId }).where('id', '=', slugId).execute();
+      await trx.deleteFrom('apps').where('id', '=', a.id).execute();
+    });
     await this.o.repos.remove(a.id);
     this.o.forget(a.id);
     await this.o.releaseTenant?.(a.id);

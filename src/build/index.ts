@@ -57,6 +57,8 @@ export interface BuilderOptions {
   configVars: (appId: string) => Promise<Record<string, string>>;
   /** The app's URL, printed after `Released vN`. */
   webUrl: (appName: string) => string;
+  /** Told of each build recorded (`create`) and ended (`update`); must return at once (app webhooks). */
+  onChange?: (action: 'create' | 'update', build: BuildsTable, previous?: Partial<BuildsTable>) => void;
   logger?: Logger;
 }
 
@@ -174,6 +176,7 @@ export class Builder {
       });
       Object.assign(build, { status: 'succeeded', slug_id: slug.id, release_id: release.id, updated_at: now(), phases: JSON.stringify(ph) });
       await db.updateTable('builds').set(build).where('id', '=', build.id).execute();
+      this.o.onChange?.('update', { ...build }, { status: 'pending' });
       out(`       Released v${release.version}\n       ${this.o.webUrl(req.app.name)} deployed to Slipway\n\n`);
       logs.emit(req.app.id, 'app', 'api', 'Build succeeded');
       return { build, release };
@@ -184,6 +187,7 @@ export class Builder {
       out(`\n${message.split('\n').map((l) => ` !     ${l}`).join('\n')}\n\n !     Push failed\n`);
       Object.assign(build, { status: 'failed', updated_at: now(), phases: JSON.stringify(ph) });
       await db.updateTable('builds').set(build).where('id', '=', build.id).execute();
+      this.o.onChange?.('update', { ...build }, { status: 'pending' });
       logs.emit(req.app.id, 'app', 'api', `Build failed -- check your build output: builds:info ${build.id}`);
       return { build };
     } finally {
@@ -204,8 +208,10 @@ export class Builder {
       slug_id: null, release_id: null, stack: this.o.runtime.stack, buildpacks: null, phases: null,
       source_blob: req.sourceBlob ? JSON.stringify(req.sourceBlob) : null, created_at: t, updated_at: t,
     };
-    return this.o.db.insertInto('builds').values(build).onConflict((oc) => oc.column('id').doUpdateSet({ status: 'pending', updated_at: t }))
+    const row = await this.o.db.insertInto('builds').values(build).onConflict((oc) => oc.column('id').doUpdateSet({ status: 'pending', updated_at: t }))
       .returningAll().executeTakeFirstOrThrow();
+    if (row.created_at === t) this.o.onChange?.('create', row);
+    return row;
   }
 
   /** Stores the phases of a build's deploy (the deploy path adds those after the release). */

@@ -46,8 +46,12 @@ export class SlugRecords {
     return slug;
   }
 
+  /** A slug of the app: one it made, or one a release of it uses (a promotion releases another app's very slug). */
   async find(appId: string, id: string): Promise<SlugRow> {
-    const s = await this.o.db.selectFrom('slugs').selectAll().where('app_id', '=', appId).where('id', '=', id).executeTakeFirst();
+    const s = await this.o.db.selectFrom('slugs').selectAll().where('id', '=', id).where((eb) => eb.or([
+      eb('app_id', '=', appId),
+      eb.exists(eb.selectFrom('releases').select('releases.id').where('releases.app_id', '=', appId).whereRef('releases.slug_id', '=', 'slugs.id')),
+    ])).executeTakeFirst();
     if (!s) throw notFound('slug', "Couldn't find that slug.");
     return s;
   }

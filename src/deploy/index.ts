@@ -26,8 +26,6 @@ export interface DeployerOptions {
   settled: (releaseId: string) => Promise<'succeeded' | 'failed'>;
   /** The app's live log lines, from which the phases after the release are read (live-phases.ts). */
   subscribeLines?: SubscribeLines;
-  /** Told when a build has ended, succeeded or failed (app webhooks' `api:build`); must not throw. */
-  onBuildEnded?: (app: { id: string; name: string }, build: BuildsTable, user: User) => void;
   logger?: Logger;
 }
 
@@ -69,7 +67,6 @@ export class Deployer {
     const live = this.o.subscribeLines ? watchLivePhases(this.o.subscribeLines, app.id) : undefined;
     try {
       const result = await this.o.builder.build({ ...req, id, output: out, phases });
-      this.o.onBuildEnded?.(app, result.build, req.user);
       const made = phases.list.find((p) => p.name === 'release');
       if (live && made && result.build.status === 'succeeded') void this.recordLive(id, phases, live, made.start);
       else live?.cancel();

@@ -54,7 +54,7 @@ export interface DynoDeps {
   /** How long a web dyno is out of the router before its SIGTERM (default 200 ms). */
   routeOutMs?: number;
   /** Called on every state change (the router's data path follows `up` dynos). */
-  onStateChange?: (dyno: Dyno) => void;
+  onStateChange?: (dyno: Dyno, previous?: DynoState) => void;
   /** Called once when the process has exited and the container is gone. */
   onExit: (dyno: Dyno, status: number, requested: boolean) => void;
 }
@@ -238,9 +238,10 @@ export class Dyno {
   private setState(next: DynoState): void {
     if (next === this.state) return;
     this.log(`State changed from ${this.state} to ${next}`);
+    const previous = this.state;
     this.state = next;
     this.updatedAt = new Date();
-    this.deps.onStateChange?.(this);
+    this.deps.onStateChange?.(this, previous);
   }
 
   private log(message: string): void {

@@ -36,18 +36,26 @@ export class Formation {
 
   /**
    * Applies `ps:scale`/`ps:type` changes: all are checked before any is written, then written in one
-   * transaction. Returns the changed rows. Throws FormationError naming the problem.
+   * transaction. Returns the changed rows, each told to `changed` once written with its changed fields'
+   * old values. Throws FormationError naming the problem.
    */
-  async scale(appId: string, appName: string, updates: FormationUpdate[]): Promise<FormationRow[]> {
-    return this.db.transaction().execute(async (trx) => {
-      const rows = await trx.selectFrom('formation').selectAll().where('app_id', '=', appId).execute();
+  async scale(appId: string, appName: string, updates: FormationUpdate[], changed?: (row: FormationRow, previous: Partial<FormationRow>) => void): Promise<FormationRow[]> {
+    let rows: FormationRow[] = [];
+    const planned = await this.db.transaction().execute(async (trx) => {
+      rows = await trx.selectFrom('formation').selectAll().where('app_id', '=', appId).execute();
       const planned = updates.map((u, i) => planUpdate(rows, u, i, appName));
       const t = new Date().toISOString();
       for (const p of planned) {
+        p.updated_at = t;
         await trx.updateTable('formation').set({ quantity: p.quantity, size: p.size, updated_at: t }).where('id', '=', p.id).execute();
       }
       return planned;
     });
+    for (const p of planned) {
+      const was = rows.find((r) => r.id === p.id)!;
+      changed?.(p, Object.fromEntries((['quantity', 'size'] as const).filter((k) => was[k] !== p[k]).map((k) => [k, was[k]])));
+    }
+    return planned;
   }
 
   /**

@@ -27,6 +27,7 @@ import { Sampler, type SamplerOptions } from './sampler.ts';
 import { findSize, sizeOrDefault } from '../runtime/sizes.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 
+type Actor = { id?: string; email: string };
 export { NoReleaseError, OneOffLimitError, type OneOffOptions } from './one-off.ts';
 
 export interface DynoManagerOptions {
@@ -67,6 +68,11 @@ export interface DynoManagerOptions {
    * go to the leader through this; unset (one process), they act here even before start().
    */
   leader?: (notice: LeaderNotice) => void;
+  /** Told of formation changes (`previous`: the changed fields' old values) and one-off dynos started; must return at once (app webhooks). */
+  onChange?: {
+    formation?(row: FormationRow, user: Actor, previous: Partial<FormationRow>): void; dyno?(appId: string, dyno: Dyno, user: string): void;
+    state?(appId: string, dyno: Dyno, previous: string): void;
+  };
   logger?: Logger;
 }
 
@@ -109,6 +115,7 @@ export class DynoManager {
     this.oneOffs = new OneOffs({
       ...host, log, release: (id, releaseId) => this.currentRelease(id, releaseId), load: (id) => this.load(id),
       formationSize: (id, type) => this.formation.size(id, type), launch: (app, r, d, defer) => this.launch(app, r, d, defer),
+      started: (id, d, user) => o.onChange?.dyno?.(id, d, user),
     }, o.oneOffsPerAccount);
     this.sampler = new Sampler({
       logger: this.logger,
@@ -237,8 +244,8 @@ export class DynoManager {
   }
 
   /** `ps:scale` / `ps:type`: changes the formation (FormationError when refused), logs it, and reconciles. */
-  async scale(appId: string, appName: string, updates: FormationUpdate[], user: { email: string }): Promise<FormationRow[]> {
-    const changed = await this.formation.scale(appId, appName, updates);
+  async scale(appId: string, appName: string, updates: FormationUpdate[], user: Actor): Promise<FormationRow[]> {
+    const changed = await this.formation.scale(appId, appName, updates, (row, previous) => this.o.onChange?.formation?.(row, user, previous));
     const summary = changed.map((p) => `${p.type}@${p.quantity}:${findSize(p.size)!.display}`).join(' ');
     this.o.logs.emit(appId, 'app', 'api', `Scaled to ${summary} by user ${user.email}`);
     this.wake(appId);
@@ -397,7 +404,7 @@ export class DynoManager {
     }, {
       runtime: this.o.runtime, logs: this.o.logs, logger: this.logger, bootTimeoutMs: this.o.bootTimeoutMs, stopGraceMs: this.o.stopGraceMs,
       containerPrefix: this.o.containerPrefix, hangupIntervalMs: this.o.hangupIntervalMs,
-      onStateChange: () => { this.routes.changed(); this.preboot.check(app.id); },
+      onStateChange: (dy, previous) => { this.routes.changed(); this.preboot.check(app.id); if (previous) this.o.onChange?.state?.(app.id, dy, previous); },
       onExit: (dy, _code, requested) => this.exited(app, dy, requested),
     });
     const previous = app.dynos.get(d.name);

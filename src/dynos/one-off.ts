@@ -41,6 +41,8 @@ export interface OneOffHost {
   formationSize(appId: string, type: string): Promise<string | undefined>;
   launch(app: AppEntry, release: CurrentRelease, d: { name: string; type: string; command: string; oneOff: true; size?: string; startedBy: string; onOutput?: (line: string) => void }, deferStart: boolean): Promise<Dyno>;
   log(app: AppEntry, dyno: string, message: string): void;
+  /** A one-off dyno was started for `user` (app webhooks' `api:dyno`). */
+  started?(appId: string, dyno: Dyno, user: string): void;
 }
 
 export class OneOffs {
@@ -77,7 +79,9 @@ export class OneOffs {
     if (this.running(user) >= this.maxPerAccount) throw new OneOffLimitError(this.maxPerAccount);
     this.launching.set(user, (this.launching.get(user) ?? 0) + 1);
     try {
-      return await this.host.launch(app, withEnv, { name, type, command, oneOff: true, size: o.size, startedBy: user, onOutput: o.onOutput }, o.attach === true);
+      const dyno = await this.host.launch(app, withEnv, { name, type, command, oneOff: true, size: o.size, startedBy: user, onOutput: o.onOutput }, o.attach === true);
+      this.host.started?.(appId, dyno, user);
+      return dyno;
     } finally {
       const left = (this.launching.get(user) ?? 1) - 1;
       if (left > 0) this.launching.set(user, left);

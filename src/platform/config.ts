@@ -100,6 +100,8 @@ export interface PlatformConfig {
   schedulerMinuteMs: number;
   /** A review app without a push for this long is destroyed (SLIPWAY_REVIEW_APP_STALE_DAYS, 5; fractions allowed). */
   reviewAppStaleMs: number;
+  /** How often review apps are checked for staleness (SLIPWAY_REVIEW_APP_SWEEP, seconds; default a quarter of the stale period, 1 s to 1 hour). */
+  reviewAppSweepMs?: number;
   /** How long an app setup's postdeploy may run (SLIPWAY_POSTDEPLOY_TIMEOUT, 1 hour). */
   postdeployTimeoutMs: number;
   /** IPv4 CIDR dynos' and builds' /30s come from; and the prefix of the firewall chains for it. */
@@ -188,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     webhookAttempts: Math.max(1, Math.floor(num('SLIPWAY_WEBHOOK_ATTEMPTS', 10))),
     schedulerMinuteMs: Math.max(num('SLIPWAY_SCHEDULER_MINUTE', 60), 0.5) * 1000,
     reviewAppStaleMs: num('SLIPWAY_REVIEW_APP_STALE_DAYS', 5) * 86_400_000,
+    reviewAppSweepMs: env.SLIPWAY_REVIEW_APP_SWEEP ? Math.max(num('SLIPWAY_REVIEW_APP_SWEEP', 3600), 0.5) * 1000 : undefined,
     postdeployTimeoutMs: num('SLIPWAY_POSTDEPLOY_TIMEOUT', 3600) * 1000,
     dynoPool: env.SLIPWAY_DYNO_POOL || undefined,
     firewallPrefix: env.SLIPWAY_FIREWALL_PREFIX || undefined,

@@ -30,7 +30,7 @@ import { SshKeys } from '../accounts/keys.ts';
 import { PushHandler } from '../git/push.ts';
 import { Repos } from '../git/repos.ts';
 import { Drains, Logplex } from '../logs/index.ts';
-import { aad, ConfigCipher, Releases, type ReleaseRow } from '../releases/index.ts';
+import { aad, ConfigCipher, Releases } from '../releases/index.ts';
 import { migrateSecrets } from '../releases/secrets-migration.ts';
 import { Housekeeping } from '../releases/housekeeping.ts';
 import { OutputStore } from '../releases/output.ts';
@@ -54,7 +54,7 @@ import { Pipelines } from '../pipelines/index.ts';
 import { Webhooks } from '../webhooks/index.ts';
 import { Scheduler } from '../scheduler/index.ts';
 import { ReviewApps } from '../reviewapps/index.ts';
-import { build as buildShape, release as releaseShape } from '../api/serialize.ts';
+import { appEvents } from './app-events.ts';
 import { platformHealth } from './health.ts';
 import { diskUse, overHighWater } from '../health/index.ts';
 import { scheduleBackups } from './backup-command.ts';
@@ -125,13 +125,19 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const buildOutputs = new OutputStore(join(shared.output, 'builds'), { kind: 'builds', db, ttlMs: config.streamTtlMs, logger: log });
   // Dynos' memory and load per minute for the dashboard's charts (the store keeps 24 hours).
   const dynoMetrics = new DynoMetricsHistory({ db, onError: (message) => log.error({ component: 'dynos' }, message) });
+  // App webhooks: each component tells of its changes (`onChange`); subscribed receivers hear them (egress-guarded, signed, retried).
+  const webhooks = new Webhooks({
+    db, egress: config.allowPrivateTargets, sealer: cipher, retryBaseMs: config.webhookRetryBaseMs, maxAttempts: config.webhookAttempts, logger: log,
+  });
+  const events = appEvents(webhooks, () => ({ apps, accounts, teams, addons, sniEndpoints, dynos, publicUrl: config.publicUrl, domain: config.domain, routerPort: config.routerPort }));
   const dynos = new DynoManager({
     onSample: (...sample) => dynoMetrics.record(...sample),
     db, runtime, logs, blobs, dataDir: config.dataDir, domain: config.domain, bootTimeoutMs: config.bootTimeoutMs,
     stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs, cycleMs: config.cycleMs,
     cycleJitterMs: config.cycleJitterMs, idleAfterMs: config.idleAfterMs, hangupIntervalMs: config.hangupIntervalMs, metricsIntervalMs: config.metricsIntervalMs,
     containerPrefix, decodeConfig: (stored, release) => cipher.decryptMap(stored, aad.releaseConfig(release)), lookupHost, logger: log,
-    oneOffsPerAccount: config.oneOffsPerAccount, leader: config.databaseUrl ? (n) => void leader.notify(n).catch((err) => log.error({ err }, 'could not notify the leader')) : undefined,
+    oneOffsPerAccount: config.oneOffsPerAccount, onChange: { formation: events.formation, dyno: events.dyno, state: events.state },
+    leader: config.databaseUrl ? (n) => void leader.notify(n).catch((err) => log.error({ err }, 'could not notify the leader')) : undefined,
   });
   // Notices before the manager runs are covered by its start, which reads every app.
   leader.onNotice((n) => { if (dynos.running) void resyncApp(dynos, db, n).catch((err) => log.error({ err, app: n.app }, 'following a change made elsewhere failed')); });
@@ -139,29 +145,19 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const swept = await sweepUnpackLeftovers(join(config.dataDir, 'slugs'));
   if (swept > 0) say(`Removed ${swept} unfinished slug unpack${swept === 1 ? '' : 's'} left by a stopped platform.`);
   const housekeeping = new Housekeeping({ db, blobs, dataDir: config.dataDir, outputDir: shared.output, keep: config.releasesKept, graceMs: config.slugGraceMs, inUse: () => dynos.slugsInUse(), logger: log });
-  // App webhooks: events of an app go to its subscribed receivers (egress-guarded, signed, retried).
-  const webhooks = new Webhooks({
-    db, egress: config.allowPrivateTargets, sealer: cipher, retryBaseMs: config.webhookRetryBaseMs, maxAttempts: config.webhookAttempts, logger: log,
-  });
-  const releaseEvent = async (appId: string, row: ReleaseRow) => {
-    const found = await apps.find(appId).catch(() => undefined);
-    if (!found) return;
-    const app = { id: found.id, name: found.name };
-    const actor = (await accounts.users([row.user_id])).get(row.user_id) ?? { id: row.user_id, email: '' };
-    await webhooks.emit(app, 'api:release', 'create', releaseShape(app, row, actor, true, { outputStreamUrl: null, eligibleForRollback: true }), actor);
-  };
   const releases = new Releases({
     db, logs, cipher, blobs, outputs: releaseOutputs, releaseTimeoutMs: config.releaseTimeoutMs, logger: log,
     runReleaseCommand: (r) => dynos.oneOffs.runReleaseCommand({ ...r, releaseId: r.release.id }),
     // A release going live: the dyno manager makes the formation follow it and replaces the dynos.
-    onRelease: async (appId, release) => { await dynos.goLive(appId, release); housekeeping.schedule(); void releaseEvent(appId, release).catch(() => undefined); },
+    onRelease: async (appId, release) => { await dynos.goLive(appId, release); housekeeping.schedule(); },
+    onChange: events.release,
     // A rollback leaves add-ons' vars as they are now: add-ons are not rolled back.
     managedKeys: (appId) => managedKeys(db, cipher, appId),
   });
   // Add-on servers come up before any dyno that may connect to them, and go down after the last one.
   const addons = new Addons({
     db, releases, blobs, dir: join(config.dataDir, 'addons'), id: containerPrefix, pool: config.addonsPool,
-    checkIntervalMs: config.addonsCheckIntervalMs, sealer: cipher, logger: log,
+    checkIntervalMs: config.addonsCheckIntervalMs, sealer: cipher, logger: log, onChange: { addon: events.addon, attachment: events.attachment },
   });
   const urls = { domain: config.domain, routerPort: config.routerPort };
   // Past the data disk's high-water mark, builds and slug uploads are refused; dynos and logs go on.
@@ -183,12 +179,12 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
       }
       return { id: r.id, version: r.version, pending: r.status === 'pending' };
     },
-    configVars: (appId) => releases.configVars(appId),
+    configVars: (appId) => releases.configVars(appId), onChange: events.build,
   });
   await builder.cleanup();
   const repos = new Repos(shared.repos);
   const apps = new Apps({
-    db, stack: runtime.stack, repos, dynos, addons, maxPerAccount: config.appsPerAccount,
+    db, stack: runtime.stack, repos, dynos, addons, maxPerAccount: config.appsPerAccount, onChange: events.app,
     forget: (appId) => { logs.forget(appId); drains.forget(appId); },
     releaseTenant: async (appId) => {
       const released = await runtime.releaseUser?.(appId).catch((err: Error) => { log.warn({ err, app: appId }, 'could not release the app\'s uid'); return true; });
@@ -212,7 +208,6 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const deployer = new Deployer({
     builder, buildOutputs, releaseOutputs, settled: (id) => releases.settled({ id }), logger: log,
     subscribeLines: (appId, onLine) => logs.subscribe(appId, {}, onLine),
-    onBuildEnded: (app, b, user) => void webhooks.emit(app, 'api:build', 'update', buildShape(app, b, user, null), user),
   });
   // Other branches pushed to a pipeline's staging app make review apps (reviewApps, made below).
   const push = new PushHandler({
@@ -240,7 +235,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   });
   const pipelines = new Pipelines({ db, releases, logger: log });
   const reviewApps = new ReviewApps({
-    db, dataDir: config.dataDir, pipelines, appSetups, staleMs: config.reviewAppStaleMs, logger: log,
+    db, dataDir: config.dataDir, pipelines, appSetups, staleMs: config.reviewAppStaleMs, sweepMs: config.reviewAppSweepMs, logger: log,
     apps: { create: (o, a) => apps.create(o, a), destroy: (a, u) => apps.destroy(a, u), byId: (id) => apps.find(id).catch(() => undefined) },
     deploy: (req) => deployer.queue.exclusive(req.app.id, () => deployer.deploy(req)),
     webUrl: (name) => webUrl(urls, name),
@@ -253,9 +248,9 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   });
   // Certificates of custom domains (SNI endpoints) the router serves, from the store.
   const certs = new CertTable();
-  const sniEndpoints = new SniEndpoints({ db, sealer: cipher, table: certs, check: inspectCertificate });
+  const sniEndpoints = new SniEndpoints({ db, sealer: cipher, table: certs, check: inspectCertificate, onChange: events.sniEndpoint });
   await sniEndpoints.publish();
-  const domains = new Domains({ db, domain: config.domain, routes: dynos, certs: sniEndpoints });
+  const domains = new Domains({ db, domain: config.domain, routes: dynos, certs: sniEndpoints, onChange: events.domain });
   // Router metrics: finished minutes go to the store, which keeps the last 24 hours.
   const routerMetricsStore = new RouterMetricsStore({ db, onError: (message) => log.error({ component: 'router' }, message) });
   const routerMetrics = new RouterMetrics({ persist: (appId, m) => routerMetricsStore.save(appId, m) });
@@ -276,7 +271,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
       rendezvous, routerMetrics, routerMetricsStore, dynoMetrics, addons, accounts, sshKeys, apps, access, teams,
-      authorizations: new Authorizations({ db }), collaborators: new Collaborators({ db, maxPerAccount: config.appsPerAccount }),
+      authorizations: new Authorizations({ db }), collaborators: new Collaborators({ db, maxPerAccount: config.appsPerAccount, onChange: events.collaborator }),
       loginThrottle, rateLimiter: config.apiRateLimit > 0 ? new RateLimiter({ capacity: config.apiRateLimit, perMinute: config.apiRateLimit / 60 }) : undefined, domains, sniEndpoints,
       features: new Features({ db, dynos }), buildpacks: buildpackInstallations, builds: new BuildRecords({ db }),
       slugs: new SlugRecords({ db, stack: runtime.stack, blobs }),

@@ -37,6 +37,8 @@ export interface ReleasesOptions {
   releaseTimeoutMs: number;
   /** Told after a release went live (the formation follows it, the dyno manager reconciles to it); awaited. */
   onRelease: (appId: string, release: ReleaseRow) => void | Promise<void>;
+  /** Told of each release made (`create`) and of a pending one settling (`update`); must return at once (app webhooks). */
+  onChange?: (action: 'create' | 'update', release: ReleaseRow, previous?: Partial<ReleaseRow>) => void;
   /**
    * Config vars a rollback leaves as they are now (add-ons' vars: a rollback does not undo add-ons, as
    * on Heroku). None by default; the add-ons component supplies its own.
@@ -82,6 +84,7 @@ export class Releases {
     this.phase = new ReleasePhase({ logger: this.logger,
       db: o.db, logs: o.logs, outputs: o.outputs, run: o.runReleaseCommand, timeoutMs: o.releaseTimeoutMs,
       onLive: (appId, r) => o.onRelease(appId, r),
+      onSettled: (r) => o.onChange?.('update', r, { status: 'pending' }),
     });
   }
 
@@ -215,6 +218,7 @@ export class Releases {
     }
     this.o.logs.emit(appId, 'app', 'api', `${release.description} by user ${user.email}`);
     this.o.logs.emit(appId, 'app', 'api', `Release v${release.version} created by user ${user.email}`);
+    this.o.onChange?.('create', release);
     if (release.status === 'succeeded') await this.o.onRelease(appId, release);
     else {
       // Queued at once (releases settle in version order); its output stream is open before anyone learns of it.

@@ -29,6 +29,8 @@ export interface ReleasePhaseOptions {
   run: ReleaseCommandRunner;
   timeoutMs: number;
   onLive: (appId: string, release: ReleasesTable) => void | Promise<void>;
+  /** Told of a pending release that settled (its new status); must return at once. */
+  onSettled?: (release: ReleasesTable) => void;
   logger?: Logger;
 }
 
@@ -132,6 +134,7 @@ export class ReleasePhase {
       await trx.updateTable('releases').set({ status, updated_at: t }).where('id', '=', release.id).where('status', '=', 'pending').execute();
       if (status === 'succeeded') await trx.updateTable('apps').set({ released_at: t, updated_at: t }).where('id', '=', release.app_id).execute();
     });
+    this.o.onSettled?.({ ...release, status, updated_at: t });
     if (status === 'succeeded') await this.o.onLive(release.app_id, { ...release, status, updated_at: t });
     return status;
   }

@@ -42,6 +42,8 @@ export interface ReviewAppsOptions {
   webUrl(name: string): string;
   /** A review app without a push for this long is destroyed (SLIPWAY_REVIEW_APP_STALE_DAYS, 5 days). */
   staleMs: number;
+  /** How often staleness is checked (SLIPWAY_REVIEW_APP_SWEEP); default `staleMs / 4`, within 1 s to 1 hour. */
+  sweepMs?: number;
   logger?: Logger;
 }
 
@@ -126,19 +128,34 @@ export class ReviewApps {
     output(`-----> Destroyed review app ${app.name}\n`);
   }
 
-  /** Destroys review apps without a push for `staleMs`; checked every `staleMs / 4` (at most hourly). */
+  /**
+   * Destroys review apps without a push for their pipeline's `stale_days` (else `staleMs`) unless the
+   * pipeline turned `destroy_stale_apps` off, each after its pr-predestroy (whose outcome goes to the
+   * platform's log: the app's own stream goes with it); checked every `sweepMs`.
+   */
   start(owner: (appId: string) => Promise<User | undefined>): void {
     const sweep = async () => {
-      const cutoff = new Date(Date.now() - this.o.staleMs).toISOString();
-      const stale = await this.o.db.selectFrom('review_apps').selectAll().where('last_push_at', '<', cutoff).where('status', '=', 'created').execute();
-      for (const row of stale) {
+      const rows = await this.o.db.selectFrom('review_apps').innerJoin('pipelines', 'pipelines.id', 'review_apps.pipeline_id')
+        .selectAll('review_apps').select('pipelines.review_apps as settings').where('review_apps.status', '=', 'created').execute();
+      for (const { settings, ...row } of rows) {
+        const s = (settings ? JSON.parse(settings) : {}) as { destroy_stale_apps?: boolean; stale_days?: number | null };
+        const staleMs = s.stale_days ? s.stale_days * 86_400_000 : this.o.staleMs;
+        if (s.destroy_stale_apps === false || Date.parse(row.last_push_at) > Date.now() - staleMs) continue;
         const user = await owner(row.app_id);
         if (!user) continue;
         this.logger.info({ app: row.app_id, branch: row.branch }, 'destroying a stale review app');
-        await this.destroy(row, user).catch((err) => this.logger.error({ err, app: row.app_id }, 'destroying a stale review app failed'));
+        const said = (text: string) => this.logger.info({ app: row.app_id, branch: row.branch }, text.trim());
+        await this.destroy(row, user, said).catch((err) => this.logger.error({ err, app: row.app_id }, 'destroying a stale review app failed'));
       }
     };
-    this.timer = setInterval(() => void sweep().catch((err) => this.logger.error({ err }, 'review app sweep failed')), Math.max(1000, Math.min(3600_000, this.o.staleMs / 4)));
+    const every = this.o.sweepMs ?? Math.max(1000, Math.min(3600_000, this.o.staleMs / 4));
+    // One sweep at a time: a sweep still destroying (pr-predestroy runs) is not overtaken by the next.
+    let sweeping = false;
+    this.timer = setInterval(() => {
+      if (sweeping) return;
+      sweeping = true;
+      void sweep().catch((err) => this.logger.error({ err }, 'review app sweep failed')).finally(() => { sweeping = false; });
+    }, every);
     this.timer.unref();
   }
 

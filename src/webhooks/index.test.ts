@@ -111,3 +111,39 @@ test('notify is attempted once; a loopback receiver is refused unless the operat
     await hooks.stop();
   }
 });
+
+test('publish returns at once: an event no webhook includes is never made; included ones are recorded in the order published', async () => {
+  const hooks = new Webhooks({ db: store.db, egress: parseAllowedTargets('1'), sealer: cipher });
+  hooks.start();
+  try {
+    const r = await receiver([200]);
+    const { row } = await hooks.add(APP.id, { include: ['api:formation'], level: 'notify', url: r.url });
+    let made = 0;
+    hooks.publish(APP.id, 'api:dyno', 'create', async () => { made++; return { data: {} }; });
+    // The first payload takes longer to make than the second: the order published is kept.
+    hooks.publish(APP.id, 'api:formation', 'update', async () => {
+      await new Promise((res) => setTimeout(res, 200));
+      return { data: { type: 'web', quantity: 2 }, actor: { id: 'u1', email: 'u@example.com' }, previous_data: { quantity: 1 } };
+    });
+    hooks.publish(APP.id, 'api:formation', 'update', async () => ({ data: { type: 'web', quantity: 3 }, previous_data: { quantity: 2 } }));
+    // A payload that cannot be made is logged and skipped; the queue goes on.
+    hooks.publish(APP.id, 'api:formation', 'update', async () => { throw new Error('gone'); });
+    assert.equal((await hooks.events(APP.id)).filter((e) => e.include === 'api:formation').length, 0, 'nothing recorded yet: publish did not wait');
+    await hooks.settled();
+    assert.equal(made, 0, 'no webhook includes api:dyno: its payload was never made');
+    const events = (await hooks.events(APP.id)).filter((e) => e.include === 'api:formation').map((e) => ({ ...JSON.parse(e.payload), recorded: e.created_at }))
+      .sort((x, y) => x.data.quantity - y.data.quantity);
+    assert.deepEqual(events.map((e) => [e.action, e.resource, e.data.quantity, e.previous_data.quantity]), [['update', 'formation', 2, 1], ['update', 'formation', 3, 2]]);
+    assert.ok(events[0].recorded <= events[1].recorded, 'recorded in the order published, though the first took longer to make');
+    assert.deepEqual(events[0].actor, { id: 'u1', email: 'u@example.com' });
+    await until(async () => r.got.length === 2);
+    assert.deepEqual(r.got.map((g) => JSON.parse(g.body).data.quantity).sort(), [2, 3]);
+    // Removed: the in-memory copy follows, so nothing more is made for it.
+    await hooks.remove(APP.id, row.id);
+    hooks.publish(APP.id, 'api:formation', 'update', async () => { made++; return { data: {} }; });
+    await hooks.settled();
+    assert.equal(made, 0);
+  } finally {
+    await hooks.stop();
+  }
+});

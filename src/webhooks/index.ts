@@ -6,6 +6,12 @@
 // `sync` ones are retried with exponential back-off (`retryBaseMs` doubling, capped at `retryMaxMs`) up to
 // `maxAttempts`, then failed. Bounds: 10 webhooks per app, 8 deliveries in flight at once, events kept
 // `keepMs` (7 days) with their deliveries. Secrets and Authorization values are encrypted at rest.
+//
+// Components tell of their changes through `publish`, which never waits: it checks an in-memory copy of
+// which app subscribes to what (nothing more happens when no webhook wants it), starts the payload's
+// serialization at once (while what it describes still exists), and queues it. One worker records the
+// queued events in order. The queue holds at most QUEUE_MAX events; past that an event is dropped and
+// logged (a receiver that cannot keep up never slows a release or a scale).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ALLOW_SETTING, refusal, type EgressPolicy } from '../egress/index.ts';
@@ -32,6 +38,13 @@ const IN_FLIGHT = 8;
 /** Errors meaning no request reached the receiver. */
 const UNREACHED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 const NOTIFY_UNREACHED_ATTEMPTS = 3;
+const QUEUE_MAX = 1000;
+
+export type Action = 'create' | 'update' | 'destroy';
+export interface Actor { id: string; email: string }
+/** What an event says of its resource: `data` in the API's shape, `previous_data` the changed fields' old values. */
+export interface EventBody { data: unknown; actor?: Actor | null; previous_data?: object }
+interface Queued { appId: string; include: string; action: Action; made: Promise<EventBody | undefined> }
 
 export interface WebhookSealer {
   encrypt(plain: string, aad: string): string;
@@ -62,9 +75,30 @@ export class Webhooks {
   private readonly inFlight = new Set<string>();
   private lastPrune = 0;
   private stopped = false;
+  /** Per app, the event types some webhook of it includes; undefined until first loaded. */
+  private subs?: Map<string, Set<string>>;
+  private readonly loading: Promise<void>;
+  private readonly queue: Queued[] = [];
+  private draining = false;
 
   constructor(private readonly o: WebhooksOptions) {
     this.logger = componentLogger(o.logger, 'webhooks');
+    this.loading = this.loadSubs().catch((err) => this.logger.error({ err }, 'loading webhook subscriptions failed (every event is checked in the store)'));
+  }
+
+  private async loadSubs(): Promise<void> {
+    const subs = new Map<string, Set<string>>();
+    for (const r of await this.o.db.selectFrom('app_webhooks').select(['app_id', 'include']).execute()) {
+      subs.set(r.app_id, new Set([...(subs.get(r.app_id) ?? []), ...(JSON.parse(r.include) as string[])]));
+    }
+    this.subs = subs;
+  }
+
+  /** The app's webhooks changed: its line of the in-memory copy is read again. */
+  private async refreshSubs(appId: string): Promise<void> {
+    await this.loading;
+    const rows = await this.list(appId);
+    this.subs?.set(appId, new Set(rows.flatMap((r) => JSON.parse(r.include) as string[])));
   }
 
   // ---- subscriptions ----
@@ -93,6 +127,7 @@ export class Webhooks {
     row.secret = this.o.sealer.encrypt(secret, aad(row, 'secret'));
     if (input.authorization) row.authorization = this.o.sealer.encrypt(input.authorization, aad(row, 'authorization'));
     await this.o.db.insertInto('app_webhooks').values(row).execute();
+    await this.refreshSubs(appId);
     return { row, secret };
   }
 
@@ -107,12 +142,14 @@ export class Webhooks {
     if (input.secret) next.secret = this.o.sealer.encrypt(input.secret, aad(row, 'secret'));
     if (input.authorization) next.authorization = this.o.sealer.encrypt(input.authorization, aad(row, 'authorization'));
     await this.o.db.updateTable('app_webhooks').set(next).where('id', '=', id).execute();
+    await this.refreshSubs(appId);
     return next;
   }
 
   async remove(appId: string, id: string): Promise<WebhookRow> {
     const row = await this.find(appId, id);
     await this.o.db.deleteFrom('app_webhooks').where('id', '=', id).execute();
+    await this.refreshSubs(appId);
     return row;
   }
 
@@ -149,11 +186,44 @@ export class Webhooks {
   }
 
   /**
+   * A change of one of the app's resources (`include` such as `api:formation`), told by the component
+   * where it happened. Returns at once: `make` (the payload) is called only when a webhook of the app
+   * includes the event type, started now and recorded in order by the queue's worker.
+   */
+  publish(appId: string, include: string, action: Action, make: () => Promise<EventBody | undefined>): void {
+    if (this.stopped || (this.subs && !this.subs.get(appId)?.has(include))) return;
+    if (this.queue.length >= QUEUE_MAX) {
+      this.logger.warn({ app: appId, include }, `webhook event dropped: ${QUEUE_MAX} events are waiting to be recorded`);
+      return;
+    }
+    const made = make().catch((err) => { this.logger.error({ err, app: appId, include }, 'serializing a webhook event failed'); return undefined; });
+    this.queue.push({ appId, include, action, made });
+    if (!this.draining) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      for (let job = this.queue.shift(); job; job = this.queue.shift()) {
+        const body = await job.made;
+        if (body) await this.emit({ id: job.appId, name: job.appId }, job.include, job.action, body.data, body.actor ?? undefined, body.previous_data);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Resolves once every event published so far is recorded (tests, and a stopping platform). */
+  async settled(): Promise<void> {
+    for (let i = 0; i < 200 && (this.draining || this.queue.length > 0); i++) await new Promise((r) => setTimeout(r, 25));
+  }
+
+  /**
    * Publishes an event of the app (`include` such as `api:release`, `action` create/update/destroy, `data`
    * the resource in the API's shape): one event row, and a delivery for each webhook that includes it.
    * Never throws (an event that cannot be recorded is logged).
    */
-  async emit(app: { id: string; name: string }, include: string, action: string, data: unknown, actor?: { id: string; email: string }): Promise<void> {
+  async emit(app: { id: string; name: string }, include: string, action: string, data: unknown, actor?: Actor, previous?: object): Promise<void> {
     try {
       const hooks = (await this.list(app.id)).filter((w) => (JSON.parse(w.include) as string[]).includes(include));
       if (hooks.length === 0) return;
@@ -161,7 +231,7 @@ export class Webhooks {
       const id = randomUUID();
       const payload = {
         id, created_at: apiTime(t), updated_at: apiTime(t), published_at: apiTime(t), action, actor: actor ?? null, data,
-        previous_data: {}, resource: include.replace(/^api:/, ''), sequence: null, version: 'application/vnd.heroku+json; version=3',
+        previous_data: previous ?? {}, resource: include.replace(/^api:/, ''), sequence: null, version: 'application/vnd.heroku+json; version=3',
       };
       await this.o.db.transaction().execute(async (trx) => {
         await trx.insertInto('app_webhook_events').values({ id, app_id: app.id, include, payload: JSON.stringify(payload), created_at: t, updated_at: t }).execute();
@@ -185,6 +255,7 @@ export class Webhooks {
   }
 
   async stop(): Promise<void> {
+    await this.settled();
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     for (let i = 0; i < 100 && this.inFlight.size > 0; i++) await new Promise((r) => setTimeout(r, 50));

@@ -64,7 +64,8 @@ test('PATCH /apps/:app passes a rename and maintenance on, and refuses a mainten
   const on = await call(await api, 'PATCH', '/apps/my-app', { maintenance: true });
   assert.equal(on.status, 200);
   assert.equal(on.body.maintenance, true);
-  assert.deepEqual(seen, [{ maintenance: true }]);
+  // Who asked goes along: app webhooks' `api:app` events name the actor.
+  assert.deepEqual(seen, [{ name: undefined, maintenance: true, user: { id: '00000000-0000-4000-8000-000000000001', email: 'dev@example.com' } }]);
   const text = await call(await api, 'PATCH', '/apps/my-app', { maintenance: 'true' });
   assert.deepEqual(text.body, { id: 'invalid_params', message: 'maintenance must be true or false.' });
   assert.equal(seen.length, 1);

@@ -74,7 +74,7 @@ export function appRoutes(api: Api, d: AppRouteDeps): void {
     }
     // `stack:set`: one stack here, so naming it changes nothing and any other is refused.
     if (req.body.build_stack !== undefined) d.apps.checkStack(req.body.build_stack);
-    return show(await d.apps.update(a, req.body));
+    return show(await d.apps.update(a, { name: req.body.name, maintenance: req.body.maintenance, user: req.account }));
   });
 
   api.delete('/apps/:app', { config: { manage: true }, schema: { summary: 'Destroy an app and all it owns', params: AppParams, body: AnyBody } }, async (req) => {

@@ -37,6 +37,10 @@ export function catalogRoutes(api: Api, d: CatalogRouteDeps): void {
   // Every feature here is an app's (`/apps/{app}/features`); accounts have none.
   api.get('/account/features', { schema: { summary: 'Account labs features (none on this platform)' } }, async () => []);
   api.get('/account/features/:id', { schema: { params: IdParams } }, async (req) => {
+    // The official CLI's reviewapps:enable asks whether GitHub repositories back pipelines; not here.
+    if (req.params.id === 'dashboard-repositories-api') {
+      return { id: req.params.id, name: req.params.id, enabled: false, state: 'general', description: 'Pipelines read their repository from GitHub (not on this platform)', doc_url: '', display_name: '', feedback_email: '' };
+    }
     throw notFound('feature', `Couldn't find that feature (${req.params.id}); accounts have none here, apps have theirs (heroku features -a APP).`);
   });
   api.get('/buildpacks/:slug', { schema: { summary: 'The buildpack registry\'s lookup of a buildpack name, for the built-in buildpacks (no key needed)', params: Type.Object({ slug: Type.String({ maxLength: 200 }) }) } }, async (req) => {

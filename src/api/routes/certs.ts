@@ -17,8 +17,9 @@ const CertBody = Type.Object({
   private_key: Type.String(said(PEM_TEXT)),
 }, said(PEM_TEXT));
 
-export function certRoutes(api: Api, d: CertRouteDeps): void {
-  const show = async (a: AppRow, e: SniEndpointRow) => {
+/** An SNI endpoint as the API shows it (never its private key). */
+export function sniEndpointView(d: Pick<CertRouteDeps, 'sniEndpoints'>) {
+  return async (a: Pick<AppRow, 'id' | 'name'>, e: SniEndpointRow) => {
     const details = inspectCertificate(e.certificate_chain, e.private_key);
     return {
       id: e.id, name: e.name, display_name: null, certificate_chain: e.certificate_chain, app: { id: a.id, name: a.name },
@@ -29,6 +30,10 @@ export function certRoutes(api: Api, d: CertRouteDeps): void {
       },
     };
   };
+}
+
+export function certRoutes(api: Api, d: CertRouteDeps): void {
+  const show = sniEndpointView(d);
 
   api.get('/apps/:app/sni-endpoints', { schema: { params: AppParams } }, async (req) => {
     const a = await d.apps.find(req.params.app);

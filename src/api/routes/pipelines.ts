@@ -181,6 +181,14 @@ export function pipelineRoutes(api: Api, d: PipelineRouteDeps): void {
     reply.status(201);
     return { pipeline_id: p.id, ...settings };
   });
+  api.patch('/pipelines/:id/review-app-config', { config: own, schema: { summary: 'Change review apps\' settings (reviewapps:enable --autodestroy ...)', params: IdParams, body: ReviewBody } }, async (req) => {
+    const p = await pipelineFor(req.account, req.params.id, true);
+    if (!p.review_apps) throw notFound('review-app-config', `Review apps are not enabled on ${p.name}: reviewapps:enable -p ${p.name} first.`);
+    const given = Object.fromEntries(Object.entries(req.body).filter(([k, v]) => v !== undefined && ['automatic_review_apps', 'destroy_stale_apps', 'stale_days'].includes(k)));
+    const settings = { ...JSON.parse(p.review_apps) as object, ...given };
+    await d.pipelines.setReviewApps(p, settings);
+    return { pipeline_id: p.id, ...settings };
+  });
   api.delete('/pipelines/:id/review-app-config', { config: own, schema: { summary: 'Disable review apps', params: IdParams, body: AnyBody } }, async (req) => {
     const p = await pipelineFor(req.account, req.params.id, true);
     await d.pipelines.setReviewApps(p, null);

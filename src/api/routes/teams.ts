@@ -16,7 +16,7 @@ import { appView } from './apps.ts';
 
 export type TeamRouteDeps = Pick<ApiDeps, 'apps' | 'accounts' | 'access' | 'teams' | 'collaborators' | 'publicUrl' | 'domain' | 'routerPort'>;
 
-const collaboratorView = (app: AppRow, c: Collaborator) => ({
+export const collaboratorView = (app: Pick<AppRow, 'id' | 'name'>, c: Collaborator) => ({
   id: c.id, app: { id: app.id, name: app.name }, role: c.role, permissions: [], privileges: [],
   user: { id: c.user.id, email: c.user.email, federated: false, two_factor_authentication: false },
   created_at: iso(c.created_at), updated_at: iso(c.updated_at),

@@ -1,5 +1,5 @@
 // App webhooks: /apps/{app}/webhooks (add, list, show, update, remove), /apps/{app}/webhook-deliveries
-// (`eq[status]=` filters) and /apps/{app}/webhook-events. The secret goes out once, in the add's
+// (`eq[status]=` filters; the Range header's `order` and `max`) and /apps/{app}/webhook-events. The secret goes out once, in the add's
 // `Heroku-Webhook-Secret` header (generated when none was given), as Heroku does; never in a body.
 import { Type } from 'typebox';
 import { deliveryShape, eventShape, webhookShape } from '../../webhooks/index.ts';
@@ -57,7 +57,11 @@ export function webhookRoutes(api: Api, d: WebhookRouteDeps): void {
     const status = (req.query as Record<string, unknown>)['eq[status]'];
     const hooks = new Map((await d.webhooks.list(a.id)).map((w) => [w.id, w]));
     const events = new Map((await d.webhooks.events(a.id)).map((e) => [e.id, e]));
-    return (await d.webhooks.deliveries(a.id, typeof status === 'string' ? status : undefined)).map((x) => deliveryShape(x, hooks.get(x.webhook_id), events.get(x.event_id)));
+    const list = (await d.webhooks.deliveries(a.id, typeof status === 'string' ? status : undefined)).map((x) => deliveryShape(x, hooks.get(x.webhook_id), events.get(x.event_id)));
+    // The CLI asks `Range: seq ..; order=desc,max=1000`: the newest first, at most 1,000.
+    const range = String(req.headers.range ?? '');
+    if (/order=desc/.test(range)) list.reverse();
+    return list.slice(0, Math.min(1000, Number(/max=(\d+)/.exec(range)?.[1] ?? 1000)));
   });
   api.get('/apps/:app/webhook-deliveries/:id', { schema: { params: OneParams } }, async (req) => {
     const a = await d.apps.find(req.params.app);
