@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Sqlite from 'better-sqlite3';
 import { parsePhases, type Phase } from '../../src/build/phases.ts';
+import { lastingLeftovers, sweep } from './leftovers.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SLIPWAY = join(ROOT, 'bin', 'slipway');
@@ -271,7 +272,11 @@ export class TestPlatform {
     }
   }
 
-  /** SIGTERM to the platform's process group, as ctrl-C would; waits for it to exit. */
+  /**
+   * SIGTERM to the platform's process group, as ctrl-C would; waits for it to exit, then fails if it left
+   * anything of its own behind (a process, network namespace, mount, loop device or cgroup: leftovers.ts),
+   * removing it.
+   */
   async stop(): Promise<void> {
     const p = this.proc;
     if (p && p.exitCode === null && p.signalCode === null && p.pid) {
@@ -282,12 +287,22 @@ export class TestPlatform {
       const timer = setTimeout(() => { try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } }, 180_000);
       await exited;
       clearTimeout(timer);
+      // An older version's leftovers (an upgrade test) are the current version's to clean up at its start.
+      const left = this.bin === SLIPWAY ? await lastingLeftovers(this.env.SLIPWAY_DATA_DIR ?? this.dataDir, p.pid) : [];
+      if (left.length) {
+        await sweep(left);
+        const said = this.output.split('\n').filter((l) => /fail|error|could not/i.test(l)).slice(-10);
+        throw new Error(`the stopped platform left behind:\n${left.join('\n')}${said.length ? `\nit said:\n${said.join('\n')}` : ''}`);
+      }
     }
   }
 
   async cleanup(): Promise<void> {
-    await this.stop();
-    if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true }).catch(() => undefined);
+    try {
+      await this.stop();
+    } finally {
+      if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 }
 
