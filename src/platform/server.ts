@@ -66,8 +66,12 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
-/** Starts everything; resolves once the API and router are listening. */
-export async function startPlatform(config: PlatformConfig, log: Logger = createLogger()): Promise<Platform> {
+/**
+ * Starts everything; resolves once the API and router are listening. `undo` receives, as they start, the
+ * steps that take down what outlives a process killed mid-start (add-on servers, containers, its own
+ * cgroup): the caller runs them, last first, when the start fails.
+ */
+export async function startPlatform(config: PlatformConfig, log: Logger = createLogger(), undo: (() => Promise<unknown>)[] = []): Promise<Platform> {
   // The platform's announcements (banner, operator key, stack progress) are its log's info lines.
   const say = (line: string): void => log.info(line);
   const oom = await protectFromOom();
@@ -108,7 +112,9 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   if (layout) runtimeLog.info(`cgroup hierarchy: ${layout}`);
   const ownCgroup = layout && await joinOwnCgroup(layout, `${containerPrefix}platform`)
     .catch((err: Error) => { log.warn(`could not move the platform into a cgroup of its own: ${err.message}`); return undefined; });
+  undo.push(async () => { const left = await ownCgroup?.leave(); if (left) throw new Error(left); });
   await runtime.cleanup(containerPrefix);
+  undo.push(() => runtime.cleanup(containerPrefix));
   await runtime.prepare((line) => say(`stack: ${line}`));
 
   const unlimited = config.logLinesPerSecond === 0;
@@ -157,6 +163,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     db, releases, blobs, dir: join(config.dataDir, 'addons'), id: containerPrefix, pool: config.addonsPool,
     checkIntervalMs: config.addonsCheckIntervalMs, sealer: cipher, logger: log,
   });
+  undo.push(() => addons.stop());
   await addons.start();
   const urls = { domain: config.domain, routerPort: config.routerPort };
   // Past the data disk's high-water mark, destroyed apps' blobs go first (oldest first); if the disk is
@@ -390,25 +397,37 @@ export async function runServer(_argv: string[]): Promise<void> {
     }
     throw err;
   }
-  let platform: Platform;
   keepServingOnFaults(log);
-  try {
-    platform = await startPlatform(config, log);
-  } catch (err) {
-    log.fatal(`Slipway could not start: ${(err as Error).message}`);
-    process.exit(1);
-  }
+  // Signals are taken from the first moment: one that came while starting (the API may already answer)
+  // stops the platform once it has started, never kills it half-started with its add-on servers,
+  // namespaces and mounts left behind.
+  let platform: Platform | undefined;
+  let stopWhenStarted = false;
   let signals = 0;
+  const stop = (p: Platform) => void p.stop().then(() => process.exit(0), (err) => {
+    log.error({ err }, 'Stopping failed');
+    process.exit(1);
+  });
   const onSignal = (sig: NodeJS.Signals) => {
     if (++signals > 1) {
       log.warn(`Second ${sig}: exiting now; containers left running are cleaned up at the next start.`);
       process.exit(1);
     }
-    void platform.stop().then(() => process.exit(0), (err) => {
-      log.error({ err }, 'Stopping failed');
-      process.exit(1);
-    });
+    if (platform) stop(platform);
+    else {
+      log.info(`${sig} while starting: stopping once started (a second one exits at once)`);
+      stopWhenStarted = true;
+    }
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  const undo: (() => Promise<unknown>)[] = [];
+  try {
+    platform = await startPlatform(config, log, undo);
+  } catch (err) {
+    log.fatal(`Slipway could not start: ${(err as Error).message}`);
+    for (const step of undo.reverse()) await step().catch((e: Error) => log.error(`taking down what had started: ${e.message}`));
+    process.exit(1);
+  }
+  if (stopWhenStarted) stop(platform);
 }

@@ -1,7 +1,8 @@
 // What a stopped platform left on the machine, found by what is its own alone (other test runs on the
 // machine have their own data dirs and prefixes, and are never looked at): network namespaces and cgroups
-// named with its container prefix, mounts and loop devices under its data dir, and processes that are in
-// its process group, in one of its cgroups, or that name its data dir on their command line. A platform
+// named with its container prefix, mounts under its data dir (in this mount namespace; not loop devices,
+// which a copy of a mount in another process's namespace, even another run's, may hold a while), and
+// processes that are in its process group, in one of its cgroups, or that name its data dir. A platform
 // stopped as ctrl-C stops it must leave none of these; `sweep` removes what one did leave (processes
 // killed, mounts detached, namespaces deleted), so a failed test does not burden the machine.
 import { createHash } from 'node:crypto';
@@ -31,10 +32,6 @@ export async function leftovers(dataDir: string, pgid?: number): Promise<string[
   for (const line of (await read('/proc/self/mountinfo')).split('\n')) {
     const point = line.split(' ')[4];
     if (point?.startsWith(`${dataDir}/`)) found.push(`mount ${point}`);
-  }
-  for (const dev of await readdir('/sys/block').catch(() => [] as string[])) {
-    const backing = (await read(`/sys/block/${dev}/loop/backing_file`)).trim();
-    if (backing.startsWith(`${dataDir}/`)) found.push(`loop device /dev/${dev} on ${backing}`);
   }
   // Containers' cgroups (runc's, `/slipway/<id>`) and the platform's own, beside this process's.
   for (const hierarchy of ['', ...await readdir('/sys/fs/cgroup').catch(() => [] as string[])]) {
@@ -66,7 +63,7 @@ export async function lastingLeftovers(dataDir: string, pgid?: number): Promise<
   return found;
 }
 
-/** Removes what `leftovers` listed: processes first (they hold mounts and namespaces), then mounts, loop devices and namespaces. */
+/** Removes what `leftovers` listed: processes first (they hold mounts and namespaces), then mounts and namespaces. */
 export async function sweep(found: string[]): Promise<void> {
   const quiet = (cmd: string, args: string[]) => run(cmd, args).catch(() => undefined);
   for (const f of found) {
@@ -76,8 +73,6 @@ export async function sweep(found: string[]): Promise<void> {
   await new Promise((r) => setTimeout(r, 200));
   for (const f of found.filter((x) => x.startsWith('mount ')).reverse()) await quiet('umount', ['-l', f.slice(6)]);
   for (const f of found) {
-    const loop = /^loop device (\S+) /.exec(f)?.[1];
-    if (loop) await quiet('losetup', ['-d', loop]);
     if (f.startsWith('network namespace ')) await quiet('ip', ['netns', 'delete', f.slice(18)]);
   }
 }

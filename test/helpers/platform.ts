@@ -274,7 +274,7 @@ export class TestPlatform {
 
   /**
    * SIGTERM to the platform's process group, as ctrl-C would; waits for it to exit, then fails if it left
-   * anything of its own behind (a process, network namespace, mount, loop device or cgroup: leftovers.ts),
+   * anything of its own behind (a process, network namespace, mount or cgroup: leftovers.ts),
    * removing it.
    */
   async stop(): Promise<void> {
@@ -291,8 +291,7 @@ export class TestPlatform {
       const left = this.bin === SLIPWAY ? await lastingLeftovers(this.env.SLIPWAY_DATA_DIR ?? this.dataDir, p.pid) : [];
       if (left.length) {
         await sweep(left);
-        const said = this.output.split('\n').filter((l) => /fail|error|could not/i.test(l)).slice(-10);
-        throw new Error(`the stopped platform left behind:\n${left.join('\n')}${said.length ? `\nit said:\n${said.join('\n')}` : ''}`);
+        throw new Error(`the stopped platform left behind:\n${left.join('\n')}\nits last lines:\n${this.output.trim().split('\n').slice(-15).join('\n')}`);
       }
     }
   }
