@@ -179,9 +179,12 @@ export class Addons {
 
   async stop(): Promise<void> {
     if (this.checkTimer) clearInterval(this.checkTimer);
-    await this.supervisor.stopAll();
-    if (this.networkUp && (await this.networkUp.then(() => true, () => false))) {
-      await this.network.down().catch((err) => this.logger.error((err as Error).message));
+    try {
+      await this.supervisor.stopAll();
+    } finally {
+      if (this.networkUp && (await this.networkUp.then(() => true, () => false))) {
+        await this.network.down().catch((err) => this.logger.error((err as Error).message));
+      }
     }
   }
 

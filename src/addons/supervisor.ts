@@ -91,7 +91,9 @@ export class Supervisor {
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all([...this.servers.keys()].map((n) => this.stop(n)));
+    // Each stop runs to its end whatever another's fails with; the first failure is reported.
+    const failed = (await Promise.allSettled([...this.servers.keys()].map((n) => this.stop(n)))).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   private spawn(spec: ServerSpec, previous?: Running): Running {

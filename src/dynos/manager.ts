@@ -320,7 +320,9 @@ export class DynoManager {
     for (const launch of this.launches) all.push(launch.then((d) => d.stop(), () => undefined));
     all.push(...this.passes);
     all.push(this.preboot.stopAll());
-    await Promise.all(all);
+    // Every stop runs to its end (a failure must not cut the others short when the platform exits).
+    const failed = (await Promise.allSettled(all)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** Process types of the release dynos run (what formation entries' commands are). */

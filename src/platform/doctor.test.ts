@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { diagnose } from './doctor.ts';
+import { hasCapSysResource } from './oom.ts';
 
 test('doctor names what a host lacks and what to do about it', async () => {
   const empty = await mkdtemp(join(tmpdir(), 'slipway-doctor-'));
@@ -22,6 +23,10 @@ test('doctor names what a host lacks and what to do about it', async () => {
     // What this machine does have is reported fine.
     assert.equal(by('overlayfs')?.level, 'ok');
     assert.equal(by('cgroups')?.level, 'ok');
+    // OOM protection follows this machine's capabilities (a container here withholds CAP_SYS_RESOURCE).
+    const cap = hasCapSysResource(await readFile('/proc/self/status', 'utf8'));
+    assert.equal(by('OOM protection')?.level, cap === false ? 'warn' : 'ok');
+    if (cap === false) assert.match(by('OOM protection')?.detail ?? '', /lacks CAP_SYS_RESOURCE/);
   } finally {
     await rm(empty, { recursive: true, force: true });
   }

@@ -13,6 +13,7 @@ import { cgroupLayout, defaultStackDir, STACK_VERSION, stackRoot } from '../runt
 import { MARKER } from '../runtime/stack.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { onPath } from './health.ts';
+import { hasCapSysResource } from './oom.ts';
 
 const run = promisify(execFile);
 
@@ -57,6 +58,9 @@ export async function diagnose(env: NodeJS.ProcessEnv = process.env): Promise<Fi
   const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
   f.push(/^Seccomp:\s*\d/m.test(status) ? { name: 'seccomp', level: 'ok', detail: 'the kernel filters system calls (seccomp)' }
     : { name: 'seccomp', level: 'fail', detail: 'the kernel has no seccomp', fix: 'use a kernel built with CONFIG_SECCOMP_FILTER' });
+  f.push(hasCapSysResource(status) === false
+    ? { name: 'OOM protection', level: 'warn', detail: 'root here lacks CAP_SYS_RESOURCE, so the platform cannot lower its OOM score; it runs dynos and builds above its own instead', fix: 'run Slipway where root has CAP_SYS_RESOURCE (not in a container that drops it), e.g. by its systemd unit (service:install)' }
+    : { name: 'OOM protection', level: 'ok', detail: 'the platform can lower its own OOM score (a host out of memory kills a dyno first)' });
   f.push(existsSync('/proc/self/ns/net') ? { name: 'network namespaces', level: 'ok', detail: 'the kernel has network namespaces' }
     : { name: 'network namespaces', level: 'fail', detail: 'no network namespaces', fix: 'use a kernel built with CONFIG_NET_NS' });
   const forward = (await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '')).trim();

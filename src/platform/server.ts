@@ -37,6 +37,7 @@ import { OutputStore } from '../releases/output.ts';
 import { CertTable, HaproxyController, haproxyAvailable, inspectCertificate, lookupHost, prepareJail, Router, RouterMetrics, RouterMetricsStore } from '../router/index.ts';
 import { cgroupLayout, createRuntime } from '../runtime/index.ts';
 import { protectFromOom } from './oom.ts';
+import { joinOwnCgroup } from './own-cgroup.ts';
 import { BlobStore, sweepUnpackLeftovers } from '../slugs/index.ts';
 import { openDatabase } from '../store/index.ts';
 import { lockLeadership, soleLeadership } from '../store/leader.ts';
@@ -67,12 +68,16 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
-/** Starts everything; resolves once the API and router are listening. */
-export async function startPlatform(config: PlatformConfig, log: Logger = createLogger()): Promise<Platform> {
+/**
+ * Starts everything; resolves once the API and router are listening. `undo` receives, as they start, the
+ * steps that take down what outlives a process killed mid-start (add-on servers, containers, its own
+ * cgroup): the caller runs them, last first, when the start fails.
+ */
+export async function startPlatform(config: PlatformConfig, log: Logger = createLogger(), undo: (() => Promise<unknown>)[] = []): Promise<Platform> {
   // The platform's announcements (banner, operator key, stack progress) are its log's info lines.
   const say = (line: string): void => log.info(line);
   const oom = await protectFromOom();
-  if (oom) log.warn(`could not lower the platform's OOM score: ${oom}`);
+  if (oom.problem) log.warn(oom.problem);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = await openDatabase({ file: join(config.dataDir, 'slipway.db'), url: config.databaseUrl });
   const db = store.db;
@@ -106,14 +111,19 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const runtimeLog = log.child({ component: 'runtime' });
   const runtime = createRuntime({
     kind: config.runtime, stackDir: config.stackDir, stateDir: join(config.dataDir, 'runtime'), warn: (l) => runtimeLog.warn(l),
-    addressPool: config.dynoPool, firewallChainPrefix: config.firewallPrefix,
+    addressPool: config.dynoPool, firewallChainPrefix: config.firewallPrefix, oomScoreAdj: oom.containerScore,
     openTargets: [config.addonsPool], allowPrivate: config.allowPrivateTargets,
   });
-  if (runtime.name === 'runc') runtimeLog.info(`cgroup hierarchy: ${await cgroupLayout()}`);
   // Every container of this platform is named with this prefix; other platforms on the machine (a test
   // suite beside a running one) have their own, so cleaning up ours never touches theirs.
   const containerPrefix = `slipway-${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 8)}-`;
+  const layout = runtime.name === 'runc' ? await cgroupLayout() : undefined;
+  if (layout) runtimeLog.info(`cgroup hierarchy: ${layout}`);
+  const ownCgroup = layout && await joinOwnCgroup(layout, `${containerPrefix}platform`)
+    .catch((err: Error) => { log.warn(`could not move the platform into a cgroup of its own: ${err.message}`); return undefined; });
+  undo.push(async () => { const left = await ownCgroup?.leave(); if (left) throw new Error(left); });
   await runtime.cleanup(containerPrefix);
+  undo.push(() => runtime.cleanup(containerPrefix));
   await runtime.prepare((line) => say(`stack: ${line}`));
 
   const unlimited = config.logLinesPerSecond === 0;
@@ -159,9 +169,16 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     db, releases, blobs, dir: join(config.dataDir, 'addons'), id: containerPrefix, pool: config.addonsPool,
     checkIntervalMs: config.addonsCheckIntervalMs, sealer: cipher, logger: log, onChange: { addon: events.addon, attachment: events.attachment },
   });
+  undo.push(() => addons.stop());
   const urls = { domain: config.domain, routerPort: config.routerPort };
-  // Past the data disk's high-water mark, builds and slug uploads are refused; dynos and logs go on.
-  const diskFull = async () => overHighWater(await diskUse(config.dataDir), config.diskHighWater);
+  // Past the data disk's high-water mark, destroyed apps' blobs go first (oldest first); if the disk is
+  // still past it, builds and slug uploads are refused; dynos and logs go on.
+  const overMark = async () => overHighWater(await diskUse(config.dataDir), config.diskHighWater);
+  const diskFull = async () => {
+    if (!(await overMark())) return undefined;
+    await housekeeping.makeRoom(async () => (await overMark()) !== undefined).catch((err) => log.error({ err }, 'making room on the data disk failed'));
+    return overMark();
+  };
   const builder = new Builder({
     db, runtime, blobs, logs, dataDir: config.dataDir, builtinRoot: join(ROOT, 'buildpacks'), localBuildpackDirs: config.localBuildpackDirs,
     runtimeCacheDir: config.runtimeCacheDir, timeoutMs: config.buildTimeoutMs, cacheQuotaBytes: config.buildCacheQuotaBytes, runtimeCacheQuotaBytes: config.runtimeCacheQuotaBytes, minFreeDiskBytes: config.buildMinFreeDiskBytes, diskFull, containerPrefix, webUrl: (name) => webUrl(urls, name), logger: log,
@@ -185,7 +202,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   const repos = new Repos(shared.repos);
   const apps = new Apps({
     db, stack: runtime.stack, repos, dynos, addons, maxPerAccount: config.appsPerAccount, onChange: events.app,
-    forget: (appId) => { logs.forget(appId); drains.forget(appId); },
+    forget: (appId) => { logs.forget(appId); drains.forget(appId); housekeeping.schedule(); },
     releaseTenant: async (appId) => {
       const released = await runtime.releaseUser?.(appId).catch((err: Error) => { log.warn({ err, app: appId }, 'could not release the app\'s uid'); return true; });
       if (released === false) log.warn({ app: appId }, 'a process still runs as the destroyed app\'s uid (a build?): its uid stays claimed');
@@ -359,31 +376,31 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     stop: () => {
       stopping ??= (async () => {
         say('Stopping: dynos get SIGTERM, then SIGKILL after the grace period...');
-        await backups?.stop();
-        await haproxy?.close();
-        housekeeping.stop();
-        await router.close();
-        await webhooks.stop();
-        await scheduler.stop();
-        reviewApps.stop();
-        await pipelines.stop();
-        clearInterval(metricsTimer);
-        routerMetrics.flush(true);
-        dynoMetrics.flush(true);
-        await rendezvous.close();
-        await gitSsh?.close();
-        // Builds in flight are abandoned (their pushes are declined); their containers go first.
-        await runtime.cleanup(`${containerPrefix}build-`);
-        await dynos.shutdown();
-        await addons.stop();
-        await leader.close();
-        apiListener.close();
-        apiServer.closeAllConnections?.();
-        await fastify.close().catch(() => undefined);
-        // The dynos' last lines still go out to the drains, for a moment.
-        await drains.close(2000);
-        logs.close();
-        await store.close();
+        // Each step runs whatever an earlier one threw: one failure must not leave dynos, add-on servers,
+        // their namespaces or mounts behind.
+        const failed: string[] = [];
+        const steps: [string, () => unknown][] = [
+          ['backups', () => backups?.stop()], ['haproxy', () => haproxy?.close()], ['housekeeping', () => housekeeping.stop()],
+          ['router', () => router.close()], ['webhooks', () => webhooks.stop()], ['scheduler', () => scheduler.stop()],
+          ['review apps', () => reviewApps.stop()], ['pipelines', () => pipelines.stop()],
+          ['metrics', () => { clearInterval(metricsTimer); routerMetrics.flush(true); dynoMetrics.flush(true); }],
+          ['run rendezvous', () => rendezvous.close()], ['git over SSH', () => gitSsh?.close()],
+          // Builds in flight are abandoned (their pushes are declined); their containers go first.
+          ['builds', () => runtime.cleanup(`${containerPrefix}build-`)], ['dynos', () => dynos.shutdown()], ['add-ons', () => addons.stop()], ['leader', () => leader.close()],
+          ['API', () => { apiListener.close(); apiServer.closeAllConnections?.(); return fastify.close().catch(() => undefined); }],
+          // The dynos' last lines still go out to the drains, for a moment.
+          ['drains', () => drains.close(2000)], ['logs', () => logs.close()], ['database', () => store.close()],
+          ['own cgroup', async () => { const left = await ownCgroup?.leave(); if (left) throw new Error(left); }],
+        ];
+        for (const [name, step] of steps) {
+          try {
+            await step();
+          } catch (err) {
+            failed.push(name);
+            log.error({ err }, `stopping ${name} failed`);
+          }
+        }
+        if (failed.length) throw new Error(`stopping failed: ${failed.join(', ')} (see above)`);
         say('Stopped.');
       })();
       return stopping;
@@ -408,25 +425,37 @@ export async function runServer(_argv: string[]): Promise<void> {
     }
     throw err;
   }
-  let platform: Platform;
   keepServingOnFaults(log);
-  try {
-    platform = await startPlatform(config, log);
-  } catch (err) {
-    log.fatal(`Slipway could not start: ${(err as Error).message}`);
-    process.exit(1);
-  }
+  // Signals are taken from the first moment: one that came while starting (the API may already answer)
+  // stops the platform once it has started, never kills it half-started with its add-on servers,
+  // namespaces and mounts left behind.
+  let platform: Platform | undefined;
+  let stopWhenStarted = false;
   let signals = 0;
+  const stop = (p: Platform) => void p.stop().then(() => process.exit(0), (err) => {
+    log.error({ err }, 'Stopping failed');
+    process.exit(1);
+  });
   const onSignal = (sig: NodeJS.Signals) => {
     if (++signals > 1) {
       log.warn(`Second ${sig}: exiting now; containers left running are cleaned up at the next start.`);
       process.exit(1);
     }
-    void platform.stop().then(() => process.exit(0), (err) => {
-      log.error({ err }, 'Stopping failed');
-      process.exit(1);
-    });
+    if (platform) stop(platform);
+    else {
+      log.info(`${sig} while starting: stopping once started (a second one exits at once)`);
+      stopWhenStarted = true;
+    }
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  const undo: (() => Promise<unknown>)[] = [];
+  try {
+    platform = await startPlatform(config, log, undo);
+  } catch (err) {
+    log.fatal(`Slipway could not start: ${(err as Error).message}`);
+    for (const step of undo.reverse()) await step().catch((e: Error) => log.error(`taking down what had started: ${e.message}`));
+    process.exit(1);
+  }
+  if (stopWhenStarted) stop(platform);
 }

@@ -21,6 +21,8 @@ test('service:install writes a unit systemd-analyze accepts and a root-only sett
     assert.match(unit, /^Restart=on-failure$/m);
     assert.match(unit, /^KillMode=mixed$/m, 'SIGTERM to the platform alone: it stops its dynos itself');
     assert.match(unit, new RegExp(`^EnvironmentFile=${o.envFile}$`, 'm'));
+    assert.match(unit, /^OOMScoreAdjust=-500$/m, 'a host out of memory kills a dyno before the platform');
+    assert.match(unit, /^Delegate=yes$/m, 'the platform may make its own cgroup under the unit\'s');
     await run('systemd-analyze', ['verify', unitFile]);
     // The verifier does refuse a broken unit (so its pass above means something).
     const broken = join(dir, 'units', 'broken.service');

@@ -50,7 +50,7 @@ export function unitText(o: Pick<ServiceOptions, 'envFile' | 'root'>): string {
     'KillMode=mixed',
     'KillSignal=SIGTERM',
     'TimeoutStopSec=180',
-    // Dynos' cgroups are the runtime's (runc) to make under this unit's.
+    // The platform makes its own cgroup under the unit's (own-cgroup.ts) and runc makes the dynos'.
     'Delegate=yes',
     'LimitNOFILE=1048576',
     // A host out of memory kills a dyno, not the platform that restarts it (the score the platform

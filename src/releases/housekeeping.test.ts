@@ -42,3 +42,52 @@ test('the output stream rows and texts of destroyed apps\' builds are removed; y
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('past the high-water mark: blobs no row names go oldest first, until the disk is below it; named, young and stored-again ones stay', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'slipway-housekeeping-'));
+  const store = openStore(join(root, 'db.sqlite'));
+  try {
+    const t = new Date().toISOString();
+    const app = '00000000-0000-4000-8000-000000000002';
+    await store.db.insertInto('accounts').values({ id: 'acct', email: 'o@example.com', api_key_hash: 'h', created_at: t, updated_at: t }).execute();
+    await store.db.insertInto('apps').values({ id: app, name: 'live', owner_id: 'acct', stack: 'slipway-12', maintenance: 0, created_at: t, updated_at: t }).execute();
+    const blobs = new BlobStore({ dir: join(root, 'blobs') });
+    const store1 = async (content: string, minutesOld: number) => {
+      const tmp = join(root, 'upload');
+      await writeFile(tmp, content);
+      const { sha256 } = await blobs.put(tmp);
+      const at = new Date(Date.now() - minutesOld * 60_000);
+      await utimes(blobs.path(sha256), at, at);
+      await mkdir(join(root, 'slugs', sha256), { recursive: true });
+      return sha256;
+    };
+    // Destroyed apps' slugs (no row names them any more), by age; one stored a minute ago; one a live
+    // app's slug row names; one a Postgres backup row names.
+    const older = await store1('destroyed app, 50 minutes old', 50);
+    const newer = await store1('destroyed app, 30 minutes old', 30);
+    const recent = await store1('stored a minute ago', 1);
+    const live = await store1('the live app\'s slug', 90);
+    const dump = await store1('a backup dump', 90);
+    await store.db.insertInto('slugs').values({ id: 's1', app_id: app, blob: live, size: 1, process_types: '{}', commit: null, commit_description: null, stack: 'slipway-12', buildpack_provided_description: null, created_at: t }).execute();
+    await store.db.insertInto('addon_backups').values({ id: 'b1', app_id: app, addon_id: 'a', addon_name: 'pg', kind: 'b', num: 1, status: 'succeeded', blob: dump, size: 1, error: null, source: null, created_at: t, finished_at: t }).execute();
+    // A stored-again blob (the same content pushed anew) is fresh again: the grace protects it.
+    const again = await store1('pushed again', 40);
+    await writeFile(join(root, 'upload'), 'pushed again');
+    await blobs.put(join(root, 'upload'));
+
+    const housekeeping = new Housekeeping({ db: store.db, blobs, dataDir: root, keep: 1, graceMs: 3_600_000, inUse: () => [] });
+    const stored = () => [older, newer, recent, live, dump, again].filter((b) => blobs.has(b));
+    // One removal brings the disk below the mark: the oldest goes, with its unpacked copy.
+    let removed = await housekeeping.makeRoom(async () => blobs.has(older));
+    assert.equal(removed.removed, 1);
+    assert.deepEqual(stored(), [newer, recent, live, dump, again]);
+    assert.equal(existsSync(join(root, 'slugs', older)), false);
+    // Still full whatever goes: every orphan past the short grace, and nothing more.
+    removed = await housekeeping.makeRoom(async () => true);
+    assert.deepEqual(stored(), [recent, live, dump, again]);
+    assert.equal(removed.removed, 1);
+  } finally {
+    await store.close();
+    await rm(root, { recursive: true, force: true });
+  }
+});

@@ -6,7 +6,9 @@
 // failed or pending releases came after them), of every pending release, of every dyno running (a
 // preboot's old dynos too), every Postgres backup's dump (backups live in the same store), and any
 // blob younger than the grace period (an upload not released yet, a build's slug being recorded).
-// Runs shortly after releases (coalesced) and every hour; one pass at a time.
+// Runs shortly after releases and app destroys (coalesced) and every hour; one pass at a time.
+// Past the data disk's high-water mark, before a build or slug upload is refused, `makeRoom` collects
+// destroyed apps' blobs first, oldest first, without waiting out the grace period.
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +19,11 @@ import { componentLogger, type Logger } from '../logger/index.ts';
 
 const PERIOD_MS = 60 * 60 * 1000;
 const DEBOUNCE_MS = 2000;
+/**
+ * What the grace period shrinks to when the disk is past its high-water mark: a blob named by no row
+ * this young may be one a build or upload is recording (its row follows its file by moments).
+ */
+export const HIGH_WATER_GRACE_MS = 5 * 60 * 1000;
 
 export interface HousekeepingOptions {
   db: Db;
@@ -69,15 +76,74 @@ export class Housekeeping {
   }
 
   /** Removes unneeded slug blobs; returns how many and the bytes freed. One pass at a time. */
-  async collectSlugs(): Promise<{ removed: number; freed: number }> {
+  collectSlugs(): Promise<{ removed: number; freed: number }> {
+    return this.exclusive(() => this.pass());
+  }
+
+  /**
+   * The disk is past its high-water mark (`full()` says whether it still is): the blobs no slug or backup
+   * row names any more (destroyed apps' slugs and Postgres backups; the rows went with the app) are
+   * removed oldest first, younger than the grace period too (down to HIGH_WATER_GRACE_MS), until the disk
+   * is below the mark; then destroyed apps' build caches; then a regular pass. Returns what it removed.
+   */
+  makeRoom(full: () => Promise<boolean>): Promise<{ removed: number; freed: number }> {
+    return this.exclusive(async () => {
+      const named = await this.namedBlobs();
+      const cutoff = Date.now() - Math.min(this.o.graceMs, HIGH_WATER_GRACE_MS);
+      const orphans: { name: string; mtimeMs: number; size: number }[] = [];
+      for (const name of await this.blobNames()) {
+        if (named.has(name)) continue;
+        const st = await stat(this.o.blobs.path(name)).catch(() => undefined);
+        if (st && st.mtimeMs <= cutoff) orphans.push({ name, mtimeMs: st.mtimeMs, size: st.size });
+      }
+      orphans.sort((a, b) => a.mtimeMs - b.mtimeMs);
+      let removed = 0;
+      let freed = 0;
+      for (const o of orphans) {
+        if (!(await full())) break;
+        // Stored again meanwhile (a push of the same content touches it): named again, or about to be.
+        const st = await stat(this.o.blobs.path(o.name)).catch(() => undefined);
+        if (!st || st.mtimeMs > cutoff) continue;
+        await this.removeBlob(o.name);
+        removed++;
+        freed += o.size;
+      }
+      if (removed) this.logger.warn(`the data disk is past its high-water mark: removed ${removed} slug${removed === 1 ? '' : 's'} of destroyed apps (oldest first), freed ${formatSize(freed)}`);
+      if (!(await full())) return { removed, freed };
+      const regular = await this.pass();
+      return { removed: removed + regular.removed, freed: freed + regular.freed };
+    });
+  }
+
+  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
     while (this.running) await this.running.catch(() => undefined);
-    const pass = this.pass();
+    const pass = fn();
     this.running = pass;
     try {
       return await pass;
     } finally {
       this.running = undefined;
     }
+  }
+
+  /** Blobs a row names (a slug, a Postgres backup) or a running dyno uses. */
+  private async namedBlobs(): Promise<Set<string>> {
+    const named = new Set<string>(this.o.inUse());
+    for (const s of await this.o.db.selectFrom('slugs').select('blob').execute()) named.add(s.blob);
+    for (const b of await this.o.db.selectFrom('addon_backups').select('blob').where('blob', 'is not', null).execute()) named.add(b.blob!);
+    return named;
+  }
+
+  /** The names (sha256) in the blob store. */
+  private async blobNames(): Promise<string[]> {
+    const names = await readdir(this.o.blobs.filesDir).catch(() => [] as string[]);
+    return names.filter((n) => /^[0-9a-f]{64}$/.test(n));
+  }
+
+  /** A blob and its unpacked copy. */
+  private async removeBlob(name: string): Promise<void> {
+    await rm(this.o.blobs.path(name), { force: true });
+    await rm(join(this.o.dataDir, 'slugs', name), { recursive: true, force: true });
   }
 
   private async pass(): Promise<{ removed: number; freed: number }> {
@@ -106,19 +172,15 @@ export class Housekeeping {
     }
     await this.collectCaches();
     await this.collectOutputs();
-    const dir = blobs.filesDir;
-    if (!existsSync(dir)) return { removed: 0, freed: 0 };
     let removed = 0;
     let freed = 0;
-    for (const name of await readdir(dir)) {
-      if (!/^[0-9a-f]{64}$/.test(name) || needed.has(name)) continue;
-      const file = blobs.path(name);
-      const st = await stat(file).catch(() => undefined);
+    for (const name of await this.blobNames()) {
+      if (needed.has(name)) continue;
+      const st = await stat(blobs.path(name)).catch(() => undefined);
       // A blob this young may belong to a build whose slug row is being written: not yet.
       if (!st || st.mtimeMs > Date.now() - this.o.graceMs) continue;
       freed += st.size;
-      await rm(file, { force: true });
-      await rm(join(this.o.dataDir, 'slugs', name), { recursive: true, force: true });
+      await this.removeBlob(name);
       removed++;
     }
     if (removed) this.logger.info(`removed ${removed} slug${removed === 1 ? '' : 's'} no release needs (beyond each app's newest ${this.o.keep} releases and live releases), freed ${formatSize(freed)}`);

@@ -40,6 +40,7 @@ test('process: the tenant\'s uid/gid, no capabilities, no new privileges, NOFILE
   for (const set of Object.values(c.process.capabilities)) assert.deepEqual(set, []);
   assert.equal(c.process.noNewPrivileges, true);
   assert.equal(c.process.oomScoreAdj, 0, 'a tenant never inherits the platform\'s lowered OOM score');
+  assert.equal(ociConfig(input({ oomScoreAdj: 500 })).process.oomScoreAdj, 500, 'above a platform that could not lower its own');
   assert.equal(c.process.terminal, false);
   assert.deepEqual(c.process.rlimits, [{ type: 'RLIMIT_NOFILE', hard: NOFILE_LIMIT, soft: NOFILE_LIMIT }]);
   assert.deepEqual(c.process.args, ['bash', '-c', 'exec node server.js']);

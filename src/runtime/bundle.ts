@@ -34,6 +34,8 @@ export interface BundleInput {
   user: TenantUser;
   /** Files bound read-only at /etc/passwd and /etc/group, naming the tenant's uid `dyno`. */
   accounts?: { passwd: string; group: string };
+  /** The container's OOM score (oom_score_adj); default 0, the kernel's. */
+  oomScoreAdj?: number;
 }
 
 export interface OciMount {
@@ -152,8 +154,9 @@ export function ociConfig(input: BundleInput): OciConfig {
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: NOFILE_LIMIT, soft: NOFILE_LIMIT }],
       noNewPrivileges: true,
       // The platform lowers its own OOM score (platform/oom.ts); a container runs at the kernel's default,
-      // so under memory pressure a tenant's process is killed before the platform.
-      oomScoreAdj: 0,
+      // or above the platform's where the platform could not lower its own, so under memory pressure a
+      // tenant's process is killed before the platform.
+      oomScoreAdj: input.oomScoreAdj ?? 0,
     },
     root: { path: input.rootDir, readonly: true },
     hostname: spec.hostname,

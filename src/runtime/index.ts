@@ -33,6 +33,8 @@ export interface CreateRuntimeOptions {
   /** runc only: CIDRs containers may always reach over TCP (the add-on pool); internal ranges the operator allowed. */
   openTargets?: string[];
   allowPrivate?: { all: boolean; ipv4: string[] };
+  /** runc only: containers' OOM score (0, the kernel's default, unless the platform could not lower its own). */
+  oomScoreAdj?: number;
   /** process only: where its not-isolated warnings go (default: the runtime's log, warn level). */
   warn?: (line: string) => void;
 }
@@ -50,6 +52,7 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
     firewallChainPrefix: options.firewallChainPrefix,
     openTargets: options.openTargets,
     allowPrivate: options.allowPrivate,
+    oomScoreAdj: options.oomScoreAdj,
   });
 }
 

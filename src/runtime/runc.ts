@@ -51,6 +51,8 @@ export interface RuncRuntimeOptions {
   openTargets?: string[];
   /** Internal IPv4 ranges isolated containers may reach (SLIPWAY_ALLOW_PRIVATE_TARGETS); default none. */
   allowPrivate?: { all: boolean; ipv4: string[] };
+  /** Containers' OOM score (oom_score_adj): 0, the kernel's default, unless the platform could not lower its own. */
+  oomScoreAdj?: number;
 }
 
 /** runc only needs standard tools; nothing of the platform's environment reaches it. */
@@ -76,6 +78,7 @@ export class RuncRuntime implements Runtime, RuncOperations {
   private readonly resolvConf: string;
   private readonly caBundle?: string;
   private readonly tenants: TenantUids;
+  private readonly oomScoreAdj: number;
 
   constructor(options: RuncRuntimeOptions) {
     this.stacksDir = path.resolve(options.stackDir);
@@ -85,6 +88,7 @@ export class RuncRuntime implements Runtime, RuncOperations {
     this.resolvConf = options.resolvConf ?? '/etc/resolv.conf';
     this.caBundle = options.caBundle ?? (existsSync(HOST_CA_BUNDLE) ? HOST_CA_BUNDLE : undefined);
     this.tenants = new TenantUids(options.tenantDir ?? DEFAULT_TENANT_DIR);
+    this.oomScoreAdj = options.oomScoreAdj ?? 0;
     this.network = new HostNetwork({
       pool: options.addressPool, allowHostPorts: options.allowHostPorts, chainPrefix: options.firewallChainPrefix,
       resolvConf: this.resolvConf, openTargets: options.openTargets, allowPrivate: options.allowPrivate,
@@ -172,6 +176,7 @@ export class RuncRuntime implements Runtime, RuncOperations {
         netnsPath: net.value?.netnsPath,
         user,
         accounts: accounts.value,
+        oomScoreAdj: this.oomScoreAdj,
       });
       const configFile = path.join(bundle, 'config.json');
       await writeFile(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
@@ -310,16 +315,22 @@ export class RuncRuntime implements Runtime, RuncOperations {
    */
   async removeContainer(id: string): Promise<void> {
     this.envs.delete(id);
-    await this.runc(['delete', '--force', id]).catch(ignoreGone);
-    await stopMonitor(this.monitorPaths(id));
-    await removeCgroups(id);
-    await this.network.remove(id);
-    // The /app disk is the one host mount (the overlay itself lives in the container's namespace);
-    // this also covers an operator's manual mount under the bundle.
     const bundle = this.bundleDir(id);
-    await unmountUnder(bundle);
-    await detachLoops(path.join(bundle, APP_DISK_IMAGE));
-    await rm(bundle, { recursive: true, force: true });
+    // Every step is tried whatever an earlier one threw (a cgroup that will not go must not keep the
+    // namespace and the /app disk); the first failure is reported.
+    const failures: unknown[] = [];
+    for (const step of [
+      () => this.runc(['delete', '--force', id]).catch(ignoreGone),
+      () => stopMonitor(this.monitorPaths(id)),
+      () => removeCgroups(id),
+      () => this.network.remove(id),
+      // The /app disk is the one host mount (the overlay itself lives in the container's namespace);
+      // this also covers an operator's manual mount under the bundle.
+      () => unmountUnder(bundle),
+      () => detachLoops(path.join(bundle, APP_DISK_IMAGE)),
+      () => rm(bundle, { recursive: true, force: true }),
+    ]) await step().catch((err: unknown) => failures.push(err));
+    if (failures.length) throw failures[0];
   }
 
   async cleanup(prefix: string): Promise<void> {

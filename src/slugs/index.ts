@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, lstatSync } from 'node:fs';
-import { copyFile, lstat, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, mkdtemp, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArchiveRefused as ArchiveRefusedError, checkArchive, unpackLimits } from './archive.ts';
 import { readBuildFile } from './build-file.ts';
@@ -72,8 +72,12 @@ export class BlobStore {
     const sha256 = await hashFile(file);
     const size = (await stat(file)).size;
     await mkdir(join(this.opts.dir, 'sha256'), { recursive: true });
-    if (this.has(sha256)) await rm(file, { force: true });
-    else await rename(file, this.path(sha256)).catch((err: NodeJS.ErrnoException) => (err.code === 'EXDEV' ? this.moveAcross(file, sha256) : Promise.reject(err)));
+    if (this.has(sha256)) {
+      await rm(file, { force: true });
+      // Stored anew: housekeeping's grace period (by age) protects it until its row is written.
+      const t = new Date();
+      await utimes(this.path(sha256), t, t);
+    } else await rename(file, this.path(sha256)).catch((err: NodeJS.ErrnoException) => (err.code === 'EXDEV' ? this.moveAcross(file, sha256) : Promise.reject(err)));
     return { sha256, size };
   }
 

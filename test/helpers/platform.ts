@@ -11,6 +11,7 @@ import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { parsePhases, type Phase } from '../../src/build/phases.ts';
 import { freePort, TestPostgres } from '../../src/store/test-helpers.ts';
+import { lastingLeftovers, sweep } from './leftovers.ts';
 
 export { freePort };
 
@@ -275,7 +276,11 @@ export class TestPlatform {
     }
   }
 
-  /** SIGTERM to the platform's process group, as ctrl-C would; waits for it to exit. */
+  /**
+   * SIGTERM to the platform's process group, as ctrl-C would; waits for it to exit, then fails if it left
+   * anything of its own behind (a process, network namespace, mount or cgroup: leftovers.ts),
+   * removing it.
+   */
   async stop(): Promise<void> {
     const p = this.proc;
     if (p && p.exitCode === null && p.signalCode === null && p.pid) {
@@ -286,13 +291,22 @@ export class TestPlatform {
       const timer = setTimeout(() => { try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } }, 180_000);
       await exited;
       clearTimeout(timer);
+      // An older version's leftovers (an upgrade test) are the current version's to clean up at its start.
+      const left = this.bin === SLIPWAY ? await lastingLeftovers(this.env.SLIPWAY_DATA_DIR ?? this.dataDir, p.pid) : [];
+      if (left.length) {
+        await sweep(left);
+        throw new Error(`the stopped platform left behind:\n${left.join('\n')}\nits last lines:\n${this.output.trim().split('\n').slice(-15).join('\n')}`);
+      }
     }
   }
 
   async cleanup(): Promise<void> {
-    await this.stop();
-    await this.pg?.stop();
-    if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true }).catch(() => undefined);
+    try {
+      await this.stop();
+    } finally {
+      await this.pg?.stop();
+      if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 }
 
