@@ -11,7 +11,7 @@ const PLATFORM_COMMANDS = new Set(['server', 'stack:make', 'stack:prune', 'docto
 async function platform(command: string, argv: string[]): Promise<number> {
   try {
     if (command === 'server') {
-      const { runServer } = await import('./platform/server.ts');
+      const { runServer } = await import('./platform/run-server.ts');
       await runServer(argv);
       return 0;
     }
