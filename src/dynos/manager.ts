@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { basename, join } from 'node:path';
 import type { LogSink } from '../logs/types.ts';
 import type { Runtime } from '../runtime/types.ts';
+import type { ClusterFormation } from '../runtime/cluster.ts';
 import { type BlobStore, unpackSlug } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
 import { apiTime } from '../store/time.ts';
@@ -17,6 +18,7 @@ import { currentRelease, type CurrentRelease } from './current-release.ts';
 import { Dyno } from './dyno.ts';
 import { Formation, type FormationRow, type FormationUpdate } from './formation.ts';
 import { Idling } from './idling.ts';
+import { clusterTargets, convergeCluster, listedDynos, type ListedDyno } from './listed.ts';
 import { eachLimited, freePort, START_CONCURRENCY } from './launching.ts';
 import { OneOffs } from './one-off.ts';
 import { Preboot } from './preboot.ts';
@@ -61,6 +63,8 @@ export interface DynoManagerOptions {
   decodeConfig: (stored: string, release: { app_id: string; id: string }) => Record<string, string>;
   /** How a Host matches the custom domains (exact, then wildcard): the router's rule, passed in. */
   lookupHost: (domains: ReadonlyMap<string, string>, hostname: string) => string | undefined;
+  /** SLIPWAY_RUNTIME=swarm: formation dynos run as the engine's services (one-offs stay on `runtime`). */
+  cluster?: ClusterFormation;
   logger?: Logger;
 }
 
@@ -93,7 +97,8 @@ export class DynoManager {
     this.formation = new Formation(o.db);
     const host = { app: (id: string) => this.apps.get(id), apps: () => this.apps.values() };
     const log = (app: AppEntry, dyno: string, line: string) => this.log(app, dyno, line);
-    this.routes = new DynoRouteTable({ ...host, serving: (id) => this.preboot.serving(id), unidle: (app, d) => this.idling.unidle(app, d) }, o.domain, o.lookupHost, this.logger);
+    const targets = o.cluster && ((id: string) => clusterTargets(o.cluster!, id));
+    this.routes = new DynoRouteTable({ ...host, serving: (id) => this.preboot.serving(id), unidle: (app, d) => this.idling.unidle(app, d), clusterTargets: targets }, o.domain, o.lookupHost, this.logger);
     this.idling = new Idling({
       ...host, log, wake: (id) => this.wake(id), replace: (d) => this.replaced.add(d), isReplaced: (d) => this.replaced.has(d),
     }, { idleAfterMs: o.idleAfterMs, cycleMs: o.cycleMs, cycleJitterMs: o.cycleJitterMs });
@@ -124,6 +129,7 @@ export class DynoManager {
     const features = await this.o.db.selectFrom('app_features').selectAll().execute();
     for (const f of features) this.apps.get(f.app_id)?.features.add(f.name);
     for (const a of apps) await this.recoverFormation(a.id);
+    await this.o.cluster?.start(() => this.routes.changed());
     for (const a of apps) this.wake(a.id);
     // One timer for idling and cycling checks, one for memory samples; both end in shutdown().
     this.idling.start();
@@ -171,6 +177,7 @@ export class DynoManager {
     if (!app) return;
     this.apps.delete(id);
     this.routes.forget(app);
+    await this.o.cluster?.remove(id);
     await this.preboot.stopAll(id);
     for (const t of app.restartTimers.values()) clearTimeout(t);
     await Promise.all([...app.dynos.values()].map((d) => d.stop()));
@@ -247,6 +254,7 @@ export class DynoManager {
   restart(appId: string, target?: string): number {
     const app = this.apps.get(appId);
     if (!app) return 0;
+    if (this.o.cluster) return this.o.cluster.restart(appId, target);
     const chosen = [...app.dynos.values()].filter((d) => !d.spec.oneOff && (!target || d.name === target || d.spec.type === target));
     for (const d of chosen) {
       app.crashes.delete(d.name);
@@ -272,14 +280,16 @@ export class DynoManager {
     if (!app) return 0;
     const chosen = [...app.dynos.values()].filter((d) => d.name === target || d.spec.type === target);
     await Promise.all(chosen.map((d) => d.stop()));
-    return chosen.length;
+    return chosen.length + (this.o.cluster?.restart(appId, target) ?? 0); // the engine's: stop is a restart
   }
 
   /** The slug blobs the dynos of every app run on (housekeeping keeps them). */
   slugsInUse(): Set<string> {
     const dynos = [...this.apps.values()].flatMap((a) => [...a.dynos.values(), ...(this.preboot.serving(a.id) ?? [])]);
-    return new Set(dynos.map((d) => basename(d.spec.slugDir)));
+    return new Set([...dynos.map((d) => basename(d.spec.slugDir)), ...(this.o.cluster?.slugsInUse() ?? [])]);
   }
+
+  listed(appId: string): ListedDyno[] { return listedDynos(this.o.cluster, appId, this.dynos(appId)); }
 
   dynos(appId: string): Dyno[] {
     const app = this.apps.get(appId);
@@ -300,6 +310,7 @@ export class DynoManager {
     all.push(...this.passes);
     all.push(this.preboot.stopAll());
     await Promise.all(all);
+    await this.o.cluster?.close(); // the engine's services outlive the platform process
   }
 
   /** Process types of the release dynos run (what formation entries' commands are). */
@@ -321,6 +332,7 @@ export class DynoManager {
       this.routes.changed();
     }
     app.webSize = formation.find((f) => f.type === 'web')?.size ?? 'standard-1x';
+    if (this.o.cluster) return convergeCluster(this.o.cluster, app, release, formation);
     const formationDynos = [...app.dynos.values()].filter((d) => !d.spec.oneOff);
     const plan = planReconcile({
       release, formation,
