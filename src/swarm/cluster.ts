@@ -313,13 +313,19 @@ export class SwarmCluster implements ClusterFormation {
         const node = t.NodeID ? this.nodes.get(t.NodeID) : undefined;
         if (t.NodeID && !node) this.nodes = await nodeAddresses(this.o.docker);
         const at = t.NodeID ? this.nodes.get(t.NodeID) : undefined;
-        const port = type === 'web' ? publishedPort(t, WEB_PORT) : undefined;
         let state: SeenTask['state'] = taskState(t);
         const container = t.Status.ContainerStatus?.ContainerID;
-        if (state === 'running' && container && t.NodeID === this.localNode) local.push({ appId, dyno: name, container, quotaBytes: sizeOrDefault(size).quotaBytes });
+        const onThisNode = state === 'running' && container !== undefined && t.NodeID === this.localNode;
+        if (onThisNode) local.push({ appId, dyno: name, container: container!, quotaBytes: sizeOrDefault(size).quotaBytes });
+        // Where the router reaches it: on this node the container itself (no proxy between, and a port
+        // nobody listens on is refused, not accepted by the engine's userland proxy); elsewhere its node's
+        // published port.
+        const target = type !== 'web' || state !== 'running' ? undefined
+          : onThisNode ? await this.containerAddress(container!).then((ip) => ip && { address: ip, port: WEB_PORT })
+          : at && publishedPort(t, WEB_PORT) ? { address: at.address, port: publishedPort(t, WEB_PORT)! } : undefined;
         if (state === 'running') {
           if (type !== 'web' || view.bound.has(t.ID)) state = 'up';
-          else if (port && at) this.probe(appId, view, t, at.address, port);
+          else if (target) this.probe(appId, view, t, target.address, target.port);
           this.bootTimeout(appId, name, t);
         }
         const seen: SeenTask = { state, exitCode: t.Status.ContainerStatus?.ExitCode };
@@ -330,7 +336,7 @@ export class SwarmCluster implements ClusterFormation {
         next.push({
           id: t.ID, name, type, state: state === 'running' ? 'starting' : state, command, size, release,
           createdAt: new Date(t.CreatedAt), updatedAt: new Date(t.UpdatedAt), node: at?.hostname,
-          ...(state === 'up' && port && at ? { address: at.address, port } : {}),
+          ...(state === 'up' && target ? target : {}),
         });
       }
     }
@@ -341,6 +347,21 @@ export class SwarmCluster implements ClusterFormation {
     view.dynos = next;
     view.local = local;
     if (changed) this.onChange(appId);
+  }
+
+  private readonly addresses = new Map<string, string>();
+
+  /** A local container's address on its network (kept while it runs). */
+  private async containerAddress(id: string): Promise<string | undefined> {
+    const known = this.addresses.get(id);
+    if (known) return known;
+    const info = await this.o.docker.getContainer(id).inspect().catch(() => undefined) as { NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> } } | undefined;
+    const ip = Object.values(info?.NetworkSettings?.Networks ?? {}).map((n) => n.IPAddress).find(Boolean);
+    if (ip) {
+      if (this.addresses.size > 10_000) this.addresses.clear();
+      this.addresses.set(id, ip);
+    }
+    return ip;
   }
 
   /** A web task is up once its published port accepts a TCP connection (as a runc dyno's $PORT). */
