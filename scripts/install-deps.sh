@@ -2,13 +2,14 @@
 # Installs what Slipway needs on Debian 12 and is missing: git, runc, conmon (the monitor each dyno runs under), debootstrap (for the stack),
 # curl, jq, python3, haproxy (the router's data path), the add-on servers (PostgreSQL 15 and Redis, run
 # by the platform itself; their Debian services stay unused), chromium (the dashboard's browser tests drive
-# it headless), then the npm dependencies and the dashboard's assets, then makes the stack (`slipway stack:make`: a Debian 12
+# it headless), Docker (docker.io, and docker-registry for clusters: the swarm runtime; the tests start dockerd
+# themselves when it is not running, and stop what they started), then the npm dependencies and the dashboard's assets, then makes the stack (`slipway stack:make`: a Debian 12
 # root for builds and dynos, about 2.5 minutes the first time and whenever its definition changes).
 # Safe to run again; does nothing when all is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pkg in git runc conmon debootstrap curl jq python3 tar gzip iproute2 iptables haproxy postgresql-15 postgresql-client-15 redis-server openssl openssh-client chromium; do
+for pkg in git runc conmon debootstrap curl jq python3 tar gzip iproute2 iptables haproxy postgresql-15 postgresql-client-15 redis-server openssl openssh-client chromium docker.io docker-registry; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 if ((${#need[@]})); then

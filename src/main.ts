@@ -1,12 +1,12 @@
 // The `slipway` executable (bin/slipway runs this file). The platform's own commands on this machine
 // go to the platform (src/platform/): `server` (the composition root), `stack:make` (the install step
 // runs it), `stack:prune`, `doctor` (checks the host), `backup:create`/`backup:restore` and
-// `service:install`/`service:uninstall`. Every other word is a CLI command (src/cli/), an HTTP client of the API
+// `service:install`/`service:uninstall`, `swarm:down`. Every other word is a CLI command (src/cli/), an HTTP client of the API
 // that never loads the platform: the platform is imported only for its commands.
 import { main } from './cli/main.ts';
 import { renderError } from './cli/errors.ts';
 
-const PLATFORM_COMMANDS = new Set(['server', 'stack:make', 'stack:prune', 'doctor', 'backup:create', 'backup:restore', 'service:install', 'service:uninstall']);
+const PLATFORM_COMMANDS = new Set(['server', 'stack:make', 'stack:prune', 'doctor', 'backup:create', 'backup:restore', 'service:install', 'service:uninstall', 'swarm:down']);
 
 async function platform(command: string, argv: string[]): Promise<number> {
   try {
@@ -22,6 +22,10 @@ async function platform(command: string, argv: string[]): Promise<number> {
     if (command === 'service:install' || command === 'service:uninstall') {
       const { runServiceCommand } = await import('./platform/service.ts');
       return await runServiceCommand(command, argv);
+    }
+    if (command === 'swarm:down') {
+      const { runSwarmDown } = await import('./platform/swarm.ts');
+      return await runSwarmDown(argv);
     }
     if (command === 'doctor') {
       const { runDoctor } = await import('./platform/doctor.ts');

@@ -1,5 +1,5 @@
 // Database rows → Heroku Platform API v3 JSON shapes (field names and nesting as Heroku's schema has them).
-import type { Dyno } from '../dynos/dyno.ts';
+import type { ListedDyno } from '../dynos/listed.ts';
 import { sizeOrDefault } from '../runtime/sizes.ts';
 import type { AppsTable, BuildsTable, DomainsTable, FormationTable, LogDrainsTable, ReleasesTable, SlugsTable } from '../store/schema.ts';
 import { apiTime as iso } from '../store/time.ts';
@@ -40,13 +40,15 @@ export function formation(a: { id: string; name: string }, f: FormationTable, co
   };
 }
 
-export function dyno(a: { id: string; name: string }, d: Dyno) {
+export function dyno(a: { id: string; name: string }, d: ListedDyno) {
   return {
     id: d.id, name: d.name, type: d.spec.type, state: d.state, command: d.spec.command, size: d.spec.size.display,
     attach_url: null, release: { id: d.spec.release.id, version: d.spec.release.version }, app: { id: a.id, name: a.name },
     created_at: iso(d.createdAt), updated_at: iso(d.updatedAt),
     // Slipway's addition: when a crashed formation dyno will be booted again (Heroku's back-off).
     restart_at: d.state === 'crashed' && d.nextRestartAt ? iso(d.nextRestartAt) : null,
+    // And under the swarm runtime, the machine (engine node) the dyno runs on.
+    ...(d.node ? { node: d.node } : {}),
   };
 }
 

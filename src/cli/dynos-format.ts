@@ -45,7 +45,7 @@ export function renderDynos(app: string, dynos: readonly Dyno[], o: FormatOption
     const { type, size } = members[0]!;
     groups.push([
       `=== ${p.bold(type)}${size ? ` (${p.cyan(size)})` : ''}: ${command} (${members.length})`,
-      ...members.map((d) => `${d.name}: ${state(d)} ${since(d)}${d.restart_at ? `, restarting ${restartAt(d.restart_at, o)}` : ''}`),
+      ...members.map((d) => `${d.name}: ${state(d)} ${since(d)}${d.node ? ` on ${d.node}` : ''}${d.restart_at ? `, restarting ${restartAt(d.restart_at, o)}` : ''}`),
     ]);
   }
   return groups.flatMap((g, i) => (i === 0 ? g : ['', ...g]));

@@ -57,6 +57,8 @@ export interface Dyno {
   updated_at?: string;
   /** Slipway's addition: when a crashed dyno will be booted again. */
   restart_at?: string | null;
+  /** Slipway's addition under the swarm runtime: the machine it runs on. */
+  node?: string;
 }
 
 export interface Formation {

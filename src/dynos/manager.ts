@@ -6,10 +6,7 @@
 // (sampler.ts).
 import { randomUUID } from 'node:crypto';
 import { basename, join } from 'node:path';
-import type { LogSink } from '../logs/types.ts';
-import type { Runtime } from '../runtime/types.ts';
-import { type BlobStore, unpackSlug } from '../slugs/index.ts';
-import type { Db } from '../store/index.ts';
+import { unpackSlug } from '../slugs/index.ts';
 import type { LeaderNotice } from '../store/leader.ts';
 import { newAppEntry, webDynos, type AppEntry } from './app-entry.ts';
 import { appStates, followApp } from './app-states.ts';
@@ -18,63 +15,20 @@ import { currentRelease, dynoMetadata, type CurrentRelease } from './current-rel
 import { Dyno } from './dyno.ts';
 import { Formation, type FormationRow, type FormationUpdate } from './formation.ts';
 import { Idling } from './idling.ts';
+import { clusterTargets, convergeCluster, listedDynos, type ListedDyno } from './listed.ts';
 import { eachLimited, freePort, START_CONCURRENCY } from './launching.ts';
 import { OneOffs } from './one-off.ts';
 import { Preboot } from './preboot.ts';
 import { planReconcile } from './reconcile.ts';
 import { DynoRouteTable } from './route-table.ts';
-import { Sampler, type SamplerOptions } from './sampler.ts';
+import { Sampler } from './sampler.ts';
 import { findSize, sizeOrDefault } from '../runtime/sizes.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
+import type { Actor, DynoManagerOptions } from './options.ts';
 
-type Actor = { id?: string; email: string };
 export { NoReleaseError, OneOffLimitError, type OneOffOptions } from './one-off.ts';
 
-export interface DynoManagerOptions {
-  db: Db;
-  /** `run` dynos one account may have at once (SLIPWAY_ONE_OFFS_PER_ACCOUNT). */
-  oneOffsPerAccount?: number;
-  runtime: Runtime;
-  logs: LogSink;
-  blobs: BlobStore;
-  /** Unpacked slugs live under here, one dir per slug blob, shared by every dyno that runs it. */
-  dataDir: string;
-  domain: string;
-  bootTimeoutMs: number;
-  stopGraceMs: number;
-  /** Scales the crash back-off's minutes (tests shorten it). */
-  crashBackoffMinuteMs: number;
-  /** Daily cycling: a dyno is restarted this long after it started, plus up to `cycleJitterMs`. */
-  cycleMs: number;
-  cycleJitterMs: number;
-  /** An app on a single eco web dyno sleeps after this long without a request. */
-  idleAfterMs: number;
-  /** Between SIGHUP notices to an attached one-off whose client hung up (R16 after three). */
-  hangupIntervalMs?: number;
-  /** Preboot: how long old web dynos keep serving after the switch before their SIGTERM. Default 5 s. */
-  prebootDrainMs?: number;
-  /** Memory (R14) and runtime-metrics sampling period (Heroku: about 20 s). */
-  metricsIntervalMs: number;
-  /** Each runtime sample of a dyno (the metrics history keeps them). */
-  onSample?: SamplerOptions['onSample'];
-  /** Container ids of this platform start with it, so cleanups never touch another platform's. */
-  containerPrefix: string;
-  /** A release's stored config snapshot → its vars (the releases component encrypts them at rest). */
-  decodeConfig: (stored: string, release: { app_id: string; id: string }) => Record<string, string>;
-  /** How a Host matches the custom domains (exact, then wildcard): the router's rule, passed in. */
-  lookupHost: (domains: ReadonlyMap<string, string>, hostname: string) => string | undefined;
-  /**
-   * Several platform processes (store/leader.ts): until start() (this process leads), wakes and restarts
-   * go to the leader through this; unset (one process), they act here even before start().
-   */
-  leader?: (notice: LeaderNotice) => void;
-  /** Told of formation changes (`previous`: the changed fields' old values) and one-off dynos started; must return at once (app webhooks). */
-  onChange?: {
-    formation?(row: FormationRow, user: Actor, previous: Partial<FormationRow>): void; dyno?(appId: string, dyno: Dyno, user: string): void;
-    state?(appId: string, dyno: Dyno, previous: string): void;
-  };
-  logger?: Logger;
-}
+export type { DynoManagerOptions };
 
 /** App features (labs) the dyno manager acts on. */
 export const FEATURES = ['log-runtime-metrics', 'runtime-dyno-metadata', 'preboot'] as const;
@@ -108,7 +62,8 @@ export class DynoManager {
     this.formation = new Formation(o.db);
     const host = { app: (id: string) => this.apps.get(id), apps: () => this.apps.values() };
     const log = (app: AppEntry, dyno: string, line: string) => this.log(app, dyno, line);
-    this.routes = new DynoRouteTable({ ...host, serving: (id) => this.preboot.serving(id), unidle: (app, d) => this.idling.unidle(app, d) }, o.domain, o.lookupHost, this.logger);
+    const targets = o.cluster && ((id: string) => clusterTargets(o.cluster!, id));
+    this.routes = new DynoRouteTable({ ...host, serving: (id) => this.preboot.serving(id), unidle: (app, d) => this.idling.unidle(app, d), clusterTargets: targets }, o.domain, o.lookupHost, this.logger);
     this.idling = new Idling({
       ...host, log, wake: (id) => this.wake(id), replace: (d) => this.replaced.add(d), isReplaced: (d) => this.replaced.has(d),
     }, { idleAfterMs: o.idleAfterMs, cycleMs: o.cycleMs, cycleJitterMs: o.cycleJitterMs });
@@ -136,6 +91,7 @@ export class DynoManager {
     const apps = await appStates(this.o.db);
     for (const a of apps) followApp(this, a);
     for (const a of apps) await this.formation.followLive(a.id);
+    await this.o.cluster?.start(() => this.routes.changed());
     for (const a of apps) this.wake(a.id);
     // One timer for idling and cycling checks, one for memory samples; both end in shutdown().
     this.idling.start();
@@ -200,6 +156,7 @@ export class DynoManager {
     if (!app) return;
     this.apps.delete(id);
     this.routes.forget(app);
+    await this.o.cluster?.remove(id);
     await this.preboot.stopAll(id);
     for (const t of app.restartTimers.values()) clearTimeout(t);
     await Promise.all([...app.dynos.values()].map((d) => d.stop()));
@@ -268,6 +225,7 @@ export class DynoManager {
     if (this.forward({ app: appId, restart: target ?? '' })) return 1;
     const app = this.apps.get(appId);
     if (!app) return 0;
+    if (this.o.cluster) return this.o.cluster.restart(appId, target);
     const chosen = [...app.dynos.values()].filter((d) => !d.spec.oneOff && (!target || d.name === target || d.spec.type === target));
     for (const d of chosen) {
       app.crashes.delete(d.name);
@@ -293,14 +251,16 @@ export class DynoManager {
     if (!app) return 0;
     const chosen = [...app.dynos.values()].filter((d) => d.name === target || d.spec.type === target);
     await Promise.all(chosen.map((d) => d.stop()));
-    return chosen.length;
+    return chosen.length + (this.o.cluster?.restart(appId, target) ?? 0); // the engine's: stop is a restart
   }
 
   /** The slug blobs the dynos of every app run on (housekeeping keeps them). */
   slugsInUse(): Set<string> {
     const dynos = [...this.apps.values()].flatMap((a) => [...a.dynos.values(), ...(this.preboot.serving(a.id) ?? [])]);
-    return new Set(dynos.map((d) => basename(d.spec.slugDir)));
+    return new Set([...dynos.map((d) => basename(d.spec.slugDir)), ...(this.o.cluster?.slugsInUse() ?? [])]);
   }
+
+  listed(appId: string): ListedDyno[] { return listedDynos(this.o.cluster, appId, this.dynos(appId)); }
 
   dynos(appId: string): Dyno[] {
     const app = this.apps.get(appId);
@@ -322,6 +282,7 @@ export class DynoManager {
     all.push(this.preboot.stopAll());
     // Every stop runs to its end (a failure must not cut the others short when the platform exits).
     const failed = (await Promise.allSettled(all)).find((r) => r.status === 'rejected');
+    await this.o.cluster?.close(); // the engine's services outlive the platform process
     if (failed) throw failed.reason;
   }
 
@@ -344,6 +305,7 @@ export class DynoManager {
       this.routes.changed();
     }
     app.webSize = formation.find((f) => f.type === 'web')?.size ?? 'standard-1x';
+    if (this.o.cluster) return convergeCluster(this.o.cluster, app, release, formation);
     const formationDynos = [...app.dynos.values()].filter((d) => !d.spec.oneOff);
     const plan = planReconcile({
       release, formation,

@@ -14,6 +14,8 @@ export interface RouteTableHost {
   serving(appId: string): Dyno[] | undefined;
   /** A request for an app whose web dyno sleeps. */
   unidle(app: AppEntry, dyno: Dyno): void;
+  /** Under a cluster runtime: the app's up web dynos as the engine reports them. */
+  clusterTargets?: (appId: string) => RouteTarget[];
 }
 
 export class DynoRouteTable implements RouteTable {
@@ -98,6 +100,7 @@ export class DynoRouteTable implements RouteTable {
 
   /** Where web requests go: the up web dynos, or while a preboot runs, the old ones still serving. */
   private upTargets(app: AppEntry): RouteTarget[] {
+    if (this.host.clusterTargets) return this.host.clusterTargets(app.id);
     const serving = this.host.serving(app.id) ?? webDynos(app);
     return serving.filter((d) => d.state === 'up' && !d.leavingRoutes && d.spec.port && d.address).map((d) => ({ dyno: d.name, host: d.address!, port: d.spec.port! }));
   }

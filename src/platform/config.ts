@@ -28,7 +28,9 @@ export interface PlatformConfig {
   publicUrl: string;
   operatorEmail: string;
   operatorKey?: string;
-  runtime: 'auto' | 'runc' | 'process';
+  runtime: 'auto' | 'runc' | 'process' | 'swarm';
+  /** SLIPWAY_RUNTIME=swarm only: the engine and the blob endpoint its tasks fetch slugs from (swarmSettings). */
+  swarm?: SwarmSettings;
   stackDir?: string;
   runtimeCacheDir: string;
   buildTimeoutMs: number;
@@ -126,7 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
   const apiPort = num('SLIPWAY_API_PORT', 5000);
   const domain = env.SLIPWAY_DOMAIN || 'localhost';
   const runtime = (env.SLIPWAY_RUNTIME || 'auto') as PlatformConfig['runtime'];
-  if (!['auto', 'runc', 'process'].includes(runtime)) throw new ConfigError(`SLIPWAY_RUNTIME must be auto, runc or process, got ${JSON.stringify(runtime)}.`);
+  if (!['auto', 'runc', 'process', 'swarm'].includes(runtime)) throw new ConfigError(`SLIPWAY_RUNTIME must be auto, runc, process or swarm, got ${JSON.stringify(runtime)}.`);
   const routerEngine = (env.SLIPWAY_ROUTER || 'auto') as PlatformConfig['routerEngine'];
   if (!['auto', 'haproxy', 'node'].includes(routerEngine)) throw new ConfigError(`SLIPWAY_ROUTER must be auto, haproxy or node, got ${JSON.stringify(routerEngine)}.`);
   const databaseUrl = env.SLIPWAY_DATABASE_URL || undefined;
@@ -145,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     operatorEmail: env.SLIPWAY_OPERATOR_EMAIL || 'operator@slipway.local',
     operatorKey: env.SLIPWAY_OPERATOR_KEY || undefined,
     runtime,
+    swarm: runtime === 'swarm' ? swarmSettings(env, num, apiPort) : undefined,
     stackDir: env.SLIPWAY_STACK_DIR || undefined,
     runtimeCacheDir: env.SLIPWAY_RUNTIME_CACHE_DIR || '/var/cache/slipway/runtimes',
     buildTimeoutMs: num('SLIPWAY_BUILD_TIMEOUT', 15 * 60) * 1000,
@@ -225,6 +228,34 @@ function backupSchedule(env: NodeJS.ProcessEnv, num: (name: string, def: number)
   const dataDir = resolve(env.SLIPWAY_DATA_DIR || join(homedir(), '.slipway'));
   if (dir === dataDir || dir.startsWith(`${dataDir}/`)) throw new ConfigError('SLIPWAY_BACKUP_DIR must be outside the data dir (a restore needs an empty data dir, and a lost disk must not take the backups too).');
   return { everyMs, dir, keep: Math.max(1, Math.floor(num('SLIPWAY_BACKUP_KEEP', 7))), passphrase: env.SLIPWAY_BACKUP_PASSPHRASE };
+}
+
+export interface SwarmSettings {
+  /** The engine (DOCKER_HOST, read before the environment is confined; default the local socket). */
+  dockerHost?: string;
+  /** The blob endpoint's port (SLIPWAY_SWARM_BLOB_PORT; default the API port + 2) and the URL tasks reach it at (SLIPWAY_SWARM_BLOB_URL). */
+  blobPort: number;
+  blobUrl?: string;
+  /** The registry every node pulls the stack image from (SLIPWAY_REGISTRY, `host:port`); unset on a single node. */
+  registry?: string;
+  /** Swarm's delay before restarting a crashed task (SLIPWAY_SWARM_RESTART_DELAY, 10 s). */
+  restartDelayMs: number;
+  /** The backstop look at tasks on other nodes (SLIPWAY_SWARM_POLL, 5 s). */
+  pollMs: number;
+  /** How long a task's signed slug URL works (SLIPWAY_SWARM_SLUG_URL_TTL, 24 h). */
+  slugUrlTtlMs: number;
+}
+
+function swarmSettings(env: NodeJS.ProcessEnv, num: (name: string, def: number) => number, apiPort: number): SwarmSettings {
+  const blobUrl = env.SLIPWAY_SWARM_BLOB_URL?.replace(/\/+$/, '') || undefined;
+  if (blobUrl && !/^https?:\/\/[^/]+$/.test(blobUrl)) throw new ConfigError(`SLIPWAY_SWARM_BLOB_URL must be http://host:port (how tasks reach the blob endpoint), got ${JSON.stringify(blobUrl)}.`);
+  const registry = env.SLIPWAY_REGISTRY || undefined;
+  if (registry && !/^[A-Za-z0-9.-]+(:\d+)?$/.test(registry)) throw new ConfigError(`SLIPWAY_REGISTRY must be host[:port], got ${JSON.stringify(registry)}.`);
+  return {
+    dockerHost: env.DOCKER_HOST || undefined, blobPort: num('SLIPWAY_SWARM_BLOB_PORT', apiPort + 2), blobUrl, registry,
+    restartDelayMs: num('SLIPWAY_SWARM_RESTART_DELAY', 10) * 1000, pollMs: Math.max(num('SLIPWAY_SWARM_POLL', 5), 0.5) * 1000,
+    slugUrlTtlMs: Math.max(num('SLIPWAY_SWARM_SLUG_URL_TTL', 24 * 3600), 600) * 1000,
+  };
 }
 
 export class ConfigError extends Error {}

@@ -50,7 +50,7 @@ export function platformHealth(o: PlatformHealthOptions): { endpoints: HealthEnd
   };
   const metrics = new PlatformMetrics({
     dataDir: o.dataDir,
-    dynoStates: async () => (await o.db.selectFrom('apps').select('id').execute()).flatMap((a) => o.dynos.dynos(a.id).map((d) => d.state)),
+    dynoStates: async () => (await o.db.selectFrom('apps').select('id').execute()).flatMap((a) => o.dynos.listed(a.id).map((d) => d.state)),
     logCounts: () => o.logs.counts,
     drainBacklogs: () => o.drains.backlogs(),
     finishedBuilds: async (since) => {

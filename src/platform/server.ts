@@ -1,7 +1,7 @@
 // `slipway server`: the composition root. Reads the config, builds every component and wires them
 // together (receive → build → release → reconcile → route), then runs until SIGTERM / ctrl-C, when it
 // stops every dyno (SIGTERM, grace period, SIGKILL) and leaves no container behind.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -58,6 +58,7 @@ import { platformHealth } from './health.ts';
 import { diskUse, overHighWater } from '../health/index.ts';
 import { scheduleBackups } from './backup-command.ts';
 import { recovered, recoveryLine } from './recovery.ts';
+import { containerPrefixFor, swarmParts } from './swarm.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -108,13 +109,13 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
 
   const runtimeLog = log.child({ component: 'runtime' });
   const runtime = createRuntime({
-    kind: config.runtime, stackDir: config.stackDir, stateDir: join(config.dataDir, 'runtime'), warn: (l) => runtimeLog.warn(l),
+    kind: config.runtime === 'swarm' ? 'auto' : config.runtime, stackDir: config.stackDir, stateDir: join(config.dataDir, 'runtime'), warn: (l) => runtimeLog.warn(l),
     addressPool: config.dynoPool, firewallChainPrefix: config.firewallPrefix, oomScoreAdj: oom.containerScore,
     openTargets: [config.addonsPool], allowPrivate: config.allowPrivateTargets,
   });
   // Every container of this platform is named with this prefix; other platforms on the machine (a test
   // suite beside a running one) have their own, so cleaning up ours never touches theirs.
-  const containerPrefix = `slipway-${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 8)}-`;
+  const containerPrefix = containerPrefixFor(config.dataDir);
   const layout = runtime.name === 'runc' ? await cgroupLayout() : undefined;
   if (layout) runtimeLog.info(`cgroup hierarchy: ${layout}`);
   const ownCgroup = layout && await joinOwnCgroup(layout, `${containerPrefix}platform`)
@@ -138,14 +139,17 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     db, egress: config.allowPrivateTargets, sealer: cipher, retryBaseMs: config.webhookRetryBaseMs, maxAttempts: config.webhookAttempts, logger: log,
   });
   const events = appEvents(webhooks, () => ({ apps, accounts, teams, addons, sniEndpoints, dynos, publicUrl: config.publicUrl, domain: config.domain, routerPort: config.routerPort }));
+  // Under swarm, formation dynos are the engine's services and one-offs its containers; builds stay on runc here.
+  const swarm = config.swarm && await swarmParts({ ...config, swarm: config.swarm }, { stackRoot: runtime.stackDir, blobPath: (sha) => blobs.path(sha), cipher, logs, logger: log });
   const dynos = new DynoManager({
     onSample: (...sample) => dynoMetrics.record(...sample),
-    db, runtime, logs, blobs, dataDir: config.dataDir, domain: config.domain, bootTimeoutMs: config.bootTimeoutMs,
+    db, logs, blobs, dataDir: config.dataDir, domain: config.domain, bootTimeoutMs: config.bootTimeoutMs,
     stopGraceMs: config.stopGraceMs, crashBackoffMinuteMs: config.crashBackoffMinuteMs, cycleMs: config.cycleMs,
     cycleJitterMs: config.cycleJitterMs, idleAfterMs: config.idleAfterMs, hangupIntervalMs: config.hangupIntervalMs, metricsIntervalMs: config.metricsIntervalMs,
     containerPrefix, decodeConfig: (stored, release) => cipher.decryptMap(stored, aad.releaseConfig(release)), lookupHost, logger: log,
     oneOffsPerAccount: config.oneOffsPerAccount, onChange: { formation: events.formation, dyno: events.dyno, state: events.state },
     leader: config.databaseUrl ? (n) => void leader.notify(n).catch((err) => log.error({ err }, 'could not notify the leader')) : undefined,
+    runtime: swarm?.oneOffs ?? runtime, cluster: swarm?.cluster,
   });
   // Notices before the manager runs are covered by its start, which reads every app.
   leader.onNotice((n) => { if (dynos.running) void resyncApp(dynos, db, n).catch((err) => log.error({ err, app: n.app }, 'following a change made elsewhere failed')); });
@@ -362,7 +366,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     }).catch((err) => { log.fatal({ err }, 'taking over as the leader failed: exiting'); process.exit(1); });
   }
   say(recoveryLine(await recovered(db)));
-  say(`Slipway is running (runtime: ${runtime.name}, stack: ${runtime.stack}).`);
+  say(`Slipway is running (runtime: ${swarm ? `swarm, builds on ${runtime.name}` : runtime.name}, stack: ${runtime.stack}).`);
   say(`  API and git:  ${config.publicUrl}   (git remote: ${config.publicUrl}/<app>.git; https on the same port, git config http.sslCAInfo ${tls.caFile})`);
   say(`  Apps:         ${webUrl(urls, '<app>')}   (router: ${engine === 'haproxy' ? 'HAProxy, Node router behind it' : 'Node'})`);
   if (gitSsh) say(`  git over SSH: port ${gitSsh.port}   (git remote: git@${new URL(config.publicUrl).hostname}:<app>.git; ssh -p ${gitSsh.port})`);

@@ -102,7 +102,7 @@ export interface Container {
 }
 
 export interface Runtime {
-  readonly name: 'runc' | 'process';
+  readonly name: 'runc' | 'process' | 'swarm';
   /** The root filesystem of the stack's current version (read-only in every container); made once per machine. */
   readonly stackDir: string;
   /** The stack's name, e.g. `slipway-12`. */

@@ -50,11 +50,11 @@ export function dynoRoutes(api: Api, d: ApiDeps): void {
 
   api.get('/apps/:app/dynos', { schema: { params: AppParams } }, async (req) => {
     const a = await findApp(d, req.params.app);
-    return d.dynos.dynos(a.id).map((x) => s.dyno(a, x));
+    return d.dynos.listed(a.id).map((x) => s.dyno(a, x));
   });
   api.get('/apps/:app/dynos/:dyno', { schema: { params: DynoParams } }, async (req) => {
     const a = await findApp(d, req.params.app);
-    const x = d.dynos.dynos(a.id).find((y) => y.name === req.params.dyno || y.id === req.params.dyno);
+    const x = d.dynos.listed(a.id).find((y) => y.name === req.params.dyno || y.id === req.params.dyno);
     if (!x) throw notFound('dyno', `Couldn't find that dyno (${req.params.dyno}).`);
     return s.dyno(a, x);
   });
@@ -90,7 +90,7 @@ export function dynoRoutes(api: Api, d: ApiDeps): void {
   // Slipway's addition for `slipway run`: the attached terminal was resized.
   api.post('/apps/:app/dynos/:dyno/actions/resize', { schema: { params: DynoParams, body: ResizeBody } }, async (req) => {
     const a = await findApp(d, req.params.app);
-    const dyno = d.dynos.dynos(a.id).find((x) => x.name === req.params.dyno);
+    const dyno = d.dynos.listed(a.id).find((x) => x.name === req.params.dyno);
     if (!dyno) throw notFound('dyno', `Couldn't find that dyno (${req.params.dyno}).`);
     const b = (req.body ?? {}) as { columns?: unknown; lines?: unknown };
     if (!Number.isInteger(b.columns) || !Number.isInteger(b.lines)) throw invalid('columns and lines must be whole numbers.');

@@ -1,0 +1,67 @@
+// The blob endpoint tasks fetch their slug from: a listener of its own (so the firewall can open this
+// port alone to tasks), answering only GET of a slug blob by a signed, expiring URL. Everything else is a
+// 404; a bad or old signature a 403. Bodies stream from disk.
+import { createReadStream, existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from '../logger/index.ts';
+
+const SLUG = /^\/slugs\/([0-9a-f]{64})$/;
+
+export interface BlobEndpointOptions {
+  host: string;
+  /** 0: any free port. */
+  port: number;
+  /** The slug blob's file, by its sha256. */
+  path: (sha256: string) => string;
+  sign: (claim: string) => string;
+  verify: (claim: string, signature: string) => boolean;
+  logger: Logger;
+}
+
+const claim = (sha256: string, expires: number | string) => `swarm-slug:GET:${sha256}:${expires}`;
+
+export class BlobEndpoint {
+  private server?: Server;
+  port = 0;
+
+  constructor(private readonly o: BlobEndpointOptions) {}
+
+  /** A URL for `sha256` that works until `expiresAt` (seconds since the epoch), at `base` (how tasks reach this listener). */
+  url(base: string, sha256: string, expiresAt: number): string {
+    return `${base}/slugs/${sha256}?expires=${expiresAt}&signature=${this.o.sign(claim(sha256, expiresAt))}`;
+  }
+
+  async listen(): Promise<void> {
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://blob');
+      const m = SLUG.exec(url.pathname);
+      const answer = (status: number, text: string) => { res.writeHead(status, { 'Content-Type': 'text/plain' }); res.end(`${text}\n`); };
+      if (req.method !== 'GET' || !m) return answer(404, 'Not found.');
+      const expires = url.searchParams.get('expires') ?? '';
+      if (!this.o.verify(claim(m[1]!, expires), url.searchParams.get('signature') ?? '')) return answer(403, 'This slug URL is not valid.');
+      if (!(Number(expires) * 1000 > Date.now())) return answer(403, 'This slug URL has expired.');
+      const file = this.o.path(m[1]!);
+      if (!existsSync(file)) return answer(404, 'No such slug.');
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+      void pipeline(createReadStream(file), res).catch((err: Error) => {
+        this.o.logger.warn({ err, blob: m[1] }, 'slug fetch cut short');
+        res.destroy();
+      });
+    });
+    server.on('clientError', (_err, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.o.port, this.o.host, () => resolve());
+    });
+    this.server = server;
+    this.port = (server.address() as { port: number }).port;
+  }
+
+  async close(): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+}

@@ -1,0 +1,267 @@
+// The swarm runtime as a user meets it (issue #12): SLIPWAY_RUNTIME=swarm on a single-node swarm. A
+// process type is a service (scaled, resized, restarted, rolled back by service updates), its tasks are
+// the dynos `ps` lists and the router spreads requests over; a killed task is replaced while the router
+// keeps answering; config vars reach the app but not `docker service inspect`; output is logged as
+// app[web.N]; tasks reach the blob endpoint and not the API; R10 for an app that never binds; a second
+// node (a dockerd in a test-made network namespace) takes replicas, serves through the router, and its
+// tasks move when it goes. One platform start for every case. Skips, saying why, where Docker cannot run.
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { docker, ensureSwarm, platformLabel, removeByLabel, type TestEngine } from './helpers/docker.ts';
+import { freePort, makeRepo, SLIPWAY, sleep, TestPlatform } from './helpers/platform.ts';
+import { makeLink, startWorker, type NodeLink, type WorkerNode } from './helpers/swarm-node.ts';
+
+const run = promisify(execFile);
+
+/** The stack's python3 answers with its DYNO, the token it was started with and its uid, or a config var. */
+const SERVER_PY = `import http.server as h, os, sys
+token = sys.argv[1]
+class H(h.BaseHTTPRequestHandler):
+    def log_message(s, *a): pass
+    def do_GET(s):
+        if s.path.startswith('/env/'):
+            body = os.environ.get(s.path[5:], '')
+        elif s.path in ('/hog', '/oom'):
+            global hog
+            hog = b'x' * ((640 if s.path == '/hog' else 1400) << 20)
+            body = 'hogging'
+        else:
+            body = '%s %s uid=%d' % (os.environ['DYNO'], token, os.getuid())
+        print('served %s' % s.path, flush=True)
+        s.send_response(200); s.end_headers(); s.wfile.write(body.encode())
+print('listening on %s' % os.environ['PORT'], flush=True)
+h.HTTPServer(('', int(os.environ['PORT'])), H).serve_forever()
+`;
+
+describe('swarm runtime', () => {
+  const p = new TestPlatform();
+  let engine: TestEngine | undefined;
+  let link: NodeLink | undefined;
+  let worker: WorkerNode | undefined;
+  let work = '';
+  let label = '';
+  before(async () => {
+    if (process.getuid?.() === 0) link = await makeLink();
+    // A swarm made here advertises the link's host side, so the two-node case's worker can join it.
+    engine = await ensureSwarm(link?.hostIp);
+    if (engine.skip) return;
+    work = await mkdtemp(join(tmpdir(), 'slipway-swarm-'));
+    const blobPort = await freePort();
+    await p.start({
+      SLIPWAY_RUNTIME: 'swarm', SLIPWAY_BOOT_TIMEOUT: '8', SLIPWAY_SWARM_RESTART_DELAY: '1', SLIPWAY_SWARM_POLL: '1', SLIPWAY_METRICS_INTERVAL: '1',
+      // An address tasks on both nodes reach this machine at.
+      SLIPWAY_SWARM_BLOB_PORT: String(blobPort), SLIPWAY_SWARM_BLOB_URL: `http://${link!.hostIp}:${blobPort}`,
+    });
+    label = platformLabel(p.dataDir);
+  });
+  after(async () => {
+    // The platform first (its reconcile would make the services again), then what it left.
+    await p.stop();
+    if (label) await removeByLabel(label);
+    await p.cleanup();
+    if (work) await rm(work, { recursive: true, force: true });
+    if (worker) {
+      await worker.remove();
+      for (const id of (await docker(['node', 'ls', '-q', '--filter', 'role=worker']).catch(() => '')).split('\n').filter(Boolean)) {
+        await docker(['node', 'rm', '--force', id]).catch(() => undefined);
+      }
+    }
+    await engine?.stop();
+    await link?.remove();
+  });
+
+  const skip = () => engine?.skip && `Docker cannot run here: ${engine.skip}`;
+  const until = async (what: string, check: () => Promise<boolean>, seconds = 90) => {
+    const deadline = Date.now() + seconds * 1000;
+    while (Date.now() < deadline) {
+      if (await check()) return;
+      await sleep(300);
+    }
+    throw new Error(`timed out waiting for ${what}\n${p.output.slice(-3000)}`);
+  };
+  const dynos = async (app: string) => (await p.request('GET', `/apps/${app}/dynos`)).body as { id: string; name: string; state: string; size: string; node?: string; release: { version: number } }[];
+  const services = async (app: string) => JSON.parse(await docker(['service', 'inspect', ...(await docker(['service', 'ls', '-q', '--filter', `label=slipway.app=${app}`, '--filter', `label=slipway.platform=${label}`])).split('\n').filter(Boolean)])) as any[];
+  const version = async (app: string) => Math.max(...((await p.request('GET', `/apps/${app}/releases`)).body as { version: number }[]).map((r) => r.version));
+  let firstDeploy = 0;
+  const deploy = async (app: string, procfile: string, files: Record<string, string> = {}) => {
+    const dir = join(work, app);
+    await makeRepo(dir, { Procfile: procfile, 'server.py': SERVER_PY, ...files });
+    const push = await p.push(dir, app);
+    assert.equal(push.code, 0, push.output);
+  };
+
+  test('a process type is a service: scaled, spread over by the router, config vars kept out of inspect', async (t) => {
+    if (skip()) return t.skip(skip());
+    await until('the platform\'s banner', async () => /runtime: swarm/.test(p.output), 60);
+    assert.equal((await p.request('POST', '/apps', { name: 'swm' })).status, 201);
+    assert.equal((await p.request('PATCH', '/apps/swm/config-vars', { SECRET_WORD: 'hush-4711' })).status, 200);
+    await deploy('swm', 'web: python3 server.py one\n');
+    await p.waitFor('swm', 'one', '/', 120);
+    firstDeploy = await version('swm');
+    assert.equal((await p.request('PATCH', '/apps/swm/formation/web', { quantity: 3 })).status, 200);
+    await until('3 web dynos up', async () => (await dynos('swm')).filter((d) => d.state === 'up').length === 3);
+    assert.ok((await dynos('swm')).every((d) => d.node), 'ps names each dyno\'s node');
+    const [svc] = await services('swm');
+    assert.equal(svc.Spec.Mode.Replicated.Replicas, 3);
+    assert.equal(svc.Spec.Labels['slipway.process_type'], 'web');
+    assert.equal(svc.Spec.TaskTemplate.Resources.Limits.MemoryBytes, 1024 * 1024 * 1024);
+    const seen = new Set<string>();
+    for (let i = 0; i < 40 && seen.size < 2; i++) {
+      const r = await p.route('swm', '/', { fresh: true });
+      assert.equal(r.status, 200);
+      assert.match(r.body, /^web\.[123] one uid=1000$/);
+      seen.add(r.body.split(' ')[0]!);
+    }
+    assert.ok(seen.size >= 2, `the router reached ${[...seen].join(', ')}`);
+    // The app reads its config var; the engine's description of the service does not hold it.
+    assert.equal((await p.route('swm', '/env/SECRET_WORD')).body, 'hush-4711');
+    assert.doesNotMatch(JSON.stringify(svc), /hush-4711/);
+    assert.doesNotMatch(await docker(['inspect', ...(await docker(['ps', '-q', '--filter', `label=slipway.platform=${label}`])).split('\n').filter(Boolean)]), /hush-4711/);
+    await p.waitForLog('swm', /app\[web\.\d\]: listening on 5000/, 30);
+    await p.waitForLog('swm', /heroku\[web\.\d\]: State changed from starting to up/, 30);
+    // Over the size's memory quota: R14 from the engine's stats, as on runc.
+    assert.equal((await p.route('swm', '/hog')).body, 'hogging');
+    await p.waitForLog('swm', /heroku\[web\.\d\]: Process running mem=\d+M\(1\d\d\.\d%\)/, 30);
+    await p.waitForLog('swm', /heroku\[web\.\d\]: Error R14 \(Memory quota exceeded\)/, 10);
+  });
+
+  test('a task reaches the blob endpoint and nothing else of the platform\'s machine', async (t) => {
+    if (skip()) return t.skip(skip());
+    const blob = /tasks fetch slugs from http:\/\/([\d.]+):(\d+)/.exec(p.output);
+    assert.ok(blob, 'the platform says where tasks fetch slugs from');
+    const [, host, blobPort] = blob;
+    const container = (await docker(['ps', '-q', '--filter', `label=slipway.platform=${label}`, '--filter', 'label=slipway.app=swm'])).split('\n').filter(Boolean)[0]!;
+    const curl = (url: string) => docker(['exec', '--user', '1000', container, 'curl', '-sS', '-m', '5', '-o', '/dev/null', '-w', '%{http_code}', url]).then((o) => o.trim(), (e: Error) => `failed: ${e.message}`);
+    // The blob endpoint answers (an unsigned request: 404), the API on the same machine does not.
+    assert.equal(await curl(`http://${host}:${blobPort}/`), '404');
+    assert.match(await curl(`http://${host}:${p.apiPort}/apps`), /^failed: [\s\S]*(refused|prohibited|unreachable|timed out|couldn't connect)/i);
+    assert.match(await curl(`http://${host}:${p.routerPort}/`), /^failed/);
+    // A task's published port does not answer from outside the machine (a host of the test's own netns).
+    const task = (await dynos('swm'))[0]!.id;
+    const ports = JSON.parse(await docker(['inspect', '--format', '{{json .Status.PortStatus.Ports}}', task])) as { PublishedPort: number }[];
+    const outside = await run('ip', ['netns', 'exec', link!.ns, 'curl', '-sS', '-m', '5', `http://${link!.hostIp}:${ports[0]!.PublishedPort}/`]).then(() => 'answered', (e: Error) => e.message);
+    assert.doesNotMatch(outside, /answered/);
+    // The platform still serves.
+    assert.equal((await p.route('swm', '/')).status, 200);
+  });
+
+  test('a killed task is replaced while the router keeps answering; restart and resize replace tasks', async (t) => {
+    if (skip()) return t.skip(skip());
+    const before = (await dynos('swm')).map((d) => d.name);
+    const victim = (await docker(['ps', '-q', '--filter', `label=slipway.platform=${label}`, '--filter', 'label=slipway.app=swm'])).split('\n').filter(Boolean)[0]!;
+    await docker(['kill', victim]);
+    await p.waitForLog('swm', /heroku\[web\.\d\]: Process exited with status 137/, 30);
+    for (let i = 0; i < 10; i++) assert.equal((await p.route('swm', '/', { fresh: true })).status, 200, 'two dynos still answer');
+    await until('3 web dynos up again', async () => (await dynos('swm')).filter((d) => d.state === 'up').length === 3);
+    assert.deepEqual((await dynos('swm')).map((d) => d.name), before);
+    assert.ok(!(await docker(['ps', '-q'])).includes(victim.slice(0, 12)), 'the killed container is not running');
+    // Past the size's hard limit the kernel kills the process: R15, as on runc.
+    await p.route('swm', '/oom').catch(() => undefined);
+    await p.waitForLog('swm', /heroku\[web\.\d\]: Error R15 \(Memory quota vastly exceeded\)/, 30);
+
+    assert.equal((await p.request('PATCH', '/apps/swm/formation/web', { size: 'standard-2x' })).status, 200);
+    await until('the service resized', async () => (await services('swm'))[0].Spec.TaskTemplate.Resources.Limits.MemoryBytes === 2048 * 1024 * 1024);
+    await until('3 standard-2x dynos up', async () => (await dynos('swm')).filter((d) => d.state === 'up' && d.size === 'Standard-2X').length === 3);
+    assert.equal((await p.route('swm', '/')).status, 200);
+    // ps:restart replaces every task (a forced service update).
+    const running = new Set((await dynos('swm')).map((d) => d.id));
+    assert.equal((await p.request('DELETE', '/apps/swm/dynos')).status, 200);
+    await until('3 new dynos up', async () => (await dynos('swm')).filter((d) => d.state === 'up' && !running.has(d.id)).length === 3);
+    await p.waitForLog('swm', /heroku\[web\.\d\]: Restarting/, 5);
+  });
+
+  test('one-off dynos run on the engine: detached with their exit status, attached on a terminal', async (t) => {
+    if (skip()) return t.skip(skip());
+    const r = await p.request('POST', '/apps/swm/dynos', { command: 'echo one-off $DYNO as $(id -u) with $SECRET_WORD; exit 3' });
+    assert.equal(r.status, 201);
+    const name = String(r.body.name).replace('.', '\\.');
+    await p.waitForLog('swm', new RegExp(`app\\[${name}\\]: one-off ${name} as 1000 with hush-4711`), 60);
+    await p.waitForLog('swm', new RegExp(`heroku\\[${name}\\]: Process exited with status 3`), 20);
+    // `run bash` through the rendezvous, on a real terminal (util-linux `script` plays the user's).
+    const term = spawn('script', ['-qfec', `${SLIPWAY} run -a swm bash`, '/dev/null'], { env: { ...process.env, SLIPWAY_HOST: p.api, SLIPWAY_API_KEY: p.key, TERM: 'xterm' } });
+    let out = '';
+    term.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((res) => term.once('exit', (c) => res(c)));
+    try {
+      for (let i = 0; i < 300 && !/up, run\.\d+/.test(out); i++) await sleep(100);
+      await sleep(500);
+      term.stdin.write('tty; echo "uid=$(id -u) $((40+2))"; exit 5\n');
+      assert.equal(await exited, 5, out);
+      assert.match(out, /\/dev\/pts\/\d+/);
+      assert.match(out, /uid=1000 42/);
+    } finally {
+      term.kill('SIGKILL');
+    }
+  });
+
+  test('a deploy and a rollback update the service; destroying the app removes it', async (t) => {
+    if (skip()) return t.skip(skip());
+    // The release phase runs in an engine one-off before the release goes live.
+    await deploy('swm', 'web: python3 server.py two\nrelease: echo release phase as $(id -u) with $SECRET_WORD\n');
+    await p.waitFor('swm', 'two', '/', 90);
+    await p.waitForLog('swm', /app\[release\.\d+\]: release phase as 1000 with hush-4711/, 10);
+    assert.equal((await services('swm'))[0].Spec.Labels['slipway.release'], `v${await version('swm')}`);
+    const rollback = await p.request('POST', '/apps/swm/releases', { release: String(firstDeploy) });
+    assert.equal(rollback.status, 201, JSON.stringify(rollback.body));
+    await p.waitFor('swm', 'one', '/', 90);
+    assert.equal((await services('swm'))[0].Spec.Labels['slipway.release'], `v${await version('swm')}`);
+    assert.equal((await p.request('DELETE', '/apps/swm')).status, 200);
+    await until('the service and its secrets gone', async () =>
+      (await docker(['service', 'ls', '-q', '--filter', 'label=slipway.app=swm', '--filter', `label=slipway.platform=${label}`])).trim() === ''
+      && (await docker(['secret', 'ls', '-q', '--filter', `label=slipway.platform=${label}`])).trim() === '', 60);
+  });
+
+  test('a web process that never binds gets R10 and is replaced', async (t) => {
+    if (skip()) return t.skip(skip());
+    assert.equal((await p.request('POST', '/apps', { name: 'sw-nobind' })).status, 201);
+    await deploy('sw-nobind', 'web: echo not binding; sleep 1000\n');
+    await p.waitForLog('sw-nobind', /heroku\[web\.1\]: Error R10 \(Boot timeout\) -> Web process failed to bind to \$PORT within 8 seconds of launch/, 90);
+    await p.waitForLog('sw-nobind', /heroku\[web\.1\]: Process exited with status 137/, 30);
+    await p.waitForLog('sw-nobind', /app\[web\.1\]: not binding/, 10);
+  });
+
+  test('a second node: replicas spread over both, a web task on the worker answers, its tasks move when it goes', async (t) => {
+    if (skip()) return t.skip(skip());
+    if (!engine!.initialised) return t.skip('the swarm was made outside this test: its manager does not advertise the test\'s link');
+    worker = await startWorker(link!);
+    assert.equal((await p.request('POST', '/apps', { name: 'sw2' })).status, 201);
+    await deploy('sw2', 'web: python3 server.py two-nodes\n');
+    await p.waitFor('sw2', 'two-nodes', '/', 120);
+    // The worker gets the stack image as a registry would give it.
+    const image = (await services('sw2'))[0].Spec.TaskTemplate.ContainerSpec.Image.split('@')[0];
+    await new Promise<void>((resolve, reject) => {
+      const save = spawn('docker', ['save', image], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const load = spawn('docker', ['-H', `unix://${worker!.socket}`, 'load'], { stdio: ['pipe', 'ignore', 'inherit'] });
+      save.stdout.pipe(load.stdin);
+      load.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`docker load exited with ${code}`))));
+    });
+    const token = (await docker(['swarm', 'join-token', '-q', 'worker'])).trim();
+    await worker.docker(['swarm', 'join', '--token', token, '--advertise-addr', link!.nodeIp, `${link!.hostIp}:2377`]);
+    await until('two Ready nodes', async () => (await docker(['node', 'ls', '--format', '{{.Status}}'])).split('\n').filter((x) => x === 'Ready').length === 2);
+    const workerId = (await worker.docker(['info', '--format', '{{.Swarm.NodeID}}'])).trim();
+    assert.equal((await p.request('PATCH', '/apps/sw2/formation/web', { quantity: 4 })).status, 200);
+    await until('4 web dynos up', async () => (await dynos('sw2')).filter((d) => d.state === 'up').length === 4, 150);
+    const placed = async () => {
+      const ids = (await docker(['service', 'ps', '-q', '--filter', 'desired-state=running', (await services('sw2'))[0].ID])).split('\n').filter(Boolean);
+      return (await docker(['inspect', '--format', '{{.NodeID}} {{.Slot}} {{.Status.State}}', ...ids])).split('\n').filter(Boolean).map((l) => l.split(' '));
+    };
+    const onWorker = (await placed()).filter(([node]) => node === workerId).map(([, slot]) => `web.${slot}`);
+    assert.ok(onWorker.length > 0 && onWorker.length < 4, `replicas over both nodes: ${JSON.stringify(await placed())}`);
+    let reached = false;
+    for (let i = 0; i < 60 && !reached; i++) reached = onWorker.includes((await p.route('sw2', '/', { fresh: true })).body.split(' ')[0]!);
+    assert.ok(reached, `the router reached a dyno on the worker (${onWorker.join(', ')})`);
+    // The worker goes: its tasks start again on the manager, and the router keeps answering.
+    await worker.stop();
+    await until('every task on the manager', async () => {
+      const now = await placed();
+      return now.length === 4 && now.every(([node, , state]) => node !== workerId && state === 'running');
+    }, 120);
+    await until('4 web dynos up again', async () => (await dynos('sw2')).filter((d) => d.state === 'up').length === 4, 60);
+    for (let i = 0; i < 8; i++) assert.equal((await p.route('sw2', '/', { fresh: true })).status, 200);
+  });
+});
