@@ -94,16 +94,17 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     say(`    ${op.key}`);
   }
 
+  // Every container of this platform is named with this prefix; other platforms on the machine (a test
+  // suite beside a running one) have their own, so cleaning up ours never touches theirs.
+  const containerPrefix = `slipway-${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 8)}-`;
   const runtimeLog = log.child({ component: 'runtime' });
   const runtime = createRuntime({
     kind: config.runtime, stackDir: config.stackDir, stateDir: join(config.dataDir, 'runtime'), warn: (l) => runtimeLog.warn(l),
     addressPool: config.dynoPool, firewallChainPrefix: config.firewallPrefix,
     openTargets: [config.addonsPool], allowPrivate: config.allowPrivateTargets,
+    poolPrefix: `${containerPrefix}pool-`, onPoolError: (err) => runtimeLog.warn({ err }, 'could not make a network namespace ahead'),
   });
   if (runtime.name === 'runc') runtimeLog.info(`cgroup hierarchy: ${await cgroupLayout()}`);
-  // Every container of this platform is named with this prefix; other platforms on the machine (a test
-  // suite beside a running one) have their own, so cleaning up ours never touches theirs.
-  const containerPrefix = `slipway-${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 8)}-`;
   await runtime.cleanup(containerPrefix);
   await runtime.prepare((line) => say(`stack: ${line}`));
 
@@ -347,6 +348,8 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
         // Builds in flight are abandoned (their pushes are declined); their containers go first.
         await runtime.cleanup(`${containerPrefix}build-`);
         await dynos.shutdown();
+        // What the runtime made ahead for starts that will not come (network namespaces).
+        await runtime.cleanup(`${containerPrefix}pool-`);
         await addons.stop();
         apiListener.close();
         apiServer.closeAllConnections?.();

@@ -33,6 +33,10 @@ export interface CreateRuntimeOptions {
   /** runc only: CIDRs containers may always reach over TCP (the add-on pool); internal ranges the operator allowed. */
   openTargets?: string[];
   allowPrivate?: { all: boolean; ipv4: string[] };
+  /** runc only: names the network namespaces made ahead (the container prefix + `pool-`); none without it. */
+  poolPrefix?: string;
+  /** runc only: where failures to make a namespace ahead go. */
+  onPoolError?: (err: Error) => void;
   /** process only: where its not-isolated warnings go (default: the runtime's log, warn level). */
   warn?: (line: string) => void;
 }
@@ -50,6 +54,8 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
     firewallChainPrefix: options.firewallChainPrefix,
     openTargets: options.openTargets,
     allowPrivate: options.allowPrivate,
+    poolPrefix: options.poolPrefix,
+    onPoolError: options.onPoolError,
   });
 }
 
