@@ -34,8 +34,9 @@
 //
 // Prepared ahead (issue #14): with a pool prefix, up to `poolSize` namespaces are made ahead of the
 // starts that need them (prepared.ts), each named `<poolPrefix><its veth>` with its veth aliased the
-// same; create(id) takes one and re-aliases its veth to the container id (a sysfs write), so the veth is
-// found by id as always and the namespace by the veth's name. A pooled namespace is made exactly as a
+// same; create(id) takes one, re-aliases its veth to the container id (a sysfs write) and links
+// /run/netns/<id> to it, so the veth and the namespace are found by id as always (and the pooled name
+// by the veth's). A pooled namespace is made exactly as a
 // container's own (the same steps), holds nothing but lo, eth0 and its route until taken, and is
 // deleted with its container, never pooled again. The firewall is per pool, not per container, so a
 // pooled namespace has exactly the rules its container would have had; it is still checked (and
@@ -48,7 +49,7 @@
 // change their address or routes anyway.
 import { execFile, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { access, readFile, readdir, writeFile } from 'node:fs/promises';
+import { access, lstat, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PreparedPool } from './prepared.ts';
@@ -160,6 +161,8 @@ export class HostNetwork {
     if (!ready) return this.makeNamespace(id);
     try {
       await writeFile(path.join(SYS_NET, ready.veth, 'ifalias'), id);
+      // `ip netns exec <container id>` works as for a namespace made for it (a link, no process).
+      await symlink(path.basename(ready.netnsPath), path.join(NETNS_DIR, id));
     } catch (err) {
       await this.removeVeth(ready.veth).catch(() => undefined);
       throw err;
@@ -319,7 +322,11 @@ async function exists(p: string): Promise<boolean> {
 }
 
 async function deleteNetns(name: string): Promise<void> {
-  if (!(await exists(path.join(NETNS_DIR, name)))) return;
+  const file = path.join(NETNS_DIR, name);
+  const found = await lstat(file).catch(() => undefined);
+  if (!found) return;
+  // A container's name for a pooled namespace: only the link goes (`ip netns delete` would unmount its target).
+  if (found.isSymbolicLink()) return rm(file, { force: true });
   await ip(['netns', 'delete', name]).catch((err: Error) => {
     if (!/No such file/i.test(err.message)) throw err;
   });
