@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -85,6 +85,7 @@ describe('prepared namespaces and /app disks', { skip: !runcCanRun() && 'needs r
     const c = await within(rt.start(spec(tenant, script)), `start ${tenant}`);
     const veth = [...(await veths())].find(([, alias]) => alias === c.id)?.[0];
     assert.ok(veth && namespacesBefore.has(`${poolPrefix}${veth}`), 'its veth (aliased with its id) is a prepared namespace\'s');
+    assert.equal(await readlink(path.join('/run/netns', c.id)), `${poolPrefix}${veth}`, 'its id names the namespace too');
     const after = new Set(await readdir(path.join(stateDir, 'containers')));
     assert.ok(disksBefore.some((d) => !after.has(d)), 'a prepared disk became its bundle');
     const mounts = await readFile('/proc/self/mountinfo', 'utf8');
@@ -109,6 +110,7 @@ describe('prepared namespaces and /app disks', { skip: !runcCanRun() && 'needs r
     const left = (await hostLeftovers(stateDir, a.c.id, a.c.address)).filter((l) => l !== 'mount under the state dir');
     assert.deepEqual(left, []);
     assert.ok(!(await pooledNamespaces()).includes(a.netns), 'app A\'s namespace went with it');
+    assert.equal(await lstat(path.join('/run/netns', a.c.id)).then(() => 'there', () => 'gone'), 'gone', 'and the link to it');
 
     const b = await startPrepared('app-b', [
       'readlink /proc/self/ns/net',
