@@ -107,15 +107,16 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     say(`    ${op.key}`);
   }
 
+  // Every container of this platform is named with this prefix; other platforms on the machine (a test
+  // suite beside a running one) have their own, so cleaning up ours never touches theirs.
+  const containerPrefix = containerPrefixFor(config.dataDir);
   const runtimeLog = log.child({ component: 'runtime' });
   const runtime = createRuntime({
     kind: config.runtime === 'swarm' ? 'auto' : config.runtime, stackDir: config.stackDir, stateDir: join(config.dataDir, 'runtime'), warn: (l) => runtimeLog.warn(l),
     addressPool: config.dynoPool, firewallChainPrefix: config.firewallPrefix, oomScoreAdj: oom.containerScore,
     openTargets: [config.addonsPool], allowPrivate: config.allowPrivateTargets,
+    poolPrefix: `${containerPrefix}pool-`, onPoolError: (err) => runtimeLog.warn({ err }, 'could not make a network namespace ahead'),
   });
-  // Every container of this platform is named with this prefix; other platforms on the machine (a test
-  // suite beside a running one) have their own, so cleaning up ours never touches theirs.
-  const containerPrefix = containerPrefixFor(config.dataDir);
   const layout = runtime.name === 'runc' ? await cgroupLayout() : undefined;
   if (layout) runtimeLog.info(`cgroup hierarchy: ${layout}`);
   const ownCgroup = layout && await joinOwnCgroup(layout, `${containerPrefix}platform`)
@@ -388,7 +389,9 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
           ['metrics', () => { clearInterval(metricsTimer); routerMetrics.flush(true); dynoMetrics.flush(true); }],
           ['run rendezvous', () => rendezvous.close()], ['git over SSH', () => gitSsh?.close()],
           // Builds in flight are abandoned (their pushes are declined); their containers go first.
-          ['builds', () => runtime.cleanup(`${containerPrefix}build-`)], ['dynos', () => dynos.shutdown()], ['add-ons', () => addons.stop()], ['leader', () => leader.close()],
+          ['builds', () => runtime.cleanup(`${containerPrefix}build-`)], ['dynos', () => dynos.shutdown()],
+          // What the runtime made ahead for starts that will not come (network namespaces, /app disks).
+          ['prepared', () => runtime.cleanup(`${containerPrefix}pool-`)], ['add-ons', () => addons.stop()], ['leader', () => leader.close()],
           ['API', () => { apiListener.close(); apiServer.closeAllConnections?.(); return fastify.close().catch(() => undefined); }],
           // The dynos' last lines still go out to the drains, for a moment.
           ['drains', () => drains.close(2000)], ['logs', () => logs.close()], ['database', () => store.close()],

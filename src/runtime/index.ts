@@ -35,6 +35,10 @@ export interface CreateRuntimeOptions {
   allowPrivate?: { all: boolean; ipv4: string[] };
   /** runc only: containers' OOM score (0, the kernel's default, unless the platform could not lower its own). */
   oomScoreAdj?: number;
+  /** runc only: names the network namespaces made ahead (the container prefix + `pool-`); none without it. */
+  poolPrefix?: string;
+  /** runc only: where failures to make a namespace ahead go. */
+  onPoolError?: (err: Error) => void;
   /** process only: where its not-isolated warnings go (default: the runtime's log, warn level). */
   warn?: (line: string) => void;
 }
@@ -53,6 +57,8 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
     openTargets: options.openTargets,
     allowPrivate: options.allowPrivate,
     oomScoreAdj: options.oomScoreAdj,
+    poolPrefix: options.poolPrefix,
+    onPoolError: options.onPoolError,
   });
 }
 

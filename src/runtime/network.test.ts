@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { chown, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -16,17 +16,11 @@ import { defaultStackDir, ensureStack } from './stack.ts';
 import { runcCanRun } from './index.ts';
 import { ipToNumber, numberToIp, parsePool, resolversOf } from './netplan.ts';
 import type { ContainerSpec } from './types.ts';
-import { containerHarness, firewallLines, hostLeftovers, testNetwork, within } from './test-helpers.ts';
+import { containerHarness, firewallLines, hostLeftovers, listen, probe, testNetwork, within } from './test-helpers.ts';
 
 const run = promisify(execFile);
 const prefix = `slipway-ntest-${process.pid}-`;
 const network = testNetwork();
-
-async function listen(reply: string): Promise<{ server: Server; port: number }> {
-  const server = createServer((sock) => sock.end(reply));
-  await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
-  return { server, port: (server.address() as { port: number }).port };
-}
 
 /** An HTTP GET from the host, retried until the container's server listens (bounded). */
 async function getFromHost(address: string, port: number): Promise<string> {
@@ -47,10 +41,6 @@ function gatewayOf(address: string): string {
   return numberToIp(ipToNumber(address) - 1);
 }
 
-/** A bash snippet printing `<label>:open:<data>` or `<label>:closed` for a TCP connect, 5 s at most. */
-function probe(label: string, host: string, port: number): string {
-  return `if out=$(timeout 5 bash -c 'exec 3<>/dev/tcp/${host}/${port} && cat <&3' 2>/dev/null); then echo "${label}:open:$out"; else echo "${label}:closed"; fi`;
-}
 
 describe('isolated container networking', { skip: !runcCanRun() && 'needs root, Linux and runc' }, () => {
   let stateDir: string;

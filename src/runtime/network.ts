@@ -32,15 +32,27 @@
 // apply them fails the start (never a container without isolation). removeFirewall() takes them out
 // (uninstall, tests); ip_forward stays on, because other software may rely on it too.
 //
+// Prepared ahead (issue #14): with a pool prefix, up to `poolSize` namespaces are made ahead of the
+// starts that need them (prepared.ts), each named `<poolPrefix><its veth>` with its veth aliased the
+// same; create(id) takes one, re-aliases its veth to the container id (a sysfs write) and links
+// /run/netns/<id> to it, so the veth and the namespace are found by id as always (and the pooled name
+// by the veth's). A pooled namespace is made exactly as a
+// container's own (the same steps), holds nothing but lo, eth0 and its route until taken, and is
+// deleted with its container, never pooled again. The firewall is per pool, not per container, so a
+// pooled namespace has exactly the rules its container would have had; it is still checked (and
+// restored) at every take, as at every start. A sweep finds pooled namespaces by the prefix (it
+// starts with the platform's container prefix) like any container's.
+//
 // IPv6 is disabled on the host-side veth: otherwise a container could reach the host's [::] listeners
 // over link-local addresses, past the IPv4 rules. Strict reverse-path filtering on it drops packets
 // whose source is not the container's own address. Containers have no capabilities, so they cannot
 // change their address or routes anyway.
 import { execFile, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { access, readFile, readdir, writeFile } from 'node:fs/promises';
+import { access, lstat, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { PreparedPool } from './prepared.ts';
 import {
   DEFAULT_CHAIN_PREFIX, DEFAULT_POOL, countJumps, defaultRouteInterface, firewallInPlace, firewallRules, jumps, chainNames, parsePool,
   pickSubnet, resolversOf, subnetAt, subnetOfVeth, validateChainPrefix, validatePorts, type FirewallPlan, type Pool, type Subnet,
@@ -66,7 +78,16 @@ export interface NetworkOptions {
   openTargets?: string[];
   /** Internal IPv4 ranges the operator allowed (SLIPWAY_ALLOW_PRIVATE_TARGETS); default none. */
   allowPrivate?: { all: boolean; ipv4: string[] };
+  /** Names namespaces made ahead (`<poolPrefix><veth>`); without it none are. Must start with the runtime's container prefix. */
+  poolPrefix?: string;
+  /** Most namespaces kept ready. Default 4. */
+  poolSize?: number;
+  /** Where the pool's failures to make a namespace go (the start then makes its own). */
+  onPoolError?: (err: Error) => void;
 }
+
+/** Namespaces kept ready when a pool prefix is given. */
+export const DEFAULT_NETNS_POOL = 4;
 
 export interface ContainerNetwork {
   /** For config.json's network namespace. */
@@ -86,6 +107,9 @@ export class HostNetwork {
   private readonly openTargets: readonly string[];
   private readonly allowPrivate: { all: boolean; ipv4: readonly string[] };
   private applying?: Promise<void>;
+  private readonly poolPrefix?: string;
+  /** Namespaces made ahead (see the header); undefined without a pool prefix. */
+  readonly prepared?: PreparedPool<ContainerNetwork>;
 
   constructor(options: NetworkOptions = {}) {
     this.pool = parsePool(options.pool ?? DEFAULT_POOL);
@@ -98,6 +122,18 @@ export class HostNetwork {
     this.allowPrivate = options.allowPrivate ?? { all: false, ipv4: [] };
     // The plan's rules validate them; fail at construction rather than at the first dyno.
     firewallRules(this.plan([]));
+    if (options.poolPrefix !== undefined) {
+      const poolPrefix = options.poolPrefix;
+      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,40}$/.test(poolPrefix)) throw new Error(`namespace pool prefix ${JSON.stringify(poolPrefix)} must be 1-41 letters, digits, _ . or -`);
+      this.poolPrefix = poolPrefix;
+      this.prepared = new PreparedPool<ContainerNetwork>({
+        size: options.poolSize ?? DEFAULT_NETNS_POOL,
+        make: () => this.makeNamespace(undefined),
+        discard: (n) => this.removeVeth(n.veth),
+        intact: async (n) => (await exists(n.netnsPath)) && (await exists(path.join(SYS_NET, n.veth))),
+        onError: options.onPoolError ?? (() => undefined),
+      });
+    }
   }
 
   private plan(resolvers: string[]): FirewallPlan {
@@ -112,53 +148,81 @@ export class HostNetwork {
    * needed) alongside; on failure nothing of it remains.
    */
   async create(id: string): Promise<ContainerNetwork> {
-    const [firewall, made] = await Promise.allSettled([this.ensureFirewall(), this.makeNamespace(id)]);
+    const [firewall, made] = await Promise.allSettled([this.ensureFirewall(), this.takeNamespace(id)]);
     if (firewall.status === 'fulfilled' && made.status === 'fulfilled') return made.value;
     await this.remove(id).catch(() => undefined);
     const err = (firewall.status === 'rejected' ? firewall.reason : (made as PromiseRejectedResult).reason) as Error;
     throw new Error(`container ${id}: cannot set up its network: ${err.message}`);
   }
 
-  private async makeNamespace(id: string): Promise<ContainerNetwork> {
+  /** A prepared namespace re-aliased to `id`, or one made for it now when none is ready. */
+  private async takeNamespace(id: string): Promise<ContainerNetwork> {
+    const ready = await this.prepared?.take();
+    if (!ready) return this.makeNamespace(id);
+    try {
+      await writeFile(path.join(SYS_NET, ready.veth, 'ifalias'), id);
+      // `ip netns exec <container id>` works as for a namespace made for it (a link, no process).
+      await symlink(path.basename(ready.netnsPath), path.join(NETNS_DIR, id));
+    } catch (err) {
+      await this.removeVeth(ready.veth).catch(() => undefined);
+      throw err;
+    }
+    return ready;
+  }
+
+  /**
+   * A namespace with its veth, addresses and routes: named `id` for a container's own, or (id
+   * undefined) `<poolPrefix><veth>` for the pool, whose veth is then aliased with that name too.
+   */
+  private async makeNamespace(id: string | undefined): Promise<ContainerNetwork> {
     const mtu = await defaultRouteMtu();
     let subnet: Subnet | undefined;
+    let ns = id;
     try {
-      await ip(['netns', 'add', id]);
-      subnet = await this.claimSubnet(id, mtu);
+      if (id !== undefined) await ip(['netns', 'add', id]);
+      ({ subnet, ns } = await this.claimSubnet(id, mtu));
       // Before the link goes up, so the host side never gets an IPv6 address.
       await writeFile(`/proc/sys/net/ipv6/conf/${subnet.veth}/disable_ipv6`, '1');
       await writeFile(`/proc/sys/net/ipv4/conf/${subnet.veth}/rp_filter`, '1');
       await ipBatch([], [
-        `link set dev ${subnet.veth} alias ${id}`,
+        `link set dev ${subnet.veth} alias ${ns}`,
         `address add ${subnet.gateway}/30 dev ${subnet.veth}`,
         `link set dev ${subnet.veth} up`,
       ]);
-      await ipBatch(['-n', id], [
+      await ipBatch(['-n', ns], [
         `address add ${subnet.address}/30 dev eth0`,
         'link set dev eth0 up',
         'link set dev lo up',
         `route add default via ${subnet.gateway}`,
       ]);
-      return { netnsPath: path.join(NETNS_DIR, id), address: subnet.address, gateway: subnet.gateway, veth: subnet.veth };
+      return { netnsPath: path.join(NETNS_DIR, ns), address: subnet.address, gateway: subnet.gateway, veth: subnet.veth };
     } catch (err) {
       // The veth may not carry its alias yet, so it is deleted by name, not found by alias.
       if (subnet) await deleteLink(subnet.veth).catch(() => undefined);
+      // A container's own namespace goes with create()'s cleanup; a pooled one has no owner yet.
+      if (id === undefined && ns !== undefined) await deleteNetns(ns).catch(() => undefined);
       throw err;
     }
   }
 
-  /** Creates the veth pair on a free /30; the kernel's refusal of a taken name is the lock. */
-  private async claimSubnet(id: string, mtu: number): Promise<Subnet> {
+  /**
+   * Creates the veth pair on a free /30; the kernel's refusal of a taken name is the lock. Its peer
+   * goes into namespace `id`, or into a new one named after the veth for the pool.
+   */
+  private async claimSubnet(id: string | undefined, mtu: number): Promise<{ subnet: Subnet; ns: string }> {
     const lost = new Set<number>();
     for (let attempt = 0; attempt < ALLOCATION_ATTEMPTS; attempt++) {
       const index = pickSubnet(this.pool, await readdir(SYS_NET), randomInt(this.pool.size), lost);
       if (index === undefined) throw new Error(`address pool ${this.pool.cidr} is full`);
       const subnet = subnetAt(this.pool, index);
+      const ns = id ?? this.pooledName(subnet.veth)!;
       try {
+        if (id === undefined) await ip(['netns', 'add', ns]);
         await ip(['link', 'add', 'name', subnet.veth, 'mtu', String(mtu), 'type', 'veth',
-          'peer', 'name', 'eth0', 'mtu', String(mtu), 'netns', id]);
-        return subnet;
+          'peer', 'name', 'eth0', 'mtu', String(mtu), 'netns', ns]);
+        return { subnet, ns };
       } catch (err) {
+        if (id === undefined) await deleteNetns(ns).catch(() => undefined);
         if (!/File exists/i.test((err as Error).message)) throw err;
         lost.add(index);
       }
@@ -166,10 +230,22 @@ export class HostNetwork {
     throw new Error(`no free subnet in ${this.pool.cidr} after ${ALLOCATION_ATTEMPTS} attempts`);
   }
 
-  /** Removes the container's veth and namespace; idempotent. */
+  /** The pool's name for the namespace behind host-side veth `veth`. */
+  private pooledName(veth: string): string | undefined {
+    return this.poolPrefix === undefined ? undefined : this.poolPrefix + veth;
+  }
+
+  /** Removes the container's veth and namespace (its own, or the pooled one it took); idempotent. */
   async remove(id: string): Promise<void> {
-    for (const veth of await vethsWhere((alias) => alias === id)) await deleteLink(veth);
+    for (const veth of await vethsWhere((alias) => alias === id)) await this.removeVeth(veth);
     await deleteNetns(id);
+  }
+
+  /** Deletes a host-side veth (its peer with it) and the pooled namespace named after it, if any. */
+  private async removeVeth(veth: string): Promise<void> {
+    await deleteLink(veth);
+    const pooled = this.pooledName(veth);
+    if (pooled !== undefined) await deleteNetns(pooled);
   }
 
   /** Ids (by prefix) that still have a namespace or an aliased veth: leftovers of a crash. */
@@ -241,8 +317,16 @@ async function deleteLink(name: string): Promise<void> {
   });
 }
 
+async function exists(p: string): Promise<boolean> {
+  return access(p).then(() => true, () => false);
+}
+
 async function deleteNetns(name: string): Promise<void> {
-  if (!(await access(path.join(NETNS_DIR, name)).then(() => true, () => false))) return;
+  const file = path.join(NETNS_DIR, name);
+  const found = await lstat(file).catch(() => undefined);
+  if (!found) return;
+  // A container's name for a pooled namespace: only the link goes (`ip netns delete` would unmount its target).
+  if (found.isSymbolicLink()) return rm(file, { force: true });
   await ip(['netns', 'delete', name]).catch((err: Error) => {
     if (!/No such file/i.test(err.message)) throw err;
   });

@@ -8,7 +8,7 @@
 import { spawn, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { chmod, chown, lstat, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { existsSync, openSync } from 'node:fs';
 import type { Container, ContainerSpec, ExitStatus, Runtime } from './types.ts';
@@ -20,7 +20,8 @@ import { unmountUnder } from './mounts.ts';
 import { outputEnded } from './streams.ts';
 import { MARKER, STACK_NAME, STACK_VERSION, ensureStack, stackRoot } from './stack.ts';
 import { HostNetwork, type ContainerNetwork } from './network.ts';
-import { APP_DISK_IMAGE, detachLoops, mountAppDisk, sweepAppDisks } from './disk.ts';
+import { APP_DISK_IMAGE, APP_DISK_MOUNT, detachLoops, mountAppDisk, sweepAppDisks } from './disk.ts';
+import { PreparedDisks, discardDisk } from './prepared-disks.ts';
 import { RuncContainer, ignoreGone, runcErrors, signalNumber, type RuncOperations } from './runc-container.ts';
 import { startForeground, startMonitored, stopMonitor, type Monitored, type MonitorPaths } from './monitor.ts';
 
@@ -53,6 +54,18 @@ export interface RuncRuntimeOptions {
   allowPrivate?: { all: boolean; ipv4: string[] };
   /** Containers' OOM score (oom_score_adj): 0, the kernel's default, unless the platform could not lower its own. */
   oomScoreAdj?: number;
+  /**
+   * Names the network namespaces and /app disks made ahead of the starts that take them (network.ts,
+   * prepared-disks.ts); must start with the prefix the platform's container ids and cleanup() use, so a
+   * sweep finds them. Without it, every start makes its own.
+   */
+  poolPrefix?: string;
+  /** How many namespaces are kept ready. Default 4. */
+  netnsPoolSize?: number;
+  /** How many /app disks are kept ready per size. Default 4. */
+  diskPoolSize?: number;
+  /** Where failures to make one ahead go (the start then makes its own). */
+  onPoolError?: (err: Error) => void;
 }
 
 /** runc only needs standard tools; nothing of the platform's environment reaches it. */
@@ -79,8 +92,12 @@ export class RuncRuntime implements Runtime, RuncOperations {
   private readonly caBundle?: string;
   private readonly tenants: TenantUids;
   private readonly oomScoreAdj: number;
+  private readonly poolPrefix?: string;
+  /** /app disks made ahead (prepared-disks.ts); undefined without a pool prefix. */
+  readonly disks?: PreparedDisks;
 
   constructor(options: RuncRuntimeOptions) {
+    this.poolPrefix = options.poolPrefix;
     this.stacksDir = path.resolve(options.stackDir);
     this.stackDir = stackRoot(this.stacksDir);
     this.stateDir = path.resolve(options.stateDir);
@@ -92,7 +109,14 @@ export class RuncRuntime implements Runtime, RuncOperations {
     this.network = new HostNetwork({
       pool: options.addressPool, allowHostPorts: options.allowHostPorts, chainPrefix: options.firewallChainPrefix,
       resolvConf: this.resolvConf, openTargets: options.openTargets, allowPrivate: options.allowPrivate,
+      poolPrefix: options.poolPrefix, poolSize: options.netnsPoolSize, onPoolError: options.onPoolError,
     });
+    if (options.poolPrefix !== undefined) {
+      this.disks = new PreparedDisks({
+        containersDir: path.join(this.stateDir, 'containers'), prefix: options.poolPrefix, size: options.diskPoolSize,
+        onError: options.onPoolError ?? (() => undefined),
+      });
+    }
   }
 
   userFor(tenant: string): Promise<TenantUser> {
@@ -154,12 +178,20 @@ export class RuncRuntime implements Runtime, RuncOperations {
     }
     const destroyLeftovers = (): Promise<void> => this.removeContainer(spec.id);
     try {
+      // A disk made ahead becomes this container's: its directory replaces the (empty) bundle dir.
+      const preparedDisk = spec.app && spec.appDiskBytes ? await this.disks?.take(spec.appDiskBytes) : undefined;
+      if (preparedDisk) {
+        await rename(preparedDisk, bundle).catch(async (err: Error) => {
+          await discardDisk(preparedDisk).catch(() => undefined);
+          throw err;
+        });
+      }
       const user = await this.userFor(spec.tenant ?? NO_TENANT);
       // Side by side (each takes 10-30 ms); both settle before a failure is handled, so the cleanup
       // never races a half-made namespace or mount.
       const [net, layer, accounts] = await Promise.allSettled([
         (spec.network ?? 'isolated') === 'isolated' ? this.network.create(spec.id) : Promise.resolve(undefined),
-        spec.app ? this.makeAppLayer(spec, bundle, user) : Promise.resolve(undefined),
+        spec.app ? this.makeAppLayer(spec, bundle, user, preparedDisk !== undefined) : Promise.resolve(undefined),
         this.writeAccounts(bundle, user),
       ]);
       if (net.status === 'rejected') throw net.reason;
@@ -181,6 +213,7 @@ export class RuncRuntime implements Runtime, RuncOperations {
       const configFile = path.join(bundle, 'config.json');
       await writeFile(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
       const container = await this.launch(spec, net.value, destroyLeftovers);
+      this.refill();
       // runc has read the environment; on disk it would hold config var values in plain text for the
       // dyno's whole life (they are encrypted at rest), so only `exec` keeps it, in memory.
       this.envs.set(spec.id, config.process.env);
@@ -188,8 +221,15 @@ export class RuncRuntime implements Runtime, RuncOperations {
       return container;
     } catch (err) {
       await destroyLeftovers();
+      this.refill();
       throw err;
     }
+  }
+
+  /** Makes what starts take ahead again, once a start no longer needs the CPU (prepared.ts). */
+  private refill(): void {
+    this.network.prepared?.fill();
+    this.disks?.fill();
   }
 
   /**
@@ -197,10 +237,10 @@ export class RuncRuntime implements Runtime, RuncOperations {
    * in the bundle dir. The merged /app takes its owner and mode from the upper dir: give it the lower
    * dir's mode and the dyno user, so /app itself is writable like on Heroku.
    */
-  private async makeAppLayer(spec: ContainerSpec, bundle: string, user: TenantUser): Promise<{ upper: string; work: string }> {
+  private async makeAppLayer(spec: ContainerSpec, bundle: string, user: TenantUser, diskMounted: boolean): Promise<{ upper: string; work: string }> {
     const lower = await stat(spec.app!.lower);
     if (!lower.isDirectory()) throw new Error(`app.lower ${spec.app!.lower} is not a directory`);
-    const root = spec.appDiskBytes ? await mountAppDisk(bundle, spec.appDiskBytes) : bundle;
+    const root = diskMounted ? path.join(bundle, APP_DISK_MOUNT) : spec.appDiskBytes ? await mountAppDisk(bundle, spec.appDiskBytes) : bundle;
     const layer = { upper: path.join(root, 'upper'), work: path.join(root, 'work') };
     await mkdir(layer.upper);
     await mkdir(layer.work, { mode: 0o700 });
@@ -334,6 +374,8 @@ export class RuncRuntime implements Runtime, RuncOperations {
   }
 
   async cleanup(prefix: string): Promise<void> {
+    // Namespaces made ahead under this prefix go too; the pool fills again at the next start.
+    if (this.poolPrefix?.startsWith(prefix)) await Promise.all([this.network.prepared?.drain(), this.disks?.drain()]);
     const ids = new Set<string>();
     const listed = await this.runc(['list', '--format', 'json']).catch(() => 'null');
     for (const c of (JSON.parse(listed || 'null') ?? []) as { id: string }[]) {

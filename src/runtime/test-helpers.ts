@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { createServer, type Server } from 'node:net';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { cgroupDirs } from './cgroups.ts';
@@ -143,4 +144,16 @@ export function containerHarness<C extends Container>(o: {
     for (const c of started) await c.destroy().catch(() => undefined);
   };
   return { spec, start, destroyAll, started };
+}
+
+/** A TCP server on the host's every address that answers `reply` and closes. */
+export async function listen(reply: string): Promise<{ server: Server; port: number }> {
+  const server = createServer((sock) => sock.end(reply));
+  await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+/** A bash snippet printing `<label>:open:<data>` or `<label>:closed` for a TCP connect, 5 s at most. */
+export function probe(label: string, host: string, port: number): string {
+  return `if out=$(timeout 5 bash -c 'exec 3<>/dev/tcp/${host}/${port} && cat <&3' 2>/dev/null); then echo "${label}:open:$out"; else echo "${label}:closed"; fi`;
 }

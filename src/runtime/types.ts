@@ -110,7 +110,10 @@ export interface Runtime {
   /** Makes the stack if missing, printing progress through `progress`. */
   prepare(progress: (line: string) => void): Promise<void>;
   start(spec: ContainerSpec): Promise<Container>;
-  /** Kills and removes every container whose id starts with `prefix` (left over from a crash). */
+  /**
+   * Kills and removes every container whose id starts with `prefix` (left over from a crash), and
+   * whatever the runtime made ahead of starts under that prefix (runc: `<container prefix>pool-…`).
+   */
   cleanup(prefix: string): Promise<void>;
   /** The uid and gid a tenant's containers run as (what its build dirs and caches must be owned by). */
   userFor(tenant: string): Promise<{ uid: number; gid: number }>;

@@ -3,7 +3,7 @@
 // devDependency used by its build script, a committed package-lock.json).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Sandbox, compile, headers, type RunResult } from '../helpers/buildpacks.ts';
@@ -86,6 +86,53 @@ describe('nodejs bin/compile', { concurrency: false }, () => {
     const r = spawnSync('bash', ['-c', `. ${join(bp, 'export')} && command -v node && node --version`], { encoding: 'utf8', env: sb.env() });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.split('\n')[0], join(app, '.heroku', 'node', 'bin', 'node'));
+  });
+
+  test('dynos get NODE_EXTRA_CA_CERTS only for the CAs node lacks: the operator\'s CA still verifies, and a bundle changed since the build is used whole', () => {
+    const node = join(app, '.heroku', 'node', 'bin', 'node');
+    const made = join(app, '.heroku', 'ca-extra.pem');
+    // What compile made from the host's bundle: only certificates this node does not bundle.
+    const roots = spawnSync(node, ['-p', "require('tls').rootCertificates.map((p) => p.replace(/-----[A-Z ]+-----|\\s/g, '')).join(',')"], { encoding: 'utf8' }).stdout.trim().split(',');
+    const bodies = (pem: string) => (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((p) => p.replace(/-----[A-Z ]+-----|\s/g, ''));
+    assert.ok(existsSync(made), 'compile wrote .heroku/ca-extra.pem');
+    assert.ok(bodies(readFileSync(made, 'utf8')).every((b) => !roots.includes(b)), 'none of node\'s own roots in it');
+    // An operator's CA (a TLS-intercepting proxy, a private registry) beside some of node's roots.
+    const dir = sb.dir('operator-ca');
+    const ssl = (args: string[]) => assert.equal(spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' }).status, 0, args.join(' '));
+    ssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=operator-ca', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2']);
+    ssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost', '-keyout', 'srv.key', '-out', 'srv.csr']);
+    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost\n');
+    ssl(['x509', '-req', '-in', 'srv.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'srv.pem', '-days', '2', '-extfile', 'san.ext']);
+    const bundle = join(dir, 'bundle.crt');
+    const someRoots = spawnSync(node, ['-p', "require('tls').rootCertificates.slice(0, 3).join('\\n')"], { encoding: 'utf8' }).stdout;
+    writeFileSync(bundle, `${someRoots}\n${readFileSync(join(dir, 'ca.pem'), 'utf8')}`);
+    const extra = spawnSync(node, [join(bp, 'lib', 'ca-extra.cjs'), bundle, made], { encoding: 'utf8' });
+    assert.equal(extra.stdout.trim(), '1', extra.stderr);
+    assert.deepEqual(bodies(readFileSync(made, 'utf8')), bodies(readFileSync(join(dir, 'ca.pem'), 'utf8')));
+    const { mtimeMs } = statSync(bundle);
+    const stamp = new Date((Math.floor(mtimeMs / 1000) + 1) * 1000);
+    utimesSync(made, stamp, stamp);
+    // A TLS server on loopback with a certificate the operator's CA signed; the dyno's node asks it.
+    const server = `const srv = require('https').createServer({ key: require('fs').readFileSync('srv.key'), cert: require('fs').readFileSync('srv.pem') }, (q, s) => s.end('verified'));
+      srv.listen(0, () => require('child_process').execFile('bash', ['-c', process.argv[1], 'x', srv.address().port], (e, out, err) => { console.log(JSON.stringify({ out, err })); process.exit(0); }));`;
+    const dyno = 'cd "$HOME" && for f in .profile.d/*.sh; do . "$f"; done; echo "NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS:-}"; '
+      + 'node -e "require(\'https\').get({ host: \'localhost\', port: $1 }, (r) => r.on(\'data\', (d) => console.log(String(d)))).on(\'error\', (e) => console.log(e.code))"';
+    const boot = () => {
+      const r = spawnSync(node, ['-e', server, dyno], { cwd: dir, encoding: 'utf8', env: sb.env({ HOME: app, SSL_CERT_FILE: bundle }), timeout: 30_000 });
+      const { out } = JSON.parse(r.stdout) as { out: string };
+      return out.trim().split('\n');
+    };
+    assert.deepEqual(boot(), [`NODE_EXTRA_CA_CERTS=${made}`, 'verified']);
+    // The bundle changed after the build (an operator added a CA): the whole bundle, as before.
+    const later = new Date(stamp.getTime() + 60_000);
+    utimesSync(bundle, later, later);
+    assert.deepEqual(boot(), [`NODE_EXTRA_CA_CERTS=${bundle}`, 'verified']);
+    // Nothing node lacks: no NODE_EXTRA_CA_CERTS at all (as on Heroku), and the operator's server is not trusted.
+    writeFileSync(bundle, someRoots);
+    writeFileSync(made, '');
+    utimesSync(bundle, stamp, stamp);
+    utimesSync(made, later, later);
+    assert.deepEqual(boot(), ['NODE_EXTRA_CA_CERTS=', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
   });
 
   test('the slug runs from another path (as /app) with HOME there', () => {
