@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Accounts } from '../accounts/index.ts';
 import { Dashboard } from '../dashboard/index.ts';
 import { Authorizations } from '../accounts/authorizations.ts';
-import { LoginThrottle, RateLimiter } from '../accounts/throttle.ts';
+import { Throttles } from '../accounts/throttle-store.ts';
 import { AppAccess } from '../apps/access.ts';
 import { Collaborators } from '../apps/collaborators.ts';
 import { Teams } from '../apps/teams.ts';
@@ -81,7 +81,8 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
 
   const accounts = new Accounts({ db });
   const access = new AppAccess({ db, logger: log });
-  const teams = new Teams({ db, isOperator: (id) => accounts.isOperator(id) });
+  const teams = new Teams({ db, isOperator: (id) => accounts.isOperator(id), maxPerAccount: config.teamsPerAccount });
+  const throttles = await Throttles.open({ db, logger: log, rate: config.apiRateLimit > 0 ? { capacity: config.apiRateLimit, perMinute: config.apiRateLimit / 60 } : undefined });
   const op = await accounts.ensureOperator(config.operatorEmail, config.operatorKey, () => randomBytes(24).toString('hex'));
   const keyFile = join(config.dataDir, 'operator.key');
   if (op.key || (config.operatorKey && (op.replaced || !existsSync(keyFile)))) {
@@ -268,7 +269,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     deps: {
       rendezvous, routerMetrics, routerMetricsStore, dynoMetrics, addons, accounts, sshKeys, apps, access, teams,
       authorizations: new Authorizations({ db }), collaborators: new Collaborators({ db, maxPerAccount: config.appsPerAccount }),
-      loginThrottle: new LoginThrottle(), rateLimiter: config.apiRateLimit > 0 ? new RateLimiter({ capacity: config.apiRateLimit, perMinute: config.apiRateLimit / 60 }) : undefined, domains, sniEndpoints,
+      loginThrottle: throttles.login, rateLimiter: throttles.rate, domains, sniEndpoints,
       features: new Features({ db, dynos }), buildpacks: buildpackInstallations, builds: new BuildRecords({ db }),
       slugs: new SlugRecords({ db, stack: runtime.stack, blobs }),
       releases, dynos, builder, deployer, repos, logs, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
@@ -351,6 +352,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
         apiListener.close();
         apiServer.closeAllConnections?.();
         await fastify.close().catch(() => undefined);
+        await throttles.stop();
         // The dynos' last lines still go out to the drains, for a moment.
         await drains.close(2000);
         logs.close();
