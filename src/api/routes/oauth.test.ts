@@ -46,7 +46,7 @@ test('the operator makes an account; its password logs in once given right, and 
   // Authorizations: listed without the token, rotated (old one stops), revoked via `~` (the current one).
   const list = await call('GET', '/oauth/authorizations', `Bearer ${token}`);
   assert.equal(list.body.length, 1);
-  assert.equal(list.body[0].access_token.token, null);
+  assert.equal(list.body[0].access_token.token, undefined, 'a listed authorization shows no token');
   const rotated = await call('POST', `/oauth/authorizations/${login.body.id}/actions/regenerate-tokens`, `Bearer ${token}`);
   assert.equal((await call('GET', '/account', `Bearer ${token}`)).status, 401);
   const t2 = rotated.body.access_token.token as string;

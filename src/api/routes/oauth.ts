@@ -26,8 +26,8 @@ function authorizationView(r: AuthorizationRow, user: { id: string; email: strin
   const expiresIn = r.expires_at === null ? null : Math.max(0, Math.round((Date.parse(r.expires_at) - Date.now()) / 1000));
   return {
     id: r.id, description: r.description, scope: ['global'], created_at: iso(r.created_at), updated_at: iso(r.updated_at),
-    // The token is shown only when made: the platform keeps its hash alone.
-    access_token: { id: r.id, token: token ?? null, expires_in: expiresIn },
+    // The token is shown only when made: the platform keeps its hash alone (left out otherwise: Heroku types it a string).
+    access_token: { id: r.id, ...(token ? { token } : {}), expires_in: expiresIn },
     refresh_token: null, grant: null, client: null, session: null, user: { id: user.id, email: user.email, full_name: null },
   };
 }
