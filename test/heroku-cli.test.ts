@@ -204,4 +204,31 @@ describe('the official heroku CLI', () => {
     assert.equal((await heroku(['maintenance', '-a', 'hkapp'])).stdout.trim(), 'off');
     await p.waitFor('hkapp', 'python-app says hello');
   });
+
+  test('heroku ps:type, ps:restart, run:detached, logs --dyno and --source, ps:stop', async () => {
+    const type = await heroku(['ps:type', 'standard-1x', '-a', 'hkapp']);
+    assert.equal(type.code, 0, type.stderr);
+    assert.match(type.stdout, /web\s+Standard-1X\s+1/);
+    const restart = await heroku(['ps:restart', '-a', 'hkapp']);
+    assert.equal(restart.code, 0, restart.stderr);
+    assert.match(restart.stderr + restart.stdout, /Restarting all dynos on \S*\s?hkapp\.\.\. done/);
+    const detached = await heroku(['run:detached', '-a', 'hkapp', '--', 'echo', 'detached-probe']);
+    assert.equal(detached.code, 0, detached.stderr);
+    const dyno = /--dyno (run\.\d+) to view the output/.exec(detached.stdout)?.[1];
+    assert.ok(dyno, detached.stdout);
+    let out = '';
+    for (let i = 0; i < 60 && !out.includes('detached-probe'); i++) {
+      out = (await heroku(['logs', '-a', 'hkapp', '-n', '50', '--dyno', dyno])).stdout;
+      if (!out.includes('detached-probe')) await new Promise((r) => setTimeout(r, 1000));
+    }
+    assert.match(out, new RegExp(`app\\[${dyno.replace('.', '\\.')}\\]: detached-probe`));
+    assert.doesNotMatch(out, /app\[web\.1\]/, '--dyno shows that dyno only');
+    const source = await heroku(['logs', '-a', 'hkapp', '-n', '30', '--source', 'heroku']);
+    assert.equal(source.code, 0, source.stderr);
+    assert.ok(source.stdout.trim().split('\n').every((l) => / heroku\[/.test(l)), source.stdout);
+    const stop = await heroku(['ps:stop', 'web.1', '-a', 'hkapp']);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.match(stop.stderr + stop.stdout, /Stopping dyno web\.1 on \S*\s?hkapp\.\.\. done/);
+    await p.waitFor('hkapp', 'python-app says hello');
+  });
 });

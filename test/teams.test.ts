@@ -5,30 +5,19 @@
 // nothing of theirs and change nothing. Then collaborators, teams and transfers as users use them.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { createHttpApi } from '../src/api/http.ts';
-import { registerRoutes } from '../src/api/server.ts';
+import { HEROKU, herokuEnv, installHerokuCli, loginInteractive, runIn } from './helpers/heroku.ts';
+import { herokuSchemas } from './helpers/heroku-schema.ts';
 import { makeRepo, TestPlatform } from './helpers/platform.ts';
+import { routeTable, walkInputs } from './helpers/route-walk.ts';
 
 const run = promisify(execFile);
-const HEROKU = join(process.env.SLIPWAY_HEROKU_CLI_CACHE ?? '/var/cache/slipway/heroku-cli-11.10.0', 'node_modules', '.bin', 'heroku');
 const PASSWORD = 'correct horse battery staple';
-
-/** Every route the API serves, from Fastify's own table as the server builds it. */
-async function routeTable(): Promise<{ method: string; url: string }[]> {
-  const routes: { method: string; url: string }[] = [];
-  const api = await createHttpApi({ authenticate: async () => undefined, onInternalError: () => undefined });
-  api.addHook('onRoute', (r) => { for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push({ method: m, url: r.url }); });
-  registerRoutes(api, {} as never);
-  await api.ready();
-  await api.close();
-  return routes;
-}
+const basic = (user: string, password: string) => ({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
 
 describe('teams: accounts, owners and every door', () => {
   const p = new TestPlatform();
@@ -39,10 +28,15 @@ describe('teams: accounts, owners and every door', () => {
   const emails = { alice: `alice-${r}@example.com`, bob: `bob-${r}@example.com`, carol: `carol-${r}@example.com` };
   let work: string;
   const as = (who: string, method: string, path: string, body?: unknown) => p.request(method, path, body, { Authorization: `Bearer ${tokens[who]}` });
+  /** The official CLI as `who` (HEROKU_API_KEY), or with `home`'s saved login when `who` is undefined. */
+  const hk = (who: string | undefined, args: string[], home = join(work, 'home-hk')) =>
+    runIn(HEROKU, args, { env: herokuEnv(p, home, { HEROKU_API_KEY: who ? tokens[who]! : '', HEROKU_DATA_HOST: 'localhost' }) });
 
   before(async () => {
+    await installHerokuCli();
     work = await mkdtemp(join(tmpdir(), 'slipway-teams-'));
-    await p.start({ SLIPWAY_ALLOW_PRIVATE_TARGETS: '127.0.0.1/32' });
+    await mkdir(join(work, 'home-hk'));
+    await p.start({ SLIPWAY_ALLOW_PRIVATE_TARGETS: '127.0.0.1/32', SLIPWAY_TEAMS_PER_ACCOUNT: '5' });
     for (const [who, email] of Object.entries(emails)) {
       assert.equal((await p.request('POST', '/accounts', { email, password: PASSWORD })).status, 201);
       const login = await p.request('POST', '/oauth/authorizations', { description: 'test' }, { Authorization: `Basic ${Buffer.from(`${email}:${PASSWORD}`).toString('base64')}` });
@@ -112,66 +106,7 @@ describe('teams: accounts, owners and every door', () => {
     // Things of Alice's Bob must never see (he does not send them: they are not in his requests).
     const markers = [app.id, apps.alice, secret, redisUrl.split('@')[0]!, domain.hostname, domain.id, drain.id, drain.token, slug.id, addon.id, addon.name,
       attachment.id, auth.id, t.id, team, emails.alice, emails.carol, release?.id, pipe.id, pipe.name, coupling.id].filter(Boolean) as string[];
-    const values = (route: string, param: string, appName: string): string => {
-      switch (param) {
-        case 'app': return appName;
-        case 'release': return String(release?.version ?? 1);
-        case 'dyno': return 'web.1';
-        case 'type': return 'web';
-        case 'feature': return 'preboot';
-        case 'domain': return domain.hostname;
-        case 'drain': return drain.id;
-        case 'name': return 'b001';
-        case 'collaborator': return emails.alice;
-        case 'team': return team;
-        case 'member': return emails.carol;
-        case 'account': return emails.alice;
-        case 'cred': return 'default';
-        case 'plan': return 'mini';
-        default:
-          if (route.includes('/slugs/')) return slug.id;
-          if (route.includes('/oauth/')) return auth.id;
-          if (route.includes('addon-attachments/')) return attachment.id;
-          if (route.startsWith('/pipeline-couplings/')) return coupling.id;
-          if (route.startsWith('/pipelines/')) return pipe.id;
-          if (route.includes('addon-services') || route.startsWith('/plans')) return 'heroku-redis';
-          return addon.name;
-      }
-    };
-    const bodies: Record<string, unknown> = {
-      'PATCH /apps/:app/config-vars': { STOLEN: '1', SECRET: 'overwritten' },
-      'PATCH /apps/:app': { name: `stolen-${r}`, maintenance: true },
-      'POST /apps/:app/collaborators': { user: emails.bob },
-      'POST /teams/apps/:app/collaborators': { user: emails.bob },
-      'PATCH /teams/apps/:app': { owner: emails.bob },
-      'POST /account/app-transfers': { app: apps.alice, recipient: emails.bob },
-      'PUT /teams/:team/members': { email: emails.bob, role: 'admin' },
-      'PATCH /teams/:team/members': { email: emails.bob, role: 'admin' },
-      'PATCH /accounts/:account': { disabled: true },
-      'POST /accounts': { email: `eve-${r}@example.com`, password: PASSWORD },
-      'POST /addon-attachments': { addon: addon.name, app: apps.bob },
-      'POST /actions/addons/resolve': { addon: addon.name },
-      'POST /actions/addon-attachments/resolve': { addon_attachment: attachment.name, app: apps.alice },
-      'POST /apps/:app/releases': { slug: slug.id },
-      'PATCH /apps/:app/formation': { updates: [{ type: 'web', quantity: 0 }] },
-      'PATCH /apps/:app/formation/:type': { quantity: 0 },
-      'POST /apps/:app/domains': { hostname: `stolen.${r}.example.test` },
-      'PATCH /apps/:app/domains/:domain': { sni_endpoint: null },
-      'PATCH /apps/:app/features/:feature': { enabled: true },
-      'POST /apps/:app/log-sessions': { lines: 10 },
-      'POST /apps/:app/dynos': { command: 'true' },
-      'POST /apps/:app/log-drains': { url: 'https://127.0.0.1:9/stolen' },
-      'PATCH /oauth/authorizations/:id': { description: 'stolen' },
-      'POST /teams/apps': { name: `bob-team-${r}`, team },
-      'POST /apps': { name: `bob-in-team-${r}`, team },
-      'PUT /apps/:app/buildpack-installations': { updates: [{ buildpack: 'https://example.test/bp.tgz' }] },
-      'PATCH /apps/:app/addons/:id': { plan: 'heroku-redis:premium-0' },
-      'PATCH /pipelines/:id': { name: `stolen-${r}` },
-      'POST /pipeline-couplings': { app: apps.bob, pipeline: pipe.id, stage: 'production' },
-      'PATCH /pipeline-couplings/:id': { stage: 'review' },
-      'POST /pipeline-promotions': { pipeline: { id: pipe.id }, source: { app: { id: app.id } } },
-      'POST /filters/apps': { in: { id: [app.id] } },
-    };
+    const { values, bodies } = walkInputs({ r, password: PASSWORD, apps, emails, team, app, release, domain, drain, slug, auth, attachment, addon, pipe, coupling });
     const routes = await routeTable();
     assert.ok(routes.length > 100, `the route table has ${routes.length} routes`);
     // Destroying Bob's own app comes last, so the rest of the walk has it.
@@ -293,34 +228,39 @@ describe('teams: accounts, owners and every door', () => {
     const wrong = await p.cli(['login', '--email', emails.carol], { env, input: 'not the password\n' });
     assert.notEqual(wrong.code, 0);
     assert.match(wrong.stderr, /Invalid email or password/);
+    // slipway logout revokes the token it saved.
+    const saved = /password (\S+)/.exec(await readFile(join(home, '.netrc'), 'utf8'))![1]!;
+    assert.equal((await p.cli(['logout'], { env })).code, 0);
+    assert.equal((await p.request('GET', '/account', undefined, { Authorization: `Bearer ${saved}` })).status, 401);
+
+    // The operator's accounts commands; nobody else may use them.
+    const frank = `frank-${r}@example.com`;
+    const made = await p.cli(['accounts:create', frank]);
+    assert.equal(made.code, 0, made.stderr);
+    const generated = new RegExp(`Password for ${frank} \\(shown once\\): (\\S+)`).exec(made.stdout)?.[1];
+    assert.ok(generated, made.stdout);
+    assert.equal((await p.request('POST', '/oauth/authorizations', {}, basic(frank, generated))).status, 201);
+    assert.match((await p.cli(['accounts'])).stdout, new RegExp(`${frank}\\s+enabled`));
+    assert.equal((await p.cli(['accounts:disable', frank])).code, 0);
+    assert.match((await p.cli(['accounts'])).stdout, new RegExp(`${frank}\\s+disabled`));
+    assert.equal((await p.request('POST', '/oauth/authorizations', {}, basic(frank, generated))).status, 401);
+    await refused('bob', ['accounts:create', `eve-${r}@example.com`], /Only the operator/);
   });
 
-  // The official CLI's requests for the same things (test/heroku-cli.test.ts installs it where it is missing).
-  test('the official heroku CLI: access, teams, members, team apps, transfers and authorizations', { skip: !existsSync(HEROKU) && 'the heroku CLI is not installed' }, async () => {
-    const home = join(work, 'home-hk');
-    await mkdir(home);
+  test('the official heroku CLI: access, teams, members, team apps, transfers and authorizations', async () => {
     const heroku = async (who: string, args: string[]) => {
-      const env = {
-        ...process.env, HOME: home, HEROKU_HOST: `http://localhost:${p.apiPort}`, HEROKU_API_KEY: tokens[who]!,
-        HEROKU_PARTICLEBOARD_URL: `http://localhost:${p.apiPort}`, DISABLE_TELEMETRY: 'true', HEROKU_SKIP_ANALYTICS: '1',
-        HEROKU_SKIP_NEW_VERSION_CHECK: 'true', HEROKU_DISABLE_AUTOUPDATE: '1', NO_COLOR: '1', FORCE_COLOR: '0',
-      };
-      try {
-        const res = await run(HEROKU, args, { env, timeout: 90_000 });
-        return res.stdout + res.stderr;
-      } catch (e) {
-        const err = e as { stdout?: string; stderr?: string };
-        assert.fail(`heroku ${args.join(' ')} as ${who} failed: ${err.stdout ?? ''}${err.stderr ?? ''}`);
-      }
+      const res = await hk(who, args);
+      assert.equal(res.code, 0, `heroku ${args.join(' ')} as ${who} failed: ${res.stdout}${res.stderr}`);
+      return res.stdout + res.stderr;
     };
-    const hk = `hk-${r}`;
+    const hkApp = `hk-${r}`;
     const squad = `squad-${r}`;
-    await heroku('alice', ['apps:create', hk, '--no-remote']);
-    await heroku('alice', ['access:add', emails.bob, '-a', hk]);
-    const access = await heroku('bob', ['access', '-a', hk]);
+    await heroku('alice', ['apps:create', hkApp, '--no-remote']);
+    await heroku('alice', ['access:add', emails.bob, '-a', hkApp]);
+    const access = await heroku('bob', ['access', '-a', hkApp]);
     assert.match(access, new RegExp(`${emails.alice}\\s+owner`));
     assert.match(access, new RegExp(`${emails.bob}\\s+collaborator`));
-    assert.match(await heroku('bob', ['apps']), new RegExp(`Collaborated Apps[\\s\\S]*${hk}\\s+${emails.alice}`));
+    assert.match(await heroku('bob', ['apps']), new RegExp(`Collaborated Apps[\\s\\S]*${hkApp}\\s+${emails.alice}`));
     assert.equal((await as('alice', 'POST', '/teams', { name: squad })).status, 201);
     await heroku('alice', ['members:add', emails.carol, '--team', squad, '--role', 'member']);
     assert.match(await heroku('alice', ['members', '--team', squad]), new RegExp(`${emails.carol}\\s+member`));
@@ -331,8 +271,8 @@ describe('teams: accounts, owners and every door', () => {
     const teamAccess = await heroku('alice', ['access', '-a', teamApp]);
     assert.match(teamAccess, new RegExp(`${emails.carol}\\s+member`));
     assert.match(teamAccess, new RegExp(`${emails.alice}\\s+admin`));
-    await heroku('alice', ['apps:transfer', squad, '-a', hk]);
-    assert.equal((await as('carol', 'GET', `/apps/${hk}`)).body.owner.email, `${squad}@herokumanager.com`);
+    await heroku('alice', ['apps:transfer', squad, '-a', hkApp]);
+    assert.equal((await as('carol', 'GET', `/apps/${hkApp}`)).body.owner.email, `${squad}@herokumanager.com`);
     await heroku('alice', ['members:remove', emails.carol, '--team', squad]);
     assert.equal((await as('carol', 'GET', `/apps/${teamApp}`)).status, 404);
     assert.match(await heroku('bob', ['auth:whoami']), new RegExp(emails.bob));
@@ -341,5 +281,148 @@ describe('teams: accounts, owners and every door', () => {
     assert.ok(token, created);
     assert.equal((await p.request('GET', '/account', undefined, { Authorization: `Bearer ${token}` })).body.email, emails.bob);
     assert.match(await heroku('bob', ['authorizations']), /hk-test/);
+    // Its own commands: info, update, rotate (the old token stops), revoke (the new one stops); auth:token.
+    const status = async (key: string) => (await p.request('GET', '/account', undefined, { Authorization: `Bearer ${key}` })).status;
+    const authId = (await as('bob', 'GET', '/oauth/authorizations')).body.find((a: { description: string }) => a.description === 'hk-test').id as string;
+    assert.match(await heroku('bob', ['authorizations:info', authId]), /Description:\s+hk-test/);
+    assert.match(await heroku('bob', ['authorizations:update', authId, '-d', 'hk-renamed']), /Description:\s+hk-renamed/);
+    const rotated = /Token:\s+(\S+)/.exec(await heroku('bob', ['authorizations:rotate', authId]))?.[1];
+    assert.ok(rotated && rotated !== token);
+    assert.deepEqual([await status(token), await status(rotated)], [401, 200]);
+    assert.match(await heroku('bob', ['authorizations:revoke', authId]), /revoked authorization from hk-renamed/);
+    assert.equal(await status(rotated), 401);
+    assert.equal((await hk('bob', ['auth:token'])).stdout.trim(), tokens.bob);
+  });
+
+  test('heroku logout revokes the token it logged in with; pg:credentials and pg:credentials:url answer members of the app only', async () => {
+    // Bob logs in with `heroku login -i`, which keeps the token in ~/.netrc; `heroku logout` must end it.
+    const home = join(work, 'home-logout');
+    await mkdir(home);
+    const env = herokuEnv(p, home, { HEROKU_API_KEY: '' });
+    const wrong = await loginInteractive(env, emails.bob, 'not his password');
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stdout, /Invalid credentials provided/);
+    const login = await loginInteractive(env, emails.bob, PASSWORD);
+    assert.equal(login.code, 0, login.stdout);
+    assert.match(login.stdout, new RegExp(`Logged in as ${emails.bob}`));
+    const token = /password (\S+)/.exec(await readFile(join(home, '.netrc'), 'utf8'))![1]!;
+    const whoami = await hk(undefined, ['auth:whoami'], home);
+    assert.equal(whoami.stdout.trim(), emails.bob, whoami.stderr);
+    const logout = await hk(undefined, ['logout'], home);
+    assert.equal(logout.code, 0, logout.stderr);
+    assert.equal((await p.request('GET', '/account', undefined, { Authorization: `Bearer ${token}` })).status, 401, 'the logged-out token is refused');
+    assert.doesNotMatch(await readFile(join(home, '.netrc'), 'utf8').catch(() => ''), new RegExp(token));
+    assert.equal((await as('bob', 'GET', '/account')).status, 200, "Bob's other login keeps working");
+    const after = await hk(undefined, ['auth:whoami'], home);
+    assert.notEqual(after.code, 0);
+
+    // A Postgres database of Alice's: its credential through Heroku's data API paths, as the CLI reads them.
+    const pgApp = `pg-${r}`;
+    assert.equal((await as('alice', 'POST', '/apps', { name: pgApp })).status, 201);
+    const pg = await as('alice', 'POST', `/apps/${pgApp}/addons`, { plan: 'heroku-postgresql' });
+    assert.equal(pg.status, 201, JSON.stringify(pg.body));
+    const dbUrl = (await as('alice', 'GET', `/apps/${pgApp}/config-vars`)).body.DATABASE_URL as string;
+    const password = decodeURIComponent(new URL(dbUrl).password);
+    const creds = await hk('alice', ['pg:credentials', '-a', pgApp]);
+    assert.equal(creds.code, 0, creds.stderr);
+    assert.match(creds.stdout, /Credential\s+State/);
+    assert.match(creds.stdout, /default[\s\S]*active/);
+    assert.ok(!creds.stdout.includes(password), 'the listing shows no password');
+    const url = await hk('alice', ['pg:credentials:url', '-a', pgApp]);
+    assert.equal(url.code, 0, url.stderr);
+    assert.match(url.stdout, /Connection information for default credential\./);
+    assert.ok(url.stdout.includes(`password=${password} sslmode=require`), url.stdout);
+    assert.ok(url.stdout.includes(dbUrl), `${url.stdout} shows ${dbUrl}`);
+    // Bob is not on the app: the CLI and the data API path (by add-on id or name) tell him nothing.
+    const refused = await hk('bob', ['pg:credentials:url', '-a', pgApp]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /Couldn't find that app/);
+    for (const path of [`/postgres/v0/databases/${pg.body.id}/credentials`, `/postgres/v0/databases/${pg.body.name}/credentials/default`]) {
+      const res = await p.request('GET', path, undefined, basic('', tokens.bob!));
+      assert.equal(res.status, 404, `${path}: ${JSON.stringify(res.body)}`);
+      assert.ok(!JSON.stringify(res.body).includes(password));
+    }
+    // Made a collaborator, he reads it.
+    assert.equal((await as('alice', 'POST', `/apps/${pgApp}/collaborators`, { user: emails.bob })).status, 201);
+    const his = await hk('bob', ['pg:credentials:url', '-a', pgApp]);
+    assert.equal(his.code, 0, his.stderr);
+    assert.ok(his.stdout.includes(dbUrl));
+  });
+
+  test("the add-on and teams answers validate against Heroku's schema; team creation stops at the account's limit", async () => {
+    const schemas = herokuSchemas();
+    const problems: string[] = [];
+    const check = (what: string, type: string, body: unknown, list = false) => {
+      if (list) assert.ok(Array.isArray(body) && body.length > 0, `${what} lists something to check: ${JSON.stringify(body)}`);
+      problems.push(...schemas.check(type, body, list).map((m) => `${what}: ${m}`));
+    };
+    const got = async (path: string, type: string, list = false) => {
+      const res = await as('alice', 'GET', path);
+      assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
+      check(`GET ${path}`, type, res.body, list);
+      return res.body;
+    };
+    const pgApp = `pg-${r}`;
+    const addons = await got(`/apps/${pgApp}/addons`, 'AddOn', true);
+    await got(`/addons/${addons[0].id}`, 'AddOn');
+    const attachments = await got(`/apps/${pgApp}/addon-attachments`, 'AddOnAttachment', true);
+    await got(`/addon-attachments/${attachments[0].id}`, 'AddOnAttachment');
+    await got(`/addons/${addons[0].id}/addon-attachments`, 'AddOnAttachment', true);
+    await got('/addon-services', 'AddOnService', true);
+    await got('/addon-services/heroku-postgresql', 'AddOnService');
+    await got('/addon-services/heroku-postgresql/plans', 'Plan', true);
+    await got('/plans/heroku-postgresql:essential-0', 'Plan');
+    await got(`/apps/${pgApp}/collaborators`, 'Collaborator', true);
+    await got(`/apps/${pgApp}/collaborators/${emails.bob}`, 'Collaborator');
+    const collab = await as('alice', 'POST', `/apps/${pgApp}/collaborators`, { user: emails.carol });
+    check('POST collaborators', 'Collaborator', collab.body);
+    await got('/oauth/authorizations', 'OAuthAuthorization', true);
+    check('POST /oauth/authorizations', 'OAuthAuthorization', (await as('alice', 'POST', '/oauth/authorizations', { description: 'schema' })).body);
+
+    // Alice has made three teams in this file; the platform runs with SLIPWAY_TEAMS_PER_ACCOUNT=5.
+    const made = await as('alice', 'POST', '/teams', { name: `schema-${r}` });
+    assert.equal(made.status, 201);
+    check('POST /teams', 'Team', made.body);
+    const member = await as('alice', 'PUT', `/teams/schema-${r}/members`, { email: emails.carol, role: 'member' });
+    check('PUT members', 'TeamMember', member.body);
+    assert.equal((await as('alice', 'POST', '/teams/apps', { name: `schema-app-${r}`, team: `schema-${r}` })).status, 201);
+    await got('/teams', 'Team', true);
+    await got(`/teams/schema-${r}`, 'Team');
+    await got(`/teams/schema-${r}/members`, 'TeamMember', true);
+    await got(`/teams/schema-${r}/apps`, 'App', true);
+    check('DELETE member', 'TeamMember', (await as('alice', 'DELETE', `/teams/schema-${r}/members/${emails.carol}`)).body);
+    assert.equal((await as('alice', 'POST', '/teams', { name: `fifth-${r}` })).status, 201);
+    const sixth = await as('alice', 'POST', '/teams', { name: `sixth-${r}` });
+    assert.deepEqual([sixth.status, sixth.body.id], [422, 'invalid_params']);
+    assert.match(sixth.body.message, /You have made 5 teams, the most one account may \(SLIPWAY_TEAMS_PER_ACCOUNT\)/);
+    // A team with an app is kept; an empty one is deleted by its admin and frees the place.
+    assert.equal((await as('alice', 'DELETE', `/teams/schema-${r}`)).status, 422);
+    assert.equal((await as('carol', 'DELETE', `/teams/fifth-${r}`)).status, 404, 'not a member: no such team');
+    const gone = await as('alice', 'DELETE', `/teams/fifth-${r}`);
+    assert.equal(gone.status, 200);
+    check('DELETE /teams', 'Team', gone.body);
+    assert.equal((await as('alice', 'POST', '/teams', { name: `sixth-${r}` })).status, 201);
+    assert.deepEqual(problems, [], "answers that are not Heroku's shape");
+  });
+
+  test('a refused login and spent API calls stay so across a restart of the platform', async () => {
+    const dave = `dave-${r}@example.com`;
+    assert.equal((await p.request('POST', '/accounts', { email: dave, password: PASSWORD })).status, 201);
+    const daveToken = (await p.request('POST', '/oauth/authorizations', {}, basic(dave, PASSWORD))).body.access_token.token as string;
+    // Spend 450 calls: the bucket refills 75 a minute, so it is not full again for minutes.
+    for (let i = 0; i < 450; i++) await p.request('GET', '/account', undefined, { Authorization: `Bearer ${daveToken}` });
+    const left = Number((await p.request('GET', '/account/rate-limits', undefined, { Authorization: `Bearer ${daveToken}` })).body.remaining);
+    assert.ok(left <= 4300, `${left} left`);
+    // Ten wrong passwords side by side: slowed, then refused; then even the right one is refused.
+    const tries = await Promise.all(Array.from({ length: 10 }, () => p.request('POST', '/oauth/authorizations', {}, basic(dave, 'wrong password'))));
+    assert.ok(tries.every((t) => t.status === 401 || t.status === 429), JSON.stringify(tries.map((t) => t.status)));
+    assert.equal((await p.request('POST', '/oauth/authorizations', {}, basic(dave, PASSWORD))).status, 429);
+    await p.restart();
+    const again = await p.request('POST', '/oauth/authorizations', {}, basic(dave, PASSWORD));
+    assert.deepEqual([again.status, again.body.id], [429, 'rate_limit'], 'still refused after the restart');
+    assert.match(again.body.message, /Too many failed logins/);
+    const after = Number((await p.request('GET', '/account/rate-limits', undefined, { Authorization: `Bearer ${daveToken}` })).body.remaining);
+    assert.ok(after < 4500, `${after} left after the restart (${left} before): the spent calls stay spent`);
+    assert.equal((await p.request('GET', '/account', undefined, { Authorization: `Bearer ${daveToken}` })).status, 200, 'his token still works');
   });
 });

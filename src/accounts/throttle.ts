@@ -2,7 +2,8 @@
 // longer, and past a limit the email's password logins are refused for a while (the key of a logged-in
 // session keeps working). API calls: a per-account token bucket as Heroku's (4500 calls, refilled at
 // 75 a minute); `RateLimit-Remaining` says what is left and an empty bucket answers 429.
-// Both live in memory: a restart forgets them, which only ever lets a caller in sooner.
+// Both live in memory and remember which entries changed, so throttle-store.ts saves those to the store
+// (and reads them back at start): a restart does not hand an attacker a fresh count or a full bucket.
 
 export interface LoginThrottleOptions {
   /** Failures before tries are slowed (default 3). */
@@ -21,8 +22,36 @@ interface Failures { count: number; last: number }
 /** Entries kept at most (the oldest go first): an attacker cycling emails cannot grow it without bound. */
 const MAX_TRACKED = 10_000;
 
+/** One saved entry: a throttle's key, its amount (failures, or tokens left) and when (ms since the epoch). */
+export interface ThrottleEntry { key: string; amount: number; at: number }
+
+/**
+ * A Map that remembers which keys were set or deleted since `changes()` was last called (at most as many
+ * as calls made in between: the store takes them every second).
+ */
+class ChangedMap<V> extends Map<string, V> {
+  private readonly touched = new Set<string>();
+  override set(key: string, value: V): this {
+    this.touched.add(key);
+    return super.set(key, value);
+  }
+  override delete(key: string): boolean {
+    this.touched.add(key);
+    return super.delete(key);
+  }
+  mark(key: string): void {
+    this.touched.add(key);
+  }
+  /** The keys changed since the last call, each with its value now (undefined: deleted). */
+  changes(): [string, V | undefined][] {
+    const out = [...this.touched].map((k): [string, V | undefined] => [k, this.get(k)]);
+    this.touched.clear();
+    return out;
+  }
+}
+
 export class LoginThrottle {
-  private readonly failures = new Map<string, Failures>();
+  private readonly failures = new ChangedMap<Failures>();
   private readonly clock: () => number;
 
   constructor(private readonly o: LoginThrottleOptions = {}) {
@@ -53,6 +82,19 @@ export class LoginThrottle {
     this.failures.delete(key);
   }
 
+  /** The entries changed since the last call, for the store. */
+  changes(): (ThrottleEntry | { key: string; gone: true })[] {
+    return this.failures.changes().map(([key, f]) => (f ? { key, amount: f.count, at: f.last } : { key, gone: true }));
+  }
+
+  /** Takes back saved entries (those whose refusal has passed are dropped). */
+  restore(entries: ThrottleEntry[]): void {
+    for (const e of entries) {
+      if (this.failures.size >= MAX_TRACKED) break;
+      if (this.clock() - e.at < this.lockMs && e.amount > 0) this.failures.set(e.key, { count: Math.floor(e.amount), last: e.at });
+    }
+  }
+
   /** The failures still counting (they are forgotten once a refusal's time has passed since the last). */
   private current(key: string): Failures | undefined {
     const f = this.failures.get(key);
@@ -73,7 +115,7 @@ export interface RateLimitOptions {
 }
 
 export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets = new ChangedMap<{ tokens: number; at: number }>();
   private readonly clock: () => number;
   readonly capacity: number;
 
@@ -92,7 +134,23 @@ export class RateLimiter {
     const b = this.bucket(id);
     if (b.tokens < 1) return false;
     b.tokens -= 1;
+    this.buckets.mark(id);
     return true;
+  }
+
+  /** The buckets spent from or forgotten since the last call, for the store. */
+  changes(): (ThrottleEntry | { key: string; gone: true })[] {
+    return this.buckets.changes().map(([key, b]) => (b ? { key, amount: b.tokens, at: b.at } : { key, gone: true }));
+  }
+
+  /** Takes back saved buckets (refilled since: they are full, and not kept). */
+  restore(entries: ThrottleEntry[]): void {
+    for (const e of entries) {
+      if (this.buckets.size >= MAX_TRACKED) break;
+      const b = { tokens: Math.max(0, Math.min(this.capacity, e.amount)), at: Math.min(e.at, this.clock()) };
+      this.buckets.set(e.key, b);
+      if (this.bucket(e.key).tokens >= this.capacity) this.buckets.delete(e.key);
+    }
   }
 
   private bucket(id: string) {

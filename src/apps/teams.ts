@@ -17,16 +17,29 @@ export const teamOwnerEmail = (team: string) => `${team}@herokumanager.com`;
 
 export interface TeamMember { id: string; email: string; role: TeamRole; created_at: string; updated_at: string }
 
-export class Teams {
-  constructor(private readonly o: { db: Db; isOperator: (accountId: string) => Promise<boolean> }) {}
+/** How many teams an account may create unless told otherwise (SLIPWAY_TEAMS_PER_ACCOUNT). */
+export const TEAMS_PER_ACCOUNT = 10;
 
+export class Teams {
+  constructor(private readonly o: { db: Db; isOperator: (accountId: string) => Promise<boolean>; maxPerAccount?: number }) {}
+
+  /**
+   * A new team with `creator` as its admin. An account may have made at most `maxPerAccount` teams that
+   * still exist (counted by who made them, so leaving a team does not free a place; the operator has no
+   * limit); counted and inserted in one transaction.
+   */
   async create(creator: { id: string }, name: unknown): Promise<TeamRow> {
     const problem = appNameProblem(name);
     if (problem) throw invalid(problem.replace(/^Name/, 'Team name'));
     const t = now();
-    const row: TeamRow = { id: randomUUID(), name: name as string, created_at: t, updated_at: t };
+    const row: TeamRow = { id: randomUUID(), name: name as string, created_by: creator.id, created_at: t, updated_at: t };
+    const max = (await this.o.isOperator(creator.id)) ? Infinity : this.o.maxPerAccount ?? TEAMS_PER_ACCOUNT;
     try {
       await this.o.db.transaction().execute(async (trx) => {
+        const made = await trx.selectFrom('teams').select((eb) => eb.fn.countAll<number>().as('n')).where('created_by', '=', creator.id).executeTakeFirstOrThrow();
+        if (Number(made.n) >= max) {
+          throw invalid(`You have made ${max} teams, the most one account may (SLIPWAY_TEAMS_PER_ACCOUNT); delete one you no longer use (DELETE /teams/{team}), or ask the operator.`);
+        }
         await trx.insertInto('teams').values(row).execute();
         await trx.insertInto('team_members').values({ team_id: row.id, account_id: creator.id, role: 'admin', created_at: t, updated_at: t }).execute();
       });
@@ -37,10 +50,20 @@ export class Teams {
     return row;
   }
 
+  /** Deletes a team that owns no apps (its memberships go with it). */
+  async destroy(team: TeamRow): Promise<void> {
+    await this.o.db.transaction().execute(async (trx) => {
+      const apps = await trx.selectFrom('apps').select('name').where('team_id', '=', team.id).limit(3).execute();
+      if (apps.length) throw invalid(`The team ${team.name} still owns apps (${apps.map((a) => a.name).join(', ')}); transfer or destroy them first.`);
+      await trx.deleteFrom('team_members').where('team_id', '=', team.id).execute();
+      await trx.deleteFrom('teams').where('id', '=', team.id).execute();
+    });
+  }
+
   /** The teams the account is in, with its role (the operator: every team, as admin where not a member). */
   async list(accountId: string): Promise<(TeamRow & { role: TeamRole })[]> {
     const mine = await this.o.db.selectFrom('teams').innerJoin('team_members', 'team_members.team_id', 'teams.id')
-      .select(['teams.id', 'teams.name', 'teams.created_at', 'teams.updated_at', 'team_members.role'])
+      .select(['teams.id', 'teams.name', 'teams.created_by', 'teams.created_at', 'teams.updated_at', 'team_members.role'])
       .where('team_members.account_id', '=', accountId).orderBy('teams.name').execute();
     if (!(await this.o.isOperator(accountId))) return mine;
     const all = await this.o.db.selectFrom('teams').selectAll().orderBy('name').execute();

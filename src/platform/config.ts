@@ -44,6 +44,8 @@ export interface PlatformConfig {
   pushMaxBytes: number;
   /** How many apps one account may own (SLIPWAY_APPS_PER_ACCOUNT). */
   appsPerAccount: number;
+  /** How many teams one account may create (SLIPWAY_TEAMS_PER_ACCOUNT; the operator has no limit). */
+  teamsPerAccount: number;
   /** API calls an account may make in a burst, refilled at a sixtieth of it a minute (SLIPWAY_API_RATE_LIMIT; 0: no limit). */
   apiRateLimit: number;
   /** How many `run` dynos one account may have at once (SLIPWAY_ONE_OFFS_PER_ACCOUNT). */
@@ -156,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     buildMinFreeDiskBytes: num('SLIPWAY_BUILD_MIN_FREE_DISK', 2048) * 1024 * 1024,
     pushMaxBytes: Math.max(1024, num('SLIPWAY_PUSH_MAX_BYTES', 1024 ** 3)),
     appsPerAccount: num('SLIPWAY_APPS_PER_ACCOUNT', 100),
+    teamsPerAccount: num('SLIPWAY_TEAMS_PER_ACCOUNT', 10),
     apiRateLimit: num('SLIPWAY_API_RATE_LIMIT', 4500),
     oneOffsPerAccount: num('SLIPWAY_ONE_OFFS_PER_ACCOUNT', 10),
     logLinesPerSecond: num('SLIPWAY_LOG_RATE', 1000),

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Accounts } from '../accounts/index.ts';
 import { Dashboard } from '../dashboard/index.ts';
 import { Authorizations } from '../accounts/authorizations.ts';
-import { LoginThrottle, RateLimiter } from '../accounts/throttle.ts';
+import { Throttles } from '../accounts/throttle-store.ts';
 import { AppAccess } from '../apps/access.ts';
 import { Collaborators } from '../apps/collaborators.ts';
 import { Teams } from '../apps/teams.ts';
@@ -94,7 +94,8 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
 
   const accounts = new Accounts({ db });
   const access = new AppAccess({ db, logger: log });
-  const teams = new Teams({ db, isOperator: (id) => accounts.isOperator(id) });
+  const teams = new Teams({ db, isOperator: (id) => accounts.isOperator(id), maxPerAccount: config.teamsPerAccount });
+  const throttles = await Throttles.open({ db, logger: log, rate: config.apiRateLimit > 0 ? { capacity: config.apiRateLimit, perMinute: config.apiRateLimit / 60 } : undefined });
   const op = await accounts.ensureOperator(config.operatorEmail, config.operatorKey, () => randomBytes(24).toString('hex'));
   const keyFile = join(config.dataDir, 'operator.key');
   if (op.key || (config.operatorKey && (op.replaced || !existsSync(keyFile)))) {
@@ -287,12 +288,12 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     health.metrics.routerRequest(status);
   };
   // One count of failed password logins per account, for both doors: `heroku login` and the dashboard.
-  const loginThrottle = new LoginThrottle();
+  const loginThrottle = throttles.login;
   const { server: apiServer, app: fastify } = await createApiServer({
     deps: {
       rendezvous, routerMetrics, routerMetricsStore, dynoMetrics, addons, accounts, sshKeys, apps, access, teams,
       authorizations: new Authorizations({ db }), collaborators: new Collaborators({ db, maxPerAccount: config.appsPerAccount, onChange: events.collaborator }),
-      loginThrottle, rateLimiter: config.apiRateLimit > 0 ? new RateLimiter({ capacity: config.apiRateLimit, perMinute: config.apiRateLimit / 60 }) : undefined, domains, sniEndpoints,
+      loginThrottle, rateLimiter: throttles.rate, domains, sniEndpoints,
       features: new Features({ db, dynos }), buildpacks: buildpackInstallations, builds: new BuildRecords({ db }),
       slugs: new SlugRecords({ db, stack: runtime.stack, blobs }),
       releases, dynos, builder, deployer, repos, logs, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
@@ -392,7 +393,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
           ['builds', () => runtime.cleanup(`${containerPrefix}build-`)], ['dynos', () => dynos.shutdown()],
           // What the runtime made ahead for starts that will not come (network namespaces, /app disks).
           ['prepared', () => runtime.cleanup(`${containerPrefix}pool-`)], ['add-ons', () => addons.stop()], ['leader', () => leader.close()],
-          ['API', () => { apiListener.close(); apiServer.closeAllConnections?.(); return fastify.close().catch(() => undefined); }],
+          ['API', () => { apiListener.close(); apiServer.closeAllConnections?.(); return fastify.close().catch(() => undefined); }], ['throttles', () => throttles.stop()],
           // The dynos' last lines still go out to the drains, for a moment.
           ['drains', () => drains.close(2000)], ['logs', () => logs.close()], ['database', () => store.close()],
           ['own cgroup', async () => { const left = await ownCgroup?.leave(); if (left) throw new Error(left); }],

@@ -172,4 +172,8 @@ export const MIGRATIONS: Migration[] = [
     created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
   CREATE INDEX ssh_keys_account ON ssh_keys (account_id);
   `,
+  `
+  CREATE TABLE throttles (kind TEXT NOT NULL, key TEXT NOT NULL, amount REAL NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (kind, key));
+  ALTER TABLE teams ADD COLUMN created_by TEXT;
+  `,
 ];

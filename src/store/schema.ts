@@ -29,9 +29,14 @@ export interface AuthorizationsTable {
 export interface TeamsTable {
   id: string;
   name: string;
+  /** The account that made the team (counted against its limit); null for teams from before the column. */
+  created_by: string | null;
   created_at: string;
   updated_at: string;
 }
+
+/** Login failures (`login`: amount failures, at the last) and API rate buckets (`rate`: amount tokens left, at when). */
+export interface ThrottlesTable { kind: 'login' | 'rate'; key: string; amount: number; at: number }
 
 export interface TeamMembersTable {
   team_id: string;
@@ -424,6 +429,7 @@ export interface Database {
   accounts: AccountsTable;
   authorizations: AuthorizationsTable;
   teams: TeamsTable;
+  throttles: ThrottlesTable;
   team_members: TeamMembersTable;
   collaborators: CollaboratorsTable;
   apps: AppsTable;

@@ -25,6 +25,15 @@ export const REQUIRED: Record<string, string[]> = {
   BuildpackInstallations: ['ordinal', 'buildpack.url', 'buildpack.name'],
   Build: ['id', 'status', 'created_at', 'app.id', 'source_blob', 'user.email'],
   ConfigVars: [],
+  AddOn: ['id', 'name', 'app.id', 'app.name', 'plan.id', 'plan.name', 'plan.price.cents', 'plan.price.unit', 'addon_service.id', 'addon_service.name',
+    'state', 'config_vars', 'billed_price', 'created_at', 'updated_at'],
+  AddOnAttachment: ['id', 'name', 'namespace', 'addon.id', 'addon.name', 'addon.app.name', 'app.id', 'app.name', 'created_at', 'updated_at'],
+  AddOnService: ['id', 'name', 'human_name', 'state'],
+  Plan: ['id', 'name', 'human_name', 'price.cents', 'price.unit', 'default', 'state'],
+  Collaborator: ['id', 'role', 'user.id', 'user.email', 'app.id', 'app.name', 'created_at', 'updated_at'],
+  Team: ['id', 'name', 'role', 'type', 'created_at', 'updated_at'],
+  TeamMember: ['id', 'email', 'role', 'user.email', 'created_at', 'updated_at'],
+  OAuthAuthorization: ['id', 'description', 'scope', 'access_token.expires_in', 'user.id', 'user.email', 'created_at', 'updated_at'],
 };
 
 /** `{required, properties: {...nested}}` for dotted paths, to lay over a type's schema. */
@@ -50,6 +59,10 @@ export interface HerokuSchemas {
 export function herokuSchemas(): HerokuSchemas {
   const path = require.resolve('@heroku-cli/schema/lib/index.d.ts');
   const schema = createGenerator({ path, type: '*', skipTypeCheck: true, expose: 'export', topRef: false, additionalProperties: true }).createSchema('*');
+  // json-schema-to-typescript turned the add-on's `actions` (an array of objects in Heroku's JSON schema and
+  // answers) into an object-and-array intersection no JSON value satisfies: put back what Heroku's says.
+  const definitions = schema.definitions as Record<string, unknown>;
+  if (definitions.Actions) definitions.Actions = { type: 'array', items: { type: 'object' } };
   const ajv = new Ajv({ allErrors: true, strict: false });
   ajv.addSchema({ ...schema, $id: 'heroku' });
   const compiled = new Map<string, ValidateFunction>();

@@ -1,6 +1,6 @@
 // The official `heroku` CLI (npm, pinned) as a user runs it against a test platform: installed once per
 // machine into a cache dir, run with HEROKU_HOST on the platform and every call home turned off.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -44,4 +44,34 @@ export async function runIn(file: string, args: string[], opts: { env: NodeJS.Pr
     const err = e as { code?: number; stdout?: string; stderr?: string };
     return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
   }
+}
+
+/**
+ * `heroku login -i` as a user types it: on a terminal (`script` gives it a pty; piped stdin ends its
+ * password prompt), answering each prompt when it shows. Resolves with the exit code and what it printed.
+ */
+export function loginInteractive(env: NodeJS.ProcessEnv, email: string, password: string): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn('script', ['-qec', `${HEROKU} login -i`, '/dev/null'], { env });
+    let out = '';
+    let asked = 0;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    const read = (d: Buffer) => {
+      out += d;
+      if (asked === 0 && out.includes('Email')) {
+        asked = 1;
+        child.stdin.write(`${email}\r`);
+      } else if (asked === 1 && out.includes('Password')) {
+        asked = 2;
+        child.stdin.write(`${password}\r`);
+      }
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      child.stdin.destroy();
+      resolve({ code: code ?? 1, stdout: out, stderr: '' });
+    });
+  });
 }

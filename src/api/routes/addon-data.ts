@@ -1,5 +1,5 @@
 // Slipway's routes for what Heroku serves from its data API: add-on facts for pg:info / redis:info and
-// credential rotation, at our paths and at Heroku's own (the heroku CLI asks HEROKU_DATA_HOST).
+// credentials (listing, URL, rotation), at our paths and at Heroku's own (the heroku CLI asks HEROKU_DATA_HOST).
 import { Type } from 'typebox';
 import { findService } from '../../addons/index.ts';
 import { invalid, notFound } from '../errors.ts';
@@ -35,6 +35,26 @@ export function addonDataRoutes(api: Api, d: AddonRouteDeps): void {
     if (addon.service === 'heroku-postgresql') throw notFound('add_on', `${addon.name} is not a Redis add-on.`);
     const { info: lines } = await info(req.account, addon.id);
     return { resource_url: url(addon.config), plan: addon.plan, info: lines };
+  });
+  // And its paths for pg:credentials and pg:credentials:url: the one credential, `default`, from the URL the
+  // apps get (its host is the add-on network's address: reachable from the platform's machine and its
+  // dynos, not from elsewhere). Only members of an app that owns or attaches the database see it, as they
+  // see that URL in their config vars; the listing leaves the password out.
+  const credential = async (caller: Caller, id: string, withPassword: boolean) => {
+    const addon = await guard.reachable(caller, id);
+    if (addon.service !== 'heroku-postgresql') throw notFound('add_on', `${addon.name} is not a heroku-postgresql database.`);
+    const u = new URL(url(addon.config) ?? 'postgres://unknown/');
+    return {
+      uuid: addon.id, name: 'default', state: 'active', database: u.pathname.slice(1), host: u.hostname, port: Number(u.port || 5432),
+      credentials: [{ user: decodeURIComponent(u.username), state: 'active', connections: null, ...(withPassword ? { password: decodeURIComponent(u.password) } : {}) }],
+    };
+  };
+  api.get('/postgres/v0/databases/:id/credentials', { schema: { summary: "The database's credentials (pg:credentials)", params: IdParams } },
+    async (req) => [await credential(req.account, req.params.id, false)]);
+  api.get('/postgres/v0/databases/:id/credentials/:cred', { schema: { summary: 'One credential with its password (pg:credentials:url)', params: CredParams } }, async (req) => {
+    const cred = await credential(req.account, req.params.id, true);
+    if (req.params.cred !== 'default') throw notFound('credential', `${req.params.id} has only the default credential.`);
+    return cred;
   });
   // And its paths for pg:credentials:rotate: the default credential (the only one here), or all of them.
   const rotatePg = async (id: string, cred: string | undefined, user: Caller) => {

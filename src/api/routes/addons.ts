@@ -65,7 +65,7 @@ export function addonViews(d: AddonRouteDeps) {
       plan: { ...planJson(service, plan) }, app: owner, billing_entity: { id: owner.id, name: owner.name, type: 'app' },
       billed_price: { cents: plan.cents, contract: false, unit: 'month' },
       config_vars: own.flatMap((a) => keys.map((k) => `${a.name}_${k}`)),
-      state: row.state === 'deprovisioning' ? 'deprovisioning' : row.state, provision_message: message ?? null,
+      state: row.state === 'deprovisioning' ? 'deprovisioning' : row.state, ...(message ? { provision_message: message } : {}),
       provider_id: row.name, web_url: null, actions: [], created_at: iso(row.created_at), updated_at: iso(row.updated_at),
     };
   };

@@ -46,7 +46,7 @@ test('the operator makes an account; its password logs in once given right, and 
   // Authorizations: listed without the token, rotated (old one stops), revoked via `~` (the current one).
   const list = await call('GET', '/oauth/authorizations', `Bearer ${token}`);
   assert.equal(list.body.length, 1);
-  assert.equal(list.body[0].access_token.token, null);
+  assert.equal(list.body[0].access_token.token, undefined, 'a listed authorization shows no token');
   const rotated = await call('POST', `/oauth/authorizations/${login.body.id}/actions/regenerate-tokens`, `Bearer ${token}`);
   assert.equal((await call('GET', '/account', `Bearer ${token}`)).status, 401);
   const t2 = rotated.body.access_token.token as string;
@@ -82,5 +82,26 @@ test('every answer says RateLimit-Remaining; past the limit 429; asking what is 
   const over = await call('GET', '/account', 'Bearer op-key');
   assert.deepEqual([over.status, over.body.id, over.headers['ratelimit-remaining']], [429, 'rate_limit', '0']);
   assert.equal((await call('GET', '/account/rate-limits', 'Bearer op-key')).status, 200);
+  await store.close();
+});
+
+test('logging out as heroku logout does (DELETE /oauth/sessions/~) revokes the token presented, and only that one', async () => {
+  const { store, call } = await setup();
+  await call('POST', '/accounts', 'Bearer op-key', { email: 'bob@example.com', password: 'correct horse battery' });
+  const login = async () => (await call('POST', '/oauth/authorizations', basic('bob@example.com', 'correct horse battery'))).body.access_token.token as string;
+  const [laptop, ci] = [await login(), await login()];
+  const out = await call('DELETE', '/oauth/sessions/~', `Bearer ${laptop}`);
+  assert.equal(out.status, 200);
+  assert.equal((await call('GET', '/account', `Bearer ${laptop}`)).status, 401, 'the token logged out with stops');
+  assert.equal((await call('GET', '/account', `Bearer ${ci}`)).body.email, 'bob@example.com', 'another login of the account keeps working');
+  assert.equal((await call('GET', '/oauth/authorizations', `Bearer ${ci}`)).body.length, 1);
+  // Again with the dead token: 401, which the CLI tolerates.
+  assert.equal((await call('DELETE', '/oauth/sessions/~', `Bearer ${laptop}`)).status, 401);
+  // Bob cannot end a session by naming it; an account's own key is no session (the 404 the CLI tolerates) and keeps working.
+  const named = await call('DELETE', `/oauth/sessions/${out.body.id}`, `Bearer ${ci}`);
+  assert.deepEqual([named.status, named.body.resource], [404, 'session']);
+  const own = await call('DELETE', '/oauth/sessions/~', 'Bearer op-key');
+  assert.deepEqual([own.status, own.body.id, own.body.resource], [404, 'not_found', 'session']);
+  assert.equal((await call('GET', '/account', 'Bearer op-key')).status, 200);
   await store.close();
 });

@@ -26,8 +26,8 @@ function authorizationView(r: AuthorizationRow, user: { id: string; email: strin
   const expiresIn = r.expires_at === null ? null : Math.max(0, Math.round((Date.parse(r.expires_at) - Date.now()) / 1000));
   return {
     id: r.id, description: r.description, scope: ['global'], created_at: iso(r.created_at), updated_at: iso(r.updated_at),
-    // The token is shown only when made: the platform keeps its hash alone.
-    access_token: { id: r.id, token: token ?? null, expires_in: expiresIn },
+    // The token is shown only when made: the platform keeps its hash alone (left out otherwise: Heroku types it a string).
+    access_token: { id: r.id, ...(token ? { token } : {}), expires_in: expiresIn },
     refresh_token: null, grant: null, client: null, session: null, user: { id: user.id, email: user.email, full_name: null },
   };
 }
@@ -131,8 +131,14 @@ export function oauthRoutes(api: Api, d: OauthRouteDeps): void {
     const { row, token } = await d.authorizations.regenerate(req.account.id, current(req, req.params.id));
     return authorizationView(row, req.account, token);
   });
-  // `heroku logout` ends its web session; there is none here (it tolerates this 404).
-  api.delete('/oauth/sessions/:id', { schema: { params: IdParams, body: AnyBody } }, async () => {
-    throw notFound('session', 'There are no web sessions here; revoke the authorization instead.');
+  // `heroku logout` ends the session its token belongs to (`DELETE /oauth/sessions/~`, with that token).
+  // Tokens are kept hashed, so the CLI's other way (finding its token in the authorizations list) cannot
+  // match: here the session of a token is the authorization it was made by, and logging out revokes it.
+  // An account's own key is no session (the CLI tolerates this 404, as Heroku's answer for its API key).
+  api.delete('/oauth/sessions/:id', { schema: { summary: 'Log out: revoke the authorization of the token presented (`~`)', params: IdParams, body: AnyBody } }, async (req) => {
+    if (req.params.id !== '~' || !req.authorizationId) throw notFound('session', 'There is no such session: only `~`, the session of the token presented, and only for a token made by logging in or authorizations:create.');
+    const row = await d.authorizations.revoke(req.account.id, req.authorizationId);
+    req.log.info({ account: req.account.email, authorization: row.id }, 'logged out: authorization revoked');
+    return authorizationView(row, req.account);
   });
 }

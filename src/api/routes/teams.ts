@@ -6,7 +6,7 @@ import type { Account } from '../../accounts/index.ts';
 import type { AppRow } from '../../apps/index.ts';
 import { MANAGING_ROLES } from '../../apps/access.ts';
 import type { Collaborator } from '../../apps/collaborators.ts';
-import type { TeamRow } from '../../apps/teams.ts';
+import type { TeamMember, TeamRow } from '../../apps/teams.ts';
 import { apiTime as iso } from '../../store/time.ts';
 import type { ApiDeps } from '../deps.ts';
 import { invalid, PlatformError } from '../errors.ts';
@@ -24,6 +24,11 @@ export const collaboratorView = (app: Pick<AppRow, 'id' | 'name'>, c: Collaborat
 const teamView = (t: TeamRow & { role?: string }) => ({
   id: t.id, name: t.name, role: t.role ?? null, type: 'team', default: false, membership_limit: null, provisioned_licenses: false,
   identity_provider: null, enterprise_account: null, created_at: iso(t.created_at), updated_at: iso(t.updated_at),
+});
+
+const memberView = (m: TeamMember) => ({
+  id: m.id, email: m.email, role: m.role, federated: false, two_factor_authentication: false,
+  user: { id: m.id, email: m.email, name: null }, created_at: iso(m.created_at), updated_at: iso(m.updated_at),
 });
 
 const USER_TEXT = 'user is required: the email of an account on this platform, e.g. {"user": "dev@example.com"}.';
@@ -113,6 +118,12 @@ export function teamRoutes(api: Api, d: TeamRouteDeps): void {
     reply.status(201);
     return teamView({ ...team, role: 'admin' });
   });
+  api.delete('/teams/:team', { schema: { summary: 'Delete a team that owns no apps (team admins)', params: TeamParams, body: AnyBody } }, async (req) => {
+    const team = await d.teams.forMember(req.account, req.params.team, true);
+    await d.teams.destroy(team);
+    req.log.info({ team: team.name, by: req.account.email }, 'team deleted');
+    return teamView(team);
+  });
   api.get('/teams/permissions', { schema: { summary: 'The app permissions a team grants' } }, async () => ['view', 'deploy', 'operate', 'manage'].map((name) => ({ name, description: `${name} the app` })));
   api.get('/teams/:team', { schema: { params: TeamParams } }, async (req) => teamView(await d.teams.forMember(req.account, req.params.team)));
   api.get('/teams/:team/features', { schema: { params: TeamParams } }, async (req) => {
@@ -129,23 +140,21 @@ export function teamRoutes(api: Api, d: TeamRouteDeps): void {
   });
   api.get('/teams/:team/members', { schema: { params: TeamParams } }, async (req) => {
     const team = await d.teams.forMember(req.account, req.params.team);
-    return (await d.teams.members(team.id)).map((m) => ({
-      id: m.id, email: m.email, role: m.role, federated: false, two_factor_authentication: false,
-      user: { id: m.id, email: m.email, name: null }, created_at: iso(m.created_at), updated_at: iso(m.updated_at),
-    }));
+    return (await d.teams.members(team.id)).map(memberView);
   });
   const setMember = async (req: { account: Account; params: { team: string }; body: { email: string; role: string } }) => {
     const team = await d.teams.forMember(req.account, req.params.team, true);
     const user = await d.accounts.find(req.body.email);
     await d.teams.setMember(team, user, req.body.role);
-    return { id: user.id, email: user.email, role: req.body.role, federated: false, two_factor_authentication: false, user: { id: user.id, email: user.email, name: null } };
+    return memberView((await d.teams.members(team.id)).find((m) => m.id === user.id)!);
   };
   api.put('/teams/:team/members', { schema: { summary: 'Add a member or change their role (team admins)', params: TeamParams, body: MemberBody } }, setMember);
   api.patch('/teams/:team/members', { schema: { params: TeamParams, body: MemberBody } }, setMember);
   api.delete('/teams/:team/members/:member', { schema: { summary: 'Remove a member (team admins; anyone may leave)', params: MemberParams, body: AnyBody } }, async (req) => {
     const user = await d.accounts.find(req.params.member);
     const team = await d.teams.forMember(req.account, req.params.team, user.id !== req.account.id);
+    const member = (await d.teams.members(team.id)).find((m) => m.id === user.id);
     await d.teams.removeMember(team, user);
-    return { id: user.id, email: user.email };
+    return member ? memberView(member) : { id: user.id, email: user.email };
   });
 }
