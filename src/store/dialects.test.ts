@@ -84,7 +84,7 @@ describe('postgres', { skip: stores.skip('postgres') }, () => {
     const expected: Record<string, string[]> = {};
     for (const { name } of liteTables) {
       const cols = lite.prepare(`SELECT name, type, "notnull" AS nn, pk FROM pragma_table_info('${name}')`).all() as { name: string; type: string; nn: number; pk: number }[];
-      expected[name] = cols.map((c) => `${c.name} ${c.type === 'INTEGER' ? 'bigint' : 'text'}${c.nn || c.pk ? ' not null' : ''}`).sort();
+      expected[name] = cols.map((c) => `${c.name} ${{ INTEGER: 'bigint', REAL: 'double precision' }[c.type] ?? 'text'}${c.nn || c.pk ? ' not null' : ''}`).sort();
     }
     lite.close();
     const rows = await sql<{ table_name: string; column_name: string; data_type: string; is_nullable: string }>`

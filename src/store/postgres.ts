@@ -15,13 +15,15 @@ const MIGRATE_LOCK = 7_305_921_001;
 
 /**
  * What the SQLite migrations say that PostgreSQL says otherwise:
- * - INTEGER is SQLite's 64-bit integer: BIGINT (read back as a JS number, see `TYPES`).
+ * - INTEGER is SQLite's 64-bit integer: BIGINT (read back as a JS number, see `TYPES`); REAL its 8-byte
+ *   float: DOUBLE PRECISION (PostgreSQL's REAL has 4 bytes).
  * - TEXT compares and sorts by bytes in SQLite: the C collation does the same in PostgreSQL.
  * - `authorization` is a reserved word in PostgreSQL: quoted as a column name (Kysely quotes it in queries).
  */
 export function postgresMigration(sqlite: string): string {
   return sqlite
     .replace(/\bINTEGER\b/g, 'BIGINT')
+    .replace(/\bREAL\b/g, 'DOUBLE PRECISION')
     .replace(/\bTEXT\b/g, 'TEXT COLLATE "C"')
     .replace(/([(,\s])(authorization)(\s+TEXT)/g, '$1"$2"$3');
 }
