@@ -6,7 +6,7 @@
 // test-output/dashboard/.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -54,6 +54,8 @@ describe('dashboard: managing apps in a browser', { timeout: 20 * 60_000 }, () =
     work = await mkdtemp(join(tmpdir(), 'slipway-dash-manage-'));
     // The tarball the Deploy tab builds from, served on loopback (allowed below, as an operator would).
     await cp(join(ROOT, 'test', 'fixtures', 'apps', 'node-app'), join(work, 'src'), { recursive: true });
+    // With a release phase, whose output Activity shows under the release it made.
+    await appendFile(join(work, 'src', 'Procfile'), `release: echo "release phase ran ${TAG}"\n`);
     await run('tar', ['-czf', join(work, 'app.tgz'), '-C', join(work, 'src'), '.']);
     files = createServer(async (req, res) => {
       if (req.url === '/app.tgz') res.end(await readFile(join(work, 'app.tgz')));
@@ -281,6 +283,18 @@ describe('dashboard: managing apps in a browser', { timeout: 20 * 60_000 }, () =
     await p.waitForLog(app, /heroku\[web\.1\]: Restarting/);
     await p.waitFor(app, 'node-app-v1');
     await web.locator('.badge.up').waitFor({ timeout: 60_000 });
+    // Restart all: every dyno is replaced (a new id), and comes back up.
+    const webId = async () => (await p.request('GET', `/apps/${app}/dynos`)).body.find((d: { name: string }) => d.name === 'web.1')?.id;
+    const oldId = await webId();
+    await page.getByRole('button', { name: 'Restart all dynos' }).click();
+    for (let i = 0; i < 600 && [oldId, undefined].includes(await webId()); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.notEqual(await webId(), oldId, 'Restart all dynos replaced web.1');
+    await p.waitFor(app, 'node-app-v1');
+    // The release phase's output, in Activity under the release it made.
+    await tab(app, 'activity');
+    await page.getByRole('button', { name: 'Release output' }).first().click();
+    await page.locator('pre.output', { hasText: `release phase ran ${TAG}` }).waitFor({ timeout: 60_000 });
+    await shot('activity-release-output');
     await tab(app, 'deploy');
     // A URL the platform may not fetch (a metadata address) is refused, said on the page, and nothing is released.
     const releases = (await p.request('GET', `/apps/${app}/releases`)).body.length;

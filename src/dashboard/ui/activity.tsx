@@ -21,6 +21,9 @@ export function Output({ url }: { url: string }) {
   return <>{error ? <Problem error={error} /> : null}<pre class="output" ref={pre}>{text || 'Waiting for output…'}</pre></>;
 }
 
+/** A commit id is shown by its first 8 characters, as git does; any other version (a tarball's) whole. */
+const shortVersion = (v: string) => (/^[0-9a-f]{40}$/.test(v) ? v.slice(0, 8) : v.slice(0, 60));
+
 export function Activity({ app, reloadApp }: TabProps) {
   const data = useLoad(async () => {
     const [releases, builds] = await Promise.all([
@@ -57,7 +60,7 @@ export function Activity({ app, reloadApp }: TabProps) {
           <li key={it.b.id} class="build">
             <div class="line">
               <strong>Build</strong> <Badge status={it.b.status} />
-              <span class="desc">{it.b.source_blob?.version ? <code>{String(it.b.source_blob.version).slice(0, 8)}</code> : null}</span>
+              <span class="desc">{it.b.source_blob?.version ? <code>{shortVersion(String(it.b.source_blob.version))}</code> : null}</span>
               <small>{it.b.user.email} · {ago(it.b.created_at)}</small>
               {it.b.output_stream_url ? <button type="button" class="link" aria-expanded={open === it.b.id} onClick={() => setOpen(open === it.b.id ? undefined : it.b.id)}>
                 {it.b.status === 'pending' ? 'Watch build output' : 'Build output'}</button> : null}
