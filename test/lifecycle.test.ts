@@ -20,6 +20,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import Sqlite from 'better-sqlite3';
 import { appFiles } from './helpers/apps.ts';
+import { herokuSchemas } from './helpers/heroku-schema.ts';
 import { makeRepo, TestPlatform } from './helpers/platform.ts';
 import { until } from './helpers/wait.ts';
 
@@ -107,6 +108,7 @@ describe('app lifecycle: app.json, App Setups, pipelines, webhooks', () => {
     const url = await tarball('good', { ...appFiles('set-up-from-a-tarball'), 'app.json': JSON.stringify(appJson) });
     const done = await setup({ app: { name: 'lc-setup' }, source_blob: { url }, overrides: { env: { API_KEY: 'k-123' } } });
     assert.equal(done.status, 'succeeded', done.failure_message);
+    assert.deepEqual(herokuSchemas().check('AppSetup', done), [], "the App Setup validates against Heroku's schema");
     assert.equal(done.app.name, 'lc-setup');
     assert.equal(done.postdeploy.exit_code, 0);
     assert.match(done.postdeploy.output, /postdeploy says hi from app\.json/);
@@ -221,6 +223,27 @@ describe('app lifecycle: app.json, App Setups, pipelines, webhooks', () => {
         return /succeeded/.test(r.stdout) && r;
       }, 30, 'the delivery to be recorded as succeeded');
       assert.match(deliveries.stdout, /succeeded\s+api:release\s+sync\s+2\s+200/);
+      // The pipeline, webhook and slug answers validate against Heroku's schema (@heroku-cli/schema's types).
+      const schemas = herokuSchemas();
+      const problems: string[] = [];
+      const fetched = async (path: string, type: string, list = false) => {
+        const res = await p.request('GET', path);
+        assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
+        if (list) assert.ok(Array.isArray(res.body) && res.body.length > 0, `${path} lists something to check`);
+        problems.push(...schemas.check(type, res.body, list).map((m) => `GET ${path}: ${m}`));
+        return res.body;
+      };
+      const [pipe] = await fetched('/pipelines', 'Pipeline', true);
+      await fetched(`/pipelines/${pipe.id}`, 'Pipeline');
+      await fetched(`/pipelines/${pipe.id}/pipeline-couplings`, 'PipelineCoupling', true);
+      await fetched('/apps/lc-prod/pipeline-couplings', 'PipelineCoupling');
+      const [hook] = await fetched('/apps/lc-prod/webhooks', 'AppWebhook', true);
+      await fetched(`/apps/lc-prod/webhooks/${hook.id}`, 'AppWebhook');
+      const [delivery] = await fetched('/apps/lc-prod/webhook-deliveries', 'AppWebhookDelivery', true);
+      await fetched(`/apps/lc-prod/webhook-deliveries/${delivery.id}`, 'AppWebhookDelivery');
+      await fetched('/apps/lc-prod/webhook-events', 'AppWebhookEvent', true);
+      await fetched(`/apps/lc-dev/slugs/${await slugOf('lc-dev')}`, 'Slug');
+      assert.deepEqual(problems, []);
     } finally {
       receiver.close();
     }

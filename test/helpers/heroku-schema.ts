@@ -33,6 +33,13 @@ export const REQUIRED: Record<string, string[]> = {
   Collaborator: ['id', 'role', 'user.id', 'user.email', 'app.id', 'app.name', 'created_at', 'updated_at'],
   Team: ['id', 'name', 'role', 'type', 'created_at', 'updated_at'],
   TeamMember: ['id', 'email', 'role', 'user.email', 'created_at', 'updated_at'],
+  Pipeline: ['id', 'name', 'created_at', 'updated_at'],
+  PipelineCoupling: ['id', 'stage', 'app.id', 'pipeline.id', 'created_at', 'updated_at'],
+  AppWebhook: ['id', 'app.id', 'app.name', 'include', 'level', 'url', 'created_at', 'updated_at'],
+  AppWebhookDelivery: ['id', 'event.id', 'event.include', 'webhook.id', 'webhook.level', 'status', 'num_attempts', 'created_at', 'updated_at'],
+  AppWebhookEvent: ['id', 'include', 'payload.action', 'payload.resource', 'payload.data', 'created_at', 'updated_at'],
+  Slug: ['id', 'blob.method', 'blob.url', 'checksum', 'process_types', 'size', 'stack.name', 'created_at', 'updated_at'],
+  AppSetup: ['id', 'status', 'app.id', 'app.name', 'build.id', 'postdeploy.exit_code', 'postdeploy.output', 'created_at', 'updated_at'],
   OAuthAuthorization: ['id', 'description', 'scope', 'access_token.expires_in', 'user.id', 'user.email', 'created_at', 'updated_at'],
 };
 
