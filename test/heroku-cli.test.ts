@@ -1,6 +1,6 @@
 // The official `heroku` CLI (from the npm registry, pinned) against a real platform, configured as the
 // README says: it must list apps, show releases, dynos, formation and logs of a deployed app, and
-// manage its domains and maintenance mode.
+// manage its domains and maintenance mode, add-ons (create, attach, detach, upgrade, destroy) and certificates.
 // The CLI is installed once per machine into a cache dir (about 400 MB, 45 s), not into the project.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -230,5 +230,52 @@ describe('the official heroku CLI', () => {
     assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stderr + stop.stdout, /Stopping dyno web\.1 on \S*\s?hkapp\.\.\. done/);
     await p.waitFor('hkapp', 'python-app says hello');
+  });
+  test('heroku addons:services, addons:plans, addons:create, addons:info, addons:attach, addons:detach, addons:upgrade and addons:destroy', async () => {
+    const services = await heroku(['addons:services']);
+    assert.equal(services.code, 0, services.stderr);
+    assert.match(services.stdout, /heroku-redis/);
+    const plans = await heroku(['addons:plans', 'heroku-redis']);
+    assert.equal(plans.code, 0, plans.stderr);
+    assert.match(plans.stdout, /heroku-redis:mini/);
+    const created = await heroku(['addons:create', 'heroku-redis:mini', '-a', 'hkapp', '--name', 'hk-cache']);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match((await heroku(['config:get', 'REDIS_URL', '-a', 'hkapp'])).stdout, /^rediss?:\/\//);
+    const info = await heroku(['addons:info', 'hk-cache']);
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(info.stdout, /heroku-redis:mini/);
+    assert.equal((await p.request('POST', '/apps', { name: 'hkother' })).status, 201);
+    const attached = await heroku(['addons:attach', 'hk-cache', '-a', 'hkother', '--as', 'SHARED_CACHE']);
+    assert.equal(attached.code, 0, attached.stderr);
+    assert.match((await heroku(['config:get', 'SHARED_CACHE_URL', '-a', 'hkother'])).stdout, /^rediss?:\/\//);
+    const detached = await heroku(['addons:detach', 'SHARED_CACHE', '-a', 'hkother']);
+    assert.equal(detached.code, 0, detached.stderr);
+    assert.equal((await heroku(['config:get', 'SHARED_CACHE_URL', '-a', 'hkother'])).stdout.trim(), '');
+    const upgraded = await heroku(['addons:upgrade', 'hk-cache', 'premium-0', '-a', 'hkapp']);
+    assert.equal(upgraded.code, 0, upgraded.stderr);
+    assert.equal((await p.request('GET', '/apps/hkapp/addons/hk-cache')).body.plan.name, 'heroku-redis:premium-0');
+    const destroyed = await heroku(['addons:destroy', 'hk-cache', '-a', 'hkapp', '--confirm', 'hkapp']);
+    assert.equal(destroyed.code, 0, destroyed.stderr);
+    assert.equal((await p.request('GET', '/apps/hkapp/addons')).body.length, 0);
+  });
+  test('heroku certs:add, certs, certs:info and certs:remove', async () => {
+    const dir = join(work, 'certs');
+    await mkdir(dir);
+    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=secure.hk.example.test',
+      '-addext', 'subjectAltName=DNS:secure.hk.example.test', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]);
+    const added = await heroku(['certs:add', join(dir, 'cert.pem'), join(dir, 'key.pem'), '-a', 'hkapp']);
+    assert.equal(added.code, 0, added.stderr);
+    const endpoints = (await p.request('GET', '/apps/hkapp/sni-endpoints')).body;
+    assert.equal(endpoints.length, 1);
+    const list = await heroku(['certs', '-a', 'hkapp']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, new RegExp(endpoints[0].name));
+    assert.match(list.stdout, /secure\.hk\.example\.test/);
+    const info = await heroku(['certs:info', '--name', endpoints[0].name, '-a', 'hkapp']);
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(info.stdout, /secure\.hk\.example\.test/);
+    const removed = await heroku(['certs:remove', '--name', endpoints[0].name, '-a', 'hkapp', '--confirm', 'hkapp']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal((await p.request('GET', '/apps/hkapp/sni-endpoints')).body.length, 0);
   });
 });

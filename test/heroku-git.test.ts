@@ -116,6 +116,12 @@ describe('git the way the official CLI sets it up', () => {
     const unknown = await runIn(HEROKU, ['buildpacks:add', 'someone/unknown', '-a', 'hkhttps'], { env: herokuEnv(p, home, registry) });
     assert.notEqual(unknown.code, 0, 'a name the platform does not have is refused');
     assert.doesNotMatch((await heroku(['buildpacks', '-a', 'hkhttps'])).stdout, /unknown/);
+    const added = await runIn(HEROKU, ['buildpacks:add', 'heroku/nodejs', '-a', 'hkhttps'], { env: herokuEnv(p, home, registry) });
+    assert.equal(added.code, 0, added.stderr);
+    assert.match((await heroku(['buildpacks', '-a', 'hkhttps'])).stdout, /1\. heroku\/python\s+2\. heroku\/nodejs/);
+    const removed = await runIn(HEROKU, ['buildpacks:remove', 'heroku/nodejs', '-a', 'hkhttps'], { env: herokuEnv(p, home, registry) });
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.doesNotMatch((await heroku(['buildpacks', '-a', 'hkhttps'])).stdout, /nodejs/);
     const clear = await heroku(['buildpacks:clear', '-a', 'hkhttps']);
     assert.equal(clear.code, 0, clear.stderr);
     assert.match((await heroku(['buildpacks', '-a', 'hkhttps'])).stdout, /hkhttps has no Buildpacks/);
