@@ -34,9 +34,11 @@ export class BlobEndpoint {
 
   async listen(): Promise<void> {
     const server = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://blob');
-      const m = SLUG.exec(url.pathname);
       const answer = (status: number, text: string) => { res.writeHead(status, { 'Content-Type': 'text/plain' }); res.end(`${text}\n`); };
+      // Anyone on the network reaches this port: a request target no URL can be made of is refused, not thrown.
+      const url = URL.canParse(req.url ?? '/', 'http://blob') ? new URL(req.url ?? '/', 'http://blob') : undefined;
+      if (!url) return answer(400, 'Bad request.');
+      const m = SLUG.exec(url.pathname);
       if (req.method !== 'GET' || !m) return answer(404, 'Not found.');
       const expires = url.searchParams.get('expires') ?? '';
       if (!this.o.verify(claim(m[1]!, expires), url.searchParams.get('signature') ?? '')) return answer(403, 'This slug URL is not valid.');
