@@ -1,8 +1,6 @@
 // The build: checkout → buildpacks (detect / compile / release, in build containers) → Procfile →
 // slug → release, printing Heroku's slug-compiler output as it happens. One build per app at a time.
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +23,7 @@ import { filledDir } from './runtime-cache.ts';
 import { type FillDirs, prepareRuntimes } from './runtime-fill.ts';
 import { chownTree } from './chown.ts';
 import { Phases } from './phases.ts';
+import { runCommand as execFileP } from '../supervise/command.ts';
 
 export interface BuilderOptions {
   db: Db;
@@ -102,7 +101,6 @@ const SLUG_LAYERS = ['.jdk', '.heroku/node'];
 
 /** Size cap of a build's in-memory work dir (source, compiled app, buildpacks). */
 const BUILD_TMPFS_BYTES = 6 * 1024 ** 3;
-const execFileP = promisify(execFile);
 
 const STACK_ENV_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
