@@ -61,6 +61,8 @@ import { recovered, recoveryLine } from './recovery.ts';
 import { containerPrefixFor, swarmParts } from './swarm.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** With a shared store: how often each process reads again which app's webhooks want which events. */
+const WEBHOOKS_FOLLOW_MS = 2000;
 
 export interface Platform {
   config: PlatformConfig;
@@ -139,6 +141,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   // App webhooks: each component tells of its changes (`onChange`); subscribed receivers hear them (egress-guarded, signed, retried).
   const webhooks = new Webhooks({
     db, egress: config.allowPrivateTargets, sealer: cipher, retryBaseMs: config.webhookRetryBaseMs, maxAttempts: config.webhookAttempts, logger: log,
+    followMs: config.databaseUrl ? WEBHOOKS_FOLLOW_MS : undefined,
   });
   const events = appEvents(webhooks, () => ({ apps, accounts, teams, addons, sniEndpoints, dynos, publicUrl: config.publicUrl, domain: config.domain, routerPort: config.routerPort }));
   // Under swarm, formation dynos are the engine's services and one-offs its containers; builds stay on runc here.
