@@ -139,6 +139,7 @@ describe('deploy loop', () => {
     const slug = (await p.request('GET', `/apps/demo/slugs/${release.slug.id}`)).body;
     const tgz = join(work, 'v2.tgz');
     await writeFile(tgz, Buffer.from(await (await fetch(slug.blob.url)).arrayBuffer()));
+    assert.equal(slug.checksum, `SHA256:${createHash('sha256').update(await readFile(tgz)).digest('hex')}`, 'its checksum is of the whole tarball');
     const listed = (await run('tar', ['-tzf', tgz], { maxBuffer: 64 * 1024 * 1024 })).stdout.split('\n');
     for (const f of ['./.heroku/node/bin/node', './.heroku/node/lib/node_modules/npm/package.json', './index.js', './node_modules/ms/package.json', './.profile.d/nodejs.sh']) {
       assert.ok(listed.includes(f), `the downloaded slug holds ${f}`);

@@ -337,7 +337,7 @@ export class Builder {
     for (const l of packed.reused) ctx.req.output(`       Reused the compressed ${l.path} of an earlier build (unchanged, ${formatSize(l.bytes)})\n`);
     const { sha256 } = await ctx.phases.time('upload', () => this.o.blobs.put(tmp));
     const slug: SlugsTable = {
-      id: randomUUID(), app_id: ctx.req.app.id, blob: sha256, size: packed.size, layers: packed.layers.length ? JSON.stringify(packed.layers) : null, process_types: JSON.stringify(processTypes),
+      id: randomUUID(), app_id: ctx.req.app.id, blob: sha256, size: packed.size, layers: packed.layers.length ? JSON.stringify(packed.layers) : null, checksum: packed.checksum ?? null, process_types: JSON.stringify(processTypes),
       commit: ctx.req.commit || null, commit_description: null, stack: this.o.runtime.stack,
       buildpack_provided_description: ctx.detected, created_at: now(),
     };

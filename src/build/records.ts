@@ -39,7 +39,7 @@ export class SlugRecords {
   /** A slug row waiting for its tarball (uploaded to its blob URL). */
   async create(appId: string, s: NewSlug): Promise<SlugRow> {
     const slug: SlugRow = {
-      id: randomUUID(), app_id: appId, blob: '', size: 0, layers: null, process_types: JSON.stringify(s.processTypes), commit: s.commit ?? null,
+      id: randomUUID(), app_id: appId, blob: '', size: 0, layers: null, checksum: null, process_types: JSON.stringify(s.processTypes), commit: s.commit ?? null,
       commit_description: s.commitDescription ?? null, stack: this.o.stack,
       buildpack_provided_description: s.buildpackProvidedDescription ?? null, created_at: now(),
     };

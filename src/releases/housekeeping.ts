@@ -59,6 +59,8 @@ export class Housekeeping {
   /** At start, before the API listens: slug uploads a crash interrupted are dropped. */
   async start(): Promise<void> {
     await rm(join(this.o.dataDir, 'uploads'), { recursive: true, force: true });
+    // Per-app slug layer caches of versions before layers were stored in the blob store: unused now.
+    await rm(join(this.o.dataDir, 'slug-cache'), { recursive: true, force: true });
     this.timer = setInterval(() => this.schedule(), PERIOD_MS);
     this.schedule();
   }

@@ -138,6 +138,7 @@ test('a slug\'s layer is stored apart once for every app that has it, its tarbal
   const layer = first.packed.layers[0]!;
   assert.equal(layer.path, '.jdk');
   assert.equal(first.packed.size, (await stat(first.out)).size + layer.size, 'the size is the whole slug\'s');
+  assert.equal(first.packed.checksum, await hashFile(first.whole), 'the checksum is the whole tarball\'s');
   assert.deepEqual(await tree(first.dest), await expected(), 'plain tar -xzf of the assembled tarball gives back the app, .slugignore and .git left out');
   const listed = execFileSync('tar', ['-tzf', first.whole]).toString().trim().split('\n');
   assert.equal(new Set(listed).size, listed.length, 'no entry twice');
@@ -149,6 +150,7 @@ test('a slug\'s layer is stored apart once for every app that has it, its tarbal
   const second = await pack('second');
   assert.deepEqual(second.packed.reused, [{ path: '.jdk', bytes: layer.size }]);
   assert.deepEqual(second.packed.layers, [layer]);
+  assert.equal(second.packed.checksum, await hashFile(second.whole), 'from the kept state after the layer too');
   assert.deepEqual(await tree(second.dest), await expected());
   const other = join(root, 'other');
   execFileSync('cp', ['-a', app, other]);

@@ -3,7 +3,7 @@
 // built slug's big unchanging directories are layers stored apart (layers.ts): its blob is then the
 // app part, and its tarball the layers' members followed by that part.
 import { spawn } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, type Hash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, lstatSync } from 'node:fs';
 import { copyFile, lstat, mkdir, mkdtemp, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -56,7 +56,28 @@ export interface BlobStoreOptions {
 }
 
 export class BlobStore implements LayerBlobs {
+  /**
+   * sha256 states after the members of a list of layers (the start of every tarball with those layers),
+   * most recently used last, 16 at most: a layered slug's checksum then reads only its app part.
+   */
+  private readonly prefixes = new Map<string, Hash>();
+
   constructor(private readonly opts: BlobStoreOptions) {}
+
+  async checksum(layers: readonly string[], file: string): Promise<string> {
+    const key = layers.join(' ');
+    let prefix = this.prefixes.get(key);
+    if (!prefix) {
+      prefix = createHash('sha256');
+      for (const blob of layers) for await (const chunk of createReadStream(this.path(blob))) prefix.update(chunk as Buffer);
+    }
+    this.prefixes.delete(key);
+    this.prefixes.set(key, prefix);
+    if (this.prefixes.size > 16) this.prefixes.delete(this.prefixes.keys().next().value!);
+    const whole = prefix.copy();
+    for await (const chunk of createReadStream(file)) whole.update(chunk as Buffer);
+    return whole.digest('hex');
+  }
 
   /** Slug layers' tar stream hashes → their members' blobs (layers.ts). */
   get layerIndexDir(): string {
@@ -148,6 +169,8 @@ export interface PackedSlug {
   layers: SlugLayer[];
   /** The layers whose member was stored before (by any build), with their compressed size. */
   reused: { path: string; bytes: number }[];
+  /** With layers: sha256 hex of the whole tarball (layers' members, then `outFile`). */
+  checksum?: string;
 }
 
 /**
@@ -182,6 +205,7 @@ export async function packSlug(appDir: string, outFile: string, opts: PackOption
     return {
       size, layers: parts.map(({ path, blob, size }) => ({ path, blob, size })),
       reused: parts.filter((l) => l.reused).map((l) => ({ path: l.path, bytes: l.size })),
+      checksum: parts.length ? await store!.checksum(parts.map((l) => l.blob), outFile) : undefined,
     };
   } catch (err) {
     await rm(outFile, { force: true });

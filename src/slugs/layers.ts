@@ -98,6 +98,8 @@ export interface LayerBlobs {
   put(file: string): Promise<{ sha256: string; size: number }>;
   /** Marks a blob stored anew (housekeeping's grace period protects it until a row names it). */
   touch(sha256: string): Promise<void>;
+  /** sha256 hex of the layers' members followed by `file`: the whole tarball's checksum. */
+  checksum(layers: readonly string[], file: string): Promise<string>;
 }
 
 /** A layer of a slug, as a slug row lists it. */

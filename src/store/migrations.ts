@@ -178,5 +178,6 @@ export const MIGRATIONS: Migration[] = [
   `,
   `
   ALTER TABLE slugs ADD COLUMN layers TEXT;
+  ALTER TABLE slugs ADD COLUMN checksum TEXT;
   `,
 ];

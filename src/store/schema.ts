@@ -90,6 +90,8 @@ export interface SlugsTable {
   size: number;
   /** JSON `[{path, blob, size}]`: the layers stored apart (slugs/layers.ts), null for a slug without. */
   layers: string | null;
+  /** sha256 hex of the whole tarball when it is not `blob`'s (a slug with layers), else null. */
+  checksum: string | null;
   process_types: string; // JSON {type: command}
   commit: string | null;
   commit_description: string | null;
