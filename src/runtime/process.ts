@@ -79,6 +79,8 @@ export class ProcessRuntime implements Runtime {
       if (spec.app) {
         // A copy stands in for the overlay: writable, private to this container, gone on destroy.
         await run('cp', ['-a', spec.app.lower, path.join(dir, 'app')]);
+        // The slug's layers go beneath what the app part has (layers hold only their own directories).
+        for (const layer of spec.app.layers ?? []) await run('cp', ['-a', '-n', `${layer}/.`, path.join(dir, 'app')]);
         mountMap['/app'] = path.join(dir, 'app');
       }
       // Without a mount namespace the container paths don't exist: rewrite them wherever they appear in
