@@ -21,7 +21,7 @@ const MAY_IMPORT = {
   dynos: ['runtime', 'releases', 'slugs', 'logs', 'store'],
   // The swarm runtime: the cluster seam's types (runtime/cluster.ts), dyno sizes, log lines, private
   // ranges, and the R14 lines of the dyno manager's pure metrics (dynos/metrics.ts).
-  swarm: ['runtime', 'logs', 'egress', 'supervise', 'dynos/metrics.ts'],
+  swarm: ['runtime', 'logs', 'egress', 'supervise', 'slugs', 'dynos/metrics.ts'],
   // The read-only view of dynos (types only) and nothing else of the dyno manager.
   router: ['logs', 'store', 'supervise', 'dynos/routes.ts'],
   addons: ['releases', 'store', 'supervise'],
