@@ -1,7 +1,9 @@
 // A second swarm node on this machine, for the swarm runtime's two-node test: a network namespace the
 // test makes, joined to the host by a veth on a /30 of 10.215.0.0/16, and a second dockerd started in it
 // through `nsenter --net` (not `ip netns exec`, which remounts /sys and hides the cgroup mounts) with its
-// own data root, exec root, pid file, socket and containerd namespace. Everything it makes goes in stop().
+// own data root, exec root, pid file, socket and containerd namespace; it pulls from plain-HTTP registries
+// on the test's links (as an operator lists the platform's registry in insecure-registries). Everything
+// it makes goes in stop().
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -62,7 +64,7 @@ export async function startWorker(link: NodeLink): Promise<WorkerNode> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-node-'));
   const socket = join(dir, 'docker.sock');
   const log = join(dir, 'dockerd.log');
-  const proc: ChildProcess = spawn('sh', ['-c', `exec nsenter --net=/run/netns/${link.ns} dockerd --data-root ${dir}/data --exec-root ${dir}/exec --pidfile ${dir}/dockerd.pid -H unix://${socket} --containerd-namespace slipway-node --containerd-plugins-namespace slipway-node-plugins >${log} 2>&1`], { stdio: 'ignore', detached: true });
+  const proc: ChildProcess = spawn('sh', ['-c', `exec nsenter --net=/run/netns/${link.ns} dockerd --data-root ${dir}/data --exec-root ${dir}/exec --pidfile ${dir}/dockerd.pid -H unix://${socket} --containerd-namespace slipway-node --containerd-plugins-namespace slipway-node-plugins --insecure-registry 10.215.0.0/16 >${log} 2>&1`], { stdio: 'ignore', detached: true });
   const docker = (args: string[]) => sh('docker', ['-H', `unix://${socket}`, ...args]);
   const stop = async () => {
     if (proc.exitCode !== null || !proc.pid) return;
