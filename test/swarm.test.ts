@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { docker, ensureSwarm, platformLabel, removeByLabel, type TestEngine } from './helpers/docker.ts';
 import { freePort, makeRepo, SLIPWAY, sleep, TestPlatform } from './helpers/platform.ts';
-import { makeLink, startWorker, type NodeLink, type WorkerNode } from './helpers/swarm-node.ts';
+import { makeLan, makeLink, startWorker, type NodeLink, type WorkerNode } from './helpers/swarm-node.ts';
 
 const run = promisify(execFile);
 
@@ -310,10 +310,15 @@ describe('swarm runtime', () => {
     }
     // On the worker itself a task reaches the worker's own services until the operator applies what
     // `slipway swarm:firewall` prints; then it does not, and the app still serves and reaches its add-on.
+    // And a host on the worker's LAN reaches a task's published port until then.
     const own = spawn('nsenter', [`--net=/run/netns/${link!.ns}`, 'python3', '-m', 'http.server', '--bind', link!.nodeIp, '8765'], { stdio: 'ignore' });
+    const lan = await makeLan(link!.ns);
     try {
       const workerHttp = () => inTask(['curl', '-sS', '-m', '5', '-o', '/dev/null', '-w', '%{http_code}', `http://${link!.nodeIp}:8765/`]);
       await until('the worker\'s own listener', async () => (await workerHttp()) === '200', 20);
+      const published = /:(\d+)\s*$/m.exec(await worker.docker(['port', container, '5000/tcp']))![1];
+      const fromLan = () => run('ip', ['netns', 'exec', lan.ns, 'curl', '-sS', '-m', '5', '-o', '/dev/null', '-w', '%{http_code}', `http://${lan.workerIp}:${published}/`]).then((r) => r.stdout, (e: Error) => `failed: ${e.message}`);
+      await until('the LAN host reaching the task\'s published port', async () => (await fromLan()) === '200', 15);
       const script = (await run(SLIPWAY, ['swarm:firewall', '--manager', link!.hostIp], { env: { ...process.env, SLIPWAY_DATA_DIR: p.dataDir } })).stdout;
       await new Promise<void>((resolve, reject) => {
         const sh = spawn('nsenter', [`--net=/run/netns/${link!.ns}`, 'sh', '-s'], { env: { ...process.env, DOCKER_HOST: `unix://${worker!.socket}` }, stdio: ['pipe', 'ignore', 'inherit'] });
@@ -321,12 +326,14 @@ describe('swarm runtime', () => {
         sh.stdin.end(script);
       });
       assert.match(await workerHttp(), /^failed: [\s\S]*(refused|prohibited|unreachable|no route|timed out|couldn't connect)/i);
+      assert.match(await fromLan(), /^failed: [\s\S]*(refused|prohibited|unreachable|no route|timed out|couldn't connect)/i);
       assert.equal(await redis(url, url.password), '+OK +OK $5 hello');
       reached = false;
       for (let i = 0; i < 60 && !reached; i++) reached = onWorker.includes((await p.route('sw2', '/', { fresh: true })).body.split(' ')[0]!);
       assert.ok(reached, 'the router still reaches the worker\'s dynos');
     } finally {
       own.kill('SIGKILL');
+      await lan.remove();
     }
     // The worker goes: its tasks start again on the manager, and the router keeps answering.
     await worker.stop();

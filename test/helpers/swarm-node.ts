@@ -50,6 +50,29 @@ export async function makeLink(): Promise<NodeLink> {
   return { ns, hostIp, nodeIp, remove };
 }
 
+/** A host on the worker's LAN: a namespace joined to the worker's by a veth on a /30 of 10.216.0.0/16. */
+export async function makeLan(workerNs: string): Promise<{ ns: string; workerIp: string; remove(): Promise<void> }> {
+  const tag = Math.random().toString(16).slice(2, 8);
+  const ns = `slipway-lan-${tag}`;
+  const third = 1 + Math.floor(Math.random() * 250);
+  const [workerIp, lanIp] = [`10.216.${third}.1`, `10.216.${third}.2`];
+  const remove = async () => { await sh('ip', ['netns', 'del', ns]).catch(() => undefined); };
+  try {
+    await sh('ip', ['netns', 'add', ns]);
+    await sh('ip', ['link', 'add', `slw${tag}`, 'type', 'veth', 'peer', 'name', `sll${tag}`]);
+    await sh('ip', ['link', 'set', `slw${tag}`, 'netns', workerNs]);
+    await sh('ip', ['link', 'set', `sll${tag}`, 'netns', ns]);
+    for (const [where, args] of [[workerNs, ['addr', 'add', `${workerIp}/30`, 'dev', `slw${tag}`]], [workerNs, ['link', 'set', `slw${tag}`, 'up']],
+      [ns, ['addr', 'add', `${lanIp}/30`, 'dev', `sll${tag}`]], [ns, ['link', 'set', `sll${tag}`, 'up']], [ns, ['link', 'set', 'lo', 'up']]] as const) {
+      await sh('ip', ['-n', where, ...args]);
+    }
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+  return { ns, workerIp, remove };
+}
+
 export interface WorkerNode {
   socket: string;
   /** `docker` against the worker's engine. */
