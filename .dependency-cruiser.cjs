@@ -20,8 +20,9 @@ const MAY_IMPORT = {
   deploy: ['build', 'releases', 'store'],
   dynos: ['runtime', 'releases', 'slugs', 'logs', 'store'],
   // The swarm runtime: the cluster seam's types (runtime/cluster.ts), dyno sizes, log lines, private
-  // ranges, and the R14 lines of the dyno manager's pure metrics (dynos/metrics.ts).
-  swarm: ['runtime', 'logs', 'egress', 'supervise', 'slugs', 'dynos/metrics.ts'],
+  // ranges, and the R14 lines of the dyno manager's pure metrics (dynos/metrics.ts); the add-on servers'
+  // supervisor and system-user lookup run its registry the same way.
+  swarm: ['runtime', 'logs', 'egress', 'supervise', 'slugs', 'dynos/metrics.ts', 'addons/supervisor.ts', 'addons/system-user.ts'],
   // The read-only view of dynos (types only) and nothing else of the dyno manager.
   router: ['logs', 'store', 'supervise', 'dynos/routes.ts'],
   addons: ['releases', 'store', 'supervise'],

@@ -1,12 +1,12 @@
 // The `slipway` executable (bin/slipway runs this file). The platform's own commands on this machine
 // go to the platform (src/platform/): `server` (the composition root), `stack:make` (the install step
 // runs it), `stack:prune`, `doctor` (checks the host), `backup:create`/`backup:restore` and
-// `service:install`/`service:uninstall`, `swarm:down`. Every other word is a CLI command (src/cli/), an HTTP client of the API
+// `service:install`/`service:uninstall`, `swarm:down`, `swarm:firewall`. Every other word is a CLI command (src/cli/), an HTTP client of the API
 // that never loads the platform: the platform is imported only for its commands.
 import { main } from './cli/main.ts';
 import { renderError } from './cli/errors.ts';
 
-const PLATFORM_COMMANDS = new Set(['server', 'stack:make', 'stack:prune', 'doctor', 'backup:create', 'backup:restore', 'service:install', 'service:uninstall', 'swarm:down']);
+const PLATFORM_COMMANDS = new Set(['server', 'stack:make', 'stack:prune', 'doctor', 'backup:create', 'backup:restore', 'service:install', 'service:uninstall', 'swarm:down', 'swarm:firewall']);
 
 async function platform(command: string, argv: string[]): Promise<number> {
   try {
@@ -23,9 +23,9 @@ async function platform(command: string, argv: string[]): Promise<number> {
       const { runServiceCommand } = await import('./platform/service.ts');
       return await runServiceCommand(command, argv);
     }
-    if (command === 'swarm:down') {
-      const { runSwarmDown } = await import('./platform/swarm.ts');
-      return await runSwarmDown(argv);
+    if (command === 'swarm:down' || command === 'swarm:firewall') {
+      const { runSwarmDown, runSwarmFirewall } = await import('./platform/swarm.ts');
+      return await (command === 'swarm:down' ? runSwarmDown(argv) : runSwarmFirewall(argv));
     }
     if (command === 'doctor') {
       const { runDoctor } = await import('./platform/doctor.ts');

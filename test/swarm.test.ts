@@ -3,18 +3,22 @@
 // the dynos `ps` lists and the router spreads requests over; a killed task is replaced while the router
 // keeps answering; config vars reach the app but not `docker service inspect`; output is logged as
 // app[web.N]; tasks reach the blob endpoint and not the API; R10 for an app that never binds; a second
-// node (a dockerd in a test-made network namespace) takes replicas, serves through the router, and its
-// tasks move when it goes. One platform start for every case. Skips, saying why, where Docker cannot run.
+// node (a dockerd in a test-made network namespace) takes replicas, pulls the stack image from the
+// registry the platform starts, serves through the router, reaches its add-on through the platform's
+// relay (and not another app's, nor the API, router or rendezvous), is closed in by what `slipway
+// swarm:firewall` prints, and its tasks move when it goes; SLIPWAY_REGISTRY names another registry.
+// One platform for every case (restarted once, for SLIPWAY_REGISTRY). Skips, saying why, where Docker cannot run.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { promisify } from 'node:util';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { docker, ensureSwarm, platformLabel, removeByLabel, type TestEngine } from './helpers/docker.ts';
 import { freePort, makeRepo, SLIPWAY, sleep, TestPlatform } from './helpers/platform.ts';
-import { makeLink, startWorker, type NodeLink, type WorkerNode } from './helpers/swarm-node.ts';
+import { makeLan, makeLink, startWorker, type NodeLink, type WorkerNode } from './helpers/swarm-node.ts';
 
 const run = promisify(execFile);
 
@@ -38,6 +42,22 @@ print('listening on %s' % os.environ['PORT'], flush=True)
 h.HTTPServer(('', int(os.environ['PORT'])), H).serve_forever()
 `;
 
+/** Writes and reads a key through a Redis URL's host and port as its user, with the password given; prints the replies. */
+const REDIS_PY = `import socket, sys
+host, port, user, password = sys.argv[1:5]
+s = socket.create_connection((host, int(port)), 5)
+s.sendall(('AUTH %s %s\\r\\nSET slipway hello\\r\\nGET slipway\\r\\n' % (user, password)).encode())
+s.settimeout(3)
+out = b''
+try:
+    while out.count(b'\\r\\n') < 4 and not out.startswith(b'-'):
+        d = s.recv(4096)
+        if not d: break
+        out += d
+except Exception: pass
+print(' '.join(x for x in out.decode().split('\\r\\n') if x))
+`;
+
 describe('swarm runtime', () => {
   const p = new TestPlatform();
   let engine: TestEngine | undefined;
@@ -45,6 +65,9 @@ describe('swarm runtime', () => {
   let worker: WorkerNode | undefined;
   let work = '';
   let label = '';
+  let rendezvousPort = 0;
+  let registryPort = 0;
+  const registryPorts: number[] = [];
   before(async () => {
     if (process.getuid?.() === 0) link = await makeLink();
     // A swarm made here advertises the link's host side, so the two-node case's worker can join it.
@@ -52,10 +75,14 @@ describe('swarm runtime', () => {
     if (engine.skip) return;
     work = await mkdtemp(join(tmpdir(), 'slipway-swarm-'));
     const blobPort = await freePort();
+    rendezvousPort = await freePort();
+    registryPort = await freePort();
+    registryPorts.push(registryPort);
     await p.start({
       SLIPWAY_RUNTIME: 'swarm', SLIPWAY_BOOT_TIMEOUT: '8', SLIPWAY_SWARM_RESTART_DELAY: '1', SLIPWAY_SWARM_POLL: '1', SLIPWAY_METRICS_INTERVAL: '1',
       // An address tasks on both nodes reach this machine at.
       SLIPWAY_SWARM_BLOB_PORT: String(blobPort), SLIPWAY_SWARM_BLOB_URL: `http://${link!.hostIp}:${blobPort}`,
+      SLIPWAY_RENDEZVOUS_PORT: String(rendezvousPort), SLIPWAY_SWARM_REGISTRY_PORT: String(registryPort),
     });
     label = platformLabel(p.dataDir);
   });
@@ -71,6 +98,9 @@ describe('swarm runtime', () => {
         await docker(['node', 'rm', '--force', id]).catch(() => undefined);
       }
     }
+    // The stack image's names under the test's registries (the image itself stays for the next run).
+    const names = (await docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}']).catch(() => '')).split('\n');
+    for (const name of names.filter((n) => registryPorts.some((port) => n.includes(`:${port}/slipway-12:`)))) await docker(['rmi', '--no-prune', name]).catch(() => undefined);
     await engine?.stop();
     await link?.remove();
   });
@@ -230,20 +260,25 @@ describe('swarm runtime', () => {
     if (!engine!.initialised) return t.skip('the swarm was made outside this test: its manager does not advertise the test\'s link');
     worker = await startWorker(link!);
     assert.equal((await p.request('POST', '/apps', { name: 'sw2' })).status, 201);
+    // Its add-on, and another app's, whose password it does not know.
+    for (const app of ['sw2', 'sw-other']) {
+      if (app !== 'sw2') assert.equal((await p.request('POST', '/apps', { name: app })).status, 201);
+      const made = await p.request('POST', `/apps/${app}/addons`, { plan: 'redistogo:nano' });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+    }
     await deploy('sw2', 'web: python3 server.py two-nodes\n');
     await p.waitFor('sw2', 'two-nodes', '/', 120);
-    // The worker gets the stack image as a registry would give it.
-    const image = (await services('sw2'))[0].Spec.TaskTemplate.ContainerSpec.Image.split('@')[0];
-    await new Promise<void>((resolve, reject) => {
-      const save = spawn('docker', ['save', image], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const load = spawn('docker', ['-H', `unix://${worker!.socket}`, 'load'], { stdio: ['pipe', 'ignore', 'inherit'] });
-      save.stdout.pipe(load.stdin);
-      load.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`docker load exited with ${code}`))));
-    });
+    // One node: no registry; the service names the engine's own image.
+    const image = () => services('sw2').then((s) => s[0].Spec.TaskTemplate.ContainerSpec.Image as string);
+    assert.match(await image(), /^slipway-12:/);
     const token = (await docker(['swarm', 'join-token', '-q', 'worker'])).trim();
     await worker.docker(['swarm', 'join', '--token', token, '--advertise-addr', link!.nodeIp, `${link!.hostIp}:2377`]);
     await until('two Ready nodes', async () => (await docker(['node', 'ls', '--format', '{{.Status}}'])).split('\n').filter((x) => x === 'Ready').length === 2);
     const workerId = (await worker.docker(['info', '--format', '{{.Swarm.NodeID}}'])).trim();
+    // Two nodes: the platform starts its registry on the address nodes reach it at, pushes the stack
+    // image there, and names it there; the worker pulls it from there.
+    const registry = `${link!.hostIp}:${registryPort}`;
+    await until('the service names the platform\'s registry', async () => (await image()).startsWith(`${registry}/slipway-12:`), 300);
     assert.equal((await p.request('PATCH', '/apps/sw2/formation/web', { quantity: 4 })).status, 200);
     await until('4 web dynos up', async () => (await dynos('sw2')).filter((d) => d.state === 'up').length === 4, 150);
     const placed = async () => {
@@ -255,6 +290,51 @@ describe('swarm runtime', () => {
     let reached = false;
     for (let i = 0; i < 60 && !reached; i++) reached = onWorker.includes((await p.route('sw2', '/', { fresh: true })).body.split(' ')[0]!);
     assert.ok(reached, `the router reached a dyno on the worker (${onWorker.join(', ')})`);
+    assert.match(await worker.docker(['image', 'ls', '--format', '{{.Repository}}']), new RegExp(`^${registry}/slipway-12$`, 'm'));
+    // The task's add-on URL names the address nodes reach this machine at; a task on the worker writes
+    // and reads its add-on there; another app's add-on refuses it with its own credentials.
+    const url = new URL((await p.route('sw2', '/env/REDISTOGO_URL')).body);
+    assert.equal(url.hostname, link!.hostIp);
+    const container = (await worker.docker(['ps', '-q', '--filter', `label=slipway.platform=${label}`])).split('\n').filter(Boolean)[0]!;
+    const inTask = (args: string[]) => worker!.docker(['exec', '--user', '1000', container, ...args]).then((o) => o.trim(), (e: Error) => `failed: ${e.message}`);
+    const redis = (u: URL, password: string) => inTask(['python3', '-c', REDIS_PY, u.hostname, u.port, u.username, decodeURIComponent(password)]);
+    assert.equal(await redis(url, url.password), '+OK +OK $5 hello');
+    const other = new URL(((await p.request('GET', '/apps/sw-other/config-vars')).body as Record<string, string>).REDISTOGO_URL!);
+    assert.notEqual(other.port, url.port);
+    assert.match(await redis(new URL(`redis://${url.username}@${link!.hostIp}:${other.port}`), url.password), /^-WRONGPASS/);
+    // Nothing else of the platform's machine: the API, the router and the rendezvous answer at that
+    // address on this machine, and refuse the worker's task.
+    for (const port of [p.apiPort, p.routerPort, rendezvousPort]) {
+      assert.ok(await new Promise((res) => { const s = connect({ host: link!.hostIp, port }, () => { s.destroy(); res(true); }); s.on('error', () => res(false)); }), `port ${port} listens`);
+      assert.match(await inTask(['curl', '-sS', '-m', '5', '-o', '/dev/null', `http://${link!.hostIp}:${port}/`]), /^failed: [\s\S]*(refused|prohibited|unreachable|no route|timed out|couldn't connect)/i, `port ${port} from the worker's task`);
+    }
+    // On the worker itself a task reaches the worker's own services until the operator applies what
+    // `slipway swarm:firewall` prints; then it does not, and the app still serves and reaches its add-on.
+    // And a host on the worker's LAN reaches a task's published port until then.
+    const own = spawn('nsenter', [`--net=/run/netns/${link!.ns}`, 'python3', '-m', 'http.server', '--bind', link!.nodeIp, '8765'], { stdio: 'ignore' });
+    const lan = await makeLan(link!.ns);
+    try {
+      const workerHttp = () => inTask(['curl', '-sS', '-m', '5', '-o', '/dev/null', '-w', '%{http_code}', `http://${link!.nodeIp}:8765/`]);
+      await until('the worker\'s own listener', async () => (await workerHttp()) === '200', 20);
+      const published = /:(\d+)\s*$/m.exec(await worker.docker(['port', container, '5000/tcp']))![1];
+      const fromLan = () => run('ip', ['netns', 'exec', lan.ns, 'curl', '-sS', '-m', '5', '-o', '/dev/null', '-w', '%{http_code}', `http://${lan.workerIp}:${published}/`]).then((r) => r.stdout, (e: Error) => `failed: ${e.message}`);
+      await until('the LAN host reaching the task\'s published port', async () => (await fromLan()) === '200', 15);
+      const script = (await run(SLIPWAY, ['swarm:firewall', '--manager', link!.hostIp], { env: { ...process.env, SLIPWAY_DATA_DIR: p.dataDir } })).stdout;
+      await new Promise<void>((resolve, reject) => {
+        const sh = spawn('nsenter', [`--net=/run/netns/${link!.ns}`, 'sh', '-s'], { env: { ...process.env, DOCKER_HOST: `unix://${worker!.socket}` }, stdio: ['pipe', 'ignore', 'inherit'] });
+        sh.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the worker firewall script exited with ${code}`))));
+        sh.stdin.end(script);
+      });
+      assert.match(await workerHttp(), /^failed: [\s\S]*(refused|prohibited|unreachable|no route|timed out|couldn't connect)/i);
+      assert.match(await fromLan(), /^failed: [\s\S]*(refused|prohibited|unreachable|no route|timed out|couldn't connect)/i);
+      assert.equal(await redis(url, url.password), '+OK +OK $5 hello');
+      reached = false;
+      for (let i = 0; i < 60 && !reached; i++) reached = onWorker.includes((await p.route('sw2', '/', { fresh: true })).body.split(' ')[0]!);
+      assert.ok(reached, 'the router still reaches the worker\'s dynos');
+    } finally {
+      own.kill('SIGKILL');
+      await lan.remove();
+    }
     // The worker goes: its tasks start again on the manager, and the router keeps answering.
     await worker.stop();
     await until('every task on the manager', async () => {
@@ -263,5 +343,34 @@ describe('swarm runtime', () => {
     }, 120);
     await until('4 web dynos up again', async () => (await dynos('sw2')).filter((d) => d.state === 'up').length === 4, 60);
     for (let i = 0; i < 8; i++) assert.equal((await p.route('sw2', '/', { fresh: true })).status, 200);
+  });
+
+  test('SLIPWAY_REGISTRY: the platform pushes the stack image to the operator\'s registry and services name it there', async (t) => {
+    if (skip()) return t.skip(skip());
+    if (!worker) return t.skip('the two-node case did not run');
+    // A registry of the test's own on loopback. Its storage starts as hard links of the platform's
+    // registry's without the image's manifests: the engine's push sends what is missing (the manifest,
+    // which the test then finds), not the gigabyte of layers again.
+    const dir = join(work, 'operator-registry');
+    await mkdir(dir, { recursive: true });
+    await run('cp', ['-al', join(p.dataDir, 'registry', 'data'), join(dir, 'data')]);
+    await rm(join(dir, 'data', 'docker', 'registry', 'v2', 'repositories', 'slipway-12', '_manifests'), { recursive: true, force: true });
+    const port = await freePort();
+    registryPorts.push(port);
+    await writeFile(join(dir, 'config.yml'), `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+    const registry = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: 'ignore' });
+    try {
+      await until('the test\'s registry', () => fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok, () => false), 30);
+      await p.restart({ SLIPWAY_REGISTRY: `127.0.0.1:${port}` });
+      const image = () => services('sw2').then((s) => s[0].Spec.TaskTemplate.ContainerSpec.Image as string);
+      await until('the service names the operator\'s registry', async () => (await image()).startsWith(`127.0.0.1:${port}/slipway-12:`), 180);
+      const tag = (await image()).split(':').at(-1);
+      const manifest = await fetch(`http://127.0.0.1:${port}/v2/slipway-12/manifests/${tag}`, { headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+      assert.equal(manifest.status, 200, 'the image was pushed there');
+      assert.ok(!p.output.includes(`${link!.hostIp}:${registryPort}`), 'the platform runs no registry of its own');
+      await p.waitFor('sw2', 'two-nodes', '/', 120);
+    } finally {
+      registry.kill('SIGKILL');
+    }
   });
 });

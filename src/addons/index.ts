@@ -177,6 +177,9 @@ export class Addons {
     }
   }
 
+  /** Where the servers listen now: the network's address and every port a server holds. */
+  servers(): { address: string; ports: number[] } { return { address: this.network.address, ports: [...this.providers.values()].flatMap((p) => p.serverPorts?.() ?? []) }; }
+
   async stop(): Promise<void> {
     if (this.checkTimer) clearInterval(this.checkTimer);
     try {

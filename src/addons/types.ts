@@ -89,6 +89,8 @@ export interface AddonProvider {
    * changed (run every few minutes); the new state then, else undefined.
    */
   enforce?(r: Resource): Promise<(ResourceState & { restricted?: boolean }) | undefined>;
+  /** The ports its servers listen on at the add-on network's address (the swarm runtime relays them). */
+  serverPorts?(): number[];
   /** Backups: a dump of the resource's data into `file`, and a restore of one over it. */
   dump?(r: Resource, file: string): Promise<void>;
   restore?(r: Resource, file: string): Promise<void>;

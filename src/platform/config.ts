@@ -241,6 +241,8 @@ export interface SwarmSettings {
   blobUrl?: string;
   /** The registry every node pulls the stack image from (SLIPWAY_REGISTRY, `host:port`); unset on a single node. */
   registry?: string;
+  /** Where nodes pull the stack image from the platform's own registry (SLIPWAY_SWARM_REGISTRY_PORT; default the API port + 3), with more than one node and no SLIPWAY_REGISTRY. */
+  registryPort: number;
   /** Swarm's delay before restarting a crashed task (SLIPWAY_SWARM_RESTART_DELAY, 10 s). */
   restartDelayMs: number;
   /** The backstop look at tasks on other nodes (SLIPWAY_SWARM_POLL, 5 s). */
@@ -256,6 +258,7 @@ function swarmSettings(env: NodeJS.ProcessEnv, num: (name: string, def: number) 
   if (registry && !/^[A-Za-z0-9.-]+(:\d+)?$/.test(registry)) throw new ConfigError(`SLIPWAY_REGISTRY must be host[:port], got ${JSON.stringify(registry)}.`);
   return {
     dockerHost: env.DOCKER_HOST || undefined, blobPort: num('SLIPWAY_SWARM_BLOB_PORT', apiPort + 2), blobUrl, registry,
+    registryPort: num('SLIPWAY_SWARM_REGISTRY_PORT', apiPort + 3),
     restartDelayMs: num('SLIPWAY_SWARM_RESTART_DELAY', 10) * 1000, pollMs: Math.max(num('SLIPWAY_SWARM_POLL', 5), 0.5) * 1000,
     slugUrlTtlMs: Math.max(num('SLIPWAY_SWARM_SLUG_URL_TTL', 24 * 3600), 600) * 1000,
   };

@@ -145,7 +145,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   });
   const events = appEvents(webhooks, () => ({ apps, accounts, teams, addons, sniEndpoints, dynos, publicUrl: config.publicUrl, domain: config.domain, routerPort: config.routerPort }));
   // Under swarm, formation dynos are the engine's services and one-offs its containers; builds stay on runc here.
-  const swarm = config.swarm && await swarmParts({ ...config, swarm: config.swarm }, { stackRoot: runtime.stackDir, slugFiles: async (sha) => slugFiles(blobs, (await db.selectFrom('slugs').select(['blob', 'layers']).where('blob', '=', sha).limit(1).executeTakeFirst()) ?? { blob: sha }), cipher, logs, logger: log });
+  const swarm = config.swarm && await swarmParts({ ...config, swarm: config.swarm }, { stackRoot: runtime.stackDir, slugFiles: async (sha) => slugFiles(blobs, (await db.selectFrom('slugs').select(['blob', 'layers']).where('blob', '=', sha).limit(1).executeTakeFirst()) ?? { blob: sha }), cipher, logs, logger: log, addonServers: (): { address: string; ports: number[] } => addons.servers() });
   const dynos = new DynoManager({
     onSample: (...sample) => dynoMetrics.record(...sample),
     db, logs, blobs, dataDir: config.dataDir, domain: config.domain, bootTimeoutMs: config.bootTimeoutMs,

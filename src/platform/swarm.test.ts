@@ -7,13 +7,14 @@ test('SLIPWAY_RUNTIME=swarm reads the engine and blob endpoint settings; other r
   const c = loadConfig({ SLIPWAY_RUNTIME: 'swarm', SLIPWAY_API_PORT: '6000', DOCKER_HOST: 'unix:///run/other.sock' });
   assert.equal(c.runtime, 'swarm');
   assert.deepEqual(c.swarm, {
-    dockerHost: 'unix:///run/other.sock', blobPort: 6002, blobUrl: undefined, registry: undefined,
+    dockerHost: 'unix:///run/other.sock', blobPort: 6002, blobUrl: undefined, registry: undefined, registryPort: 6003,
     restartDelayMs: 10_000, pollMs: 5000, slugUrlTtlMs: 86_400_000,
   });
   const set = loadConfig({ SLIPWAY_RUNTIME: 'swarm', SLIPWAY_SWARM_BLOB_URL: 'http://10.0.0.5:7000/', SLIPWAY_REGISTRY: '10.0.0.5:5005' }).swarm!;
   assert.equal(set.blobUrl, 'http://10.0.0.5:7000');
   assert.equal(set.registry, '10.0.0.5:5005');
   assert.equal(loadConfig({}).swarm, undefined);
+  assert.equal(loadConfig({ SLIPWAY_RUNTIME: 'swarm', SLIPWAY_SWARM_REGISTRY_PORT: '5999' }).swarm!.registryPort, 5999);
 });
 
 test('bad swarm settings are refused naming the setting', () => {

@@ -13,7 +13,9 @@ import { componentLogger, type Logger } from '../logger/index.ts';
 import { BlobEndpoint } from './blob-endpoint.ts';
 import { checkSwarmManager, hostAddressForTasks, nodeAddresses, taskSubnets } from './engine.ts';
 import { closeHostToTasks, forgetBlobPort } from './firewall.ts';
-import { ensureStackImage } from './image.ts';
+import type { AddonServers } from './addon-relay.ts';
+import { TaskReach } from './reach.ts';
+import { StackImage } from './stack-image.ts';
 import { LABELS, WEB_PORT, secretContent, serviceSpec, type ServiceInput } from './service-spec.ts';
 import { currentTasks, publishedPort, taskState, transitionLines, type EngineTask, type SeenTask } from './tasks.ts';
 import { TaskLogs } from './task-logs.ts';
@@ -25,10 +27,13 @@ export interface SwarmClusterOptions {
   docker: Docker;
   /** This platform's prefix (`slipway-<8 hex>-`): names and labels what it makes. */
   platform: string;
-  /** The stack's root dir, imported once as the image, and the image's name. */
+  /** The stack's root dir, imported once as the image, and the engine's name for it. */
   stackRoot: string;
   image: string;
+  /** SLIPWAY_REGISTRY; else the platform's own registry (its dir, and the port nodes pull from) once a second node joins. */
   registry?: string;
+  registryDir: string;
+  registryPort: number;
   /** The files of the slug whose blob is `sha256` (its layers', then its own), or undefined when not stored. */
   slugFiles: (sha256: string) => Promise<string[] | undefined>;
   sign: (claim: string) => string;
@@ -40,6 +45,8 @@ export interface SwarmClusterOptions {
   /** What tasks may reach besides the blob endpoint: the add-on pool, and the private ranges the operator allowed. */
   openTargets: string[];
   allowPrivate: { all: boolean; ipv4: string[] };
+  /** The add-on servers now, relayed to tasks on every node (addon-relay.ts). */
+  addonServers?: () => AddonServers | undefined;
   bootTimeoutMs: number;
   /** How long a signed slug URL works (tasks started later need a new one: the service is updated halfway). */
   slugUrlTtlMs: number;
@@ -87,6 +94,8 @@ export class SwarmCluster implements ClusterFormation {
   private localNode = '';
   private closed = false;
   private readonly taskLogs: TaskLogs;
+  private readonly reach: TaskReach;
+  private readonly image: StackImage;
   /** Settles once start() has the image, the blob endpoint and its URL (nothing converges before). */
   private readonly ready: Promise<void>;
   private markReady: () => void = () => undefined;
@@ -94,6 +103,8 @@ export class SwarmCluster implements ClusterFormation {
   constructor(private readonly o: SwarmClusterOptions) {
     this.logger = componentLogger(o.logger, 'swarm');
     this.ready = new Promise((r) => { this.markReady = r; });
+    this.image = new StackImage({ docker: o.docker, stackRoot: o.stackRoot, image: o.image, registry: o.registry, registryDir: o.registryDir, registryPort: o.registryPort, progress: (line) => this.logger.info(line) });
+    this.reach = new TaskReach({ platform: o.platform, servers: () => o.addonServers?.(), logger: this.logger });
     this.blobs = new BlobEndpoint({ host: '0.0.0.0', port: o.blobPort, files: o.slugFiles, sign: o.sign, verify: o.verify, logger: this.logger });
     this.taskLogs = new TaskLogs(o.docker, this.logger, (serviceAppId, taskId, line) => {
       const view = this.apps.get(serviceAppId);
@@ -106,11 +117,14 @@ export class SwarmCluster implements ClusterFormation {
   async start(onChange: (appId: string) => void): Promise<void> {
     this.onChange = onChange;
     await checkSwarmManager(this.o.docker);
-    await ensureStackImage(this.o.docker, this.o.stackRoot, this.o.image, (line) => this.logger.info(line), this.o.registry);
     await this.blobs.listen();
-    await closeHostToTasks({ sources: await taskSubnets(this.o.docker), openTargets: this.o.openTargets, allowPrivate: this.o.allowPrivate }, this.blobs.port, this.o.platform);
+    const subnets = await taskSubnets(this.o.docker);
+    await closeHostToTasks({ sources: subnets, openTargets: this.o.openTargets, allowPrivate: this.o.allowPrivate }, this.blobs.port, this.o.platform);
     this.blobBase = this.o.blobUrl ?? `http://${await hostAddressForTasks(this.o.docker)}:${this.blobs.port}`;
-    this.nodes = await nodeAddresses(this.o.docker);
+    await this.image.start(new URL(this.blobBase).hostname);
+    await this.reach.start(this.blobBase, subnets, [this.blobs.port, ...(this.o.registry ? [] : [this.o.registryPort])]);
+    this.localNode = ((await this.o.docker.info()) as { Swarm?: { NodeID?: string } }).Swarm?.NodeID ?? '';
+    await this.setNodes(await nodeAddresses(this.o.docker), true);
     this.logger.info(`swarm: services of this platform are labelled ${LABELS.platform}=${this.o.platform}; tasks fetch slugs from ${this.blobBase}`);
     this.events = new EngineEvents(this.o.docker, this.o.platform, this.logger, {
       app: (appId) => void this.refresh(appId),
@@ -121,11 +135,10 @@ export class SwarmCluster implements ClusterFormation {
         this.o.logs.emit(appId, 'heroku', dyno, 'Stopping process with SIGKILL');
       },
       all: () => { for (const appId of this.apps.keys()) void this.refresh(appId); },
-      nodes: () => void nodeAddresses(this.o.docker).then((n) => { this.nodes = n; }).catch(() => undefined),
+      nodes: () => void nodeAddresses(this.o.docker).then((n) => this.setNodes(n)).catch((err: Error) => this.logger.warn({ err }, 'following the swarm\'s nodes failed')),
     });
     await this.events.follow();
     this.timer = setInterval(() => this.poll(), this.o.pollMs);
-    this.localNode = ((await this.o.docker.info()) as { Swarm?: { NodeID?: string } }).Swarm?.NodeID ?? '';
     this.sampler = setInterval(() => {
       if (this.sampling) return;
       this.sampling = true;
@@ -133,6 +146,16 @@ export class SwarmCluster implements ClusterFormation {
         .catch((err: Error) => this.logger.warn({ err }, 'sampling tasks failed')).finally(() => { this.sampling = false; });
     }, this.o.metricsIntervalMs);
     this.markReady();
+  }
+
+  private async setNodes(nodes: Map<string, { address: string; hostname: string }>, waitForImage = false): Promise<void> {
+    this.nodes = nodes;
+    await this.reach.nodes(nodes, this.localNode);
+    // A second node: the platform's registry serves the image, and every service is named there.
+    const moved = this.image.nodes(nodes.size).then((changed) => {
+      if (changed) for (const v of this.apps.values()) if (v.want) void this.converge(v.want).catch((err: Error) => this.logger.error({ err }, 'naming the registry\'s image failed'));
+    }, (err: Error) => this.logger.error({ err }, 'the platform\'s registry failed'));
+    if (waitForImage) await moved;
   }
 
   private view(appId: string): AppView {
@@ -164,7 +187,7 @@ export class SwarmCluster implements ClusterFormation {
     for (const f of wanted) {
       const input: ServiceInput = {
         platform: this.o.platform, app: { id: app.id, name: app.name }, release: { id: app.release!.id, version: app.release!.version }, type: f.type,
-        command: app.release!.processTypes[f.type]!, quantity: f.quantity, size: f.size, preboot: app.preboot, image: this.o.image,
+        command: app.release!.processTypes[f.type]!, quantity: f.quantity, size: f.size, preboot: app.preboot, image: this.image.ref,
         secret: secret!, restartDelayNs: this.o.restartDelayMs * 1_000_000,
       };
       const spec = serviceSpec(input);
@@ -196,11 +219,13 @@ export class SwarmCluster implements ClusterFormation {
   /** The release's config and signed slug URL as a Docker secret (one per release and URL period). */
   private async secretFor(app: ClusterApp, bucket: number, bucketMs: number): Promise<{ id: string; name: string }> {
     const r = app.release!;
-    const name = `${this.o.platform}${createHash('sha256').update(`${app.id}:${r.id}:${bucket}:${this.blobBase}`).digest('hex').slice(0, 24)}`;
+    // The config first: a platform started again relays its add-on ports again, and the name follows what tasks get.
+    const config = await this.reach.configFor(r.config);
+    const name = `${this.o.platform}${createHash('sha256').update(`${app.id}:${r.id}:${bucket}:${this.blobBase}:${JSON.stringify(config)}`).digest('hex').slice(0, 24)}`;
     const found = (await this.o.docker.listSecrets({ filters: { name: [name] } }) as { ID: string; Spec?: { Name?: string } }[]).find((s) => s.Spec?.Name === name);
     if (found) return { id: found.ID, name };
     const expiresAt = Math.floor(((bucket + 1) * bucketMs + this.o.slugUrlTtlMs) / 1000);
-    const data = Buffer.from(secretContent(r.config, this.blobs.url(this.blobBase, r.blob, expiresAt))).toString('base64');
+    const data = Buffer.from(secretContent(config, this.blobs.url(this.blobBase, r.blob, expiresAt))).toString('base64');
     const made = await this.o.docker.createSecret({ Name: name, Labels: { [LABELS.platform]: this.o.platform, [LABELS.appId]: app.id }, Data: data } as never) as { id?: string; ID?: string };
     return { id: made.id ?? made.ID ?? '', name };
   }
@@ -257,7 +282,9 @@ export class SwarmCluster implements ClusterFormation {
     clearInterval(this.sampler);
     this.events?.close();
     this.taskLogs.close();
-    if (this.blobs.port) await forgetBlobPort(this.blobs.port, this.o.platform);
+    if (this.blobs.port) await forgetBlobPort(this.blobs.port, this.o.platform, this.reach.relayPorts);
+    await this.reach.close();
+    await this.image.close();
     await this.blobs.close();
   }
 
@@ -311,7 +338,7 @@ export class SwarmCluster implements ClusterFormation {
         const name = `${type}.${slot}`;
         live.add(t.ID);
         const node = t.NodeID ? this.nodes.get(t.NodeID) : undefined;
-        if (t.NodeID && !node) this.nodes = await nodeAddresses(this.o.docker);
+        if (t.NodeID && !node) await this.setNodes(await nodeAddresses(this.o.docker));
         const at = t.NodeID ? this.nodes.get(t.NodeID) : undefined;
         let state: SeenTask['state'] = taskState(t);
         const container = t.Status.ContainerStatus?.ContainerID;

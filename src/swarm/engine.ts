@@ -27,9 +27,20 @@ export async function nodeAddresses(docker: Docker): Promise<Map<string, { addre
   return new Map(nodes.map((n) => [n.ID, { address: n.Status?.Addr || '127.0.0.1', hostname: n.Description?.Hostname ?? n.ID.slice(0, 12) }]));
 }
 
-/** The subnets of the Docker networks tasks on this machine leave through (their source address here). */
+/**
+ * The subnets of the Docker networks tasks on this machine leave through (their source address here).
+ * A new swarm has no docker_gwbridge until its first task starts, and rules read before would miss
+ * its subnet: it is made first, with the options the engine gives its own (as Docker's documentation
+ * says to customise it).
+ */
 export async function taskSubnets(docker: Docker): Promise<string[]> {
   const out: string[] = [];
+  if (!(await docker.getNetwork('docker_gwbridge').inspect().then(() => true, () => false))) {
+    await docker.createNetwork({
+      Name: 'docker_gwbridge', Driver: 'bridge',
+      Options: { 'com.docker.network.bridge.name': 'docker_gwbridge', 'com.docker.network.bridge.enable_icc': 'false', 'com.docker.network.bridge.enable_ip_masquerade': 'true' },
+    }).catch(() => undefined); // made meanwhile by the engine: read below
+  }
   for (const name of ['docker_gwbridge', 'bridge']) {
     const net = await docker.getNetwork(name).inspect().catch(() => undefined) as { IPAM?: { Config?: { Subnet?: string }[] } } | undefined;
     for (const c of net?.IPAM?.Config ?? []) if (c.Subnet && /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(c.Subnet)) out.push(c.Subnet);

@@ -2,7 +2,8 @@
 // (slug fetches) and the add-on servers, nothing else of the platform (API, git, rendezvous, router's
 // sockets, other platforms' ports), no private or link-local address (the LAN, cloud metadata, each
 // other), and from outside no task at all through its published port (only the router on this machine).
-// Replies to connections a task made, or the router made to it, pass. Two chains shared
+// Replies to connections a task made, or the router made to it, pass; so do the add-on relay's ports
+// (addon-relay.ts), which the same URL names for tasks here and on workers. Two chains shared
 // by every platform on the machine (their tasks leave through the same Docker networks): each platform
 // adds the accept line of its own blob port and takes it out when it stops; the last one out removes them.
 import { PRIVATE_IPV4 } from '../egress/index.ts';
@@ -39,18 +40,30 @@ export function baseRules(plan: TaskFirewallPlan): { input: string[][]; forward:
   };
 }
 
-export function blobRule(port: number, platform: string): string[] {
-  return ['-p', 'tcp', '--dport', String(port), '-m', 'comment', '--comment', `${platform}blob`, '-j', 'ACCEPT'];
+/** A platform's accept line for one of its ports: the blob endpoint, or an add-on relay port. */
+export function blobRule(port: number, platform: string, what: 'blob' | 'addon' = 'blob'): string[] {
+  return ['-p', 'tcp', '--dport', String(port), '-m', 'comment', '--comment', `${platform}${what}`, '-j', 'ACCEPT'];
 }
 
-async function iptables(args: string[]): Promise<boolean> {
+/** Lets this machine's tasks reach the platform's add-on relay on these ports (added as add-ons appear). */
+export async function openRelayPorts(ports: readonly number[], platform: string): Promise<void> {
+  for (const port of ports) {
+    if (!(await iptables(['-C', TASKS_IN, ...blobRule(port, platform, 'addon')]))) await mustIptables(['-I', TASKS_IN, '2', ...blobRule(port, platform, 'addon')]);
+  }
+}
+
+export async function iptables(args: string[]): Promise<boolean> {
   return run('iptables', ['-w', ...args], { env: ENV }).then(() => true, () => false);
 }
 
 /** Makes the chains (once per machine), their jumps for every source, and this platform's blob line. */
 export async function closeHostToTasks(plan: TaskFirewallPlan, blobPort: number, platform: string): Promise<void> {
   const base = baseRules(plan);
-  for (const [chain, rules, from] of [[TASKS_IN, base.input, 'INPUT'], [TASKS_FWD, base.forward, 'FORWARD']] as const) {
+  // Forwarded traffic is caught in DOCKER-USER, which Docker keeps first in FORWARD: a jump of FORWARD's
+  // own ends up below the ACCEPT lines Docker inserts for its bridges (at every dockerd start), and a
+  // published port would answer from outside.
+  const forward = (await iptables(['-S', 'DOCKER-USER'])) ? 'DOCKER-USER' : 'FORWARD';
+  for (const [chain, rules, from] of [[TASKS_IN, base.input, 'INPUT'], [TASKS_FWD, base.forward, forward]] as const) {
     if (await iptables(['-N', chain])) for (const r of rules) await mustIptables(['-A', chain, ...r]);
     // Through the machine, both ways: a task's own traffic, and new connections towards a task (which
     // the private-range rules refuse: from outside a published port reaches no task; the router, on this
@@ -64,12 +77,13 @@ export async function closeHostToTasks(plan: TaskFirewallPlan, blobPort: number,
   if (!(await iptables(['-C', TASKS_IN, ...blobRule(blobPort, platform)]))) await mustIptables(['-I', TASKS_IN, '2', ...blobRule(blobPort, platform)]);
 }
 
-/** Takes this platform's blob line out; the last platform to go takes the chains and their jumps too. */
-export async function forgetBlobPort(blobPort: number, platform: string): Promise<void> {
+/** Takes this platform's blob and relay lines out; the last platform to go takes the chains and their jumps too. */
+export async function forgetBlobPort(blobPort: number, platform: string, relayPorts: readonly number[] = []): Promise<void> {
   while (await iptables(['-D', TASKS_IN, ...blobRule(blobPort, platform)])) { /* every copy */ }
+  for (const port of relayPorts) while (await iptables(['-D', TASKS_IN, ...blobRule(port, platform, 'addon')])) { /* every copy */ }
   const rules = await run('iptables', ['-w', '-S', TASKS_IN], { env: ENV }).then((r) => r.stdout, () => '');
   if (!rules || /blob/.test(rules)) return;
-  for (const [from, chain] of [['INPUT', TASKS_IN], ['FORWARD', TASKS_FWD]] as const) {
+  for (const [from, chain] of [['INPUT', TASKS_IN], ['FORWARD', TASKS_FWD], ['DOCKER-USER', TASKS_FWD]] as const) {
     const listed = await run('iptables', ['-w', '-S', from], { env: ENV }).then((r) => r.stdout, () => '');
     for (const line of listed.split('\n')) {
       if (line.startsWith(`-A ${from} `) && line.endsWith(`-j ${chain}`)) await iptables(['-D', ...line.slice(3).split(' ')]);
@@ -79,7 +93,7 @@ export async function forgetBlobPort(blobPort: number, platform: string): Promis
   }
 }
 
-async function mustIptables(args: string[]): Promise<void> {
+export async function mustIptables(args: string[]): Promise<void> {
   try {
     await run('iptables', ['-w', ...args], { env: ENV });
   } catch (err) {

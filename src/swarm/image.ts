@@ -4,13 +4,13 @@
 import { spawn } from 'node:child_process';
 import type Docker from 'dockerode';
 
-/** `slipway-12:<version>`, or under the registry every node pulls from. */
-export function stackImageName(stack: string, version: string, registry?: string): string {
-  return `${registry ? `${registry.replace(/\/+$/, '')}/` : ''}${stack}:${version}`;
+/** `slipway-12:<version>`: the engine's own name for the image (a registry's name is pushStackImage's). */
+export function stackImageName(stack: string, version: string): string {
+  return `${stack}:${version}`;
 }
 
-/** Imports the stack root as the image unless the engine has it; with a registry, pushes it there. */
-export async function ensureStackImage(docker: Docker, rootDir: string, image: string, progress: (line: string) => void, registry?: string): Promise<void> {
+/** Imports the stack root as the image unless the engine has it. */
+export async function ensureStackImage(docker: Docker, rootDir: string, image: string, progress: (line: string) => void): Promise<void> {
   const present = await docker.getImage(image).inspect().then(() => true, () => false);
   if (present) return;
   progress(`importing the stack into the engine as ${image} (once)`);
@@ -23,10 +23,22 @@ export async function ensureStackImage(docker: Docker, rootDir: string, image: s
   await follow(docker, response);
   const code = await tarDone;
   if (code !== 0) throw new Error(`packing the stack root ${rootDir} for the engine failed: ${stderr.trim() || `tar exited with ${code}`}`);
-  if (registry) {
-    progress(`pushing ${image} to ${registry}`);
-    await follow(docker, await docker.getImage(image).push({}));
-  }
+}
+
+/**
+ * Pushes the engine's image to a registry (`push`, as `host:port`) and returns the name nodes pull it
+ * by (`pull`: the same registry as the nodes reach it). The engine keeps the image under both names, so
+ * its own node never needs the registry.
+ */
+export async function pushStackImage(docker: Docker, image: string, registry: { push: string; pull: string }, progress: (line: string) => void): Promise<string> {
+  const [repo, tag] = splitTag(image);
+  for (const at of new Set([registry.push, registry.pull])) await docker.getImage(image).tag({ repo: `${at}/${repo}`, tag });
+  progress(`pushing ${image} to ${registry.push}`);
+  // The engine wants an X-Registry-Auth header even for a registry without auth: an empty one.
+  await follow(docker, await docker.getImage(`${registry.push}/${repo}:${tag}`).push({ authconfig: {} }));
+  // The push name served its purpose (a loopback port that changes every start): only the pull name stays.
+  if (registry.push !== registry.pull) await docker.getImage(`${registry.push}/${repo}:${tag}`).remove({ noprune: true }).catch(() => undefined);
+  return `${registry.pull}/${repo}:${tag}`;
 }
 
 function splitTag(image: string): [string, string] {

@@ -5,3 +5,4 @@ export { stackImageName } from './image.ts';
 export { LABELS } from './service-spec.ts';
 export { swarmDown } from './down.ts';
 export { EngineOneOffs } from './one-offs.ts';
+export { workerFirewallScript } from './worker-firewall.ts';

@@ -1,7 +1,9 @@
 // A second swarm node on this machine, for the swarm runtime's two-node test: a network namespace the
 // test makes, joined to the host by a veth on a /30 of 10.215.0.0/16, and a second dockerd started in it
 // through `nsenter --net` (not `ip netns exec`, which remounts /sys and hides the cgroup mounts) with its
-// own data root, exec root, pid file, socket and containerd namespace. Everything it makes goes in stop().
+// own data root, exec root, pid file, socket and containerd namespace; it pulls from plain-HTTP registries
+// on the test's links (as an operator lists the platform's registry in insecure-registries). Everything
+// it makes goes in stop().
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -48,6 +50,29 @@ export async function makeLink(): Promise<NodeLink> {
   return { ns, hostIp, nodeIp, remove };
 }
 
+/** A host on the worker's LAN: a namespace joined to the worker's by a veth on a /30 of 10.216.0.0/16. */
+export async function makeLan(workerNs: string): Promise<{ ns: string; workerIp: string; remove(): Promise<void> }> {
+  const tag = Math.random().toString(16).slice(2, 8);
+  const ns = `slipway-lan-${tag}`;
+  const third = 1 + Math.floor(Math.random() * 250);
+  const [workerIp, lanIp] = [`10.216.${third}.1`, `10.216.${third}.2`];
+  const remove = async () => { await sh('ip', ['netns', 'del', ns]).catch(() => undefined); };
+  try {
+    await sh('ip', ['netns', 'add', ns]);
+    await sh('ip', ['link', 'add', `slw${tag}`, 'type', 'veth', 'peer', 'name', `sll${tag}`]);
+    await sh('ip', ['link', 'set', `slw${tag}`, 'netns', workerNs]);
+    await sh('ip', ['link', 'set', `sll${tag}`, 'netns', ns]);
+    for (const [where, args] of [[workerNs, ['addr', 'add', `${workerIp}/30`, 'dev', `slw${tag}`]], [workerNs, ['link', 'set', `slw${tag}`, 'up']],
+      [ns, ['addr', 'add', `${lanIp}/30`, 'dev', `sll${tag}`]], [ns, ['link', 'set', `sll${tag}`, 'up']], [ns, ['link', 'set', 'lo', 'up']]] as const) {
+      await sh('ip', ['-n', where, ...args]);
+    }
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+  return { ns, workerIp, remove };
+}
+
 export interface WorkerNode {
   socket: string;
   /** `docker` against the worker's engine. */
@@ -62,7 +87,7 @@ export async function startWorker(link: NodeLink): Promise<WorkerNode> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-node-'));
   const socket = join(dir, 'docker.sock');
   const log = join(dir, 'dockerd.log');
-  const proc: ChildProcess = spawn('sh', ['-c', `exec nsenter --net=/run/netns/${link.ns} dockerd --data-root ${dir}/data --exec-root ${dir}/exec --pidfile ${dir}/dockerd.pid -H unix://${socket} --containerd-namespace slipway-node --containerd-plugins-namespace slipway-node-plugins >${log} 2>&1`], { stdio: 'ignore', detached: true });
+  const proc: ChildProcess = spawn('sh', ['-c', `exec nsenter --net=/run/netns/${link.ns} dockerd --data-root ${dir}/data --exec-root ${dir}/exec --pidfile ${dir}/dockerd.pid -H unix://${socket} --containerd-namespace slipway-node --containerd-plugins-namespace slipway-node-plugins --insecure-registry 10.215.0.0/16 >${log} 2>&1`], { stdio: 'ignore', detached: true });
   const docker = (args: string[]) => sh('docker', ['-H', `unix://${socket}`, ...args]);
   const stop = async () => {
     if (proc.exitCode !== null || !proc.pid) return;

@@ -229,6 +229,10 @@ export class PostgresProvider implements AddonProvider {
     return `postgres://${s.user}:${s.password}@${this.o.network.address}:${s.port}/${s.database}`;
   }
 
+  serverPorts(): number[] {
+    return [...this.clusters.values()].map((c) => c.o.port);
+  }
+
   private async freePort(): Promise<number> {
     const used = new Set([SHARED_PORT, ...[...this.clusters.values()].map((c) => c.o.port)]);
     for (let p = SHARED_PORT + 1; ; p++) if (!used.has(p)) return p;

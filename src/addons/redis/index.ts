@@ -44,6 +44,10 @@ export class RedisProvider implements AddonProvider {
 
   constructor(private readonly o: RedisProviderOptions) {}
 
+  serverPorts(): number[] {
+    return [...this.ports.values()];
+  }
+
   private dirOf(r: Resource): string {
     return join(this.o.dir, r.addonId);
   }
