@@ -87,15 +87,17 @@ export async function startMonitored(p: MonitorPaths, opts: { stdin?: boolean } 
     // in the bundle, which goes with the container.
     cwd: p.bundle, stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'], env: { ...MONITOR_ENV, _OCI_SYNCPIPE: '3' }, detached: true,
   });
-  // Written before anything can fail, so a failed start and a later sweep find this monitor as they
-  // find a forked one.
-  if (opts.stdin && child.pid) await writeFile(f.monitorPidFile, String(child.pid), { mode: 0o600 });
+  // Listened to before anything is awaited, so a failure to spawn is reported, never thrown.
+  const monitorExit = exitOf(child);
   // Writes after the container has ended fail with EPIPE: nothing to report, the exit says it all.
   child.stdin?.on('error', () => undefined);
   const pipesClosed = Promise.all([closeOf(child.stdout!), closeOf(child.stderr!)]);
   const stdout = relay(child.stdout!);
   const stderr = relay(child.stderr!);
-  const created = await syncReport(child.stdio[3] as Readable, exitOf(child));
+  // Written before anything can fail, so a failed start and a later sweep find this monitor as they
+  // find a forked one.
+  if (opts.stdin && child.pid) await writeFile(f.monitorPidFile, String(child.pid), { mode: 0o600 });
+  const created = await syncReport(child.stdio[3] as Readable, monitorExit);
   const fail = async (why: string): Promise<never> => {
     stdout.destroy();
     stderr.destroy();
