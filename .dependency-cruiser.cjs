@@ -16,12 +16,12 @@ const MAY_IMPORT = {
   logs: ['store', 'egress'],
   releases: ['store', 'slugs', 'logs'],
   git: ['deploy', 'build', 'store'],
-  build: ['slugs', 'runtime', 'logs', 'store', 'egress', 'appjson'],
+  build: ['slugs', 'runtime', 'logs', 'store', 'egress', 'appjson', 'supervise'],
   deploy: ['build', 'releases', 'store'],
   dynos: ['runtime', 'releases', 'slugs', 'logs', 'store'],
   // The swarm runtime: the cluster seam's types (runtime/cluster.ts), dyno sizes, log lines, private
   // ranges, and the R14 lines of the dyno manager's pure metrics (dynos/metrics.ts).
-  swarm: ['runtime', 'logs', 'egress', 'dynos/metrics.ts'],
+  swarm: ['runtime', 'logs', 'egress', 'supervise', 'slugs', 'dynos/metrics.ts'],
   // The read-only view of dynos (types only) and nothing else of the dyno manager.
   router: ['logs', 'store', 'supervise', 'dynos/routes.ts'],
   addons: ['releases', 'store', 'supervise'],

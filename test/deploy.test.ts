@@ -2,6 +2,8 @@
 // through the router, see v2 replace v1, failing builds rejected with nothing released.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +17,11 @@ const run = promisify(execFile);
 describe('deploy loop', () => {
   const p = new TestPlatform();
   let work: string;
+  let layerIndex: string;
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'slipway-deploy-'));
     await p.start({ SLIPWAY_BUILD_TIMEOUT: '240' });
+    layerIndex = join(p.dataDir, 'blobs', 'layers');
   });
   after(async () => {
     await p.cleanup();
@@ -112,12 +116,11 @@ describe('deploy loop', () => {
 
   test('a second push makes v2 and replaces the dynos: nothing of v1 is left', async () => {
     const before = await p.containers();
-    // The Node runtime is a slug layer: v1's compressed member is kept for the next build.
-    const app = (await p.request('GET', '/apps/demo')).body;
-    const layerDir = join(p.dataDir, 'slug-cache', app.id, encodeURIComponent('.heroku/node'));
-    const [member] = await readdir(layerDir);
-    assert.match(member ?? '', /^[0-9a-f]{64}\.gz$/, 'v1 kept its compressed runtime');
-    const kept = await stat(join(layerDir, member!));
+    // The Node runtime is a slug layer, stored apart in the blob store (its tar stream's hash → its member).
+    const layers = async () => Promise.all((await readdir(layerIndex)).map(async (f) => (await readFile(join(layerIndex, f), 'utf8')).split(' ')[0]!));
+    const [member] = await layers();
+    assert.match(member ?? '', /^[0-9a-f]{64}$/, 'v1 stored its runtime as a layer');
+    const kept = await stat(join(p.dataDir, 'blobs', 'sha256', member!));
     const dir = join(work, 'demo');
     const index = join(dir, 'index.js');
     await writeFile(index, (await readFile(index, 'utf8')).replace("'node-app-v1'", "'node-app-v2'"));
@@ -126,15 +129,17 @@ describe('deploy loop', () => {
     assert.equal(push.code, 0, push.output);
     assert.match(push.output, /Released v2/);
     await p.waitFor('demo', 'node-app-v2');
-    assert.match(push.output, /Reused the compressed \.heroku\/node of the previous build \(unchanged, \d+(\.\d)?M\)/);
-    const reused = await stat(join(layerDir, member!));
-    assert.deepEqual([reused.ino, reused.mtimeMs], [kept.ino, kept.mtimeMs], 'the very member v1 made: not packed again');
-    assert.deepEqual(await readdir(layerDir), [member]);
+    assert.match(push.output, /Reused the compressed \.heroku\/node of an earlier build \(unchanged, \d+(\.\d)?M\)/);
+    const reused = await stat(join(p.dataDir, 'blobs', 'sha256', member!));
+    assert.equal(reused.ino, kept.ino, 'the very member v1 made: not packed again');
+    assert.deepEqual(await layers(), [member], 'the blob store holds the runtime once');
+    assert.ok((await stat(join(p.dataDir, 'slugs', member!, '.heroku', 'node', 'bin', 'node'))).isFile(), 'unpacked once, beside the slugs');
     // The slug a user downloads is one whole tar: the runtime layer and the rest of the app.
     const release = (await p.request('GET', '/apps/demo/releases')).body.find((r: any) => r.version === 2);
     const slug = (await p.request('GET', `/apps/demo/slugs/${release.slug.id}`)).body;
     const tgz = join(work, 'v2.tgz');
     await writeFile(tgz, Buffer.from(await (await fetch(slug.blob.url)).arrayBuffer()));
+    assert.equal(slug.checksum, `SHA256:${createHash('sha256').update(await readFile(tgz)).digest('hex')}`, 'its checksum is of the whole tarball');
     const listed = (await run('tar', ['-tzf', tgz], { maxBuffer: 64 * 1024 * 1024 })).stdout.split('\n');
     for (const f of ['./.heroku/node/bin/node', './.heroku/node/lib/node_modules/npm/package.json', './index.js', './node_modules/ms/package.json', './.profile.d/nodejs.sh']) {
       assert.ok(listed.includes(f), `the downloaded slug holds ${f}`);
@@ -153,6 +158,40 @@ describe('deploy loop', () => {
     assert.deepEqual(before.filter((c) => after.includes(c)), [], 'no container of v1 is still running');
     const dynos = await p.request('GET', '/apps/demo/dynos');
     assert.deepEqual(dynos.body.map((d: any) => [d.name, d.release.version]), [['web.1', 2]]);
+  });
+
+  test('a build that tampers with its runtime gets a layer of its own: the other app\'s dynos keep the real node', async () => {
+    const [shared] = await readdir(layerIndex).then((fs) => Promise.all(fs.map(async (f) => (await readFile(join(layerIndex, f), 'utf8')).split(' ')[0]!)));
+    assert.equal((await p.request('POST', '/apps', { name: 'tamper' })).status, 201);
+    const dir = join(work, 'tamper');
+    await cp(join(FIXTURES, 'node-app'), dir, { recursive: true });
+    // After npm install: node replaced by a wrapper (the real one renamed) and a file added to the runtime.
+    const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
+    pkg.scripts['heroku-postbuild'] = 'cd .heroku/node/bin && mv node node-real && printf \'#!/bin/sh\\nexec "$(dirname "$0")/node-real" "$@"\\n\' > node && chmod +x node && echo pwned > tampered';
+    await writeFile(join(dir, 'package.json'), JSON.stringify(pkg));
+    await makeRepo(dir, {});
+    const push = await p.push(dir, 'tamper');
+    assert.equal(push.code, 0, push.output);
+    await p.waitFor('tamper', 'node-app-v1');
+    const all = await Promise.all((await readdir(layerIndex)).map(async (f) => (await readFile(join(layerIndex, f), 'utf8')).split(' ')[0]!));
+    assert.equal(all.length, 2, 'the changed runtime is a layer of its own');
+    const own = all.find((b) => b !== shared)!;
+    // The tampering build's own slug carries its change.
+    const release = (await p.request('GET', '/apps/tamper/releases')).body.at(-1);
+    const slug = (await p.request('GET', `/apps/tamper/slugs/${release.slug.id}`)).body;
+    const tgz = join(work, 'tamper.tgz');
+    await writeFile(tgz, Buffer.from(await (await fetch(slug.blob.url)).arrayBuffer()));
+    assert.equal((await run('tar', ['-xzOf', tgz, './.heroku/node/bin/tampered'])).stdout, 'pwned\n');
+    assert.ok(existsSync(join(p.dataDir, 'slugs', own, '.heroku', 'node', 'bin', 'node-real')));
+    // The shared layer, its blob and its unpacked copy, are as they were; demo's dyno runs the real node.
+    assert.equal(createHash('sha256').update(await readFile(join(p.dataDir, 'blobs', 'sha256', shared!))).digest('hex'), shared);
+    const node = join(p.dataDir, 'slugs', shared!, '.heroku', 'node', 'bin');
+    assert.deepEqual((await readdir(node)).sort(), ['node', 'npm', 'npx']);
+    assert.equal((await readFile(join(node, 'node'))).subarray(0, 4).toString('latin1'), '\x7fELF');
+    assert.equal((await p.request('POST', '/apps/demo/dynos', { command: 'ls /app/.heroku/node/bin && head -c 4 /app/.heroku/node/bin/node | od -c | head -1', attach: false })).status, 201);
+    const logs = await p.waitForLog('demo', /app\[run\.\d+\]: .*177\s+E\s+L\s+F/, 60);
+    assert.doesNotMatch(logs, /app\[run\.\d+\]: (tampered|node-real)/);
+    assert.match(JSON.parse((await p.route('demo', '/whoami')).body).node, /^v20\./);
   });
 
   test('the app repository can be cloned, and a renamed app keeps its repo and dynos', async () => {

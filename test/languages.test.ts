@@ -213,7 +213,7 @@ describe('languages', () => {
       assert.match(push.output, /remote:        Reusing the Maven repository from the build cache \(\d+ MB\)/);
       inOrder(push.output, [
         /remote: -----> Compressing\.\.\./,
-        /remote:        Reused the compressed \.jdk of the previous build \(unchanged, \d+\.\dM\)/,
+        /remote:        Reused the compressed \.jdk of an earlier build \(unchanged, \d+\.\dM\)/,
         /remote:        Done: \d+\.\dM/,
       ]);
       await p.waitFor('java-app', 'java-app says hello');
@@ -310,7 +310,7 @@ describe('languages', () => {
       assert.match(push.output, /remote:        Using cached clojure \(\d+ Debian packages\)/);
       assert.match(push.output, /remote:        Reusing the Maven repository from the build cache \(\d+ MB\)/);
       assert.doesNotMatch(push.output, /Retrieving org\/clojure/);
-      assert.match(push.output, /remote:        Reused the compressed \.jdk of the previous build \(unchanged, \d+\.\dM\)/);
+      assert.match(push.output, /remote:        Reused the compressed \.jdk of an earlier build \(unchanged, \d+\.\dM\)/);
       await p.waitFor('clojure-app', 'clojure-app says hello');
       assert.equal(await releaseCount('clojure-app'), 2);
     });

@@ -19,13 +19,12 @@
 // namespace and no other platform's rules touch it) lets out only loopback traffic and replies to
 // connections made to the servers; anything a server opens — to the host's ports (the API, git, other
 // platforms' services), or anywhere else — is refused. The servers run unprivileged and cannot change it.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { runCommand as run } from '../supervise/command.ts';
 
-const run = promisify(execFile);
 const TOOL_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
 const SYS_NET = '/sys/class/net';
 
@@ -140,7 +139,7 @@ export const OUTBOUND_RULES = [
 
 function closeOutbound(netns: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', netns, 'iptables-restore', '-w'], { env: TOOL_ENV, stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn('ip', ['netns', 'exec', netns, 'iptables-restore', '-w'], { env: TOOL_ENV, stdio: ['pipe', 'ignore', 'pipe'], detached: true });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
     child.on('error', reject);

@@ -1,9 +1,6 @@
 // The system user an add-on server runs as (Debian's packages create `postgres` and `redis`): its uid
 // and gid, for the files the server owns. Shared by every provider.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { runCommand as run } from '../supervise/command.ts';
 
 export async function systemUser(user: string): Promise<{ uid: number; gid: number }> {
   const [uid, gid] = await Promise.all([run('id', ['-u', user]), run('id', ['-g', user])]).catch(() => {

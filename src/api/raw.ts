@@ -4,14 +4,14 @@
 // hands out presigned S3 URLs; ours are signed with the platform key). A blob URL's signature covers
 // its method: the URL handed out for the upload does not download, and the reverse.
 // Bodies stream to disk, so a 500 MB slug never sits in memory.
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { requestTarget } from '../git/http.ts';
-import { ArchiveRefused, listSlug, normalizeSlug, SLUG_MAX_BYTES } from '../slugs/index.ts';
+import { ArchiveRefused, concatenated, listSlug, normalizeSlug, SLUG_MAX_BYTES } from '../slugs/index.ts';
 import type { ApiDeps } from './deps.ts';
 import type { Logger } from '../logger/index.ts';
 
@@ -80,11 +80,14 @@ async function serveStream(store: ApiDeps['releaseOutputs'], id: string, query: 
   res.end();
 }
 
+/** GET: the slug's whole tarball; a layered slug's is assembled as it is sent (slugs/layers.ts). */
 async function download(d: ApiDeps, id: string, res: ServerResponse): Promise<void> {
-  const blob = await d.slugs.blobOf(id);
-  if (!blob || !d.blobs.has(blob)) return plain(res, 404, 'This slug has no stored tarball.\n');
-  res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
-  await pipeline(createReadStream(d.blobs.path(blob)), res);
+  const files = await d.slugs.filesOf(id);
+  if (!files) return plain(res, 404, 'This slug has no stored tarball.\n');
+  let length = 0;
+  for (const f of files) length += (await stat(f)).size;
+  res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': length });
+  await pipeline(Readable.from(concatenated(files)), res);
 }
 
 /** PUT: the tarball streams to a temp file (500 MB at most), is checked and moved into the blob store. */

@@ -68,7 +68,8 @@ export function build(a: { id: string; name: string }, b: BuildsTable, user: { i
 export function slug(a: { id: string; name: string }, s: SlugsTable, blob: { method: 'GET' | 'PUT'; url: string | null }) {
   return {
     id: s.id, app: { id: a.id, name: a.name }, blob, process_types: JSON.parse(s.process_types),
-    commit: s.commit, commit_description: s.commit_description, checksum: s.blob ? `SHA256:${s.blob}` : null, size: s.blob ? s.size : null,
+    // A layered slug's blob is its app part: its checksum is the whole tarball's, recorded when packed.
+    commit: s.commit, commit_description: s.commit_description, checksum: s.blob ? `SHA256:${s.checksum ?? s.blob}` : null, size: s.blob ? s.size : null,
     stack: stackRef(s.stack), buildpack_provided_description: s.buildpack_provided_description, created_at: iso(s.created_at),
     updated_at: iso(s.created_at),
   };

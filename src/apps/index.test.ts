@@ -150,7 +150,7 @@ for (const dialect of stores.dialects) {
         release(src.id, 1, 's-shared', t), release(src.id, 2, 's-own', t),
         release(first.id, 1, 's-shared', '2026-01-01T00:00:00.000Z'), release(later.id, 1, 's-shared', '2026-01-02T00:00:00.000Z'),
       ]).execute();
-      const records = new SlugRecords({ db: store.db, stack: 'slipway-12', blobs: { has: () => true } });
+      const records = new SlugRecords({ db: store.db, stack: 'slipway-12', blobs: { has: () => true, path: (sha) => sha } });
       assert.equal((await records.find(later.id, 's-shared')).id, 's-shared', 'a slug its release uses is the app\'s to read');
       await assert.rejects(records.find(later.id, 's-own'), /Couldn't find that slug/, 'not one it does not use');
       await apps.destroy(src, OWNER);

@@ -3,16 +3,14 @@
 // mounted for the build and unmounted after it, so a build writing past the quota fails with ENOSPC
 // and never fills the platform's disk. The image keeps the cache between builds; one of another size
 // (the quota changed) or none (a plain directory from before) is made anew, empty: it is a cache.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { promisify } from 'node:util';
 import { appDiskImageBytes, makeDiskImage, mountDiskImage } from '../runtime/disk.ts';
 import { mountsUnder, unmountUnder } from '../runtime/index.ts';
+import { runCommand as execFileP } from '../supervise/command.ts';
 
 export const cacheImage = (dir: string) => `${dir}.img`;
-const execFileP = promisify(execFile);
 /** As runtime/disk.ts mounts its images. */
 const MOUNT_OPTIONS = 'noinit_itable,nosuid,nodev,noatime';
 

@@ -1,8 +1,5 @@
 // Handing a build's trees to the tenant that runs it.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const execFileP = promisify(execFile);
+import { runCommand as execFileP } from '../supervise/command.ts';
 
 /**
  * Hands a tree to a user without following a link: the tree is the app's (a pushed `etc -> /etc`

@@ -1,8 +1,6 @@
 // The build: checkout → buildpacks (detect / compile / release, in build containers) → Procfile →
 // slug → release, printing Heroku's slug-compiler output as it happens. One build per app at a time.
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import type { LogSink } from '../logs/types.ts';
 import type { ContainerSpec, Runtime } from '../runtime/types.ts';
 import { unmountUnder } from '../runtime/index.ts';
-import { ArchiveRefused, type BlobStore, BuildFileError, formatSize, layerCacheDir, packSlug, SlugTooLargeError } from '../slugs/index.ts';
+import { ArchiveRefused, type BlobStore, BuildFileError, formatSize, packSlug, SlugTooLargeError } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
 import { now } from '../store/index.ts';
 import type { BuildsTable, SlugsTable } from '../store/schema.ts';
@@ -25,6 +23,7 @@ import { filledDir } from './runtime-cache.ts';
 import { type FillDirs, prepareRuntimes } from './runtime-fill.ts';
 import { chownTree } from './chown.ts';
 import { Phases } from './phases.ts';
+import { runCommand as execFileP } from '../supervise/command.ts';
 
 export interface BuilderOptions {
   db: Db;
@@ -102,7 +101,6 @@ const SLUG_LAYERS = ['.jdk', '.heroku/node'];
 
 /** Size cap of a build's in-memory work dir (source, compiled app, buildpacks). */
 const BUILD_TMPFS_BYTES = 6 * 1024 ** 3;
-const execFileP = promisify(execFile);
 
 const STACK_ENV_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -330,14 +328,14 @@ export class Builder {
     // The pack reads what the build left (a sparse file of terabytes compresses to little): it gets the
     // build's deadline, and stops writing at the slug size limit.
     const signal = AbortSignal.timeout(Math.max(1, ctx.deadline - Date.now()));
-    const packed = await ctx.phases.time('slug pack', () => packSlug(ctx.hostBuildDir, tmp, { layers: SLUG_LAYERS, layerCache: layerCacheDir(this.o.dataDir, ctx.req.app.id), signal }).catch((err) => {
+    const packed = await ctx.phases.time('slug pack', () => packSlug(ctx.hostBuildDir, tmp, { layers: SLUG_LAYERS, layerStore: this.o.blobs, signal }).catch((err) => {
       if (signal.aborted) throw new BuildFailure(`Timed out compressing the slug (the build timeout is ${Math.round(this.o.timeoutMs / 1000)} s).`);
       throw err;
     }));
-    for (const l of packed.reused) ctx.req.output(`       Reused the compressed ${l.path} of the previous build (unchanged, ${formatSize(l.bytes)})\n`);
-    const { sha256, size } = await ctx.phases.time('upload', () => this.o.blobs.put(tmp));
+    for (const l of packed.reused) ctx.req.output(`       Reused the compressed ${l.path} of an earlier build (unchanged, ${formatSize(l.bytes)})\n`);
+    const { sha256 } = await ctx.phases.time('upload', () => this.o.blobs.put(tmp));
     const slug: SlugsTable = {
-      id: randomUUID(), app_id: ctx.req.app.id, blob: sha256, size, process_types: JSON.stringify(processTypes),
+      id: randomUUID(), app_id: ctx.req.app.id, blob: sha256, size: packed.size, layers: packed.layers.length ? JSON.stringify(packed.layers) : null, checksum: packed.checksum ?? null, process_types: JSON.stringify(processTypes),
       commit: ctx.req.commit || null, commit_description: null, stack: this.o.runtime.stack,
       buildpack_provided_description: ctx.detected, created_at: now(),
     };

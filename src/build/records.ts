@@ -3,6 +3,7 @@
 // then a PUT of the tarball to its blob URL). Slug tarballs are content-addressed blobs; a row names one.
 import { randomUUID } from 'node:crypto';
 import { invalid, notFound } from '../errors.ts';
+import { slugFiles } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
 import { now } from '../store/index.ts';
 import type { BuildsTable, SlugsTable } from '../store/schema.ts';
@@ -33,12 +34,12 @@ export class BuildRecords {
 }
 
 export class SlugRecords {
-  constructor(private readonly o: { db: Db; stack: string; blobs: { has(sha256: string): boolean } }) {}
+  constructor(private readonly o: { db: Db; stack: string; blobs: { has(sha256: string): boolean; path(sha256: string): string } }) {}
 
   /** A slug row waiting for its tarball (uploaded to its blob URL). */
   async create(appId: string, s: NewSlug): Promise<SlugRow> {
     const slug: SlugRow = {
-      id: randomUUID(), app_id: appId, blob: '', size: 0, process_types: JSON.stringify(s.processTypes), commit: s.commit ?? null,
+      id: randomUUID(), app_id: appId, blob: '', size: 0, layers: null, checksum: null, process_types: JSON.stringify(s.processTypes), commit: s.commit ?? null,
       commit_description: s.commitDescription ?? null, stack: this.o.stack,
       buildpack_provided_description: s.buildpackProvidedDescription ?? null, created_at: now(),
     };
@@ -56,9 +57,9 @@ export class SlugRecords {
     return s;
   }
 
-  /** Whether the slug's tarball is in the blob store (housekeeping removes what no release needs). */
-  stored(s: Pick<SlugRow, 'blob'>): boolean {
-    return s.blob !== '' && this.o.blobs.has(s.blob);
+  /** Whether the slug's tarball (its layers too) is in the blob store (housekeeping removes what no release needs). */
+  stored(s: Pick<SlugRow, 'blob' | 'layers'>): boolean {
+    return s.blob !== '' && slugFiles(this.o.blobs, s) !== undefined;
   }
 
   /**
@@ -70,7 +71,7 @@ export class SlugRecords {
     // Another app's slug (a promotion) only for those who reach that app too.
     if (!slug || (slug.app_id !== appId && !(await mayUse(slug.app_id)))) throw notFound('slug', `Couldn't find that slug (${id}).`);
     if (!slug.blob) throw invalid(`Slug ${id} has no tarball yet: PUT it to the slug's blob.url first.`);
-    if (!this.o.blobs.has(slug.blob)) throw invalid(`Slug ${id}'s tarball is no longer stored (removed by housekeeping); build it again.`);
+    if (!this.stored(slug)) throw invalid(`Slug ${id}'s tarball is no longer stored (removed by housekeeping); build it again.`);
     if (slug.app_id === appId) return slug;
     const copy = { ...slug, id: randomUUID(), app_id: appId, created_at: now() };
     await this.o.db.insertInto('slugs').values(copy).execute();
@@ -80,6 +81,12 @@ export class SlugRecords {
   /** The blob a slug names (`''` while its tarball is not uploaded), or undefined for no such slug. */
   async blobOf(id: string): Promise<string | undefined> {
     return (await this.o.db.selectFrom('slugs').select('blob').where('id', '=', id).executeTakeFirst())?.blob;
+  }
+
+  /** The files of a slug's tarball in order (slugs/ `slugFiles`); undefined when it has none stored. */
+  async filesOf(id: string): Promise<string[] | undefined> {
+    const s = await this.o.db.selectFrom('slugs').select(['blob', 'layers']).where('id', '=', id).executeTakeFirst();
+    return s?.blob ? slugFiles(this.o.blobs, s) : undefined;
   }
 
   /** Records an uploaded tarball; false when the slug had one already (a slug's tarball never changes). */

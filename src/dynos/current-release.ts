@@ -1,5 +1,6 @@
 // The release dynos run, as the dyno manager needs it: its slug blob, decrypted config and process types;
 // and the dyno metadata variables made from it.
+import { slugLayers } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
 import { apiTime } from '../store/time.ts';
 
@@ -7,6 +8,8 @@ export interface CurrentRelease {
   id: string;
   version: number;
   blob: string;
+  /** The slug's layers' blobs, in the order they stack beneath the app part. */
+  layers: string[];
   config: Record<string, string>;
   processTypes: Record<string, string>;
   createdAt: string;
@@ -20,13 +23,13 @@ export interface CurrentRelease {
  */
 export async function currentRelease(db: Db, decodeConfig: (stored: string, release: { app_id: string; id: string }) => Record<string, string>, appId: string, releaseId?: string): Promise<CurrentRelease | undefined> {
   let q = db.selectFrom('releases').innerJoin('slugs', 'slugs.id', 'releases.slug_id')
-    .select(['releases.id', 'releases.version', 'releases.config', 'releases.created_at', 'releases.description', 'slugs.blob', 'slugs.process_types', 'slugs.commit'])
+    .select(['releases.id', 'releases.version', 'releases.config', 'releases.created_at', 'releases.description', 'slugs.blob', 'slugs.layers', 'slugs.process_types', 'slugs.commit'])
     .where('releases.app_id', '=', appId);
   q = releaseId ? q.where('releases.id', '=', releaseId) : q.where('releases.status', '=', 'succeeded');
   const r = await q.orderBy('releases.version', 'desc').limit(1).executeTakeFirst();
   if (!r) return undefined;
   return {
-    id: r.id, version: r.version, blob: r.blob, config: decodeConfig(r.config, { app_id: appId, id: r.id }), processTypes: JSON.parse(r.process_types),
+    id: r.id, version: r.version, blob: r.blob, layers: slugLayers(r.layers).map((l) => l.blob), config: decodeConfig(r.config, { app_id: appId, id: r.id }), processTypes: JSON.parse(r.process_types),
     createdAt: r.created_at, description: r.description, commit: r.commit,
   };
 }

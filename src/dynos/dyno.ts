@@ -26,8 +26,10 @@ export interface DynoSpec {
   oneOff: boolean;
   release: { id: string; version: number };
   size: DynoSize;
-  /** The release's unpacked slug (read-only lower layer of /app). */
+  /** The release's unpacked slug (read-only lower layer of /app): its app part when it has layers. */
   slugDir: string;
+  /** The slug's unpacked layers (slugs/layers.ts), read-only beneath `slugDir`, shared by every app that has them. */
+  layerDirs: string[];
   env: Record<string, string>;
   /** Web dynos: the host port the process must bind ($PORT). */
   port?: number;
@@ -149,7 +151,7 @@ export class Dyno {
     try {
       this.container = await deps.runtime.start({
         id: `${deps.containerPrefix}dyno-${this.id}`, hostname: spec.name, argv, env, cwd: '/app', stdin: client !== undefined,
-        app: { lower: spec.slugDir }, mounts: [], memoryLimitBytes: spec.size.hardLimitBytes, pidsLimit: spec.size.pids,
+        app: { lower: spec.slugDir, layers: spec.layerDirs }, mounts: [], memoryLimitBytes: spec.size.hardLimitBytes, pidsLimit: spec.size.pids,
         cpuShares: spec.size.cpuShares, appDiskBytes: spec.size.diskBytes, tmpBytes: spec.size.tmpBytes, network: 'isolated', tenant: spec.appId,
       });
       this.startedAt = new Date();

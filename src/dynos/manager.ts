@@ -6,7 +6,7 @@
 // (sampler.ts).
 import { randomUUID } from 'node:crypto';
 import { basename, join } from 'node:path';
-import { unpackSlug } from '../slugs/index.ts';
+import { unpackLayer, unpackSlug } from '../slugs/index.ts';
 import type { LeaderNotice } from '../store/leader.ts';
 import { newAppEntry, webDynos, type AppEntry } from './app-entry.ts';
 import { appStates, followApp } from './app-states.ts';
@@ -254,10 +254,10 @@ export class DynoManager {
     return chosen.length + (this.o.cluster?.restart(appId, target) ?? 0); // the engine's: stop is a restart
   }
 
-  /** The slug blobs the dynos of every app run on (housekeeping keeps them). */
+  /** The slug blobs (and layer blobs) the dynos of every app run on (housekeeping keeps them). */
   slugsInUse(): Set<string> {
     const dynos = [...this.apps.values()].flatMap((a) => [...a.dynos.values(), ...(this.preboot.serving(a.id) ?? [])]);
-    return new Set([...dynos.map((d) => basename(d.spec.slugDir)), ...(this.o.cluster?.slugsInUse() ?? [])]);
+    return new Set([...dynos.flatMap((d) => [d.spec.slugDir, ...d.spec.layerDirs].map((dir) => basename(dir))), ...(this.o.cluster?.slugsInUse() ?? [])]);
   }
 
   listed(appId: string): ListedDyno[] { return listedDynos(this.o.cluster, appId, this.dynos(appId)); }
@@ -356,14 +356,17 @@ export class DynoManager {
   }
 
   private async launchNow(app: AppEntry, release: CurrentRelease, d: LaunchSpec, deferStart: boolean): Promise<Dyno> {
+    // Layers are unpacked once per machine beside the slugs (named by their blob as slugs are), the app
+    // part once per slug: a new release with the same runtime unpacks only its app part.
     const slugDir = join(this.o.dataDir, 'slugs', release.blob);
-    await unpackSlug(this.o.blobs.path(release.blob), slugDir);
+    const layerDirs = release.layers.map((b) => join(this.o.dataDir, 'slugs', b));
+    await Promise.all([unpackSlug(this.o.blobs.path(release.blob), slugDir), ...release.layers.map((b, i) => unpackLayer(this.o.blobs.path(b), layerDirs[i]!))]);
     const port = d.type === 'web' ? await freePort() : undefined;
     const id = randomUUID();
     const env = app.features.has('runtime-dyno-metadata') ? { ...release.config, ...dynoMetadata(app, this.o.domain, release, id) } : release.config;
     const dyno = new Dyno({ id,
       appId: app.id, appName: app.name, name: d.name, type: d.type, command: d.command, oneOff: d.oneOff,
-      release: { id: release.id, version: release.version }, size: sizeOrDefault(d.size), slugDir,
+      release: { id: release.id, version: release.version }, size: sizeOrDefault(d.size), slugDir, layerDirs,
       env, port, startedBy: d.startedBy, onOutput: d.onOutput,
     }, {
       runtime: this.o.runtime, logs: this.o.logs, logger: this.logger, bootTimeoutMs: this.o.bootTimeoutMs, stopGraceMs: this.o.stopGraceMs,

@@ -38,7 +38,7 @@ import { CertTable, HaproxyController, haproxyAvailable, inspectCertificate, loo
 import { cgroupLayout, createRuntime } from '../runtime/index.ts';
 import { protectFromOom } from './oom.ts';
 import { joinOwnCgroup } from './own-cgroup.ts';
-import { BlobStore, sweepUnpackLeftovers } from '../slugs/index.ts';
+import { BlobStore, slugFiles, sweepUnpackLeftovers } from '../slugs/index.ts';
 import { openDatabase } from '../store/index.ts';
 import { lockLeadership, soleLeadership } from '../store/leader.ts';
 import { sharedDirs, type PlatformConfig } from './config.ts';
@@ -61,6 +61,8 @@ import { recovered, recoveryLine } from './recovery.ts';
 import { containerPrefixFor, swarmParts } from './swarm.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** With a shared store: how often each process reads again which app's webhooks want which events. */
+const WEBHOOKS_FOLLOW_MS = 2000;
 
 export interface Platform {
   config: PlatformConfig;
@@ -139,10 +141,11 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   // App webhooks: each component tells of its changes (`onChange`); subscribed receivers hear them (egress-guarded, signed, retried).
   const webhooks = new Webhooks({
     db, egress: config.allowPrivateTargets, sealer: cipher, retryBaseMs: config.webhookRetryBaseMs, maxAttempts: config.webhookAttempts, logger: log,
+    followMs: config.databaseUrl ? WEBHOOKS_FOLLOW_MS : undefined,
   });
   const events = appEvents(webhooks, () => ({ apps, accounts, teams, addons, sniEndpoints, dynos, publicUrl: config.publicUrl, domain: config.domain, routerPort: config.routerPort }));
   // Under swarm, formation dynos are the engine's services and one-offs its containers; builds stay on runc here.
-  const swarm = config.swarm && await swarmParts({ ...config, swarm: config.swarm }, { stackRoot: runtime.stackDir, blobPath: (sha) => blobs.path(sha), cipher, logs, logger: log });
+  const swarm = config.swarm && await swarmParts({ ...config, swarm: config.swarm }, { stackRoot: runtime.stackDir, slugFiles: async (sha) => slugFiles(blobs, (await db.selectFrom('slugs').select(['blob', 'layers']).where('blob', '=', sha).limit(1).executeTakeFirst()) ?? { blob: sha }), cipher, logs, logger: log });
   const dynos = new DynoManager({
     onSample: (...sample) => dynoMetrics.record(...sample),
     db, logs, blobs, dataDir: config.dataDir, domain: config.domain, bootTimeoutMs: config.bootTimeoutMs,

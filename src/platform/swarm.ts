@@ -17,7 +17,7 @@ export function containerPrefixFor(dataDir: string): string {
 
 export interface SwarmDeps {
   stackRoot: string;
-  blobPath: (sha256: string) => string;
+  slugFiles: (sha256: string) => Promise<string[] | undefined>;
   cipher: { sign(claim: string): string; verify(claim: string, signature: string): boolean };
   logs: LogSink;
   logger: Logger;
@@ -31,7 +31,7 @@ export async function swarmParts(config: PlatformConfig & { swarm: NonNullable<P
   const image = stackImageName(STACK_NAME, STACK_VERSION, s.registry);
   const cluster = new SwarmCluster({
     docker, platform, stackRoot: d.stackRoot, image, registry: s.registry,
-    blobPath: d.blobPath, sign: (c) => d.cipher.sign(c), verify: (c, sig) => d.cipher.verify(c, sig),
+    slugFiles: d.slugFiles, sign: (c) => d.cipher.sign(c), verify: (c, sig) => d.cipher.verify(c, sig),
     blobPort: s.blobPort, blobUrl: s.blobUrl, logs: d.logs, bootTimeoutMs: config.bootTimeoutMs,
     openTargets: [config.addonsPool], allowPrivate: config.allowPrivateTargets,
     slugUrlTtlMs: s.slugUrlTtlMs, restartDelayMs: s.restartDelayMs, pollMs: s.pollMs,

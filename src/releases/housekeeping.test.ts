@@ -91,3 +91,50 @@ test('past the high-water mark: blobs no row names go oldest first, until the di
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('a slug layer goes with the last slug kept that lists it: one a kept slug shares stays, with its index entry', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'slipway-housekeeping-'));
+  const store = openStore(join(root, 'db.sqlite'));
+  try {
+    const t = new Date().toISOString();
+    const app = '00000000-0000-4000-8000-000000000003';
+    await store.db.insertInto('accounts').values({ id: 'acct', email: 'o@example.com', api_key_hash: 'h', created_at: t, updated_at: t }).execute();
+    await store.db.insertInto('apps').values({ id: app, name: 'layered', owner_id: 'acct', stack: 'slipway-12', maintenance: 0, created_at: t, updated_at: t }).execute();
+    const blobs = new BlobStore({ dir: join(root, 'blobs') });
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    const put = async (content: string) => {
+      await writeFile(join(root, 'upload'), content);
+      const { sha256 } = await blobs.put(join(root, 'upload'));
+      await utimes(blobs.path(sha256), old, old);
+      await mkdir(join(root, 'slugs', sha256), { recursive: true }); // its unpacked copy
+      return sha256;
+    };
+    const [node18, node20, v1, v2] = [await put('node 18 layer'), await put('node 20 layer'), await put('app part v1'), await put('app part v2')];
+    // The layer index names both members (tar stream hash → member).
+    await mkdir(blobs.layerIndexDir, { recursive: true });
+    for (const [tar, member] of [['a'.repeat(64), node18], ['b'.repeat(64), node20]] as const) {
+      await writeFile(join(blobs.layerIndexDir, tar), `${member} 13\n`);
+      await utimes(join(blobs.layerIndexDir, tar), old, old);
+    }
+    const slug = (id: string, blob: string, layer: string) => ({
+      id, app_id: app, blob, size: 1, layers: JSON.stringify([{ path: '.heroku/node', blob: layer, size: 13 }]), process_types: '{}',
+      commit: null, commit_description: null, stack: 'slipway-12', buildpack_provided_description: null, created_at: old.toISOString(),
+    });
+    // v1 ran on node 18; v2 on node 20 (v1's app part and layer are needed by no release kept).
+    await store.db.insertInto('slugs').values([slug('s1', v1, node18), slug('s2', v2, node20)]).execute();
+    await store.db.insertInto('releases').values([1, 2].map((version) => ({
+      id: `r${version}`, app_id: app, version, slug_id: `s${version}`, config: '{}', description: 'd', status: 'succeeded' as const, user_id: 'acct', formation: null, created_at: t, updated_at: t,
+    }))).execute();
+    const housekeeping = new Housekeeping({ db: store.db, blobs, dataDir: root, keep: 1, graceMs: 3_600_000, inUse: () => [] });
+    const { removed } = await housekeeping.collectSlugs();
+    assert.equal(removed, 2);
+    assert.deepEqual([node18, node20, v1, v2].map((b) => blobs.has(b)), [false, true, false, true], 'v1 and its layer collected; v2 and its layer kept');
+    assert.equal(existsSync(join(root, 'slugs', node18)), false, 'the layer\'s unpacked copy goes with it');
+    assert.equal(existsSync(join(root, 'slugs', node20)), true);
+    assert.equal(existsSync(join(blobs.layerIndexDir, 'a'.repeat(64))), false, 'an index entry of a collected member goes');
+    assert.equal(existsSync(join(blobs.layerIndexDir, 'b'.repeat(64))), true);
+  } finally {
+    await store.close();
+    await rm(root, { recursive: true, force: true });
+  }
+});

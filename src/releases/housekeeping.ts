@@ -5,7 +5,9 @@
 // `keep` releases that went live (the current one and those a rollback may return to, however many
 // failed or pending releases came after them), of every pending release, of every dyno running (a
 // preboot's old dynos too), every Postgres backup's dump (backups live in the same store), and any
-// blob younger than the grace period (an upload not released yet, a build's slug being recorded).
+// blob younger than the grace period (an upload not released yet, a build's slug being recorded). A
+// slug's layers (slugs/layers.ts, shared by every slug that has them) are needed while one slug that
+// lists them is: a layer no kept slug lists is collected with the slugs, its index entry with it.
 // Runs shortly after releases and app destroys (coalesced) and every hour; one pass at a time.
 // Past the data disk's high-water mark, before a build or slug upload is refused, `makeRoom` collects
 // destroyed apps' blobs first, oldest first, without waiting out the grace period.
@@ -13,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore } from '../slugs/index.ts';
-import { formatSize, layerCacheDir, treeBytes } from '../slugs/index.ts';
+import { formatSize, layerCacheDir, slugLayers, treeBytes } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 
@@ -57,6 +59,8 @@ export class Housekeeping {
   /** At start, before the API listens: slug uploads a crash interrupted are dropped. */
   async start(): Promise<void> {
     await rm(join(this.o.dataDir, 'uploads'), { recursive: true, force: true });
+    // Per-app slug layer caches of versions before layers were stored in the blob store: unused now.
+    await rm(join(this.o.dataDir, 'slug-cache'), { recursive: true, force: true });
     this.timer = setInterval(() => this.schedule(), PERIOD_MS);
     this.schedule();
   }
@@ -129,7 +133,10 @@ export class Housekeeping {
   /** Blobs a row names (a slug, a Postgres backup) or a running dyno uses. */
   private async namedBlobs(): Promise<Set<string>> {
     const named = new Set<string>(this.o.inUse());
-    for (const s of await this.o.db.selectFrom('slugs').select('blob').execute()) named.add(s.blob);
+    for (const s of await this.o.db.selectFrom('slugs').select(['blob', 'layers']).execute()) {
+      named.add(s.blob);
+      for (const l of slugLayers(s.layers)) named.add(l.blob);
+    }
     for (const b of await this.o.db.selectFrom('addon_backups').select('blob').where('blob', 'is not', null).execute()) named.add(b.blob!);
     return named;
   }
@@ -146,11 +153,23 @@ export class Housekeeping {
     await rm(join(this.o.dataDir, 'slugs', name), { recursive: true, force: true });
   }
 
+  /** Layer index entries whose member was collected (slugs/layers.ts): a later build stores it anew. */
+  private async collectLayerIndex(): Promise<void> {
+    const dir = this.o.blobs.layerIndexDir;
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const member = (await readFile(join(dir, name), 'utf8').catch(() => '')).split(' ')[0] ?? '';
+      // A young entry may be a build's being written (its member stored a moment before).
+      const st = await stat(join(dir, name)).catch(() => undefined);
+      if (st && st.mtimeMs < Date.now() - this.o.graceMs && !(/^[0-9a-f]{64}$/.test(member) && this.o.blobs.has(member))) await rm(join(dir, name), { force: true });
+    }
+  }
+
   private async pass(): Promise<{ removed: number; freed: number }> {
     const { db, blobs } = this.o;
     const needed = new Set<string>(this.o.inUse());
     const releases = await db.selectFrom('releases').innerJoin('slugs', 'slugs.id', 'releases.slug_id')
       .select(['releases.app_id', 'releases.status', 'slugs.blob']).orderBy('releases.version', 'desc').execute();
+    const slugs = await db.selectFrom('slugs').select(['blob', 'layers', 'created_at']).execute();
     const newest = new Map<string, number>();
     const live = new Map<string, number>();
     const count = (m: Map<string, number>, app: string) => {
@@ -167,9 +186,11 @@ export class Housekeeping {
     for (const b of backups) needed.add(b.blob!);
     const referenced = new Set(releases.map((r) => r.blob));
     const cutoff = new Date(Date.now() - this.o.graceMs).toISOString();
-    for (const s of await db.selectFrom('slugs').select(['blob', 'created_at']).execute()) {
+    for (const s of slugs) {
       if (!referenced.has(s.blob) && s.created_at > cutoff) needed.add(s.blob);
     }
+    // The layers of every slug kept (a slug row lists them; slugs of one blob list the same ones).
+    for (const s of slugs) if (needed.has(s.blob)) for (const l of slugLayers(s.layers)) needed.add(l.blob);
     await this.collectCaches();
     await this.collectOutputs();
     let removed = 0;
@@ -183,6 +204,7 @@ export class Housekeeping {
       await this.removeBlob(name);
       removed++;
     }
+    await this.collectLayerIndex();
     if (removed) this.logger.info(`removed ${removed} slug${removed === 1 ? '' : 's'} no release needs (beyond each app's newest ${this.o.keep} releases and live releases), freed ${formatSize(freed)}`);
     return { removed, freed };
   }

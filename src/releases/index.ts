@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { LogSink } from '../logs/types.ts';
-import type { BlobStore } from '../slugs/index.ts';
+import { type BlobStore, slugFiles } from '../slugs/index.ts';
 import type { Database, Db } from '../store/index.ts';
 import { now, takeTurn } from '../store/index.ts';
 import type { ReleasesTable } from '../store/schema.ts';
@@ -151,8 +151,8 @@ export class Releases {
   async rollbackProblem(r: ReleaseRow): Promise<string | undefined> {
     if (!r.slug_id) return `v${r.version} has no slug (it was made before the app's first deploy); there is no code to roll back to.`;
     if (r.status === 'failed') return `v${r.version} failed (its release command did not succeed), so it cannot be rolled back to; pick a release that went live.`;
-    const slug = await this.o.db.selectFrom('slugs').select('blob').where('id', '=', r.slug_id).executeTakeFirst();
-    if (!slug?.blob || !this.o.blobs.has(slug.blob)) {
+    const slug = await this.o.db.selectFrom('slugs').select(['blob', 'layers']).where('id', '=', r.slug_id).executeTakeFirst();
+    if (!slug?.blob || !slugFiles(this.o.blobs, slug)) {
       return `v${r.version}'s slug is no longer stored (slugs beyond the newest releases are removed), so it cannot be rolled back to. Deploy that code again instead.`;
     }
     return undefined;

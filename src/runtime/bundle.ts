@@ -124,8 +124,8 @@ export function validateSpec(spec: ContainerSpec): void {
     }
   }
   if (spec.network !== undefined && spec.network !== 'isolated' && spec.network !== 'host') fail('network must be isolated or host');
-  if (spec.app && (!path.isAbsolute(spec.app.lower) || OVERLAY_UNSAFE.test(spec.app.lower))) {
-    fail('app.lower must be an absolute path without , : or \\');
+  for (const dir of spec.app ? [spec.app.lower, ...(spec.app.layers ?? [])] : []) {
+    if (!path.isAbsolute(dir) || OVERLAY_UNSAFE.test(dir)) fail('app.lower and app.layers must be absolute paths without , : or \\');
   }
   for (const m of spec.mounts) {
     if (!path.isAbsolute(m.source) || !path.isAbsolute(m.destination)) fail('mount paths must be absolute');
@@ -223,7 +223,7 @@ function mounts(input: BundleInput): OciMount[] {
       source: 'overlay',
       options: [
         'nosuid', 'nodev',
-        `lowerdir=${spec.app.lower}`, `upperdir=${input.appLayer.upper}`, `workdir=${input.appLayer.work}`,
+        `lowerdir=${[spec.app.lower, ...(spec.app.layers ?? [])].join(':')}`, `upperdir=${input.appLayer.upper}`, `workdir=${input.appLayer.work}`,
       ],
     });
   }

@@ -15,13 +15,12 @@
 // Lifetime: the loop device is detached right after mounting, which the kernel turns into
 // "free on unmount" (autoclear); unmounting <bundle>/appfs (runc.ts does, before deleting the bundle)
 // frees it. sweepAppDisks() removes mounts and loop devices a crash left, found by their paths.
-import { execFile } from 'node:child_process';
+
 import { mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { unescapeMountPath } from './mounts.ts';
+import { runCommand as run } from '../supervise/command.ts';
 
-const run = promisify(execFile);
 const TOOL_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
 
 export const APP_DISK_IMAGE = 'app.img';

@@ -209,7 +209,7 @@ function syncReport(pipe: Readable, monitorExit: Promise<number>): Promise<numbe
 /** `runc start`: undefined when the process is running, else runc's complaint. */
 function runStart(p: MonitorPaths): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const child = spawn(binary('runc'), ['--root', p.runcRoot, 'start', p.id], { stdio: ['ignore', 'ignore', 'pipe'], env: MONITOR_ENV });
+    const child = spawn(binary('runc'), ['--root', p.runcRoot, 'start', p.id], { stdio: ['ignore', 'ignore', 'pipe'], env: MONITOR_ENV, detached: true });
     let err = '';
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (d: string) => (err = (err + d).slice(-4000)));

@@ -2,11 +2,9 @@
 // Used before removing any directory the runtime (or an interrupted debootstrap) may have mounted
 // into, so an `rm -rf` never descends into a live /proc, /sys or overlay.
 import { readFile } from 'node:fs/promises';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import path from 'node:path';
 
-const run = promisify(execFile);
+import path from 'node:path';
+import { runCommand as run } from '../supervise/command.ts';
 
 /** Decodes the octal escapes (`\040` for a space ...) the kernel uses in /proc/self/mountinfo. */
 export function unescapeMountPath(p: string): string {

@@ -47,18 +47,17 @@
 // over link-local addresses, past the IPv4 rules. Strict reverse-path filtering on it drops packets
 // whose source is not the container's own address. Containers have no capabilities, so they cannot
 // change their address or routes anyway.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { access, lstat, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { PreparedPool } from './prepared.ts';
 import {
   DEFAULT_CHAIN_PREFIX, DEFAULT_POOL, countJumps, defaultRouteInterface, firewallInPlace, firewallRules, jumps, chainNames, parsePool,
   pickSubnet, resolversOf, subnetAt, subnetOfVeth, validateChainPrefix, validatePorts, type FirewallPlan, type Pool, type Subnet,
 } from './netplan.ts';
+import { runCommand as run } from '../supervise/command.ts';
 
-const run = promisify(execFile);
 const NETNS_DIR = '/run/netns';
 const SYS_NET = '/sys/class/net';
 const TOOL_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
@@ -378,7 +377,7 @@ async function tool(cmd: string, args: string[]): Promise<string> {
 
 function withStdin(cmd: string, args: string[], input: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: TOOL_ENV, stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(cmd, args, { env: TOOL_ENV, stdio: ['pipe', 'ignore', 'pipe'], detached: true });
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (d: string) => (stderr = (stderr + d).slice(-4096)));

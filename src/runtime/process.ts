@@ -3,8 +3,7 @@
 // (no network namespace either: every container's address is 127.0.0.1), and it says so loudly.
 // /app becomes a per-container copy of the slug; bind mounts cannot be made, so each container
 // exposes `mountMap` for callers to translate container paths to host paths.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import path from 'node:path';
@@ -16,8 +15,7 @@ import { normalizeDest, validateSpec } from './bundle.ts';
 import { STACK_NAME } from './stack.ts';
 import { outputEnded, relay } from './streams.ts';
 import { componentLogger } from '../logger/index.ts';
-
-const run = promisify(execFile);
+import { runCommand as run } from '../supervise/command.ts';
 
 export const PROCESS_RUNTIME_WARNING = 'WARNING: process runtime: dynos and builds are NOT isolated';
 
@@ -81,6 +79,8 @@ export class ProcessRuntime implements Runtime {
       if (spec.app) {
         // A copy stands in for the overlay: writable, private to this container, gone on destroy.
         await run('cp', ['-a', spec.app.lower, path.join(dir, 'app')]);
+        // The slug's layers go beneath what the app part has (layers hold only their own directories).
+        for (const layer of spec.app.layers ?? []) await run('cp', ['-a', '-n', `${layer}/.`, path.join(dir, 'app')]);
         mountMap['/app'] = path.join(dir, 'app');
       }
       // Without a mount namespace the container paths don't exist: rewrite them wherever they appear in

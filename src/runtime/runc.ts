@@ -5,8 +5,7 @@
 // host's firewall (network.ts; or the host's network when asked), no capabilities, and cgroup v1
 // memory, CPU-share and pids limits. Owns every monitor, bundle dir, namespace, veth, loop mount and
 // cgroup it creates, and sweeps those a previous platform process left behind.
-import { spawn, execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,10 +23,9 @@ import { APP_DISK_IMAGE, APP_DISK_MOUNT, detachLoops, mountAppDisk, sweepAppDisk
 import { PreparedDisks, discardDisk } from './prepared-disks.ts';
 import { RuncContainer, ignoreGone, runcErrors, signalNumber, type RuncOperations } from './runc-container.ts';
 import { startMonitored, stopMonitor, type Monitored, type MonitorPaths } from './monitor.ts';
+import { runCommand as run } from '../supervise/command.ts';
 
 const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
-
-const run = promisify(execFile);
 
 export interface RuncRuntimeOptions {
   /** The stack's directory (stack.ts); containers are rooted, read-only, in its current version, `<stackDir>/<version>`. */

@@ -1,15 +1,13 @@
 // How a root of the stack is made (stack.ts decides when, where, and under which lock): debootstrap
 // with the definition's packages, apt-get upgrade from the security and updates suites, locales,
 // then the stack's own files (the dyno user, /app, profile, sources.list) and slimming.
-import { execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import { appendFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { BUILD_PACKAGES, RUN_PACKAGES, SLIPWAY_PACKAGES, type StackDefinition } from './stack-definition.ts';
 import { createAptCondenser, createProgressCondenser, formatSeconds, type Condenser } from './stack-progress.ts';
-
-const run = promisify(execFile);
+import { runCommand as run } from '../supervise/command.ts';
 
 export const TOOL_ENV = {
   PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',

@@ -8,19 +8,17 @@
 // old versions once no process uses them. A version is made in a temp dir in the stack dir and
 // renamed into place only when complete, under one lock file per stack dir, so an interrupted or
 // concurrent maker never leaves (or exposes) a half stack.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+
 import { mkdir, readFile, readdir, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { unmountUnder } from './mounts.ts';
 import { STACK_DEFINITION, STACK_NAME, VERSION_PATTERN, stackVersion, type StackDefinition } from './stack-definition.ts';
 import { acquireLock } from './stack-lock.ts';
 import { TOOL_ENV, countPackages, makeRoot } from './stack-maker.ts';
+import { runCommand as run } from '../supervise/command.ts';
 
 export { STACK_NAME, STACK_DEFINITION, stackVersion, type StackDefinition } from './stack-definition.ts';
 export { createProgressCondenser, formatSeconds } from './stack-progress.ts';
-
-const run = promisify(execFile);
 
 export const DEFAULT_STACK_DIR = `/var/lib/slipway/stacks/${STACK_NAME}`;
 /** The version this code makes and runs dynos on. */

@@ -25,9 +25,10 @@ export interface ContainerSpec {
   /**
    * `/app` for a dyno: `lower` is the release's unpacked slug (read-only, shared by every dyno of the
    * release); the container sees it through a private writable layer that is discarded on delete().
-   * Omit for builds (they bind-mount their build dir instead).
+   * Omit for builds (they bind-mount their build dir instead). `layers`: read-only trees stacked beneath
+   * `lower` (a slug's layers, shared with other apps' dynos), the first nearest to it.
    */
-  app?: { lower: string };
+  app?: { lower: string; layers?: readonly string[] };
   /** Extra bind mounts (build dir, cache dir, env dir, buildpacks, runtime cache ...). */
   mounts: Mount[];
   /** Hard memory limit in bytes (cgroup); the kernel kills the container past it. */

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdtemp, mkdir, readdir, readFile, readlink, rm, stat, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, mkdir, readdir, readFile, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BlobStore, formatSize, hasAppRoot, listSlug, normalizeSlug, packSlug, SlugTooLargeError, slugignorePatterns, unpackSlug } from './index.ts';
+import { BlobStore, formatSize, hashFile, hasAppRoot, listSlug, normalizeSlug, packSlug, SlugTooLargeError, slugignorePatterns, unpackLayer, unpackSlug } from './index.ts';
 
 /**
  * A build dir is owned by the dyno user (uid 1000), never root, and an unpack refuses root-owned
@@ -96,7 +97,7 @@ async function tree(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-test('a slug with a layer reuses its compressed .jdk while it is unchanged, and extracts whole with plain tar', async (t) => {
+test('a slug\'s layer is stored apart once for every app that has it, its tarball assembles whole, and a changed layer is a layer of its own', async (t) => {
   const root = await mkdtemp(join(tmpdir(), 'slug-test-'));
   t.after(() => rm(root, { recursive: true, force: true }));
   const app = join(root, 'app');
@@ -113,57 +114,73 @@ test('a slug with a layer reuses its compressed .jdk while it is unchanged, and 
   await writeFile(join(app, 'app.jar'), randomBytes(1024));
   await writeFile(join(app, '.slugignore'), '*.psd\n');
   ownAsBuild(app);
-  const cache = join(root, 'layers');
-  const pack = async (name: string, layerCache = cache) => {
+  const store = new BlobStore({ dir: join(root, 'blobs') });
+  const pack = async (name: string, from = app, layerStore = store) => {
     const out = join(root, `${name}.tgz`);
-    const packed = await packSlug(app, out, { layers: ['.jdk', 'no-such-dir'], layerCache });
+    const packed = await packSlug(from, out, { layers: ['.jdk', 'no-such-dir'], layerStore });
+    // What a download sends: the layers' members, then the app part.
+    const whole = join(root, `${name}-whole.tgz`);
+    await writeFile(whole, Buffer.concat([...packed.layers.map((l) => readFileSync(layerStore.path(l.blob))), readFileSync(out)]));
     const dest = join(root, `${name}-unpacked`);
     await mkdir(dest);
-    execFileSync('tar', ['-xzf', out, '-C', dest]);
-    return { out, packed, dest };
+    execFileSync('tar', ['-xzf', whole, '-C', dest]);
+    return { out, whole, packed, dest };
   };
   const expected = async () => {
     const all = await tree(app);
     return Object.fromEntries(Object.entries(all).filter(([p]) => !p.startsWith('.git') && !p.endsWith('.psd')));
   };
+  const stored = async () => (await readdir(store.filesDir)).sort();
 
   const first = await pack('first');
   assert.deepEqual(first.packed.reused, []);
-  assert.deepEqual(await tree(first.dest), await expected(), 'plain tar -xzf gives back the app, .slugignore and .git left out');
-  const listed = execFileSync('tar', ['-tzf', first.out]).toString().trim().split('\n');
+  assert.equal(first.packed.layers.length, 1);
+  const layer = first.packed.layers[0]!;
+  assert.equal(layer.path, '.jdk');
+  assert.equal(first.packed.size, (await stat(first.out)).size + layer.size, 'the size is the whole slug\'s');
+  assert.equal(first.packed.checksum, await hashFile(first.whole), 'the checksum is the whole tarball\'s');
+  assert.deepEqual(await tree(first.dest), await expected(), 'plain tar -xzf of the assembled tarball gives back the app, .slugignore and .git left out');
+  const listed = execFileSync('tar', ['-tzf', first.whole]).toString().trim().split('\n');
   assert.equal(new Set(listed).size, listed.length, 'no entry twice');
   assert.ok(listed.includes('./.jdk/bin/java') && listed.includes('./Procfile'));
+  assert.doesNotMatch(execFileSync('tar', ['-tzf', first.out]).toString(), /\.jdk/, 'the app part leaves the layer out');
 
-  // Another build: the app changed, the JDK did not.
+  // Another build: the app changed, the JDK did not; another app (another uid) with the same JDK.
   await writeFile(join(app, 'app.jar'), randomBytes(1024));
   const second = await pack('second');
-  assert.equal(second.packed.reused.length, 1);
-  assert.equal(second.packed.reused[0]!.path, '.jdk');
-  assert.ok(second.packed.reused[0]!.bytes > 256 * 1024, 'the random bytes of java do not compress');
+  assert.deepEqual(second.packed.reused, [{ path: '.jdk', bytes: layer.size }]);
+  assert.deepEqual(second.packed.layers, [layer]);
+  assert.equal(second.packed.checksum, await hashFile(second.whole), 'from the kept state after the layer too');
   assert.deepEqual(await tree(second.dest), await expected());
-  const fresh = await pack('fresh', join(root, 'empty-cache'));
+  const other = join(root, 'other');
+  execFileSync('cp', ['-a', app, other]);
+  if (process.getuid?.() === 0) execFileSync('chown', ['-hR', '1001:1001', other]);
+  const third = await pack('third', other);
+  assert.deepEqual(third.packed.layers, [layer], 'another app\'s same JDK is the same layer');
+  assert.equal((await stored()).length, 1, 'the blob store holds the layer once');
+  const fresh = await pack('fresh', app, new BlobStore({ dir: join(root, 'blobs-2') }));
   assert.deepEqual(fresh.packed.reused, []);
-  assert.ok((await readFile(second.out)).equals(await readFile(fresh.out)), 'a reused layer gives the very bytes a fresh one does');
-  const unpacked = join(root, 'release');
-  await unpackSlug(second.out, unpacked);
-  assert.deepEqual(await tree(unpacked), await expected(), 'what dynos run from');
+  assert.ok((await readFile(second.whole)).equals(await readFile(fresh.whole)), 'a reused layer gives the very bytes a fresh one does');
 
-  // A file of the JDK changed in place, its size and mtime as before: the content hash sees it.
+  // Dynos: the layer unpacked once, the app part beside it; together, the app.
+  await unpackLayer(store.path(layer.blob), join(root, 'layer'));
+  await unpackSlug(second.out, join(root, 'release'));
+  const layerTree = await tree(join(root, 'layer'));
+  assert.equal(layerTree['.jdk/bin/java']?.startsWith('file 755 '), true);
+  if (process.getuid?.() === 0) assert.equal((await stat(join(root, 'layer', '.jdk', 'bin', 'java'))).uid, 0, 'the platform\'s files, no app\'s');
+  assert.deepEqual({ ...layerTree, ...(await tree(join(root, 'release'))) }, { ...(await expected()), '.jdk': layerTree['.jdk'] }, 'what dynos run from');
+
+  // A file of the JDK changed in place, its size and mtime as before: the content hash sees it, and the
+  // change is a layer of its own; the first is left as it was.
   const java = join(app, '.jdk', 'bin', 'java');
   const { mtime } = await stat(java);
   await writeFile(java, randomBytes(256 * 1024));
   await utimes(java, mtime, mtime);
-  const third = await pack('third');
-  assert.deepEqual(third.packed.reused, []);
-  assert.deepEqual(await tree(third.dest), await expected());
-  assert.equal((await readdir(join(cache, '.jdk'))).length, 1, 'one member kept per layer');
-
-  // A kept member cut short (a crash while it was written) is not used.
-  const [member] = await readdir(join(cache, '.jdk'));
-  await truncate(join(cache, '.jdk', member!), 1000);
-  const fourth = await pack('fourth');
-  assert.deepEqual(fourth.packed.reused, []);
-  assert.deepEqual(await tree(fourth.dest), await expected());
+  const changed = await pack('changed');
+  assert.deepEqual(changed.packed.reused, []);
+  assert.notEqual(changed.packed.layers[0]!.blob, layer.blob);
+  assert.deepEqual(await tree(changed.dest), await expected());
+  assert.equal(await hashFile(store.path(layer.blob)), layer.blob, 'the first layer\'s blob is untouched');
 
   // A layer reached through a symlink is packed as the link it is, never followed out of the app.
   await mkdir(join(root, 'outside', 'lib'), { recursive: true });
@@ -171,8 +188,8 @@ test('a slug with a layer reuses its compressed .jdk while it is unchanged, and 
   await symlink(join(root, 'outside'), join(app, 'vendor'));
   ownAsBuild(app);
   const out = join(root, 'linked.tgz');
-  const linked = await packSlug(app, out, { layers: ['vendor/lib'], layerCache: cache });
-  assert.deepEqual(linked.reused, []);
+  const linked = await packSlug(app, out, { layers: ['vendor/lib'], layerStore: store });
+  assert.deepEqual(linked.layers, []);
   const entries = execFileSync('tar', ['-tzf', out]).toString();
   assert.match(entries, /^\.\/vendor$/m);
   assert.doesNotMatch(entries, /secret/);
@@ -181,6 +198,7 @@ test('a slug with a layer reuses its compressed .jdk while it is unchanged, and 
   // A layer the .slugignore covers whole is not in the slug at all.
   await writeFile(join(app, '.slugignore'), '*.psd\n.jdk\n');
   const fifth = await pack('fifth');
+  assert.deepEqual(fifth.packed.layers, []);
   assert.deepEqual(Object.keys(await tree(fifth.dest)).sort(), ['.slugignore', 'Procfile', 'app.jar']);
 });
 

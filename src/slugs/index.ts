@@ -1,13 +1,17 @@
 // Slugs: a tar.gz of the built app (what /app holds in a dyno), stored in a content-addressed blob store
-// (named by sha256, shared by every app that produced the same bytes), and unpacked once per release.
+// (named by sha256, shared by every app that produced the same bytes), and unpacked once per release. A
+// built slug's big unchanging directories are layers stored apart (layers.ts): its blob is then the
+// app part, and its tarball the layers' members followed by that part.
 import { spawn } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, type Hash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, lstatSync } from 'node:fs';
 import { copyFile, lstat, mkdir, mkdtemp, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArchiveRefused as ArchiveRefusedError, checkArchive, unpackLimits } from './archive.ts';
 import { readBuildFile } from './build-file.ts';
-import { concatenate, layerMember, PackTooLargeError, tarStream } from './layers.ts';
+import { LAYER_OWNER, type LayerBlobs, PackTooLargeError, type SlugLayer, storeLayer, tarStream } from './layers.ts';
+
+export { concatenated, type SlugLayer } from './layers.ts';
 
 export { ArchiveRefused, checkArchive, unpackLimits } from './archive.ts';
 export { BuildFileError } from './build-file.ts';
@@ -51,8 +55,39 @@ export interface BlobStoreOptions {
   dir: string;
 }
 
-export class BlobStore {
+export class BlobStore implements LayerBlobs {
+  /**
+   * sha256 states after the members of a list of layers (the start of every tarball with those layers),
+   * most recently used last, 16 at most: a layered slug's checksum then reads only its app part.
+   */
+  private readonly prefixes = new Map<string, Hash>();
+
   constructor(private readonly opts: BlobStoreOptions) {}
+
+  async checksum(layers: readonly string[], file: string): Promise<string> {
+    const key = layers.join(' ');
+    let prefix = this.prefixes.get(key);
+    if (!prefix) {
+      prefix = createHash('sha256');
+      for (const blob of layers) for await (const chunk of createReadStream(this.path(blob))) prefix.update(chunk as Buffer);
+    }
+    this.prefixes.delete(key);
+    this.prefixes.set(key, prefix);
+    if (this.prefixes.size > 16) this.prefixes.delete(this.prefixes.keys().next().value!);
+    const whole = prefix.copy();
+    for await (const chunk of createReadStream(file)) whole.update(chunk as Buffer);
+    return whole.digest('hex');
+  }
+
+  /** Slug layers' tar stream hashes → their members' blobs (layers.ts). */
+  get layerIndexDir(): string {
+    return join(this.opts.dir, 'layers');
+  }
+
+  async touch(sha256: string): Promise<void> {
+    const t = new Date();
+    await utimes(this.path(sha256), t, t);
+  }
 
   /** The directory of the blobs' files (`<dir>/sha256`). */
   get filesDir(): string {
@@ -75,8 +110,7 @@ export class BlobStore {
     if (this.has(sha256)) {
       await rm(file, { force: true });
       // Stored anew: housekeeping's grace period (by age) protects it until its row is written.
-      const t = new Date();
-      await utimes(this.path(sha256), t, t);
+      await this.touch(sha256);
     } else await rename(file, this.path(sha256)).catch((err: NodeJS.ErrnoException) => (err.code === 'EXDEV' ? this.moveAcross(file, sha256) : Promise.reject(err)));
     return { sha256, size };
   }
@@ -119,27 +153,31 @@ export interface PackOptions {
   /** Past this many bytes the slug is refused (SlugTooLargeError). */
   maxBytes?: number;
   /**
-   * Directories of the app (`.jdk`) packed as gzip members of their own and kept in `layerCache`, so
-   * the next build reuses a member whose layer did not change (layers.ts). Ignored without `layerCache`.
+   * Directories of the app (`.heroku/node`, `.jdk`) stored as layers of their own in `layerStore`
+   * (layers.ts); `outFile` is then the rest of the app. Ignored without `layerStore`.
    */
   layers?: readonly string[];
-  /** Where layers' members are kept between builds of one app: the platform's alone, never a build's. */
-  layerCache?: string;
+  layerStore?: LayerBlobs;
   /** Ends the pack (the build's deadline); it rejects with the signal's reason and leaves no file. */
   signal?: AbortSignal;
 }
 
 export interface PackedSlug {
+  /** The whole slug's compressed size: the app part and its layers. */
   size: number;
-  /** The layers whose member an earlier build made, with their compressed size. */
+  /** The layers stored apart, in the order their members come before the app part. */
+  layers: SlugLayer[];
+  /** The layers whose member was stored before (by any build), with their compressed size. */
   reused: { path: string; bytes: number }[];
+  /** With layers: sha256 hex of the whole tarball (layers' members, then `outFile`). */
+  checksum?: string;
 }
 
 /**
  * Packs `appDir` (the build dir after compile) into `outFile` as a slug: a gzipped tar whose entries are
- * `./...`, owned as the files are, `.slugignore` honoured. With layers, the slug is their gzip members
- * followed by one of the rest of the app (a tar.gz all the same; see layers.ts). Fails with
- * SlugTooLargeError past 500 MB, leaving no file (it stops writing there).
+ * `./...`, owned as the files are, `.slugignore` honoured. With layers, those are stored in the layer
+ * store and left out of `outFile`. Fails with SlugTooLargeError past 500 MB (all parts together),
+ * leaving no file (it stops writing there).
  */
 export async function packSlug(appDir: string, outFile: string, opts: PackOptions = {}): Promise<PackedSlug> {
   const maxBytes = opts.maxBytes ?? SLUG_MAX_BYTES;
@@ -147,34 +185,52 @@ export async function packSlug(appDir: string, outFile: string, opts: PackOption
   await refuseWhatUnpackRefuses(appDir);
   // Hard links are stored as files of their own: an unpack refuses hard links (archive.ts).
   const common = ['--format=gnu', '--sort=name', '--hard-dereference', '-C', appDir, '--exclude=./.git', ...ignore.map((p) => `--exclude=${p}`)];
-  const cache = opts.layerCache;
-  const layers = cache ? (opts.layers ?? []).filter((p) => isRealDirectory(appDir, p)) : [];
+  const store = opts.layerStore;
+  const layers = store ? (opts.layers ?? []).filter((p) => isRealDirectory(appDir, p)) : [];
   const rest = [...common, ...layers.map((p) => `--exclude=./${p}`), '.'];
-  const restFile = layers.length ? `${outFile}.rest` : outFile;
   try {
     // The rest is compressed while the layers are hashed (or compressed): two cores, two jobs.
     // Settled, not all: none may still be writing when a failure's clean-up runs.
     const [restDone, ...layerDone] = await Promise.allSettled([
-      tarStream(rest, { gzipTo: restFile, maxBytes, signal: opts.signal }),
-      ...layers.map((p) => layerMember(p, [...common, `./${p}`], cache!, { maxBytes, signal: opts.signal })),
+      tarStream(rest, { gzipTo: outFile, maxBytes, signal: opts.signal }),
+      ...layers.map((p, i) => storeLayer(p, [...common, ...LAYER_OWNER, `./${p}`], store!, `${outFile}.layer-${i}`, { maxBytes, signal: opts.signal })),
     ]);
     const failed = [restDone, ...layerDone].find((r) => r.status === 'rejected');
     // Stopped while writing: it is past the limit at least.
     if (failed?.reason instanceof PackTooLargeError) throw new SlugTooLargeError(maxBytes, maxBytes, true);
     if (failed) throw failed.reason;
     const parts = layerDone.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
-    if (layers.length) await concatenate([...parts.map((m) => m.file), restFile], outFile);
-    const size = (await stat(outFile)).size;
+    const size = (await stat(outFile)).size + parts.reduce((n, l) => n + l.size, 0);
     if (size > maxBytes) throw new SlugTooLargeError(size, maxBytes);
-    const reused = [];
-    for (const m of parts) if (m.reused) reused.push({ path: m.path, bytes: (await stat(m.file)).size });
-    return { size, reused };
+    return {
+      size, layers: parts.map(({ path, blob, size }) => ({ path, blob, size })),
+      reused: parts.filter((l) => l.reused).map((l) => ({ path: l.path, bytes: l.size })),
+      checksum: parts.length ? await store!.checksum(parts.map((l) => l.blob), outFile) : undefined,
+    };
   } catch (err) {
     await rm(outFile, { force: true });
     throw err;
-  } finally {
-    if (restFile !== outFile) await rm(restFile, { force: true });
   }
+}
+
+/** A slug row's `layers` (JSON, null for a slug without) read back; what is not a layer list is none. */
+export function slugLayers(stored: string | null | undefined): SlugLayer[] {
+  if (!stored) return [];
+  try {
+    const list = JSON.parse(stored) as SlugLayer[];
+    return Array.isArray(list) ? list.filter((l) => typeof l?.path === 'string' && /^[0-9a-f]{64}$/.test(l.blob) && Number.isSafeInteger(l.size)) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The files of a slug's tarball in order (its layers' members, then its blob), or undefined when one
+ * is not stored (any more).
+ */
+export function slugFiles(blobs: Pick<BlobStore, 'has' | 'path'>, slug: { blob: string; layers?: string | null }): string[] | undefined {
+  const names = [...slugLayers(slug.layers).map((l) => l.blob), slug.blob];
+  return names.every((n) => n && blobs.has(n)) ? names.map((n) => blobs.path(n)) : undefined;
 }
 
 /**
@@ -247,14 +303,27 @@ export async function sweepUnpackLeftovers(slugsDir: string): Promise<number> {
   return names.length;
 }
 
-async function unpackOnce(slugFile: string, dir: string): Promise<void> {
+/**
+ * Unpacks a slug layer's member into `dir` once per machine (shared read-only by the dynos of every app
+ * whose slug lists it), checked as a slug is; its files are the platform's (root's, as the stack's are),
+ * whatever ids the member records, so no app's dyno can change them even below its own overlay.
+ */
+export function unpackLayer(memberFile: string, dir: string): Promise<void> {
+  const running = unpacking.get(dir);
+  if (running) return running;
+  const work = unpackOnce(memberFile, dir, ['--no-same-owner']).finally(() => unpacking.delete(dir));
+  unpacking.set(dir, work);
+  return work;
+}
+
+async function unpackOnce(slugFile: string, dir: string, owner = ['--same-owner', '--numeric-owner']): Promise<void> {
   // Only complete unpacks are ever renamed into place, so the directory existing means it is whole.
   if (existsSync(dir)) return;
   await checkArchive(slugFile, { symlinks: 'any' });
   const tmp = `${dir}.tmp-${process.pid}-${randomUUID()}`;
   await mkdir(tmp, { recursive: true });
   try {
-    await run('tar', ['-xzf', slugFile, '-C', tmp, '--same-owner', '--numeric-owner']);
+    await run('tar', ['-xzf', slugFile, '-C', tmp, ...owner]);
     try {
       await rename(tmp, dir);
     } catch (err) {

@@ -1,18 +1,22 @@
-// Slug layers: a large directory of the app that stays the same from build to build (the JDK a JVM
-// buildpack vendors into `.jdk`) is packed as a gzip member of its own, and that member is kept for
-// the app's next build. A slug is then the concatenation of gzip members — the layers' tar entries
-// without an end marker, then the rest of the app as a whole tar — which is one valid tar.gz: gzip
-// readers (GNU tar, zlib, Python, Go) decompress concatenated members as one stream, and the entries
-// read as one archive. Compressing is most of a JVM build's slug step (185 MB of JDK, about 3 s here);
-// hashing the layer's tar stream to know it unchanged costs a tenth of that.
+// Slug layers: a large directory of the app that stays the same from build to build (the Node runtime
+// in `.heroku/node`, the JDK in `.jdk`) is packed as a gzip member of its own and stored apart, in the
+// content-addressed blob store, once for every app and release that has the same one. A slug is then a
+// small app part (a whole tar.gz of the rest) plus a list of layer blobs. The tarball a user downloads is
+// the concatenation of the layers' members (their tar entries without an end marker) and the app part:
+// one valid tar.gz, since gzip readers (GNU tar, zlib, Python, Go) decompress concatenated members as
+// one stream and the entries read as one archive. Dynos unpack each layer once per machine and stack it
+// under the app part as overlay lower dirs (dynos/, runtime/).
 //
-// A kept member is reused only when the layer's tar stream now has the same sha256 as the one it was
-// made from, so a reused slug holds exactly the bytes a fresh one would. The cache directory must be
-// the platform's alone (never mounted into a build): what is in it goes into slugs unread.
+// A layer's identity is the sha256 of its tar stream, computed here by the platform from what the build
+// left, never taken from the build: a build that changed its runtime makes a layer of its own, and no
+// other app's layer changes. The layer index (`<blob store>/layers/<tar sha256>` → member blob) finds a
+// member made before for the same stream (any app's), so an unchanged layer is hashed, not compressed.
+// Its entries carry no owner of the app's (`nobody`'s ids, no names), so apps with the same runtime get
+// the same stream; dynos get them unpacked as the platform's, read-only.
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -85,45 +89,70 @@ function tarError(code: number, stderr: string): Error {
   return new Error(`tar exited ${code}: ${stderr.trim()}`);
 }
 
-export interface LayerMember {
-  /** The layer's path in the app (`.jdk`). */
-  path: string;
-  /** The gzip member (in the cache). */
-  file: string;
-  /** Whether it was kept from an earlier build rather than compressed now. */
-  reused: boolean;
+/** The blob store as layers need it (slugs/index.ts `BlobStore`). */
+export interface LayerBlobs {
+  /** Where the layer index lives (the platform's alone: what it names goes into slugs unread). */
+  readonly layerIndexDir: string;
+  path(sha256: string): string;
+  has(sha256: string): boolean;
+  put(file: string): Promise<{ sha256: string; size: number }>;
+  /** Marks a blob stored anew (housekeeping's grace period protects it until a row names it). */
+  touch(sha256: string): Promise<void>;
+  /** sha256 hex of the layers' members followed by `file`: the whole tarball's checksum. */
+  checksum(layers: readonly string[], file: string): Promise<string>;
 }
 
+/** A layer of a slug, as a slug row lists it. */
+export interface SlugLayer {
+  /** The layer's path in the app (`.heroku/node`). */
+  path: string;
+  /** The gzip member's blob (sha256). */
+  blob: string;
+  /** Its compressed size. */
+  size: number;
+}
+
+/** tar options of a layer's entries: owned by no app (nobody's ids, numeric only). */
+export const LAYER_OWNER = ['--owner=:65534', '--group=:65534', '--numeric-owner'];
+
 /**
- * The gzip member of the layer `path`, whose tar entries `tar -cf - ...args` writes: the one kept in
- * `cacheDir` when the entries are unchanged, else a fresh one, kept there instead. Null when the layer
- * has no entries (all of it excluded). Callers serialize calls per cache dir (builds of one app are).
+ * The layer `path`, whose tar entries `tar -cf - ...args` writes, in the blob store: a member stored
+ * before for the same tar stream (any app's) when there is one, else one compressed now into `tmp` and
+ * stored. Null when the layer has no entries (all of it excluded).
  */
-export async function layerMember(path: string, args: readonly string[], cacheDir: string, limits: { maxBytes?: number; signal?: AbortSignal } = {}): Promise<LayerMember | null> {
-  const dir = join(cacheDir, encodeURIComponent(path));
-  await mkdir(dir, { recursive: true });
-  const names = await readdir(dir);
-  // Left by a build the platform's crash cut short.
-  for (const n of names.filter((n) => n.startsWith('.tmp-'))) await rm(join(dir, n), { force: true });
-  const kept = names.filter((n) => /^[0-9a-f]{64}\.gz$/.test(n));
-  if (kept.length) {
-    // Hashing is a tenth of compressing: worth it only when there is a member to reuse.
-    const now = await tarStream(args, { body: true, signal: limits.signal });
-    if (!now.bytes) return null;
-    const file = join(dir, `${now.sha256}.gz`);
-    if (kept.includes(`${now.sha256}.gz`) && (await gzipLength(file)) === now.bytes % 2 ** 32) return { path, file, reused: true };
+export async function storeLayer(path: string, args: readonly string[], blobs: LayerBlobs, tmp: string, limits: { maxBytes?: number; signal?: AbortSignal } = {}): Promise<(SlugLayer & { reused: boolean }) | null> {
+  // Hashing is a tenth of compressing.
+  const now = await tarStream(args, { body: true, signal: limits.signal });
+  if (!now.bytes) return null;
+  const known = await readIndex(blobs, now.sha256);
+  // Touched so housekeeping's grace period keeps it until the slug's row names it; gone meanwhile
+  // (collected), it is made again below.
+  if (known && (await gzipLength(blobs.path(known.blob)).catch(() => -1)) === now.bytes % 2 ** 32 && (await blobs.touch(known.blob).then(() => true, () => false))) {
+    return { path, blob: known.blob, size: known.size, reused: true };
   }
-  const tmp = join(dir, `.tmp-${randomUUID()}`);
   try {
     const made = await tarStream(args, { body: true, gzipTo: tmp, ...limits });
-    if (!made.bytes) return null;
-    const file = join(dir, `${made.sha256}.gz`);
-    await rename(tmp, file);
-    for (const n of kept) if (n !== `${made.sha256}.gz`) await rm(join(dir, n), { force: true });
-    return { path, file, reused: false };
+    if (made.sha256 !== now.sha256) throw new Error(`the layer ${path} changed while it was packed`);
+    const { sha256, size } = await blobs.put(tmp);
+    await writeIndex(blobs, now.sha256, { blob: sha256, size });
+    return { path, blob: sha256, size, reused: false };
   } finally {
     await rm(tmp, { force: true });
   }
+}
+
+async function readIndex(blobs: LayerBlobs, tarSha: string): Promise<{ blob: string; size: number } | undefined> {
+  const text = await readFile(join(blobs.layerIndexDir, tarSha), 'utf8').catch(() => '');
+  const m = /^([0-9a-f]{64}) (\d+)$/.exec(text.trim());
+  return m && blobs.has(m[1]!) ? { blob: m[1]!, size: Number(m[2]) } : undefined;
+}
+
+async function writeIndex(blobs: LayerBlobs, tarSha: string, member: { blob: string; size: number }): Promise<void> {
+  await mkdir(blobs.layerIndexDir, { recursive: true, mode: 0o700 });
+  const file = join(blobs.layerIndexDir, tarSha);
+  const tmp = `${file}.tmp-${randomUUID()}`; // two builds may store one layer at once
+  await writeFile(tmp, `${member.blob} ${member.size}\n`);
+  await rename(tmp, file);
 }
 
 /**
@@ -143,14 +172,9 @@ async function gzipLength(file: string): Promise<number> {
   }
 }
 
-/** Writes the files one after the other into `out` (created or truncated). */
-export async function concatenate(files: readonly string[], out: string): Promise<void> {
-  const sink = await open(out, 'w');
-  try {
-    for (const file of files) {
-      for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) await sink.write(chunk as Buffer);
-    }
-  } finally {
-    await sink.close();
+/** The files' bytes one after the other: a layered slug's tarball, assembled as it is read. */
+export async function* concatenated(files: readonly string[]): AsyncGenerator<Buffer> {
+  for (const file of files) {
+    for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) yield chunk as Buffer;
   }
 }

@@ -176,4 +176,8 @@ export const MIGRATIONS: Migration[] = [
   CREATE TABLE throttles (kind TEXT NOT NULL, key TEXT NOT NULL, amount REAL NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (kind, key));
   ALTER TABLE teams ADD COLUMN created_by TEXT;
   `,
+  `
+  ALTER TABLE slugs ADD COLUMN layers TEXT;
+  ALTER TABLE slugs ADD COLUMN checksum TEXT;
+  `,
 ];

@@ -84,9 +84,14 @@ export interface ConfigVarsTable {
 export interface SlugsTable {
   id: string;
   app_id: string;
-  /** sha256 hex of the slug tarball: its name in the blob store. */
+  /** sha256 hex of the slug tarball (the app part when it has layers): its name in the blob store. */
   blob: string;
+  /** The whole slug's compressed size (layers included). */
   size: number;
+  /** JSON `[{path, blob, size}]`: the layers stored apart (slugs/layers.ts), null for a slug without. */
+  layers: string | null;
+  /** sha256 hex of the whole tarball when it is not `blob`'s (a slug with layers), else null. */
+  checksum: string | null;
   process_types: string; // JSON {type: command}
   commit: string | null;
   commit_description: string | null;

@@ -2,6 +2,7 @@
 // anyone on the network may call it: only a signed, unexpired URL for that very slug gets its bytes.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,7 @@ describe('swarm blob endpoint', () => {
     await writeFile(join(dir, other), 'another app\'s slug');
     const cipher = ConfigCipher.fromKey(randomBytes(32));
     endpoint = new BlobEndpoint({
-      host: '127.0.0.1', port: 0, path: (s) => join(dir, s), logger: createLogger({ level: 'silent' }),
+      host: '127.0.0.1', port: 0, files: async (s) => (existsSync(join(dir, s)) ? [join(dir, s)] : undefined), logger: createLogger({ level: 'silent' }),
       sign: (c) => cipher.sign(c), verify: (c, s) => cipher.verify(c, s),
     });
     await endpoint.listen();

@@ -1,9 +1,10 @@
 // The blob endpoint tasks fetch their slug from: a listener of its own (so the firewall can open this
 // port alone to tasks), answering only GET of a slug blob by a signed, expiring URL. Everything else is a
 // 404; a bad or old signature a 403. Bodies stream from disk.
-import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { concatenated } from '../slugs/index.ts';
 import type { Logger } from '../logger/index.ts';
 
 const SLUG = /^\/slugs\/([0-9a-f]{64})$/;
@@ -12,8 +13,8 @@ export interface BlobEndpointOptions {
   host: string;
   /** 0: any free port. */
   port: number;
-  /** The slug blob's file, by its sha256. */
-  path: (sha256: string) => string;
+  /** The files of the slug whose blob is `sha256`, in order (its layers' members, then the blob), or undefined when not stored. */
+  files: (sha256: string) => Promise<string[] | undefined>;
   sign: (claim: string) => string;
   verify: (claim: string, signature: string) => boolean;
   logger: Logger;
@@ -43,10 +44,12 @@ export class BlobEndpoint {
       const expires = url.searchParams.get('expires') ?? '';
       if (!this.o.verify(claim(m[1]!, expires), url.searchParams.get('signature') ?? '')) return answer(403, 'This slug URL is not valid.');
       if (!(Number(expires) * 1000 > Date.now())) return answer(403, 'This slug URL has expired.');
-      const file = this.o.path(m[1]!);
-      if (!existsSync(file)) return answer(404, 'No such slug.');
-      res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
-      void pipeline(createReadStream(file), res).catch((err: Error) => {
+      void this.o.files(m[1]!).then((files) => {
+        if (!files) return answer(404, 'No such slug.');
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+        // A layered slug is assembled as it is sent: one tar.gz (slugs/layers.ts).
+        return pipeline(Readable.from(concatenated(files)), res);
+      }).catch((err: Error) => {
         this.o.logger.warn({ err, blob: m[1] }, 'slug fetch cut short');
         res.destroy();
       });

@@ -29,8 +29,8 @@ export interface SwarmClusterOptions {
   stackRoot: string;
   image: string;
   registry?: string;
-  /** A slug blob's file by its sha256. */
-  blobPath: (sha256: string) => string;
+  /** The files of the slug whose blob is `sha256` (its layers', then its own), or undefined when not stored. */
+  slugFiles: (sha256: string) => Promise<string[] | undefined>;
   sign: (claim: string) => string;
   verify: (claim: string, signature: string) => boolean;
   /** The blob endpoint's listener, and the base URL tasks reach it at (default: this machine's gateway address). */
@@ -94,7 +94,7 @@ export class SwarmCluster implements ClusterFormation {
   constructor(private readonly o: SwarmClusterOptions) {
     this.logger = componentLogger(o.logger, 'swarm');
     this.ready = new Promise((r) => { this.markReady = r; });
-    this.blobs = new BlobEndpoint({ host: '0.0.0.0', port: o.blobPort, path: o.blobPath, sign: o.sign, verify: o.verify, logger: this.logger });
+    this.blobs = new BlobEndpoint({ host: '0.0.0.0', port: o.blobPort, files: o.slugFiles, sign: o.sign, verify: o.verify, logger: this.logger });
     this.taskLogs = new TaskLogs(o.docker, this.logger, (serviceAppId, taskId, line) => {
       const view = this.apps.get(serviceAppId);
       const name = view?.names.get(taskId);

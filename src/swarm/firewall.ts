@@ -5,11 +5,9 @@
 // Replies to connections a task made, or the router made to it, pass. Two chains shared
 // by every platform on the machine (their tasks leave through the same Docker networks): each platform
 // adds the accept line of its own blob port and takes it out when it stops; the last one out removes them.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { PRIVATE_IPV4 } from '../egress/index.ts';
+import { runCommand as run } from '../supervise/command.ts';
 
-const run = promisify(execFile);
 const ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
 
 export const TASKS_IN = 'SLIPWAY-TASKS-IN';

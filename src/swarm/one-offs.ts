@@ -51,17 +51,19 @@ export class EngineOneOffs implements Runtime {
     const env = join(dir, `${spec.id}.env`);
     await writeFile(env, envFile(spec.env), { mode: 0o400 });
     await chmod(env, 0o400);
+    const layers = spec.app.layers ?? [];
+    const layersIn = layers.map((_, i) => `${SLUG_IN}-layer-${i}`);
     const labels = { [LABELS.platform]: this.o.platform, [ONE_OFF_LABEL]: 'true', ...(spec.tenant ? { [LABELS.appId]: spec.tenant } : {}) };
     try {
       const c = await this.o.docker.createContainer({
         name: spec.id, Image: this.o.image, Hostname: spec.hostname, Labels: labels, User: '0', WorkingDir: '/',
-        Cmd: ['/bin/bash', '-c', oneOffRunner(ENV_IN, SLUG_IN), 'runner', ...spec.argv],
+        Cmd: ['/bin/bash', '-c', oneOffRunner(ENV_IN, SLUG_IN, layersIn), 'runner', ...spec.argv],
         Env: ['PATH=/usr/local/bin:/usr/bin:/bin'],
         OpenStdin: spec.stdin === true, StdinOnce: spec.stdin === true, AttachStdin: spec.stdin === true, AttachStdout: true, AttachStderr: true, Tty: false,
         HostConfig: {
           Memory: spec.memoryLimitBytes, MemorySwap: spec.memoryLimitBytes, PidsLimit: spec.pidsLimit, CpuShares: spec.cpuShares ?? 1024,
           CapDrop: ['ALL'], CapAdd: ['CHOWN', 'SETUID', 'SETGID', 'KILL'], SecurityOpt: ['no-new-privileges'],
-          Binds: [`${spec.app.lower}:${SLUG_IN}:ro`, `${env}:${ENV_IN}:ro`],
+          Binds: [`${spec.app.lower}:${SLUG_IN}:ro`, ...layers.map((l, i) => `${l}:${layersIn[i]}:ro`), `${env}:${ENV_IN}:ro`],
           Tmpfs: { '/tmp': `size=${spec.tmpBytes ?? 512 << 20},mode=1777` },
         },
       } as never);

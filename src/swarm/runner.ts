@@ -38,13 +38,16 @@ export function serviceRunner(secretFile: string, command: string): string {
   ].join('\n');
 }
 
-/** An engine one-off: its environment from a root-only file, the slug copied from a read-only bind; runs "$@". */
-export function oneOffRunner(envFile: string, slugDir: string): string {
+/**
+ * An engine one-off: its environment from a root-only file, the slug copied from read-only binds (its
+ * layers first, then the app part over them); runs "$@".
+ */
+export function oneOffRunner(envFile: string, slugDir: string, layerDirs: readonly string[] = []): string {
   return [
     'set -eu',
     `set -a; . ${envFile}; set +a`,
     `install -d -o ${DYNO_USER} -g ${DYNO_USER} /app`,
-    `${AS_DYNO} cp -R --preserve=mode,timestamps,links ${slugDir}/. /app/`,
+    ...[...layerDirs, slugDir].map((dir) => `${AS_DYNO} cp -R --preserve=mode,timestamps,links ${dir}/. /app/`),
     ...supervise('"$@"'),
   ].join('\n');
 }

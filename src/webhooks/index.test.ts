@@ -147,3 +147,30 @@ test('publish returns at once: an event no webhook includes is never made; inclu
     await hooks.stop();
   }
 });
+
+test('with a shared store, a webhook added or removed through another process is followed within followMs', async () => {
+  // Two platform processes on one store: `here` publishes, `there` takes the API call that adds the webhook.
+  const here = new Webhooks({ db: store.db, egress: parseAllowedTargets('1'), sealer: cipher, followMs: 100 });
+  const there = new Webhooks({ db: store.db, egress: parseAllowedTargets('1'), sealer: cipher });
+  await here.settled();
+  try {
+    let made = 0;
+    const make = async () => { made++; return { data: {} }; };
+    const { row } = await there.add(APP.id, { include: ['api:domain'], level: 'notify', url: 'http://localhost:9/hook' });
+    // Heard within a few reads of the copy, not only after a restart.
+    await until(async () => {
+      here.publish(APP.id, 'api:domain', 'create', make);
+      await here.settled();
+      return made > 0;
+    }, 5000);
+    await there.remove(APP.id, row.id);
+    await new Promise((r) => setTimeout(r, 400));
+    const before = made;
+    here.publish(APP.id, 'api:domain', 'create', make);
+    await here.settled();
+    assert.equal(made, before, 'removed elsewhere: nothing more is made here');
+  } finally {
+    await here.stop();
+    await there.stop();
+  }
+});

@@ -11,7 +11,9 @@
 // which app subscribes to what (nothing more happens when no webhook wants it), starts the payload's
 // serialization at once (while what it describes still exists), and queues it. One worker records the
 // queued events in order. The queue holds at most QUEUE_MAX events; past that an event is dropped and
-// logged (a receiver that cannot keep up never slows a release or a scale).
+// logged (a receiver that cannot keep up never slows a release or a scale). With a store other platform
+// processes share, the copy is read again every `followMs` (2 s from the platform): a webhook added
+// through one process is heard by the others within that.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ALLOW_SETTING, refusal, type EgressPolicy } from '../egress/index.ts';
@@ -61,6 +63,11 @@ export interface WebhooksOptions {
   maxAttempts?: number;
   attemptTimeoutMs?: number;
   keepMs?: number;
+  /**
+   * With a store other platform processes share (PostgreSQL): the in-memory copy of who subscribes to
+   * what is read again this often, so a webhook added through another process is heard here within it.
+   */
+  followMs?: number;
   logger?: Logger;
 }
 
@@ -72,11 +79,14 @@ const aad = (w: Pick<WebhookRow, 'app_id' | 'id'>, field: 'secret' | 'authorizat
 export class Webhooks {
   private readonly logger: Logger;
   private timer?: NodeJS.Timeout;
+  private follower?: NodeJS.Timeout;
   private readonly inFlight = new Set<string>();
   private lastPrune = 0;
   private stopped = false;
   /** Per app, the event types some webhook of it includes; undefined until first loaded. */
   private subs?: Map<string, Set<string>>;
+  /** Changes of the copy made by this process (a whole read begun before one does not replace it). */
+  private edits = 0;
   private readonly loading: Promise<void>;
   private readonly queue: Queued[] = [];
   private draining = false;
@@ -84,13 +94,22 @@ export class Webhooks {
   constructor(private readonly o: WebhooksOptions) {
     this.logger = componentLogger(o.logger, 'webhooks');
     this.loading = this.loadSubs().catch((err) => this.logger.error({ err }, 'loading webhook subscriptions failed (every event is checked in the store)'));
+    if (o.followMs) {
+      this.follower = setInterval(() => {
+        void this.loadSubs().catch((err) => this.logger.warn({ err }, 'reading webhook subscriptions again failed (the previous copy stays)'));
+      }, o.followMs);
+      this.follower.unref();
+    }
   }
 
   private async loadSubs(): Promise<void> {
+    const edits = this.edits;
     const subs = new Map<string, Set<string>>();
     for (const r of await this.o.db.selectFrom('app_webhooks').select(['app_id', 'include']).execute()) {
       subs.set(r.app_id, new Set([...(subs.get(r.app_id) ?? []), ...(JSON.parse(r.include) as string[])]));
     }
+    // A change made here meanwhile is newer than this read: the next one takes it in.
+    if (this.subs && edits !== this.edits) return;
     this.subs = subs;
   }
 
@@ -98,6 +117,7 @@ export class Webhooks {
   private async refreshSubs(appId: string): Promise<void> {
     await this.loading;
     const rows = await this.list(appId);
+    this.edits++;
     this.subs?.set(appId, new Set(rows.flatMap((r) => JSON.parse(r.include) as string[])));
   }
 
@@ -258,6 +278,7 @@ export class Webhooks {
     await this.settled();
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.follower) clearInterval(this.follower);
     for (let i = 0; i < 100 && this.inFlight.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
   }
 

@@ -32,6 +32,8 @@ export class TestPlatform {
   private proc?: ChildProcess;
   /** The `slipway` command it runs (an older version's, to test an upgrade of its data dir). */
   bin = SLIPWAY;
+  /** The command the running platform was started with (`bin` may name the next one already). */
+  private launchedBin = SLIPWAY;
 
   get api(): string { return `http://127.0.0.1:${this.apiPort}`; }
 
@@ -90,6 +92,7 @@ export class TestPlatform {
 
   private async launch(): Promise<void> {
     const env = this.env;
+    this.launchedBin = this.bin;
     this.proc = spawn(this.bin, ['server'], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -292,7 +295,7 @@ export class TestPlatform {
       await exited;
       clearTimeout(timer);
       // An older version's leftovers (an upgrade test) are the current version's to clean up at its start.
-      const left = this.bin === SLIPWAY ? await lastingLeftovers(this.env.SLIPWAY_DATA_DIR ?? this.dataDir, p.pid) : [];
+      const left = this.launchedBin === SLIPWAY ? await lastingLeftovers(this.env.SLIPWAY_DATA_DIR ?? this.dataDir, p.pid) : [];
       if (left.length) {
         await sweep(left);
         throw new Error(`the stopped platform left behind:\n${left.join('\n')}\nits last lines:\n${this.output.trim().split('\n').slice(-15).join('\n')}`);

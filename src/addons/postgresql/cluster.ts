@@ -6,16 +6,15 @@
 // self-signed certificate: Heroku's databases take TLS and clients are told not to verify it),
 // `server.log`. Admin connections come from root over the socket, mapped to `postgres` by pg_ident;
 // app roles connect over TCP with scram-sha-256 passwords.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { promisify } from 'node:util';
 import type { AddonNetwork } from '../network.ts';
 import { SERVER_ENV, type Supervisor } from '../supervisor.ts';
 import { systemUser } from '../system-user.ts';
+import { runCommand as run } from '../../supervise/command.ts';
 
-const run = promisify(execFile);
 export const PG_USER = 'postgres';
 
 /** The newest PostgreSQL under /usr/lib/postgresql (Debian's layout), e.g. /usr/lib/postgresql/15/bin. */
@@ -137,7 +136,7 @@ export class Cluster {
   tool(name: string, args: string[], input?: string | NodeJS.ReadableStream, output?: NodeJS.WritableStream): Promise<string> {
     return new Promise((resolve, reject) => {
       const child = spawn(join(this.bin, name), ['-h', this.socketDir, '-p', String(this.o.port), '-U', 'postgres', ...args], {
-        stdio: ['pipe', output ? 'pipe' : 'pipe', 'pipe'], env: { ...SERVER_ENV, PGAPPNAME: 'slipway' },
+        stdio: ['pipe', 'pipe', 'pipe'], env: { ...SERVER_ENV, PGAPPNAME: 'slipway' }, detached: true,
       });
       let out = '';
       let err = '';

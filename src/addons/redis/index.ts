@@ -5,18 +5,17 @@
 // Access is by ACL: the app's user (`default`, or `redistogo` for Redis To Go, whose URLs named it)
 // with a random password and no admin commands; the platform's own `slipway` user over the unix socket.
 // maxmemory and maxclients come from the plan; the eviction policy is `noeviction`, as on Heroku.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { AddonNetwork } from '../network.ts';
 import { systemUser } from '../system-user.ts';
 import { SERVER_ENV, startEach, stopLeftover, type Supervisor } from '../supervisor.ts';
 import type { AddonProvider, InfoLine, Plan, Provisioned, Resource } from '../types.ts';
+import { runCommand as run } from '../../supervise/command.ts';
 
-const run = promisify(execFile);
 const REDIS_USER = 'redis';
 export const FIRST_PORT = 6379;
 /** Seconds an idle client may stay connected (Heroku's commonly cited default). */
@@ -185,7 +184,7 @@ export class RedisProvider implements AddonProvider {
     const s = r.state as RedisState;
     return new Promise((resolve, reject) => {
       const child = spawn('redis-cli', ['-s', join(this.dirOf(r), 'redis.sock'), '--user', 'slipway', '--no-auth-warning'], {
-        env: { ...SERVER_ENV, REDISCLI_AUTH: s.adminPassword }, stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...SERVER_ENV, REDISCLI_AUTH: s.adminPassword }, stdio: ['pipe', 'pipe', 'pipe'], detached: true,
       });
       let out = '';
       let err = '';

@@ -10,7 +10,7 @@
 // One sync runs at a time; changes arriving meanwhile coalesce into one more pass. Which slot serves
 // which dyno is slots.ts (pure); HAProxy's sockets are spoken to by sockets.ts; starting and stopping
 // the process (leftovers, grace, readiness) is the platform's shared supervision (supervise/).
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import type { RouteSnapshotApp } from '../../dynos/routes.ts';
 import type { UpDyno } from './slots.ts';
 import type { CertTable, ServedCert } from '../certs.ts';
 import { cmdlineHas, running, stopChild, stopLeftover, waitReady } from '../../supervise/index.ts';
+import { runCommand, type CommandError } from '../../supervise/command.ts';
 import { crtList, haproxyConfig, hostsMap, type HaproxyApp, type HaproxyTimeouts } from './config.ts';
 import { routerLine } from './logline.ts';
 import { enterJail } from './jail.ts';
@@ -305,11 +306,10 @@ export class HaproxyController {
 
   /** `haproxy -c`: undefined when the written config is valid, else HAProxy's complaint. */
   private checkConfig(): Promise<string | undefined> {
-    return new Promise((resolve) => {
-      execFile(this.o.binary ?? 'haproxy', ['-c', '-f', this.configFile], { timeout: START_TIMEOUT_MS, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-        resolve(err ? `${stdout}${stderr}`.trim().slice(-4000) || err.message : undefined);
-      });
-    });
+    return runCommand(this.o.binary ?? 'haproxy', ['-c', '-f', this.configFile], { timeout: START_TIMEOUT_MS }).then(
+      () => undefined,
+      (err: CommandError) => `${err.stdout ?? ''}${err.stderr ?? ''}`.trim().slice(-4000) || err.message,
+    );
   }
 
   private certs(): ServedCert[] {
