@@ -1,8 +1,8 @@
 // `npm run bench`: git push → released for a Node app with no dependencies, next to the floor measured
 // in the same run (a plain `git push` to a bare repo plus `tar czf` of the app), with push → serving and
 // the deploy's recorded phases (builds.phases) for the median run, then the dyno
-// benchmarks (bench/dynos.ts), git push → serving per language (bench/languages.ts) and the logplex
-// benchmark (bench/logs.ts). `BENCH_ONLY=logs`, `BENCH_ONLY=languages` or `BENCH_ONLY=dynos` runs that one alone;
+// benchmarks (bench/dynos.ts), scaling to 80 (bench/scale.ts), git push → serving per language (bench/languages.ts) and the logplex
+// benchmark (bench/logs.ts). `BENCH_ONLY=logs`, `BENCH_ONLY=languages`, `BENCH_ONLY=dynos` or `BENCH_ONLY=scale` runs that one alone;
 // `BENCH_ONLY=deploy` the push rounds and the single-dyno figures (start, memory). Prints
 // each figure beside its reference and the ratio.
 import { execFile } from 'node:child_process';
@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { formatBreakdown } from '../src/build/phases.ts';
 import { makeRepo, TestPlatform } from '../test/helpers/platform.ts';
 import { dynoBench } from './dynos.ts';
+import { scaleBench } from './scale.ts';
 import { languagesBench } from './languages.ts';
 import { logsBench } from './logs.ts';
 
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     if (process.env.BENCH_ONLY === 'logs') return await logsBench(p, work);
     if (process.env.BENCH_ONLY === 'languages') return await languagesBench(p, work);
     if (process.env.BENCH_ONLY === 'dynos') return await dynoBench(p, work);
+    if (process.env.BENCH_ONLY === 'scale') return await scaleBench(p, work);
     const app = join(work, 'app');
     await makeRepo(app, {
       'package.json': JSON.stringify({ name: 'bench', version: '1.0.0', engines: { node: '20.x' }, scripts: { start: 'node index.js' } }),
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
     console.log('');
     await dynoBench(p, work);
     if (process.env.BENCH_ONLY === 'deploy') return;
+    await scaleBench(p, work);
     await languagesBench(p, work);
     console.log('');
     await logsBench(p, work);

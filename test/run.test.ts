@@ -1,12 +1,14 @@
 // One-off dynos attached to a terminal (`slipway run`): output and exit status come back, stdin goes in,
-// a real pseudo-terminal on both ends (ctrl-C reaches the dyno), and R13 when nobody attaches.
+// a real pseudo-terminal on both ends (ctrl-C reaches the dyno, resizes follow the CLI's window), a conmon
+// and no resident runc supervising it, and R13 when nobody attaches.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeRepo, ROOT, SLIPWAY, sleep, TestPlatform } from './helpers/platform.ts';
+import { processesNaming } from '../src/runtime/test-helpers.ts';
 
 describe('slipway run', () => {
   const p = new TestPlatform();
@@ -60,6 +62,12 @@ describe('slipway run', () => {
       term.stdin.write('tty; stty size; echo "term=$TERM"\n');
       await waitFor(/\/dev\/pts\/\d+/);
       await waitFor(/37 91/);
+      // While the session is open its dyno is supervised by a conmon alone: no `runc` process stays
+      // resident for it (the platform's own process list names the container in neither case).
+      const dyno = (await p.request('GET', '/apps/runner/dynos')).body.find((d: any) => /^run\.\d+$/.test(d.name) && d.state === 'up');
+      assert.ok(dyno, 'the one-off is listed as up');
+      const supervisors = (await processesNaming(`dyno-${dyno.id}`)).map((q) => basename(q.argv[0]!));
+      assert.deepEqual(supervisors, ['conmon']);
       // Resize the CLI's terminal as a window manager would: the kernel signals SIGWINCH to the CLI, which
       // tells the platform, which resizes the dyno's pty.
       const { execFile } = await import('node:child_process');
@@ -143,6 +151,8 @@ describe('slipway run: the client hanging up', () => {
     const tag = name.replace('.', '\\.');
     await p.waitForLog('hangup', new RegExp(`heroku\\[${tag}\\]: Client connection closed\\. Sending SIGHUP to all processes`), 20);
     await p.waitForLog('hangup', new RegExp(`heroku\\[${tag}\\]: State changed from up to complete`), 20);
+    // It leaves the list once its container is removed, just after that line (longer on a loaded machine).
+    for (let i = 0; i < 50 && (await dynoState(name)) !== undefined; i++) await sleep(200);
     assert.equal(await dynoState(name), undefined, 'the one-off is gone');
     assert.doesNotMatch(await p.logs('hangup'), new RegExp(`heroku\\[${tag}\\]: Error R16`));
   });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import {
-  APP_DISK_IMAGE, APP_DISK_MOUNT, MIN_APP_DISK_BYTES, appDiskImageBytes, containerOfPath, loopDevices, mountAppDisk,
+  APP_DISK_IMAGE, APP_DISK_MOUNT, MIN_APP_DISK_BYTES, appDiskImageBytes, containerOfPath, loopDevices, makeDiskImage, mountAppDisk, mountDiskImage,
   sweepAppDisks,
 } from './disk.ts';
 import { unmountUnder } from './mounts.ts';
@@ -84,6 +84,17 @@ describe('loop-mounted /app disks', { skip: process.getuid?.() !== 0 && 'needs r
     assert.ok(Number(image.split('\t')[0]) < (quota * 1.2) / 1024, 'the image is sparse');
     await unmountUnder(b);
     assert.deepEqual(await ours(), [], 'autoclear freed the loop device at unmount');
+    assert.doesNotMatch(await readFile('/proc/self/mountinfo', 'utf8'), new RegExp(b));
+  });
+
+  test('a mount that fails says which image and leaves no loop device attached', async () => {
+    const b = await bundle('unmountable');
+    const image = path.join(b, APP_DISK_IMAGE);
+    await makeDiskImage(image, MIN_APP_DISK_BYTES, 'slipway-test');
+    // The mount point is a file, so losetup succeeds and the mount itself fails.
+    await writeFile(path.join(b, APP_DISK_MOUNT), 'not a directory');
+    await assert.rejects(mountDiskImage(image, path.join(b, APP_DISK_MOUNT)), (err: Error) => err.message.includes(image));
+    assert.deepEqual(await ours(), [], 'the device was detached');
     assert.doesNotMatch(await readFile('/proc/self/mountinfo', 'utf8'), new RegExp(b));
   });
 

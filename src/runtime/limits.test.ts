@@ -14,7 +14,7 @@ import { RuncRuntime } from './runc.ts';
 import { defaultStackDir, ensureStack } from './stack.ts';
 import { runcCanRun } from './index.ts';
 import { NO_TENANT, type ContainerStats } from './types.ts';
-import { containerHarness, hostLeftovers, testNetwork, within } from './test-helpers.ts';
+import { containerHarness, hostLeftovers, processesNaming, testNetwork, within } from './test-helpers.ts';
 
 const run = promisify(execFile);
 const prefix = `slipway-ltest-${process.pid}-`;
@@ -131,6 +131,9 @@ describe('container limits, stats, stdin and exec', { skip: !runcCanRun() && 'ne
     try {
       c.stdin!.write('hello\n');
       await out.waitFor('hello\n');
+      // Supervised by its conmon alone, as a container without stdin is: no runc stays resident.
+      const supervisors = (await processesNaming(c.id)).map((p) => path.basename(p.argv[0]!));
+      assert.deepEqual(supervisors, ['conmon']);
       c.stdin!.end('world\n');
       assert.equal((await within(c.exited, 'exit')).code, 0);
       assert.equal(out.text(), 'hello\nworld\n');

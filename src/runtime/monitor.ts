@@ -4,8 +4,9 @@
 // init, writes its exit status to a file when it ends, and exits. Its `passthrough` log mode hands the
 // container our own pipes as its stdout and stderr, so output and back-pressure work exactly as with
 // `runc run`; nothing is copied by the monitor and nothing goes to disk. Then `runc start` lets the
-// process run. A container with stdin (an attached one-off) keeps a foreground `runc run`
-// (startForeground, below).
+// process run. A container with stdin (an attached one-off) gets a pipe of ours as its stdin the same
+// way (startMonitored's `stdin`); its pseudo-terminal, when it has one, is made inside the dyno (the
+// dyno manager runs the command under util-linux `script`), so no monitor ever holds a terminal.
 //
 // The end of the container is seen when conmon's exit file appears (one inotify watch of the exit
 // dir, shared), or else once the output pipes have closed and conmon has exited (a conmon killed
@@ -16,7 +17,7 @@
 // so no exit file is written after the sweep).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, watch, type FSWatcher } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { relay } from './streams.ts';
@@ -63,8 +64,13 @@ export function monitorFiles(p: MonitorPaths) {
 /**
  * Creates the container under a new conmon, then starts it. Rejects (after stopping whatever was made:
  * the caller removes the rest) with runc's own words when it cannot be created or started.
+ *
+ * `stdin`: the container's stdin is a pipe of ours (Monitored.stdin) instead of /dev/null. Node closes
+ * a child's stdin when that child exits, and conmon's first process exits at once when conmon forks
+ * itself away from its parent: with stdin, conmon runs `--sync` (it does not fork, so the process we
+ * spawned is the monitor, living as long as the container), and its pid file is ours to write.
  */
-export async function startMonitored(p: MonitorPaths): Promise<Monitored> {
+export async function startMonitored(p: MonitorPaths, opts: { stdin?: boolean } = {}): Promise<Monitored> {
   const f = monitorFiles(p);
   await mkdir(p.exitDir, { recursive: true, mode: 0o700 });
   await rm(f.exitFile, { force: true });
@@ -73,17 +79,25 @@ export async function startMonitored(p: MonitorPaths): Promise<Monitored> {
   // how dynos stop. fd 3 is conmon's sync pipe: it reports the container's pid once created, or why not.
   const child = spawn(binary('conmon'), [
     '--api-version', '1', '--cid', p.id, '--cuuid', p.id, '--name', p.id, '--runtime', binary('runc'), ...runtimeArgs,
-    '--bundle', p.bundle, '--container-pidfile', f.pidFile, '--conmon-pidfile', f.monitorPidFile,
+    '--bundle', p.bundle, '--container-pidfile', f.pidFile,
+    ...(opts.stdin ? ['--sync'] : ['--conmon-pidfile', f.monitorPidFile]),
     '--exit-dir', p.exitDir, '--log-path', 'passthrough:', '--no-sync-log',
   ], {
     // conmon writes an `oom` file into its working directory when the container is OOM-killed: keep it
     // in the bundle, which goes with the container.
-    cwd: p.bundle, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: { ...MONITOR_ENV, _OCI_SYNCPIPE: '3' }, detached: true,
+    cwd: p.bundle, stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'], env: { ...MONITOR_ENV, _OCI_SYNCPIPE: '3' }, detached: true,
   });
+  // Listened to before anything is awaited, so a failure to spawn is reported, never thrown.
+  const monitorExit = exitOf(child);
+  // Writes after the container has ended fail with EPIPE: nothing to report, the exit says it all.
+  child.stdin?.on('error', () => undefined);
   const pipesClosed = Promise.all([closeOf(child.stdout!), closeOf(child.stderr!)]);
   const stdout = relay(child.stdout!);
   const stderr = relay(child.stderr!);
-  const created = await syncReport(child.stdio[3] as Readable, exitOf(child));
+  // Written before anything can fail, so a failed start and a later sweep find this monitor as they
+  // find a forked one.
+  if (opts.stdin && child.pid) await writeFile(f.monitorPidFile, String(child.pid), { mode: 0o600 });
+  const created = await syncReport(child.stdio[3] as Readable, monitorExit);
   const fail = async (why: string): Promise<never> => {
     stdout.destroy();
     stderr.destroy();
@@ -103,53 +117,7 @@ export async function startMonitored(p: MonitorPaths): Promise<Monitored> {
   const status = Promise.race([written.promise, monitorGone])
     .then(() => { written.cancel(); return exitStatus(f.exitFile); })
     .finally(() => { ended = true; });
-  return { pid, stdin: null, stdout, stderr, ended: status, done: () => ended };
-}
-
-/**
- * A container with stdin (an attached one-off) runs under a foreground `runc run` instead, as all did
- * before the monitor: conmon's passthrough hands the container the platform's own stdin socket, on which
- * reads fail (measured: `cat` ends at once), where runc copies its stdin into a pipe of the container's.
- * One-offs are few and short-lived; formation dynos, the many and long-lived, have no stdin.
- */
-export async function startForeground(p: MonitorPaths): Promise<Monitored> {
-  const f = monitorFiles(p);
-  // --keep: runc must not delete the container (and its cgroup) before the memory controller's OOM
-  // record is read. detached: as for conmon.
-  const child = spawn(binary('runc'), [
-    '--root', p.runcRoot, '--log', f.logFile, '--log-format', 'json', 'run', '--keep', '--pid-file', f.pidFile, '--bundle', p.bundle, p.id,
-  ], { stdio: ['pipe', 'pipe', 'pipe'], env: MONITOR_ENV, detached: true });
-  child.stdin!.on('error', () => undefined);
-  const stdout = relay(child.stdout!);
-  const stderr = relay(child.stderr!);
-  let ended = false;
-  const runcExit = exitOf(child).finally(() => { ended = true; });
-  const pid = await waitForPid(f.pidFile, runcExit);
-  if (pid === undefined) {
-    const why = (await runcErrors(f.logFile)).join('; ') || 'runc exited without creating it (no error logged)';
-    stdout.destroy();
-    stderr.destroy();
-    child.kill('SIGKILL');
-    throw new Error(`runc could not start container ${p.id}: ${why}`);
-  }
-  return { pid, stdin: child.stdin, stdout, stderr, ended: runcExit, done: () => ended };
-}
-
-/** Polls runc's pid file until it appears, or resolves undefined once runc exits without one. */
-async function waitForPid(pidFile: string, runcExit: Promise<number>): Promise<number | undefined> {
-  let exited = false;
-  void runcExit.then(() => (exited = true));
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    // Checked before reading so the file gets one last look after runc exited (a fast command
-    // can exit before the first poll).
-    const last = exited;
-    const text = await readFile(pidFile, 'utf8').catch(() => '');
-    const pid = Number(text.trim());
-    if (text.trim() && pid > 0) return pid;
-    if (last || Date.now() > deadline) return undefined;
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  return { pid, stdin: child.stdin, stdout, stderr, ended: status, done: () => ended };
 }
 
 /**

@@ -183,12 +183,11 @@ export class HostNetwork {
       // Before the link goes up, so the host side never gets an IPv6 address.
       await writeFile(`/proc/sys/net/ipv6/conf/${subnet.veth}/disable_ipv6`, '1');
       await writeFile(`/proc/sys/net/ipv4/conf/${subnet.veth}/rp_filter`, '1');
-      await ipBatch([], [
+      await ipBatches([
         `link set dev ${subnet.veth} alias ${ns}`,
         `address add ${subnet.gateway}/30 dev ${subnet.veth}`,
         `link set dev ${subnet.veth} up`,
-      ]);
-      await ipBatch(['-n', ns], [
+      ], ns, [
         `address add ${subnet.address}/30 dev eth0`,
         'link set dev eth0 up',
         'link set dev lo up',
@@ -342,9 +341,20 @@ async function ip(args: string[]): Promise<string> {
   return tool('ip', args);
 }
 
-/** Several `ip` commands in one process (`ip -batch`), stopping at the first that fails. */
-function ipBatch(globalArgs: string[], commands: string[]): Promise<void> {
-  return withStdin('ip', [...globalArgs, '-batch', '-'], commands.join('\n') + '\n');
+/**
+ * The host's `ip -batch` and then namespace `ns`'s, in one shell, so the platform forks once for both
+ * (a fork of the platform's process is what costs: disk.ts, mountImage). Each batch stops at its first
+ * failing command; the namespace's runs only when the host's succeeded. The commands are the shell's
+ * arguments, never part of its script.
+ */
+async function ipBatches(host: string[], ns: string, inside: string[]): Promise<void> {
+  const script = 'printf "%s\\n" "$2" | ip -batch - && printf "%s\\n" "$3" | ip -n "$1" -batch -';
+  try {
+    await run('/bin/sh', ['-c', script, 'sh', ns, host.join('\n'), inside.join('\n')], { env: TOOL_ENV });
+  } catch (err) {
+    const e = err as Error & { stderr?: string };
+    throw new Error(`ip -batch (the host's, then namespace ${ns}'s): ${(e.stderr || e.message).trim()}`);
+  }
 }
 
 async function iptables(args: string[]): Promise<string> {

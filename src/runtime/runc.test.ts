@@ -14,7 +14,7 @@ import { RuncRuntime } from './runc.ts';
 import { defaultStackDir, ensureStack } from './stack.ts';
 import { runcCanRun } from './index.ts';
 import { NO_TENANT, type ContainerSpec } from './types.ts';
-import { collect, exists, firewallLines, hostLeftovers, settledLeftovers, testNetwork, within, containerHarness } from './test-helpers.ts';
+import { collect, exists, firewallLines, hostLeftovers, processesNaming, settledLeftovers, testNetwork, within, containerHarness } from './test-helpers.ts';
 
 const prefix = `slipway-rtest-${process.pid}-`;
 const network = testNetwork();
@@ -245,39 +245,48 @@ describe('runc runtime', { skip: !runcCanRun() && 'needs root, Linux and runc' }
   });
 
   test('cleanup(prefix) removes containers a SIGKILLed platform process left running', async () => {
-    // A separate platform process starts a dyno (isolated network, /app disk), then dies without a
-    // chance to clean up.
+    // A separate platform process starts a dyno (isolated network, /app disk) and an attached one-off
+    // (stdin from the platform), then dies without a chance to clean up.
     const id = `${prefix}orphan`;
+    const attached = `${prefix}orphan-attached`;
     const script = path.join(stateDir, 'orphan.mts');
     await writeFile(script, `
       import { RuncRuntime } from ${JSON.stringify(path.resolve(import.meta.dirname, 'runc.ts'))};
       const rt = new RuncRuntime(${JSON.stringify({ stackDir: defaultStackDir(), stateDir, ...network })});
       const c = await rt.start(${JSON.stringify(spec('exec sleep 300', { id, appDiskBytes: 32 << 20 }))});
-      console.log('started', c.pid, c.address);
+      const a = await rt.start(${JSON.stringify(spec('exec sleep 300', { id: attached, stdin: true }))});
+      console.log('started', c.pid, c.address, a.pid);
       setInterval(() => {}, 1000);
     `);
     const platform = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let orphanPid = 0;
+    let attachedPid = 0;
     let address = '';
     try {
       const out = collect(platform.stdout);
       await out.waitFor('started');
-      const m = /started (\d+) (\S+)/.exec(out.text())!;
+      const m = /started (\d+) (\S+) (\d+)/.exec(out.text())!;
       orphanPid = Number(m[1]);
       address = m[2]!;
+      attachedPid = Number(m[3]);
     } finally {
       platform.kill('SIGKILL');
     }
-    assert.ok(orphanPid > 0);
-    process.kill(orphanPid, 0); // still running after its platform died
+    assert.ok(orphanPid > 0 && attachedPid > 0);
+    // Both still run after their platform died, each under its conmon.
+    process.kill(orphanPid, 0);
+    process.kill(attachedPid, 0);
+    assert.deepEqual((await processesNaming(attached)).map((p) => path.basename(p.argv[0]!)), ['conmon']);
     const before = await hostLeftovers(stateDir, id);
     for (const kind of ['network namespace', 'veth', 'loop device', 'cgroup', 'bundle dir']) {
       assert.ok(before.some((l) => l.startsWith(kind)), `${kind} left by the crash: ${before.join(', ')}`);
     }
 
     await within(new RuncRuntime({ stackDir: defaultStackDir(), stateDir, ...network }).cleanup(prefix), 'cleanup');
-    // The orphaned `runc run` notices its container is gone and exits; give it a bounded moment.
+    // The orphaned monitors notice their containers are gone and exit; give them a bounded moment.
     assert.deepEqual(await settledLeftovers(stateDir, id, address), []);
+    assert.deepEqual(await settledLeftovers(stateDir, attached), []);
+    assert.throws(() => process.kill(attachedPid, 0), /ESRCH/);
   });
 
   test('nothing of this suite is left running', async () => {

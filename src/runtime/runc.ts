@@ -22,7 +22,7 @@ import { HostNetwork, type ContainerNetwork } from './network.ts';
 import { APP_DISK_IMAGE, APP_DISK_MOUNT, detachLoops, mountAppDisk, sweepAppDisks } from './disk.ts';
 import { PreparedDisks, discardDisk } from './prepared-disks.ts';
 import { RuncContainer, ignoreGone, runcErrors, signalNumber, type RuncOperations } from './runc-container.ts';
-import { startForeground, startMonitored, stopMonitor, type Monitored, type MonitorPaths } from './monitor.ts';
+import { startMonitored, stopMonitor, type Monitored, type MonitorPaths } from './monitor.ts';
 import { runCommand as run } from '../supervise/command.ts';
 
 const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
@@ -281,7 +281,7 @@ export class RuncRuntime implements Runtime, RuncOperations {
     const { id } = spec;
     let m: Monitored;
     try {
-      m = spec.stdin ? await startForeground(this.monitorPaths(id)) : await startMonitored(this.monitorPaths(id));
+      m = await startMonitored(this.monitorPaths(id), { stdin: spec.stdin === true });
     } catch (err) {
       await destroyLeftovers();
       throw err;

@@ -72,11 +72,7 @@ export async function hostLeftovers(stateDir: string, id: string, address?: stri
   if (await exists(path.join(stateDir, 'runc', id))) found.push('runc state');
   if (await exists(path.join(stateDir, 'containers', id))) found.push('bundle dir');
   for (const dir of await cgroupDirs(id)) found.push(`cgroup ${dir}`);
-  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(id)) found.push(`process ${pid}: ${cmdline.replaceAll('\0', ' ')}`);
-  }
+  for (const p of await processesNaming(id)) found.push(`process ${p.pid}: ${p.argv.join(' ')}`);
   if (await exists(path.join('/run/netns', id))) found.push('network namespace');
   for (const name of await readdir('/sys/class/net')) {
     if (subnetOfVeth(name) === undefined) continue;
@@ -91,7 +87,18 @@ export async function hostLeftovers(stateDir: string, id: string, address?: stri
   return found;
 }
 
-/** Polls until `id` has left nothing (an orphaned `runc run` takes a moment to notice), bounded. */
+/** The host's processes whose command line names `id` (a container's monitor and runc processes do). */
+export async function processesNaming(id: string): Promise<{ pid: number; argv: string[] }[]> {
+  const found: { pid: number; argv: string[] }[] = [];
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(id)) found.push({ pid: Number(pid), argv: cmdline.split('\0').filter(Boolean) });
+  }
+  return found;
+}
+
+/** Polls until `id` has left nothing (an orphaned monitor takes a moment to notice), bounded. */
 export async function settledLeftovers(stateDir: string, id: string, address?: string): Promise<string[]> {
   const deadline = Date.now() + WAIT_MS;
   let left = await hostLeftovers(stateDir, id, address);
