@@ -2,8 +2,9 @@
 // Swarm service, and the engine places, restarts and replaces its tasks. This file makes the services
 // follow the formation (converge), and keeps the dynos the engine reports (refresh: tasks → `web.1`...,
 // their log lines, the bind probe, R10). It follows the engine's events, with a slower look as a backstop
-// for tasks on other nodes (whose container events this engine does not see). Services outlive the
-// platform process: close() only stops watching.
+// for tasks on other nodes (whose container events this engine does not see). Memory samples come from
+// the engine agent on every node (agent.ts), which also stops a single task for `ps:restart web.2`.
+// Services outlive the platform process: close() only stops watching.
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import type Docker from 'dockerode';
@@ -18,7 +19,8 @@ import { LABELS, WEB_PORT, secretContent, serviceSpec, type ServiceInput } from 
 import { currentTasks, publishedPort, taskState, transitionLines, type EngineTask, type SeenTask } from './tasks.ts';
 import { TaskLogs } from './task-logs.ts';
 import { EngineEvents } from './events.ts';
-import { sampleTasks, type SampledTask } from './samples.ts';
+import { TaskSamples, type SampledTask } from './samples.ts';
+import { ensureAgent, parseAgentLine } from './agent.ts';
 import { sizeOrDefault } from '../runtime/sizes.ts';
 
 export interface SwarmClusterOptions {
@@ -47,8 +49,10 @@ export interface SwarmClusterOptions {
   restartDelayMs: number;
   /** The backstop look at every app's tasks (events drive the fast path). */
   pollMs: number;
-  /** Memory samples (R14) of the tasks on this engine's node, this often. */
+  /** Memory samples (R14, log-runtime-metrics) of every task, this often. */
   metricsIntervalMs: number;
+  /** The engine socket's path on each node, for the agent (may hold `{{.Node.ID}}`). */
+  engineSocket: string;
   logger?: Logger;
 }
 
@@ -64,8 +68,8 @@ interface AppView {
   probing: Set<string>;
   refreshing?: Promise<void>;
   again: boolean;
-  /** Its running tasks on this engine's node, for memory samples. */
-  local: SampledTask[];
+  /** Its running tasks on any node, by container: memory samples and OOM kills are matched to them. */
+  tasks: SampledTask[];
   /** Its tasks have been read once (those found then were started by an earlier platform process). */
   primed: boolean;
   bucket?: number;
@@ -81,10 +85,10 @@ export class SwarmCluster implements ClusterFormation {
   private onChange: (appId: string) => void = () => undefined;
   private events?: EngineEvents;
   private timer?: NodeJS.Timeout;
-  private sampler?: NodeJS.Timeout;
-  private sampling = false;
-  /** This engine's own node (its tasks' containers are the ones it can sample). */
+  /** This engine's own node (the router reaches its tasks at their containers' addresses). */
   private localNode = '';
+  private readonly samples: TaskSamples;
+  private readonly agentLogs: TaskLogs;
   private closed = false;
   private readonly taskLogs: TaskLogs;
   /** Settles once start() has the image, the blob endpoint and its URL (nothing converges before). */
@@ -101,6 +105,12 @@ export class SwarmCluster implements ClusterFormation {
       if (name) o.logs.emit(serviceAppId, 'app', name, line);
       else if (view) void this.refresh(serviceAppId).then(() => { const n = view.names.get(taskId); if (n) o.logs.emit(serviceAppId, 'app', n, line); });
     });
+    this.samples = new TaskSamples(o.metricsIntervalMs, (appId, dyno, line) => o.logs.emit(appId, 'heroku', dyno, line));
+    this.agentLogs = new TaskLogs(o.docker, this.logger, (_agent, _task, line) => {
+      const s = parseAgentLine(line);
+      const t = s && this.taskOf(s.container);
+      if (s && t) this.samples.take(t, s);
+    });
   }
 
   async start(onChange: (appId: string) => void): Promise<void> {
@@ -115,7 +125,7 @@ export class SwarmCluster implements ClusterFormation {
     this.events = new EngineEvents(this.o.docker, this.o.platform, this.logger, {
       app: (appId) => void this.refresh(appId),
       oom: (appId, container) => {
-        const dyno = this.apps.get(appId)?.local.find((t) => t.container === container)?.dyno;
+        const dyno = this.apps.get(appId)?.tasks.find((t) => t.container === container)?.dyno;
         if (!dyno) return;
         this.o.logs.emit(appId, 'heroku', dyno, 'Error R15 (Memory quota vastly exceeded)');
         this.o.logs.emit(appId, 'heroku', dyno, 'Stopping process with SIGKILL');
@@ -126,19 +136,25 @@ export class SwarmCluster implements ClusterFormation {
     await this.events.follow();
     this.timer = setInterval(() => this.poll(), this.o.pollMs);
     this.localNode = ((await this.o.docker.info()) as { Swarm?: { NodeID?: string } }).Swarm?.NodeID ?? '';
-    this.sampler = setInterval(() => {
-      if (this.sampling) return;
-      this.sampling = true;
-      void sampleTasks(this.o.docker, [...this.apps.values()].flatMap((v) => v.local), (appId, dyno, line) => this.o.logs.emit(appId, 'heroku', dyno, line))
-        .catch((err: Error) => this.logger.warn({ err }, 'sampling tasks failed')).finally(() => { this.sampling = false; });
-    }, this.o.metricsIntervalMs);
+    await this.agent([]);
     this.markReady();
+  }
+
+  /** The engine agent on every node, stopping the containers `stop` names; its samples are followed. */
+  private async agent(stop: string[]): Promise<void> {
+    const id = await ensureAgent(this.o.docker, { platform: this.o.platform, image: this.o.image, socket: this.o.engineSocket, intervalSeconds: Math.max(1, Math.round(this.o.metricsIntervalMs / 1000)), stop });
+    this.agentLogs.follow('', id);
+  }
+
+  private taskOf(container: string): SampledTask | undefined {
+    for (const v of this.apps.values()) for (const t of v.tasks) if (t.container === container) return t;
+    return undefined;
   }
 
   private view(appId: string): AppView {
     let v = this.apps.get(appId);
     if (!v) {
-      v = { dynos: [], seen: new Map(), bound: new Set(), names: new Map(), probing: new Set(), again: false, local: [], primed: false };
+      v = { dynos: [], seen: new Map(), bound: new Set(), names: new Map(), probing: new Set(), again: false, tasks: [], primed: false };
       this.apps.set(appId, v);
     }
     return v;
@@ -218,7 +234,15 @@ export class SwarmCluster implements ClusterFormation {
   restart(appId: string, target?: string): number {
     const view = this.apps.get(appId);
     if (!view) return 0;
-    const types = new Set(view.dynos.filter((d) => !target || d.type === target || d.name === target).map((d) => d.type));
+    // One dyno (`web.2`): the agent on its node stops its container, and the engine starts that slot again.
+    if (target?.includes('.')) {
+      const one = view.tasks.find((t) => t.dyno === target);
+      if (!one) return 0;
+      this.o.logs.emit(appId, 'heroku', target, 'Restarting');
+      void this.agent([one.container]).catch((err: Error) => this.logger.error({ err, app: appId }, 'restart failed'));
+      return 1;
+    }
+    const types = new Set(view.dynos.filter((d) => !target || d.type === target).map((d) => d.type));
     const chosen = view.dynos.filter((d) => types.has(d.type));
     void (async () => {
       for (const s of await this.services({ [LABELS.appId]: appId })) {
@@ -230,8 +254,7 @@ export class SwarmCluster implements ClusterFormation {
         await this.update(s.ID, s.Version.Index, { ...s.Spec, TaskTemplate: template });
       }
     })().catch((err: Error) => this.logger.error({ err, app: appId }, 'restart failed'));
-    // One dyno (`web.2`) restarts with its process type: the engine replaces a service's tasks together.
-    return target?.includes('.') ? view.dynos.filter((d) => d.name === target).length : chosen.length;
+    return chosen.length;
   }
 
   async remove(appId: string): Promise<void> {
@@ -254,9 +277,9 @@ export class SwarmCluster implements ClusterFormation {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
-    clearInterval(this.sampler);
     this.events?.close();
     this.taskLogs.close();
+    this.agentLogs.close();
     if (this.blobs.port) await forgetBlobPort(this.blobs.port, this.o.platform);
     await this.blobs.close();
   }
@@ -282,7 +305,7 @@ export class SwarmCluster implements ClusterFormation {
     const services = await this.services({ [LABELS.appId]: appId });
     const next: ClusterDyno[] = [];
     const live = new Set<string>();
-    const local: SampledTask[] = [];
+    const running: SampledTask[] = [];
     for (const s of services) {
       const labels = s.Spec.Labels ?? {};
       const type = labels[LABELS.type] ?? '';
@@ -316,7 +339,7 @@ export class SwarmCluster implements ClusterFormation {
         let state: SeenTask['state'] = taskState(t);
         const container = t.Status.ContainerStatus?.ContainerID;
         const onThisNode = state === 'running' && container !== undefined && t.NodeID === this.localNode;
-        if (onThisNode) local.push({ appId, dyno: name, container: container!, quotaBytes: sizeOrDefault(size).quotaBytes });
+        if (state === 'running' && container) running.push({ appId, dyno: name, task: t.ID, container, quotaBytes: sizeOrDefault(size).quotaBytes, runtimeMetrics: want?.runtimeMetrics ?? false });
         // Where the router reaches it: on this node the container itself (no proxy between, and a port
         // nobody listens on is refused, not accepted by the engine's userland proxy); elsewhere its node's
         // published port.
@@ -345,7 +368,7 @@ export class SwarmCluster implements ClusterFormation {
     next.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
     const changed = JSON.stringify(next.map((d) => [d.id, d.state, d.address, d.port])) !== JSON.stringify(view.dynos.map((d) => [d.id, d.state, d.address, d.port]));
     view.dynos = next;
-    view.local = local;
+    view.tasks = running;
     if (changed) this.onChange(appId);
   }
 
