@@ -11,8 +11,11 @@
 // node): it is root on its node, as the engine is. No tenant writes to its output, and it listens on nothing.
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
+import type { Logger } from '../logger/index.ts';
+import { TaskSamples, type SampledTask } from './samples.ts';
 import { LABELS } from './service-spec.ts';
 import { shellQuote } from './shell.ts';
+import { TaskLogs } from './task-logs.ts';
 
 export const AGENT_LABEL = 'slipway.agent';
 const SOCKET_IN_TASK = '/run/slipway-engine.sock';
@@ -102,4 +105,46 @@ export async function ensureAgent(docker: Docker, a: AgentInput): Promise<string
     await docker.getService(found.ID).update({ _query: { version: found.Version.Index }, _body: spec } as never);
   }
   return found.ID;
+}
+
+/**
+ * The platform's side of the agents: keeps the service as wanted (one update at a time: the engine
+ * refuses an update of a version already updated), follows its lines and hands each sample of a known
+ * task on. `stop` keeps the containers still to stop while they run, so a restart does not undo another.
+ */
+export class EngineAgent {
+  private readonly logs: TaskLogs;
+  private readonly samples: TaskSamples;
+  private updating: Promise<void> = Promise.resolve();
+  private stopping: string[] = [];
+
+  constructor(
+    private readonly docker: Docker,
+    logger: Logger,
+    private readonly input: Omit<AgentInput, 'stop'>,
+    private readonly taskOf: (container: string) => SampledTask | undefined,
+    log: (appId: string, dyno: string, line: string) => void,
+  ) {
+    this.samples = new TaskSamples(input.intervalSeconds * 1000, log);
+    this.logs = new TaskLogs(docker, logger, (_agent, _task, line) => {
+      const s = parseAgentLine(line);
+      const t = s && this.taskOf(s.container);
+      if (s && t) this.samples.take(t, s);
+    });
+  }
+
+  /** Makes the agents run (at start), or stop `container` on its node too. */
+  update(container?: string): Promise<void> {
+    if (container) this.stopping = [...this.stopping.filter((c) => c !== container && this.taskOf(c)), container];
+    const stop = this.stopping;
+    const next = this.updating.catch(() => undefined).then(async () => {
+      this.logs.follow('', await ensureAgent(this.docker, { ...this.input, stop }));
+    });
+    this.updating = next;
+    return next;
+  }
+
+  close(): void {
+    this.logs.close();
+  }
 }

@@ -19,8 +19,8 @@ import { LABELS, WEB_PORT, secretContent, serviceSpec, type ServiceInput } from 
 import { currentTasks, publishedPort, taskState, transitionLines, type EngineTask, type SeenTask } from './tasks.ts';
 import { TaskLogs } from './task-logs.ts';
 import { EngineEvents } from './events.ts';
-import { TaskSamples, type SampledTask } from './samples.ts';
-import { ensureAgent, parseAgentLine } from './agent.ts';
+import type { SampledTask } from './samples.ts';
+import { EngineAgent } from './agent.ts';
 import { sizeOrDefault } from '../runtime/sizes.ts';
 
 export interface SwarmClusterOptions {
@@ -87,8 +87,7 @@ export class SwarmCluster implements ClusterFormation {
   private timer?: NodeJS.Timeout;
   /** This engine's own node (the router reaches its tasks at their containers' addresses). */
   private localNode = '';
-  private readonly samples: TaskSamples;
-  private readonly agentLogs: TaskLogs;
+  private readonly agent: EngineAgent;
   private closed = false;
   private readonly taskLogs: TaskLogs;
   /** Settles once start() has the image, the blob endpoint and its URL (nothing converges before). */
@@ -105,12 +104,8 @@ export class SwarmCluster implements ClusterFormation {
       if (name) o.logs.emit(serviceAppId, 'app', name, line);
       else if (view) void this.refresh(serviceAppId).then(() => { const n = view.names.get(taskId); if (n) o.logs.emit(serviceAppId, 'app', n, line); });
     });
-    this.samples = new TaskSamples(o.metricsIntervalMs, (appId, dyno, line) => o.logs.emit(appId, 'heroku', dyno, line));
-    this.agentLogs = new TaskLogs(o.docker, this.logger, (_agent, _task, line) => {
-      const s = parseAgentLine(line);
-      const t = s && this.taskOf(s.container);
-      if (s && t) this.samples.take(t, s);
-    });
+    const agent = { platform: o.platform, image: o.image, socket: o.engineSocket, intervalSeconds: Math.max(1, Math.round(o.metricsIntervalMs / 1000)) };
+    this.agent = new EngineAgent(o.docker, this.logger, agent, (c) => this.taskOf(c), (appId, dyno, line) => o.logs.emit(appId, 'heroku', dyno, line));
   }
 
   async start(onChange: (appId: string) => void): Promise<void> {
@@ -136,19 +131,12 @@ export class SwarmCluster implements ClusterFormation {
     await this.events.follow();
     this.timer = setInterval(() => this.poll(), this.o.pollMs);
     this.localNode = ((await this.o.docker.info()) as { Swarm?: { NodeID?: string } }).Swarm?.NodeID ?? '';
-    await this.agent([]);
+    await this.agent.update();
     this.markReady();
   }
 
-  /** The engine agent on every node, stopping the containers `stop` names; its samples are followed. */
-  private async agent(stop: string[]): Promise<void> {
-    const id = await ensureAgent(this.o.docker, { platform: this.o.platform, image: this.o.image, socket: this.o.engineSocket, intervalSeconds: Math.max(1, Math.round(this.o.metricsIntervalMs / 1000)), stop });
-    this.agentLogs.follow('', id);
-  }
-
   private taskOf(container: string): SampledTask | undefined {
-    for (const v of this.apps.values()) for (const t of v.tasks) if (t.container === container) return t;
-    return undefined;
+    return [...this.apps.values()].flatMap((v) => v.tasks).find((t) => t.container === container);
   }
 
   private view(appId: string): AppView {
@@ -239,7 +227,7 @@ export class SwarmCluster implements ClusterFormation {
       const one = view.tasks.find((t) => t.dyno === target);
       if (!one) return 0;
       this.o.logs.emit(appId, 'heroku', target, 'Restarting');
-      void this.agent([one.container]).catch((err: Error) => this.logger.error({ err, app: appId }, 'restart failed'));
+      void this.agent.update(one.container).catch((err: Error) => this.logger.error({ err, app: appId }, 'restart failed'));
       return 1;
     }
     const types = new Set(view.dynos.filter((d) => !target || d.type === target).map((d) => d.type));
@@ -279,7 +267,7 @@ export class SwarmCluster implements ClusterFormation {
     clearInterval(this.timer);
     this.events?.close();
     this.taskLogs.close();
-    this.agentLogs.close();
+    this.agent.close();
     if (this.blobs.port) await forgetBlobPort(this.blobs.port, this.o.platform);
     await this.blobs.close();
   }
