@@ -1,8 +1,9 @@
 // `npm run bench`: git push → released for a Node app with no dependencies, next to the floor measured
 // in the same run (a plain `git push` to a bare repo plus `tar czf` of the app), with push → serving and
 // the deploy's recorded phases (builds.phases) for the median run, then the dyno
-// benchmarks (bench/dynos.ts), scaling to 80 (bench/scale.ts), git push → serving per language (bench/languages.ts) and the logplex
-// benchmark (bench/logs.ts). `BENCH_ONLY=logs`, `BENCH_ONLY=languages`, `BENCH_ONLY=dynos` or `BENCH_ONLY=scale` runs that one alone;
+// benchmarks (bench/dynos.ts), scaling to 80 (bench/scale.ts), git push → serving per language (bench/languages.ts), the logplex
+// benchmark (bench/logs.ts) and the swarm runtime next to runc (bench/swarm.ts). `BENCH_ONLY=logs`, `BENCH_ONLY=languages`,
+// `BENCH_ONLY=dynos`, `BENCH_ONLY=scale` or `BENCH_ONLY=swarm` runs that one alone;
 // `BENCH_ONLY=deploy` the push rounds and the single-dyno figures (start, memory). Prints
 // each figure beside its reference and the ratio.
 import { execFile } from 'node:child_process';
@@ -16,6 +17,7 @@ import { dynoBench } from './dynos.ts';
 import { scaleBench } from './scale.ts';
 import { languagesBench } from './languages.ts';
 import { logsBench } from './logs.ts';
+import { swarmBench } from './swarm.ts';
 
 const run = promisify(execFile);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
     if (process.env.BENCH_ONLY === 'languages') return await languagesBench(p, work);
     if (process.env.BENCH_ONLY === 'dynos') return await dynoBench(p, work);
     if (process.env.BENCH_ONLY === 'scale') return await scaleBench(p, work);
+    if (process.env.BENCH_ONLY === 'swarm') return await swarmBench(p, work);
     const app = join(work, 'app');
     await makeRepo(app, {
       'package.json': JSON.stringify({ name: 'bench', version: '1.0.0', engines: { node: '20.x' }, scripts: { start: 'node index.js' } }),
@@ -78,6 +81,8 @@ async function main(): Promise<void> {
     await languagesBench(p, work);
     console.log('');
     await logsBench(p, work);
+    console.log('');
+    await swarmBench(p, work);
   } finally {
     await p.cleanup();
     await rm(work, { recursive: true, force: true });

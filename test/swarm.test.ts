@@ -7,12 +7,15 @@
 // registry the platform starts, serves through the router, reaches its add-on through the platform's
 // relay (and not another app's, nor the API, router or rendezvous), is closed in by what `slipway
 // swarm:firewall` prints, and its tasks move when it goes; SLIPWAY_REGISTRY names another registry.
-// One platform for every case (restarted once, for SLIPWAY_REGISTRY). Skips, saying why, where Docker cannot run.
+// Memory samples (R14, log-runtime-metrics) come from the engine's stats on each node, through the
+// engine agent (each node's engine socket bound at a path holding its node id); `ps:restart web.2`
+// replaces that task alone. One platform for every case (restarted once, for SLIPWAY_REGISTRY). Skips,
+// saying why, where Docker cannot run.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -68,12 +71,21 @@ describe('swarm runtime', () => {
   let rendezvousPort = 0;
   let registryPort = 0;
   const registryPorts: number[] = [];
+  /** Each node's engine socket, bound (not linked) at `<engines>/<node id>.sock` for the agent. */
+  let engines = '';
+  const bindEngine = async (nodeId: string, socket: string) => {
+    const at = join(engines, `${nodeId}.sock`);
+    await writeFile(at, '');
+    await run('mount', ['--bind', socket, at]);
+  };
   before(async () => {
     if (process.getuid?.() === 0) link = await makeLink();
     // A swarm made here advertises the link's host side, so the two-node case's worker can join it.
     engine = await ensureSwarm(link?.hostIp);
     if (engine.skip) return;
     work = await mkdtemp(join(tmpdir(), 'slipway-swarm-'));
+    engines = await mkdtemp(join(tmpdir(), 'slipway-engines-'));
+    await bindEngine((await docker(['info', '--format', '{{.Swarm.NodeID}}'])).trim(), (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, ''));
     const blobPort = await freePort();
     rendezvousPort = await freePort();
     registryPort = await freePort();
@@ -83,6 +95,7 @@ describe('swarm runtime', () => {
       // An address tasks on both nodes reach this machine at.
       SLIPWAY_SWARM_BLOB_PORT: String(blobPort), SLIPWAY_SWARM_BLOB_URL: `http://${link!.hostIp}:${blobPort}`,
       SLIPWAY_RENDEZVOUS_PORT: String(rendezvousPort), SLIPWAY_SWARM_REGISTRY_PORT: String(registryPort),
+      SLIPWAY_SWARM_ENGINE_SOCKET: `${engines}/{{.Node.ID}}.sock`,
     });
     label = platformLabel(p.dataDir);
   });
@@ -92,6 +105,10 @@ describe('swarm runtime', () => {
     if (label) await removeByLabel(label);
     await p.cleanup();
     if (work) await rm(work, { recursive: true, force: true });
+    if (engines) {
+      for (const f of await readdir(engines).catch(() => [] as string[])) await run('umount', [join(engines, f)]).catch(() => undefined);
+      await rm(engines, { recursive: true, force: true });
+    }
     if (worker) {
       await worker.remove();
       for (const id of (await docker(['node', 'ls', '-q', '--filter', 'role=worker']).catch(() => '')).split('\n').filter(Boolean)) {
@@ -158,6 +175,10 @@ describe('swarm runtime', () => {
     assert.equal((await p.route('swm', '/hog')).body, 'hogging');
     await p.waitForLog('swm', /heroku\[web\.\d\]: Process running mem=\d+M\(1\d\d\.\d%\)/, 30);
     await p.waitForLog('swm', /heroku\[web\.\d\]: Error R14 \(Memory quota exceeded\)/, 10);
+    // log-runtime-metrics: Heroku's sample lines from the engine's stats.
+    assert.equal((await p.request('PATCH', '/apps/swm/features/log-runtime-metrics', { enabled: true })).status, 200);
+    await p.waitForLog('swm', /heroku\[web\.(\d)\]: source=web\.\1 dyno=heroku\.\d+\.[a-z0-9]+ sample#memory_total=\d+\.\d\dMB sample#memory_rss=.* sample#memory_quota=512\.00MB/, 30);
+    await p.waitForLog('swm', /heroku\[web\.\d\]: source=web\.\d dyno=heroku\.\d+\.[a-z0-9]+ sample#load_avg_1m=\d+\.\d\d/, 10);
   });
 
   test('a task reaches the blob endpoint and nothing else of the platform\'s machine', async (t) => {
@@ -198,6 +219,13 @@ describe('swarm runtime', () => {
     await until('the service resized', async () => (await services('swm'))[0].Spec.TaskTemplate.Resources.Limits.MemoryBytes === 2048 * 1024 * 1024);
     await until('3 standard-2x dynos up', async () => (await dynos('swm')).filter((d) => d.state === 'up' && d.size === 'Standard-2X').length === 3);
     assert.equal((await p.route('swm', '/')).status, 200);
+    // ps:restart web.2 replaces that task alone, in its slot.
+    const ids = new Map((await dynos('swm')).map((d) => [d.name, d.id]));
+    assert.equal((await p.request('DELETE', '/apps/swm/dynos/web.2')).status, 200);
+    await until('a new web.2 up', async () => (await dynos('swm')).some((d) => d.name === 'web.2' && d.state === 'up' && d.id !== ids.get('web.2')), 60);
+    await p.waitForLog('swm', /heroku\[web\.2\]: Restarting/, 5);
+    const afterOne = await dynos('swm');
+    assert.deepEqual(afterOne.filter((d) => d.name !== 'web.2').map((d) => `${d.name} ${d.id}`), [...ids].filter(([n]) => n !== 'web.2').map(([n, id]) => `${n} ${id}`), 'web.1 and web.3 run on');
     // ps:restart replaces every task (a forced service update).
     const running = new Set((await dynos('swm')).map((d) => d.id));
     assert.equal((await p.request('DELETE', '/apps/swm/dynos')).status, 200);
@@ -279,6 +307,8 @@ describe('swarm runtime', () => {
     // image there, and names it there; the worker pulls it from there.
     const registry = `${link!.hostIp}:${registryPort}`;
     await until('the service names the platform\'s registry', async () => (await image()).startsWith(`${registry}/slipway-12:`), 300);
+    await bindEngine(workerId, worker.socket);
+    assert.equal((await p.request('PATCH', '/apps/sw2/features/log-runtime-metrics', { enabled: true })).status, 200);
     assert.equal((await p.request('PATCH', '/apps/sw2/formation/web', { quantity: 4 })).status, 200);
     await until('4 web dynos up', async () => (await dynos('sw2')).filter((d) => d.state === 'up').length === 4, 150);
     const placed = async () => {
@@ -335,6 +365,9 @@ describe('swarm runtime', () => {
       own.kill('SIGKILL');
       await lan.remove();
     }
+    // The worker's engine agent samples the tasks there.
+    const onWorkerRe = new RegExp(`heroku\\[(${onWorker.join('|').replace(/\./g, '\\.')})\\]: source=\\1 dyno=heroku\\.\\d+\\.[a-z0-9]+ sample#memory_total=`);
+    await p.waitForLog('sw2', onWorkerRe, 60);
     // The worker goes: its tasks start again on the manager, and the router keeps answering.
     await worker.stop();
     await until('every task on the manager', async () => {

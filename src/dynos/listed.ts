@@ -44,5 +44,5 @@ export function clusterTargets(cluster: ClusterFormation, appId: string): RouteT
 /** A reconcile pass under a cluster runtime: the engine is told the desired state and runs it itself. */
 export async function convergeCluster(cluster: ClusterFormation, app: AppEntry, release: CurrentRelease | undefined, formation: readonly { type: string; quantity: number; size: string }[]): Promise<void> {
   app.webQuantity = release?.processTypes.web ? (formation.find((f) => f.type === 'web')?.quantity ?? 0) : 0;
-  await cluster.converge({ id: app.id, name: app.name, release, formation, preboot: app.features.has('preboot') });
+  await cluster.converge({ id: app.id, name: app.name, release, formation, preboot: app.features.has('preboot'), runtimeMetrics: app.features.has('log-runtime-metrics') });
 }

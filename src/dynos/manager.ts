@@ -115,6 +115,8 @@ export class DynoManager {
     this.forward({ app: appId });
     const app = this.apps.get(appId);
     if (app) app.features = new Set(names);
+    // The engine's dynos follow features through the app's desired state (log-runtime-metrics at once).
+    if (app && this.o.cluster) this.wake(appId);
   }
 
   track(id: string, name: string): void {

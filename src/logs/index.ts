@@ -5,3 +5,4 @@ export { formatLine, formatTimestamp, matchesFilter, splitMessage } from './form
 export { tailOverflowMessage } from './subscription.ts';
 export type { LogFilter, LogLine, LogReader, LogSession, LogSessionOptions, LogSink, LogSource } from './types.ts';
 export { Drains, DrainError, type DrainRow } from './drains/index.ts';
+export { SharedLogs } from './shared.ts';

@@ -16,6 +16,9 @@
 // Cost: one clock reading and one ASCII check per emitted message (a dyno's output arrives as a
 // block of many lines), and each line's timestamp text made once, in `emit`.
 // Concurrency: single event loop; `emit` is synchronous and never awaits a reader.
+// Several platform processes: each stored line is also handed to the `LogShare` set by `shareWith`
+// (shared.ts publishes it to the other processes), and lines another process stored come in through
+// `ingest`, so every process holds every app's whole stream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createMicroClock, type MicroClock } from './clock.ts';
 import { formatTimestamp, isAscii, matchesFilter, splitMessage } from './format.ts';
@@ -54,6 +57,20 @@ export interface LogplexOptions {
 }
 
 export type ResolvedLogplexOptions = Required<LogplexOptions>;
+
+/** Where a process's own lines go so the other platform processes store them too (shared.ts). */
+export interface LogShare {
+  line(appId: string, line: LogLine): void;
+  forget(appId: string): void;
+}
+
+/** A line another platform process stored: its stamp in microseconds since the epoch. */
+export interface ForeignLine {
+  at: number;
+  source: LogSource;
+  dyno: string;
+  message: string;
+}
 
 /** `123+00:00` for 0..999: the end of a timestamp after its milliseconds, made once. */
 const MICROS_SUFFIX = Array.from({ length: 1000 }, (_, i) => `${String(i).padStart(3, '0')}+00:00`);
@@ -102,6 +119,7 @@ export class Logplex implements LogSink, LogReader {
   private readonly sessions: LogSessions;
   /** Lines stored and handed on, and app lines dropped over their budget, since start (the platform's metrics). */
   readonly counts = { lines: 0, dropped: 0 };
+  private share: LogShare | undefined;
 
   constructor(options: LogplexOptions = {}) {
     this.options = resolveLogplexOptions(options);
@@ -149,7 +167,40 @@ export class Logplex implements LogSink, LogReader {
       const line: LogLine = { time: time!, micros, source, dyno, message: text, stampText: prefix + MICROS_SUFFIX[micros], ascii };
       app.lastStamp = now++;
       this.deliver(app, line);
+      this.share?.line(appId, line);
     }
+  }
+
+  /** Hands every line this process stores from now on to `share` (and forgotten apps), not lines `ingest`ed. */
+  shareWith(share: LogShare): void {
+    this.share = share;
+  }
+
+  /**
+   * Stores a line another platform process stored (already split and within its app's budget there)
+   * and hands it to this process's tails and drains. It keeps its stamp unless that is not after the
+   * app's newest here (the two machines' clocks, or a line in flight while this process emitted one):
+   * then it is stamped just after it, so the stream's order stays the order lines were stored here.
+   */
+  ingest(appId: string, foreign: ForeignLine): void {
+    const app = this.app(appId);
+    const now = foreign.at > app.lastStamp ? foreign.at : app.lastStamp + 1;
+    app.lastStamp = now;
+    const ms = Math.floor(now / 1000);
+    const time = new Date(ms);
+    const micros = now - ms * 1000;
+    const stampText = formatTimestamp(time, 0).slice(0, 23) + MICROS_SUFFIX[micros];
+    this.deliver(app, { time, micros, source: foreign.source, dyno: foreign.dyno, message: foreign.message, stampText, ascii: isAscii(foreign.message) && isAscii(foreign.dyno) });
+  }
+
+  /** An app another process forgot (destroyed): its history goes here too. */
+  forgetHere(appId: string): void {
+    const app = this.apps.get(appId);
+    if (app) {
+      app.history.clear();
+      this.dropIfUnused(appId, app);
+    }
+    this.sessions.forgetApp(appId);
   }
 
   /** Takes one line from the app's output budget; false (the line is dropped and counted) when none is left. */
@@ -242,12 +293,8 @@ export class Logplex implements LogSink, LogReader {
    * until their clients leave (they simply get no more lines).
    */
   forget(appId: string): void {
-    const app = this.apps.get(appId);
-    if (app) {
-      app.history.clear();
-      this.dropIfUnused(appId, app);
-    }
-    this.sessions.forgetApp(appId);
+    this.forgetHere(appId);
+    this.share?.forget(appId);
   }
 
   /** Stores a one-shot log session; the API answers `POST /apps/{app}/log-sessions` with it. */

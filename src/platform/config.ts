@@ -249,6 +249,8 @@ export interface SwarmSettings {
   pollMs: number;
   /** How long a task's signed slug URL works (SLIPWAY_SWARM_SLUG_URL_TTL, 24 h). */
   slugUrlTtlMs: number;
+  /** The engine socket's path on every node, bound into the engine agent (SLIPWAY_SWARM_ENGINE_SOCKET; may hold `{{.Node.ID}}`). */
+  engineSocket: string;
 }
 
 function swarmSettings(env: NodeJS.ProcessEnv, num: (name: string, def: number) => number, apiPort: number): SwarmSettings {
@@ -261,7 +263,14 @@ function swarmSettings(env: NodeJS.ProcessEnv, num: (name: string, def: number) 
     registryPort: num('SLIPWAY_SWARM_REGISTRY_PORT', apiPort + 3),
     restartDelayMs: num('SLIPWAY_SWARM_RESTART_DELAY', 10) * 1000, pollMs: Math.max(num('SLIPWAY_SWARM_POLL', 5), 0.5) * 1000,
     slugUrlTtlMs: Math.max(num('SLIPWAY_SWARM_SLUG_URL_TTL', 24 * 3600), 600) * 1000,
+    engineSocket: engineSocket(env.SLIPWAY_SWARM_ENGINE_SOCKET),
   };
+}
+
+function engineSocket(value: string | undefined): string {
+  const path = value || '/var/run/docker.sock';
+  if (!/^\/[A-Za-z0-9._/{}-]+$/.test(path) || path.includes('..')) throw new ConfigError(`SLIPWAY_SWARM_ENGINE_SOCKET must be an absolute path (may hold {{.Node.ID}}), got ${JSON.stringify(value)}.`);
+  return path;
 }
 
 export class ConfigError extends Error {}

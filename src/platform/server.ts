@@ -29,7 +29,7 @@ import { GitSsh } from '../git/ssh.ts';
 import { SshKeys } from '../accounts/keys.ts';
 import { PushHandler } from '../git/push.ts';
 import { Repos } from '../git/repos.ts';
-import { Drains, Logplex } from '../logs/index.ts';
+import { Drains, Logplex, SharedLogs } from '../logs/index.ts';
 import { aad, ConfigCipher, Releases } from '../releases/index.ts';
 import { migrateSecrets } from '../releases/secrets-migration.ts';
 import { Housekeeping } from '../releases/housekeeping.ts';
@@ -131,8 +131,14 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
 
   const unlimited = config.logLinesPerSecond === 0;
   const logs = new Logplex({ appLinesPerSecond: unlimited ? Number.POSITIVE_INFINITY : config.logLinesPerSecond, appLinesBurst: unlimited ? Number.POSITIVE_INFINITY : config.logLinesBurst });
-  const drains = new Drains({ db, logs, egress: config.allowPrivateTargets, urls: { seal: (row, url) => cipher.encrypt(url, aad.drainUrl(row)), open: (row) => cipher.decrypt(row.url, aad.drainUrl(row)) } });
-  await drains.start();
+  // Several processes: each stores the others' lines too (logs/shared.ts); drains run in the leader alone.
+  const sharedLogs = config.databaseUrl ? new SharedLogs({ url: config.databaseUrl, logs, reportError: (err, context) => log.warn({ err }, context) }) : undefined;
+  await sharedLogs?.start();
+  const drains = new Drains({
+    db, logs, egress: config.allowPrivateTargets, urls: { seal: (row, url) => cipher.encrypt(url, aad.drainUrl(row)), open: (row) => cipher.decrypt(row.url, aad.drainUrl(row)) },
+    waitForStart: true, onChange: (app) => void leader.notify({ app, drains: true }).catch((err) => log.error({ err }, 'could not notify the leader')),
+  });
+  if (leader.leading) await drains.start();
   const blobs = new BlobStore({ dir: shared.blobs });
   const releaseOutputs = new OutputStore(join(shared.output, 'releases'), { kind: 'releases', db, ttlMs: config.streamTtlMs, logger: log });
   const buildOutputs = new OutputStore(join(shared.output, 'builds'), { kind: 'builds', db, ttlMs: config.streamTtlMs, logger: log });
@@ -157,7 +163,11 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
     runtime: swarm?.oneOffs ?? runtime, cluster: swarm?.cluster,
   });
   // Notices before the manager runs are covered by its start, which reads every app.
-  leader.onNotice((n) => { if (dynos.running) void resyncApp(dynos, db, n).catch((err) => log.error({ err, app: n.app }, 'following a change made elsewhere failed')); });
+  leader.onNotice((n) => {
+    if (n.gone) drains.forget(n.app);
+    else if (n.drains) void drains.resync(n.app).catch((err) => log.error({ err, app: n.app }, 'following a drain change made elsewhere failed'));
+    if (!n.drains && dynos.running) void resyncApp(dynos, db, n).catch((err) => log.error({ err, app: n.app }, 'following a change made elsewhere failed'));
+  });
   // Before any dyno launches: slug unpacks a killed platform left half-done.
   const swept = await sweepUnpackLeftovers(join(config.dataDir, 'slugs'));
   if (swept > 0) say(`Removed ${swept} unfinished slug unpack${swept === 1 ? '' : 's'} left by a stopped platform.`);
@@ -351,6 +361,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   await router.listen();
   await haproxy?.start();
   const runAsLeader = async () => {
+    await drains.start();
     await dynos.start();
     webhooks.start();
     scheduler.start();
@@ -398,7 +409,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
           ['prepared', () => runtime.cleanup(`${containerPrefix}pool-`)], ['add-ons', () => addons.stop()], ['leader', () => leader.close()],
           ['API', () => { apiListener.close(); apiServer.closeAllConnections?.(); return fastify.close().catch(() => undefined); }], ['throttles', () => throttles.stop()],
           // The dynos' last lines still go out to the drains, for a moment.
-          ['drains', () => drains.close(2000)], ['logs', () => logs.close()], ['database', () => store.close()],
+          ['drains', () => drains.close(2000)], ['shared logs', () => sharedLogs?.close()], ['logs', () => logs.close()], ['database', () => store.close()],
           ['own cgroup', async () => { const left = await ownCgroup?.leave(); if (left) throw new Error(left); }],
         ];
         for (const [name, step] of steps) {

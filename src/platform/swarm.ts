@@ -37,7 +37,7 @@ export async function swarmParts(config: PlatformConfig & { swarm: NonNullable<P
     blobPort: s.blobPort, blobUrl: s.blobUrl, logs: d.logs, bootTimeoutMs: config.bootTimeoutMs,
     openTargets: [config.addonsPool], allowPrivate: config.allowPrivateTargets, addonServers: d.addonServers,
     slugUrlTtlMs: s.slugUrlTtlMs, restartDelayMs: s.restartDelayMs, pollMs: s.pollMs,
-    metricsIntervalMs: config.metricsIntervalMs, logger: d.logger,
+    metricsIntervalMs: config.metricsIntervalMs, engineSocket: s.engineSocket, logger: d.logger,
   });
   const oneOffs = new EngineOneOffs({ docker, image, platform, stateDir: join(config.dataDir, 'runtime') });
   // One-offs a stopped platform left behind (the engine keeps them; runc's are swept the same way).

@@ -41,6 +41,8 @@ export interface ClusterApp {
   formation: readonly { type: string; quantity: number; size: string }[];
   /** New web dynos start before the old ones stop (the preboot feature). */
   preboot: boolean;
+  /** Its dynos' memory and load go to its log stream (the log-runtime-metrics feature). */
+  runtimeMetrics?: boolean;
 }
 
 export interface ClusterFormation {

@@ -28,6 +28,8 @@ export interface LeaderNotice {
   restart?: string;
   /** The app was destroyed: its dynos stop (its row may not be gone yet when this is sent). */
   gone?: boolean;
+  /** The app's log drains were added or removed: the leader, which runs them, reads them again. */
+  drains?: boolean;
 }
 
 export interface Leadership {
@@ -79,7 +81,7 @@ export async function lockLeadership(o: LockLeadershipOptions): Promise<Leadersh
     } catch {
       return;
     }
-    if (typeof n?.app !== 'string' || (n.restart !== undefined && typeof n.restart !== 'string') || (n.gone !== undefined && n.gone !== true)) return;
+    if (typeof n?.app !== 'string' || (n.restart !== undefined && typeof n.restart !== 'string') || (n.gone !== undefined && n.gone !== true) || (n.drains !== undefined && n.drains !== true)) return;
     for (const h of handlers) h(n);
   };
 

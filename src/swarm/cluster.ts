@@ -2,8 +2,9 @@
 // Swarm service, and the engine places, restarts and replaces its tasks. This file makes the services
 // follow the formation (converge), and keeps the dynos the engine reports (refresh: tasks → `web.1`...,
 // their log lines, the bind probe, R10). It follows the engine's events, with a slower look as a backstop
-// for tasks on other nodes (whose container events this engine does not see). Services outlive the
-// platform process: close() only stops watching.
+// for tasks on other nodes (whose container events this engine does not see). Memory samples come from
+// the engine agent on every node (agent.ts), which also stops a single task for `ps:restart web.2`.
+// Services outlive the platform process: close() only stops watching.
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import type Docker from 'dockerode';
@@ -20,7 +21,8 @@ import { LABELS, WEB_PORT, secretContent, serviceSpec, type ServiceInput } from 
 import { currentTasks, publishedPort, taskState, transitionLines, type EngineTask, type SeenTask } from './tasks.ts';
 import { TaskLogs } from './task-logs.ts';
 import { EngineEvents } from './events.ts';
-import { sampleTasks, type SampledTask } from './samples.ts';
+import type { SampledTask } from './samples.ts';
+import { EngineAgent } from './agent.ts';
 import { sizeOrDefault } from '../runtime/sizes.ts';
 
 export interface SwarmClusterOptions {
@@ -54,8 +56,10 @@ export interface SwarmClusterOptions {
   restartDelayMs: number;
   /** The backstop look at every app's tasks (events drive the fast path). */
   pollMs: number;
-  /** Memory samples (R14) of the tasks on this engine's node, this often. */
+  /** Memory samples (R14, log-runtime-metrics) of every task, this often. */
   metricsIntervalMs: number;
+  /** The engine socket's path on each node, for the agent (may hold `{{.Node.ID}}`). */
+  engineSocket: string;
   logger?: Logger;
 }
 
@@ -71,8 +75,8 @@ interface AppView {
   probing: Set<string>;
   refreshing?: Promise<void>;
   again: boolean;
-  /** Its running tasks on this engine's node, for memory samples. */
-  local: SampledTask[];
+  /** Its running tasks on any node, by container: memory samples and OOM kills are matched to them. */
+  tasks: SampledTask[];
   /** Its tasks have been read once (those found then were started by an earlier platform process). */
   primed: boolean;
   bucket?: number;
@@ -88,10 +92,9 @@ export class SwarmCluster implements ClusterFormation {
   private onChange: (appId: string) => void = () => undefined;
   private events?: EngineEvents;
   private timer?: NodeJS.Timeout;
-  private sampler?: NodeJS.Timeout;
-  private sampling = false;
-  /** This engine's own node (its tasks' containers are the ones it can sample). */
+  /** This engine's own node (the router reaches its tasks at their containers' addresses). */
   private localNode = '';
+  private readonly agent: EngineAgent;
   private closed = false;
   private readonly taskLogs: TaskLogs;
   private readonly reach: TaskReach;
@@ -112,6 +115,8 @@ export class SwarmCluster implements ClusterFormation {
       if (name) o.logs.emit(serviceAppId, 'app', name, line);
       else if (view) void this.refresh(serviceAppId).then(() => { const n = view.names.get(taskId); if (n) o.logs.emit(serviceAppId, 'app', n, line); });
     });
+    const agent = { platform: o.platform, image: () => this.image.ref, socket: o.engineSocket, intervalSeconds: Math.max(1, Math.round(o.metricsIntervalMs / 1000)) };
+    this.agent = new EngineAgent(o.docker, this.logger, agent, (c) => this.taskOf(c), (appId, dyno, line) => o.logs.emit(appId, 'heroku', dyno, line));
   }
 
   async start(onChange: (appId: string) => void): Promise<void> {
@@ -129,7 +134,7 @@ export class SwarmCluster implements ClusterFormation {
     this.events = new EngineEvents(this.o.docker, this.o.platform, this.logger, {
       app: (appId) => void this.refresh(appId),
       oom: (appId, container) => {
-        const dyno = this.apps.get(appId)?.local.find((t) => t.container === container)?.dyno;
+        const dyno = this.apps.get(appId)?.tasks.find((t) => t.container === container)?.dyno;
         if (!dyno) return;
         this.o.logs.emit(appId, 'heroku', dyno, 'Error R15 (Memory quota vastly exceeded)');
         this.o.logs.emit(appId, 'heroku', dyno, 'Stopping process with SIGKILL');
@@ -139,13 +144,12 @@ export class SwarmCluster implements ClusterFormation {
     });
     await this.events.follow();
     this.timer = setInterval(() => this.poll(), this.o.pollMs);
-    this.sampler = setInterval(() => {
-      if (this.sampling) return;
-      this.sampling = true;
-      void sampleTasks(this.o.docker, [...this.apps.values()].flatMap((v) => v.local), (appId, dyno, line) => this.o.logs.emit(appId, 'heroku', dyno, line))
-        .catch((err: Error) => this.logger.warn({ err }, 'sampling tasks failed')).finally(() => { this.sampling = false; });
-    }, this.o.metricsIntervalMs);
+    await this.agent.update();
     this.markReady();
+  }
+
+  private taskOf(container: string): SampledTask | undefined {
+    return [...this.apps.values()].flatMap((v) => v.tasks).find((t) => t.container === container);
   }
 
   private async setNodes(nodes: Map<string, { address: string; hostname: string }>, waitForImage = false): Promise<void> {
@@ -153,7 +157,9 @@ export class SwarmCluster implements ClusterFormation {
     await this.reach.nodes(nodes, this.localNode);
     // A second node: the platform's registry serves the image, and every service is named there.
     const moved = this.image.nodes(nodes.size).then((changed) => {
-      if (changed) for (const v of this.apps.values()) if (v.want) void this.converge(v.want).catch((err: Error) => this.logger.error({ err }, 'naming the registry\'s image failed'));
+      if (!changed) return;
+      for (const v of this.apps.values()) if (v.want) void this.converge(v.want).catch((err: Error) => this.logger.error({ err }, 'naming the registry\'s image failed'));
+      void this.agent.update().catch((err: Error) => this.logger.error({ err }, 'naming the registry\'s image for the engine agent failed'));
     }, (err: Error) => this.logger.error({ err }, 'the platform\'s registry failed'));
     if (waitForImage) await moved;
   }
@@ -161,7 +167,7 @@ export class SwarmCluster implements ClusterFormation {
   private view(appId: string): AppView {
     let v = this.apps.get(appId);
     if (!v) {
-      v = { dynos: [], seen: new Map(), bound: new Set(), names: new Map(), probing: new Set(), again: false, local: [], primed: false };
+      v = { dynos: [], seen: new Map(), bound: new Set(), names: new Map(), probing: new Set(), again: false, tasks: [], primed: false };
       this.apps.set(appId, v);
     }
     return v;
@@ -243,7 +249,15 @@ export class SwarmCluster implements ClusterFormation {
   restart(appId: string, target?: string): number {
     const view = this.apps.get(appId);
     if (!view) return 0;
-    const types = new Set(view.dynos.filter((d) => !target || d.type === target || d.name === target).map((d) => d.type));
+    // One dyno (`web.2`): the agent on its node stops its container, and the engine starts that slot again.
+    if (target?.includes('.')) {
+      const one = view.tasks.find((t) => t.dyno === target);
+      if (!one) return 0;
+      this.o.logs.emit(appId, 'heroku', target, 'Restarting');
+      void this.agent.update(one.container).catch((err: Error) => this.logger.error({ err, app: appId }, 'restart failed'));
+      return 1;
+    }
+    const types = new Set(view.dynos.filter((d) => !target || d.type === target).map((d) => d.type));
     const chosen = view.dynos.filter((d) => types.has(d.type));
     void (async () => {
       for (const s of await this.services({ [LABELS.appId]: appId })) {
@@ -255,8 +269,7 @@ export class SwarmCluster implements ClusterFormation {
         await this.update(s.ID, s.Version.Index, { ...s.Spec, TaskTemplate: template });
       }
     })().catch((err: Error) => this.logger.error({ err, app: appId }, 'restart failed'));
-    // One dyno (`web.2`) restarts with its process type: the engine replaces a service's tasks together.
-    return target?.includes('.') ? view.dynos.filter((d) => d.name === target).length : chosen.length;
+    return chosen.length;
   }
 
   async remove(appId: string): Promise<void> {
@@ -279,9 +292,9 @@ export class SwarmCluster implements ClusterFormation {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
-    clearInterval(this.sampler);
     this.events?.close();
     this.taskLogs.close();
+    this.agent.close();
     if (this.blobs.port) await forgetBlobPort(this.blobs.port, this.o.platform, this.reach.relayPorts);
     await this.reach.close();
     await this.image.close();
@@ -309,7 +322,7 @@ export class SwarmCluster implements ClusterFormation {
     const services = await this.services({ [LABELS.appId]: appId });
     const next: ClusterDyno[] = [];
     const live = new Set<string>();
-    const local: SampledTask[] = [];
+    const running: SampledTask[] = [];
     for (const s of services) {
       const labels = s.Spec.Labels ?? {};
       const type = labels[LABELS.type] ?? '';
@@ -343,7 +356,7 @@ export class SwarmCluster implements ClusterFormation {
         let state: SeenTask['state'] = taskState(t);
         const container = t.Status.ContainerStatus?.ContainerID;
         const onThisNode = state === 'running' && container !== undefined && t.NodeID === this.localNode;
-        if (onThisNode) local.push({ appId, dyno: name, container: container!, quotaBytes: sizeOrDefault(size).quotaBytes });
+        if (state === 'running' && container) running.push({ appId, dyno: name, task: t.ID, container, quotaBytes: sizeOrDefault(size).quotaBytes, runtimeMetrics: want?.runtimeMetrics ?? false });
         // Where the router reaches it: on this node the container itself (no proxy between, and a port
         // nobody listens on is refused, not accepted by the engine's userland proxy); elsewhere its node's
         // published port.
@@ -372,7 +385,7 @@ export class SwarmCluster implements ClusterFormation {
     next.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
     const changed = JSON.stringify(next.map((d) => [d.id, d.state, d.address, d.port])) !== JSON.stringify(view.dynos.map((d) => [d.id, d.state, d.address, d.port]));
     view.dynos = next;
-    view.local = local;
+    view.tasks = running;
     if (changed) this.onChange(appId);
   }
 

@@ -119,7 +119,7 @@ class EngineContainer implements Container {
 
   async stats(): Promise<ContainerStats | undefined> {
     const raw = await this.c.stats({ stream: false, 'one-shot': true } as { stream: false }).catch(() => undefined);
-    return raw ? engineSample(raw as never) : undefined;
+    return raw ? engineSample((raw as { memory_stats?: { stats?: Record<string, number> } }).memory_stats?.stats) : undefined;
   }
 
   /** Runs a process in the container (as root: the terminal's resize), its exit code once it ends. */

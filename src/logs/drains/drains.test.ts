@@ -224,6 +224,37 @@ describe('drains', () => {
     }
   });
 
+  test('a process that does not lead runs no drain until it starts, and tells the leader of each change, which reads the app\'s drains again', async () => {
+    const rx = new SyslogReceiver();
+    await rx.start();
+    const standbyLogs = new Logplex();
+    const leaderLogs = new Logplex();
+    const told: string[] = [];
+    const standby = new Drains({ db: store.db, logs: standbyLogs, urls: plainUrls, waitForStart: true, onChange: (app) => told.push(app), reportError: () => undefined, egress: LOOPBACK_ALLOWED });
+    const leader = new Drains({ db: store.db, logs: leaderLogs, urls: plainUrls, waitForStart: true, reportError: () => undefined, egress: LOOPBACK_ALLOWED });
+    try {
+      await leader.start();
+      const row = await standby.add(APP, `syslog://127.0.0.1:${rx.port}`);
+      assert.deepEqual(told, [APP]);
+      assert.equal(standby.drain(row.id), undefined, 'the standby runs no drain');
+      standbyLogs.emit(APP, 'app', 'web.1', 'stored in the standby alone');
+      await leader.resync(APP);
+      leaderLogs.emit(APP, 'app', 'web.1', 'delivered by the leader');
+      await rx.waitUntil((ms) => ms.some((m) => m.message === 'delivered by the leader\n'), 'the leader\'s line');
+      assert.ok(!rx.messages.some((m) => m.message === 'stored in the standby alone\n'));
+      await standby.remove(APP, row.id);
+      assert.deepEqual(told, [APP, APP]);
+      await leader.resync(APP);
+      assert.equal(leader.drain(row.id), undefined, 'the leader stopped the removed drain');
+    } finally {
+      await standby.close();
+      await leader.close();
+      standbyLogs.close();
+      leaderLogs.close();
+      await rx.stop();
+    }
+  });
+
   test('bad URLs are refused with what to do; at most five drains per app', async () => {
     for (const d of await drains.list(APP)) await drains.remove(APP, d.url);
     await assert.rejects(drains.add(APP, 'syslog://logs.example.com'), /no port: syslog drains need one/);

@@ -2,6 +2,9 @@
 // Every line of the app goes to each of its drains (no filter, as on Heroku), in the stream's order.
 // At most `maxPerApp` drains per app (Heroku's limit, 5). Rows and live drains are changed together:
 // a drain runs exactly while its row exists (from `start`, `add` until `remove` or the app's deletion).
+// With several platform processes drains run in the leader alone (the one that called `start`), which
+// stores every process's lines (shared.ts): a drain added or removed through another process is stored
+// there and `onChange` tells the leader, which calls `resync` for the app.
 import { randomUUID } from 'node:crypto';
 import { isUniqueViolation, type Db } from '../../store/index.ts';
 import type { LogDrainsTable } from '../../store/schema.ts';
@@ -47,6 +50,12 @@ export interface DrainsOptions {
   reportError?: (err: unknown, context: string) => void;
   /** Which addresses drains may connect to (egress/); default: the operator's setting. */
   egress?: EgressPolicy;
+  /**
+   * True: this process runs no drain before `start` (a platform process that may not lead), and a drain
+   * added or removed meanwhile is passed to `onChange` for the process that does. Otherwise `add` runs one at once.
+   */
+  waitForStart?: boolean;
+  onChange?: (appId: string) => void;
 }
 
 interface Live {
@@ -58,15 +67,34 @@ interface Live {
 export class Drains {
   private readonly o: DrainsOptions;
   private readonly live = new Map<string, Live>();
+  private running: boolean;
 
   constructor(o: DrainsOptions) {
     this.o = o;
+    this.running = !o.waitForStart;
   }
 
-  /** Starts a drain for every stored row (platform start). */
+  /** Starts a drain for every stored row (platform start, or this process now leads); from now on this process delivers. */
   async start(): Promise<void> {
+    this.running = true;
     const rows = await this.o.db.selectFrom('log_drains').selectAll().execute();
-    for (const row of rows) this.run({ ...row, url: this.o.urls.open(row) });
+    for (const row of rows) if (!this.live.has(row.id)) this.run({ ...row, url: this.o.urls.open(row) });
+  }
+
+  /** Makes the app's live drains its stored rows (a change made through another process). */
+  async resync(appId: string): Promise<void> {
+    if (!this.running) return;
+    const rows = await this.list(appId);
+    const ids = new Set(rows.map((r) => r.id));
+    for (const [id, l] of this.live) if (l.appId === appId && !ids.has(id)) void this.stop(id);
+    for (const row of rows) if (!this.live.has(row.id)) this.run(row);
+  }
+
+  private changed(appId: string, row: DrainRow, started: boolean): void {
+    if (this.running) {
+      if (started) this.run(row);
+      else void this.stop(row.id);
+    } else this.o.onChange?.(appId);
   }
 
   async list(appId: string): Promise<DrainRow[]> {
@@ -104,7 +132,7 @@ export class Drains {
       if (isUniqueViolation(err)) throw new DrainError(`Url has already been taken: this app already drains to ${redactDrainUrl(url)}.`);
       throw err;
     }
-    this.run(row);
+    this.changed(appId, row, true);
     return row;
   }
 
@@ -112,7 +140,7 @@ export class Drains {
     const row = await this.find(appId, key);
     if (!row) return undefined;
     await this.o.db.deleteFrom('log_drains').where('id', '=', row.id).execute();
-    void this.stop(row.id);
+    this.changed(appId, row, false);
     return row;
   }
 
