@@ -368,6 +368,14 @@ describe('swarm runtime', () => {
     // The worker's engine agent samples the tasks there.
     const onWorkerRe = new RegExp(`heroku\\[(${onWorker.join('|').replace(/\./g, '\\.')})\\]: source=\\1 dyno=heroku\\.\\d+\\.[a-z0-9]+ sample#memory_total=`);
     await p.waitForLog('sw2', onWorkerRe, 60);
+    // Past its size's hard limit the kernel kills a task on the worker: R15 from that node's agent (this
+    // engine's events see only its own node).
+    const r15 = new RegExp(`heroku\\[(${onWorker.join('|').replace(/\./g, '\\.')})\\]: Error R15 \\(Memory quota vastly exceeded\\)`);
+    for (let i = 0; i < 12 && !r15.test(await p.logs('sw2')); i++) {
+      await p.route('sw2', '/oom', { fresh: true }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    await p.waitForLog('sw2', r15, 60);
     // The worker goes: its tasks start again on the manager, and the router keeps answering.
     await worker.stop();
     await until('every task on the manager', async () => {

@@ -122,10 +122,17 @@ export function containerOfPath(p: string, leaf: string, prefix: string): string
   return parts[n - 2]!.startsWith(prefix) ? parts[n - 2] : undefined;
 }
 
-/** Detaches loop devices backed by `image` (left attached when a start died between losetup and mount). */
+/**
+ * Detaches loop devices backed by `image` (left attached when a start died between losetup and mount)
+ * and waits, up to 2 s, until none is: the kernel frees an autoclear device after its unmount, and
+ * under load that comes a moment later (found by a test's leftover check that saw it still there).
+ */
 export async function detachLoops(image: string): Promise<void> {
-  for (const d of await loopDevices()) {
-    if (d.backFile === image) await tool('losetup', ['--detach', d.name]).catch(() => undefined);
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const left = (await loopDevices()).filter((d) => d.backFile === image);
+    if (left.length === 0) return;
+    for (const d of left) await tool('losetup', ['--detach', d.name]).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

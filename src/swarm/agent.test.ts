@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { agentScript, agentSpec, parseAgentLine } from './agent.ts';
+import { agentScript, agentSpec, parseAgentLine, parseOomLine } from './agent.ts';
 import { TaskSamples } from './samples.ts';
 
 const ID = 'a'.repeat(64);
@@ -48,4 +48,17 @@ test('samples over the quota give R14; with log-runtime-metrics, Heroku\'s sampl
   lines.length = 0;
   samples.take({ ...task, runtimeMetrics: false }, { container: ID, memory: { rss: 1024 }, cpu: 600, system: 1100 });
   assert.deepEqual(lines, []);
+});
+
+test('an OOM kill the agent tells of names its app and dyno (from the engine\'s task name); anything else is skipped', () => {
+  const app = '0123abcd-0000-4000-8000-000000000000';
+  const line = (v: object) => JSON.stringify({ oom: ID, app, type: 'web', task: 'slipway-0123abcd-app-web.2.k3j4h5g6f7d8s9a0q1w2e3r4t', ...v });
+  assert.deepEqual(parseOomLine(line({})), { container: ID, appId: app, dyno: 'web.2' });
+  // A sample line is not one; nor a task name without its slot, a type or app id out of shape.
+  assert.equal(parseOomLine(JSON.stringify({ sample: ID, memory: {} })), undefined);
+  for (const bad of [{ task: 'web' }, { type: '../x' }, { app: 'not-an-id' }, { oom: 'zz' }, { app: null }]) assert.equal(parseOomLine(line(bad)), undefined, JSON.stringify(bad));
+  // The script asks for exited containers of this platform and tells of each once, since it started.
+  const script = agentScript('slipway-0123abcd-', 20);
+  assert.match(script, /all=1&filters=.*exited/);
+  assert.match(script, /OOMKilled == true and \.State\.FinishedAt > \$since/);
 });

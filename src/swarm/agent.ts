@@ -5,6 +5,9 @@
 // engine's own stats API reaches only its node's containers. It also stops, once, the containers named
 // in its environment (`ps:restart web.2`: the engine replaces that task alone, in its slot); a list
 // changed makes the engine replace the agent's tasks, which stop what is theirs and ignore the rest.
+// And it tells of the task containers on its node that the kernel's OOM killer ended (R15 for tasks on
+// any node; this engine's own events see only its node): each container that exited since the agent
+// started, once, with the app id, process type and task name the engine labelled it with.
 //
 // The agent is the platform's code in the stack image (bash, curl, jq), with the node's engine socket
 // bound in (`SLIPWAY_SWARM_ENGINE_SOCKET`, default /var/run/docker.sock; `{{.Node.ID}}` is filled in per
@@ -30,21 +33,48 @@ export interface AgentInput {
   stop: readonly string[];
 }
 
-/** The agent's script: the stops, then a sample of every task container of this platform each interval. */
+/** The agent's script: the stops, then a sample of every task container of this platform each interval, and the OOM-killed ones. */
 export function agentScript(platform: string, intervalSeconds: number): string {
   const filter = encodeURIComponent(JSON.stringify({ label: [`${LABELS.platform}=${platform}`, LABELS.appId] }));
+  const exited = encodeURIComponent(JSON.stringify({ label: [`${LABELS.platform}=${platform}`, LABELS.appId], status: ['exited'] }));
+  const oom = `select(.State.OOMKilled == true and .State.FinishedAt > $since) | {oom: .Id, app: .Config.Labels[${JSON.stringify(LABELS.appId)}], type: .Config.Labels[${JSON.stringify(LABELS.type)}], task: .Config.Labels["com.docker.swarm.task.name"]}`;
   return [
     'set -u',
     `api() { curl -sS --max-time 40 --unix-socket ${SOCKET_IN_TASK} "http://engine$@"; }`,
+    // Containers that exited before the agent started were told of by the agent before it (or never ran under it).
+    'since=$(date -u +%Y-%m-%dT%H:%M:%S); declare -A told=()',
     // An unknown id (a container of another node, or one already replaced) answers 404: nothing to do.
     'for c in $SLIPWAY_STOP; do api "/containers/$c/stop?t=30" -X POST -o /dev/null & done',
     'while :; do',
     `  for c in $(api ${shellQuote(`/containers/json?filters=${filter}`)} | jq -r '.[].Id' 2>/dev/null); do`,
     `    api "/containers/$c/stats?stream=false&one-shot=true" | jq -c '{sample: .id, memory: .memory_stats.stats, cpu: .cpu_stats.cpu_usage.total_usage, system: .cpu_stats.system_cpu_usage, cpus: .cpu_stats.online_cpus}' 2>/dev/null`,
     '  done',
+    `  for c in $(api ${shellQuote(`/containers/json?all=1&filters=${exited}`)} | jq -r '.[].Id' 2>/dev/null); do`,
+    '    [[ -n ${told[$c]:-} ]] && continue',
+    `    api "/containers/$c/json" | jq -c --arg since "$since" ${shellQuote(oom)} 2>/dev/null && told[$c]=1`,
+    '  done',
+    // Bounded: past 2,000 ids the list starts again from now.
+    '  (( ${#told[@]} > 2000 )) && { told=(); since=$(date -u +%Y-%m-%dT%H:%M:%S); }',
     `  sleep ${intervalSeconds}`,
     'done',
   ].join('\n');
+}
+
+/** An OOM kill the agent saw: the container, its app and its dyno (`web.2`, from the engine's task name). */
+export interface AgentOom { container: string; appId: string; dyno: string }
+
+export function parseOomLine(line: string): AgentOom | undefined {
+  let v: { oom?: unknown; app?: unknown; type?: unknown; task?: unknown };
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof v?.oom !== 'string' || !/^[0-9a-f]{12,64}$/.test(v.oom) || typeof v.app !== 'string' || typeof v.type !== 'string' || typeof v.task !== 'string') return undefined;
+  // The engine names a task `<service>.<slot>.<task id>`.
+  const slot = /\.(\d{1,6})\.[0-9a-z]{10,64}$/.exec(v.task)?.[1];
+  if (!slot || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(v.type) || !/^[0-9a-f-]{36}$/.test(v.app)) return undefined;
+  return { container: v.oom, appId: v.app, dyno: `${v.type}.${slot}` };
 }
 
 /** The agent's ServiceSpec (global: one task a node). */
@@ -125,12 +155,15 @@ export class EngineAgent {
     private readonly input: Omit<AgentInput, 'stop' | 'image'> & { image: () => string },
     private readonly taskOf: (container: string) => SampledTask | undefined,
     log: (appId: string, dyno: string, line: string) => void,
+    oom: (o: AgentOom) => void,
   ) {
     this.samples = new TaskSamples(input.intervalSeconds * 1000, log);
     this.logs = new TaskLogs(docker, logger, (_agent, _task, line) => {
       const s = parseAgentLine(line);
       const t = s && this.taskOf(s.container);
       if (s && t) this.samples.take(t, s);
+      const killed = !s ? parseOomLine(line) : undefined;
+      if (killed) oom(killed);
     });
   }
 

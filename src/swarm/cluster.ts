@@ -5,14 +5,13 @@
 // for tasks on other nodes (whose container events this engine does not see). Memory samples come from
 // the engine agent on every node (agent.ts), which also stops a single task for `ps:restart web.2`.
 // Services outlive the platform process: close() only stops watching.
-import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import type Docker from 'dockerode';
 import type { ClusterApp, ClusterDyno, ClusterFormation } from '../runtime/cluster.ts';
 import type { LogSink } from '../logs/types.ts';
 import { componentLogger, type Logger } from '../logger/index.ts';
 import { BlobEndpoint } from './blob-endpoint.ts';
-import { checkSwarmManager, hostAddressForTasks, nodeAddresses, taskSubnets } from './engine.ts';
+import { ContainerAddresses, checkSwarmManager, hostAddressForTasks, nodeAddresses, taskSubnets } from './engine.ts';
 import { closeHostToTasks, forgetBlobPort } from './firewall.ts';
 import type { AddonServers } from './addon-relay.ts';
 import { TaskReach } from './reach.ts';
@@ -23,6 +22,7 @@ import { TaskLogs } from './task-logs.ts';
 import { EngineEvents } from './events.ts';
 import type { SampledTask } from './samples.ts';
 import { EngineAgent } from './agent.ts';
+import { ensureDynoSecret, sweepDynoSecrets } from './secrets.ts';
 import { sizeOrDefault } from '../runtime/sizes.ts';
 
 export interface SwarmClusterOptions {
@@ -94,6 +94,9 @@ export class SwarmCluster implements ClusterFormation {
   private timer?: NodeJS.Timeout;
   /** This engine's own node (the router reaches its tasks at their containers' addresses). */
   private localNode = '';
+  private readonly addresses: ContainerAddresses;
+  /** Containers whose OOM kill was told (bounded, oldest forgotten first). */
+  private readonly oomTold = new Set<string>();
   private readonly agent: EngineAgent;
   private closed = false;
   private readonly taskLogs: TaskLogs;
@@ -106,6 +109,7 @@ export class SwarmCluster implements ClusterFormation {
   constructor(private readonly o: SwarmClusterOptions) {
     this.logger = componentLogger(o.logger, 'swarm');
     this.ready = new Promise((r) => { this.markReady = r; });
+    this.addresses = new ContainerAddresses(o.docker);
     this.image = new StackImage({ docker: o.docker, stackRoot: o.stackRoot, image: o.image, registry: o.registry, registryDir: o.registryDir, registryPort: o.registryPort, progress: (line) => this.logger.info(line) });
     this.reach = new TaskReach({ platform: o.platform, servers: () => o.addonServers?.(), logger: this.logger });
     this.blobs = new BlobEndpoint({ host: '0.0.0.0', port: o.blobPort, files: o.slugFiles, sign: o.sign, verify: o.verify, logger: this.logger });
@@ -116,7 +120,8 @@ export class SwarmCluster implements ClusterFormation {
       else if (view) void this.refresh(serviceAppId).then(() => { const n = view.names.get(taskId); if (n) o.logs.emit(serviceAppId, 'app', n, line); });
     });
     const agent = { platform: o.platform, image: () => this.image.ref, socket: o.engineSocket, intervalSeconds: Math.max(1, Math.round(o.metricsIntervalMs / 1000)) };
-    this.agent = new EngineAgent(o.docker, this.logger, agent, (c) => this.taskOf(c), (appId, dyno, line) => o.logs.emit(appId, 'heroku', dyno, line));
+    this.agent = new EngineAgent(o.docker, this.logger, agent, (c) => this.taskOf(c), (appId, dyno, line) => o.logs.emit(appId, 'heroku', dyno, line),
+      (k) => this.oomKilled(k.appId, k.dyno, k.container));
   }
 
   async start(onChange: (appId: string) => void): Promise<void> {
@@ -135,9 +140,7 @@ export class SwarmCluster implements ClusterFormation {
       app: (appId) => void this.refresh(appId),
       oom: (appId, container) => {
         const dyno = this.apps.get(appId)?.tasks.find((t) => t.container === container)?.dyno;
-        if (!dyno) return;
-        this.o.logs.emit(appId, 'heroku', dyno, 'Error R15 (Memory quota vastly exceeded)');
-        this.o.logs.emit(appId, 'heroku', dyno, 'Stopping process with SIGKILL');
+        if (dyno) this.oomKilled(appId, dyno, container);
       },
       all: () => { for (const appId of this.apps.keys()) void this.refresh(appId); },
       nodes: () => void nodeAddresses(this.o.docker).then((n) => this.setNodes(n)).catch((err: Error) => this.logger.warn({ err }, 'following the swarm\'s nodes failed')),
@@ -146,6 +149,15 @@ export class SwarmCluster implements ClusterFormation {
     this.timer = setInterval(() => this.poll(), this.o.pollMs);
     await this.agent.update();
     this.markReady();
+  }
+
+  /** R15, once per container: this engine's event (its node) and the agents (every node) both tell of it. */
+  private oomKilled(appId: string, dyno: string, container: string): void {
+    if (!this.apps.has(appId) || this.oomTold.has(container)) return;
+    this.oomTold.add(container);
+    if (this.oomTold.size > 2000) this.oomTold.delete(this.oomTold.values().next().value!);
+    this.o.logs.emit(appId, 'heroku', dyno, 'Error R15 (Memory quota vastly exceeded)');
+    this.o.logs.emit(appId, 'heroku', dyno, 'Stopping process with SIGKILL');
   }
 
   private taskOf(container: string): SampledTask | undefined {
@@ -213,7 +225,7 @@ export class SwarmCluster implements ClusterFormation {
     for (const [type, s] of byType) {
       if (!wanted.some((f) => f.type === type)) await this.o.docker.getService(s.ID).remove().catch((err: Error) => this.logger.warn({ err, app: app.name }, 'removing a service failed'));
     }
-    await this.sweepSecrets(app.id, secret?.name);
+    await sweepDynoSecrets(this.o.docker, this.o.platform, app.id, secret?.name);
     await this.refresh(app.id);
   }
 
@@ -227,19 +239,10 @@ export class SwarmCluster implements ClusterFormation {
     const r = app.release!;
     // The config first: a platform started again relays its add-on ports again, and the name follows what tasks get.
     const config = await this.reach.configFor(r.config);
-    const name = `${this.o.platform}${createHash('sha256').update(`${app.id}:${r.id}:${bucket}:${this.blobBase}:${JSON.stringify(config)}`).digest('hex').slice(0, 24)}`;
-    const found = (await this.o.docker.listSecrets({ filters: { name: [name] } }) as { ID: string; Spec?: { Name?: string } }[]).find((s) => s.Spec?.Name === name);
-    if (found) return { id: found.ID, name };
-    const expiresAt = Math.floor(((bucket + 1) * bucketMs + this.o.slugUrlTtlMs) / 1000);
-    const data = Buffer.from(secretContent(config, this.blobs.url(this.blobBase, r.blob, expiresAt))).toString('base64');
-    const made = await this.o.docker.createSecret({ Name: name, Labels: { [LABELS.platform]: this.o.platform, [LABELS.appId]: app.id }, Data: data } as never) as { id?: string; ID?: string };
-    return { id: made.id ?? made.ID ?? '', name };
-  }
-
-  /** Secrets of the app no service uses any more (one in use is refused by the engine: kept for later). */
-  private async sweepSecrets(appId: string, keep?: string): Promise<void> {
-    const secrets = await this.o.docker.listSecrets({ filters: { label: [`${LABELS.platform}=${this.o.platform}`, `${LABELS.appId}=${appId}`] } }) as { ID: string; Spec?: { Name?: string } }[];
-    for (const s of secrets) if (s.Spec?.Name !== keep) await this.o.docker.getSecret(s.ID).remove().catch(() => undefined);
+    return ensureDynoSecret(this.o.docker, {
+      platform: this.o.platform, appId: app.id, key: `${app.id}:${r.id}:${bucket}:${this.blobBase}:${JSON.stringify(config)}`,
+      content: () => secretContent(config, this.blobs.url(this.blobBase, r.blob, Math.floor(((bucket + 1) * bucketMs + this.o.slugUrlTtlMs) / 1000))),
+    });
   }
 
   dynos(appId: string): ClusterDyno[] {
@@ -278,7 +281,7 @@ export class SwarmCluster implements ClusterFormation {
     this.apps.delete(appId);
     // A secret is refused while a task still holds it: the engine lets go within moments.
     for (let i = 0; i < 20; i++) {
-      await this.sweepSecrets(appId);
+      await sweepDynoSecrets(this.o.docker, this.o.platform, appId);
       const left = await this.o.docker.listSecrets({ filters: { label: [`${LABELS.appId}=${appId}`] } }) as unknown[];
       if (left.length === 0) break;
       await new Promise((r) => setTimeout(r, 500));
@@ -361,7 +364,7 @@ export class SwarmCluster implements ClusterFormation {
         // nobody listens on is refused, not accepted by the engine's userland proxy); elsewhere its node's
         // published port.
         const target = type !== 'web' || state !== 'running' ? undefined
-          : onThisNode ? await this.containerAddress(container!).then((ip) => ip && { address: ip, port: WEB_PORT })
+          : onThisNode ? await this.addresses.of(container!).then((ip) => ip && { address: ip, port: WEB_PORT })
           : at && publishedPort(t, WEB_PORT) ? { address: at.address, port: publishedPort(t, WEB_PORT)! } : undefined;
         if (state === 'running') {
           if (type !== 'web' || view.bound.has(t.ID)) state = 'up';
@@ -387,21 +390,6 @@ export class SwarmCluster implements ClusterFormation {
     view.dynos = next;
     view.tasks = running;
     if (changed) this.onChange(appId);
-  }
-
-  private readonly addresses = new Map<string, string>();
-
-  /** A local container's address on its network (kept while it runs). */
-  private async containerAddress(id: string): Promise<string | undefined> {
-    const known = this.addresses.get(id);
-    if (known) return known;
-    const info = await this.o.docker.getContainer(id).inspect().catch(() => undefined) as { NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> } } | undefined;
-    const ip = Object.values(info?.NetworkSettings?.Networks ?? {}).map((n) => n.IPAddress).find(Boolean);
-    if (ip) {
-      if (this.addresses.size > 10_000) this.addresses.clear();
-      this.addresses.set(id, ip);
-    }
-    return ip;
   }
 
   /** A web task is up once its published port accepts a TCP connection (as a runc dyno's $PORT). */

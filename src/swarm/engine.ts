@@ -60,3 +60,22 @@ export async function hostAddressForTasks(docker: Docker): Promise<string> {
   }
   throw new Error('SLIPWAY_RUNTIME=swarm: found no Docker network whose gateway tasks could reach the platform at; set SLIPWAY_SWARM_BLOB_URL');
 }
+
+/** Local containers' addresses on their network, kept while they run (a look each the first time). */
+export class ContainerAddresses {
+  private readonly known = new Map<string, string>();
+
+  constructor(private readonly docker: Docker) {}
+
+  async of(id: string): Promise<string | undefined> {
+    const known = this.known.get(id);
+    if (known) return known;
+    const info = await this.docker.getContainer(id).inspect().catch(() => undefined) as { NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> } } | undefined;
+    const ip = Object.values(info?.NetworkSettings?.Networks ?? {}).map((n) => n.IPAddress).find(Boolean);
+    if (ip) {
+      if (this.known.size > 10_000) this.known.clear();
+      this.known.set(id, ip);
+    }
+    return ip;
+  }
+}
