@@ -57,6 +57,12 @@ export class SlugRecords {
     return s;
   }
 
+  /** The files of the slug whose tarball is blob `sha256` (its layers', then its own), for the swarm's slug fetch; undefined when not stored. */
+  async filesOfBlob(sha256: string): Promise<string[] | undefined> {
+    const s = await this.o.db.selectFrom('slugs').select(['blob', 'layers']).where('blob', '=', sha256).limit(1).executeTakeFirst();
+    return slugFiles(this.o.blobs, s ?? { blob: sha256 });
+  }
+
   /** Whether the slug's tarball (its layers too) is in the blob store (housekeeping removes what no release needs). */
   stored(s: Pick<SlugRow, 'blob' | 'layers'>): boolean {
     return s.blob !== '' && slugFiles(this.o.blobs, s) !== undefined;

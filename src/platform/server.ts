@@ -38,7 +38,7 @@ import { CertTable, HaproxyController, haproxyAvailable, inspectCertificate, loo
 import { cgroupLayout, createRuntime } from '../runtime/index.ts';
 import { protectFromOom } from './oom.ts';
 import { joinOwnCgroup } from './own-cgroup.ts';
-import { BlobStore, slugFiles, sweepUnpackLeftovers } from '../slugs/index.ts';
+import { BlobStore, sweepUnpackLeftovers } from '../slugs/index.ts';
 import { openDatabase } from '../store/index.ts';
 import { lockLeadership, soleLeadership } from '../store/leader.ts';
 import { sharedDirs, type PlatformConfig } from './config.ts';
@@ -140,6 +140,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   });
   if (leader.leading) await drains.start();
   const blobs = new BlobStore({ dir: shared.blobs });
+  const slugRecords = new SlugRecords({ db, stack: runtime.stack, blobs });
   const releaseOutputs = new OutputStore(join(shared.output, 'releases'), { kind: 'releases', db, ttlMs: config.streamTtlMs, logger: log });
   const buildOutputs = new OutputStore(join(shared.output, 'builds'), { kind: 'builds', db, ttlMs: config.streamTtlMs, logger: log });
   // Dynos' memory and load per minute for the dashboard's charts (the store keeps 24 hours).
@@ -151,7 +152,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
   });
   const events = appEvents(webhooks, () => ({ apps, accounts, teams, addons, sniEndpoints, dynos, publicUrl: config.publicUrl, domain: config.domain, routerPort: config.routerPort }));
   // Under swarm, formation dynos are the engine's services and one-offs its containers; builds stay on runc here.
-  const swarm = config.swarm && await swarmParts({ ...config, swarm: config.swarm }, { stackRoot: runtime.stackDir, slugFiles: async (sha) => slugFiles(blobs, (await db.selectFrom('slugs').select(['blob', 'layers']).where('blob', '=', sha).limit(1).executeTakeFirst()) ?? { blob: sha }), cipher, logs, logger: log, addonServers: (): { address: string; ports: number[] } => addons.servers() });
+  const swarm = config.swarm && await swarmParts({ ...config, swarm: config.swarm }, { stackRoot: runtime.stackDir, slugFiles: (sha) => slugRecords.filesOfBlob(sha), cipher, logs, logger: log, addonServers: (): { address: string; ports: number[] } => addons.servers() });
   const dynos = new DynoManager({
     onSample: (...sample) => dynoMetrics.record(...sample),
     db, logs, blobs, dataDir: config.dataDir, domain: config.domain, bootTimeoutMs: config.bootTimeoutMs,
@@ -308,7 +309,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger = create
       authorizations: new Authorizations({ db }), collaborators: new Collaborators({ db, maxPerAccount: config.appsPerAccount, onChange: events.collaborator }),
       loginThrottle, rateLimiter: throttles.rate, domains, sniEndpoints,
       features: new Features({ db, dynos }), buildpacks: buildpackInstallations, builds: new BuildRecords({ db }),
-      slugs: new SlugRecords({ db, stack: runtime.stack, blobs }),
+      slugs: slugRecords,
       releases, dynos, builder, deployer, repos, logs, blobs, cipher, releaseOutputs, buildOutputs, housekeeping,
       publicUrl: config.publicUrl, domain: config.domain, diskFull,
       routerPort: config.routerPort, stack: runtime.stack,
