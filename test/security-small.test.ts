@@ -224,6 +224,9 @@ describe('security: the smaller holes (point 10)', () => {
     const slugs = join(p.dataDir, 'slugs');
     const live = (await readdir(slugs)).filter((n) => !n.includes('.tmp-'));
     assert.ok(live.length > 0, 'the app\'s slug is unpacked');
+    // The app parts (a layer's unpack, the Node runtime, has no Procfile of its own).
+    const apps = live.filter((n) => existsSync(join(slugs, n, 'Procfile')));
+    assert.ok(apps.length > 0, 'the app\'s slug is unpacked with its Procfile');
     const halfUnpack = join(slugs, `${live[0]}.tmp-4242-${randomUUID()}`);
     await mkdir(join(halfUnpack, 'app'), { recursive: true });
     await writeFile(join(halfUnpack, 'app', 'half'), 'x');
@@ -241,7 +244,8 @@ describe('security: the smaller holes (point 10)', () => {
     assert.equal(formation.find((f) => f.type === 'web')?.quantity, 1, 'the first deploy\'s web dyno is back');
     assert.equal(existsSync(halfUnpack), false, 'the half-done unpack is swept');
     assert.deepEqual(await readdir(dumps), [], 'the unfinished dump is swept');
-    for (const n of live) assert.ok(existsSync(join(slugs, n, 'Procfile')), `the live unpack ${n} is kept`);
+    for (const n of live) assert.ok(existsSync(join(slugs, n)), `the live unpack ${n} is kept`);
+    for (const n of apps) assert.ok(existsSync(join(slugs, n, 'Procfile')), `the live unpack ${n} keeps its Procfile`);
     assert.match(p.output, /Removed 1 unfinished slug unpack/);
   });
 

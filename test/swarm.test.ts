@@ -346,9 +346,15 @@ describe('swarm runtime', () => {
     try {
       const workerHttp = () => inTask(['curl', '-sS', '-m', '5', '-o', '/dev/null', '-w', '%{http_code}', `http://${link!.nodeIp}:8765/`]);
       await until('the worker\'s own listener', async () => (await workerHttp()) === '200', 20);
-      const published = /:(\d+)\s*$/m.exec(await worker.docker(['port', container, '5000/tcp']))![1];
-      const fromLan = () => run('ip', ['netns', 'exec', lan.ns, 'curl', '-sS', '-m', '5', '-o', '/dev/null', '-w', '%{http_code}', `http://${lan.workerIp}:${published}/`]).then((r) => r.stdout, (e: Error) => `failed: ${e.message}`);
-      await until('the LAN host reaching the task\'s published port', async () => (await fromLan()) === '200', 15);
+      // A task on the worker and its published port, looked up at each try: the worker's tasks may still
+      // be replaced once after the second node joined (the image's move to the registry).
+      const fromLan = async () => {
+        const task = (await worker!.docker(['ps', '-q', '--filter', `label=slipway.platform=${label}`])).split('\n').filter(Boolean)[0];
+        const published = task && /:(\d+)\s*$/m.exec(await worker!.docker(['port', task, '5000/tcp']).catch(() => ''))?.[1];
+        if (!published) return 'failed: no task with a published port on the worker';
+        return run('ip', ['netns', 'exec', lan.ns, 'curl', '-sS', '-m', '5', '-o', '/dev/null', '-w', '%{http_code}', `http://${lan.workerIp}:${published}/`]).then((r) => r.stdout, (e: Error) => `failed: ${e.message}`);
+      };
+      await until('the LAN host reaching the task\'s published port', async () => (await fromLan()) === '200', 60);
       const script = (await run(SLIPWAY, ['swarm:firewall', '--manager', link!.hostIp], { env: { ...process.env, SLIPWAY_DATA_DIR: p.dataDir } })).stdout;
       await new Promise<void>((resolve, reject) => {
         const sh = spawn('nsenter', [`--net=/run/netns/${link!.ns}`, 'sh', '-s'], { env: { ...process.env, DOCKER_HOST: `unix://${worker!.socket}` }, stdio: ['pipe', 'ignore', 'inherit'] });
