@@ -125,7 +125,7 @@ export class TestPlatform {
       },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(60_000),
-    });
+    }).catch((err: Error) => { throw new Error(`${err.message} (${(err as { cause?: Error }).cause?.message}); platform exit ${this.proc?.exitCode} ${this.proc?.signalCode}; its last lines:\n${this.output.trim().split('\n').slice(-25).join('\n')}`); });
     const text = await res.text();
     let parsed: unknown = text;
     try { parsed = JSON.parse(text); } catch { /* not JSON */ }
