@@ -310,10 +310,21 @@ async function vethsWhere(match: (alias: string) => boolean): Promise<string[]> 
   return out;
 }
 
+/**
+ * Deletes a link; one gone meanwhile is fine. A failure that leaves the link is tried once more: a
+ * namespace deleted at the same moment takes its veth with it, and `ip` has been seen to fail then
+ * without a word (a stopped platform's leftover check found the namespace behind it).
+ */
 async function deleteLink(name: string): Promise<void> {
-  await ip(['link', 'delete', 'dev', name]).catch((err: Error) => {
-    if (!/Cannot find device|does not exist/i.test(err.message)) throw err;
-  });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ip(['link', 'delete', 'dev', name]);
+      return;
+    } catch (err) {
+      if (/Cannot find device|does not exist/i.test((err as Error).message) || !(await exists(path.join(SYS_NET, name)))) return;
+      if (attempt >= 1) throw err;
+    }
+  }
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -326,9 +337,16 @@ async function deleteNetns(name: string): Promise<void> {
   if (!found) return;
   // A container's name for a pooled namespace: only the link goes (`ip netns delete` would unmount its target).
   if (found.isSymbolicLink()) return rm(file, { force: true });
-  await ip(['netns', 'delete', name]).catch((err: Error) => {
-    if (!/No such file/i.test(err.message)) throw err;
-  });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ip(['netns', 'delete', name]);
+      return;
+    } catch (err) {
+      // Gone meanwhile is fine; a failure that leaves it is tried once more (as deleteLink).
+      if (/No such file/i.test((err as Error).message) || !(await lstat(file).catch(() => undefined))) return;
+      if (attempt >= 1) throw err;
+    }
+  }
 }
 
 /** The MTU of the interface the default route uses (1500 when there is none). */
