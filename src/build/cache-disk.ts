@@ -8,7 +8,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { appDiskImageBytes, makeDiskImage, mountDiskImage } from '../runtime/disk.ts';
 import { mountsUnder, unmountUnder } from '../runtime/index.ts';
-import { runCommand as execFileP } from '../supervise/command.ts';
+import { runCommand } from '../supervise/command.ts';
 
 export const cacheImage = (dir: string) => `${dir}.img`;
 /** As runtime/disk.ts mounts its images. */
@@ -31,7 +31,7 @@ export async function mountBuildCache(dir: string, quotaBytes: number): Promise<
   const live = await liveDevice(image);
   if (live) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    if (await execFileP('mount', ['-t', 'ext4', '-o', MOUNT_OPTIONS, live, dir]).then(() => true, () => false)) return;
+    if (await runCommand('mount', ['-t', 'ext4', '-o', MOUNT_OPTIONS, live, dir]).then(() => true, () => false)) return;
   }
   // Gone meanwhile, or live and not mountable: then a new, empty image (the old one goes with its users).
   if ((live && (await liveDevice(image))) || (await stat(image).catch(() => undefined))?.size !== appDiskImageBytes(quotaBytes)) {
@@ -49,7 +49,7 @@ export async function mountBuildCache(dir: string, quotaBytes: number): Promise<
 async function liveDevice(image: string): Promise<string | undefined> {
   const ino = (await stat(image).catch(() => undefined))?.ino;
   if (ino === undefined) return undefined;
-  const out = await execFileP('losetup', ['--list', '--json', '--output', 'NAME,BACK-FILE,BACK-INO']).then((r) => r.stdout, () => '');
+  const out = await runCommand('losetup', ['--list', '--json', '--output', 'NAME,BACK-FILE,BACK-INO']).then((r) => r.stdout, () => '');
   const devices = out.trim() ? (JSON.parse(out) as { loopdevices?: { name: string; 'back-file'?: string | null; 'back-ino'?: number | string | null }[] }).loopdevices ?? [] : [];
   return devices.find((d) => (d['back-file'] ?? '').replace(/ \(deleted\)$/, '') === image && Number(d['back-ino']) === ino)?.name;
 }

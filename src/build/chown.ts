@@ -1,5 +1,5 @@
 // Handing a build's trees to the tenant that runs it.
-import { runCommand as execFileP } from '../supervise/command.ts';
+import { runCommand } from '../supervise/command.ts';
 
 /**
  * Hands a tree to a user without following a link: the tree is the app's (a pushed `etc -> /etc`
@@ -9,5 +9,5 @@ import { runCommand as execFileP } from '../supervise/command.ts';
 export async function chownTree(dirs: string[], user: { uid: number; gid: number } | undefined): Promise<void> {
   if (process.getuid?.() !== 0) return;
   if (!user) throw new Error('the build\'s user is not known yet');
-  await execFileP('chown', ['-R', '-h', '-P', `${user.uid}:${user.gid}`, '--', ...dirs]);
+  await runCommand('chown', ['-R', '-h', '-P', `${user.uid}:${user.gid}`, '--', ...dirs]);
 }

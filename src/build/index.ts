@@ -23,7 +23,7 @@ import { filledDir } from './runtime-cache.ts';
 import { type FillDirs, prepareRuntimes } from './runtime-fill.ts';
 import { chownTree } from './chown.ts';
 import { Phases } from './phases.ts';
-import { runCommand as execFileP } from '../supervise/command.ts';
+import { runCommand } from '../supervise/command.ts';
 
 export interface BuilderOptions {
   db: Db;
@@ -240,7 +240,7 @@ export class Builder {
       // The build's work dir (source, buildpacks, ENV_DIR) lives in memory: a build creates and packs
       // thousands of small files, and on a virtual disk that costs ten times what tmpfs does. Only what
       // is written uses memory; the size caps a runaway build.
-      await execFileP('mount', ['-t', 'tmpfs', '-o', `size=${BUILD_TMPFS_BYTES},mode=0755`, 'slipway-build', work]);
+      await runCommand('mount', ['-t', 'tmpfs', '-o', `size=${BUILD_TMPFS_BYTES},mode=0755`, 'slipway-build', work]);
     }
     for (const d of [ctx.hostBuildDir, ctx.hostEnvDir, ctx.hostBuildpacks, this.runtimeCache]) await mkdir(d, { recursive: true });
     await mountBuildCache(ctx.hostCache, this.o.cacheQuotaBytes);

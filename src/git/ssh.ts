@@ -78,7 +78,10 @@ export class GitSsh {
     const file = join(this.o.dir, 'host_ed25519');
     if (!existsSync(file)) {
       await mkdir(this.o.dir, { recursive: true, mode: 0o700 });
-      const pair = ssh2.utils.generateKeyPairSync('ed25519');
+      // ssh2 makes a key it cannot read back about once in 256 (a public key starting with a zero byte
+      // loses it: mscdex/ssh2#1390): made again until it parses, or the server could never start.
+      let pair = ssh2.utils.generateKeyPairSync('ed25519');
+      for (let i = 0; i < 20 && ssh2.utils.parseKey(pair.private) instanceof Error; i++) pair = ssh2.utils.generateKeyPairSync('ed25519');
       await writeFile(`${file}.tmp`, pair.private, { mode: 0o600 });
       await rename(`${file}.tmp`, file);
     }

@@ -15,7 +15,6 @@
 // Lifetime: the loop device is detached right after mounting, which the kernel turns into
 // "free on unmount" (autoclear); unmounting <bundle>/appfs (runc.ts does, before deleting the bundle)
 // frees it. sweepAppDisks() removes mounts and loop devices a crash left, found by their paths.
-
 import { mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { unescapeMountPath } from './mounts.ts';

@@ -2,7 +2,6 @@
 // Used before removing any directory the runtime (or an interrupted debootstrap) may have mounted
 // into, so an `rm -rf` never descends into a live /proc, /sys or overlay.
 import { readFile } from 'node:fs/promises';
-
 import path from 'node:path';
 import { runCommand as run } from '../supervise/command.ts';
 

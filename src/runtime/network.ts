@@ -310,20 +310,25 @@ async function vethsWhere(match: (alias: string) => boolean): Promise<string[]> 
 }
 
 /**
- * Deletes a link; one gone meanwhile is fine. A failure that leaves the link is tried once more: a
- * namespace deleted at the same moment takes its veth with it, and `ip` has been seen to fail then
- * without a word (a stopped platform's leftover check found the namespace behind it).
+ * An `ip ... delete` of something that may go meanwhile: done when it succeeds, when `gone` names its
+ * complaint or when `stillThere` says no; a failure that leaves it is tried once more. A namespace
+ * deleted at the same moment takes its veth with it, and `ip` has been seen to fail then without a
+ * word (a stopped platform's leftover check found the namespace behind it).
  */
-async function deleteLink(name: string): Promise<void> {
+async function ipDelete(args: string[], gone: RegExp, stillThere: () => Promise<boolean>): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await ip(['link', 'delete', 'dev', name]);
+      await ip(args);
       return;
     } catch (err) {
-      if (/Cannot find device|does not exist/i.test((err as Error).message) || !(await exists(path.join(SYS_NET, name)))) return;
+      if (gone.test((err as Error).message) || !(await stillThere())) return;
       if (attempt >= 1) throw err;
     }
   }
+}
+
+function deleteLink(name: string): Promise<void> {
+  return ipDelete(['link', 'delete', 'dev', name], /Cannot find device|does not exist/i, () => exists(path.join(SYS_NET, name)));
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -336,16 +341,7 @@ async function deleteNetns(name: string): Promise<void> {
   if (!found) return;
   // A container's name for a pooled namespace: only the link goes (`ip netns delete` would unmount its target).
   if (found.isSymbolicLink()) return rm(file, { force: true });
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await ip(['netns', 'delete', name]);
-      return;
-    } catch (err) {
-      // Gone meanwhile is fine; a failure that leaves it is tried once more (as deleteLink).
-      if (/No such file/i.test((err as Error).message) || !(await lstat(file).catch(() => undefined))) return;
-      if (attempt >= 1) throw err;
-    }
-  }
+  await ipDelete(['netns', 'delete', name], /No such file/i, async () => (await lstat(file).catch(() => undefined)) !== undefined);
 }
 
 /** The MTU of the interface the default route uses (1500 when there is none). */
