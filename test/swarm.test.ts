@@ -348,13 +348,28 @@ describe('swarm runtime', () => {
       await until('the worker\'s own listener', async () => (await workerHttp()) === '200', 20);
       // A task on the worker and its published port, looked up at each try: the worker's tasks may still
       // be replaced once after the second node joined (the image's move to the registry).
+      let lastFromLan = '';
+      // Every task there is tried: one may be on its way out. '200' when one answers, else what each said.
       const fromLan = async () => {
-        const task = (await worker!.docker(['ps', '-q', '--filter', `label=slipway.platform=${label}`])).split('\n').filter(Boolean)[0];
-        const published = task && /:(\d+)\s*$/m.exec(await worker!.docker(['port', task, '5000/tcp']).catch(() => ''))?.[1];
-        if (!published) return 'failed: no task with a published port on the worker';
-        return run('ip', ['netns', 'exec', lan.ns, 'curl', '-sS', '-m', '5', '-o', '/dev/null', '-w', '%{http_code}', `http://${lan.workerIp}:${published}/`]).then((r) => r.stdout, (e: Error) => `failed: ${e.message}`);
+        const tasks = (await worker!.docker(['ps', '-q', '--filter', `label=slipway.platform=${label}`])).split('\n').filter(Boolean);
+        const said: string[] = [];
+        for (const task of tasks) {
+          const published = /:(\d+)\s*$/m.exec(await worker!.docker(['port', task, '5000/tcp']).catch(() => ''))?.[1];
+          if (!published) { said.push(`${task}: no published port`); continue; }
+          const url = `http://${lan.workerIp}:${published}/`;
+          const got = await run('ip', ['netns', 'exec', lan.ns, 'curl', '-sS', '-m', '5', '-o', '/dev/null', '-w', '%{http_code}', url]).then((r) => r.stdout, (e: Error) => `failed: ${e.message}`);
+          if (got === '200') return (lastFromLan = got);
+          said.push(`${task} ${url}: ${got}`);
+        }
+        return (lastFromLan = `failed: ${said.join('; ') || 'no task on the worker'}`);
       };
-      await until('the LAN host reaching the task\'s published port', async () => (await fromLan()) === '200', 60);
+      try {
+        await until('the LAN host reaching the task\'s published port', async () => (await fromLan()) === '200', 60);
+      } catch (err) {
+        // What the worker's engine and netfilter held when the LAN host could not get in.
+        const seen = await Promise.all([worker!.docker(['ps', '-a', '--format', '{{.ID}} {{.Status}} {{.Ports}} {{.Labels}}']), run('ip', ['netns', 'exec', link!.ns, 'iptables-save']).then((r) => r.stdout), worker!.logTail()].map((x) => x.catch((e: Error) => e.message)));
+        throw new Error(`${(err as Error).message.split('\n')[0]}: the last try gave ${lastFromLan}\n${seen.join('\n')}`);
+      }
       const script = (await run(SLIPWAY, ['swarm:firewall', '--manager', link!.hostIp], { env: { ...process.env, SLIPWAY_DATA_DIR: p.dataDir } })).stdout;
       await new Promise<void>((resolve, reject) => {
         const sh = spawn('nsenter', [`--net=/run/netns/${link!.ns}`, 'sh', '-s'], { env: { ...process.env, DOCKER_HOST: `unix://${worker!.socket}` }, stdio: ['pipe', 'ignore', 'inherit'] });

@@ -81,6 +81,8 @@ export interface WorkerNode {
   stop(): Promise<void>;
   /** Removes its data and exec roots. */
   remove(): Promise<void>;
+  /** The last `bytes` of its dockerd's log (for a failure's message). */
+  logTail(bytes?: number): Promise<string>;
 }
 
 export async function startWorker(link: NodeLink): Promise<WorkerNode> {
@@ -111,5 +113,6 @@ export async function startWorker(link: NodeLink): Promise<WorkerNode> {
     }
     await sleep(500);
   }
-  return { socket, docker, stop, remove };
+  const logTail = async (bytes = 3000) => (await readFile(log, 'utf8').catch(() => '')).slice(-bytes);
+  return { socket, docker, stop, remove, logTail };
 }
