@@ -75,6 +75,8 @@ export async function mountRuntimeLayer(o: { dataDir: string; blobs: LayerBlobs;
   if (heroku && !heroku.isDirectory()) return undefined;
   // Kept from collection while the build uses it (housekeeping's grace period, by the blob's age).
   await o.blobs.touch(o.layer.blob);
+  // Root's alone above the copy: nothing but the overlay reaches it.
+  await mkdir(join(o.dataDir, 'build-layers'), { recursive: true, mode: 0o700 });
   await unpackLayer(o.blobs.path(o.layer.blob), lower, { owner: 'recorded' });
   if (!heroku) {
     await mkdir(join(o.upper, '.heroku'), { mode: 0o755 });
