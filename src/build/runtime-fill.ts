@@ -64,7 +64,6 @@ export async function prepareRuntimes(o: RuntimeFillOptions, packs: BuildpackSou
   const layers = new Map<number, RecordedLayer>();
   const say = (l: string) => o.logger.warn(`runtime cache: ${l}`);
   const fillers = packs.flatMap((p, i) => (p.kind === 'builtin' && existsSync(join(p.dir, 'bin', 'fill')) ? [{ dir: p.dir, name: p.name, i }] : []));
-  const toCheck: string[] = [];
   for (const { dir, name, i } of fillers) {
     const key = await planKey(o, dir).catch(() => undefined);
     const plan = key ? await readPlan(o.plansDir, key) : undefined;
@@ -80,15 +79,16 @@ export async function prepareRuntimes(o: RuntimeFillOptions, packs: BuildpackSou
     const since = Date.now() - 1000;
     const { ok, layer: made } = await fill(o, i);
     const used = await entriesUsedSince(o.cache, since);
-    const layer = made && used.length > 0 ? { ...made, entries: used } : undefined;
-    if (ok && layer) layers.set(i, layer);
-    if (ok && key && used.length > 0) await writePlan(o.plansDir, key, used, layer).catch((err) => o.logger.error({ err }, 'runtime cache: recording a fill plan failed'));
-    toCheck.push(...used);
+    // Checked before the fill's runtime stands for them (in this build and in a plan): an entry
+    // changed behind the platform's back was copied into it.
+    const removed = await verifyRuntimeCache(o.cache, say, used);
+    const sound = ok && used.length > 0 && removed.length === 0;
+    const layer = sound && made ? { ...made, entries: used } : undefined;
+    if (layer) layers.set(i, layer);
+    if (sound && key) await writePlan(o.plansDir, key, used, layer).catch((err) => o.logger.error({ err }, 'runtime cache: recording a fill plan failed'));
   }
-  const allBuiltin = packs.every((p) => p.kind === 'builtin');
-  const removed = await verifyRuntimeCache(o.cache, say, allBuiltin ? toCheck : undefined);
-  // A layer made from an entry found changed is not used (its member was stored before the check).
-  for (const [i, l] of layers) if (l.entries.some((e) => removed.includes(e))) layers.delete(i);
+  // The entries the fills and plans used are checked above; a build with any other buildpack may read any.
+  if (!packs.every((p) => p.kind === 'builtin')) await verifyRuntimeCache(o.cache, say);
   return layers;
 }
 
