@@ -148,6 +148,7 @@ export class Builder {
         filler: () => this.o.runtime.userFor(FILL_TENANT),
         runFill: (i, dirs, onOutput) => this.step(ctx, i, `bin/fill ${ctx.buildDir} /tmp/cache /tmp/env`, [], onOutput, false, dirs),
         makeLayer: (dir) => layerFromFill(dir, this.o.blobs, join(this.o.dataDir, 'builds', `${build.id}.fill-layer`)),
+        hasLayer: (blob) => this.o.blobs.has(blob),
       }, packs));
       // A lone built-in buildpack whose fill made a runtime layer: the build gets it under an overlay.
       const layer = packs.length === 1 && process.getuid?.() === 0 ? layers.get(0) : undefined;

@@ -54,6 +54,8 @@ export interface RuntimeFillOptions {
   logger: Logger;
   /** Stores the runtime a fill that succeeded left in its build dir as a layer (runtime-layer.ts `layerFromFill`). */
   makeLayer?: (fillBuildDir: string) => Promise<SlugLayer | undefined>;
+  /** Whether a layer's member is in the blob store (a plan whose layer is not, collected or another platform's, is not followed). */
+  hasLayer?: (blob: string) => boolean;
 }
 
 /**
@@ -67,7 +69,8 @@ export async function prepareRuntimes(o: RuntimeFillOptions, packs: BuildpackSou
   for (const { dir, name, i } of fillers) {
     const key = await planKey(o, dir).catch(() => undefined);
     const plan = key ? await readPlan(o.plansDir, key) : undefined;
-    if (plan && (await allSealed(o.cache, plan.entries))) {
+    const layerGone = !!plan?.layer && !!o.hasLayer && !o.hasLayer(plan.layer.blob);
+    if (plan && !layerGone && (await allSealed(o.cache, plan.entries))) {
       const removed = await verifyRuntimeCache(o.cache, say, plan.entries);
       if (removed.length === 0) {
         await markUsed(o.cache, plan.entries);

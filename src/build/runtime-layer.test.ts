@@ -42,6 +42,9 @@ async function fillDir(name: string): Promise<string> {
   await writeFile(join(node, 'lib', 'node_modules', 'npm', 'package.json'), '{"version":"10.0.0"}');
   await writeFile(join(node, 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'), '// npm');
   await symlink('../lib/node_modules/npm/bin/npm-cli.js', join(node, 'bin', 'npm'));
+  // `read-x` sorts between `read` and `read/lib`: directories listed so must still get their times.
+  for (const d of ['read/lib', 'read-x']) await mkdir(join(node, 'lib', 'node_modules', 'npm', 'node_modules', d), { recursive: true });
+  await run('find', [node, '-exec', 'touch', '-h', '-d', '@500000000', '--', '{}', '+']);
   await run('chown', ['-hR', '1500099002:1500099002', app]);
   return app;
 }
@@ -78,6 +81,8 @@ test('an untouched runtime is packed as the recorded layer; the slug still untar
   await asApp(m.merged, 'echo built > built.txt && mkdir -p .heroku/yarn && ls .heroku/node/bin > seen');
   assert.equal(await readFile(join(upper, 'seen'), 'utf8'), 'node\nnpm\n');
   assert.ok(await runtimeUntouched(upper, m.skeleton), 'writes outside the runtime leave it the layer');
+  // As the layer is, times included (what the buildpack's normalizing `find -newer` then leaves alone).
+  assert.equal((await run('find', [join(m.merged, '.heroku', 'node'), '-newer', join(m.merged, '.heroku', 'node', 'bin', 'node')])).stdout, '');
 
   const out = join(dir, 'build-1.tgz');
   const slug = await packSlug(upper, out, { layers: ['.heroku/node'], layerStore: blobs, known: [layer] });

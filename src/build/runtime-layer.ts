@@ -17,8 +17,7 @@
 // it) and nothing else is under `.heroku/node`, the runtime is the layer's, byte for byte, and the pack
 // takes the recorded layer without reading it; else the merged tree is packed as before (hashed, a
 // layer of its own when it differs).
-import { chmod, lstat, mkdir, readdir, rm, utimes } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { lstat, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRealDirectory, type LayerBlobs, layerTarArgs, type SlugLayer, storeLayer, unpackLayer, walkTree } from '../slugs/index.ts';
 import { runCommand } from '../supervise/command.ts';
@@ -50,8 +49,8 @@ export async function layerFromFill(fillBuildDir: string, blobs: LayerBlobs, tmp
   return layer ? { path: layer.path, blob: layer.blob, size: layer.size } : undefined;
 }
 
-/** The directories made in a build's upper dir for the layer, by path, as made (inode, ctime). */
-export type Skeleton = Map<string, { ino: number; ctimeMs: number }>;
+/** What is under `.heroku/node` in a build's upper dir right after the mount: the layer's directories, by path (type, inode, ctime). */
+export type Skeleton = Map<string, string>;
 
 export interface MountedLayer {
   /** The build dir as the build sees it (the overlay). */
@@ -82,16 +81,16 @@ export async function mountRuntimeLayer(o: { dataDir: string; blobs: LayerBlobs;
     await mkdir(join(o.upper, '.heroku'), { mode: 0o755 });
     await runCommand('chown', ['-h', `${o.user.uid}:${o.user.gid}`, join(o.upper, '.heroku')]);
   }
-  const { entries, complete } = await walkTree(join(lower, RUNTIME_LAYER_PATH), { sort: true });
-  if (!complete) return undefined;
-  const top = await lstat(join(lower, RUNTIME_LAYER_PATH));
-  const dirs: [string, Stats][] = [['', top], ...entries.filter(([, st]) => st.isDirectory())];
-  for (const [rel, st] of dirs) await mkdir(join(o.upper, RUNTIME_LAYER_PATH, rel), { mode: st.mode & 0o7777 });
-  const made = dirs.map(([rel]) => join(o.upper, RUNTIME_LAYER_PATH, rel));
-  await runCommand('chown', ['-h', `${o.user.uid}:${o.user.gid}`, '--', ...made]);
-  // Modes again (mkdir's is masked), then the times, deepest first (a child made after would move them).
-  for (const [rel, st] of dirs) await chmod(join(o.upper, RUNTIME_LAYER_PATH, rel), st.mode & 0o7777);
-  for (const [rel, st] of [...dirs].reverse()) await utimes(join(o.upper, RUNTIME_LAYER_PATH, rel), st.atime, st.mtime);
+  const dirs = await layerDirs(lower);
+  if (!dirs) return undefined;
+  // The layer's directories, the app's, with their modes and times: a tar of them alone, made and
+  // unpacked by two processes (hundreds of directories for npm; one call each would take longer).
+  const list = join(o.work, 'layer-dirs.list');
+  const skeletonTar = join(o.work, 'layer-dirs.tar');
+  await writeFile(list, dirs.map((d) => `./${join(RUNTIME_LAYER_PATH, d)}\0`).join(''));
+  await runCommand('tar', ['-C', lower, '-cf', skeletonTar, '--no-recursion', '--null', '-T', list, '--format=gnu', `--owner=:${o.user.uid}`, `--group=:${o.user.gid}`, '--numeric-owner']);
+  await runCommand('tar', ['-C', o.upper, '-xf', skeletonTar, '--same-owner', '--numeric-owner', '--same-permissions', '--delay-directory-restore']);
+  await rm(skeletonTar, { force: true });
   await mkdir(merged, { recursive: true });
   await mkdir(overlayWork, { recursive: true });
   try {
@@ -101,13 +100,9 @@ export async function mountRuntimeLayer(o: { dataDir: string; blobs: LayerBlobs;
     throw err;
   }
   // overlayfs marks an upper directory with its lower origin the first time it looks it up (an xattr:
-  // its ctime moves): looked up here, before the marks are taken.
-  for (const [rel] of dirs) await readdir(join(merged, RUNTIME_LAYER_PATH, rel));
-  const skeleton: Skeleton = new Map();
-  for (const [rel] of dirs) {
-    const st = await lstat(join(o.upper, RUNTIME_LAYER_PATH, rel));
-    skeleton.set(rel, { ino: st.ino, ctimeMs: st.ctimeMs });
-  }
+  // its ctime moves): all looked up here, before the marks are taken.
+  await runCommand('find', [join(merged, RUNTIME_LAYER_PATH), '-false']);
+  const skeleton = await upperMarks(o.upper);
   return { merged, skeleton };
 }
 
@@ -116,14 +111,31 @@ export async function mountRuntimeLayer(o: { dataDir: string; blobs: LayerBlobs;
  * directories made for the layer, each unchanged since (same inode, same ctime).
  */
 export async function runtimeUntouched(upper: string, skeleton: Skeleton): Promise<boolean> {
-  const root = join(upper, RUNTIME_LAYER_PATH);
-  const top = await lstat(root).catch(() => undefined);
-  const mark = skeleton.get('');
-  if (!top?.isDirectory() || !mark || top.ino !== mark.ino || top.ctimeMs !== mark.ctimeMs) return false;
-  const { entries, complete } = await walkTree(root, { maxEntries: skeleton.size });
-  if (!complete || entries.length !== skeleton.size - 1) return false;
-  return entries.every(([rel, st]) => {
-    const m = skeleton.get(rel);
-    return st.isDirectory() && !!m && st.ino === m.ino && st.ctimeMs === m.ctimeMs;
-  });
+  const now = await upperMarks(upper).catch(() => undefined);
+  return !!now && now.size === skeleton.size && [...now].every(([rel, mark]) => skeleton.get(rel) === mark && mark.startsWith('d '));
+}
+
+/** What is under `.heroku/node` in a build's upper dir: path → `type inode ctime` (`find`: one process, ctime to the nanosecond). */
+async function upperMarks(upper: string): Promise<Skeleton> {
+  const { stdout } = await runCommand('find', [join(upper, RUNTIME_LAYER_PATH), '-printf', '%y %i %C@ %P\\0'], { maxBuffer: 64 * 1024 ** 2 });
+  const marks: Skeleton = new Map();
+  for (const rec of stdout.split('\0').slice(0, -1)) {
+    const [type, ino, ctime, ...rel] = rec.split(' ');
+    marks.set(rel.join(' '), `${type} ${ino} ${ctime}`);
+  }
+  return marks;
+}
+
+/** The layer's directories (relative to `.heroku/node`, '' itself first), by lower dir: walked once per process. */
+const dirLists = new Map<string, string[]>();
+
+async function layerDirs(lower: string): Promise<string[] | undefined> {
+  const known = dirLists.get(lower);
+  if (known) return known;
+  const { entries, complete } = await walkTree(join(lower, RUNTIME_LAYER_PATH), { sort: true });
+  if (!complete) return undefined;
+  const dirs = ['', ...entries.filter(([, st]) => st.isDirectory()).map(([rel]) => rel)];
+  if (dirLists.size >= 64) dirLists.delete(dirLists.keys().next().value!);
+  dirLists.set(lower, dirs);
+  return dirs;
 }
