@@ -129,7 +129,13 @@ describe('deploy loop', () => {
     assert.equal(push.code, 0, push.output);
     assert.match(push.output, /Released v2/);
     await p.waitFor('demo', 'node-app-v2');
-    assert.match(push.output, /Reused the compressed \.heroku\/node of an earlier build \(unchanged, \d+(\.\d)?M\)/);
+    // The runtime is the layer the runtime-cache fill made, under the build's overlay: kept by the
+    // buildpack (not copied) and, npm install having left it as it was, packed without being read.
+    assert.match(push.output, /Using node 20\.\S+ from the platform's runtime layer \(not copied\)/);
+    assert.match(push.output, /Using npm \S+ from the platform's runtime layer \(not copied\)/);
+    assert.match(push.output, /Reused the compressed \.heroku\/node of an earlier build \(unchanged, \d+(\.\d)?M; not copied, not read\)/);
+    const [v2build] = (await p.request('GET', '/apps/demo/builds')).body.filter((b: any) => b.status === 'succeeded').slice(-1);
+    assert.ok((await p.phases(v2build.id)).some((x) => x.name === 'runtime layer (mount)'), 'the build dir had the runtime layer mounted');
     const reused = await stat(join(p.dataDir, 'blobs', 'sha256', member!));
     assert.equal(reused.ino, kept.ino, 'the very member v1 made: not packed again');
     assert.deepEqual(await layers(), [member], 'the blob store holds the runtime once');

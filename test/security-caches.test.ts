@@ -104,7 +104,8 @@ describe('security: shared caches', () => {
     const entries = (await readdir(join(runtimes, 'filled'))).filter((n) => n.startsWith('node-linux-'));
     assert.equal(entries.length, 1, `one node runtime filled: ${entries.join(', ')}`);
     assert.ok(existsSync(join(runtimes, 'filled', '.slipway-sums', `${entries[0]}.json`)), 'its checksum is recorded');
-    assert.match(r.output, /Using node-linux-\S+ \S+ from the runtime cache/, 'the build used the filled runtime');
+    // The filled runtime, as the runtime layer the fill made of it (build/runtime-layer.ts).
+    assert.match(r.output, /Using node 20\.\S+ from the platform's runtime layer \(not copied\)/, 'the build used the filled runtime');
     await p.waitFor('nodeapp', 'nodeapp-v1');
   });
 
@@ -114,7 +115,7 @@ describe('security: shared caches', () => {
     const r = await deploy('nodeapp', 'nodeapp-v2', { 'package.json': pkg });
     assert.equal(r.code, 0, r.output);
     assert.match(p.output.slice(from), /heroku\/nodejs's fill skipped, its runtimes are filled and unchanged \(node-linux-/);
-    assert.match(r.output, /Using node-linux-\S+ \S+ from the runtime cache/);
+    assert.match(r.output, /Using node 20\.\S+ from the platform's runtime layer \(not copied\)/);
     await p.waitFor('nodeapp', 'nodeapp-v2');
     // Changed behind the platform's back while no fill runs: the next build finds it before using it.
     const entry = (await readdir(join(runtimes, 'filled'))).find((n) => n.startsWith('node-linux-'))!;

@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import type { LogSink } from '../logs/types.ts';
 import type { ContainerSpec, Runtime } from '../runtime/types.ts';
 import { unmountUnder } from '../runtime/index.ts';
-import { ArchiveRefused, type BlobStore, BuildFileError, formatSize, packSlug, SlugTooLargeError } from '../slugs/index.ts';
+import { ArchiveRefused, type BlobStore, BuildFileError, formatSize, packSlug, slugIgnoreOf, SlugTooLargeError, sweepUnpackLeftovers } from '../slugs/index.ts';
 import type { Db } from '../store/index.ts';
 import { now } from '../store/index.ts';
 import type { BuildsTable, SlugsTable } from '../store/schema.ts';
@@ -21,6 +21,7 @@ import { componentLogger, type Logger } from '../logger/index.ts';
 import { mountBuildCache, unmountBuildCache } from './cache-disk.ts';
 import { filledDir } from './runtime-cache.ts';
 import { type FillDirs, prepareRuntimes } from './runtime-fill.ts';
+import { layerFromFill, type MountedLayer, mountRuntimeLayer, type RecordedLayer, runtimeUntouched } from './runtime-layer.ts';
 import { chownTree } from './chown.ts';
 import { Phases } from './phases.ts';
 import { runCommand } from '../supervise/command.ts';
@@ -141,12 +142,18 @@ export class Builder {
       const packs = await this.chooseBuildpacks(ctx);
       build.buildpacks = JSON.stringify(packs.map((p) => ({ url: p.url, name: p.name })));
       out(`-----> ${ctx.detected} app detected\n`);
-      await ph.time('runtimes (fill, check)', () => prepareRuntimes({
+      const layers = await ph.time('runtimes (fill, check)', () => prepareRuntimes({
         cache: this.runtimeCache, plansDir: join(this.o.runtimeCacheDir, 'plans'), quotaBytes: this.o.runtimeCacheQuotaBytes,
         stack, workDir: join(this.o.dataDir, 'builds', build.id), sourceDir: ctx.hostBuildDir, output: out, logger: this.logger,
         filler: () => this.o.runtime.userFor(FILL_TENANT),
         runFill: (i, dirs, onOutput) => this.step(ctx, i, `bin/fill ${ctx.buildDir} /tmp/cache /tmp/env`, [], onOutput, false, dirs),
+        makeLayer: (dir) => layerFromFill(dir, this.o.blobs, join(this.o.dataDir, 'builds', `${build.id}.fill-layer`)),
+        hasLayer: (blob) => this.o.blobs.has(blob),
       }, packs));
+      // A lone built-in buildpack whose fill made a runtime layer: the build gets it under an overlay.
+      const layer = packs.length === 1 && process.getuid?.() === 0 ? layers.get(0) : undefined;
+      if (layer) ctx.layer = await ph.time('runtime layer (mount)', () => mountRuntimeLayer({ dataDir: this.o.dataDir, blobs: this.o.blobs, layer, upper: ctx.hostBuildDir, work, user: ctx.user! }))
+        .then((m) => m && { ...m, layer }, (err) => void this.logger.error({ err, build: build.id }, 'mounting the runtime layer failed; the build installs its runtime itself'));
       const exports: string[] = [];
       for (let i = 0; i < packs.length; i++) {
         const r = await this.step(ctx, i, `bin/compile ${ctx.buildDir} /tmp/cache /tmp/env`, exports, out, false);
@@ -228,8 +235,9 @@ export class Builder {
     const dir = join(this.o.dataDir, 'builds');
     await unmountUnder(dir);
     await rm(dir, { recursive: true, force: true });
-    // Build caches a killed platform left mounted.
+    // Build caches a killed platform left mounted; runtime layers it left half unpacked.
     await unmountUnder(join(this.o.dataDir, 'cache'));
+    await sweepUnpackLeftovers(join(this.o.dataDir, 'build-layers'));
   }
 
   private async prepareDirs(ctx: Ctx): Promise<void> {
@@ -328,11 +336,16 @@ export class Builder {
     // The pack reads what the build left (a sparse file of terabytes compresses to little): it gets the
     // build's deadline, and stops writing at the slug size limit.
     const signal = AbortSignal.timeout(Math.max(1, ctx.deadline - Date.now()));
-    const packed = await ctx.phases.time('slug pack', () => packSlug(ctx.hostBuildDir, tmp, { layers: SLUG_LAYERS, layerStore: this.o.blobs, signal }).catch((err) => {
+    // The runtime left as the layer is (runtime-layer.ts): the app part is the build's own dir, the
+    // runtime the recorded layer, unread; else the tree the build saw, packed whole.
+    const kept = ctx.layer && this.o.blobs.has(ctx.layer.layer.blob) && (await runtimeUntouched(ctx.hostBuildDir, ctx.layer.skeleton))
+      && (await slugIgnoreOf(ctx.hostBuildDir)).length === 0 ? ctx.layer.layer : undefined;
+    const dir = kept || !ctx.layer ? ctx.hostBuildDir : ctx.layer.merged;
+    const packed = await ctx.phases.time('slug pack', () => packSlug(dir, tmp, { layers: SLUG_LAYERS, layerStore: this.o.blobs, known: kept ? [kept] : [], signal }).catch((err) => {
       if (signal.aborted) throw new BuildFailure(`Timed out compressing the slug (the build timeout is ${Math.round(this.o.timeoutMs / 1000)} s).`);
       throw err;
     }));
-    for (const l of packed.reused) ctx.req.output(`       Reused the compressed ${l.path} of an earlier build (unchanged, ${formatSize(l.bytes)})\n`);
+    for (const l of packed.reused) ctx.req.output(`       Reused the compressed ${l.path} of an earlier build (unchanged, ${formatSize(l.bytes)}${l.path === kept?.path ? '; not copied, not read' : ''})\n`);
     const { sha256 } = await ctx.phases.time('upload', () => this.o.blobs.put(tmp));
     const slug: SlugsTable = {
       id: randomUUID(), app_id: ctx.req.app.id, blob: sha256, size: packed.size, layers: packed.layers.length ? JSON.stringify(packed.layers) : null, checksum: packed.checksum ?? null, process_types: JSON.stringify(processTypes),
@@ -357,10 +370,12 @@ export class Builder {
       env: {
         PATH: STACK_ENV_PATH, HOME: '/tmp/home', LANG: 'C.UTF-8', STACK: this.o.runtime.stack,
         SOURCE_VERSION: ctx.req.commit, SLIPWAY_RUNTIME_CACHE: '/tmp/runtimes',
+        // The cache entries the runtime layer at .heroku/node was made from (nodejs buildpack: kept when resolved).
+        ...(ctx.layer && !fill ? { SLIPWAY_NODE_LAYER: ctx.layer.layer.entries.join(' ') } : {}),
       },
       cwd: '/tmp',
       mounts: [
-        { source: fill?.buildDir ?? ctx.hostBuildDir, destination: ctx.buildDir, readonly: false },
+        { source: fill?.buildDir ?? ctx.layer?.merged ?? ctx.hostBuildDir, destination: ctx.buildDir, readonly: false },
         { source: fill?.cacheDir ?? ctx.hostCache, destination: '/tmp/cache', readonly: false },
         { source: fill?.envDir ?? ctx.hostEnvDir, destination: '/tmp/env', readonly: true },
         { source: ctx.hostBuildpacks, destination: '/tmp/buildpacks', readonly: !!fill },
@@ -397,6 +412,8 @@ interface Ctx {
   names: string[];
   /** The app's own uid and gid (runtime tenants); set first thing in prepareDirs. */
   user?: { uid: number; gid: number };
+  /** The runtime layer mounted under the build dir (runtime-layer.ts), when it is. */
+  layer?: MountedLayer & { layer: RecordedLayer };
 }
 
 /** The runtime tenant that runs runtime-cache fills and owns the cache (never an app's). */

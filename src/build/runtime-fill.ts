@@ -13,6 +13,10 @@
 // release later) and its entries are in the cache with their records, the build uses them without a
 // fill. Either way the build then checks only the entries it uses against their records
 // (runtime-cache.ts); a build with any other buildpack, which may read any entry, checks them all.
+//
+// A fill's runtime (what its buildpack installed in the fill's build dir: `.heroku/node`) is stored as a
+// slug layer and recorded with its plan (runtime-layer.ts): a build with that plan gets it under an
+// overlay instead of copying it.
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -22,6 +26,8 @@ import { hashFile } from '../slugs/index.ts';
 import type { BuildpackSource } from './buildpacks.ts';
 import { chownTree } from './chown.ts';
 import { allSealed, entriesUsedSince, markUsed, sealRuntimeCache, verifyRuntimeCache } from './runtime-cache.ts';
+import { isRecordedLayer, type RecordedLayer } from './runtime-layer.ts';
+import type { SlugLayer } from '../slugs/index.ts';
 
 /** How long a fill's plan stands in for the fill. */
 export const PLAN_TTL_MS = 60 * 60_000;
@@ -46,36 +52,51 @@ export interface RuntimeFillOptions {
   runFill: (index: number, dirs: FillDirs, onOutput: (s: string) => void) => Promise<{ code: number | null; timedOut: boolean }>;
   output: (text: string) => void;
   logger: Logger;
+  /** Stores the runtime a fill that succeeded left in its build dir as a layer (runtime-layer.ts `layerFromFill`). */
+  makeLayer?: (fillBuildDir: string) => Promise<SlugLayer | undefined>;
+  /** Whether a layer's member is in the blob store (a plan whose layer is not, collected or another platform's, is not followed). */
+  hasLayer?: (blob: string) => boolean;
 }
 
-/** Fills (or finds filled) and checks the runtimes the build's buildpacks use. */
-export async function prepareRuntimes(o: RuntimeFillOptions, packs: BuildpackSource[]): Promise<void> {
+/**
+ * Fills (or finds filled) and checks the runtimes the build's buildpacks use. Returns the runtime layers
+ * their fills (this one or the plan's) made, by buildpack index.
+ */
+export async function prepareRuntimes(o: RuntimeFillOptions, packs: BuildpackSource[]): Promise<Map<number, RecordedLayer>> {
+  const layers = new Map<number, RecordedLayer>();
   const say = (l: string) => o.logger.warn(`runtime cache: ${l}`);
   const fillers = packs.flatMap((p, i) => (p.kind === 'builtin' && existsSync(join(p.dir, 'bin', 'fill')) ? [{ dir: p.dir, name: p.name, i }] : []));
-  const toCheck: string[] = [];
   for (const { dir, name, i } of fillers) {
     const key = await planKey(o, dir).catch(() => undefined);
     const plan = key ? await readPlan(o.plansDir, key) : undefined;
-    if (plan && (await allSealed(o.cache, plan.entries))) {
+    const layerGone = !!plan?.layer && !!o.hasLayer && !o.hasLayer(plan.layer.blob);
+    if (plan && !layerGone && (await allSealed(o.cache, plan.entries))) {
       const removed = await verifyRuntimeCache(o.cache, say, plan.entries);
       if (removed.length === 0) {
         await markUsed(o.cache, plan.entries);
         o.logger.info(`runtime cache: ${name}'s fill skipped, its runtimes are filled and unchanged (${plan.entries.join(', ')})`);
+        if (plan.layer) layers.set(i, plan.layer);
         continue;
       }
     }
     const since = Date.now() - 1000;
-    const ok = await fill(o, i);
+    const { ok, layer: made } = await fill(o, i);
     const used = await entriesUsedSince(o.cache, since);
-    if (ok && key && used.length > 0) await writePlan(o.plansDir, key, used).catch((err) => o.logger.error({ err }, 'runtime cache: recording a fill plan failed'));
-    toCheck.push(...used);
+    // Checked before the fill's runtime stands for them (in this build and in a plan): an entry
+    // changed behind the platform's back was copied into it.
+    const removed = await verifyRuntimeCache(o.cache, say, used);
+    const sound = ok && used.length > 0 && removed.length === 0;
+    const layer = sound && made ? { ...made, entries: used } : undefined;
+    if (layer) layers.set(i, layer);
+    if (sound && key) await writePlan(o.plansDir, key, used, layer).catch((err) => o.logger.error({ err }, 'runtime cache: recording a fill plan failed'));
   }
-  const allBuiltin = packs.every((p) => p.kind === 'builtin');
-  await verifyRuntimeCache(o.cache, say, allBuiltin ? toCheck : undefined);
+  // The entries the fills and plans used are checked above; a build with any other buildpack may read any.
+  if (!packs.every((p) => p.kind === 'builtin')) await verifyRuntimeCache(o.cache, say);
+  return layers;
 }
 
-/** One buildpack's fill; false when it failed (said to the build). */
-async function fill(o: RuntimeFillOptions, index: number): Promise<boolean> {
+/** One buildpack's fill; not ok when it failed (said to the build); with the layer made of its runtime. */
+async function fill(o: RuntimeFillOptions, index: number): Promise<{ ok: boolean; layer?: SlugLayer }> {
   const work = join(o.workDir, 'fill');
   const dirs: FillDirs = { buildDir: join(work, 'app'), cacheDir: join(work, 'cache'), envDir: join(work, 'env') };
   let said = '';
@@ -97,9 +118,11 @@ async function fill(o: RuntimeFillOptions, index: number): Promise<boolean> {
   // An entry another build removed meanwhile (over the quota, or pruned by its fill) is no failure of this one.
   await sealRuntimeCache(o.cache, o.quotaBytes, (l) => o.logger.info(`runtime cache: ${l}`))
     .catch((err) => o.logger.error({ err }, 'runtime cache: recording what a fill added failed'));
+  let layer: SlugLayer | undefined;
+  if (!said && o.makeLayer) layer = await o.makeLayer(dirs.buildDir).catch((err) => void o.logger.error({ err }, 'runtime cache: storing a fill\'s runtime as a layer failed'));
   await rm(work, { recursive: true, force: true });
   if (said) o.output(`       (the runtime cache could not be filled: ${lastLine(said)}; this build fetches its runtime itself)\n`);
-  return !said;
+  return { ok: !said, layer };
 }
 
 /**
@@ -126,23 +149,24 @@ export async function planKey(o: Pick<RuntimeFillOptions, 'stack' | 'sourceDir'>
   return h.digest('hex');
 }
 
-interface Plan { entries: string[]; at: number }
+interface Plan { entries: string[]; at: number; layer?: RecordedLayer }
 
 async function readPlan(dir: string, key: string): Promise<Plan | undefined> {
   try {
     const plan = JSON.parse(await readFile(join(dir, `${key}.json`), 'utf8')) as Plan;
     const fresh = typeof plan.at === 'number' && Date.now() - plan.at < PLAN_TTL_MS && plan.at <= Date.now();
+    if (plan.layer !== undefined && !isRecordedLayer(plan.layer)) delete plan.layer;
     return fresh && Array.isArray(plan.entries) && plan.entries.every((e) => typeof e === 'string') ? plan : undefined;
   } catch {
     return undefined;
   }
 }
 
-async function writePlan(dir: string, key: string, entries: string[]): Promise<void> {
+async function writePlan(dir: string, key: string, entries: string[], layer?: RecordedLayer): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, `${key}.json`);
   const tmp = `${file}.tmp-${randomUUID()}`; // two builds may write one plan at once
-  await writeFile(tmp, JSON.stringify({ entries, at: Date.now() } satisfies Plan), { mode: 0o600 });
+  await writeFile(tmp, JSON.stringify({ entries, at: Date.now(), layer } satisfies Plan), { mode: 0o600 });
   await rename(tmp, file);
 }
 

@@ -107,6 +107,7 @@ test('a slug layer goes with the last slug kept that lists it: one a kept slug s
       const { sha256 } = await blobs.put(join(root, 'upload'));
       await utimes(blobs.path(sha256), old, old);
       await mkdir(join(root, 'slugs', sha256), { recursive: true }); // its unpacked copy
+      await mkdir(join(root, 'build-layers', sha256), { recursive: true }); // builds' copy (build/runtime-layer.ts)
       return sha256;
     };
     const [node18, node20, v1, v2] = [await put('node 18 layer'), await put('node 20 layer'), await put('app part v1'), await put('app part v2')];
@@ -131,6 +132,7 @@ test('a slug layer goes with the last slug kept that lists it: one a kept slug s
     assert.deepEqual([node18, node20, v1, v2].map((b) => blobs.has(b)), [false, true, false, true], 'v1 and its layer collected; v2 and its layer kept');
     assert.equal(existsSync(join(root, 'slugs', node18)), false, 'the layer\'s unpacked copy goes with it');
     assert.equal(existsSync(join(root, 'slugs', node20)), true);
+    assert.deepEqual([node18, node20].map((b) => existsSync(join(root, 'build-layers', b))), [false, true], 'the builds\' copy too');
     assert.equal(existsSync(join(blobs.layerIndexDir, 'a'.repeat(64))), false, 'an index entry of a collected member goes');
     assert.equal(existsSync(join(blobs.layerIndexDir, 'b'.repeat(64))), true);
   } finally {

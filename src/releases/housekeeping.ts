@@ -147,10 +147,11 @@ export class Housekeeping {
     return names.filter((n) => /^[0-9a-f]{64}$/.test(n));
   }
 
-  /** A blob and its unpacked copy. */
+  /** A blob and its unpacked copies (a release's or a layer's for dynos, a runtime layer's for builds: build/runtime-layer.ts). */
   private async removeBlob(name: string): Promise<void> {
     await rm(this.o.blobs.path(name), { force: true });
     await rm(join(this.o.dataDir, 'slugs', name), { recursive: true, force: true });
+    await rm(join(this.o.dataDir, 'build-layers', name), { recursive: true, force: true });
   }
 
   /** Layer index entries whose member was collected (slugs/layers.ts): a later build stores it anew. */

@@ -9,9 +9,9 @@ import { copyFile, lstat, mkdir, mkdtemp, readdir, rename, rm, stat, utimes } fr
 import { join } from 'node:path';
 import { ArchiveRefused as ArchiveRefusedError, checkArchive, unpackLimits } from './archive.ts';
 import { readBuildFile } from './build-file.ts';
-import { LAYER_OWNER, type LayerBlobs, PackTooLargeError, type SlugLayer, storeLayer, tarStream } from './layers.ts';
+import { type LayerBlobs, layerTarArgs, packArgs, PackTooLargeError, type SlugLayer, storeLayer, tarStream } from './layers.ts';
 
-export { concatenated, type SlugLayer } from './layers.ts';
+export { concatenated, type LayerBlobs, layerTarArgs, type SlugLayer, storeLayer } from './layers.ts';
 
 export { ArchiveRefused, checkArchive, unpackLimits } from './archive.ts';
 export { BuildFileError } from './build-file.ts';
@@ -158,6 +158,12 @@ export interface PackOptions {
    */
   layers?: readonly string[];
   layerStore?: LayerBlobs;
+  /**
+   * Layers already stored whose directories `appDir` holds empty (a build's overlay upper dir over the
+   * runtime layer, checked unchanged): their members go into the slug unread, neither hashed nor
+   * compressed. Only without `.slugignore` patterns (they could leave files of a layer out).
+   */
+  known?: readonly SlugLayer[];
   /** Ends the pack (the build's deadline); it rejects with the signal's reason and leaves no file. */
   signal?: AbortSignal;
 }
@@ -181,25 +187,27 @@ export interface PackedSlug {
  */
 export async function packSlug(appDir: string, outFile: string, opts: PackOptions = {}): Promise<PackedSlug> {
   const maxBytes = opts.maxBytes ?? SLUG_MAX_BYTES;
-  const ignore = slugignorePatterns((await readBuildFile(join(appDir, '.slugignore'), '.slugignore')) ?? '');
+  const ignore = await slugIgnoreOf(appDir);
   await refuseWhatUnpackRefuses(appDir);
   // Hard links are stored as files of their own: an unpack refuses hard links (archive.ts).
-  const common = ['--format=gnu', '--sort=name', '--hard-dereference', '-C', appDir, '--exclude=./.git', ...ignore.map((p) => `--exclude=${p}`)];
+  const common = packArgs(appDir, ignore);
   const store = opts.layerStore;
-  const layers = store ? (opts.layers ?? []).filter((p) => isRealDirectory(appDir, p)) : [];
-  const rest = [...common, ...layers.map((p) => `--exclude=./${p}`), '.'];
+  const known = store ? opts.known ?? [] : [];
+  if (known.length && ignore.length) throw new Error('a slug with .slugignore patterns is packed without known layers');
+  const layers = store ? (opts.layers ?? []).filter((p) => !known.some((k) => k.path === p) && isRealDirectory(appDir, p)) : [];
+  const rest = [...common, ...[...known.map((k) => k.path), ...layers].map((p) => `--exclude=./${p}`), '.'];
   try {
     // The rest is compressed while the layers are hashed (or compressed): two cores, two jobs.
     // Settled, not all: none may still be writing when a failure's clean-up runs.
     const [restDone, ...layerDone] = await Promise.allSettled([
       tarStream(rest, { gzipTo: outFile, maxBytes, signal: opts.signal }),
-      ...layers.map((p, i) => storeLayer(p, [...common, ...LAYER_OWNER, `./${p}`], store!, `${outFile}.layer-${i}`, { maxBytes, signal: opts.signal })),
+      ...layers.map((p, i) => storeLayer(p, layerTarArgs(appDir, ignore, p), store!, `${outFile}.layer-${i}`, { maxBytes, signal: opts.signal })),
     ]);
     const failed = [restDone, ...layerDone].find((r) => r.status === 'rejected');
     // Stopped while writing: it is past the limit at least.
     if (failed?.reason instanceof PackTooLargeError) throw new SlugTooLargeError(maxBytes, maxBytes, true);
     if (failed) throw failed.reason;
-    const parts = layerDone.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+    const parts = [...known.map((k) => ({ ...k, reused: true })), ...layerDone.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []))];
     const size = (await stat(outFile)).size + parts.reduce((n, l) => n + l.size, 0);
     if (size > maxBytes) throw new SlugTooLargeError(size, maxBytes);
     return {
@@ -211,6 +219,11 @@ export async function packSlug(appDir: string, outFile: string, opts: PackOption
     await rm(outFile, { force: true });
     throw err;
   }
+}
+
+/** The `.slugignore` patterns of the app in `appDir` (none when it has none). */
+export async function slugIgnoreOf(appDir: string): Promise<string[]> {
+  return slugignorePatterns((await readBuildFile(join(appDir, '.slugignore'), '.slugignore')) ?? '');
 }
 
 /** A slug row's `layers` (JSON, null for a slug without) read back; what is not a layer list is none. */
@@ -258,7 +271,7 @@ async function refuseWhatUnpackRefuses(appDir: string): Promise<void> {
  * Whether `rel` is a directory of `root` reached through directories only: tar follows symlinks on the
  * way to an operand, and a build could point one anywhere on the platform's machine.
  */
-function isRealDirectory(root: string, rel: string): boolean {
+export function isRealDirectory(root: string, rel: string): boolean {
   let path = root;
   for (const part of rel.split('/')) {
     if (!part || part === '.' || part === '..') return false;
@@ -308,10 +321,11 @@ export async function sweepUnpackLeftovers(slugsDir: string): Promise<number> {
  * whose slug lists it), checked as a slug is; its files are the platform's (root's, as the stack's are),
  * whatever ids the member records, so no app's dyno can change them even below its own overlay.
  */
-export function unpackLayer(memberFile: string, dir: string): Promise<void> {
+export function unpackLayer(memberFile: string, dir: string, o: { owner?: 'platform' | 'recorded' } = {}): Promise<void> {
   const running = unpacking.get(dir);
   if (running) return running;
-  const work = unpackOnce(memberFile, dir, ['--no-same-owner']).finally(() => unpacking.delete(dir));
+  // `recorded`: the ids the member records (nobody's): a build's lower dir (build/runtime-layer.ts).
+  const work = unpackOnce(memberFile, dir, o.owner === 'recorded' ? undefined : ['--no-same-owner']).finally(() => unpacking.delete(dir));
   unpacking.set(dir, work);
   return work;
 }

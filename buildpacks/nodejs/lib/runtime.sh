@@ -78,13 +78,24 @@ _cleanup_stale_cache_tmp() {
   find "$1" -maxdepth 1 -name '.tmp-*' -mmin +120 -exec rm -rf {} + 2>/dev/null || true
 }
 
+# package_entry NAME: the runtime-cache entry of the resolved package.
+package_entry() {
+  echo "$(safe_name "$1")-$RESOLVED_VERSION-$(npmreg cache-key "$RESOLVED_INTEGRITY" "$RESOLVED_SHASUM")"
+}
+
+# in_runtime_layer ENTRY: whether $NODE_HOME is the platform's runtime layer (Slipway mounts it
+# read-only below the build's own writes, SLIPWAY_NODE_LAYER naming the cache entries it was made from)
+# and was made from ENTRY: the build then keeps it instead of copying the same files again.
+in_runtime_layer() {
+  [ -n "${SLIPWAY_NODE_LAYER:-}" ] && [ -x "$NODE_HOME/bin/node" ] && [[ " $SLIPWAY_NODE_LAYER " == *" $1 "* ]]
+}
+
 # obtain_package NAME: makes the resolved package available unpacked; sets PKG_DIR
 # (read-only use: copy from it) and PKG_SOURCE (cache | download).
 # shellcheck disable=SC2034  # PKG_SOURCE is for callers
 obtain_package() {
-  local name=$1 version=$RESOLVED_VERSION key entry rc tmp
-  key=$(npmreg cache-key "$RESOLVED_INTEGRITY" "$RESOLVED_SHASUM")
-  entry="$(safe_name "$name")-$version-$key"
+  local name=$1 version=$RESOLVED_VERSION entry rc tmp
+  entry=$(package_entry "$name")
   rc=$(runtime_cache_dir)
   if [ -n "$rc" ] && [ -f "$rc/$entry/.slipway-runtime.json" ] && [ -d "$rc/$entry/package" ]; then
     PKG_DIR="$rc/$entry/package"
@@ -166,12 +177,24 @@ install_node() {
   resolve_package "$pkg" "$range" "$label"
   NODE_VERSION=$RESOLVED_VERSION
   info "Resolved node version: $NODE_VERSION"
+  local entry rc
+  entry=$(package_entry "$pkg")
+  NODE_LAYER_KEPT=""
+  if in_runtime_layer "$entry" && [ "$("$NODE_HOME/bin/node" --version 2>/dev/null)" = "v$NODE_VERSION" ]; then
+    NODE_LAYER_KEPT=1
+    NODE_HEADERS_DIR=""
+    rc=$(runtime_cache_dir)
+    if [ -n "$rc" ] && [ -f "$rc/$entry/package/include/node/node.h" ]; then
+      NODE_HEADERS_DIR=$rc/$entry/package
+    fi
+    info "Using node $NODE_VERSION from the platform's runtime layer (not copied)"
+    return 0
+  fi
   obtain_package "$pkg"
   rm -rf "$NODE_HOME"
   mkdir -p "$NODE_HOME"
   # The C headers (include/, ~50 MB in these packages) stay out of the slug: native
   # modules are built against them from the unpacked package (NODE_HEADERS_DIR).
-  local entry
   for entry in "$PKG_DIR"/* "$PKG_DIR"/.[!.]*; do
     [ -e "$entry" ] || continue
     case "$(basename "$entry")" in
@@ -197,7 +220,7 @@ $(cat "$WORK/node.err")"
 # engines.node accepts the installed node.
 install_npm() {
   local range=$1 label
-  if [ -z "$range" ] && [ -x "$NODE_HOME/bin/npm" ]; then
+  if [ -z "$range" ] && [ -z "${NODE_LAYER_KEPT:-}" ] && [ -x "$NODE_HOME/bin/npm" ]; then
     info "Using npm $("$NODE_HOME/bin/npm" --version) bundled with node"
     return 0
   fi
@@ -208,6 +231,11 @@ install_npm() {
     resolve_package npm "" "the newest npm for node $NODE_VERSION" "$NODE_VERSION"
   fi
   info "Resolved npm version: $RESOLVED_VERSION"
+  if [ -n "${NODE_LAYER_KEPT:-}" ] && in_runtime_layer "$(package_entry npm)" &&
+    [ "$(npmreg get "$NODE_HOME/lib/node_modules/npm/package.json" version 2>/dev/null)" = "$RESOLVED_VERSION" ]; then
+    info "Using npm $RESOLVED_VERSION from the platform's runtime layer (not copied)"
+    return 0
+  fi
   obtain_package npm
   rm -rf "$NODE_HOME/lib/node_modules/npm" "$NODE_HOME/bin/npm" "$NODE_HOME/bin/npx"
   mkdir -p "$NODE_HOME/lib/node_modules/npm"
