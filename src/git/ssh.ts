@@ -5,7 +5,6 @@
 // A push goes through the same pre-receive hook and push table as git over HTTP.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
@@ -73,19 +72,24 @@ export class GitSsh {
     this.logger = componentLogger(o.logger, 'git');
   }
 
-  /** The host key, made at first start (ed25519) and kept in `dir/host_ed25519`. */
+  /**
+   * The host key, made at first start (ed25519) and kept in `dir/host_ed25519`. A saved key ssh2
+   * cannot read (saved before keys were checked) is made again: no client can have seen it, since no
+   * server ever started with it.
+   */
   private async hostKey(): Promise<string> {
     const file = join(this.o.dir, 'host_ed25519');
-    if (!existsSync(file)) {
-      await mkdir(this.o.dir, { recursive: true, mode: 0o700 });
-      // ssh2 makes a key it cannot read back about once in 256 (a public key starting with a zero byte
-      // loses it: mscdex/ssh2#1390): made again until it parses, or the server could never start.
-      let pair = ssh2.utils.generateKeyPairSync('ed25519');
-      for (let i = 0; i < 20 && ssh2.utils.parseKey(pair.private) instanceof Error; i++) pair = ssh2.utils.generateKeyPairSync('ed25519');
-      await writeFile(`${file}.tmp`, pair.private, { mode: 0o600 });
-      await rename(`${file}.tmp`, file);
-    }
-    return readFile(file, 'utf8');
+    const saved = await readFile(file, 'utf8').catch(() => undefined);
+    if (saved !== undefined && !(ssh2.utils.parseKey(saved) instanceof Error)) return saved;
+    if (saved !== undefined) this.logger.warn(`the saved SSH host key ${file} cannot be read (ssh2 makes such a key about once in 256); a new one is made in its place`);
+    await mkdir(this.o.dir, { recursive: true, mode: 0o700 });
+    // ssh2 makes a key it cannot read back about once in 256 (a public key starting with a zero byte
+    // loses it: mscdex/ssh2#1390): made again until it parses, or the server could never start.
+    let pair = ssh2.utils.generateKeyPairSync('ed25519');
+    for (let i = 0; i < 20 && ssh2.utils.parseKey(pair.private) instanceof Error; i++) pair = ssh2.utils.generateKeyPairSync('ed25519');
+    await writeFile(`${file}.tmp`, pair.private, { mode: 0o600 });
+    await rename(`${file}.tmp`, file);
+    return pair.private;
   }
 
   async listen(): Promise<void> {
